@@ -1,0 +1,135 @@
+import { DTYPES, type DType } from './dtypes.js';
+import { TsmError } from '../errors.js';
+
+/** Raw bytes of one torch storage, always little-endian here (big-endian files are swapped on read). */
+export interface Storage {
+  readonly key: string;
+  readonly dtype: DType;
+  readonly numel: number;
+  readonly bytes: Uint8Array;
+}
+
+/** A tensor as torch describes it: a strided view (in elements) into a storage. */
+export interface Tensor {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly storage: Storage;
+}
+
+export function numelOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = step;
+    step *= shape[i];
+  }
+  return strides;
+}
+
+export function isContiguous(t: Tensor): boolean {
+  const expected = contiguousStrides(t.shape);
+  return t.shape.every((d, i) => d <= 1 || t.strides[i] === expected[i]);
+}
+
+/** Highest element index + 1 the view touches; 0 for an empty tensor. */
+export function viewExtent(shape: readonly number[], strides: readonly number[], offset: number): number {
+  if (shape.some((d) => d === 0)) return 0;
+  let last = offset;
+  for (let i = 0; i < shape.length; i++) last += (shape[i] - 1) * strides[i];
+  return last + 1;
+}
+
+/**
+ * The tensor's elements in row-major order as little-endian bytes. Contiguous tensors are a view into the
+ * storage (no copy); strided ones are materialised.
+ */
+export function tensorBytes(t: Tensor): Uint8Array {
+  const size = DTYPES[t.dtype].itemSize;
+  const n = numelOf(t.shape);
+  if (isContiguous(t)) return t.storage.bytes.subarray(t.offset * size, (t.offset + n) * size);
+  const out = new Uint8Array(n * size);
+  const rank = t.shape.length;
+  const index = new Array<number>(rank).fill(0);
+  let src = t.offset;
+  for (let k = 0; k < n; k++) {
+    out.set(t.storage.bytes.subarray(src * size, src * size + size), k * size);
+    for (let d = rank - 1; d >= 0; d--) {
+      index[d]++;
+      src += t.strides[d];
+      if (index[d] < t.shape[d]) break;
+      src -= t.strides[d] * t.shape[d];
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** fp16 bits → number (IEEE 754 binary16). */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** Any floating or integer tensor as float32 in row-major order (fp16/bf16 widened exactly). */
+export function toFloat32(t: Tensor): Float32Array {
+  const bytes = tensorBytes(t);
+  const n = numelOf(t.shape);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(n);
+  switch (t.dtype) {
+    case 'float32':
+      for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+      return out;
+    case 'float64':
+      for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
+      return out;
+    case 'float16':
+      for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+      return out;
+    case 'bfloat16': {
+      const u32 = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) u32[i] = view.getUint16(i * 2, true) << 16;
+      return out;
+    }
+    case 'int64':
+      for (let i = 0; i < n; i++) out[i] = Number(view.getBigInt64(i * 8, true));
+      return out;
+    case 'int32':
+      for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, true);
+      return out;
+    case 'int16':
+      for (let i = 0; i < n; i++) out[i] = view.getInt16(i * 2, true);
+      return out;
+    case 'int8':
+      for (let i = 0; i < n; i++) out[i] = view.getInt8(i);
+      return out;
+    case 'uint8':
+    case 'bool':
+      for (let i = 0; i < n; i++) out[i] = bytes[i];
+      return out;
+    default:
+      throw new TsmError('bug', 'E_DTYPE', `no float conversion for dtype ${String(t.dtype)}`);
+  }
+}
+
+/** Reverses byte order of each item in place (big-endian storages). */
+export function swapBytes(bytes: Uint8Array, itemSize: number): void {
+  if (itemSize === 1) return;
+  for (let i = 0; i + itemSize <= bytes.length; i += itemSize) {
+    for (let a = i, b = i + itemSize - 1; a < b; a++, b--) {
+      const tmp = bytes[a];
+      bytes[a] = bytes[b];
+      bytes[b] = tmp;
+    }
+  }
+}

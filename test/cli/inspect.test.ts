@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+describe('tsm inspect', () => {
+  it('--json reports format, tensors and metadata of a training checkpoint', () => {
+    const r = runCli(['inspect', 'fixtures/pth/train_checkpoint_legacy.pth.tar', '--json']);
+    expect(r.status).toBe(0);
+    const out = r.json();
+    expect(out.format).toBe('legacy');
+    expect(out.metadata).toMatchObject({ epoch: 25, arch: 'resnet50' });
+    expect(out.tensors).toContainEqual(expect.objectContaining({ name: 'new_fc.weight', dtype: 'float32', shape: [5, 4], originalName: 'module.new_fc.weight' }));
+    // conv 4·3·3·3+4, bn 4+4, fc 5·4+5: running stats and num_batches_tracked are excluded
+    expect(out.parameterCount).toBe(108 + 4 + 8 + 25);
+    expect(out.dtypes).toEqual({ float32: 8, int64: 1 });
+  });
+
+  it('prints a table for people', () => {
+    const r = runCli(['inspect', 'fixtures/pth/dtypes_zip.pth']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/format\s+zip/);
+    expect(r.stdout).toMatch(/t_bfloat16\s+bfloat16\s+\[4, 6\]/);
+  });
+
+  const failures: Array<[string, string[], number, string]> = [
+    ['missing file', ['inspect', 'no/such/file.pth'], 3, 'E_NOT_FOUND'],
+    ['not a checkpoint', ['inspect', 'package.json'], 3, 'E_NOT_CHECKPOINT'],
+    ['refused global', ['inspect', 'fixtures/hostile/os_system_legacy.pth'], 4, 'E_UNSAFE_GLOBAL'],
+    ['unknown flag', ['inspect', 'x.pth', '--frobnicate'], 2, 'E_USAGE'],
+  ];
+  for (const [what, args, exit, code] of failures) {
+    it(`${what}: one line, exit ${exit}, no stack`, () => {
+      const text = runCli(args);
+      expect(text.status).toBe(exit);
+      expect(text.stderr.trim().split('\n')[0]).toMatch(/^tsm: /);
+      expect(text.stderr).not.toMatch(/\n\s+at /);
+      const json = runCli([...args, '--json']);
+      expect(json.status).toBe(exit);
+      expect(json.json().error.code).toBe(code);
+    });
+  }
+});

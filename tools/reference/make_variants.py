@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Builds each supported TSN/TSM variant with random weights and BN statistics, saves it like the released files
+(training-checkpoint dict with a DataParallel state dict, under its TSM file name), runs a fixed random clip through
+it (and the same clip in reverse frame order) and writes the logits.
+
+Usage: /usr/bin/python3 tools/reference/make_variants.py OUT_DIR [VARIANT ...]
+Writes OUT_DIR/<variant>/<file name>, <variant>/input.f32, logits.f32, reversed.f32, and OUT_DIR/variants.json.
+"""
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tsm_models import TSN, MobileNetV2, randomize  # noqa: E402
+
+# id: (file name, arch, segments, shift_div, place, mbv2 layout, size, width, dropout, clips, format)
+VARIANTS = {
+    "r50_blockres": ("TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth", "resnet50", 8, 8, "blockres", None, 224, 1.0, 0.8, 1, "legacy"),
+    "r50_block": ("TSM_kinetics_RGB_resnet50_shift8_block_avg_segment8_e50.pth", "resnet50", 8, 8, "block", None, 112, 1.0, 0.5, 1, "zip"),
+    "r18": ("TSM_something_RGB_resnet18_shift8_blockres_avg_segment8_e45.pth", "resnet18", 8, 8, "blockres", None, 112, 1.0, 0.5, 2, "zip"),
+    "r34_div4": ("TSM_kinetics_RGB_resnet34_shift4_blockres_avg_segment8_e50.pth", "resnet34", 8, 4, "blockres", None, 96, 1.0, 0.5, 1, "legacy"),
+    "r101": ("TSM_kinetics_RGB_resnet101_shift8_blockres_avg_segment8_e50.pth", "resnet101", 8, 8, "blockres", None, 96, 1.0, 0.5, 1, "legacy"),
+    "tsn_r50": ("TSM_kinetics_RGB_resnet50_avg_segment5_e50.pth", "resnet50", 5, 8, None, None, 112, 1.0, 0.0, 2, "legacy"),
+    "r18_t16": ("TSM_kinetics_RGB_resnet18_shift8_blockres_avg_segment16_e50.pth", "resnet18", 16, 8, "blockres", None, 96, 1.0, 0.5, 1, "legacy"),
+    "mbv2_official": ("TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e25.pth", "mobilenetv2", 8, 8, "blockres", "official", 224, 1.0, 0.5, 1, "legacy"),
+    "mbv2_embedded": ("TSM_jester_RGB_MobileNetV2_shift8_blockres_avg_segment8_e5.pth", "mobilenetv2", 8, 8, "blockres", "embedded", 160, 1.0, 0.5, 2, "legacy"),
+    "mbv2_div4": ("TSM_jester_RGB_mobilenetv2_shift4_blockres_avg_segment8_e25.pth", "mobilenetv2", 8, 4, "blockres", "official", 112, 1.0, 0.5, 1, "zip"),
+    "mbv2_width05": ("TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e25.pth", "mobilenetv2", 8, 8, "blockres", "official", 112, 0.5, 0.5, 1, "legacy"),
+    "tsn_mbv2": ("TSM_jester_RGB_mobilenetv2_avg_segment8_e25.pth", "mobilenetv2", 8, 8, None, None, 112, 1.0, 0.5, 1, "legacy"),
+    "imagenet_mbv2": ("mobilenet_v2.pth.tar", "imagenet_mobilenetv2", 1, 0, None, None, 224, 1.0, 0.0, 2, "legacy"),
+}
+
+NUM_CLASSES = 27
+
+
+def build(vid, spec, generator):
+    name, arch, segments, div, place, layout, size, width, dropout, clips, fmt = spec
+    calib_shape = (2, 3, size, size) if arch == "imagenet_mobilenetv2" else (1, segments, 3, size, size)
+    calibration = torch.randn(calib_shape, generator=generator)  # same distribution as the test clip, another draw
+    if arch == "imagenet_mobilenetv2":
+        model = MobileNetV2(n_class=1000, width_mult=width, dropout_classifier=True)
+    else:
+        model = TSN(NUM_CLASSES, segments, arch, shift_div=div, shift_place=place, mbv2_layout=layout or "official",
+                    width_mult=width, dropout=dropout)
+    model = randomize(model, generator, calibration).eval()
+    # Scale the head so logits are O(1) like a trained model's; logits are linear in the head, so this is exact.
+    head = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+    with torch.no_grad():
+        spread = model(calibration).std().item()
+        head.weight.mul_(2.0 / spread)
+        head.bias.mul_(2.0 / spread)
+    return model
+
+
+def save(model, path, arch, fmt):
+    legacy = fmt == "legacy"
+    if arch == "imagenet_mobilenetv2":
+        torch.save(model.state_dict(), path, _use_new_zipfile_serialization=not legacy)
+        return
+    wrapped = torch.nn.DataParallel(model)  # CPU-only: just adds the module. prefix, as in training
+    ckpt = {"epoch": 25, "arch": arch, "state_dict": wrapped.state_dict(), "best_prec1": 50.0}
+    torch.save(ckpt, path, _use_new_zipfile_serialization=not legacy)
+
+
+def main():
+    out = sys.argv[1]
+    wanted = sys.argv[2:] or list(VARIANTS)
+    torch.set_num_threads(2)
+    index_path = os.path.join(out, "variants.json")
+    index = json.load(open(index_path)) if os.path.exists(index_path) else {}
+    for vid in wanted:
+        spec = VARIANTS[vid]
+        name, arch, segments, div, place, layout, size, width, dropout, clips, fmt = spec
+        seed = sum(map(ord, vid))
+        model = build(vid, spec, torch.Generator().manual_seed(seed))
+        d = os.path.join(out, vid)
+        os.makedirs(d, exist_ok=True)
+        save(model, os.path.join(d, name), arch, fmt)
+        # The clip is drawn from another generator than the weights, after saving: the converter never sees it.
+        g = torch.Generator().manual_seed(seed + 99991)
+        if arch == "imagenet_mobilenetv2":
+            clip = torch.randn(clips, 3, size, size, generator=g)
+            reversed_clip = clip
+        else:
+            clip = torch.randn(clips, segments, 3, size, size, generator=g)
+            reversed_clip = clip.flip(1)
+        with torch.no_grad():
+            logits = model(clip)
+            rlogits = model(reversed_clip)
+        clip.numpy().astype("<f4").tofile(os.path.join(d, "input.f32"))
+        logits.numpy().astype("<f4").tofile(os.path.join(d, "logits.f32"))
+        rlogits.numpy().astype("<f4").tofile(os.path.join(d, "reversed.f32"))
+        index[vid] = {"file": os.path.join(vid, name), "arch": arch, "segments": segments, "shiftDiv": div,
+                      "shiftPlace": place, "mobilenetLayout": layout, "size": size, "width": width,
+                      "format": fmt, "inputShape": list(clip.shape), "logitsShape": list(logits.shape)}
+        print(vid, "->", name, list(clip.shape), list(logits.shape), flush=True)
+    with open(index_path, "w") as f:
+        json.dump(index, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+/**
+ * The architecture spec: everything the graph builder needs besides the tensors, as plain JSON-able data.
+ * Every weight is named by its state-dict key, so the builder never re-derives names.
+ */
+export type Activation = 'relu' | 'relu6' | 'none';
+
+/** A convolution (no bias in these nets unless `bias` is set) followed by an optional BatchNorm. */
+export interface ConvBn {
+  readonly weight: string;
+  readonly bias?: string;
+  /** BatchNorm key prefix (`…bn1`): weight, bias, running_mean, running_var */
+  readonly bn?: string;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly padding: number;
+  readonly groups: number;
+}
+
+/** Where a ResNet block's temporal shift sits: none, residual branch only (`blockres`), or the whole block (`block`). */
+export type ResNetShift = 'none' | 'residual' | 'block';
+
+export interface ResNetBlock {
+  readonly name: string;
+  readonly convs: readonly ConvBn[];
+  readonly downsample?: ConvBn;
+  readonly shift: ResNetShift;
+}
+
+export interface ResNetBackbone {
+  readonly family: 'resnet';
+  readonly depth: number;
+  readonly blockType: 'basic' | 'bottleneck';
+  readonly stageBlocks: readonly number[];
+  readonly stem: ConvBn;
+  readonly blocks: readonly ResNetBlock[];
+  readonly featureChannels: number;
+}
+
+export interface MobileNetV2Block {
+  readonly name: string;
+  readonly convs: readonly ConvBn[];
+  readonly residual: boolean;
+  /** the block's first conv sees the temporally shifted input (identity path never does) */
+  readonly shift: boolean;
+}
+
+export interface MobileNetV2Backbone {
+  readonly family: 'mobilenetv2';
+  readonly widthMultiplier: number;
+  readonly stem: ConvBn;
+  readonly blocks: readonly MobileNetV2Block[];
+  readonly last: ConvBn;
+  readonly featureChannels: number;
+}
+
+export type Backbone = ResNetBackbone | MobileNetV2Backbone;
+
+export type ShiftPlace = 'blockres' | 'block' | 'none';
+/** MobileNetV2 shift layouts seen in released files (TSM-FACTS §2). */
+export type MobileNetShiftLayout = 'official' | 'embedded';
+
+export interface ShiftSpec {
+  readonly div: number;
+  readonly place: ShiftPlace;
+  readonly layout?: MobileNetShiftLayout;
+  readonly shiftedBlocks: readonly string[];
+}
+
+export interface HeadSpec {
+  readonly weight: string;
+  readonly bias?: string;
+  readonly inFeatures: number;
+  readonly classes: number;
+}
+
+export interface ArchSpec {
+  /** e.g. `TSM-resnet50`, `TSN-mobilenetv2`, `mobilenetv2` for a one-frame classifier */
+  readonly name: string;
+  readonly kind: 'tsm' | 'tsn' | 'image';
+  readonly backbone: Backbone;
+  readonly segments: number;
+  readonly shift: ShiftSpec;
+  readonly head: HeadSpec;
+  readonly consensus: 'avg';
+  readonly inputSize: number;
+}

@@ -1,0 +1,53 @@
+import { Args, Flags } from '@oclif/core';
+import { TsmCommand } from '../cli/base-command.js';
+import { convertCheckpoint, type ConvertResult } from '../convert.js';
+
+export type { ConvertResult };
+
+export default class Convert extends TsmCommand {
+  static override description = 'Convert a TSN/TSM checkpoint to ONNX (temporal shift as Slice/Pad/Concat, BatchNorm folded)';
+  static override examples = [
+    '<%= config.bin %> convert pretrained/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e25.pth',
+    '<%= config.bin %> convert model.pth -o model.onnx --segments 8 --shift-div 8 --labels category.txt --json',
+  ];
+  static override args = { file: Args.string({ description: 'checkpoint (.pth, .pth.tar, .pt)', required: true }) };
+  static override flags = {
+    output: Flags.string({ char: 'o', description: 'output .onnx path (default: next to the checkpoint)' }),
+    arch: Flags.string({ description: 'expected backbone (resnet18/34/50/101/152, mobilenetv2); an error if the weights disagree' }),
+    segments: Flags.integer({ description: 'segments T (default: from the file name, else 8)', min: 1 }),
+    'shift-div': Flags.integer({ description: 'shift fold divisor (default: from the file name, else 8)', min: 1 }),
+    'shift-place': Flags.string({ description: 'expected shift place; an error if the weights disagree', options: ['blockres', 'block', 'none'] }),
+    'num-classes': Flags.integer({ description: 'expected number of classes; an error if the head disagrees', min: 1 }),
+    labels: Flags.string({ description: 'category.txt: one label a line, index = line number' }),
+    size: Flags.integer({ description: 'input crop size', default: 224, min: 32 }),
+    opset: Flags.integer({ description: 'ONNX opset (11–17)', default: 13 }),
+    softmax: Flags.boolean({ description: 'add a `probabilities` output (softmax of the logits)' }),
+  };
+
+  async run(): Promise<ConvertResult> {
+    const { args, flags } = await this.parse(Convert);
+    const result = convertCheckpoint({
+      input: args.file,
+      output: flags.output,
+      labelsFile: flags.labels,
+      opset: flags.opset,
+      softmax: flags.softmax,
+      overrides: {
+        arch: flags.arch,
+        segments: flags.segments,
+        shiftDiv: flags['shift-div'],
+        shiftPlace: flags['shift-place'] as 'blockres' | 'block' | 'none' | undefined,
+        numClasses: flags['num-classes'],
+        size: flags.size,
+      },
+    });
+    if (!this.jsonEnabled()) {
+      for (const w of result.warnings) this.warn(w);
+      const a = result.arch;
+      this.log(`${result.output}  ${(result.bytes / 1e6).toFixed(1)} MB  sha256 ${result.sha256.slice(0, 16)}…`);
+      this.log(`  ${a.name}${a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : ''}: ${a.segments} segments, shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks, ${a.numClasses} classes, ${a.inputSize}px, opset ${result.opset}`);
+      this.log(`  inputs ${result.inputs.map((i) => `${i.name} [${i.shape.join(', ')}]`).join(', ')} → outputs ${result.outputs.map((o) => `${o.name} [${o.shape.join(', ')}]`).join(', ')}`);
+    }
+    return result;
+  }
+}

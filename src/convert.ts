@@ -1,0 +1,163 @@
+/** The convert pipeline: file → Checkpoint → ArchSpec → ONNX bytes → file, each stage a plain function. */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { detectArch, type ArchOverrides } from './arch/registry.js';
+import type { ArchSpec } from './arch/spec.js';
+import { IMAGENET_MEAN, IMAGENET_STD, JESTER_LABELS } from './data/jester.js';
+import { TsmError } from './errors.js';
+import { buildTsnGraph, type IoSpec } from './onnx/tsn.js';
+import { writeFileAtomically } from './onnx/write.js';
+import { readCheckpoint } from './pth/read.js';
+import { summarizeCheckpoint } from './pth/summary.js';
+import { TSM_VERSION } from './version.js';
+
+export interface ConvertOptions {
+  readonly input: string;
+  readonly output?: string;
+  readonly overrides?: ArchOverrides;
+  readonly labelsFile?: string;
+  readonly opset?: number;
+  readonly softmax?: boolean;
+}
+
+export interface Preprocessing {
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+  /** pixels are divided by 255 first */
+  readonly inputRange: readonly [number, number];
+  readonly scaleShortSide: number;
+  readonly cropSize: number;
+  readonly channelOrder: 'RGB';
+  readonly layout: 'NTCHW' | 'NCHW';
+  readonly segments: number;
+}
+
+export interface ConvertResult {
+  readonly output: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly arch: ArchSpecSummary;
+  readonly inputs: readonly IoSpec[];
+  readonly outputs: readonly IoSpec[];
+  readonly opset: number;
+  readonly opHistogram: Record<string, number>;
+  readonly weightBytes: number;
+  readonly checkpointFloatBytes: number;
+  readonly labels: readonly string[];
+  readonly preprocessing: Preprocessing;
+  readonly warnings: readonly string[];
+  readonly source: { readonly file: string; readonly sha256: string; readonly format: string };
+}
+
+/** The arch spec without per-layer detail: what a person or a zoo entry wants to see. */
+export interface ArchSpecSummary {
+  readonly name: string;
+  readonly kind: ArchSpec['kind'];
+  readonly backbone: string;
+  readonly widthMultiplier?: number;
+  readonly segments: number;
+  readonly shiftDiv: number;
+  readonly shiftPlace: string;
+  readonly shiftLayout?: string;
+  readonly shiftedBlocks: number;
+  readonly numClasses: number;
+  readonly consensus: 'avg';
+  readonly inputSize: number;
+}
+
+export function summarizeArch(spec: ArchSpec): ArchSpecSummary {
+  const b = spec.backbone;
+  return {
+    name: spec.name,
+    kind: spec.kind,
+    backbone: b.family === 'resnet' ? `resnet${b.depth}` : 'mobilenetv2',
+    widthMultiplier: b.family === 'mobilenetv2' ? b.widthMultiplier : undefined,
+    segments: spec.segments,
+    shiftDiv: spec.shift.div,
+    shiftPlace: spec.shift.place,
+    shiftLayout: spec.shift.layout,
+    shiftedBlocks: spec.shift.shiftedBlocks.length,
+    numClasses: spec.head.classes,
+    consensus: spec.consensus,
+    inputSize: spec.inputSize,
+  };
+}
+
+export function readLabels(path: string, classes: number): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new TsmError('input', 'E_NOT_FOUND', `${path}: labels file not found`, { details: { file: path } });
+  }
+  const labels = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (labels.length !== classes) {
+    throw new TsmError('usage', 'E_LABELS_MISMATCH', `${path} has ${labels.length} labels but the model has ${classes} classes`, { details: { file: path, expected: classes, found: labels.length } });
+  }
+  return labels;
+}
+
+function defaultLabels(spec: ArchSpec, dataset: string | undefined): string[] {
+  if (dataset === 'jester' && spec.head.classes === JESTER_LABELS.length) return [...JESTER_LABELS];
+  return Array.from({ length: spec.head.classes }, (_, i) => `class_${i}`);
+}
+
+export function defaultOutputPath(input: string): string {
+  return join(dirname(input), `${basename(input).replace(/\.(pth\.tar|pth|pt|tar)$/i, '')}.onnx`);
+}
+
+export function convertCheckpoint(options: ConvertOptions): ConvertResult {
+  let fileBytes: Uint8Array;
+  try {
+    fileBytes = readFileSync(options.input);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new TsmError('input', code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_UNREADABLE', `${options.input}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code})`}`, { details: { file: options.input } });
+  }
+  const ckpt = readCheckpoint(fileBytes, { source: options.input });
+  const sourceSha = createHash('sha256').update(fileBytes).digest('hex');
+  const { spec, fileName, warnings } = detectArch(ckpt.stateDict, { fileName: options.input, overrides: options.overrides });
+  const labels = options.labelsFile ? readLabels(options.labelsFile, spec.head.classes) : defaultLabels(spec, fileName?.dataset);
+  const scale = Math.round((spec.inputSize * 256) / 224);
+  const preprocessing: Preprocessing = {
+    mean: IMAGENET_MEAN, std: IMAGENET_STD, inputRange: [0, 1], scaleShortSide: scale, cropSize: spec.inputSize,
+    channelOrder: 'RGB', layout: spec.kind === 'image' ? 'NCHW' : 'NTCHW', segments: spec.segments,
+  };
+  const arch = summarizeArch(spec);
+  const source = { file: basename(options.input), sha256: sourceSha, format: ckpt.format };
+  const opset = options.opset ?? 13;
+  const built = buildTsnGraph(spec, ckpt.stateDict, {
+    opset,
+    softmax: options.softmax,
+    producerVersion: TSM_VERSION,
+    metadata: {
+      'tsm.labels': JSON.stringify(labels),
+      'tsm.preprocessing': JSON.stringify(preprocessing),
+      'tsm.segments': String(spec.segments),
+      'tsm.arch': JSON.stringify(arch),
+      'tsm.shift': JSON.stringify({ div: spec.shift.div, place: spec.shift.place, layout: spec.shift.layout ?? null, blocks: spec.shift.shiftedBlocks }),
+      'tsm.source': JSON.stringify(source),
+      'tsm.version': TSM_VERSION,
+      'tsm.checkpoint_metadata': JSON.stringify(ckpt.metadata),
+    },
+  });
+  const output = options.output ?? defaultOutputPath(options.input);
+  writeFileAtomically(output, built.bytes);
+  return {
+    output,
+    bytes: built.bytes.byteLength,
+    sha256: createHash('sha256').update(built.bytes).digest('hex'),
+    arch,
+    inputs: built.inputs,
+    outputs: built.outputs,
+    opset,
+    opHistogram: built.opHistogram,
+    weightBytes: built.weightBytes,
+    checkpointFloatBytes: summarizeCheckpoint(ckpt).tensorBytes,
+    labels,
+    preprocessing,
+    warnings,
+    source,
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Temporal shift as Slice + Pad + Concat (TSM-FACTS §2): on x viewed as [N, T, C, H·W], channels [0, fold) take
+ * frame t+1 (zero at the last frame), channels [fold, 2·fold) take frame t−1 (zero at the first), the rest pass.
+ * No ScatterND, no index tensors: the zero frame is a constant Pad of one step along T.
+ */
+import type { GraphBuilder } from './builder.js';
+
+export interface ShiftInput {
+  readonly x: string;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly segments: number;
+  readonly div: number;
+}
+
+export function addTemporalShift(g: GraphBuilder, s: ShiftInput, name: string): string {
+  const fold = Math.floor(s.channels / s.div);
+  if (fold === 0) return s.x;
+  const T = s.segments;
+  const hw = s.height * s.width;
+  const x5 = g.op('Reshape', [s.x, g.int64s(`${name}_ntc_shape`, [-1, T, s.channels, hw])], {}, `${name}_view`);
+  const slice = (starts: number[], ends: number[], axes: number[], label: string) =>
+    g.op('Slice', [x5, g.int64s(`${name}_${label}_starts`, starts), g.int64s(`${name}_${label}_ends`, ends), g.int64s(`${name}_${label}_axes`, axes)], {}, `${name}_${label}`);
+  // pads for [N, T, C, HW]: all begins, then all ends
+  const padT = (x: string, before: number, after: number, label: string) =>
+    g.op('Pad', [x, g.int64s(`${name}_${label}_pads`, [0, before, 0, 0, 0, after, 0, 0])], { mode: 'constant' }, `${name}_${label}`);
+  const future = padT(slice([1, 0], [T, fold], [1, 2], 'future'), 0, 1, 'future_pad');
+  const past = padT(slice([0, fold], [T - 1, 2 * fold], [1, 2], 'past'), 1, 0, 'past_pad');
+  const parts = [future, past];
+  if (s.channels > 2 * fold) parts.push(slice([2 * fold], [s.channels], [2], 'rest'));
+  const shifted = g.op('Concat', parts, { axis: 2 }, `${name}_concat`);
+  return g.op('Reshape', [shifted, g.int64s(`${name}_nchw_shape`, [-1, s.channels, s.height, s.width])], {}, `${name}_out`);
+}

@@ -111,7 +111,7 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
   }
 
   const segments = overrides.segments ?? parsed?.segments ?? 8;
-  if (!overrides.segments && !parsed) warnings.push('segments not given and not in the file name; assuming 8 (pass --segments)');
+  if (!overrides.segments && !parsed && !(prefix === '' && place === 'none')) warnings.push('segments not given and not in the file name; assuming 8 (pass --segments)');
   const div = overrides.shiftDiv ?? parsed?.shiftDiv ?? 8;
   if (!overrides.shiftDiv && !parsed?.shiftDiv && shiftedBlocks.length) warnings.push('shift fold not given and not in the file name; assuming shift_div 8 (pass --shift-div)');
   if (!Number.isInteger(segments) || segments < 1) throw new TsmError('usage', 'E_BAD_FLAG', `segments must be a positive integer, got ${segments}`);

@@ -96,6 +96,12 @@ def main():
                       "shiftPlace": place, "mobilenetLayout": layout, "size": size, "width": width,
                       "format": fmt, "inputShape": list(clip.shape), "logitsShape": list(logits.shape)}
         print(vid, "->", name, list(clip.shape), list(logits.shape), flush=True)
+    if "r18" in wanted:
+        # A checkpoint with a layer no supported architecture has (a non-local block's weight): must be refused.
+        ckpt = torch.load(os.path.join(out, "r18", VARIANTS["r18"][0]))
+        ckpt["state_dict"]["module.base_model.layer2.0.nl.g.weight"] = torch.zeros(64, 128, 1, 1)
+        os.makedirs(os.path.join(out, "r18_extra"), exist_ok=True)
+        torch.save(ckpt, os.path.join(out, "r18_extra", VARIANTS["r18"][0]))
     with open(index_path, "w") as f:
         json.dump(index, f, indent=1)
 

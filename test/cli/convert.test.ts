@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import onnxProto from 'onnx-proto';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
+
+const variants = ensureVariants();
+const tmp = mkdtempSync(join(tmpdir(), 'tsm-convert-'));
+
+describe('tsm convert', () => {
+  it('--json reports output, arch, inputs and outputs; the model carries labels and preprocessing', () => {
+    const v = variants.mbv2_official;
+    const output = join(tmp, 'mbv2.onnx');
+    const r = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', output, '--json', '--softmax']);
+    expect(r.status, r.stderr).toBe(0);
+    const res = r.json();
+    expect(res).toMatchObject({
+      output,
+      arch: { name: 'TSM-mobilenetv2', segments: 8, shiftDiv: 8, shiftPlace: 'blockres', shiftLayout: 'official', shiftedBlocks: 10, numClasses: 27 },
+      inputs: [{ name: 'video', shape: ['N', 8, 3, 224, 224] }],
+      outputs: [{ name: 'logits', shape: ['N', 27] }, { name: 'probabilities', shape: ['N', 27] }],
+    });
+    expect(res.bytes).toBe(readFileSync(output).byteLength);
+    const model = onnxProto.onnx.ModelProto.decode(readFileSync(output));
+    const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
+    expect(JSON.parse(meta['tsm.labels'])).toHaveLength(27);
+    expect(JSON.parse(meta['tsm.labels'])[16]).toBe('Swiping Left'); // jester in the file name ⇒ Jester labels
+    expect(JSON.parse(meta['tsm.preprocessing'])).toMatchObject({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], cropSize: 224, scaleShortSide: 256, segments: 8 });
+    expect(JSON.parse(meta['tsm.source'])).toMatchObject({ format: 'legacy', file: 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e25.pth' });
+    expect(meta['tsm.source']).toMatch(/"sha256":"[0-9a-f]{64}"/);
+    expect(Number(model.opsetImport[0].version)).toBe(13); // int64 fields decode as Long
+  });
+
+  it('--opset and --labels are honoured; bad values are usage errors', () => {
+    const v = variants.tsn_mbv2;
+    const labels = join(tmp, 'labels.txt');
+    require('node:fs').writeFileSync(labels, Array.from({ length: 27 }, (_, i) => `gesture ${i}`).join('\n'));
+    const ok = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'o11.onnx'), '--opset', '11', '--labels', labels, '--json']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.json().labels[3]).toBe('gesture 3');
+    expect(ok.json().opset).toBe(11);
+    const badOpset = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'o9.onnx'), '--opset', '9', '--json']);
+    expect(badOpset.status).toBe(2);
+    expect(badOpset.json().error.code).toBe('E_BAD_FLAG');
+    require('node:fs').writeFileSync(labels, 'a\nb\n');
+    const badLabels = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'x.onnx'), '--labels', labels, '--json']);
+    expect(badLabels.json().error).toMatchObject({ code: 'E_LABELS_MISMATCH', expected: 27, found: 2 });
+  });
+
+  it('flags that contradict the weights are refused, naming both sides', () => {
+    const v = variants.r18;
+    const r = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'r.onnx'), '--arch', 'resnet50', '--json']);
+    expect(r.status).toBe(2);
+    expect(r.json().error).toMatchObject({ code: 'E_ARCH_CONFLICT', expected: 'resnet50', found: 'resnet18' });
+    const place = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'r.onnx'), '--shift-place', 'block', '--json']);
+    expect(place.json().error).toMatchObject({ code: 'E_ARCH_CONFLICT', expected: 'block', found: 'blockres' });
+  });
+
+  it('refuses a checkpoint with tensors the architecture has no place for, and writes nothing', () => {
+    const dir = join(VARIANTS_DIR, 'r18_extra');
+    const file = readdirSync(dir).find((f) => f.endsWith('.pth'))!;
+    const output = join(tmp, 'extra.onnx');
+    const r = runCli(['convert', join(dir, file), '-o', output, '--json']);
+    expect(r.status).toBe(5);
+    expect(r.json().error).toMatchObject({ code: 'E_UNUSED_TENSORS', keys: ['base_model.layer2.0.nl.g.weight'] });
+    expect(readdirSync(tmp).filter((f) => f.startsWith('extra'))).toEqual([]);
+  });
+
+  it('an unknown layout is named with the keys it could not place', () => {
+    const r = runCli(['convert', 'fixtures/pth/train_checkpoint_legacy.pth.tar', '-o', join(tmp, 'u.onnx'), '--json']);
+    expect(r.status).toBe(5);
+    expect(r.json().error.code).toBe('E_UNKNOWN_LAYOUT');
+    expect(r.json().error.message).toContain('base_model.conv1.weight');
+  });
+
+  it('the same checkpoint converts to byte-identical ONNX', () => {
+    const v = variants.mbv2_width05;
+    const a = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'a.onnx'), '--json']).json();
+    const b = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'b.onnx'), '--json']).json();
+    expect(a.sha256).toBe(b.sha256);
+  });
+});

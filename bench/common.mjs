@@ -1,0 +1,27 @@
+// Shared helpers for the benchmarks: medians, fresh-process runs, ONNX Runtime timing.
+import { execFileSync } from 'node:child_process';
+import * as ort from 'onnxruntime-node';
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Runs a command whose last stdout line is JSON. */
+export function runJson(cmd, args) {
+  return JSON.parse(execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop());
+}
+
+/** Median ms per run of an ONNX model on a random input of `shape` (1 warm-up, `runs` timed). */
+export async function timeOnnx(model, shape, runs, threads = 2) {
+  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
+  await session.run(feeds);
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    times.push(performance.now() - t0);
+  }
+  await session.release();
+  return median(times);
+}

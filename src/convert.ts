@@ -107,7 +107,13 @@ export function defaultOutputPath(input: string): string {
   return join(dirname(input), `${basename(input).replace(/\.(pth\.tar|pth|pt|tar)$/i, '')}.onnx`);
 }
 
-export function convertCheckpoint(options: ConvertOptions): ConvertResult {
+/** Everything convert computes, before anything is written. */
+export interface ExportedModel extends Omit<ConvertResult, 'output' | 'sha256'> {
+  readonly onnx: Uint8Array;
+}
+
+/** Checkpoint file → ONNX bytes and what was learnt on the way (no file written). */
+export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): ExportedModel {
   let fileBytes: Uint8Array;
   try {
     fileBytes = readFileSync(options.input);
@@ -142,12 +148,9 @@ export function convertCheckpoint(options: ConvertOptions): ConvertResult {
       'tsm.checkpoint_metadata': JSON.stringify(ckpt.metadata),
     },
   });
-  const output = options.output ?? defaultOutputPath(options.input);
-  writeFileAtomically(output, built.bytes);
   return {
-    output,
+    onnx: built.bytes,
     bytes: built.bytes.byteLength,
-    sha256: createHash('sha256').update(built.bytes).digest('hex'),
     arch,
     inputs: built.inputs,
     outputs: built.outputs,
@@ -160,4 +163,12 @@ export function convertCheckpoint(options: ConvertOptions): ConvertResult {
     warnings,
     source,
   };
+}
+
+/** `tsm convert`: export, then write atomically (temp name + rename). */
+export function convertCheckpoint(options: ConvertOptions): ConvertResult {
+  const { onnx, ...exported } = exportOnnxModel(options);
+  const output = options.output ?? defaultOutputPath(options.input);
+  writeFileAtomically(output, onnx);
+  return { ...exported, output, sha256: createHash('sha256').update(onnx).digest('hex') };
 }

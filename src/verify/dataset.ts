@@ -1,0 +1,97 @@
+/**
+ * Video-folder datasets in the TSM layout (TSM-FACTS §3): frames under `<root>/<frames dir>/<video id>/`, a list file
+ * of `<id> <num_frames> <label>` lines, and `category.txt` (one class a line, index = line number).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TsmError } from '../errors.js';
+
+export interface DatasetConfig {
+  readonly name: string;
+  readonly framesDir: string;
+  /** Python-style template with one `{:05d}`-like field, e.g. `{:05d}.jpg`, `img_{:05d}.jpg` */
+  readonly imageTemplate: string;
+  readonly list: string;
+  readonly categories: string;
+  readonly classes?: number;
+}
+
+/** Defaults per dataset, as TSM's ops/dataset_config.py lays them out. */
+export const DATASETS: Readonly<Record<string, DatasetConfig>> = Object.freeze({
+  jester: { name: 'jester', framesDir: '20bn-jester-v1', imageTemplate: '{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 27 },
+  something: { name: 'something', framesDir: '20bn-something-something-v1', imageTemplate: '{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 174 },
+  somethingv2: { name: 'somethingv2', framesDir: '20bn-something-something-v2-frames', imageTemplate: '{:06d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 174 },
+  kinetics: { name: 'kinetics', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 400 },
+  ucf101: { name: 'ucf101', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 101 },
+});
+
+export interface ClipRecord {
+  readonly id: string;
+  readonly frames: number;
+  readonly label: number;
+  /** 1-based line number in the list file */
+  readonly line: number;
+}
+
+export interface BadLine {
+  readonly line: number;
+  readonly text: string;
+  readonly reason: string;
+}
+
+export interface ClipList {
+  readonly clips: readonly ClipRecord[];
+  readonly bad: readonly BadLine[];
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new TsmError('input', code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_UNREADABLE', `${path}: ${what} ${code === 'ENOENT' ? 'not found' : `unreadable (${code})`}`, {
+      details: { file: path },
+      hint: 'expected the TSM layout: <root>/20bn-jester-v1/<id>/00001.jpg, <root>/category.txt, <root>/val_videofolder.txt',
+    });
+  }
+}
+
+export function readCategories(path: string): string[] {
+  const labels = readText(path, 'category list').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (!labels.length) throw new TsmError('input', 'E_EMPTY_CATEGORIES', `${path}: no categories`, { details: { file: path } });
+  return labels;
+}
+
+/** Parses a video-folder list; malformed lines are collected with their line number, never fatal. */
+export function parseClipList(text: string, classes: number): ClipList {
+  const clips: ClipRecord[] = [];
+  const bad: BadLine[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = i + 1;
+    const t = raw.trim();
+    if (!t) return;
+    const parts = t.split(/\s+/);
+    if (parts.length < 3) return bad.push({ line, text: raw, reason: `expected '<id> <num_frames> <label>', found ${parts.length} field(s)` });
+    // Ids may contain spaces in some lists (something-something); the last two fields are numbers.
+    const label = Number(parts[parts.length - 1]);
+    const frames = Number(parts[parts.length - 2]);
+    const id = parts.slice(0, -2).join(' ');
+    if (!Number.isInteger(frames) || frames < 1) return bad.push({ line, text: raw, reason: `frame count '${parts[parts.length - 2]}' is not a positive integer` });
+    if (!Number.isInteger(label) || label < 0 || label >= classes) return bad.push({ line, text: raw, reason: `label '${parts[parts.length - 1]}' is not in 0..${classes - 1}` });
+    clips.push({ id, frames, label, line });
+  });
+  return { clips, bad };
+}
+
+export function readClipList(path: string, classes: number): ClipList {
+  return parseClipList(readText(path, 'clip list'), classes);
+}
+
+/** Formats Python's `'{:05d}.jpg'.format(i)` (and `{:d}`, `{}`) templates. */
+export function formatFrameName(template: string, index: number): string {
+  return template.replace(/\{(?::0?(\d*)d)?\}/, (_m, width: string | undefined) => (width ? String(index).padStart(Number(width), '0') : String(index)));
+}
+
+export function framePath(root: string, config: DatasetConfig, clipId: string, index: number): string {
+  return join(root, config.framesDir, clipId, formatFrameName(config.imageTemplate, index));
+}

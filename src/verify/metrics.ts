@@ -1,0 +1,54 @@
+/** Accuracy metrics as TSM's test_models.py reports them: top-1/top-5 over clips, per-class from the confusion matrix. */
+export interface ClassAccuracy {
+  readonly index: number;
+  readonly label: string;
+  readonly clips: number;
+  readonly correct: number;
+  readonly accuracy: number | null;
+}
+
+export interface Metrics {
+  readonly clips: number;
+  readonly top1: number;
+  readonly top5: number;
+  /** mean over classes that have clips (cls_acc = diag / row sum, as test_models.py) */
+  readonly meanClassAccuracy: number;
+  readonly perClass: readonly ClassAccuracy[];
+  /** confusion[true][predicted] */
+  readonly confusion: readonly (readonly number[])[];
+}
+
+/** Indices of the k largest scores, ties broken by lower index (as torch.topk on CPU in practice). */
+export function topK(scores: ArrayLike<number>, k: number): number[] {
+  const idx = Array.from({ length: scores.length }, (_, i) => i);
+  idx.sort((a, b) => scores[b] - scores[a] || a - b);
+  return idx.slice(0, k);
+}
+
+export function computeMetrics(labels: readonly string[], results: ReadonlyArray<{ label: number; scores: ArrayLike<number> }>): Metrics {
+  const k = labels.length;
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  let top1 = 0;
+  let top5 = 0;
+  for (const r of results) {
+    const best = topK(r.scores, Math.min(5, k));
+    confusion[r.label][best[0]]++;
+    if (best[0] === r.label) top1++;
+    if (best.includes(r.label)) top5++;
+  }
+  const perClass = labels.map((label, index) => {
+    const clips = confusion[index].reduce((a, b) => a + b, 0);
+    const correct = confusion[index][index];
+    return { index, label, clips, correct, accuracy: clips ? correct / clips : null };
+  });
+  const present = perClass.filter((c) => c.accuracy !== null);
+  const n = results.length;
+  return {
+    clips: n,
+    top1: n ? top1 / n : 0,
+    top5: n ? top5 / n : 0,
+    meanClassAccuracy: present.length ? present.reduce((a, c) => a + (c.accuracy as number), 0) / present.length : 0,
+    perClass,
+    confusion,
+  };
+}

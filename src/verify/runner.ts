@@ -1,0 +1,95 @@
+/**
+ * The seam between verify logic and the native runtime: a Runner takes a batch of clips [n, T, 3, S, S] and returns
+ * logits [n, classes]. The onnxruntime-node implementation lives here; tests can pass any other.
+ */
+import { readFileSync } from 'node:fs';
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import { TsmError } from '../errors.js';
+
+export interface ModelInfo {
+  readonly inputName: string;
+  /** T and S from the graph input (`video` [N, T, 3, S, S] or `image` [N, 3, S, S] ⇒ T = 1) */
+  readonly segments: number;
+  readonly size: number;
+  readonly classes: number;
+  readonly frameInput: boolean;
+  readonly metadata: Record<string, string>;
+  readonly labels?: string[];
+}
+
+export interface Runner {
+  readonly info: ModelInfo;
+  run(batch: Float32Array, clips: number): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+function dimValue(d: { dimValue?: unknown } | undefined): number | undefined {
+  const v = d?.dimValue;
+  if (v === undefined || v === null) return undefined;
+  const n = Number(v);
+  return n > 0 ? n : undefined;
+}
+
+/** Reads input/output shapes and tsm.* metadata from ONNX bytes. */
+export function readModelInfo(bytes: Uint8Array, source: string): ModelInfo {
+  let model: ReturnType<typeof onnxProto.onnx.ModelProto.decode>;
+  try {
+    model = onnxProto.onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    throw new TsmError('input', 'E_NOT_ONNX', `${source}: not an ONNX model (${(err as Error).message})`, { details: { file: source } });
+  }
+  const graph = model.graph;
+  const initializers = new Set((graph?.initializer ?? []).map((i) => i.name));
+  const input = graph?.input?.find((i) => !initializers.has(i.name));
+  const output = graph?.output?.[0];
+  const inDims = input?.type?.tensorType?.shape?.dim ?? [];
+  const outDims = output?.type?.tensorType?.shape?.dim ?? [];
+  const metadata = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  const frameInput = inDims.length === 4;
+  const segments = frameInput ? 1 : dimValue(inDims[1] as never);
+  const size = dimValue(inDims[inDims.length - 1] as never);
+  const classes = dimValue(outDims[1] as never);
+  if (!input?.name || (inDims.length !== 5 && inDims.length !== 4) || !segments || !size || !classes) {
+    throw new TsmError('unsupported', 'E_MODEL_SHAPE', `${source}: expected an input [N, T, 3, S, S] (or [N, 3, S, S]) with static T and S and an output [N, classes]`, {
+      details: { file: source, input: input?.name, rank: inDims.length },
+    });
+  }
+  let labels: string[] | undefined;
+  try {
+    labels = metadata['tsm.labels'] ? JSON.parse(metadata['tsm.labels']) : undefined;
+  } catch {
+    labels = undefined;
+  }
+  return { inputName: input.name, segments, size, classes, frameInput, metadata, labels };
+}
+
+export interface OrtRunnerOptions {
+  readonly threads?: number;
+}
+
+export async function createOrtRunner(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<Runner> {
+  const source = typeof model === 'string' ? model : '<model bytes>';
+  let bytes: Uint8Array;
+  try {
+    bytes = typeof model === 'string' ? readFileSync(model) : model;
+  } catch {
+    throw new TsmError('input', 'E_NOT_FOUND', `${source}: model file not found`, { details: { file: source } });
+  }
+  const info = readModelInfo(bytes, source);
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: options.threads ?? 2,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
+  const outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
+  return {
+    info,
+    async run(batch, clips) {
+      const shape = info.frameInput ? [clips, 3, info.size, info.size] : [clips, info.segments, 3, info.size, info.size];
+      const result = await session.run({ [info.inputName]: new ort.Tensor('float32', batch, shape) });
+      return result[outputName].data as Float32Array;
+    },
+    close: () => session.release(),
+  };
+}

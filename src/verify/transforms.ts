@@ -1,0 +1,81 @@
+/**
+ * The TSM test transforms (ops/transforms.py as test_models.py composes them), on frames decoded and resized by sharp:
+ * GroupScale (short side → scale, bilinear), then 1 centre crop, 3 full-res crops (left/right/centre), or 10 crops
+ * (4 corners + centre, each also flipped); ImageNet normalisation into a CHW float32 slab.
+ */
+import sharp from 'sharp';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../data/jester.js';
+
+export type CropCount = 1 | 3 | 10;
+
+export interface CropBox {
+  readonly left: number;
+  readonly top: number;
+  readonly size: number;
+  readonly flip: boolean;
+}
+
+/** torchvision Resize(int) size rule: the short side becomes `scale`, the long side int(scale · long / short). */
+export function scaledSize(width: number, height: number, scale: number): { width: number; height: number } {
+  return width < height ? { width: scale, height: Math.floor((scale * height) / width) } : { width: Math.floor((scale * width) / height), height: scale };
+}
+
+/** Python's round(): halves to even (torchvision CenterCrop uses it). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+export function cropBoxes(width: number, height: number, crop: number, crops: CropCount): CropBox[] {
+  if (crops === 1) {
+    return [{ left: roundHalfEven((width - crop) / 2), top: roundHalfEven((height - crop) / 2), size: crop, flip: false }];
+  }
+  const w = Math.floor((width - crop) / 4);
+  const h = Math.floor((height - crop) / 4);
+  if (crops === 3) {
+    // GroupFullResSample: left, right, centre at mid height
+    return [[0, 2 * h], [4 * w, 2 * h], [2 * w, 2 * h]].map(([left, top]) => ({ left, top, size: crop, flip: false }));
+  }
+  // GroupOverSample: fill_fix_offset(False) = 4 corners + centre, each normal then flipped
+  const offsets = [[0, 0], [4 * w, 0], [0, 4 * h], [4 * w, 4 * h], [2 * w, 2 * h]];
+  return offsets.flatMap(([left, top]) => [
+    { left, top, size: crop, flip: false },
+    { left, top, size: crop, flip: true },
+  ]);
+}
+
+export interface DecodedFrame {
+  readonly data: Buffer;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Decodes a JPEG (or any sharp input) to RGB and scales its short side to `scale` with a bilinear kernel. */
+export async function loadScaledFrame(path: string, scale: number): Promise<DecodedFrame> {
+  const image = sharp(path, { failOn: 'error' });
+  const meta = await image.metadata();
+  const size = scaledSize(meta.width ?? 0, meta.height ?? 0, scale);
+  const { data, info } = await image
+    .removeAlpha()
+    .toColourspace('srgb')
+    .resize(size.width, size.height, { kernel: 'linear', fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+/** Writes one crop of an RGB frame, normalised, as C×S×S floats at `out[offset…]`. */
+export function writeNormalizedCrop(frame: DecodedFrame, box: CropBox, out: Float32Array, offset: number): void {
+  const { size } = box;
+  const plane = size * size;
+  for (let c = 0; c < 3; c++) {
+    const scale = 1 / (255 * IMAGENET_STD[c]);
+    const shift = IMAGENET_MEAN[c] / IMAGENET_STD[c];
+    for (let y = 0; y < size; y++) {
+      const row = ((box.top + y) * frame.width + box.left) * 3 + c;
+      const dst = offset + c * plane + y * size;
+      if (box.flip) for (let x = 0; x < size; x++) out[dst + size - 1 - x] = frame.data[row + x * 3] * scale - shift;
+      else for (let x = 0; x < size; x++) out[dst + x] = frame.data[row + x * 3] * scale - shift;
+    }
+  }
+}

@@ -61,14 +61,14 @@ def batch_tensor(clips, idx, rng):
     return x.reshape(b, t, 3, 224, 224)
 
 
-def train(kind, clips, labels, epochs, width, out, seed):
+def train(kind, clips, labels, epochs, width, out, seed, lr):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = TSN(len(JESTER_CLASSES), SEGMENTS, "mobilenetv2", shift_div=8,
                 shift_place="blockres" if kind == "tsm" else None, mbv2_layout="official", width_mult=width, dropout=0.5)
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     steps_per_epoch = len(clips) // 8
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=epochs * steps_per_epoch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch, pct_start=0.2)
     y_all = torch.tensor(labels)
     for epoch in range(epochs):
         model.train()
@@ -100,11 +100,12 @@ def train(kind, clips, labels, epochs, width, out, seed):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
-    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=14)
     ap.add_argument("--train-per-class", type=int, default=32)
     ap.add_argument("--width", type=float, default=0.5)
     ap.add_argument("--only", choices=["tsm", "tsn"])
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--lr", type=float, default=4e-3)
     a = ap.parse_args()
     torch.set_num_threads(2)
     os.makedirs(a.out, exist_ok=True)
@@ -112,7 +113,7 @@ def main():
     clips, labels = make_train_set(a.train_per_class, a.seed)
     print("train set: %d clips (%.0f s)" % (len(clips), time.time() - t0), flush=True)
     for kind in ([a.only] if a.only else ["tsm", "tsn"]):
-        train(kind, clips, labels, a.epochs, a.width, a.out, a.seed)
+        train(kind, clips, labels, a.epochs, a.width, a.out, a.seed, a.lr)
 
 
 if __name__ == "__main__":

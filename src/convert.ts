@@ -58,7 +58,7 @@ export interface ArchSpecSummary {
   readonly widthMultiplier?: number;
   readonly segments: number;
   readonly shiftDiv: number;
-  readonly shiftPlace: string;
+  readonly shiftPlace: ArchSpec['shift']['place'];
   readonly shiftLayout?: string;
   readonly shiftedBlocks: number;
   readonly numClasses: number;

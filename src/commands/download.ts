@@ -1,0 +1,57 @@
+import { Args, Flags } from '@oclif/core';
+import { TsmCommand } from '../cli/base-command.js';
+import { progressBar } from '../cli/progress.js';
+import { TsmError } from '../errors.js';
+import { downloadFile, type DownloadResult } from '../zoo/download.js';
+import { loadZoo } from '../zoo/index.js';
+import { updateZoo } from '../zoo/store.js';
+
+export interface DownloadCommandResult {
+  readonly downloads: ReadonlyArray<DownloadResult & { id: string; recordedSha256: boolean }>;
+}
+
+export default class Download extends TsmCommand {
+  static override description = 'Download upstream checkpoints listed in zoo.json (resumable, retried, sha256-checked)';
+  static override examples = ['<%= config.bin %> download tsm-resnet50-kinetics-8f', '<%= config.bin %> download --all --dir pretrained --mirror https://example.org/tsm'];
+  static override strict = false;
+  static override args = { ids: Args.string({ description: 'zoo ids (see `tsm zoo list --all`)' }) };
+  static override flags = {
+    all: Flags.boolean({ description: 'every entry with a download address' }),
+    dir: Flags.string({ description: 'where checkpoints go', default: 'pretrained' }),
+    mirror: Flags.string({ description: 'base URL tried first: <mirror>/<file name>' }),
+    zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
+    retries: Flags.integer({ description: 'retries per address', default: 4, min: 0 }),
+  };
+
+  async run(): Promise<DownloadCommandResult> {
+    const { argv, flags } = await this.parse(Download);
+    const zoo = loadZoo(flags.zoo);
+    const ids = argv as string[];
+    if (!ids.length && !flags.all) throw new TsmError('usage', 'E_USAGE', 'name one or more zoo ids, or --all');
+    const entries = flags.all ? zoo.models.filter((m) => m.source.urls.length || flags.mirror) : ids.map((id) => {
+      const found = zoo.models.filter((m) => m.id === id);
+      if (!found.length) throw new TsmError('usage', 'E_ZOO_NO_MATCH', `no zoo entry '${id}'`, { hint: 'see `tsm zoo list --all`' });
+      return found[found.length - 1];
+    });
+    const downloads: Array<DownloadResult & { id: string; recordedSha256: boolean }> = [];
+    for (const entry of entries) {
+      const bar = progressBar(!this.jsonEnabled(), `${entry.source.fileName} |{bar}| {percentage}% | {value}/{total} bytes`);
+      const result = await downloadFile(entry.source, {
+        dir: flags.dir, mirror: flags.mirror, retries: flags.retries,
+        onProgress: (received, total) => bar.update(received, total ?? received),
+      }).finally(() => bar.stop());
+      let recorded = false;
+      if (!entry.source.sha256) {
+        // First download of a file whose checksum the zoo did not know: record it, so later downloads are checked.
+        await updateZoo(flags.zoo, (z) => ({
+          zoo: { ...z, models: z.models.map((m) => (m.source.fileName === entry.source.fileName && !m.source.sha256 ? { ...m, source: { ...m.source, sha256: result.sha256, bytes: result.bytes } } : m)) },
+          result: undefined,
+        }));
+        recorded = true;
+      }
+      if (!this.jsonEnabled()) this.log(`${result.alreadyPresent ? 'already present' : 'downloaded'} ${result.path} (${result.bytes} bytes, sha256 ${result.sha256.slice(0, 16)}…${result.resumed ? ', resumed' : ''}${recorded ? ', checksum recorded in the zoo' : ''})`);
+      downloads.push({ ...result, id: entry.id, recordedSha256: recorded });
+    }
+    return { downloads };
+  }
+}

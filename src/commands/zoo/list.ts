@@ -1,0 +1,34 @@
+import { Flags } from '@oclif/core';
+import { TsmCommand } from '../../cli/base-command.js';
+import { findModels, loadZoo, type ZooEntry } from '../../zoo/index.js';
+
+export interface ZooListResult {
+  readonly models: ReadonlyArray<Pick<ZooEntry, 'id' | 'version' | 'status' | 'task' | 'dataset'> & { arch: string; top1: number | null; reportedTop1: number | null }>;
+}
+
+export default class ZooList extends TsmCommand {
+  static override description = 'List the models in zoo.json (published ones; --all for upstream sources too)';
+  static override flags = {
+    zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
+    all: Flags.boolean({ description: 'include source-only and unsupported entries' }),
+    task: Flags.string({ description: 'only this task', options: ['gesture-recognition', 'action-recognition', 'image-classification'] }),
+    dataset: Flags.string({ description: 'only this dataset' }),
+  };
+
+  async run(): Promise<ZooListResult> {
+    const { flags } = await this.parse(ZooList);
+    const models = findModels(loadZoo(flags.zoo), { published: !flags.all, task: flags.task as never, dataset: flags.dataset }).map((m) => ({
+      id: m.id, version: m.version, status: m.status, task: m.task, dataset: m.dataset, arch: m.arch.name,
+      top1: m.verification?.top1 ?? null, reportedTop1: m.reported?.top1 ?? null,
+    }));
+    if (!this.jsonEnabled()) {
+      const w = Math.max(2, ...models.map((m) => `${m.id}@${m.version}`.length));
+      this.log(`${'model'.padEnd(w)}  ${'status'.padEnd(11)}  ${'arch'.padEnd(16)}  ${'dataset'.padEnd(22)}  top-1`);
+      for (const m of models) {
+        const acc = m.top1 !== null ? `${(m.top1 * 100).toFixed(1)} % (verified)` : m.reportedTop1 !== null ? `${(m.reportedTop1 * 100).toFixed(1)} % (reported)` : '–';
+        this.log(`${`${m.id}@${m.version}`.padEnd(w)}  ${m.status.padEnd(11)}  ${m.arch.padEnd(16)}  ${m.dataset.padEnd(22)}  ${acc}`);
+      }
+    }
+    return { models };
+  }
+}

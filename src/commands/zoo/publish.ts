@@ -1,0 +1,43 @@
+import { Args, Flags } from '@oclif/core';
+import { TsmCommand } from '../../cli/base-command.js';
+import { progressBar } from '../../cli/progress.js';
+import { publishModel, type Bump, type PublishResult } from '../../zoo/publish.js';
+
+export default class ZooPublish extends TsmCommand {
+  static override description = 'Convert, verify and publish a checkpoint as a new version in zoo.json (never overwrites a version)';
+  static override examples = [
+    '<%= config.bin %> zoo publish fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth --id tsm-mobilenetv2-jester-mini --version 1.0.0 --dataset jester --root fixtures/jester-mini',
+    '<%= config.bin %> zoo publish model.pth --id my-model --bump patch',
+  ];
+  static override args = { file: Args.string({ description: 'checkpoint', required: true }) };
+  static override flags = {
+    id: Flags.string({ description: 'model id (lower case)', required: true }),
+    version: Flags.string({ description: 'semantic version X.Y.Z', exclusive: ['bump'] }),
+    bump: Flags.string({ description: 'next version after the highest published one', options: ['patch', 'minor', 'major'], exclusive: ['version'] }),
+    dataset: Flags.string({ description: 'verify on this dataset layout (with --root)', options: ['jester', 'something', 'somethingv2', 'kinetics', 'ucf101'] }),
+    root: Flags.string({ description: 'dataset folder for verification' }),
+    'dataset-label': Flags.string({ description: 'dataset name recorded in the zoo (default: --dataset)' }),
+    reference: Flags.string({ description: 'PyTorch reference outputs to record parity against' }),
+    title: Flags.string({ description: 'title for the model card' }),
+    license: Flags.string({ description: 'license of the weights', default: 'unknown' }),
+    notes: Flags.string({ description: 'notes recorded in the entry and the card' }),
+    segments: Flags.integer({ description: 'segments (default: from the file name)', min: 1 }),
+    zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
+  };
+
+  async run(): Promise<PublishResult> {
+    const { args, flags } = await this.parse(ZooPublish);
+    const bar = progressBar(!this.jsonEnabled(), 'verify |{bar}| {value}/{total} clips');
+    const result = await publishModel({
+      file: args.file, id: flags.id, version: flags.version, bump: flags.bump as Bump | undefined, zooPath: flags.zoo,
+      dataset: flags.dataset, root: flags.root, datasetLabel: flags['dataset-label'], reference: flags.reference,
+      title: flags.title, license: flags.license, notes: flags.notes, segments: flags.segments,
+      onProgress: (done, total) => bar.update(done, total),
+    }).finally(() => bar.stop());
+    if (!this.jsonEnabled()) {
+      const v = result.entry.verification;
+      this.log(`published ${result.entry.id}@${result.entry.version} → ${result.folder}${v ? ` (top-1 ${(v.top1 * 100).toFixed(2)} % on ${v.clips} clips)` : ' (not verified: give --dataset and --root)'}`);
+    }
+    return result;
+  }
+}

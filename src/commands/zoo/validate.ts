@@ -1,0 +1,25 @@
+import { Flags } from '@oclif/core';
+import { TsmCommand } from '../../cli/base-command.js';
+import { TsmError } from '../../errors.js';
+import { validateZooFile, type ValidationIssue } from '../../zoo/index.js';
+
+export interface ZooValidateResult {
+  readonly models: number;
+  readonly checkedArtifacts: number;
+  readonly issues: readonly ValidationIssue[];
+}
+
+export default class ZooValidate extends TsmCommand {
+  static override description = 'Check zoo.json: schema, duplicate versions, and checksums of local artifacts';
+  static override flags = { zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }) };
+
+  async run(): Promise<ZooValidateResult> {
+    const { flags } = await this.parse(ZooValidate);
+    const result = validateZooFile(flags.zoo);
+    if (result.issues.length) {
+      throw new TsmError('input', 'E_ZOO_INVALID', `${flags.zoo}: ${result.issues.length} problem(s): ${result.issues.map((i) => `${i.model}: ${i.problem}`).join('; ')}`, { details: { issues: result.issues } });
+    }
+    if (!this.jsonEnabled()) this.log(`${flags.zoo}: ${result.models} entries valid, ${result.checkedArtifacts} local artifact(s) match their sha256`);
+    return result;
+  }
+}

@@ -1,0 +1,138 @@
+/** Loading, validating and querying zoo.json: the library entry point other apps use. */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import semver from 'semver';
+import { TsmError } from '../errors.js';
+import type { Zoo, ZooEntry, ZooTask } from './types.js';
+
+export type * from './types.js';
+
+const SCHEMA_PATH = new URL('../../zoo.schema.json', import.meta.url);
+let validator: ValidateFunction | undefined;
+
+function validate(): ValidateFunction {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    // ajv-formats is CommonJS: its default export is the plugin function
+    const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+    (addFormats as unknown as (a: Ajv) => void)(ajv);
+    validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+  }
+  return validator;
+}
+
+/** Schema errors as `path: message` lines (JSON pointers into the document). */
+export function schemaErrors(value: unknown): string[] {
+  const v = validate();
+  if (v(value)) return [];
+  return (v.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`);
+}
+
+/** Parses and schema-checks a zoo document; duplicates (id, version) are an error too. */
+export function parseZoo(text: string, source = 'zoo.json'): Zoo {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new TsmError('input', 'E_ZOO_JSON', `${source}: not valid JSON (${(err as Error).message})`, { details: { file: source } });
+  }
+  const errors = schemaErrors(value);
+  if (errors.length) {
+    throw new TsmError('input', 'E_ZOO_SCHEMA', `${source}: does not match zoo.schema.json: ${errors.slice(0, 5).join('; ')}${errors.length > 5 ? ` (+${errors.length - 5} more)` : ''}`, {
+      details: { file: source, errors },
+    });
+  }
+  const zoo = value as Zoo;
+  const seen = new Set<string>();
+  for (const m of zoo.models) {
+    const key = `${m.id}@${m.version}`;
+    if (seen.has(key)) throw new TsmError('input', 'E_ZOO_DUPLICATE', `${source}: ${key} is listed twice`, { details: { file: source, id: m.id, version: m.version } });
+    seen.add(key);
+  }
+  return zoo;
+}
+
+export function loadZoo(path = 'zoo.json'): Zoo {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new TsmError('input', 'E_NOT_FOUND', `${path}: zoo index not found`, { details: { file: path } });
+  }
+  return parseZoo(text, path);
+}
+
+export interface ModelQuery {
+  readonly id?: string;
+  /** a semver range (`^1.0.0`, `1.2.x`); the highest matching version wins */
+  readonly version?: string;
+  readonly task?: ZooTask;
+  readonly dataset?: string;
+  /** only entries with converted, verified artifacts (default true) */
+  readonly published?: boolean;
+}
+
+/** All entries matching the query, newest version first. */
+export function findModels(zoo: Zoo, query: ModelQuery = {}): ZooEntry[] {
+  return zoo.models
+    .filter((m) => (query.id ? m.id === query.id : true))
+    .filter((m) => (query.task ? m.task === query.task : true))
+    .filter((m) => (query.dataset ? m.dataset === query.dataset : true))
+    .filter((m) => (query.published ?? true ? m.status === 'published' : true))
+    .filter((m) => (query.version ? semver.satisfies(m.version, query.version) : true))
+    .sort((a, b) => a.id.localeCompare(b.id) || semver.rcompare(a.version, b.version));
+}
+
+/** The one model a query names (highest version); a typed error listing what exists otherwise. */
+export function resolveModel(zoo: Zoo, query: ModelQuery): ZooEntry {
+  const found = findModels(zoo, query);
+  if (!found.length) {
+    const known = [...new Set(zoo.models.filter((m) => m.status === 'published' || query.published === false).map((m) => `${m.id}@${m.version}`))];
+    throw new TsmError('usage', 'E_ZOO_NO_MATCH', `no model in the zoo matches ${JSON.stringify(query)}`, { hint: `available: ${known.join(', ') || 'none'}` });
+  }
+  if (query.id) return found[0];
+  const ids = [...new Set(found.map((m) => m.id))];
+  if (ids.length > 1) return found.sort((a, b) => (b.verification?.top1 ?? 0) - (a.verification?.top1 ?? 0))[0];
+  return found[0];
+}
+
+/** Absolute path of an entry's ONNX artifact, given where zoo.json lives. */
+export function artifactPath(zooPath: string, entry: ZooEntry): string {
+  const a = entry.artifacts.find((x) => x.path);
+  if (!a?.path) throw new TsmError('usage', 'E_ZOO_NO_ARTIFACT', `${entry.id}@${entry.version} has no local artifact (status ${entry.status})`);
+  return resolve(dirname(zooPath), a.path);
+}
+
+export interface ValidationIssue {
+  readonly model: string;
+  readonly problem: string;
+}
+
+/** Schema, duplicates, and local artifact checksums. */
+export function validateZooFile(path = 'zoo.json'): { models: number; checkedArtifacts: number; issues: ValidationIssue[] } {
+  const zoo = loadZoo(path);
+  const issues: ValidationIssue[] = [];
+  let checked = 0;
+  for (const m of zoo.models) {
+    const name = `${m.id}@${m.version}`;
+    if (m.status === 'published' && (!m.artifacts.length || !m.verification)) issues.push({ model: name, problem: 'published without artifacts or verification' });
+    for (const a of m.artifacts) {
+      if (!a.path) continue;
+      const file = join(dirname(path), a.path);
+      if (!existsSync(file)) {
+        issues.push({ model: name, problem: `artifact ${a.path} is missing` });
+        continue;
+      }
+      const bytes = readFileSync(file);
+      checked++;
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      if (sha !== a.sha256) issues.push({ model: name, problem: `artifact ${a.path} has sha256 ${sha}, zoo.json says ${a.sha256}` });
+      if (bytes.byteLength !== a.bytes) issues.push({ model: name, problem: `artifact ${a.path} has ${bytes.byteLength} bytes, zoo.json says ${a.bytes}` });
+    }
+    if (m.card && !existsSync(join(dirname(path), m.card))) issues.push({ model: name, problem: `card ${m.card} is missing` });
+  }
+  return { models: zoo.models.length, checkedArtifacts: checked, issues };
+}

@@ -1,0 +1,152 @@
+/**
+ * `tsm zoo publish`: convert, verify (when a dataset is given), write zoo/<id>/<version>/{model.onnx, card.md,
+ * verify.json} into a staging folder renamed into place, then add the entry to zoo.json under a lock.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import semver from 'semver';
+import { exportOnnxModel } from '../convert.js';
+import { TsmError } from '../errors.js';
+import { writeFileAtomically } from '../onnx/write.js';
+import { TSM_VERSION } from '../version.js';
+import { verifyModel, type VerifyResult } from '../verify/verify.js';
+import { renderModelCard } from './cards.js';
+import { loadZoo } from './index.js';
+import { updateZoo } from './store.js';
+import type { ZooEntry, ZooTask } from './types.js';
+
+export type Bump = 'patch' | 'minor' | 'major';
+
+export interface PublishOptions {
+  readonly file: string;
+  readonly id: string;
+  readonly version?: string;
+  readonly bump?: Bump;
+  readonly zooPath?: string;
+  readonly dataset?: string;
+  readonly root?: string;
+  /** how the zoo names the dataset (default: `dataset`) */
+  readonly datasetLabel?: string;
+  readonly task?: ZooTask;
+  readonly title?: string;
+  readonly license?: string;
+  readonly paper?: string;
+  readonly notes?: string;
+  readonly reference?: string;
+  readonly segments?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface PublishResult {
+  readonly entry: ZooEntry;
+  readonly folder: string;
+  readonly files: readonly string[];
+}
+
+const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+
+export function nextVersion(existing: readonly string[], bump: Bump): string {
+  const latest = existing.filter((v) => semver.valid(v)).sort(semver.rcompare)[0];
+  return latest ? (semver.inc(latest, bump) as string) : '1.0.0';
+}
+
+function taskFor(dataset: string | undefined): ZooTask {
+  if (dataset?.startsWith('jester')) return 'gesture-recognition';
+  if (dataset === 'imagenet') return 'image-classification';
+  return 'action-recognition';
+}
+
+export async function publishModel(options: PublishOptions): Promise<PublishResult> {
+  const zooPath = options.zooPath ?? 'zoo.json';
+  if (!ID_PATTERN.test(options.id)) throw new TsmError('usage', 'E_BAD_ID', `model id '${options.id}' must be lower-case letters, digits, '.', '_' or '-'`);
+  const existing = existsSync(zooPath) ? loadZoo(zooPath).models.filter((m) => m.id === options.id).map((m) => m.version) : [];
+  let version = options.version;
+  if (!version && options.bump) version = nextVersion(existing, options.bump);
+  if (!version) throw new TsmError('usage', 'E_NO_VERSION', 'give --version X.Y.Z or --bump patch|minor|major');
+  if (!semver.valid(version)) throw new TsmError('usage', 'E_BAD_VERSION', `'${version}' is not a semantic version (X.Y.Z)`);
+  if (existing.includes(version)) {
+    throw new TsmError('conflict', 'E_VERSION_EXISTS', `${options.id}@${version} is already published; published versions are never overwritten`, { hint: 'publish with --bump patch (or a higher --version)' });
+  }
+
+  const exported = exportOnnxModel({ input: options.file, overrides: { segments: options.segments } });
+  const zooDir = dirname(zooPath);
+  const folder = join(zooDir, 'zoo', options.id, version);
+  if (existsSync(folder)) throw new TsmError('conflict', 'E_VERSION_EXISTS', `${folder} already exists`);
+  const staging = join(zooDir, 'zoo', options.id, `.${version}.staging-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    writeFileAtomically(join(staging, 'model.onnx'), exported.onnx);
+    const artifactRel = relative(zooDir, join(folder, 'model.onnx')).split('\\').join('/');
+    let verified: VerifyResult | undefined;
+    if (options.dataset && options.root) {
+      verified = await verifyModel({ model: join(staging, 'model.onnx'), dataset: options.dataset, root: options.root, reference: options.reference, segments: options.segments, onProgress: options.onProgress });
+      const { predictions: _p, ...summary } = verified;
+      writeFileAtomically(join(staging, 'verify.json'), JSON.stringify(summary, null, 2) + '\n');
+    }
+    const datasetLabel = options.datasetLabel ?? options.dataset ?? exported.source.file.split('_')[1] ?? 'unknown';
+    const entry: ZooEntry = {
+      id: options.id,
+      version,
+      status: verified ? 'published' : 'source-only',
+      ...(options.title ? { title: options.title } : {}),
+      task: options.task ?? taskFor(datasetLabel),
+      dataset: datasetLabel,
+      labels: exported.labels,
+      arch: exported.arch,
+      preprocessing: { ...exported.preprocessing, sampling: 'uniform' },
+      source: {
+        fileName: basename(options.file),
+        urls: [],
+        sha256: exported.source.sha256,
+        bytes: null,
+        format: exported.source.format as 'legacy' | 'zip' | 'tar',
+      },
+      artifacts: [{
+        kind: 'onnx',
+        path: artifactRel,
+        sha256: createHash('sha256').update(exported.onnx).digest('hex'),
+        bytes: exported.onnx.byteLength,
+        opset: exported.opset,
+        inputs: exported.inputs,
+        outputs: exported.outputs,
+      }],
+      verification: verified
+        ? {
+            dataset: datasetLabel,
+            split: basename(verified.root) === 'jester-mini' ? 'val (mini, synthetic)' : 'val',
+            clips: verified.clips,
+            top1: verified.top1,
+            top5: verified.top5,
+            meanClassAccuracy: verified.meanClassAccuracy,
+            protocol: {
+              segments: verified.protocol.segments, sampling: verified.protocol.sampling, crops: verified.protocol.crops,
+              scaleShortSide: verified.protocol.scaleShortSide, cropSize: verified.protocol.cropSize,
+            },
+            parity: verified.parity ? { reference: basename(verified.parity.reference), maxAbsLogitDelta: verified.parity.maxAbsScoreDelta, samePredictionFraction: verified.parity.samePredictionFraction } : null,
+            date: new Date().toISOString().slice(0, 10),
+            toolVersion: TSM_VERSION,
+          }
+        : null,
+      card: relative(zooDir, join(folder, 'card.md')).split('\\').join('/'),
+      license: options.license ?? 'unknown',
+      paper: options.paper ?? 'arXiv:1811.08383 — Lin, Gan, Han: TSM: Temporal Shift Module for Efficient Video Understanding (ICCV 2019)',
+      ...(options.notes ? { notes: options.notes } : {}),
+    };
+    // Clean up JSON: drop undefined optional fields so the schema sees plain data.
+    const clean = JSON.parse(JSON.stringify(entry)) as ZooEntry;
+    writeFileAtomically(join(staging, 'card.md'), renderModelCard(clean, { perClass: verified?.perClass, artifactPath: 'model.onnx' }));
+    await updateZoo(zooPath, (zoo) => {
+      if (zoo.models.some((m) => m.id === clean.id && m.version === clean.version)) {
+        throw new TsmError('conflict', 'E_VERSION_EXISTS', `${clean.id}@${clean.version} was published meanwhile by another process`);
+      }
+      mkdirSync(dirname(folder), { recursive: true });
+      renameSync(staging, folder); // the folder appears whole, under the lock, right before the index names it
+      return { zoo: { ...zoo, models: [...zoo.models, clean] }, result: undefined };
+    });
+    return { entry: clean, folder, files: ['model.onnx', 'card.md', ...(verified ? ['verify.json'] : [])].map((f) => join(folder, f)) };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Types of zoo.json, mirroring zoo.schema.json (the schema is the contract; test/zoo/schema.test.ts checks that
+ * values built with these types validate against it). Accuracies are fractions in [0, 1].
+ */
+export interface ZooIo {
+  readonly name: string;
+  readonly shape: ReadonlyArray<number | string>;
+}
+
+export interface ZooArch {
+  readonly name: string;
+  readonly kind: 'tsm' | 'tsn' | 'image' | 'online';
+  readonly backbone: string;
+  readonly widthMultiplier?: number;
+  readonly segments: number;
+  readonly shiftDiv: number;
+  readonly shiftPlace: 'blockres' | 'block' | 'none';
+  readonly shiftLayout?: string;
+  readonly shiftedBlocks?: number;
+  readonly numClasses: number;
+  readonly consensus: 'avg';
+  readonly inputSize: number;
+  readonly temporalPool?: boolean;
+  readonly nonLocal?: boolean;
+}
+
+export interface ZooPreprocessing {
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+  readonly inputRange: readonly number[];
+  readonly scaleShortSide: number;
+  readonly cropSize: number;
+  readonly channelOrder: 'RGB';
+  readonly layout: 'NTCHW' | 'NCHW';
+  readonly segments: number;
+  readonly sampling: 'uniform' | 'twice' | 'dense';
+}
+
+export interface ZooSource {
+  readonly fileName: string;
+  readonly urls: readonly string[];
+  readonly sha256: string | null;
+  readonly bytes: number | null;
+  readonly format: 'legacy' | 'zip' | 'tar' | null;
+  readonly origin?: string;
+  readonly note?: string;
+}
+
+export interface ZooArtifact {
+  readonly kind: 'onnx';
+  readonly path?: string;
+  readonly url?: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly opset: number;
+  readonly inputs: readonly ZooIo[];
+  readonly outputs: readonly ZooIo[];
+}
+
+export interface ZooVerification {
+  readonly dataset: string;
+  readonly split: string;
+  readonly clips: number;
+  readonly top1: number;
+  readonly top5: number;
+  readonly meanClassAccuracy: number;
+  readonly protocol: { readonly segments: number; readonly sampling: 'uniform' | 'twice' | 'dense'; readonly crops: 1 | 3 | 10; readonly scaleShortSide: number; readonly cropSize: number };
+  readonly parity: { readonly reference: string; readonly maxAbsLogitDelta: number; readonly samePredictionFraction: number } | null;
+  readonly date: string;
+  readonly toolVersion: string;
+}
+
+export type ZooStatus = 'published' | 'source-only' | 'unsupported';
+export type ZooTask = 'gesture-recognition' | 'action-recognition' | 'image-classification';
+
+export interface ZooEntry {
+  readonly id: string;
+  readonly version: string;
+  readonly status: ZooStatus;
+  readonly title?: string;
+  readonly task: ZooTask;
+  readonly dataset: string;
+  readonly labels: readonly string[] | null;
+  readonly arch: ZooArch;
+  readonly preprocessing: ZooPreprocessing;
+  readonly source: ZooSource;
+  readonly artifacts: readonly ZooArtifact[];
+  readonly verification: ZooVerification | null;
+  readonly reported?: { readonly top1: number; readonly top5?: number; readonly protocol?: string; readonly source?: string };
+  readonly card?: string;
+  readonly license: string;
+  readonly paper: string;
+  readonly notes?: string;
+}
+
+export interface Zoo {
+  readonly $schema?: string;
+  readonly schemaVersion: 1;
+  readonly models: readonly ZooEntry[];
+}

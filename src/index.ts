@@ -1,6 +1,25 @@
-/** tsm's library API: each pipeline stage as a function over plain data (bytes → checkpoint → arch → graph → bytes). */
+/**
+ * tsm's library API: each pipeline stage as a function over plain data
+ * (bytes → Checkpoint → ArchSpec → ONNX bytes → file), plus verify and the model zoo.
+ */
 export * from './errors.js';
 export * from './pth/dtypes.js';
 export * from './pth/tensor.js';
 export { readCheckpoint, readCheckpointFile, detectFormat, type Checkpoint, type CheckpointFormat } from './pth/read.js';
 export { summarizeCheckpoint, type CheckpointSummary, type TensorSummary } from './pth/summary.js';
+export { parseTsmFileName, type TsmFileName } from './arch/naming.js';
+export { detectArch, type ArchDetection, type ArchOverrides } from './arch/registry.js';
+export type * from './arch/spec.js';
+export { buildTsnGraph, SUPPORTED_OPSETS, type BuiltGraph, type BuildOptions } from './onnx/tsn.js';
+export { convertCheckpoint, exportOnnxModel, summarizeArch, type ConvertOptions, type ConvertResult, type ArchSpecSummary, type Preprocessing } from './convert.js';
+export { verifyModel, type VerifyOptions, type VerifyResult } from './verify/verify.js';
+export { createOrtRunner, readModelInfo, type Runner, type ModelInfo } from './verify/runner.js';
+export { sampleClips, uniformIndices, type SamplingMode } from './verify/sampling.js';
+export { clipTensor, cropBoxes, loadScaledFrame, scaledSize, type ClipPreprocessing } from './verify/transforms.js';
+export { computeMetrics, topK, type Metrics } from './verify/metrics.js';
+export { JESTER_LABELS, IMAGENET_MEAN, IMAGENET_STD } from './data/jester.js';
+export { loadZoo, parseZoo, findModels, resolveModel, artifactPath, validateZooFile, schemaErrors, type ModelQuery } from './zoo/index.js';
+export type * from './zoo/types.js';
+export { publishModel, nextVersion, type PublishOptions, type PublishResult } from './zoo/publish.js';
+export { downloadFile, type DownloadTarget, type DownloadResult } from './zoo/download.js';
+export { renderModelCard } from './zoo/cards.js';

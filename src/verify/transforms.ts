@@ -79,3 +79,23 @@ export function writeNormalizedCrop(frame: DecodedFrame, box: CropBox, out: Floa
     }
   }
 }
+
+export interface ClipPreprocessing {
+  readonly segments: number;
+  readonly scaleShortSide: number;
+  readonly cropSize: number;
+}
+
+/**
+ * One clip as a model input [1, T, 3, S, S]: picks T frames from `framePaths` (in time order) with the uniform
+ * test sampling, scales, centre-crops and normalises them. For apps that classify their own frames.
+ */
+export async function clipTensor(framePaths: readonly string[], p: ClipPreprocessing): Promise<Float32Array> {
+  const tick = framePaths.length / p.segments;
+  const picks = Array.from({ length: p.segments }, (_, x) => framePaths[Math.floor(tick / 2 + tick * x)]);
+  const frames = await Promise.all(picks.map((f) => loadScaledFrame(f, p.scaleShortSide)));
+  const size = 3 * p.cropSize * p.cropSize;
+  const out = new Float32Array(p.segments * size);
+  frames.forEach((f, t) => writeNormalizedCrop(f, cropBoxes(f.width, f.height, p.cropSize, 1)[0], out, t * size));
+  return out;
+}

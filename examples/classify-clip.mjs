@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// An app that consumes the zoo: picks the best published gesture model for a dataset from zoo.json, checks the
+// artifact's checksum, and classifies one clip (a folder of frames) with onnxruntime-node.
+//
+//   node examples/classify-clip.mjs [CLIP_DIR] [--zoo zoo.json] [--dataset jester-mini]
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { artifactPath, clipTensor, loadZoo, resolveModel } from 'tsm';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const zooPath = flag('--zoo', 'zoo.json');
+const clipDir = args[0] && !args[0].startsWith('--') ? args[0] : 'fixtures/jester-mini/20bn-jester-v1/100001';
+
+const zoo = loadZoo(zooPath);
+const entry = resolveModel(zoo, { task: 'gesture-recognition', dataset: flag('--dataset', 'jester-mini') });
+const model = artifactPath(zooPath, entry);
+const bytes = readFileSync(model);
+const sha = createHash('sha256').update(bytes).digest('hex');
+if (sha !== entry.artifacts[0].sha256) throw new Error(`${model}: sha256 ${sha} does not match the zoo`);
+
+const frames = readdirSync(clipDir).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(clipDir, f));
+const p = entry.preprocessing;
+const input = await clipTensor(frames, p);
+const session = await ort.InferenceSession.create(bytes);
+const { logits } = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, p.segments, 3, p.cropSize, p.cropSize]) });
+const scores = Array.from(logits.data);
+const best = scores.indexOf(Math.max(...scores));
+console.log(JSON.stringify({ model: `${entry.id}@${entry.version}`, clip: clipDir, frames: frames.length, label: entry.labels[best], index: best }));

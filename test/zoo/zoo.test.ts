@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findModels, loadZoo, parseZoo, resolveModel, schemaErrors, validateZooFile } from '../../src/zoo/index.js';
+import { nextVersion } from '../../src/zoo/publish.js';
+import type { Zoo, ZooEntry } from '../../src/zoo/types.js';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
+
+const variants = ensureVariants();
+
+function entry(overrides: Partial<ZooEntry> = {}): ZooEntry {
+  const base = loadZoo(join(ROOT, 'zoo.json')).models[0];
+  return { ...base, ...overrides };
+}
+
+describe('zoo.json and its schema', () => {
+  it('the repository zoo.json is valid and its local artifacts match their checksums', () => {
+    const r = validateZooFile(join(ROOT, 'zoo.json'));
+    expect(r.issues).toEqual([]);
+    expect(r.models).toBeGreaterThanOrEqual(15);
+  });
+
+  it('values built with the TypeScript types validate against the schema; broken ones name the path', () => {
+    const zoo: Zoo = { schemaVersion: 1, models: [entry()] };
+    expect(schemaErrors(zoo)).toEqual([]);
+    expect(schemaErrors({ ...zoo, models: [{ ...entry(), version: '1.0' }] })[0]).toMatch(/^\/models\/0\/version/);
+    expect(schemaErrors({ ...zoo, models: [{ ...entry(), task: 'dancing' }] })[0]).toMatch(/\/models\/0\/task/);
+    expect(schemaErrors({ schemaVersion: 2, models: [] })[0]).toMatch(/schemaVersion/);
+  });
+
+  it('duplicate versions are refused', () => {
+    const text = JSON.stringify({ schemaVersion: 1, models: [entry(), entry()] });
+    expect(() => parseZoo(text)).toThrow(expect.objectContaining({ code: 'E_ZOO_DUPLICATE' }));
+  });
+
+  it('resolves by id and semver range, newest first', () => {
+    const zoo: Zoo = { schemaVersion: 1, models: ['1.0.0', '1.2.0', '2.0.0'].map((version) => entry({ id: 'm', version })) };
+    expect(resolveModel(zoo, { id: 'm', published: false }).version).toBe('2.0.0');
+    expect(resolveModel(zoo, { id: 'm', version: '^1.0.0', published: false }).version).toBe('1.2.0');
+    expect(findModels(zoo, { id: 'm', published: false }).map((m) => m.version)).toEqual(['2.0.0', '1.2.0', '1.0.0']);
+    expect(() => resolveModel(zoo, { id: 'nope' })).toThrow(expect.objectContaining({ code: 'E_ZOO_NO_MATCH' }));
+    expect(nextVersion(['1.2.0', '1.10.1', '0.9.0'], 'patch')).toBe('1.10.2');
+    expect(nextVersion([], 'minor')).toBe('1.0.0');
+  });
+});
+
+function runCliAsync(args: string[]): Promise<{ status: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd: ROOT });
+    let stdout = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.on('close', (status) => resolve({ status, stdout }));
+  });
+}
+
+describe('tsm zoo publish / validate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsm-zoo-'));
+  const zooPath = join(dir, 'zoo.json');
+  const ckpt = join(VARIANTS_DIR, variants.mbv2_width05.file);
+  writeFileSync(zooPath, JSON.stringify({ schemaVersion: 1, models: [] }));
+
+  it('publishes a verified version with ONNX, card and verify.json, and refuses to overwrite it', () => {
+    const r = runCli(['zoo', 'publish', ckpt, '--id', 'mini-test', '--version', '1.0.0', '--dataset', 'jester', '--root', 'fixtures/jester-mini', '--dataset-label', 'jester-mini', '--zoo', zooPath, '--json']);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    const out = r.json();
+    expect(out.entry).toMatchObject({ id: 'mini-test', version: '1.0.0', status: 'published', task: 'gesture-recognition', dataset: 'jester-mini', verification: { clips: 80, protocol: { segments: 8, crops: 1 } } });
+    expect(out.files.map((f: string) => f.split('/').pop())).toEqual(['model.onnx', 'card.md', 'verify.json']);
+    const card = readFileSync(join(dir, 'zoo/mini-test/1.0.0/card.md'), 'utf8');
+    expect(card).toContain('onnxruntime-node');
+    expect(card).toContain('onnxruntime-web');
+    expect(card).toContain(out.entry.artifacts[0].sha256);
+    expect(card).toMatch(/16\. Swiping Left/);
+    const again = runCli(['zoo', 'publish', ckpt, '--id', 'mini-test', '--version', '1.0.0', '--zoo', zooPath, '--json']);
+    expect(again.status).toBe(7);
+    expect(again.json().error.code).toBe('E_VERSION_EXISTS');
+    const bumped = runCli(['zoo', 'publish', ckpt, '--id', 'mini-test', '--bump', 'minor', '--zoo', zooPath, '--json']);
+    expect(bumped.json().entry.version).toBe('1.1.0');
+    expect(runCli(['zoo', 'validate', '--zoo', zooPath, '--json']).json()).toMatchObject({ models: 2, checkedArtifacts: 2, issues: [] });
+    const list = runCli(['zoo', 'list', '--zoo', zooPath, '--json']).json();
+    expect(list.models.map((m: { version: string }) => m.version)).toEqual(['1.0.0']); // 1.1.0 was not verified
+  });
+
+  it('validate catches a tampered artifact', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'tsm-zoo-tamper-'));
+    const z = loadZoo(zooPath);
+    const m = z.models[0];
+    writeFileSync(join(copy, 'zoo.json'), JSON.stringify({ ...z, models: [m] }));
+    const { mkdirSync } = require('node:fs');
+    mkdirSync(join(copy, 'zoo/mini-test/1.0.0'), { recursive: true });
+    copyFileSync(join(dir, m.artifacts[0].path!), join(copy, m.artifacts[0].path!));
+    copyFileSync(join(dir, m.card!), join(copy, m.card!));
+    writeFileSync(join(copy, m.artifacts[0].path!), 'tampered', { flag: 'a' });
+    const r = runCli(['zoo', 'validate', '--zoo', join(copy, 'zoo.json'), '--json']);
+    expect(r.status).toBe(3);
+    expect(r.json().error.message).toMatch(/sha256/);
+  });
+
+  it('two concurrent publishes both land in zoo.json', async () => {
+    const [a, b] = await Promise.all([
+      runCliAsync(['zoo', 'publish', ckpt, '--id', 'race', '--version', '1.0.0', '--zoo', zooPath, '--json']),
+      runCliAsync(['zoo', 'publish', ckpt, '--id', 'race', '--version', '2.0.0', '--zoo', zooPath, '--json']),
+    ]);
+    expect([a.status, b.status]).toEqual([0, 0]);
+    expect(loadZoo(zooPath).models.filter((m) => m.id === 'race').map((m) => m.version).sort()).toEqual(['1.0.0', '2.0.0']);
+  });
+});

@@ -272,6 +272,9 @@ export class PickleStream {
     } catch (err) {
       throw this.explain(err);
     }
+    if (value === undefined) {
+      throw new TsmError('input', 'E_CORRUPT', `${this.source}: pickle at byte ${start} ends (STOP) with nothing on its stack`, { details: { file: this.source, offset: this.reader.opcodeOffset } });
+    }
     return { value, protocol: this.protocol, start, end: this.reader.position };
   }
 

@@ -96,6 +96,8 @@ export function readZipDirectory(bytes: Uint8Array, source: string): ZipEntry[] 
       });
     }
     if (names.has(name)) bad(`duplicate zip entry '${name}'`, p);
+    if (method === 0 && size !== compressedSize) bad(`stored entry '${name}' claims ${size} bytes but holds ${compressedSize}`, p);
+    if (name.startsWith('/') || name.split(/[\\/]/).includes('..')) bad(`entry name '${name}' escapes the archive`, p);
     names.add(name);
     entries.push({ name, method, compressedSize, size, localHeaderOffset, dataOffset });
     p += 46 + nameLen + extraLen + commentLen;

@@ -3,6 +3,7 @@
  * against its storage bytes. Format facts: torch/serialization.py (`_save`, `_legacy_save`).
  */
 import { readFileSync, statSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { basename } from 'node:path';
 import { TsmError } from '../errors.js';
 import { DTYPES, type DType } from './dtypes.js';
@@ -92,7 +93,14 @@ function readZip(bytes: Uint8Array, source: string): Checkpoint {
       });
     }
     if (e.size !== e.compressedSize) throw new TsmError('input', 'E_BAD_ZIP', `${source}: stored entry '${e.name}' has size ${e.size} but ${e.compressedSize} bytes of data`, { details: { file: source, entry: e.name } });
-    return bytes.subarray(e.dataOffset, e.dataOffset + e.size);
+    const data = bytes.subarray(e.dataOffset, e.dataOffset + e.size);
+    // Like torch's own reader (miniz), trust no record whose CRC-32 disagrees: a flipped bit in a weight is caught here.
+    if (crc32(data) !== e.crc32) {
+      throw new TsmError('input', 'E_CRC', `${source}: zip entry '${e.name}' fails its CRC-32 check (stored ${e.crc32.toString(16)}, computed ${crc32(data).toString(16)}); the file is corrupt`, {
+        details: { file: source, entry: e.name, offset: e.dataOffset },
+      });
+    }
+    return data;
   };
   const orderEntry = byName.get(`${prefix}byteorder`);
   const byteOrderText = orderEntry ? new TextDecoder().decode(entryBytes(orderEntry)).trim() : 'little';

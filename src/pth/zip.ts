@@ -9,6 +9,7 @@ import { TsmError } from '../errors.js';
 export interface ZipEntry {
   readonly name: string;
   readonly method: number; // 0 stored, 8 deflate
+  readonly crc32: number;
   readonly compressedSize: number;
   readonly size: number;
   readonly localHeaderOffset: number;
@@ -61,6 +62,7 @@ export function readZipDirectory(bytes: Uint8Array, source: string): ZipEntry[] 
   for (let i = 0; i < count; i++) {
     if (p + 46 > bytes.length || view.getUint32(p, true) !== CENTRAL_SIG) bad(`central directory entry ${i} has a bad signature`, p);
     const method = view.getUint16(p + 10, true);
+    const crc32 = view.getUint32(p + 16, true);
     let compressedSize = view.getUint32(p + 20, true);
     let size = view.getUint32(p + 24, true);
     const nameLen = view.getUint16(p + 28, true);
@@ -99,7 +101,7 @@ export function readZipDirectory(bytes: Uint8Array, source: string): ZipEntry[] 
     if (method === 0 && size !== compressedSize) bad(`stored entry '${name}' claims ${size} bytes but holds ${compressedSize}`, p);
     if (name.startsWith('/') || name.split(/[\\/]/).includes('..')) bad(`entry name '${name}' escapes the archive`, p);
     names.add(name);
-    entries.push({ name, method, compressedSize, size, localHeaderOffset, dataOffset });
+    entries.push({ name, method, crc32, compressedSize, size, localHeaderOffset, dataOffset });
     p += 46 + nameLen + extraLen + commentLen;
   }
   return entries;

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '../..');
@@ -19,4 +19,16 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+/** Like runCli but without blocking the event loop (needed when the test itself serves HTTP). */
+export function runCliAsync(args: string[], options: { cwd?: string } = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd: options.cwd ?? ROOT });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (status) => resolve({ status, stdout, stderr, json: () => JSON.parse(stdout) }));
+  });
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { findModels, loadZoo, parseZoo, resolveModel, schemaErrors, validateZooFile } from '../../src/zoo/index.js';
 import { nextVersion } from '../../src/zoo/publish.js';
 import type { Zoo, ZooEntry } from '../../src/zoo/types.js';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { ROOT, runCli, runCliAsync } from '../helpers/cli.js';
 import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
 
 const variants = ensureVariants();
@@ -46,15 +45,6 @@ describe('zoo.json and its schema', () => {
     expect(nextVersion([], 'minor')).toBe('1.0.0');
   });
 });
-
-function runCliAsync(args: string[]): Promise<{ status: number | null; stdout: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd: ROOT });
-    let stdout = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.on('close', (status) => resolve({ status, stdout }));
-  });
-}
 
 describe('tsm zoo publish / validate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsm-zoo-'));

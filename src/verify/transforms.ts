@@ -5,6 +5,7 @@
  */
 import sharp from 'sharp';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../data/jester.js';
+import { resizeBilinearLikePillow } from './resample.js';
 
 export type CropCount = 1 | 3 | 10;
 
@@ -50,18 +51,24 @@ export interface DecodedFrame {
   readonly height: number;
 }
 
-/** Decodes a JPEG (or any sharp input) to RGB and scales its short side to `scale` with a bilinear kernel. */
-export async function loadScaledFrame(path: string, scale: number): Promise<DecodedFrame> {
-  const image = sharp(path, { failOn: 'error' });
-  const meta = await image.metadata();
-  const size = scaledSize(meta.width ?? 0, meta.height ?? 0, scale);
-  const { data, info } = await image
-    .removeAlpha()
-    .toColourspace('srgb')
-    .resize(size.width, size.height, { kernel: 'linear', fit: 'fill' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height };
+/**
+ * How frames are scaled: `pillow` reproduces Pillow's BILINEAR exactly (what TSM's Python code feeds its models);
+ * `sharp` uses libvips' linear kernel (faster, up to ±5 levels apart on upscaled Jester frames).
+ */
+export type ResizeMethod = 'pillow' | 'sharp';
+
+/** Decodes a JPEG (or any sharp input) to RGB with sharp and scales its short side to `scale` (bilinear). */
+export async function loadScaledFrame(path: string, scale: number, resize: ResizeMethod = 'pillow'): Promise<DecodedFrame> {
+  const image = sharp(path, { failOn: 'error' }).removeAlpha().toColourspace('srgb');
+  if (resize === 'sharp') {
+    const meta = await image.metadata();
+    const size = scaledSize(meta.width ?? 0, meta.height ?? 0, scale);
+    const { data, info } = await image.resize(size.width, size.height, { kernel: 'linear', fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height };
+  }
+  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+  const size = scaledSize(info.width, info.height, scale);
+  return { data: Buffer.from(resizeBilinearLikePillow(data, info.width, info.height, size.width, size.height).buffer), width: size.width, height: size.height };
 }
 
 /** Writes one crop of an RGB frame, normalised, as C×S×S floats at `out[offset…]`. */
@@ -84,6 +91,7 @@ export interface ClipPreprocessing {
   readonly segments: number;
   readonly scaleShortSide: number;
   readonly cropSize: number;
+  readonly resize?: ResizeMethod;
 }
 
 /**
@@ -93,7 +101,7 @@ export interface ClipPreprocessing {
 export async function clipTensor(framePaths: readonly string[], p: ClipPreprocessing): Promise<Float32Array> {
   const tick = framePaths.length / p.segments;
   const picks = Array.from({ length: p.segments }, (_, x) => framePaths[Math.floor(tick / 2 + tick * x)]);
-  const frames = await Promise.all(picks.map((f) => loadScaledFrame(f, p.scaleShortSide)));
+  const frames = await Promise.all(picks.map((f) => loadScaledFrame(f, p.scaleShortSide, p.resize)));
   const size = 3 * p.cropSize * p.cropSize;
   const out = new Float32Array(p.segments * size);
   frames.forEach((f, t) => writeNormalizedCrop(f, cropBoxes(f.width, f.height, p.cropSize, 1)[0], out, t * size));

@@ -11,7 +11,7 @@ import { DATASETS, framePath, readCategories, readClipList, type BadLine, type C
 import { computeMetrics, topK, type Metrics } from './metrics.js';
 import { createOrtRunner, type Runner } from './runner.js';
 import { sampleClips, type SamplingMode } from './sampling.js';
-import { cropBoxes, loadScaledFrame, writeNormalizedCrop, type CropCount, type DecodedFrame } from './transforms.js';
+import { cropBoxes, loadScaledFrame, writeNormalizedCrop, type CropCount, type DecodedFrame, type ResizeMethod } from './transforms.js';
 
 export interface VerifyOptions {
   readonly model: string;
@@ -24,6 +24,8 @@ export interface VerifyOptions {
   readonly crops?: CropCount;
   readonly sampling?: SamplingMode;
   readonly fullRes?: boolean;
+  /** frame scaling: `pillow` (exact, default) or `sharp` (libvips linear) */
+  readonly resize?: ResizeMethod;
   readonly batch?: number;
   readonly threads?: number;
   readonly maxNum?: number;
@@ -134,6 +136,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
     const crops = options.crops ?? 1;
     const sampling = options.sampling ?? 'uniform';
     const scale = options.fullRes ? S : Math.floor((S * 256) / 224);
+    const resize = options.resize ?? 'pillow';
     const frameSize = 3 * S * S;
     const clipSize = T * frameSize;
     const viewsPerClip = sampleClips(Math.max(T, 1), T, sampling).length * (crops as number);
@@ -148,7 +151,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       const frames = new Map<number, DecodedFrame>();
       const loadOne = async (index: number): Promise<DecodedFrame | undefined> => {
         try {
-          return await loadScaledFrame(framePath(options.root, config, record.id, index), scale);
+          return await loadScaledFrame(framePath(options.root, config, record.id, index), scale, resize);
         } catch {
           return undefined;
         }
@@ -230,7 +233,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       dataset: config.name,
       root: options.root,
       labels: categories,
-      protocol: { segments: T, sampling, crops, scaleShortSide: scale, cropSize: S, resize: 'sharp (libvips) linear', viewsPerClip },
+      protocol: { segments: T, sampling, crops, scaleShortSide: scale, cropSize: S, resize: resize === 'pillow' ? 'Pillow-exact bilinear' : 'sharp (libvips) linear', viewsPerClip },
       ...metrics,
       seconds,
       clipsPerSecond: predictions.length / seconds,

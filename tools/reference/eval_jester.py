@@ -76,10 +76,13 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--crops", type=int, default=1)
     ap.add_argument("--twice", action="store_true")
+    ap.add_argument("--max-num", type=int, default=0, help="only the first N clips")
     a = ap.parse_args()
     torch.set_num_threads(2)
     model, segments = load_model(a.checkpoint)
     records = [l.split() for l in open(os.path.join(a.root, "val_videofolder.txt")) if l.strip()]
+    if a.max_num:
+        records = records[:a.max_num]
     clips, top1, top5 = [], 0, 0
     started = time.perf_counter()
     for vid, nf, label in records:

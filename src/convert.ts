@@ -6,7 +6,7 @@ import { detectArch, type ArchOverrides } from './arch/registry.js';
 import type { ArchSpec } from './arch/spec.js';
 import { IMAGENET_MEAN, IMAGENET_STD, JESTER_LABELS } from './data/jester.js';
 import { TsmError } from './errors.js';
-import { buildTsnGraph, type IoSpec } from './onnx/tsn.js';
+import { buildTsnGraph, type IoSpec, type ShiftBuffer } from './onnx/tsn.js';
 import { writeFileAtomically } from './onnx/write.js';
 import { readCheckpoint } from './pth/read.js';
 import { summarizeCheckpoint } from './pth/summary.js';
@@ -44,6 +44,8 @@ export interface ConvertResult {
   readonly opHistogram: Record<string, number>;
   readonly weightBytes: number;
   readonly checkpointFloatBytes: number;
+  /** online models: the shift buffers to carry from one frame to the next */
+  readonly buffers?: readonly ShiftBuffer[];
   readonly labels: readonly string[];
   readonly preprocessing: Preprocessing;
   readonly warnings: readonly string[];
@@ -128,7 +130,7 @@ export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): Export
   const scale = Math.round((spec.inputSize * 256) / 224);
   const preprocessing: Preprocessing = {
     mean: IMAGENET_MEAN, std: IMAGENET_STD, inputRange: [0, 1], scaleShortSide: scale, cropSize: spec.inputSize,
-    channelOrder: 'RGB', layout: spec.kind === 'image' ? 'NCHW' : 'NTCHW', segments: spec.segments,
+    channelOrder: 'RGB', layout: spec.kind === 'image' || spec.kind === 'online' ? 'NCHW' : 'NTCHW', segments: spec.segments,
   };
   const arch = summarizeArch(spec);
   const source = { file: basename(options.input), sha256: sourceSha, format: ckpt.format };
@@ -157,6 +159,7 @@ export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): Export
     opset,
     opHistogram: built.opHistogram,
     weightBytes: built.weightBytes,
+    buffers: built.buffers.length ? built.buffers : undefined,
     checkpointFloatBytes: summarizeCheckpoint(ckpt).tensorBytes,
     labels,
     preprocessing,

@@ -11,6 +11,7 @@ export { parseTsmFileName, type TsmFileName } from './arch/naming.js';
 export { detectArch, type ArchDetection, type ArchOverrides } from './arch/registry.js';
 export type * from './arch/spec.js';
 export { buildTsnGraph, SUPPORTED_OPSETS, type BuiltGraph, type BuildOptions } from './onnx/tsn.js';
+export { countMacs } from './onnx/flops.js';
 export { convertCheckpoint, exportOnnxModel, summarizeArch, type ConvertOptions, type ConvertResult, type ArchSpecSummary, type Preprocessing } from './convert.js';
 export { verifyModel, type VerifyOptions, type VerifyResult } from './verify/verify.js';
 export { createOrtRunner, readModelInfo, type Runner, type ModelInfo } from './verify/runner.js';

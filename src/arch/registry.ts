@@ -16,6 +16,8 @@ export interface ArchOverrides {
   shiftPlace?: ShiftPlace;
   numClasses?: number;
   size?: number;
+  /** export a streaming model: one frame per call, shift buffers as extra inputs/outputs */
+  online?: boolean;
 }
 
 export interface ArchDetection {
@@ -111,20 +113,33 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
   }
 
   const segments = overrides.segments ?? parsed?.segments ?? 8;
-  if (!overrides.segments && !parsed && !(prefix === '' && place === 'none')) warnings.push('segments not given and not in the file name; assuming 8 (pass --segments)');
+  if (!overrides.segments && !parsed && !overrides.online && !(prefix === '' && place === 'none')) warnings.push('segments not given and not in the file name; assuming 8 (pass --segments)');
   const div = overrides.shiftDiv ?? parsed?.shiftDiv ?? 8;
   if (!overrides.shiftDiv && !parsed?.shiftDiv && shiftedBlocks.length) warnings.push('shift fold not given and not in the file name; assuming shift_div 8 (pass --shift-div)');
   if (!Number.isInteger(segments) || segments < 1) throw new TsmError('usage', 'E_BAD_FLAG', `segments must be a positive integer, got ${segments}`);
   if (!Number.isInteger(div) || div < 1) throw new TsmError('usage', 'E_BAD_FLAG', `shift div must be a positive integer, got ${div}`);
 
+  if (overrides.online) {
+    if (backbone.family !== 'mobilenetv2') {
+      throw new TsmError('unsupported', 'E_ONLINE_ARCH', `--online supports MobileNetV2 checkpoints (the online demo's family); this is a ${detected}`);
+    }
+    if (place === 'none') {
+      // The online demo's bare state dict has no wrappers: its shifts sit where the official layout puts them.
+      backbone = { ...backbone, blocks: backbone.blocks.map((b) => ({ ...b, shift: b.residual && b.convs.length === 3 })) };
+      for (const b of backbone.blocks) if (b.shift) shiftedBlocks.push(b.name);
+      place = 'blockres';
+      layout = 'official';
+      warnings.push('no shift wrappers in the weights: shifting the 10 residual blocks as the online demo does');
+    }
+  }
   const head = findHead(sd, backbone.featureChannels, overrides.numClasses);
-  const image = !parsed && overrides.segments === undefined && prefix === '' && place === 'none' && head.weight !== 'new_fc.weight';
-  const kind = place !== 'none' ? 'tsm' : image ? 'image' : 'tsn';
+  const image = !overrides.online && !parsed && overrides.segments === undefined && prefix === '' && place === 'none' && head.weight !== 'new_fc.weight';
+  const kind = overrides.online ? 'online' : place !== 'none' ? 'tsm' : image ? 'image' : 'tsn';
   const spec: ArchSpec = {
-    name: kind === 'image' ? detected : `${kind.toUpperCase()}-${detected}`,
+    name: kind === 'image' ? detected : kind === 'online' ? `TSM-${detected}-online` : `${kind.toUpperCase()}-${detected}`,
     kind,
     backbone,
-    segments: kind === 'image' ? 1 : segments,
+    segments: kind === 'image' || kind === 'online' ? 1 : segments,
     shift: { div, place, layout, shiftedBlocks },
     head,
     consensus: 'avg',

@@ -78,7 +78,8 @@ export interface HeadSpec {
 export interface ArchSpec {
   /** e.g. `TSM-resnet50`, `TSN-mobilenetv2`, `mobilenetv2` for a one-frame classifier */
   readonly name: string;
-  readonly kind: 'tsm' | 'tsn' | 'image';
+  /** `online`: one frame in, shift buffers carried between calls (one-directional shift, TSM's online demo) */
+  readonly kind: 'tsm' | 'tsn' | 'image' | 'online';
   readonly backbone: Backbone;
   readonly segments: number;
   readonly shift: ShiftSpec;

@@ -22,6 +22,7 @@ export default class Convert extends TsmCommand {
     size: Flags.integer({ description: 'input crop size', default: 224, min: 32 }),
     opset: Flags.integer({ description: 'ONNX opset (11–17)', default: 13 }),
     softmax: Flags.boolean({ description: 'add a `probabilities` output (softmax of the logits)' }),
+    online: Flags.boolean({ description: 'streaming MobileNetV2: one frame in, shift buffers in and out (one-directional shift of the online demo)' }),
   };
 
   async run(): Promise<ConvertResult> {
@@ -39,6 +40,7 @@ export default class Convert extends TsmCommand {
         shiftPlace: flags['shift-place'] as 'blockres' | 'block' | 'none' | undefined,
         numClasses: flags['num-classes'],
         size: flags.size,
+        online: flags.online,
       },
     });
     if (!this.jsonEnabled()) {

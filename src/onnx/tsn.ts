@@ -22,8 +22,17 @@ export interface IoSpec {
   readonly shape: ReadonlyArray<number | string>;
 }
 
+/** A shift buffer of an online model: fed back from `output` to `input` on the next frame, zeros at the start. */
+export interface ShiftBuffer {
+  readonly input: string;
+  readonly output: string;
+  readonly shape: readonly number[];
+  readonly block: string;
+}
+
 export interface BuiltGraph {
   readonly bytes: Uint8Array;
+  readonly buffers: readonly ShiftBuffer[];
   readonly inputs: readonly IoSpec[];
   readonly outputs: readonly IoSpec[];
   readonly opHistogram: Record<string, number>;
@@ -73,8 +82,31 @@ class TsnGraph {
     return this.g.op('Clip', [x, ...this.clipBounds]);
   }
 
+  readonly buffers: ShiftBuffer[] = [];
+
   shift(f: Feature, name: string): Feature {
+    if (this.spec.kind === 'online') return this.onlineShift(f, name);
     const x = addTemporalShift(this.g, { x: f.x, channels: f.c, height: f.h, width: f.w, segments: this.spec.segments, div: this.spec.shift.div }, `${name.replace(/^base_model\./, '')}.shift`);
+    return { ...f, x };
+  }
+
+  /**
+   * The online demo's one-directional shift: the first C/div channels of this block's input are replaced by the
+   * previous frame's (a buffer input), and the current ones become the next frame's buffer (an output).
+   */
+  onlineShift(f: Feature, name: string): Feature {
+    const fold = Math.floor(f.c / this.spec.shift.div);
+    if (fold === 0) return f;
+    const i = this.buffers.length;
+    const shape = [1, fold, f.h, f.w];
+    const input = this.g.input({ name: `shift_buffer_${i}`, elemType: 'float', shape: ['N', fold, f.h, f.w] });
+    const output = `shift_buffer_${i}_out`;
+    const base = name.replace(/^base_model\./, '');
+    const slice = (from: number, to: number, label: string) =>
+      this.g.op('Slice', [f.x, this.g.int64s(`${base}.${label}_starts`, [from]), this.g.int64s(`${base}.${label}_ends`, [to]), this.g.int64s(`${base}.${label}_axes`, [1])], {}, `${base}.${label}`);
+    this.g.node('Identity', [slice(0, fold, 'buffer')], {}, { outputNames: [output] });
+    const x = this.g.op('Concat', [input, slice(fold, f.c, 'kept')], { axis: 1 }, `${base}.online_shift`);
+    this.buffers.push({ input, output, shape, block: name });
     return { ...f, x };
   }
 
@@ -111,9 +143,11 @@ class TsnGraph {
     const { spec, g } = this;
     const S = spec.inputSize;
     const T = spec.segments;
-    const image = spec.kind === 'image';
+    const online = spec.kind === 'online';
+    const image = spec.kind === 'image' || online;
+    const inputName = online ? 'frame' : image ? 'image' : 'video';
     const inputShape = image ? ['N', 3, S, S] : ['N', T, 3, S, S];
-    const input = g.input({ name: image ? 'image' : 'video', elemType: 'float', shape: inputShape });
+    const input = g.input({ name: inputName, elemType: 'float', shape: inputShape });
     const frames = image ? input : g.op('Reshape', [input, g.int64s('frames_shape', [-1, 3, S, S])], {}, 'frames');
     let f: Feature = { x: frames, c: 3, h: S, w: S };
     f = spec.backbone.family === 'resnet' ? this.resnet(f, spec.backbone) : this.mobilenet(f, spec.backbone);
@@ -131,8 +165,9 @@ class TsnGraph {
       const perSegment = g.op('Reshape', [perFrame, g.int64s('segments_shape', [-1, T, K])], {}, 'per_segment');
       logits = g.node('ReduceMean', [perSegment], { axes: [1], keepdims: 0 }, { outputNames: ['logits'] })[0];
     }
-    const outputs: IoSpec[] = [{ name: 'logits', shape: ['N', K] }];
+    const outputs: IoSpec[] = [{ name: 'logits', shape: ['N', K] }, ...this.buffers.map((b) => ({ name: b.output, shape: ['N', ...b.shape.slice(1)] }))];
     g.output({ name: logits, elemType: 'float', shape: ['N', K] });
+    for (const b of this.buffers) g.output({ name: b.output, elemType: 'float', shape: ['N', ...b.shape.slice(1)] });
     if (options.softmax) {
       g.node('Softmax', [logits], { axis: 1 }, { outputNames: ['probabilities'] });
       g.output({ name: 'probabilities', elemType: 'float', shape: ['N', K] });
@@ -140,10 +175,12 @@ class TsnGraph {
     }
     this.sd.assertAllUsed();
     const opset = options.opset ?? SUPPORTED_OPSETS.default;
-    const bytes = g.toModel({ opset, producerVersion: options.producerVersion, graphName: spec.name, metadata: options.metadata, docString: `${spec.name} exported by tsm` });
+    const metadata = online ? { ...options.metadata, 'tsm.online_buffers': JSON.stringify(this.buffers) } : options.metadata;
+    const bytes = g.toModel({ opset, producerVersion: options.producerVersion, graphName: spec.name, metadata, docString: `${spec.name} exported by tsm` });
     return {
       bytes,
-      inputs: [{ name: image ? 'image' : 'video', shape: inputShape }],
+      buffers: this.buffers,
+      inputs: [{ name: inputName, shape: inputShape }, ...this.buffers.map((b) => ({ name: b.input, shape: ['N', ...b.shape.slice(1)] }))],
       outputs,
       opHistogram: g.opHistogram(),
       weightBytes: g.weightBytes(),

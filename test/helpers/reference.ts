@@ -33,6 +33,21 @@ function sourcesDigest(): string {
   return h.digest('hex');
 }
 
+/** The online-export reference (tools/reference/make_online.py), generated once per source digest. */
+export const ONLINE_DIR = join(GENERATED, 'online');
+
+export function ensureOnline(): { frames: number; classes: number; buffers: Array<[number, number[]]>; streamingVsOfflineMaxDelta: number } {
+  const stamp = join(ONLINE_DIR, '.sources');
+  const digest = sourcesDigest();
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== digest) {
+    rmSync(ONLINE_DIR, { recursive: true, force: true });
+    mkdirSync(ONLINE_DIR, { recursive: true });
+    execFileSync(PYTHON, [join(ROOT, 'tools/reference/make_online.py'), ONLINE_DIR, '6'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    writeFileSync(stamp, digest);
+  }
+  return JSON.parse(readFileSync(join(ONLINE_DIR, 'online.json'), 'utf8'));
+}
+
 /** Generates (or reuses) all variants; returns the index. */
 export function ensureVariants(): Record<string, VariantInfo> {
   const stamp = join(VARIANTS_DIR, '.sources');

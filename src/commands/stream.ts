@@ -1,0 +1,28 @@
+import { Args, Flags } from '@oclif/core';
+import { TsmCommand } from '../cli/base-command.js';
+import { streamFrames, type StreamResult } from '../stream/stream.js';
+
+export default class Stream extends TsmCommand {
+  static override description = 'Run an online model (tsm convert --online) frame by frame and print gesture events with timestamps';
+  static override examples = ['<%= config.bin %> stream online.onnx --frames fixtures/jester-mini/20bn-jester-v1/100001', '<%= config.bin %> stream online.onnx --video clip.gif --window 12 --stable 3 --json'];
+  static override args = { model: Args.string({ description: 'online ONNX model', required: true }) };
+  static override flags = {
+    frames: Flags.string({ description: 'folder of frames, in file-name order', exclusive: ['video'] }),
+    video: Flags.string({ description: 'animated GIF or WebP', exclusive: ['frames'] }),
+    fps: Flags.integer({ description: 'frame rate for timestamps (Jester: 12)', default: 12, min: 1 }),
+    window: Flags.integer({ description: 'logits averaged over this many recent frames', default: 12, min: 1 }),
+    stable: Flags.integer({ description: 'frames a gesture must lead before it is reported', default: 2, min: 1 }),
+    threads: Flags.integer({ description: 'onnxruntime intra-op threads', default: 2, min: 1 }),
+  };
+
+  async run(): Promise<StreamResult> {
+    const { args, flags } = await this.parse(Stream);
+    const result = await streamFrames({ model: args.model, frames: flags.frames, video: flags.video, fps: flags.fps, window: flags.window, stableFrames: flags.stable, threads: flags.threads });
+    if (!this.jsonEnabled()) {
+      for (const e of result.events) this.log(`${e.timeSeconds.toFixed(2).padStart(7)} s  frame ${String(e.frame).padStart(4)}  ${e.label}`);
+      const { inference, perFrame } = result.latencyMs;
+      this.log(`${result.frames} frames; inference p50 ${inference.p50.toFixed(2)} ms, p99 ${inference.p99.toFixed(2)} ms; per frame with decoding p50 ${perFrame.p50.toFixed(2)} ms, p99 ${perFrame.p99.toFixed(2)} ms`);
+    }
+    return result;
+  }
+}

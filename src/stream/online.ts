@@ -1,0 +1,101 @@
+/**
+ * Running an online (streaming) TSM export: one frame per step, the shift buffers fed back from each step's
+ * outputs to the next step's inputs (zeros before the first frame), as TSM's online demo does.
+ */
+import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { TsmError } from '../errors.js';
+import { readModelInfo } from '../verify/runner.js';
+
+interface BufferSpec {
+  readonly input: string;
+  readonly output: string;
+  readonly shape: readonly number[];
+}
+
+export interface OnlineModel {
+  readonly size: number;
+  readonly classes: number;
+  readonly labels?: readonly string[];
+  readonly buffers: readonly BufferSpec[];
+  /** logits of the next frame ([3, S, S] normalised floats); carries the shift buffers */
+  step(frame: Float32Array): Promise<Float32Array>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function openOnlineModel(path: string, options: { threads?: number } = {}): Promise<OnlineModel> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    throw new TsmError('input', 'E_NOT_FOUND', `${path}: model file not found`, { details: { file: path } });
+  }
+  const info = readModelInfo(bytes, path);
+  const raw = info.metadata['tsm.online_buffers'];
+  if (!raw) {
+    throw new TsmError('usage', 'E_NOT_ONLINE', `${path} is not an online model (no tsm.online_buffers metadata)`, { hint: 'convert the checkpoint with `tsm convert --online`' });
+  }
+  const buffers: BufferSpec[] = JSON.parse(raw);
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: options.threads ?? 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  let state = new Map<string, ort.Tensor>();
+  const reset = () => {
+    state = new Map(buffers.map((b) => [b.input, new ort.Tensor('float32', new Float32Array(b.shape.reduce((a, c) => a * c, 1)), [...b.shape])]));
+  };
+  reset();
+  return {
+    size: info.size,
+    classes: info.classes,
+    labels: info.labels,
+    buffers,
+    async step(frame) {
+      const feeds: Record<string, ort.Tensor> = { [info.inputName]: new ort.Tensor('float32', frame, [1, 3, info.size, info.size]) };
+      for (const [name, t] of state) feeds[name] = t;
+      const out = await session.run(feeds);
+      for (const b of buffers) state.set(b.input, out[b.output] as ort.Tensor);
+      return out.logits.data as Float32Array;
+    },
+    reset,
+    close: () => session.release(),
+  };
+}
+
+export interface SmoothingOptions {
+  /** logits averaged over this many recent frames */
+  readonly window: number;
+  /** a gesture is reported once it has led for this many consecutive frames */
+  readonly stableFrames: number;
+}
+
+export interface GestureEvent {
+  readonly frame: number;
+  readonly timeSeconds: number;
+  readonly index: number;
+  readonly label: string;
+}
+
+/** The demo's smoothing: average the last `window` logits, report a class once it has led `stableFrames` in a row. */
+export class GestureSmoother {
+  private readonly history: Float32Array[] = [];
+  private candidate = -1;
+  private run = 0;
+  private current = -1;
+  constructor(private readonly options: SmoothingOptions) {}
+
+  /** Returns the newly reported class index, or -1 when nothing changed. */
+  push(logits: Float32Array): number {
+    this.history.push(logits);
+    if (this.history.length > this.options.window) this.history.shift();
+    const sum = new Float32Array(logits.length);
+    for (const h of this.history) for (let k = 0; k < sum.length; k++) sum[k] += h[k];
+    let best = 0;
+    for (let k = 1; k < sum.length; k++) if (sum[k] > sum[best]) best = k;
+    this.run = best === this.candidate ? this.run + 1 : 1;
+    this.candidate = best;
+    if (this.run >= this.options.stableFrames && best !== this.current) {
+      this.current = best;
+      return best;
+    }
+    return -1;
+  }
+}

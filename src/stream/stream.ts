@@ -1,0 +1,104 @@
+/** `tsm stream`: frames of a folder (or an animated GIF/WebP) through an online model, one at a time, with smoothing. */
+import { readdirSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import sharp from 'sharp';
+import { TsmError } from '../errors.js';
+import { resizeBilinearLikePillow } from '../verify/resample.js';
+import { cropBoxes, loadScaledFrame, scaledSize, writeNormalizedCrop, type DecodedFrame } from '../verify/transforms.js';
+import { GestureSmoother, openOnlineModel, type GestureEvent, type SmoothingOptions } from './online.js';
+
+export interface StreamOptions extends SmoothingOptions {
+  readonly model: string;
+  readonly frames?: string;
+  readonly video?: string;
+  readonly fps: number;
+  readonly threads?: number;
+  readonly onFrame?: (index: number, label: string) => void;
+}
+
+export interface LatencyStats {
+  readonly p50: number;
+  readonly p99: number;
+  readonly mean: number;
+}
+
+export interface StreamResult {
+  readonly model: string;
+  readonly frames: number;
+  readonly events: readonly GestureEvent[];
+  readonly latencyMs: { readonly inference: LatencyStats; readonly perFrame: LatencyStats };
+  readonly smoothing: SmoothingOptions;
+}
+
+const IMAGE = /\.(jpe?g|png|webp|bmp|tiff?)$/i;
+
+export function percentiles(xs: readonly number[]): LatencyStats {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+  return { p50: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+
+/** Frames of an animated GIF/WebP decoded by sharp, scaled like the others. */
+async function* videoFrames(path: string, scale: number): AsyncGenerator<DecodedFrame> {
+  const meta = await sharp(path).metadata();
+  const pages = meta.pages ?? 1;
+  for (let page = 0; page < pages; page++) {
+    const { data, info } = await sharp(path, { page }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const size = scaledSize(info.width, info.height, scale);
+    yield { data: Buffer.from(resizeBilinearLikePillow(data, info.width, info.height, size.width, size.height).buffer), width: size.width, height: size.height };
+  }
+}
+
+async function* folderFrames(dir: string, scale: number): AsyncGenerator<DecodedFrame> {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => IMAGE.test(f)).sort();
+  } catch {
+    throw new TsmError('input', 'E_NOT_FOUND', `${dir}: frames folder not found`, { details: { file: dir } });
+  }
+  if (!files.length) throw new TsmError('input', 'E_NO_FRAMES', `${dir}: no image files`, { details: { file: dir } });
+  for (const f of files) yield loadScaledFrame(join(dir, f), scale);
+}
+
+export async function streamFrames(options: StreamOptions): Promise<StreamResult> {
+  if (!options.frames === !options.video) throw new TsmError('usage', 'E_USAGE', 'give exactly one of --frames DIR or --video FILE');
+  if (options.video && !/\.(gif|webp)$/i.test(extname(options.video))) {
+    throw new TsmError('usage', 'E_VIDEO_FORMAT', `${options.video}: --video reads animated GIF or WebP; extract other videos to frames first (e.g. ffmpeg -i clip.mp4 frames/%05d.jpg)`);
+  }
+  const model = await openOnlineModel(options.model, { threads: options.threads });
+  try {
+    const S = model.size;
+    const scale = Math.floor((S * 256) / 224);
+    const smoother = new GestureSmoother(options);
+    const input = new Float32Array(3 * S * S);
+    const inference: number[] = [];
+    const perFrame: number[] = [];
+    const events: GestureEvent[] = [];
+    const label = (k: number) => model.labels?.[k] ?? `class_${k}`;
+    let n = 0;
+    const source = options.frames ? folderFrames(options.frames, scale) : videoFrames(options.video as string, scale);
+    let t0 = performance.now();
+    for await (const frame of source) {
+      writeNormalizedCrop(frame, cropBoxes(frame.width, frame.height, S, 1)[0], input, 0);
+      const t1 = performance.now();
+      const logits = await model.step(input);
+      const t2 = performance.now();
+      inference.push(t2 - t1);
+      perFrame.push(t2 - t0);
+      const changed = smoother.push(logits);
+      if (changed >= 0) events.push({ frame: n, timeSeconds: n / options.fps, index: changed, label: label(changed) });
+      options.onFrame?.(n, label(changed));
+      n++;
+      t0 = performance.now();
+    }
+    return {
+      model: options.model,
+      frames: n,
+      events,
+      latencyMs: { inference: percentiles(inference), perFrame: percentiles(perFrame) },
+      smoothing: { window: options.window, stableFrames: options.stableFrames },
+    };
+  } finally {
+    await model.close();
+  }
+}

@@ -100,8 +100,10 @@ export function readLabels(path: string, classes: number): string[] {
   return labels;
 }
 
-function defaultLabels(spec: ArchSpec, dataset: string | undefined): string[] {
-  if (dataset === 'jester' && spec.head.classes === JESTER_LABELS.length) return [...JESTER_LABELS];
+function defaultLabels(spec: ArchSpec, dataset: string | undefined, input: string): string[] {
+  // TSM names carry the dataset; the online demo's file (mobilenetv2_jester_online.pth.tar) only mentions it
+  const jester = dataset === 'jester' || (!dataset && /jester/i.test(basename(input)));
+  if (jester && spec.head.classes === JESTER_LABELS.length) return [...JESTER_LABELS];
   return Array.from({ length: spec.head.classes }, (_, i) => `class_${i}`);
 }
 
@@ -126,7 +128,7 @@ export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): Export
   const ckpt = readCheckpoint(fileBytes, { source: options.input });
   const sourceSha = createHash('sha256').update(fileBytes).digest('hex');
   const { spec, fileName, warnings } = detectArch(ckpt.stateDict, { fileName: options.input, overrides: options.overrides });
-  const labels = options.labelsFile ? readLabels(options.labelsFile, spec.head.classes) : defaultLabels(spec, fileName?.dataset);
+  const labels = options.labelsFile ? readLabels(options.labelsFile, spec.head.classes) : defaultLabels(spec, fileName?.dataset, options.input);
   const scale = Math.round((spec.inputSize * 256) / 224);
   const preprocessing: Preprocessing = {
     mean: IMAGENET_MEAN, std: IMAGENET_STD, inputRange: [0, 1], scaleShortSide: scale, cropSize: spec.inputSize,

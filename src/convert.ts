@@ -1,11 +1,11 @@
 /** The convert pipeline: file → Checkpoint → ArchSpec → ONNX bytes → file, each stage a plain function. */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { detectArch, type ArchOverrides } from './arch/registry.js';
 import type { ArchSpec } from './arch/spec.js';
 import { IMAGENET_MEAN, IMAGENET_STD, JESTER_LABELS } from './data/jester.js';
 import { TsmError } from './errors.js';
+import { readInputBytes, readInputText } from './io.js';
 import { buildTsnGraph, type IoSpec, type ShiftBuffer } from './onnx/tsn.js';
 import { writeFileAtomically } from './onnx/write.js';
 import { readCheckpoint } from './pth/read.js';
@@ -87,13 +87,7 @@ export function summarizeArch(spec: ArchSpec): ArchSpecSummary {
 }
 
 export function readLabels(path: string, classes: number): string[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new TsmError('input', 'E_NOT_FOUND', `${path}: labels file not found`, { details: { file: path } });
-  }
-  const labels = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const labels = readInputText(path, 'labels file').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   if (labels.length !== classes) {
     throw new TsmError('usage', 'E_LABELS_MISMATCH', `${path} has ${labels.length} labels but the model has ${classes} classes`, { details: { file: path, expected: classes, found: labels.length } });
   }
@@ -118,13 +112,7 @@ export interface ExportedModel extends Omit<ConvertResult, 'output' | 'sha256'> 
 
 /** Checkpoint file → ONNX bytes and what was learnt on the way (no file written). */
 export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): ExportedModel {
-  let fileBytes: Uint8Array;
-  try {
-    fileBytes = readFileSync(options.input);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new TsmError('input', code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_UNREADABLE', `${options.input}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code})`}`, { details: { file: options.input } });
-  }
+  const fileBytes = readInputBytes(options.input, 'checkpoint');
   const ckpt = readCheckpoint(fileBytes, { source: options.input });
   const sourceSha = createHash('sha256').update(fileBytes).digest('hex');
   const { spec, fileName, warnings } = detectArch(ckpt.stateDict, { fileName: options.input, overrides: options.overrides });

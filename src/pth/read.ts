@@ -2,10 +2,10 @@
  * bytes → Checkpoint: detects the torch.save format by content and resolves every tensor of the state dict
  * against its storage bytes. Format facts: torch/serialization.py (`_save`, `_legacy_save`).
  */
-import { readFileSync, statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { basename } from 'node:path';
 import { TsmError } from '../errors.js';
+import { readInputBytes } from '../io.js';
 import { DTYPES, type DType } from './dtypes.js';
 import { swapBytes, viewExtent, type Storage, type Tensor } from './tensor.js';
 import { PickleStream, unpickle, type StorageRef, type TensorRef } from './unpickle.js';
@@ -44,17 +44,7 @@ export interface ReadOptions {
 }
 
 export function readCheckpointFile(path: string, options: ReadOptions = {}): Checkpoint {
-  let bytes: Uint8Array;
-  try {
-    if (statSync(path).isDirectory()) throw new TsmError('input', 'E_NOT_FILE', `${path}: is a directory, not a checkpoint file`);
-    bytes = readFileSync(path);
-  } catch (err) {
-    if (err instanceof TsmError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new TsmError('input', 'E_NOT_FOUND', `${path}: no such file`, { details: { file: path } });
-    throw new TsmError('input', 'E_UNREADABLE', `${path}: cannot read (${code ?? String(err)})`, { details: { file: path } });
-  }
-  return readCheckpoint(bytes, { source: options.source ?? path });
+  return readCheckpoint(readInputBytes(path, 'checkpoint'), { source: options.source ?? path });
 }
 
 export function detectFormat(bytes: Uint8Array): CheckpointFormat | undefined {

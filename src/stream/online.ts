@@ -2,9 +2,9 @@
  * Running an online (streaming) TSM export: one frame per step, the shift buffers fed back from each step's
  * outputs to the next step's inputs (zeros before the first frame), as TSM's online demo does.
  */
-import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { TsmError } from '../errors.js';
+import { readInputBytes } from '../io.js';
 import { readModelInfo } from '../verify/runner.js';
 
 interface BufferSpec {
@@ -25,12 +25,7 @@ export interface OnlineModel {
 }
 
 export async function openOnlineModel(path: string, options: { threads?: number } = {}): Promise<OnlineModel> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    throw new TsmError('input', 'E_NOT_FOUND', `${path}: model file not found`, { details: { file: path } });
-  }
+  const bytes = readInputBytes(path, 'model');
   const info = readModelInfo(bytes, path);
   const raw = info.metadata['tsm.online_buffers'];
   if (!raw) {

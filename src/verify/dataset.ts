@@ -2,9 +2,9 @@
  * Video-folder datasets in the TSM layout (TSM-FACTS §3): frames under `<root>/<frames dir>/<video id>/`, a list file
  * of `<id> <num_frames> <label>` lines, and `category.txt` (one class a line, index = line number).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsmError } from '../errors.js';
+import { readInputText } from '../io.js';
 
 export interface DatasetConfig {
   readonly name: string;
@@ -44,17 +44,8 @@ export interface ClipList {
   readonly bad: readonly BadLine[];
 }
 
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new TsmError('input', code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_UNREADABLE', `${path}: ${what} ${code === 'ENOENT' ? 'not found' : `unreadable (${code})`}`, {
-      details: { file: path },
-      hint: 'expected the TSM layout: <root>/20bn-jester-v1/<id>/00001.jpg, <root>/category.txt, <root>/val_videofolder.txt',
-    });
-  }
-}
+const LAYOUT_HINT = 'expected the TSM layout: <root>/20bn-jester-v1/<id>/00001.jpg, <root>/category.txt, <root>/val_videofolder.txt';
+const readText = (path: string, what: string) => readInputText(path, what, LAYOUT_HINT);
 
 export function readCategories(path: string): string[] {
   const labels = readText(path, 'category list').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);

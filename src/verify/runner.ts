@@ -2,10 +2,10 @@
  * The seam between verify logic and the native runtime: a Runner takes a batch of clips [n, T, 3, S, S] and returns
  * logits [n, classes]. The onnxruntime-node implementation lives here; tests can pass any other.
  */
-import { readFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { TsmError } from '../errors.js';
+import { readInputBytes } from '../io.js';
 
 export interface ModelInfo {
   readonly inputName: string;
@@ -70,12 +70,7 @@ export interface OrtRunnerOptions {
 
 export async function createOrtRunner(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<Runner> {
   const source = typeof model === 'string' ? model : '<model bytes>';
-  let bytes: Uint8Array;
-  try {
-    bytes = typeof model === 'string' ? readFileSync(model) : model;
-  } catch {
-    throw new TsmError('input', 'E_NOT_FOUND', `${source}: model file not found`, { details: { file: source } });
-  }
+  const bytes = typeof model === 'string' ? readInputBytes(model, 'model') : model;
   const info = readModelInfo(bytes, source);
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: options.threads ?? 2,

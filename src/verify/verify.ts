@@ -3,10 +3,10 @@
  * Frames are decoded and scaled by sharp (libvips on libuv's thread pool) for the next batches while
  * onnxruntime runs the current one.
  */
-import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { exportOnnxModel } from '../convert.js';
 import { TsmError } from '../errors.js';
+import { readInputText } from '../io.js';
 import { DATASETS, framePath, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig } from './dataset.js';
 import { computeMetrics, topK, type Metrics } from './metrics.js';
 import { createOrtRunner, type Runner } from './runner.js';
@@ -256,9 +256,10 @@ interface ReferenceFile {
 }
 
 export function compareWithReference(path: string, predictions: readonly ClipPrediction[]): Parity {
+  const text = readInputText(path, 'reference outputs');
   let ref: ReferenceFile;
   try {
-    ref = JSON.parse(readFileSync(path, 'utf8'));
+    ref = JSON.parse(text);
   } catch (err) {
     throw new TsmError('input', 'E_REFERENCE', `${path}: cannot read reference outputs (${(err as Error).message})`, { details: { file: path } });
   }

@@ -6,6 +6,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import semver from 'semver';
 import { TsmError } from '../errors.js';
+import { readInputText } from '../io.js';
 import type { Zoo, ZooEntry, ZooTask } from './types.js';
 
 export type * from './types.js';
@@ -56,13 +57,7 @@ export function parseZoo(text: string, source = 'zoo.json'): Zoo {
 }
 
 export function loadZoo(path = 'zoo.json'): Zoo {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new TsmError('input', 'E_NOT_FOUND', `${path}: zoo index not found`, { details: { file: path } });
-  }
-  return parseZoo(text, path);
+  return parseZoo(readInputText(path, 'zoo index'), path);
 }
 
 export interface ModelQuery {

@@ -45,7 +45,7 @@ async function* videoFrames(path: string, scale: number): AsyncGenerator<Decoded
   for (let page = 0; page < pages; page++) {
     const { data, info } = await sharp(path, { page }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     const size = scaledSize(info.width, info.height, scale);
-    yield { data: Buffer.from(resizeBilinearLikePillow(data, info.width, info.height, size.width, size.height).buffer), width: size.width, height: size.height };
+    yield { data: resizeBilinearLikePillow(data, info.width, info.height, size.width, size.height), width: size.width, height: size.height, offsetX: 0, offsetY: 0, fullWidth: size.width, fullHeight: size.height };
   }
 }
 
@@ -57,7 +57,7 @@ async function* folderFrames(dir: string, scale: number): AsyncGenerator<Decoded
     throw new TsmError('input', 'E_NOT_FOUND', `${dir}: frames folder not found`, { details: { file: dir } });
   }
   if (!files.length) throw new TsmError('input', 'E_NO_FRAMES', `${dir}: no image files`, { details: { file: dir } });
-  for (const f of files) yield loadScaledFrame(join(dir, f), scale);
+  for (const f of files) yield loadScaledFrame(join(dir, f), { scale });
 }
 
 export async function streamFrames(options: StreamOptions): Promise<StreamResult> {
@@ -79,7 +79,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
     const source = options.frames ? folderFrames(options.frames, scale) : videoFrames(options.video as string, scale);
     let t0 = performance.now();
     for await (const frame of source) {
-      writeNormalizedCrop(frame, cropBoxes(frame.width, frame.height, S, 1)[0], input, 0);
+      writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);
       const t1 = performance.now();
       const logits = await model.step(input);
       const t2 = performance.now();

@@ -48,18 +48,32 @@ const clip8 = (v: number) => {
   return x < 0 ? 0 : x > 255 ? 255 : x;
 };
 
-/** Resizes interleaved RGB (3 bytes a pixel) from w×h to outW×outH like Pillow's BILINEAR. */
-export function resizeBilinearLikePillow(src: Uint8Array, w: number, h: number, outW: number, outH: number): Uint8Array {
+/** The part of the resized image to compute: output columns [left, left+width), rows [top, top+height). */
+export interface ResizeWindow {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Resizes interleaved RGB (3 bytes a pixel) from w×h to outW×outH like Pillow's BILINEAR, computing only `window`
+ * of the output (each output pixel depends only on its own coefficients, so the window is bit-identical to the same
+ * region of the full resize). Returns window.width × window.height pixels.
+ */
+export function resizeBilinearLikePillow(src: Uint8Array, w: number, h: number, outW: number, outH: number, window: ResizeWindow = { left: 0, top: 0, width: outW, height: outH }): Uint8Array {
   const horiz = precompute(w, outW);
   const vert = precompute(h, outH);
-  // Only the input rows the vertical pass reads go through the horizontal pass (as Pillow does).
-  const yFirst = vert.bounds[0];
-  const yLast = vert.bounds[(outH - 1) * 2] + vert.bounds[(outH - 1) * 2 + 1];
+  const { left, top, width: winW, height: winH } = window;
+  // Only the input rows the window's vertical pass reads go through the horizontal pass (as Pillow does).
+  const yFirst = vert.bounds[top * 2];
+  const yLast = vert.bounds[(top + winH - 1) * 2] + vert.bounds[(top + winH - 1) * 2 + 1];
   const rows = yLast - yFirst;
-  const tmp = new Uint8Array(rows * outW * 3);
+  const tmp = new Uint8Array(rows * winW * 3);
   for (let y = 0; y < rows; y++) {
     const srcRow = (y + yFirst) * w * 3;
-    for (let xx = 0; xx < outW; xx++) {
+    for (let wx = 0; wx < winW; wx++) {
+      const xx = wx + left;
       const xmin = horiz.bounds[xx * 2];
       const n = horiz.bounds[xx * 2 + 1];
       const kOff = xx * horiz.ksize;
@@ -71,27 +85,28 @@ export function resizeBilinearLikePillow(src: Uint8Array, w: number, h: number, 
         s1 += src[p + 1] * kx;
         s2 += src[p + 2] * kx;
       }
-      const o = (y * outW + xx) * 3;
+      const o = (y * winW + wx) * 3;
       tmp[o] = clip8(s0);
       tmp[o + 1] = clip8(s1);
       tmp[o + 2] = clip8(s2);
     }
   }
-  const out = new Uint8Array(outW * outH * 3);
-  for (let yy = 0; yy < outH; yy++) {
+  const out = new Uint8Array(winW * winH * 3);
+  for (let wy = 0; wy < winH; wy++) {
+    const yy = wy + top;
     const ymin = vert.bounds[yy * 2] - yFirst;
     const n = vert.bounds[yy * 2 + 1];
     const kOff = yy * vert.ksize;
-    for (let xx = 0; xx < outW; xx++) {
+    for (let xx = 0; xx < winW; xx++) {
       let s0 = HALF, s1 = HALF, s2 = HALF;
       for (let y = 0; y < n; y++) {
         const ky = vert.weights[kOff + y];
-        const p = ((y + ymin) * outW + xx) * 3;
+        const p = ((y + ymin) * winW + xx) * 3;
         s0 += tmp[p] * ky;
         s1 += tmp[p + 1] * ky;
         s2 += tmp[p + 2] * ky;
       }
-      const o = (yy * outW + xx) * 3;
+      const o = (wy * winW + xx) * 3;
       out[o] = clip8(s0);
       out[o + 1] = clip8(s1);
       out[o + 2] = clip8(s2);

@@ -45,10 +45,25 @@ export function cropBoxes(width: number, height: number, crop: number, crops: Cr
   ]);
 }
 
+/** A scaled frame, or the window of it that the crops need: `data` covers [offsetX, +width) × [offsetY, +height). */
 export interface DecodedFrame {
-  readonly data: Buffer;
+  readonly data: Uint8Array;
   readonly width: number;
   readonly height: number;
+  readonly offsetX: number;
+  readonly offsetY: number;
+  /** size of the whole scaled frame, which the crop boxes refer to */
+  readonly fullWidth: number;
+  readonly fullHeight: number;
+}
+
+/** The bounding box of the crops, in scaled-frame coordinates. */
+function cropWindow(boxes: readonly CropBox[]): { left: number; top: number; width: number; height: number } {
+  const left = Math.min(...boxes.map((b) => b.left));
+  const top = Math.min(...boxes.map((b) => b.top));
+  const right = Math.max(...boxes.map((b) => b.left + b.size));
+  const bottom = Math.max(...boxes.map((b) => b.top + b.size));
+  return { left, top, width: right - left, height: bottom - top };
 }
 
 /**
@@ -57,18 +72,30 @@ export interface DecodedFrame {
  */
 export type ResizeMethod = 'pillow' | 'sharp';
 
+export interface FrameRequest {
+  readonly scale: number;
+  readonly resize?: ResizeMethod;
+  /** with these, only the part of the scaled frame the crops cover is computed */
+  readonly cropSize?: number;
+  readonly crops?: CropCount;
+}
+
 /** Decodes a JPEG (or any sharp input) to RGB with sharp and scales its short side to `scale` (bilinear). */
-export async function loadScaledFrame(path: string, scale: number, resize: ResizeMethod = 'pillow'): Promise<DecodedFrame> {
+export async function loadScaledFrame(path: string, request: FrameRequest): Promise<DecodedFrame> {
   const image = sharp(path, { failOn: 'error' }).removeAlpha().toColourspace('srgb');
-  if (resize === 'sharp') {
+  if (request.resize === 'sharp') {
     const meta = await image.metadata();
-    const size = scaledSize(meta.width ?? 0, meta.height ?? 0, scale);
+    const size = scaledSize(meta.width ?? 0, meta.height ?? 0, request.scale);
     const { data, info } = await image.resize(size.width, size.height, { kernel: 'linear', fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height };
+    return { data, width: info.width, height: info.height, offsetX: 0, offsetY: 0, fullWidth: info.width, fullHeight: info.height };
   }
   const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-  const size = scaledSize(info.width, info.height, scale);
-  return { data: Buffer.from(resizeBilinearLikePillow(data, info.width, info.height, size.width, size.height).buffer), width: size.width, height: size.height };
+  const size = scaledSize(info.width, info.height, request.scale);
+  const window = request.cropSize && request.crops && request.cropSize <= Math.min(size.width, size.height)
+    ? cropWindow(cropBoxes(size.width, size.height, request.cropSize, request.crops))
+    : { left: 0, top: 0, width: size.width, height: size.height };
+  const pixels = resizeBilinearLikePillow(data, info.width, info.height, size.width, size.height, window);
+  return { data: pixels, width: window.width, height: window.height, offsetX: window.left, offsetY: window.top, fullWidth: size.width, fullHeight: size.height };
 }
 
 /** Writes one crop of an RGB frame, normalised, as C×S×S floats at `out[offset…]`. */
@@ -79,7 +106,7 @@ export function writeNormalizedCrop(frame: DecodedFrame, box: CropBox, out: Floa
     const scale = 1 / (255 * IMAGENET_STD[c]);
     const shift = IMAGENET_MEAN[c] / IMAGENET_STD[c];
     for (let y = 0; y < size; y++) {
-      const row = ((box.top + y) * frame.width + box.left) * 3 + c;
+      const row = ((box.top - frame.offsetY + y) * frame.width + box.left - frame.offsetX) * 3 + c;
       const dst = offset + c * plane + y * size;
       if (box.flip) for (let x = 0; x < size; x++) out[dst + size - 1 - x] = frame.data[row + x * 3] * scale - shift;
       else for (let x = 0; x < size; x++) out[dst + x] = frame.data[row + x * 3] * scale - shift;
@@ -101,9 +128,9 @@ export interface ClipPreprocessing {
 export async function clipTensor(framePaths: readonly string[], p: ClipPreprocessing): Promise<Float32Array> {
   const tick = framePaths.length / p.segments;
   const picks = Array.from({ length: p.segments }, (_, x) => framePaths[Math.floor(tick / 2 + tick * x)]);
-  const frames = await Promise.all(picks.map((f) => loadScaledFrame(f, p.scaleShortSide, p.resize)));
+  const frames = await Promise.all(picks.map((f) => loadScaledFrame(f, { scale: p.scaleShortSide, resize: p.resize, cropSize: p.cropSize, crops: 1 })));
   const size = 3 * p.cropSize * p.cropSize;
   const out = new Float32Array(p.segments * size);
-  frames.forEach((f, t) => writeNormalizedCrop(f, cropBoxes(f.width, f.height, p.cropSize, 1)[0], out, t * size));
+  frames.forEach((f, t) => writeNormalizedCrop(f, cropBoxes(f.fullWidth, f.fullHeight, p.cropSize, 1)[0], out, t * size));
   return out;
 }

@@ -151,7 +151,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       const frames = new Map<number, DecodedFrame>();
       const loadOne = async (index: number): Promise<DecodedFrame | undefined> => {
         try {
-          return await loadScaledFrame(framePath(options.root, config, record.id, index), scale, resize);
+          return await loadScaledFrame(framePath(options.root, config, record.id, index), { scale, resize, cropSize: S, crops });
         } catch {
           return undefined;
         }
@@ -171,15 +171,15 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
         frames.set(wanted[i], f);
       }
       const size = frames.values().next().value as DecodedFrame;
-      const boxes = cropBoxes(size.width, size.height, S, crops);
+      const boxes = cropBoxes(size.fullWidth, size.fullHeight, S, crops);
       const views = new Float32Array(viewsPerClip * clipSize);
       let v = 0;
       for (const group of groups) {
         for (const box of boxes) {
           group.forEach((index, t) => {
             const frame = frames.get(index) as DecodedFrame;
-            if (frame.width !== size.width || frame.height !== size.height) {
-              throw new TsmError('input', 'E_FRAME_SIZE', `clip ${record.id}: frame ${index} is ${frame.width}×${frame.height} after scaling, others ${size.width}×${size.height}`);
+            if (frame.fullWidth !== size.fullWidth || frame.fullHeight !== size.fullHeight) {
+              throw new TsmError('input', 'E_FRAME_SIZE', `clip ${record.id}: frame ${index} is ${frame.fullWidth}×${frame.fullHeight} after scaling, others ${size.fullWidth}×${size.fullHeight}`);
             }
             writeNormalizedCrop(frame, box, views, v * clipSize + t * frameSize);
           });

@@ -27,3 +27,17 @@ describe('resizeBilinearLikePillow equals Pillow BILINEAR byte for byte', () => 
     });
   }
 });
+
+describe('a window of the resize', () => {
+  it('equals the same region of the full resize', async () => {
+    const { data, info } = await sharp(frames[1]).raw().toBuffer({ resolveWithObject: true });
+    const full = resizeBilinearLikePillow(data, info.width, info.height, 450, 256);
+    const win = { left: 113, top: 16, width: 224, height: 224 };
+    const part = resizeBilinearLikePillow(data, info.width, info.height, 450, 256, win);
+    for (let y = 0; y < win.height; y++) {
+      const a = full.subarray(((y + win.top) * 450 + win.left) * 3, ((y + win.top) * 450 + win.left + win.width) * 3);
+      const b = part.subarray(y * win.width * 3, (y + 1) * win.width * 3);
+      expect(Buffer.compare(Buffer.from(a), Buffer.from(b))).toBe(0);
+    }
+  });
+});

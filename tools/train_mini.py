@@ -64,8 +64,8 @@ def batch_tensor(clips, idx, rng):
 def train(kind, clips, labels, epochs, width, out, seed, lr):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = TSN(len(JESTER_CLASSES), SEGMENTS, "mobilenetv2", shift_div=8,
-                shift_place="blockres" if kind == "tsm" else None, mbv2_layout="official", width_mult=width, dropout=0.5)
+    model = TSN(len(JESTER_CLASSES), SEGMENTS, "mobilenetv2", shift_div=8, shift_place=None if kind == "tsn" else "blockres",
+                mbv2_layout="online" if kind == "online" else "official", width_mult=width, dropout=0.5)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     steps_per_epoch = len(clips) // 8
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps_per_epoch, pct_start=0.2)
@@ -89,6 +89,18 @@ def train(kind, clips, labels, epochs, width, out, seed, lr):
         print("%s epoch %d: loss %.3f train acc %.3f (%.0f s)" % (kind, epoch + 1, loss_sum / seen, correct / seen,
                                                                   time.time() - t0), flush=True)
     model.eval()
+    if kind == "online":
+        # Saved like the online demo's file: a bare MobileNetV2 state dict (features.*, classifier.*), no wrappers.
+        bare = {}
+        for k, v in model.state_dict().items():
+            if k.startswith("base_model.") and not k.startswith("base_model.classifier"):
+                bare[k[len("base_model."):].replace(".net.", ".")] = v
+            elif k.startswith("new_fc."):
+                bare["classifier." + k[len("new_fc."):]] = v
+        path = os.path.join(out, "mobilenetv2_jester_online_mini.pth.tar")
+        torch.save(bare, path, _use_new_zipfile_serialization=False)
+        print("saved", path, flush=True)
+        return
     name = ("TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e%d.pth" if kind == "tsm"
             else "TSM_jester_RGB_mobilenetv2_avg_segment8_e%d.pth") % epochs
     wrapped = torch.nn.DataParallel(model)
@@ -103,7 +115,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=14)
     ap.add_argument("--train-per-class", type=int, default=32)
     ap.add_argument("--width", type=float, default=0.5)
-    ap.add_argument("--only", choices=["tsm", "tsn"])
+    ap.add_argument("--only", choices=["tsm", "tsn", "online"], help="online: one-directional shift, saved like the online demo")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--lr", type=float, default=4e-3)
     a = ap.parse_args()

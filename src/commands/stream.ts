@@ -10,6 +10,7 @@ export default class Stream extends TsmCommand {
     frames: Flags.string({ description: 'folder of frames, in file-name order', exclusive: ['video'] }),
     video: Flags.string({ description: 'animated GIF or WebP', exclusive: ['frames'] }),
     fps: Flags.integer({ description: 'frame rate for timestamps (Jester: 12)', default: 12, min: 1 }),
+    stride: Flags.integer({ description: 'feed every N-th frame (the spacing the model was trained on)', default: 1, min: 1 }),
     window: Flags.integer({ description: 'logits averaged over this many recent frames', default: 12, min: 1 }),
     stable: Flags.integer({ description: 'frames a gesture must lead before it is reported', default: 2, min: 1 }),
     threads: Flags.integer({ description: 'onnxruntime intra-op threads', default: 2, min: 1 }),
@@ -17,7 +18,7 @@ export default class Stream extends TsmCommand {
 
   async run(): Promise<StreamResult> {
     const { args, flags } = await this.parse(Stream);
-    const result = await streamFrames({ model: args.model, frames: flags.frames, video: flags.video, fps: flags.fps, window: flags.window, stableFrames: flags.stable, threads: flags.threads });
+    const result = await streamFrames({ model: args.model, frames: flags.frames, video: flags.video, fps: flags.fps, stride: flags.stride, window: flags.window, stableFrames: flags.stable, threads: flags.threads });
     if (!this.jsonEnabled()) {
       for (const e of result.events) this.log(`${e.timeSeconds.toFixed(2).padStart(7)} s  frame ${String(e.frame).padStart(4)}  ${e.label}`);
       const { inference, perFrame } = result.latencyMs;

@@ -3,7 +3,6 @@
  * against its storage bytes. Format facts: torch/serialization.py (`_save`, `_legacy_save`).
  */
 import { crc32 } from 'node:zlib';
-import { basename } from 'node:path';
 import { TsmError } from '../errors.js';
 import { readInputBytes } from '../io.js';
 import { DTYPES, type DType } from './dtypes.js';
@@ -322,8 +321,4 @@ function readScalarTensor(t: Tensor): number {
     case 'int32': return v.getInt32(0, true);
     default: return NaN;
   }
-}
-
-export function checkpointName(path: string): string {
-  return basename(path);
 }

@@ -97,9 +97,6 @@ class VettingReader extends BufferReader {
     }
     return op;
   }
-  override get position(): number {
-    return super.position;
-  }
   seek(position: number): void {
     this.skip(position - this.position);
   }

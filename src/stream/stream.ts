@@ -12,6 +12,8 @@ export interface StreamOptions extends SmoothingOptions {
   readonly frames?: string;
   readonly video?: string;
   readonly fps: number;
+  /** feed every `stride`-th frame (match the frame spacing the model was trained on) */
+  readonly stride?: number;
   readonly threads?: number;
   readonly onFrame?: (index: number, label: string) => void;
 }
@@ -24,7 +26,9 @@ export interface LatencyStats {
 
 export interface StreamResult {
   readonly model: string;
+  /** frames fed to the model */
   readonly frames: number;
+  readonly stride: number;
   readonly events: readonly GestureEvent[];
   readonly latencyMs: { readonly inference: LatencyStats; readonly perFrame: LatencyStats };
   readonly smoothing: SmoothingOptions;
@@ -39,17 +43,17 @@ export function percentiles(xs: readonly number[]): LatencyStats {
 }
 
 /** Frames of an animated GIF/WebP decoded by sharp, scaled like the others. */
-async function* videoFrames(path: string, scale: number): AsyncGenerator<DecodedFrame> {
+async function* videoFrames(path: string, scale: number, stride: number): AsyncGenerator<DecodedFrame> {
   const meta = await sharp(path).metadata();
   const pages = meta.pages ?? 1;
-  for (let page = 0; page < pages; page++) {
+  for (let page = 0; page < pages; page += stride) {
     const { data, info } = await sharp(path, { page }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     const size = scaledSize(info.width, info.height, scale);
     yield { data: resizeBilinearLikePillow(data, info.width, info.height, size.width, size.height), width: size.width, height: size.height, offsetX: 0, offsetY: 0, fullWidth: size.width, fullHeight: size.height };
   }
 }
 
-async function* folderFrames(dir: string, scale: number): AsyncGenerator<DecodedFrame> {
+async function* folderFrames(dir: string, scale: number, stride: number): AsyncGenerator<DecodedFrame> {
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => IMAGE.test(f)).sort();
@@ -57,7 +61,7 @@ async function* folderFrames(dir: string, scale: number): AsyncGenerator<Decoded
     throw new TsmError('input', 'E_NOT_FOUND', `${dir}: frames folder not found`, { details: { file: dir } });
   }
   if (!files.length) throw new TsmError('input', 'E_NO_FRAMES', `${dir}: no image files`, { details: { file: dir } });
-  for (const f of files) yield loadScaledFrame(join(dir, f), { scale });
+  for (let i = 0; i < files.length; i += stride) yield loadScaledFrame(join(dir, files[i]), { scale });
 }
 
 export async function streamFrames(options: StreamOptions): Promise<StreamResult> {
@@ -76,7 +80,8 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
     const events: GestureEvent[] = [];
     const label = (k: number) => model.labels?.[k] ?? `class_${k}`;
     let n = 0;
-    const source = options.frames ? folderFrames(options.frames, scale) : videoFrames(options.video as string, scale);
+    const stride = options.stride ?? 1;
+    const source = options.frames ? folderFrames(options.frames, scale, stride) : videoFrames(options.video as string, scale, stride);
     let t0 = performance.now();
     for await (const frame of source) {
       writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);
@@ -86,7 +91,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
       inference.push(t2 - t1);
       perFrame.push(t2 - t0);
       const changed = smoother.push(logits);
-      if (changed >= 0) events.push({ frame: n, timeSeconds: n / options.fps, index: changed, label: label(changed) });
+      if (changed >= 0) events.push({ frame: n * stride, timeSeconds: (n * stride) / options.fps, index: changed, label: label(changed) });
       options.onFrame?.(n, label(changed));
       n++;
       t0 = performance.now();
@@ -94,6 +99,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
     return {
       model: options.model,
       frames: n,
+      stride,
       events,
       latencyMs: { inference: percentiles(inference), perFrame: percentiles(perFrame) },
       smoothing: { window: options.window, stableFrames: options.stableFrames },

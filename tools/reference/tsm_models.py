@@ -110,8 +110,8 @@ def shift_mobilenet(net, n_segment, n_div, layout):
     for i, m in enumerate(net.features):
         if not isinstance(m, InvertedResidual):
             continue
-        if layout == "official" and len(m.conv) == 8 and m.use_res_connect:
-            m.conv[0] = TemporalShift(m.conv[0], n_segment, n_div)
+        if layout in ("official", "online") and len(m.conv) == 8 and m.use_res_connect:
+            m.conv[0] = TemporalShift(m.conv[0], n_segment, n_div, online=layout == "online")
         elif layout == "embedded":
             m.conv = TemporalShift(m.conv, n_segment, n_div)
 

@@ -19,6 +19,7 @@ export interface ConvertOptions {
   readonly labelsFile?: string;
   readonly opset?: number;
   readonly softmax?: boolean;
+  readonly fp16Weights?: boolean;
 }
 
 export interface Preprocessing {
@@ -128,6 +129,7 @@ export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): Export
   const built = buildTsnGraph(spec, ckpt.stateDict, {
     opset,
     softmax: options.softmax,
+    fp16Weights: options.fp16Weights,
     producerVersion: TSM_VERSION,
     metadata: {
       'tsm.labels': JSON.stringify(labels),
@@ -138,6 +140,7 @@ export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): Export
       'tsm.source': JSON.stringify(source),
       'tsm.version': TSM_VERSION,
       'tsm.checkpoint_metadata': JSON.stringify(ckpt.metadata),
+      'tsm.weights_dtype': options.fp16Weights ? 'float16' : 'float32',
     },
   });
   return {

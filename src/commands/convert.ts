@@ -22,6 +22,7 @@ export default class Convert extends TsmCommand {
     size: Flags.integer({ description: 'input crop size', default: 224, min: 32 }),
     opset: Flags.integer({ description: 'ONNX opset (11–17)', default: 13 }),
     softmax: Flags.boolean({ description: 'add a `probabilities` output (softmax of the logits)' }),
+    fp16: Flags.boolean({ description: 'store weights as fp16 (half the file; computed in fp32 after a Cast the runtime folds at load)' }),
     online: Flags.boolean({ description: 'streaming MobileNetV2: one frame in, shift buffers in and out (one-directional shift of the online demo)' }),
   };
 
@@ -33,6 +34,7 @@ export default class Convert extends TsmCommand {
       labelsFile: flags.labels,
       opset: flags.opset,
       softmax: flags.softmax,
+      fp16Weights: flags.fp16,
       overrides: {
         arch: flags.arch,
         segments: flags.segments,

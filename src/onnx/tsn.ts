@@ -3,7 +3,7 @@
  * the backbone on all N·T frames, BatchNorm folded into convs, ReLU6 as Clip, average consensus over T.
  */
 import { TsmError } from '../errors.js';
-import { toFloat32, type Tensor } from '../pth/tensor.js';
+import { toFloat16Bits, toFloat32, type Tensor } from '../pth/tensor.js';
 import type { ArchSpec, ConvBn, MobileNetV2Backbone, ResNetBackbone } from '../arch/spec.js';
 import { GraphBuilder } from './builder.js';
 import { foldConvBn } from './fold.js';
@@ -13,6 +13,8 @@ import { TrackedStateDict } from './tracked.js';
 export interface BuildOptions {
   readonly opset?: number;
   readonly softmax?: boolean;
+  /** store conv and head weights as fp16 (half the file); a Cast makes them fp32 again, folded at session start */
+  readonly fp16Weights?: boolean;
   readonly producerVersion: string;
   readonly metadata: Record<string, string>;
 }
@@ -52,14 +54,21 @@ interface Feature {
 class TsnGraph {
   readonly g = new GraphBuilder();
   readonly sd: TrackedStateDict;
-  constructor(readonly spec: ArchSpec, stateDict: ReadonlyMap<string, Tensor>) {
+  constructor(readonly spec: ArchSpec, stateDict: ReadonlyMap<string, Tensor>, private readonly fp16Weights = false) {
     this.sd = new TrackedStateDict(stateDict);
+  }
+
+  /** A weight initializer, fp32 or (with fp16Weights) fp16 + Cast. */
+  weight(name: string, dims: readonly number[], values: Float32Array): string {
+    if (!this.fp16Weights) return this.g.initializer(name, 'float', dims, values);
+    const half = this.g.initializer(`${name}_fp16`, 'float16', dims, toFloat16Bits(values));
+    return this.g.op('Cast', [half], { to: 1 }, name);
   }
 
   conv(f: Feature, c: ConvBn, act: 'relu' | 'relu6' | 'none'): Feature {
     const folded = foldConvBn(this.sd, c);
     const base = c.weight.replace(/\.weight$/, '').replace(/^base_model\./, '');
-    const w = this.g.initializer(`${base}.weight`, 'float', folded.dims, folded.weight);
+    const w = this.weight(`${base}.weight`, folded.dims, folded.weight);
     const b = this.g.initializer(`${base}.bias`, 'float', [c.outChannels], folded.bias);
     let y = this.g.op('Conv', [f.x, w, b], {
       kernel_shape: [c.kernel, c.kernel],
@@ -154,7 +163,7 @@ class TsnGraph {
     if (f.h < 1 || f.w < 1) throw new TsmError('usage', 'E_BAD_FLAG', `input size ${S} is too small for ${spec.name}`);
     const pooled = g.op('Flatten', [g.op('GlobalAveragePool', [f.x], {}, 'avgpool')], { axis: 1 }, 'features');
     const head = this.sd.take(spec.head.weight);
-    const weight = g.initializer('head.weight', 'float', [...head.shape], toFloat32(head));
+    const weight = this.weight('head.weight', [...head.shape], toFloat32(head));
     const bias = g.initializer('head.bias', 'float', [spec.head.classes], spec.head.bias ? toFloat32(this.sd.take(spec.head.bias)) : new Float32Array(spec.head.classes));
     const perFrame = g.op('Gemm', [pooled, weight, bias], { transB: 1 }, 'head');
     const K = spec.head.classes;
@@ -193,5 +202,5 @@ export function buildTsnGraph(spec: ArchSpec, stateDict: ReadonlyMap<string, Ten
   if (!Number.isInteger(opset) || opset < SUPPORTED_OPSETS.min || opset > SUPPORTED_OPSETS.max) {
     throw new TsmError('usage', 'E_BAD_FLAG', `--opset ${opset} is not supported; use ${SUPPORTED_OPSETS.min}–${SUPPORTED_OPSETS.max}`, { details: { expected: SUPPORTED_OPSETS, found: opset } });
   }
-  return new TsnGraph(spec, stateDict).build(options);
+  return new TsnGraph(spec, stateDict, options.fp16Weights).build(options);
 }

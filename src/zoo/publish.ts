@@ -35,6 +35,8 @@ export interface PublishOptions {
   readonly notes?: string;
   readonly reference?: string;
   readonly segments?: number;
+  /** publish a streaming export (tsm convert --online); clip-level verification does not apply to it */
+  readonly online?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -69,7 +71,10 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
     throw new TsmError('conflict', 'E_VERSION_EXISTS', `${options.id}@${version} is already published; published versions are never overwritten`, { hint: 'publish with --bump patch (or a higher --version)' });
   }
 
-  const exported = exportOnnxModel({ input: options.file, overrides: { segments: options.segments } });
+  if (options.online && options.dataset) {
+    throw new TsmError('usage', 'E_USAGE', 'online models are not verified clip by clip; publish without --dataset and measure them with tsm stream');
+  }
+  const exported = exportOnnxModel({ input: options.file, overrides: { segments: options.segments, online: options.online } });
   const zooDir = dirname(zooPath);
   const folder = join(zooDir, 'zoo', options.id, version);
   if (existsSync(folder)) throw new TsmError('conflict', 'E_VERSION_EXISTS', `${folder} already exists`);

@@ -22,6 +22,7 @@ export default class ZooPublish extends TsmCommand {
     license: Flags.string({ description: 'license of the weights', default: 'unknown' }),
     notes: Flags.string({ description: 'notes recorded in the entry and the card' }),
     segments: Flags.integer({ description: 'segments (default: from the file name)', min: 1 }),
+    online: Flags.boolean({ description: 'publish the streaming export (tsm convert --online)' }),
     zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
   };
 
@@ -31,7 +32,7 @@ export default class ZooPublish extends TsmCommand {
     const result = await publishModel({
       file: args.file, id: flags.id, version: flags.version, bump: flags.bump as Bump | undefined, zooPath: flags.zoo,
       dataset: flags.dataset, root: flags.root, datasetLabel: flags['dataset-label'], reference: flags.reference,
-      title: flags.title, license: flags.license, notes: flags.notes, segments: flags.segments,
+      title: flags.title, license: flags.license, notes: flags.notes, segments: flags.segments, online: flags.online,
       onProgress: (done, total) => bar.update(done, total),
     }).finally(() => bar.stop());
     if (!this.jsonEnabled()) {

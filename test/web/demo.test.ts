@@ -1,0 +1,56 @@
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GENERATED, ROOT } from '../helpers/reference.js';
+import { writeY4m } from '../helpers/y4m.js';
+
+/**
+ * The browser demo end to end in Debian's Chromium: a fake camera plays a mini Jester clip (as Y4M), the page reads
+ * zoo.json, runs the online model with onnxruntime-web (wasm) and must show the clip's gesture.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const MODEL_ID = 'tsm-mobilenetv2-jester-online-mini';
+const CLIP = { dir: 'fixtures/jester-mini/20bn-jester-v1/100001', gesture: 'Swiping Left' };
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream' };
+let server: Server;
+let base = '';
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const path = normalize(join(ROOT, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
+    if (!path.startsWith(ROOT) || !existsSync(path) || statSync(path).isDirectory()) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
+    res.end(readFileSync(path));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe.runIf(existsSync(CHROMIUM))('web demo in Chromium with a fake camera', () => {
+  it(`shows "${CLIP.gesture}" for a looping ${CLIP.gesture} clip`, async () => {
+    mkdirSync(GENERATED, { recursive: true });
+    const y4m = join(GENERATED, 'clip.y4m');
+    await writeY4m(join(ROOT, CLIP.dir), y4m, 12);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
+      await page.goto(`${base}/web/index.html?model=${MODEL_ID}`);
+      await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.error, null, { timeout: 60_000 });
+      expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
+      await page.waitForFunction((g) => document.body.dataset.gesture === g, CLIP.gesture, { timeout: 60_000 });
+      await page.screenshot({ path: join(GENERATED, 'web-demo.png') });
+      expect(await page.textContent('#gesture')).toBe(CLIP.gesture);
+      expect(await page.textContent('#fps')).toMatch(/model fps/);
+    } finally {
+      await browser.close();
+    }
+  });
+});

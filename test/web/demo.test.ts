@@ -48,6 +48,15 @@ describe.runIf(existsSync(CHROMIUM))('web demo in Chromium with a fake camera', 
       await page.waitForFunction((g) => document.body.dataset.gesture === g, CLIP.gesture, { timeout: 60_000 });
       await page.screenshot({ path: join(GENERATED, 'web-demo.png') });
       expect(await page.textContent('#gesture')).toBe(CLIP.gesture);
+      // Not a lucky moment: over ~4 loops of the clip, the clip's gesture is what the page shows most.
+      const seen = new Map<string, number>();
+      for (let i = 0; i < 40; i++) {
+        await page.waitForTimeout(300);
+        const g = (await page.evaluate(() => document.body.dataset.gesture)) ?? '';
+        seen.set(g, (seen.get(g) ?? 0) + 1);
+      }
+      const ranked = [...seen.entries()].sort((a, b) => b[1] - a[1]);
+      expect(ranked[0][0], JSON.stringify(ranked)).toBe(CLIP.gesture);
       expect(await page.textContent('#fps')).toMatch(/model fps/);
     } finally {
       await browser.close();

@@ -38,6 +38,8 @@ export async function openOnlineModel(path: string, options: { threads?: number 
     state = new Map(buffers.map((b) => [b.input, new ort.Tensor('float32', new Float32Array(b.shape.reduce((a, c) => a * c, 1)), [...b.shape])]));
   };
   reset();
+  // One warm-up run: onnxruntime allocates and plans on its first call, which would otherwise be the p99.
+  await session.run({ [info.inputName]: new ort.Tensor('float32', new Float32Array(3 * info.size * info.size), [1, 3, info.size, info.size]), ...Object.fromEntries(state) });
   return {
     size: info.size,
     classes: info.classes,

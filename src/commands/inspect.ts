@@ -1,9 +1,17 @@
 import { Args } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
+import { detectArch } from '../arch/registry.js';
+import { summarizeArch, type ArchSpecSummary } from '../convert.js';
+import { isTsmError } from '../errors.js';
 import { readCheckpointFile } from '../pth/read.js';
 import { summarizeCheckpoint, type CheckpointSummary } from '../pth/summary.js';
 
-export type InspectResult = CheckpointSummary;
+export interface InspectResult extends CheckpointSummary {
+  /** the architecture tsm convert would build, or why it cannot */
+  readonly arch?: ArchSpecSummary;
+  readonly archWarnings?: readonly string[];
+  readonly archError?: { readonly code: string; readonly message: string };
+}
 
 export default class Inspect extends TsmCommand {
   static override description = 'Show what a PyTorch checkpoint (.pth, .pth.tar, .pt) holds: format, metadata, tensors';
@@ -12,13 +20,21 @@ export default class Inspect extends TsmCommand {
 
   async run(): Promise<InspectResult> {
     const { args } = await this.parse(Inspect);
-    const summary = summarizeCheckpoint(readCheckpointFile(args.file));
-    if (!this.jsonEnabled()) this.log(renderSummary(summary));
-    return summary;
+    const ckpt = readCheckpointFile(args.file);
+    let result: InspectResult = summarizeCheckpoint(ckpt);
+    try {
+      const detected = detectArch(ckpt.stateDict, { fileName: args.file });
+      result = { ...result, arch: summarizeArch(detected.spec), archWarnings: detected.warnings };
+    } catch (err) {
+      if (!isTsmError(err) || err.kind === 'bug') throw err;
+      result = { ...result, archError: { code: err.code, message: err.message } };
+    }
+    if (!this.jsonEnabled()) this.log(renderSummary(result));
+    return result;
   }
 }
 
-function renderSummary(s: CheckpointSummary): string {
+function renderSummary(s: InspectResult): string {
   const lines: string[] = [];
   lines.push(`file        ${s.file}`);
   lines.push(`format      ${s.format}${s.protocol !== undefined ? ` (pickle protocol ${s.protocol})` : ''}, ${s.byteOrder}-endian`);
@@ -29,6 +45,13 @@ function renderSummary(s: CheckpointSummary): string {
   lines.push(`tensors     ${s.tensorCount} (${(s.tensorBytes / 1e6).toFixed(2)} MB)`);
   lines.push(`parameters  ${s.parameterCount.toLocaleString('en-US')}${s.parameterCountExcludes.length ? ` (excluding ${s.parameterCountExcludes.join(', ')})` : ''}`);
   lines.push(`dtypes      ${Object.entries(s.dtypes).map(([d, n]) => `${d}×${n}`).join(', ')}`);
+  if (s.arch) {
+    const a = s.arch;
+    lines.push(`detected    ${a.name}${a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : ''}, ${a.segments} segments, shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks, ${a.numClasses} classes`);
+    for (const w of s.archWarnings ?? []) lines.push(`            warning: ${w}`);
+  } else if (s.archError) {
+    lines.push(`detected    not convertible: ${s.archError.message}`);
+  }
   lines.push('');
   const width = Math.max(4, ...s.tensors.map((t) => t.name.length));
   lines.push(`${'name'.padEnd(width)}  ${'dtype'.padEnd(8)}  shape`);

@@ -49,6 +49,21 @@ describe('tsm convert', () => {
     expect(badLabels.json().error).toMatchObject({ code: 'E_LABELS_MISMATCH', expected: 27, found: 2 });
   });
 
+  it('every opset from 11 to 17 loads in onnxruntime and computes the same logits', async () => {
+    const ort = await import('onnxruntime-node');
+    const { convertCheckpoint } = await import('../../src/convert.js');
+    const { readF32, maxAbsDiff } = await import('../helpers/reference.js');
+    const v = variants.mbv2_width05;
+    const clip = readF32(join(VARIANTS_DIR, 'mbv2_width05/input.f32'));
+    const ref = readF32(join(VARIANTS_DIR, 'mbv2_width05/logits.f32'));
+    for (let opset = 11; opset <= 17; opset++) {
+      const r = convertCheckpoint({ input: join(VARIANTS_DIR, v.file), output: join(tmp, `opset${opset}.onnx`), opset, overrides: { size: v.size } });
+      const session = await ort.InferenceSession.create(r.output);
+      const out = await session.run({ video: new ort.Tensor('float32', clip, v.inputShape) });
+      expect({ opset, delta: maxAbsDiff(out.logits.data as Float32Array, ref) < 1e-4 }).toEqual({ opset, delta: true });
+    }
+  });
+
   it('flags that contradict the weights are refused, naming both sides', () => {
     const v = variants.r18;
     const r = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'r.onnx'), '--arch', 'resnet50', '--json']);

@@ -21,7 +21,7 @@ export default class Verify extends TsmCommand {
     categories: Flags.string({ description: 'category file (default: <root>/category.txt)' }),
     template: Flags.string({ description: "frame file name template (default per dataset, jester '{:05d}.jpg')" }),
     segments: Flags.integer({ description: 'segments; must match the model', min: 1 }),
-    crops: Flags.integer({ description: 'crops per clip', options: ['1', '3', '10'], default: 1 } as never),
+    crops: Flags.string({ description: 'crops per clip: 1 centre, 3 full-res left/centre/right, 10 corners+centre with flips', options: ['1', '3', '10'], default: '1' }),
     dense: Flags.boolean({ description: 'dense sampling: 10 clips of stride 64/T', exclusive: ['twice'] }),
     twice: Flags.boolean({ description: 'twice sampling: the uniform clip plus one at segment starts', exclusive: ['dense'] }),
     'full-res': Flags.boolean({ description: 'crop = scale = the model input size (export the model with --size 256)' }),

@@ -9,7 +9,8 @@ import { readInputBytes, readInputText } from './io.js';
 import { buildTsnGraph, type IoSpec, type ShiftBuffer } from './onnx/tsn.js';
 import { writeFileAtomically } from './onnx/write.js';
 import { readCheckpoint } from './pth/read.js';
-import { summarizeCheckpoint } from './pth/summary.js';
+import { DTYPES } from './pth/dtypes.js';
+import { numelOf, type Tensor } from './pth/tensor.js';
 import { TSM_VERSION } from './version.js';
 
 export interface ConvertOptions {
@@ -87,6 +88,13 @@ export function summarizeArch(spec: ArchSpec): ArchSpecSummary {
   };
 }
 
+/** Bytes of the floating-point weights: what the ONNX file size is held against. */
+function floatBytes(stateDict: ReadonlyMap<string, Tensor>): number {
+  let bytes = 0;
+  for (const t of stateDict.values()) if (DTYPES[t.dtype].floating) bytes += numelOf(t.shape) * DTYPES[t.dtype].itemSize;
+  return bytes;
+}
+
 export function readLabels(path: string, classes: number): string[] {
   const labels = readInputText(path, 'labels file').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   if (labels.length !== classes) {
@@ -153,7 +161,7 @@ export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): Export
     opHistogram: built.opHistogram,
     weightBytes: built.weightBytes,
     buffers: built.buffers.length ? built.buffers : undefined,
-    checkpointFloatBytes: summarizeCheckpoint(ckpt).tensorBytes,
+    checkpointFloatBytes: floatBytes(ckpt.stateDict),
     labels,
     preprocessing,
     warnings,

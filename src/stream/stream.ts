@@ -3,8 +3,7 @@ import { readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { TsmError } from '../errors.js';
-import { resizeBilinearLikePillow } from '../verify/resample.js';
-import { cropBoxes, loadScaledFrame, scaledSize, writeNormalizedCrop, type DecodedFrame } from '../verify/transforms.js';
+import { cropBoxes, loadScaledFrame, scaleDecodedFrame, writeNormalizedCrop, type DecodedFrame, type FrameRequest } from '../verify/transforms.js';
 import { GestureSmoother, openOnlineModel, type GestureEvent, type SmoothingOptions } from './online.js';
 
 export interface StreamOptions extends SmoothingOptions {
@@ -43,17 +42,16 @@ export function percentiles(xs: readonly number[]): LatencyStats {
 }
 
 /** Frames of an animated GIF/WebP decoded by sharp, scaled like the others. */
-async function* videoFrames(path: string, scale: number, stride: number): AsyncGenerator<DecodedFrame> {
+async function* videoFrames(path: string, request: FrameRequest, stride: number): AsyncGenerator<DecodedFrame> {
   const meta = await sharp(path).metadata();
   const pages = meta.pages ?? 1;
   for (let page = 0; page < pages; page += stride) {
     const { data, info } = await sharp(path, { page }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    const size = scaledSize(info.width, info.height, scale);
-    yield { data: resizeBilinearLikePillow(data, info.width, info.height, size.width, size.height), width: size.width, height: size.height, offsetX: 0, offsetY: 0, fullWidth: size.width, fullHeight: size.height };
+    yield scaleDecodedFrame(data, info.width, info.height, request);
   }
 }
 
-async function* folderFrames(dir: string, scale: number, stride: number): AsyncGenerator<DecodedFrame> {
+async function* folderFrames(dir: string, request: FrameRequest, stride: number): AsyncGenerator<DecodedFrame> {
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => IMAGE.test(f)).sort();
@@ -61,7 +59,7 @@ async function* folderFrames(dir: string, scale: number, stride: number): AsyncG
     throw new TsmError('input', 'E_NOT_FOUND', `${dir}: frames folder not found`, { details: { file: dir } });
   }
   if (!files.length) throw new TsmError('input', 'E_NO_FRAMES', `${dir}: no image files`, { details: { file: dir } });
-  for (let i = 0; i < files.length; i += stride) yield loadScaledFrame(join(dir, files[i]), { scale });
+  for (let i = 0; i < files.length; i += stride) yield loadScaledFrame(join(dir, files[i]), request);
 }
 
 export async function streamFrames(options: StreamOptions): Promise<StreamResult> {
@@ -81,7 +79,8 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
     const label = (k: number) => model.labels?.[k] ?? `class_${k}`;
     let n = 0;
     const stride = options.stride ?? 1;
-    const source = options.frames ? folderFrames(options.frames, scale, stride) : videoFrames(options.video as string, scale, stride);
+    const request: FrameRequest = { scale, cropSize: S, crops: 1 };
+    const source = options.frames ? folderFrames(options.frames, request, stride) : videoFrames(options.video as string, request, stride);
     let t0 = performance.now();
     for await (const frame of source) {
       writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);

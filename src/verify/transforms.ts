@@ -90,11 +90,16 @@ export async function loadScaledFrame(path: string, request: FrameRequest): Prom
     return { data, width: info.width, height: info.height, offsetX: 0, offsetY: 0, fullWidth: info.width, fullHeight: info.height };
   }
   const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-  const size = scaledSize(info.width, info.height, request.scale);
+  return scaleDecodedFrame(data, info.width, info.height, request);
+}
+
+/** Pillow-exact scaling of decoded RGB pixels, computing only the window the requested crops cover. */
+export function scaleDecodedFrame(rgb: Uint8Array, width: number, height: number, request: Omit<FrameRequest, 'resize'>): DecodedFrame {
+  const size = scaledSize(width, height, request.scale);
   const window = request.cropSize && request.crops && request.cropSize <= Math.min(size.width, size.height)
     ? cropWindow(cropBoxes(size.width, size.height, request.cropSize, request.crops))
     : { left: 0, top: 0, width: size.width, height: size.height };
-  const pixels = resizeBilinearLikePillow(data, info.width, info.height, size.width, size.height, window);
+  const pixels = resizeBilinearLikePillow(rgb, width, height, size.width, size.height, window);
   return { data: pixels, width: window.width, height: window.height, offsetX: window.left, offsetY: window.top, fullWidth: size.width, fullHeight: size.height };
 }
 

@@ -6,7 +6,7 @@ import type { ArchSpec } from './arch/spec.js';
 import { IMAGENET_MEAN, IMAGENET_STD, JESTER_LABELS } from './data/jester.js';
 import { TsmError } from './errors.js';
 import { readInputBytes, readInputText } from './io.js';
-import { buildTsnGraph, type IoSpec, type ShiftBuffer } from './onnx/tsn.js';
+import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer } from './onnx/tsn.js';
 import { writeFileAtomically } from './onnx/write.js';
 import { readCheckpoint } from './pth/read.js';
 import { DTYPES } from './pth/dtypes.js';
@@ -21,6 +21,13 @@ export interface ConvertOptions {
   readonly opset?: number;
   readonly softmax?: boolean;
   readonly fp16Weights?: boolean;
+}
+
+/** What exportOnnxModel takes beyond ConvertOptions: the activation precision (int8 goes through quantizeCheckpoint). */
+export interface ExportOptions extends Omit<ConvertOptions, 'output'> {
+  readonly precision?: GraphPrecision;
+  /** extra `tsm.*` metadata entries (e.g. how an int8 model was calibrated) */
+  readonly extraMetadata?: Record<string, string>;
 }
 
 export interface Preprocessing {
@@ -117,10 +124,12 @@ export function defaultOutputPath(input: string): string {
 /** Everything convert computes, before anything is written. */
 export interface ExportedModel extends Omit<ConvertResult, 'output' | 'sha256'> {
   readonly onnx: Uint8Array;
+  /** calibrate precision: the extra outputs, in activation-point order */
+  readonly calibrationOutputs: readonly string[];
 }
 
 /** Checkpoint file → ONNX bytes and what was learnt on the way (no file written). */
-export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): ExportedModel {
+export function exportOnnxModel(options: ExportOptions): ExportedModel {
   const fileBytes = readInputBytes(options.input, 'checkpoint');
   const ckpt = readCheckpoint(fileBytes, { source: options.input });
   const sourceSha = createHash('sha256').update(fileBytes).digest('hex');
@@ -138,6 +147,7 @@ export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): Export
     opset,
     softmax: options.softmax,
     fp16Weights: options.fp16Weights,
+    precision: options.precision,
     producerVersion: TSM_VERSION,
     metadata: {
       'tsm.labels': JSON.stringify(labels),
@@ -148,7 +158,8 @@ export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): Export
       'tsm.source': JSON.stringify(source),
       'tsm.version': TSM_VERSION,
       'tsm.checkpoint_metadata': JSON.stringify(ckpt.metadata),
-      'tsm.weights_dtype': options.fp16Weights ? 'float16' : 'float32',
+      'tsm.weights_dtype': options.precision?.mode === 'int8' ? 'int8' : options.fp16Weights ? 'float16' : 'float32',
+      ...options.extraMetadata,
     },
   });
   return {
@@ -161,6 +172,7 @@ export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): Export
     opHistogram: built.opHistogram,
     weightBytes: built.weightBytes,
     buffers: built.buffers.length ? built.buffers : undefined,
+    calibrationOutputs: built.calibrationOutputs,
     checkpointFloatBytes: floatBytes(ckpt.stateDict),
     labels,
     preprocessing,
@@ -171,7 +183,7 @@ export function exportOnnxModel(options: Omit<ConvertOptions, 'output'>): Export
 
 /** `tsm convert`: export, then write atomically (temp name + rename). */
 export function convertCheckpoint(options: ConvertOptions): ConvertResult {
-  const { onnx, ...exported } = exportOnnxModel(options);
+  const { onnx, calibrationOutputs: _, ...exported } = exportOnnxModel(options);
   const output = options.output ?? defaultOutputPath(options.input);
   writeFileAtomically(output, onnx);
   return { ...exported, output, sha256: createHash('sha256').update(onnx).digest('hex') };

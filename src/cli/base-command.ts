@@ -30,7 +30,8 @@ export abstract class TsmCommand extends Command {
 function toTsmError(err: Error & { oclif?: { exit?: number } }): TsmError {
   if (err instanceof TsmError) return err;
   if (err.oclif && err.constructor.name !== 'Error') {
-    const first = (err.message ?? String(err)).split('\n').find((l) => l.trim()) ?? 'invalid arguments';
+    // oclif prefixes flag-relation errors with "The following error(s) occurred:"; the line after it says what
+    const first = (err.message ?? String(err)).split('\n').find((l) => l.trim() && !/^the following errors? occurred/i.test(l.trim())) ?? 'invalid arguments';
     return new TsmError('usage', 'E_USAGE', first.trim(), { hint: 'see `tsm COMMAND --help`' });
   }
   return asTsmError(err);

@@ -1,14 +1,18 @@
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
-import { convertCheckpoint, type ConvertResult } from '../convert.js';
+import { progressBar } from '../cli/progress.js';
+import { convertCheckpoint, type ConvertOptions, type ConvertResult } from '../convert.js';
+import { TsmError } from '../errors.js';
+import { DEFAULT_CALIBRATION_CLIPS, quantizeCheckpoint, type QuantizeResult } from '../quantize.js';
 
-export type { ConvertResult };
+export type { ConvertResult, QuantizeResult };
 
 export default class Convert extends TsmCommand {
   static override description = 'Convert a TSN/TSM checkpoint to ONNX (temporal shift as Slice/Pad/Concat, BatchNorm folded)';
   static override examples = [
     '<%= config.bin %> convert pretrained/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e25.pth',
     '<%= config.bin %> convert model.pth -o model.onnx --segments 8 --shift-div 8 --labels category.txt --json',
+    '<%= config.bin %> convert model.pth --int8 --calibration dataset/jester --calibration-clips 100',
   ];
   static override args = { file: Args.string({ description: 'checkpoint (.pth, .pth.tar, .pt)', required: true }) };
   static override flags = {
@@ -24,11 +28,16 @@ export default class Convert extends TsmCommand {
     softmax: Flags.boolean({ description: 'add a `probabilities` output (softmax of the logits)' }),
     fp16: Flags.boolean({ description: 'store weights as fp16 (half the file; computed in fp32 after a Cast the runtime folds at load)' }),
     online: Flags.boolean({ description: 'streaming MobileNetV2: one frame in, shift buffers in and out (one-directional shift of the online demo)' }),
+    int8: Flags.boolean({ description: 'static int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated on --calibration clips', exclusive: ['fp16'] }),
+    calibration: Flags.string({ description: 'with --int8: a dataset folder in the layout verify reads (e.g. dataset/jester)' }),
+    'calibration-dataset': Flags.string({ description: 'layout of the calibration folder', default: 'jester', options: ['jester', 'something', 'somethingv2', 'kinetics', 'ucf101'] }),
+    'calibration-list': Flags.string({ description: 'clip list to calibrate on (default: <calibration>/val_videofolder.txt); use a train list to keep val clean' }),
+    'calibration-clips': Flags.integer({ description: 'calibrate on the first N clips of the list', default: DEFAULT_CALIBRATION_CLIPS, min: 1 }),
   };
 
-  async run(): Promise<ConvertResult> {
+  async run(): Promise<ConvertResult | QuantizeResult> {
     const { args, flags } = await this.parse(Convert);
-    const result = convertCheckpoint({
+    const options: ConvertOptions = {
       input: args.file,
       output: flags.output,
       labelsFile: flags.labels,
@@ -44,12 +53,33 @@ export default class Convert extends TsmCommand {
         size: flags.size,
         online: flags.online,
       },
-    });
+    };
+    if (flags.calibration && !flags.int8) throw new TsmError('usage', 'E_BAD_FLAG', '--calibration is only used with --int8');
+    let result: ConvertResult | QuantizeResult;
+    if (flags.int8) {
+      if (!flags.calibration) {
+        throw new TsmError('usage', 'E_BAD_FLAG', '--int8 needs --calibration DIR: activation ranges are measured on real clips', { hint: 'e.g. --calibration dataset/jester (or fixtures/jester-mini)' });
+      }
+      const bar = progressBar(!this.jsonEnabled(), 'calibrate |{bar}| {value}/{total} clips');
+      result = await quantizeCheckpoint({
+        ...options,
+        calibration: {
+          root: flags.calibration, dataset: flags['calibration-dataset'], list: flags['calibration-list'], clips: flags['calibration-clips'],
+          onProgress: (done, total) => bar.update(done, total),
+        },
+      }).finally(() => bar.stop());
+    } else {
+      result = convertCheckpoint(options);
+    }
     if (!this.jsonEnabled()) {
       for (const w of result.warnings) this.warn(w);
       const a = result.arch;
       this.log(`${result.output}  ${(result.bytes / 1e6).toFixed(1)} MB  sha256 ${result.sha256.slice(0, 16)}…`);
       this.log(`  ${a.name}${a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : ''}: ${a.segments} segments, shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks, ${a.numClasses} classes, ${a.inputSize}px, opset ${result.opset}`);
+      if ('quantization' in result) {
+        const c = result.quantization.calibration;
+        this.log(`  int8 (QDQ): ${c.activationPoints} activations calibrated (${c.method}) on ${c.clips} clips of ${c.root} in ${c.seconds.toFixed(1)} s`);
+      }
       this.log(`  inputs ${result.inputs.map((i) => `${i.name} [${i.shape.join(', ')}]`).join(', ')} → outputs ${result.outputs.map((o) => `${o.name} [${o.shape.join(', ')}]`).join(', ')}`);
     }
     return result;

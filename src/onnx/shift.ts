@@ -12,6 +12,8 @@ export interface ShiftInput {
   readonly width: number;
   readonly segments: number;
   readonly div: number;
+  /** the constant that stands for 0 (a uint8 tensor's zero point); default a literal 0 */
+  readonly padValue?: string;
 }
 
 export function addTemporalShift(g: GraphBuilder, s: ShiftInput, name: string): string {
@@ -24,7 +26,7 @@ export function addTemporalShift(g: GraphBuilder, s: ShiftInput, name: string): 
     g.op('Slice', [x5, g.int64s(`${name}_${label}_starts`, starts), g.int64s(`${name}_${label}_ends`, ends), g.int64s(`${name}_${label}_axes`, axes)], {}, `${name}_${label}`);
   // pads for [N, T, C, HW]: all begins, then all ends
   const padT = (x: string, before: number, after: number, label: string) =>
-    g.op('Pad', [x, g.int64s(`${name}_${label}_pads`, [0, before, 0, 0, 0, after, 0, 0])], { mode: 'constant' }, `${name}_${label}`);
+    g.op('Pad', [x, g.int64s(`${name}_${label}_pads`, [0, before, 0, 0, 0, after, 0, 0]), ...(s.padValue ? [s.padValue] : [])], { mode: 'constant' }, `${name}_${label}`);
   const future = padT(slice([1, 0], [T, fold], [1, 2], 'future'), 0, 1, 'future_pad');
   const past = padT(slice([0, fold], [T - 1, 2 * fold], [1, 2], 'past'), 1, 0, 'past_pad');
   const parts = [future, past];

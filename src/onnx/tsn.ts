@@ -7,6 +7,7 @@ import { toFloat16Bits, toFloat32, type Tensor } from '../pth/tensor.js';
 import type { ArchSpec, ConvBn, MobileNetV2Backbone, ResNetBackbone } from '../arch/spec.js';
 import { GraphBuilder } from './builder.js';
 import { foldConvBn } from './fold.js';
+import { activationQuant, quantizeBias, quantizeWeightsPerChannel, type ActivationQuant, type ActivationRange } from './qdq.js';
 import { addTemporalShift } from './shift.js';
 import { TrackedStateDict } from './tracked.js';
 
@@ -17,7 +18,18 @@ export interface BuildOptions {
   readonly fp16Weights?: boolean;
   readonly producerVersion: string;
   readonly metadata: Record<string, string>;
+  /** float (default); `calibrate`: every activation to quantise becomes an extra output; `int8`: QDQ with these ranges */
+  readonly precision?: GraphPrecision;
 }
+
+/**
+ * How activations are represented. The calibration graph and the int8 graph are built by the same code in the same
+ * order, so activation point i of one is activation point i of the other.
+ */
+export type GraphPrecision =
+  | { readonly mode: 'float' }
+  | { readonly mode: 'calibrate' }
+  | { readonly mode: 'int8'; readonly ranges: readonly ActivationRange[] };
 
 export interface IoSpec {
   readonly name: string;
@@ -39,9 +51,18 @@ export interface BuiltGraph {
   readonly outputs: readonly IoSpec[];
   readonly opHistogram: Record<string, number>;
   readonly weightBytes: number;
+  /** calibrate mode: the extra outputs, in activation-point order */
+  readonly calibrationOutputs: readonly string[];
 }
 
 export const SUPPORTED_OPSETS = Object.freeze({ min: 11, max: 17, default: 13 });
+
+/** An int8 activation: the uint8 tensor behind a DequantizeLinear output, and its parameters as initializers. */
+interface QuantizedEdge extends ActivationQuant {
+  readonly q: string;
+  readonly scaleName: string;
+  readonly zeroPointName: string;
+}
 
 /** A feature map flowing through the graph: its edge name and static C, H, W. */
 interface Feature {
@@ -54,8 +75,56 @@ interface Feature {
 class TsnGraph {
   readonly g = new GraphBuilder();
   readonly sd: TrackedStateDict;
-  constructor(readonly spec: ArchSpec, stateDict: ReadonlyMap<string, Tensor>, private readonly fp16Weights = false) {
+  constructor(readonly spec: ArchSpec, stateDict: ReadonlyMap<string, Tensor>, private readonly fp16Weights = false, readonly precision: GraphPrecision = { mode: 'float' }) {
     this.sd = new TrackedStateDict(stateDict);
+  }
+
+  /**
+   * Edges that already carry a quantisation: DequantizeLinear outputs in int8 mode (with their uint8 source), the
+   * observed tensors in calibrate mode (value undefined). Data movement (shift, max-pool) keeps its input's.
+   */
+  private readonly quantized = new Map<string, QuantizedEdge | undefined>();
+  readonly calibrationOutputs: string[] = [];
+
+  /** An activation point: observed (calibrate), or QuantizeLinear → DequantizeLinear with its calibrated range (int8). */
+  activation(x: string): string {
+    const { precision, g } = this;
+    if (precision.mode === 'float' || this.quantized.has(x)) return x;
+    const point = this.calibrationOutputs.length;
+    this.calibrationOutputs.push(x);
+    if (precision.mode === 'calibrate') {
+      this.quantized.set(x, undefined);
+      return x;
+    }
+    const range = precision.ranges[point];
+    if (!range) throw new TsmError('bug', 'E_CALIBRATION', `no calibrated range for activation point ${point} (${precision.ranges.length} given)`);
+    const params = activationQuant(range);
+    const scaleName = g.initializer(`act${point}_scale`, 'float', [], Float32Array.of(params.scale));
+    const zeroPointName = g.initializer(`act${point}_zero_point`, 'uint8', [], Uint8Array.of(params.zeroPoint));
+    const q = g.op('QuantizeLinear', [x, scaleName, zeroPointName], {}, `act${point}_q`);
+    return this.dequantize({ ...params, q, scaleName, zeroPointName }, `act${point}`);
+  }
+
+  private dequantize(edge: QuantizedEdge, label: string): string {
+    const d = this.g.op('DequantizeLinear', [edge.q, edge.scaleName, edge.zeroPointName], {}, `${label}_dq`);
+    this.quantized.set(d, edge);
+    return d;
+  }
+
+  /**
+   * A data-movement op (reshape/slice/pad/concat, max-pool) applied to an activation: on the uint8 tensor in int8
+   * mode, so the result keeps the input's quantisation; `padValue` is what stands for 0 there.
+   */
+  private moveData(x: string, label: string, move: (input: string, padValue?: string) => string): string {
+    if (this.precision.mode === 'float') return move(x);
+    const d = this.activation(x);
+    const edge = this.quantized.get(d);
+    if (!edge) {
+      const y = move(d);
+      this.quantized.set(y, undefined);
+      return y;
+    }
+    return this.dequantize({ ...edge, q: move(edge.q, edge.zeroPointName) }, label);
   }
 
   /** A weight initializer, fp32 or (with fp16Weights) fp16 + Cast. */
@@ -68,9 +137,27 @@ class TsnGraph {
   conv(f: Feature, c: ConvBn, act: 'relu' | 'relu6' | 'none'): Feature {
     const folded = foldConvBn(this.sd, c);
     const base = c.weight.replace(/\.weight$/, '').replace(/^base_model\./, '');
-    const w = this.weight(`${base}.weight`, folded.dims, folded.weight);
-    const b = this.g.initializer(`${base}.bias`, 'float', [c.outChannels], folded.bias);
-    let y = this.g.op('Conv', [f.x, w, b], {
+    const x = this.activation(f.x);
+    const input = this.quantized.get(x);
+    let w: string;
+    let b: string;
+    if (this.precision.mode === 'int8' && input) {
+      const q = quantizeWeightsPerChannel(folded.weight, c.outChannels);
+      w = this.g.op('DequantizeLinear', [
+        this.g.initializer(`${base}.weight_int8`, 'int8', folded.dims, q.values),
+        this.g.initializer(`${base}.weight_scale`, 'float', [c.outChannels], q.scales),
+        this.g.initializer(`${base}.weight_zero_point`, 'int8', [c.outChannels], new Int8Array(c.outChannels)),
+      ], { axis: 0 }, `${base}.weight`);
+      const qb = quantizeBias(folded.bias, input.scale, q.scales);
+      b = this.g.op('DequantizeLinear', [
+        this.g.initializer(`${base}.bias_int32`, 'int32', [c.outChannels], qb.values),
+        this.g.initializer(`${base}.bias_scale`, 'float', [c.outChannels], qb.scales),
+      ], { axis: 0 }, `${base}.bias`);
+    } else {
+      w = this.weight(`${base}.weight`, folded.dims, folded.weight);
+      b = this.g.initializer(`${base}.bias`, 'float', [c.outChannels], folded.bias);
+    }
+    let y = this.g.op('Conv', [x, w, b], {
       kernel_shape: [c.kernel, c.kernel],
       pads: [c.padding, c.padding, c.padding, c.padding],
       strides: [c.stride, c.stride],
@@ -79,7 +166,7 @@ class TsnGraph {
     if (act === 'relu') y = this.g.op('Relu', [y]);
     if (act === 'relu6') y = this.relu6(y);
     const out = (n: number) => Math.floor((n + 2 * c.padding - c.kernel) / c.stride) + 1;
-    return { x: y, c: c.outChannels, h: out(f.h), w: out(f.w) };
+    return { x: this.activation(y), c: c.outChannels, h: out(f.h), w: out(f.w) };
   }
 
   private clipBounds?: [string, string];
@@ -95,7 +182,9 @@ class TsnGraph {
 
   shift(f: Feature, name: string): Feature {
     if (this.spec.kind === 'online') return this.onlineShift(f, name);
-    const x = addTemporalShift(this.g, { x: f.x, channels: f.c, height: f.h, width: f.w, segments: this.spec.segments, div: this.spec.shift.div }, `${name.replace(/^base_model\./, '')}.shift`);
+    const label = `${name.replace(/^base_model\./, '')}.shift`;
+    const x = this.moveData(f.x, label, (input, padValue) =>
+      addTemporalShift(this.g, { x: input, channels: f.c, height: f.h, width: f.w, segments: this.spec.segments, div: this.spec.shift.div, padValue }, label));
     return { ...f, x };
   }
 
@@ -121,7 +210,7 @@ class TsnGraph {
 
   resnet(f: Feature, b: ResNetBackbone): Feature {
     let x = this.conv(f, b.stem, 'relu');
-    const pooled = this.g.op('MaxPool', [x.x], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }, 'maxpool');
+    const pooled = this.moveData(x.x, 'maxpool', (input) => this.g.op('MaxPool', [input], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }, 'maxpool'));
     x = { x: pooled, c: x.c, h: Math.floor((x.h + 2 - 3) / 2) + 1, w: Math.floor((x.w + 2 - 3) / 2) + 1 };
     for (const block of b.blocks) {
       const input = block.shift === 'block' ? this.shift(x, block.name) : x;
@@ -131,7 +220,7 @@ class TsnGraph {
       });
       const identity = block.downsample ? this.conv(input, block.downsample, 'none') : input;
       const sum = this.g.op('Add', [y.x, identity.x]);
-      x = { ...y, x: this.g.op('Relu', [sum]) };
+      x = { ...y, x: this.activation(this.g.op('Relu', [sum])) };
     }
     return x;
   }
@@ -143,7 +232,7 @@ class TsnGraph {
       block.convs.forEach((c, i) => {
         y = this.conv(y, c, i < block.convs.length - 1 ? 'relu6' : 'none');
       });
-      x = block.residual ? { ...y, x: this.g.op('Add', [x.x, y.x]) } : y;
+      x = block.residual ? { ...y, x: this.activation(this.g.op('Add', [x.x, y.x])) } : y;
     }
     return this.conv(x, b.last, 'relu6');
   }
@@ -176,6 +265,8 @@ class TsnGraph {
     }
     const outputs: IoSpec[] = [{ name: 'logits', shape: ['N', K] }, ...this.buffers.map((b) => ({ name: b.output, shape: ['N', ...b.shape.slice(1)] }))];
     g.output({ name: logits, elemType: 'float', shape: ['N', K] });
+    // calibrate mode: every activation point is an output too (frames of all clips, so the first dim is N·T)
+    for (const x of this.precision.mode === 'calibrate' ? this.calibrationOutputs : []) g.output({ name: x, elemType: 'float', shape: ['NT', 'C', 'H', 'W'] });
     for (const b of this.buffers) g.output({ name: b.output, elemType: 'float', shape: ['N', ...b.shape.slice(1)] });
     if (options.softmax) {
       g.node('Softmax', [logits], { axis: 1 }, { outputNames: ['probabilities'] });
@@ -193,6 +284,7 @@ class TsnGraph {
       outputs,
       opHistogram: g.opHistogram(),
       weightBytes: g.weightBytes(),
+      calibrationOutputs: this.precision.mode === 'calibrate' ? [...this.calibrationOutputs] : [],
     };
   }
 }
@@ -202,5 +294,10 @@ export function buildTsnGraph(spec: ArchSpec, stateDict: ReadonlyMap<string, Ten
   if (!Number.isInteger(opset) || opset < SUPPORTED_OPSETS.min || opset > SUPPORTED_OPSETS.max) {
     throw new TsmError('usage', 'E_BAD_FLAG', `--opset ${opset} is not supported; use ${SUPPORTED_OPSETS.min}–${SUPPORTED_OPSETS.max}`, { details: { expected: SUPPORTED_OPSETS, found: opset } });
   }
-  return new TsnGraph(spec, stateDict, options.fp16Weights).build(options);
+  if (options.precision && options.precision.mode !== 'float') {
+    if (opset < 13) throw new TsmError('usage', 'E_BAD_FLAG', `int8 needs opset 13 or later (per-channel DequantizeLinear); got --opset ${opset}`, { details: { expected: '>= 13', found: opset } });
+    if (spec.kind === 'online') throw new TsmError('unsupported', 'E_UNSUPPORTED', 'int8 is not available for online (streaming) exports yet', { hint: 'convert the online model without --int8' });
+    if (options.fp16Weights) throw new TsmError('usage', 'E_BAD_FLAG', '--fp16 and --int8 exclude each other');
+  }
+  return new TsnGraph(spec, stateDict, options.fp16Weights, options.precision).build(options);
 }

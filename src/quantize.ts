@@ -1,0 +1,119 @@
+/**
+ * Static int8 conversion: the checkpoint is exported once with every activation point as an extra output, that graph
+ * runs over calibration clips of a video-folder dataset (the verify pipeline: same sampling, scaling and crops as
+ * evaluation) to record each activation's min/max, and the checkpoint is exported again in QDQ form with those ranges.
+ */
+import { createHash } from 'node:crypto';
+import { basename, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { defaultOutputPath, exportOnnxModel, type ConvertOptions, type ConvertResult } from './convert.js';
+import { TsmError } from './errors.js';
+import { RangeObserver, type ActivationRange } from './onnx/qdq.js';
+import { writeFileAtomically } from './onnx/write.js';
+import { readModelInfo, type Runner } from './verify/runner.js';
+import { verifyModel } from './verify/verify.js';
+
+export interface CalibrationOptions {
+  /** a dataset in the layout `tsm verify` reads */
+  readonly root: string;
+  readonly dataset?: string;
+  readonly list?: string;
+  /** the first `clips` of the list (default 20); the Jester lists interleave classes, so this spans them */
+  readonly clips?: number;
+  readonly threads?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface QuantizeOptions extends ConvertOptions {
+  readonly calibration: CalibrationOptions;
+}
+
+/** How an int8 model was made; also stored as the model's `tsm.quantization` metadata. */
+export interface QuantizationSummary {
+  readonly format: 'QDQ';
+  readonly activations: 'uint8, asymmetric, per tensor';
+  readonly weights: 'int8, symmetric, per output channel';
+  readonly bias: 'int32 at input scale × weight scale';
+  readonly calibration: {
+    readonly method: 'minmax';
+    readonly dataset: string;
+    readonly root: string;
+    readonly list: string;
+    readonly clips: number;
+    readonly activationPoints: number;
+    /** top-1 of the float model on the calibration clips, as a sanity figure */
+    readonly floatTop1OnCalibrationClips: number;
+    readonly seconds: number;
+  };
+}
+
+export interface QuantizeResult extends ConvertResult {
+  readonly quantization: QuantizationSummary;
+}
+
+export const DEFAULT_CALIBRATION_CLIPS = 20;
+
+/**
+ * Runs a calibration graph (logits first, then one output per activation point) over the calibration clips and
+ * returns each point's observed range.
+ */
+export async function calibrateActivations(onnx: Uint8Array, points: readonly string[], options: CalibrationOptions): Promise<{ ranges: ActivationRange[]; clips: number; floatTop1: number; seconds: number }> {
+  const started = performance.now();
+  const info = readModelInfo(onnx, '<calibration graph>');
+  const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: options.threads ?? 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const observer = new RangeObserver(points.length);
+  const runner: Runner = {
+    info,
+    async run(batch, clips) {
+      const shape = info.frameInput ? [clips, 3, info.size, info.size] : [clips, info.segments, 3, info.size, info.size];
+      const out = await session.run({ [info.inputName]: new ort.Tensor('float32', batch, shape) });
+      points.forEach((name, i) => observer.observe(i, out[name].data as Float32Array));
+      return out.logits.data as Float32Array;
+    },
+    close: () => session.release(),
+  };
+  const clipsWanted = options.clips ?? DEFAULT_CALIBRATION_CLIPS;
+  if (!Number.isInteger(clipsWanted) || clipsWanted < 1) {
+    throw new TsmError('usage', 'E_BAD_FLAG', `--calibration-clips must be a positive integer, got ${clipsWanted}`);
+  }
+  // One clip per run keeps the observed activations (hundreds of MB for a ResNet-50 clip) bounded.
+  const result = await verifyModel({
+    model: '<calibration graph>', dataset: options.dataset ?? 'jester', root: options.root, list: options.list,
+    maxNum: clipsWanted, batch: 1, runner, onProgress: options.onProgress,
+  });
+  if (!result.predictions.length) throw new TsmError('input', 'E_NO_CLIPS', `no calibration clip could be read under ${options.root}`);
+  return { ranges: observer.ranges(), clips: result.predictions.length, floatTop1: result.top1, seconds: (performance.now() - started) / 1000 };
+}
+
+/** `tsm convert --int8`: calibrate, export in QDQ form, write atomically. */
+export async function quantizeCheckpoint(options: QuantizeOptions): Promise<QuantizeResult> {
+  if (options.fp16Weights) throw new TsmError('usage', 'E_BAD_FLAG', '--fp16 and --int8 exclude each other');
+  const calibrationGraph = exportOnnxModel({ ...options, precision: { mode: 'calibrate' } });
+  const c = options.calibration;
+  const calibrated = await calibrateActivations(calibrationGraph.onnx, calibrationGraph.calibrationOutputs, c);
+  const dataset = c.dataset ?? 'jester';
+  const quantization: QuantizationSummary = {
+    format: 'QDQ',
+    activations: 'uint8, asymmetric, per tensor',
+    weights: 'int8, symmetric, per output channel',
+    bias: 'int32 at input scale × weight scale',
+    calibration: {
+      method: 'minmax',
+      dataset,
+      root: basename(resolve(c.root)),
+      list: c.list ? basename(c.list) : 'default',
+      clips: calibrated.clips,
+      activationPoints: calibrationGraph.calibrationOutputs.length,
+      floatTop1OnCalibrationClips: calibrated.floatTop1,
+      seconds: calibrated.seconds,
+    },
+  };
+  const { onnx, calibrationOutputs: _, ...exported } = exportOnnxModel({
+    ...options,
+    precision: { mode: 'int8', ranges: calibrated.ranges },
+    extraMetadata: { 'tsm.quantization': JSON.stringify(quantization) },
+  });
+  const output = options.output ?? defaultOutputPath(options.input).replace(/\.onnx$/, '.int8.onnx');
+  writeFileAtomically(output, onnx);
+  return { ...exported, output, sha256: createHash('sha256').update(onnx).digest('hex'), quantization };
+}

@@ -44,6 +44,8 @@ export class GraphBuilder {
   private readonly opCounts = new Map<string, number>();
   readonly inputs: ValueInfo[] = [];
   readonly outputs: ValueInfo[] = [];
+  /** shapes of intermediate edges that shape inference cannot derive (e.g. the symbolic batch after a Reshape) */
+  readonly valueInfos: ValueInfo[] = [];
 
   /** A fresh edge name derived from `hint`. */
   fresh(hint: string): string {
@@ -61,6 +63,12 @@ export class GraphBuilder {
 
   output(info: ValueInfo): void {
     this.outputs.push(info);
+  }
+
+  /** Declares the type and shape of an intermediate edge (graph.value_info). */
+  declare(info: ValueInfo): string {
+    this.valueInfos.push(info);
+    return info.name;
   }
 
   initializer(name: string, elemType: OnnxElementType, dims: readonly number[], data: Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | Uint16Array): string {
@@ -117,6 +125,7 @@ export class GraphBuilder {
         initializer: this.initializers.map((i) => ({ name: i.name, dataType: ONNX_DTYPE[i.elemType], dims: i.dims, rawData: i.raw })),
         input: this.inputs.map(valueInfo),
         output: this.outputs.map(valueInfo),
+        valueInfo: this.valueInfos.map(valueInfo),
       },
     };
     return onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish();

@@ -55,6 +55,9 @@ export interface BuiltGraph {
   readonly calibrationOutputs: readonly string[];
 }
 
+/** The symbolic name of the frame axis, N·T, inside the graph. */
+const FRAMES_DIM = 'frames';
+
 export const SUPPORTED_OPSETS = Object.freeze({ min: 11, max: 17, default: 13 });
 
 /** An int8 activation: the uint8 tensor behind a DequantizeLinear output, and its parameters as initializers. */
@@ -127,6 +130,15 @@ class TsnGraph {
     return this.dequantize({ ...edge, q: move(edge.q, edge.zeroPointName) }, label);
   }
 
+  /**
+   * Names the frame axis (N·T) of an edge that comes out of a Reshape, which shape inference leaves unnamed. With
+   * every frame tensor on the same symbolic axis, onnxruntime can prove the two inputs of a residual Add equal in
+   * shape and fuse the Add (and the ReLU after it) into the NCHWc convolution before it.
+   */
+  private declareFrames(x: string, c: number, h: number, w: number, elemType: 'float' | 'uint8' = 'float'): string {
+    return this.g.declare({ name: x, elemType, shape: [FRAMES_DIM, c, h, w] });
+  }
+
   /** A weight initializer, fp32 or (with fp16Weights) fp16 + Cast. */
   weight(name: string, dims: readonly number[], values: Float32Array): string {
     if (!this.fp16Weights) return this.g.initializer(name, 'float', dims, values);
@@ -184,7 +196,7 @@ class TsnGraph {
     if (this.spec.kind === 'online') return this.onlineShift(f, name);
     const label = `${name.replace(/^base_model\./, '')}.shift`;
     const x = this.moveData(f.x, label, (input, padValue) =>
-      addTemporalShift(this.g, { x: input, channels: f.c, height: f.h, width: f.w, segments: this.spec.segments, div: this.spec.shift.div, padValue }, label));
+      this.declareFrames(addTemporalShift(this.g, { x: input, channels: f.c, height: f.h, width: f.w, segments: this.spec.segments, div: this.spec.shift.div, padValue }, label), f.c, f.h, f.w, padValue ? 'uint8' : 'float'));
     return { ...f, x };
   }
 
@@ -246,7 +258,7 @@ class TsnGraph {
     const inputName = online ? 'frame' : image ? 'image' : 'video';
     const inputShape = image ? ['N', 3, S, S] : ['N', T, 3, S, S];
     const input = g.input({ name: inputName, elemType: 'float', shape: inputShape });
-    const frames = image ? input : g.op('Reshape', [input, g.int64s('frames_shape', [-1, 3, S, S])], {}, 'frames');
+    const frames = image ? input : this.declareFrames(g.op('Reshape', [input, g.int64s('frames_shape', [-1, 3, S, S])], {}, 'frames'), 3, S, S);
     let f: Feature = { x: frames, c: 3, h: S, w: S };
     f = spec.backbone.family === 'resnet' ? this.resnet(f, spec.backbone) : this.mobilenet(f, spec.backbone);
     if (f.h < 1 || f.w < 1) throw new TsmError('usage', 'E_BAD_FLAG', `input size ${S} is too small for ${spec.name}`);

@@ -1,12 +1,14 @@
 // npm run bench:inference — onnxruntime-node ms per 8-frame clip (batch 1 and 8) for tsm's ONNX vs the
 // torch.onnx export of the same weights vs PyTorch eager, TSM-R50 and TSM-MobileNetV2 at 224, in one run;
-// achieved GFLOP/s against the fp32 peak (theoretical from /proc/cpuinfo, and a measured large MatMul).
+// achieved GFLOP/s against the fp32 peak (theoretical from /proc/cpuinfo, and a measured large MatMul); and tsm's
+// int8 export of the same weights (calibrated on the mini Jester set; accuracy effects are in bench:int8).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { convertCheckpoint, countMacs, detectArch, readCheckpointFile } from '../dist/index.js';
+import { quantizeCheckpoint } from '../dist/quantize.js';
 import { GraphBuilder } from '../dist/onnx/builder.js';
 import { median, runJson, timeOnnx } from './common.mjs';
 
@@ -49,6 +51,7 @@ for (const m of MODELS) {
   const ckpt = join(gen, m.id, m.file);
   if (!existsSync(ckpt)) execFileSync('/usr/bin/python3', [join(here, '../tools/reference/make_variants.py'), gen, m.id], { stdio: 'ignore' });
   const ours = convertCheckpoint({ input: ckpt, output: join(gen, `${m.id}_tsm.onnx`) }).output;
+  const int8 = (await quantizeCheckpoint({ input: ckpt, output: join(gen, `${m.id}_tsm_int8.onnx`), calibration: { root: join(here, '../fixtures/jester-mini'), clips: 8 } })).output;
   const torchOnnx = join(gen, `${m.id}_torch.onnx`);
   if (!existsSync(torchOnnx)) runJson('/usr/bin/python3', [join(here, '../tools/reference/torch_route.py'), ckpt, torchOnnx, m.arch, '8', '8', m.place, '27']);
   const macs = countMacs(detectArch(readCheckpointFile(ckpt).stateDict, { fileName: ckpt }).spec);
@@ -57,8 +60,9 @@ for (const m of MODELS) {
     const shape = [batch, 8, 3, 224, 224];
     const o = (await timeOnnx(ours, shape, RUNS)) / batch;
     const t = (await timeOnnx(torchOnnx, shape, RUNS)) / batch;
+    const q = (await timeOnnx(int8, shape, RUNS)) / batch;
     const e = runJson('/usr/bin/python3', [join(here, '../tools/reference/time_eager.py'), ckpt, m.arch, '8', m.place, String(batch), String(RUNS)]).msPerClip;
-    row[`batch${batch}`] = { tsmMs: o, torchOnnxMs: t, eagerMs: e, vsTorchOnnx: t / o, vsEager: e / o, tsmGflops: (2 * macs) / (o / 1000) / 1e9 };
+    row[`batch${batch}`] = { tsmMs: o, torchOnnxMs: t, eagerMs: e, vsTorchOnnx: t / o, vsEager: e / o, tsmGflops: (2 * macs) / (o / 1000) / 1e9, int8Ms: q, int8VsTsm: o / q, int8VsEager: e / q };
   }
   rows.push(row);
 }
@@ -72,9 +76,9 @@ for (const r of rows) for (const b of ['batch1', 'batch8']) {
 if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
 else {
   console.log(`fp32 peak: ${peak.cores} cores × ${peak.mhz} MHz × ${peak.flopsPerCycle} FLOP/cycle (${peak.simd}, 2 FMA pipes) = ${peak.gflops.toFixed(1)} GFLOP/s theoretical; onnxruntime MatMul 1536² reaches ${measuredPeak.toFixed(1)} GFLOP/s`);
-  console.log('model          batch  tsm ms/clip  torch.onnx ms/clip  eager ms/clip  ×torch.onnx  ×eager  GFLOP/s (% theoretical, % MatMul)');
+  console.log('model          batch  tsm ms/clip  torch.onnx ms/clip  eager ms/clip  ×torch.onnx  ×eager  GFLOP/s (% theoretical, % MatMul)  | int8 ms/clip  ×tsm fp32  ×eager');
   for (const r of rows) for (const b of [1, 8]) {
     const x = r[`batch${b}`];
-    console.log(`${r.model.padEnd(14)} ${String(b).padStart(5)}  ${x.tsmMs.toFixed(1).padStart(11)}  ${x.torchOnnxMs.toFixed(1).padStart(18)}  ${x.eagerMs.toFixed(1).padStart(13)}  ${x.vsTorchOnnx.toFixed(2).padStart(10)}×  ${x.vsEager.toFixed(2).padStart(5)}×  ${x.tsmGflops.toFixed(1)} (${(x.fractionOfTheoreticalPeak * 100).toFixed(0)} %, ${(x.fractionOfMatmulPeak * 100).toFixed(0)} %)`);
+    console.log(`${r.model.padEnd(14)} ${String(b).padStart(5)}  ${x.tsmMs.toFixed(1).padStart(11)}  ${x.torchOnnxMs.toFixed(1).padStart(18)}  ${x.eagerMs.toFixed(1).padStart(13)}  ${x.vsTorchOnnx.toFixed(2).padStart(10)}×  ${x.vsEager.toFixed(2).padStart(5)}×  ${x.tsmGflops.toFixed(1)} (${(x.fractionOfTheoreticalPeak * 100).toFixed(0)} %, ${(x.fractionOfMatmulPeak * 100).toFixed(0)} %)  | ${x.int8Ms.toFixed(1).padStart(12)}  ${x.int8VsTsm.toFixed(2).padStart(8)}×  ${x.int8VsEager.toFixed(2).padStart(5)}×`);
   }
 }

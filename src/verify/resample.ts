@@ -56,60 +56,81 @@ export interface ResizeWindow {
   readonly height: number;
 }
 
+/** Coefficients depend only on the sizes, and a data set's frames mostly share them. */
+const coefficientCache = new Map<string, Coefficients>();
+function coefficients(inSize: number, outSize: number): Coefficients {
+  const key = `${inSize}:${outSize}`;
+  let c = coefficientCache.get(key);
+  if (!c) {
+    if (coefficientCache.size > 64) coefficientCache.clear();
+    c = precompute(inSize, outSize);
+    coefficientCache.set(key, c);
+  }
+  return c;
+}
+
 /**
- * Resizes interleaved RGB (3 bytes a pixel) from w×h to outW×outH like Pillow's BILINEAR, computing only `window`
- * of the output (each output pixel depends only on its own coefficients, so the window is bit-identical to the same
- * region of the full resize). Returns window.width × window.height pixels.
+ * Resizes interleaved RGB (or RGBA with `channels` 4, alpha ignored) from w×h to outW×outH like Pillow's BILINEAR,
+ * computing only `window` of the output (each output pixel depends only on its own coefficients, so the window is
+ * bit-identical to the same region of the full resize). Returns window.width × window.height RGB pixels.
  */
-export function resizeBilinearLikePillow(src: Uint8Array, w: number, h: number, outW: number, outH: number, window: ResizeWindow = { left: 0, top: 0, width: outW, height: outH }): Uint8Array {
-  const horiz = precompute(w, outW);
-  const vert = precompute(h, outH);
+export function resizeBilinearLikePillow(src: Uint8Array | Uint8ClampedArray, w: number, h: number, outW: number, outH: number, window: ResizeWindow = { left: 0, top: 0, width: outW, height: outH }, channels: 3 | 4 = 3): Uint8Array {
+  const horiz = coefficients(w, outW);
+  const vert = coefficients(h, outH);
   const { left, top, width: winW, height: winH } = window;
   // Only the input rows the window's vertical pass reads go through the horizontal pass (as Pillow does).
   const yFirst = vert.bounds[top * 2];
   const yLast = vert.bounds[(top + winH - 1) * 2] + vert.bounds[(top + winH - 1) * 2 + 1];
   const rows = yLast - yFirst;
-  const tmp = new Uint8Array(rows * winW * 3);
+  const rowStride = winW * 3;
+  const tmp = new Uint8Array(rows * rowStride);
+  const hk = horiz.ksize;
+  const hw = horiz.weights;
+  const hb = horiz.bounds;
   for (let y = 0; y < rows; y++) {
-    const srcRow = (y + yFirst) * w * 3;
-    for (let wx = 0; wx < winW; wx++) {
-      const xx = wx + left;
-      const xmin = horiz.bounds[xx * 2];
-      const n = horiz.bounds[xx * 2 + 1];
-      const kOff = xx * horiz.ksize;
+    const srcRow = (y + yFirst) * w * channels;
+    let o = y * rowStride;
+    for (let xx = left, end = left + winW; xx < end; xx++) {
+      const n = hb[xx * 2 + 1];
+      let p = srcRow + hb[xx * 2] * channels;
+      let k = xx * hk;
       let s0 = HALF, s1 = HALF, s2 = HALF;
-      for (let x = 0; x < n; x++) {
-        const kx = horiz.weights[kOff + x];
-        const p = srcRow + (x + xmin) * 3;
+      for (let x = 0; x < n; x++, p += channels, k++) {
+        const kx = hw[k];
         s0 += src[p] * kx;
         s1 += src[p + 1] * kx;
         s2 += src[p + 2] * kx;
       }
-      const o = (y * winW + wx) * 3;
-      tmp[o] = clip8(s0);
-      tmp[o + 1] = clip8(s1);
-      tmp[o + 2] = clip8(s2);
+      tmp[o++] = clip8(s0);
+      tmp[o++] = clip8(s1);
+      tmp[o++] = clip8(s2);
     }
   }
-  const out = new Uint8Array(winW * winH * 3);
+  // Vertical pass a row at a time over the row's bytes (the channels interleave, the weights are per row); the 2- and
+  // 3-tap cases (every upscale) are spelt out, which V8 runs ~1.4× faster than the general loop.
+  const out = new Uint8Array(winH * rowStride);
+  const vw = vert.weights;
+  const vk = vert.ksize;
   for (let wy = 0; wy < winH; wy++) {
     const yy = wy + top;
-    const ymin = vert.bounds[yy * 2] - yFirst;
     const n = vert.bounds[yy * 2 + 1];
-    const kOff = yy * vert.ksize;
-    for (let xx = 0; xx < winW; xx++) {
-      let s0 = HALF, s1 = HALF, s2 = HALF;
-      for (let y = 0; y < n; y++) {
-        const ky = vert.weights[kOff + y];
-        const p = ((y + ymin) * winW + xx) * 3;
-        s0 += tmp[p] * ky;
-        s1 += tmp[p + 1] * ky;
-        s2 += tmp[p + 2] * ky;
+    const r0 = (vert.bounds[yy * 2] - yFirst) * rowStride;
+    const r1 = r0 + rowStride;
+    const r2 = r1 + rowStride;
+    const k0 = vw[yy * vk];
+    const k1 = vw[yy * vk + 1];
+    const k2 = vw[yy * vk + 2];
+    const o = wy * rowStride;
+    if (n === 2) {
+      for (let i = 0; i < rowStride; i++) out[o + i] = clip8(HALF + tmp[r0 + i] * k0 + tmp[r1 + i] * k1);
+    } else if (n === 3) {
+      for (let i = 0; i < rowStride; i++) out[o + i] = clip8(HALF + tmp[r0 + i] * k0 + tmp[r1 + i] * k1 + tmp[r2 + i] * k2);
+    } else {
+      for (let i = 0; i < rowStride; i++) {
+        let sum = HALF;
+        for (let t = 0; t < n; t++) sum += tmp[r0 + t * rowStride + i] * vw[yy * vk + t];
+        out[o + i] = clip8(sum);
       }
-      const o = (wy * winW + xx) * 3;
-      out[o] = clip8(s0);
-      out[o + 1] = clip8(s1);
-      out[o + 2] = clip8(s2);
     }
   }
   return out;

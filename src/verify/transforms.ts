@@ -5,6 +5,7 @@
  */
 import sharp from 'sharp';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../data/jester.js';
+import { decodeFrame } from './decode.js';
 import { resizeBilinearLikePillow } from './resample.js';
 
 export type CropCount = 1 | 3 | 10;
@@ -80,41 +81,48 @@ export interface FrameRequest {
   readonly crops?: CropCount;
 }
 
-/** Decodes a JPEG (or any sharp input) to RGB with sharp and scales its short side to `scale` (bilinear). */
+/** Decodes a JPEG (or any image sharp reads) and scales its short side to `scale` (bilinear). */
 export async function loadScaledFrame(path: string, request: FrameRequest): Promise<DecodedFrame> {
-  const image = sharp(path, { failOn: 'error' }).removeAlpha().toColourspace('srgb');
   if (request.resize === 'sharp') {
+    const image = sharp(path, { failOn: 'error' }).removeAlpha().toColourspace('srgb');
     const meta = await image.metadata();
     const size = scaledSize(meta.width ?? 0, meta.height ?? 0, request.scale);
     const { data, info } = await image.resize(size.width, size.height, { kernel: 'linear', fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, offsetX: 0, offsetY: 0, fullWidth: info.width, fullHeight: info.height };
   }
-  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-  return scaleDecodedFrame(data, info.width, info.height, request);
+  const pixels = await decodeFrame(path);
+  return scaleDecodedFrame(pixels.data, pixels.width, pixels.height, request, pixels.channels);
 }
 
 /** Pillow-exact scaling of decoded RGB pixels, computing only the window the requested crops cover. */
-export function scaleDecodedFrame(rgb: Uint8Array, width: number, height: number, request: Omit<FrameRequest, 'resize'>): DecodedFrame {
+export function scaleDecodedFrame(rgb: Uint8Array | Uint8ClampedArray, width: number, height: number, request: Omit<FrameRequest, 'resize'>, channels: 3 | 4 = 3): DecodedFrame {
   const size = scaledSize(width, height, request.scale);
   const window = request.cropSize && request.crops && request.cropSize <= Math.min(size.width, size.height)
     ? cropWindow(cropBoxes(size.width, size.height, request.cropSize, request.crops))
     : { left: 0, top: 0, width: size.width, height: size.height };
-  const pixels = resizeBilinearLikePillow(rgb, width, height, size.width, size.height, window);
+  const pixels = resizeBilinearLikePillow(rgb, width, height, size.width, size.height, window, channels);
   return { data: pixels, width: window.width, height: window.height, offsetX: window.left, offsetY: window.top, fullWidth: size.width, fullHeight: size.height };
 }
+
+/** (v/255 − mean_c)/std_c for every byte value v, per channel, computed as the loop used to compute it. */
+const NORMALIZED = [0, 1, 2].map((c) => {
+  const scale = 1 / (255 * IMAGENET_STD[c]);
+  const shift = IMAGENET_MEAN[c] / IMAGENET_STD[c];
+  return Float32Array.from({ length: 256 }, (_, v) => v * scale - shift);
+});
 
 /** Writes one crop of an RGB frame, normalised, as C×S×S floats at `out[offset…]`. */
 export function writeNormalizedCrop(frame: DecodedFrame, box: CropBox, out: Float32Array, offset: number): void {
   const { size } = box;
   const plane = size * size;
+  const data = frame.data;
   for (let c = 0; c < 3; c++) {
-    const scale = 1 / (255 * IMAGENET_STD[c]);
-    const shift = IMAGENET_MEAN[c] / IMAGENET_STD[c];
+    const lut = NORMALIZED[c];
     for (let y = 0; y < size; y++) {
       const row = ((box.top - frame.offsetY + y) * frame.width + box.left - frame.offsetX) * 3 + c;
       const dst = offset + c * plane + y * size;
-      if (box.flip) for (let x = 0; x < size; x++) out[dst + size - 1 - x] = frame.data[row + x * 3] * scale - shift;
-      else for (let x = 0; x < size; x++) out[dst + x] = frame.data[row + x * 3] * scale - shift;
+      if (box.flip) for (let x = 0; x < size; x++) out[dst + size - 1 - x] = lut[data[row + x * 3]];
+      else for (let x = 0; x < size; x++) out[dst + x] = lut[data[row + x * 3]];
     }
   }
 }

@@ -1,17 +1,21 @@
 /**
  * `tsm verify`: runs a model over a video-folder dataset with the TSM test protocol and scores it.
- * Frames are decoded and scaled by sharp (libvips on libuv's thread pool) for the next batches while
- * onnxruntime runs the current one.
+ * Clips of the next batches are loaded (src/verify/clip.ts) between inference runs: onnxruntime-node runs a session
+ * synchronously on this thread, and loading in worker threads instead gained nothing measurable on 2 cores (the
+ * runtime's two threads already fill them).
  */
 import { extname, join } from 'node:path';
 import { exportOnnxModel } from '../convert.js';
 import { TsmError } from '../errors.js';
 import { readInputText } from '../io.js';
-import { DATASETS, framePath, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig } from './dataset.js';
+import { loadClipViews, viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
+import { DATASETS, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig } from './dataset.js';
 import { computeMetrics, topK, type Metrics } from './metrics.js';
 import { createOrtRunner, type Runner } from './runner.js';
-import { sampleClips, type SamplingMode } from './sampling.js';
-import { cropBoxes, loadScaledFrame, writeNormalizedCrop, type CropCount, type DecodedFrame, type ResizeMethod } from './transforms.js';
+import type { SamplingMode } from './sampling.js';
+import type { CropCount, ResizeMethod } from './transforms.js';
+
+export type { MissingFrame };
 
 export interface VerifyOptions {
   readonly model: string;
@@ -42,12 +46,6 @@ export interface ClipPrediction {
   readonly prediction: number;
   readonly top5: readonly number[];
   readonly scores: readonly number[];
-}
-
-export interface MissingFrame {
-  readonly clip: string;
-  readonly frame: number;
-  readonly path: string;
 }
 
 export interface Parity {
@@ -139,54 +137,18 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
     const resize = options.resize ?? 'pillow';
     const frameSize = 3 * S * S;
     const clipSize = T * frameSize;
-    const viewsPerClip = sampleClips(Math.max(T, 1), T, sampling).length * (crops as number);
+    const viewsPerClip = countViews({ segments: T, sampling, crops });
 
     const missing: MissingFrame[] = [];
     let missingCount = 0;
     const unreadable: Array<{ clip: string; line: number; reason: string }> = [];
 
     const loadClip = async (record: ClipRecord): Promise<LoadedClip> => {
-      const groups = sampleClips(record.frames, T, sampling);
-      const wanted = [...new Set(groups.flat())];
-      const frames = new Map<number, DecodedFrame>();
-      const loadOne = async (index: number): Promise<DecodedFrame | undefined> => {
-        try {
-          return await loadScaledFrame(framePath(options.root, config, record.id, index), { scale, resize, cropSize: S, crops });
-        } catch {
-          return undefined;
-        }
-      };
-      const loaded = await Promise.all(wanted.map(loadOne));
-      let fallback: DecodedFrame | undefined;
-      for (let i = 0; i < wanted.length; i++) {
-        let f = loaded[i];
-        if (!f) {
-          // As TSM's loader does: an unreadable frame is replaced by frame 1, and reported.
-          missingCount++;
-          if (missing.length < 50) missing.push({ clip: record.id, frame: wanted[i], path: framePath(options.root, config, record.id, wanted[i]) });
-          fallback ??= wanted[i] === 1 ? undefined : await loadOne(1);
-          f = fallback;
-          if (!f) return { record, views: null, reason: `frame ${wanted[i]} and frame 1 unreadable` };
-        }
-        frames.set(wanted[i], f);
-      }
-      const size = frames.values().next().value as DecodedFrame;
-      const boxes = cropBoxes(size.fullWidth, size.fullHeight, S, crops);
-      const views = new Float32Array(viewsPerClip * clipSize);
-      let v = 0;
-      for (const group of groups) {
-        for (const box of boxes) {
-          group.forEach((index, t) => {
-            const frame = frames.get(index) as DecodedFrame;
-            if (frame.fullWidth !== size.fullWidth || frame.fullHeight !== size.fullHeight) {
-              throw new TsmError('input', 'E_FRAME_SIZE', `clip ${record.id}: frame ${index} is ${frame.fullWidth}×${frame.fullHeight} after scaling, others ${size.fullWidth}×${size.fullHeight}`);
-            }
-            writeNormalizedCrop(frame, box, views, v * clipSize + t * frameSize);
-          });
-          v++;
-        }
-      }
-      return { record, views };
+      const job: ClipJob = { root: options.root, config, id: record.id, frames: record.frames, segments: T, size: S, scale, crops, sampling, resize };
+      const r = await loadClipViews(job);
+      missingCount += r.missing.length;
+      for (const m of r.missing) if (missing.length < 50) missing.push(m);
+      return { record, views: r.views, reason: r.reason };
     };
 
     const batchClips = Math.max(1, options.batch ?? 4);

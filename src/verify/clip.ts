@@ -1,0 +1,86 @@
+/**
+ * One clip of a video-folder dataset → the model's input views (sampled clips × crops, each [T, 3, S, S]), the TSM
+ * test protocol's sampling and transforms. Plain data in and out, so it runs the same in a worker thread.
+ */
+import { TsmError } from '../errors.js';
+import { framePath, type DatasetConfig } from './dataset.js';
+import { sampleClips, type SamplingMode } from './sampling.js';
+import { cropBoxes, loadScaledFrame, writeNormalizedCrop, type CropCount, type DecodedFrame, type ResizeMethod } from './transforms.js';
+
+export interface ClipJob {
+  readonly root: string;
+  readonly config: DatasetConfig;
+  readonly id: string;
+  readonly frames: number;
+  readonly segments: number;
+  readonly size: number;
+  readonly scale: number;
+  readonly crops: CropCount;
+  readonly sampling: SamplingMode;
+  readonly resize: ResizeMethod;
+}
+
+export interface MissingFrame {
+  readonly clip: string;
+  readonly frame: number;
+  readonly path: string;
+}
+
+export interface ClipViews {
+  /** viewsPerClip × T × 3 × S × S floats, or null when the clip cannot be read */
+  readonly views: Float32Array | null;
+  readonly missing: readonly MissingFrame[];
+  readonly reason?: string;
+}
+
+export function viewsPerClip(job: Pick<ClipJob, 'segments' | 'sampling' | 'crops'>): number {
+  return sampleClips(Math.max(job.segments, 1), job.segments, job.sampling).length * job.crops;
+}
+
+export async function loadClipViews(job: ClipJob): Promise<ClipViews> {
+  const { segments: T, size: S } = job;
+  const groups = sampleClips(job.frames, T, job.sampling);
+  const wanted = [...new Set(groups.flat())];
+  const pathOf = (index: number) => framePath(job.root, job.config, job.id, index);
+  const loadOne = async (index: number): Promise<DecodedFrame | undefined> => {
+    try {
+      return await loadScaledFrame(pathOf(index), { scale: job.scale, resize: job.resize, cropSize: S, crops: job.crops });
+    } catch {
+      return undefined;
+    }
+  };
+  const loaded = await Promise.all(wanted.map(loadOne));
+  const missing: MissingFrame[] = [];
+  const frames = new Map<number, DecodedFrame>();
+  let fallback: DecodedFrame | undefined;
+  for (let i = 0; i < wanted.length; i++) {
+    let f = loaded[i];
+    if (!f) {
+      // As TSM's loader does: an unreadable frame is replaced by frame 1, and reported.
+      missing.push({ clip: job.id, frame: wanted[i], path: pathOf(wanted[i]) });
+      fallback ??= wanted[i] === 1 ? undefined : await loadOne(1);
+      f = fallback;
+      if (!f) return { views: null, missing, reason: `frame ${wanted[i]} and frame 1 unreadable` };
+    }
+    frames.set(wanted[i], f);
+  }
+  const first = frames.values().next().value as DecodedFrame;
+  const boxes = cropBoxes(first.fullWidth, first.fullHeight, S, job.crops);
+  const frameSize = 3 * S * S;
+  const clipSize = T * frameSize;
+  const views = new Float32Array(viewsPerClip(job) * clipSize);
+  let v = 0;
+  for (const group of groups) {
+    for (const box of boxes) {
+      group.forEach((index, t) => {
+        const frame = frames.get(index) as DecodedFrame;
+        if (frame.fullWidth !== first.fullWidth || frame.fullHeight !== first.fullHeight) {
+          throw new TsmError('input', 'E_FRAME_SIZE', `clip ${job.id}: frame ${index} is ${frame.fullWidth}×${frame.fullHeight} after scaling, others ${first.fullWidth}×${first.fullHeight}`);
+        }
+        writeNormalizedCrop(frame, box, views, v * clipSize + t * frameSize);
+      });
+      v++;
+    }
+  }
+  return { views, missing };
+}

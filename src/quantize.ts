@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { defaultOutputPath, exportOnnxModel, type ConvertOptions, type ConvertResult } from './convert.js';
+import { defaultOutputPath, exportOnnxModel, type ConvertOptions, type ConvertResult, type ExportedModel } from './convert.js';
 import { TsmError } from './errors.js';
 import { RangeObserver, type ActivationRange } from './onnx/qdq.js';
 import { writeFileAtomically } from './onnx/write.js';
@@ -85,8 +85,8 @@ export async function calibrateActivations(onnx: Uint8Array, points: readonly st
   return { ranges: observer.ranges(), clips: result.predictions.length, floatTop1: result.top1, seconds: (performance.now() - started) / 1000 };
 }
 
-/** `tsm convert --int8`: calibrate, export in QDQ form, write atomically. */
-export async function quantizeCheckpoint(options: QuantizeOptions): Promise<QuantizeResult> {
+/** Checkpoint → calibrated int8 ONNX bytes (nothing written). */
+export async function exportInt8Model(options: Omit<QuantizeOptions, 'output'>): Promise<ExportedModel & { readonly quantization: QuantizationSummary }> {
   if (options.fp16Weights) throw new TsmError('usage', 'E_BAD_FLAG', '--fp16 and --int8 exclude each other');
   const calibrationGraph = exportOnnxModel({ ...options, precision: { mode: 'calibrate' } });
   const c = options.calibration;
@@ -108,12 +108,18 @@ export async function quantizeCheckpoint(options: QuantizeOptions): Promise<Quan
       seconds: calibrated.seconds,
     },
   };
-  const { onnx, calibrationOutputs: _, ...exported } = exportOnnxModel({
+  const exported = exportOnnxModel({
     ...options,
     precision: { mode: 'int8', ranges: calibrated.ranges },
     extraMetadata: { 'tsm.quantization': JSON.stringify(quantization) },
   });
+  return { ...exported, quantization };
+}
+
+/** `tsm convert --int8`: calibrate, export in QDQ form, write atomically. */
+export async function quantizeCheckpoint(options: QuantizeOptions): Promise<QuantizeResult> {
+  const { onnx, calibrationOutputs: _, ...exported } = await exportInt8Model(options);
   const output = options.output ?? defaultOutputPath(options.input).replace(/\.onnx$/, '.int8.onnx');
   writeFileAtomically(output, onnx);
-  return { ...exported, output, sha256: createHash('sha256').update(onnx).digest('hex'), quantization };
+  return { ...exported, output, sha256: createHash('sha256').update(onnx).digest('hex') };
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import semver from 'semver';
 import { exportOnnxModel } from '../convert.js';
+import { exportInt8Model, type CalibrationOptions } from '../quantize.js';
 import { TsmError } from '../errors.js';
 import { writeFileAtomically } from '../onnx/write.js';
 import { TSM_VERSION } from '../version.js';
@@ -37,6 +38,8 @@ export interface PublishOptions {
   readonly segments?: number;
   /** publish a streaming export (tsm convert --online); clip-level verification does not apply to it */
   readonly online?: boolean;
+  /** publish the int8 export (tsm convert --int8), calibrated on these clips */
+  readonly int8?: CalibrationOptions;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -74,7 +77,14 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
   if (options.online && options.dataset) {
     throw new TsmError('usage', 'E_USAGE', 'online models are not verified clip by clip; publish without --dataset and measure them with tsm stream');
   }
-  const exported = exportOnnxModel({ input: options.file, overrides: { segments: options.segments, online: options.online } });
+  const convertOptions = { input: options.file, overrides: { segments: options.segments, online: options.online } };
+  const int8 = options.int8 ? await exportInt8Model({ ...convertOptions, calibration: options.int8 }) : undefined;
+  const exported = int8 ?? exportOnnxModel(convertOptions);
+  const calibration = int8?.quantization.calibration;
+  const int8Note = calibration
+    ? `int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated (${calibration.method}) on ${calibration.clips} clips of ${calibration.root}.`
+    : undefined;
+  const notes = [int8Note, options.notes].filter(Boolean).join(' ');
   const zooDir = dirname(zooPath);
   const folder = join(zooDir, 'zoo', options.id, version);
   if (existsSync(folder)) throw new TsmError('conflict', 'E_VERSION_EXISTS', `${folder} already exists`);
@@ -137,7 +147,7 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
       card: relative(zooDir, join(folder, 'card.md')).split('\\').join('/'),
       license: options.license ?? 'unknown',
       paper: options.paper ?? 'arXiv:1811.08383 — Lin, Gan, Han: TSM: Temporal Shift Module for Efficient Video Understanding (ICCV 2019)',
-      ...(options.notes ? { notes: options.notes } : {}),
+      ...(notes ? { notes } : {}),
     };
     // Clean up JSON: drop undefined optional fields so the schema sees plain data.
     const clean = JSON.parse(JSON.stringify(entry)) as ZooEntry;

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
 import { progressBar } from '../../cli/progress.js';
+import { TsmError } from '../../errors.js';
 import { publishModel, type Bump, type PublishResult } from '../../zoo/publish.js';
 
 export default class ZooPublish extends TsmCommand {
@@ -23,16 +24,23 @@ export default class ZooPublish extends TsmCommand {
     notes: Flags.string({ description: 'notes recorded in the entry and the card' }),
     segments: Flags.integer({ description: 'segments (default: from the file name)', min: 1 }),
     online: Flags.boolean({ description: 'publish the streaming export (tsm convert --online)' }),
+    int8: Flags.boolean({ description: 'publish the int8 export (tsm convert --int8), calibrated on --calibration clips', exclusive: ['online'] }),
+    calibration: Flags.string({ description: 'with --int8: dataset folder to calibrate on (layout as verify reads it)' }),
+    'calibration-clips': Flags.integer({ description: 'calibrate on the first N clips of the list', default: 20, min: 1 }),
     zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
   };
 
   async run(): Promise<PublishResult> {
     const { args, flags } = await this.parse(ZooPublish);
+    if (Boolean(flags.int8) !== Boolean(flags.calibration)) {
+      throw new TsmError('usage', 'E_BAD_FLAG', flags.int8 ? '--int8 needs --calibration DIR' : '--calibration is only used with --int8');
+    }
     const bar = progressBar(!this.jsonEnabled(), 'verify |{bar}| {value}/{total} clips');
     const result = await publishModel({
       file: args.file, id: flags.id, version: flags.version, bump: flags.bump as Bump | undefined, zooPath: flags.zoo,
       dataset: flags.dataset, root: flags.root, datasetLabel: flags['dataset-label'], reference: flags.reference,
       title: flags.title, license: flags.license, notes: flags.notes, segments: flags.segments, online: flags.online,
+      int8: flags.calibration ? { root: flags.calibration, dataset: flags.dataset, clips: flags['calibration-clips'] } : undefined,
       onProgress: (done, total) => bar.update(done, total),
     }).finally(() => bar.stop());
     if (!this.jsonEnabled()) {

@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { TsmCommand } from '../cli/base-command.js';
 import { convertCheckpoint, type ConvertResult } from '../convert.js';
 import { TsmError } from '../errors.js';
+import { quantizeCheckpoint } from '../quantize.js';
 import { verifyModel } from '../verify/verify.js';
 
 interface DemoModel {
   readonly checkpoint: string;
   readonly onnx: string;
+  readonly precision: 'float32' | 'int8';
+  readonly bytes: number;
   readonly arch: ConvertResult['arch'];
   readonly top1: number;
   readonly top5: number;
@@ -38,6 +41,7 @@ export default class Demo extends TsmCommand {
     models: Flags.string({ description: 'folder of checkpoints to convert and verify', default: 'fixtures/models' }),
     root: Flags.string({ description: 'Jester-layout dataset', default: 'fixtures/jester-mini' }),
     out: Flags.string({ description: 'where the ONNX files go', default: 'demo-output' }),
+    int8: Flags.boolean({ description: 'also an int8 export of each TSM checkpoint, calibrated on the first 20 clips', default: true, allowNo: true }),
   };
 
   async run(): Promise<DemoResult> {
@@ -51,15 +55,15 @@ export default class Demo extends TsmCommand {
     if (!files.length) throw new TsmError('input', 'E_NOT_FOUND', `${flags.models}: no checkpoints (.pth, .pth.tar, .pt) in it`);
     const models: DemoModel[] = [];
     let clips = 0;
-    for (const file of files) {
-      const checkpoint = join(flags.models, file);
-      const converted = convertCheckpoint({ input: checkpoint, output: join(flags.out, file.replace(/\.(pth\.tar|pth|pt)$/, '.onnx')) });
-      if (!this.jsonEnabled()) this.log(`converted ${checkpoint} → ${converted.output} (${converted.arch.name}, ${(converted.bytes / 1e6).toFixed(1)} MB)`);
+    const score = async (checkpoint: string, converted: ConvertResult, precision: DemoModel['precision']) => {
+      if (!this.jsonEnabled()) this.log(`converted ${checkpoint} → ${converted.output} (${converted.arch.name}${precision === 'int8' ? ' int8' : ''}, ${(converted.bytes / 1e6).toFixed(1)} MB)`);
       const verified = await verifyModel({ model: converted.output, dataset: 'jester', root: flags.root });
       clips = verified.clips;
       models.push({
         checkpoint,
         onnx: converted.output,
+        precision,
+        bytes: converted.bytes,
         arch: converted.arch,
         top1: verified.top1,
         top5: verified.top5,
@@ -67,6 +71,15 @@ export default class Demo extends TsmCommand {
         clipsPerSecond: verified.clipsPerSecond,
         perClass: Object.fromEntries(verified.perClass.filter((c) => c.clips > 0).map((c) => [c.label, c.accuracy as number])),
       });
+    };
+    for (const file of files) {
+      const checkpoint = join(flags.models, file);
+      const base = join(flags.out, file.replace(/\.(pth\.tar|pth|pt)$/, ''));
+      const converted = convertCheckpoint({ input: checkpoint, output: `${base}.onnx` });
+      await score(checkpoint, converted, 'float32');
+      if (flags.int8 && converted.arch.kind === 'tsm') {
+        await score(checkpoint, await quantizeCheckpoint({ input: checkpoint, output: `${base}.int8.onnx`, calibration: { root: flags.root } }), 'int8');
+      }
     }
     if (!this.jsonEnabled()) this.log(renderComparison(models, clips, flags.root));
     return { dataset: flags.root, clips, models };
@@ -75,7 +88,7 @@ export default class Demo extends TsmCommand {
 
 function renderComparison(models: readonly DemoModel[], clips: number, root: string): string {
   const pct = (x: number | undefined) => (x === undefined ? '   –   ' : `${(x * 100).toFixed(1).padStart(5)} %`);
-  const names = models.map((m) => m.arch.name);
+  const names = models.map((m) => `${m.arch.name}${m.precision === 'int8' ? ' int8' : ''}`);
   const col = Math.max(...names.map((n) => n.length), 9);
   const classes = [...new Set(models.flatMap((m) => Object.keys(m.perClass)))];
   const label = Math.max(...classes.map((c) => c.length), 20);
@@ -83,6 +96,7 @@ function renderComparison(models: readonly DemoModel[], clips: number, root: str
   lines.push(`${''.padEnd(label)}  ${names.map((n) => n.padStart(col)).join('  ')}`);
   lines.push(`${'top-1'.padEnd(label)}  ${models.map((m) => pct(m.top1).padStart(col)).join('  ')}`);
   lines.push(`${'top-5'.padEnd(label)}  ${models.map((m) => pct(m.top5).padStart(col)).join('  ')}`);
+  lines.push(`${'ONNX MB'.padEnd(label)}  ${models.map((m) => (m.bytes / 1e6).toFixed(1).padStart(col)).join('  ')}`);
   lines.push(`${'clips/s'.padEnd(label)}  ${models.map((m) => m.clipsPerSecond.toFixed(1).padStart(col)).join('  ')}`);
   lines.push('', 'per class (the direction pairs first: only a model that sees time order can tell them apart)');
   const ordered = [...PAIRS.flat().filter((c) => classes.includes(c)), ...classes.filter((c) => !PAIRS.flat().includes(c))];

@@ -10,9 +10,11 @@ export { summarizeCheckpoint, type CheckpointSummary, type TensorSummary } from 
 export { parseTsmFileName, type TsmFileName } from './arch/naming.js';
 export { detectArch, type ArchDetection, type ArchOverrides } from './arch/registry.js';
 export type * from './arch/spec.js';
-export { buildTsnGraph, SUPPORTED_OPSETS, type BuiltGraph, type BuildOptions } from './onnx/tsn.js';
+export { buildTsnGraph, SUPPORTED_OPSETS, type BuiltGraph, type BuildOptions, type GraphPrecision } from './onnx/tsn.js';
 export { countMacs } from './onnx/flops.js';
-export { convertCheckpoint, exportOnnxModel, summarizeArch, type ConvertOptions, type ConvertResult, type ArchSpecSummary, type Preprocessing } from './convert.js';
+export { convertCheckpoint, exportOnnxModel, summarizeArch, type ConvertOptions, type ExportOptions, type ExportedModel, type ConvertResult, type ArchSpecSummary, type Preprocessing } from './convert.js';
+export { quantizeCheckpoint, exportInt8Model, calibrateActivations, type QuantizeOptions, type QuantizeResult, type CalibrationOptions, type QuantizationSummary } from './quantize.js';
+export { activationQuant, quantizeWeightsPerChannel, quantizeBias, RangeObserver, type ActivationRange } from './onnx/qdq.js';
 export { verifyModel, type VerifyOptions, type VerifyResult } from './verify/verify.js';
 export { createOrtRunner, readModelInfo, type Runner, type ModelInfo } from './verify/runner.js';
 export { sampleClips, uniformIndices, type SamplingMode } from './verify/sampling.js';

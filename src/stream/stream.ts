@@ -14,7 +14,16 @@ export interface StreamOptions extends SmoothingOptions {
   /** feed every `stride`-th frame (match the frame spacing the model was trained on) */
   readonly stride?: number;
   readonly threads?: number;
-  readonly onFrame?: (index: number, label: string) => void;
+  /** after each frame: its index, the gesture reported so far, and its latencies */
+  readonly onFrame?: (frame: FrameTiming) => void;
+}
+
+export interface FrameTiming {
+  readonly index: number;
+  readonly gesture?: string;
+  /** from the end of the previous frame: read, decode, scale, normalise, infer */
+  readonly perFrameMs: number;
+  readonly inferenceMs: number;
 }
 
 export interface LatencyStats {
@@ -29,13 +38,20 @@ export interface StreamResult {
   readonly frames: number;
   readonly stride: number;
   readonly events: readonly GestureEvent[];
-  readonly latencyMs: { readonly inference: LatencyStats; readonly perFrame: LatencyStats };
+  /**
+   * Percentiles over the frames after the first; the first frame, which also pays for compiling the frame pipeline
+   * (JIT), is `firstFrame`. The model itself is warmed up before any frame.
+   */
+  readonly latencyMs: { readonly inference: LatencyStats; readonly perFrame: LatencyStats; readonly firstFrame: number };
   readonly smoothing: SmoothingOptions;
 }
 
 const IMAGE = /\.(jpe?g|png|webp|bmp|tiff?)$/i;
 
+const afterFirst = (xs: readonly number[]) => (xs.length > 1 ? xs.slice(1) : xs);
+
 export function percentiles(xs: readonly number[]): LatencyStats {
+  if (!xs.length) return { p50: 0, p99: 0, mean: 0 };
   const s = [...xs].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
   return { p50: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
@@ -78,6 +94,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
     const events: GestureEvent[] = [];
     const label = (k: number) => model.labels?.[k] ?? `class_${k}`;
     let n = 0;
+    let gesture: string | undefined;
     const stride = options.stride ?? 1;
     const request: FrameRequest = { scale, cropSize: S, crops: 1 };
     const source = options.frames ? folderFrames(options.frames, request, stride) : videoFrames(options.video as string, request, stride);
@@ -91,7 +108,8 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
       perFrame.push(t2 - t0);
       const changed = smoother.push(logits);
       if (changed >= 0) events.push({ frame: n * stride, timeSeconds: (n * stride) / options.fps, index: changed, label: label(changed) });
-      options.onFrame?.(n, label(changed));
+      if (changed >= 0) gesture = label(changed);
+      options.onFrame?.({ index: n * stride, gesture, perFrameMs: t2 - t0, inferenceMs: t2 - t1 });
       n++;
       t0 = performance.now();
     }
@@ -100,7 +118,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
       frames: n,
       stride,
       events,
-      latencyMs: { inference: percentiles(inference), perFrame: percentiles(perFrame) },
+      latencyMs: { inference: percentiles(afterFirst(inference)), perFrame: percentiles(afterFirst(perFrame)), firstFrame: perFrame[0] ?? 0 },
       smoothing: { window: options.window, stableFrames: options.stableFrames },
     };
   } finally {

@@ -4,7 +4,7 @@
  * 176×100 Jester frame where a sharp pipeline costs ~0.8 ms. Anything else, and any JPEG the WASM build refuses
  * (it stops at libjpeg's warnings), goes through sharp, which decides what is an error.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import jpegTurbo from '@cwasm/jpeg-turbo';
 import sharp from 'sharp';
 
@@ -19,7 +19,8 @@ export interface DecodedPixels {
 const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 
 export async function decodeFrame(path: string): Promise<DecodedPixels> {
-  const bytes = await readFile(path);
+  // A frame is a few KB from the page cache: a synchronous read costs less than a hop to libuv's thread pool.
+  const bytes = readFileSync(path);
   if (isJpeg(bytes)) {
     try {
       const image = jpegTurbo.decode(bytes);

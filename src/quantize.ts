@@ -10,6 +10,7 @@ import { defaultOutputPath, exportOnnxModel, type ConvertOptions, type ConvertRe
 import { TsmError } from './errors.js';
 import { RangeObserver, type ActivationRange } from './onnx/qdq.js';
 import { writeFileAtomically } from './onnx/write.js';
+import { calibrateOnlineActivations } from './stream/calibrate.js';
 import { readModelInfo, type Runner } from './verify/runner.js';
 import { verifyModel } from './verify/verify.js';
 
@@ -41,7 +42,7 @@ export interface QuantizationSummary {
     readonly list: string;
     readonly clips: number;
     readonly activationPoints: number;
-    /** top-1 of the float model on the calibration clips, as a sanity figure */
+    /** top-1 of the float model on the calibration clips (online: of the logits summed over a clip's frames), as a sanity figure */
     readonly floatTop1OnCalibrationClips: number;
     readonly seconds: number;
   };
@@ -90,7 +91,11 @@ export async function exportInt8Model(options: Omit<QuantizeOptions, 'output'>):
   if (options.fp16Weights) throw new TsmError('usage', 'E_BAD_FLAG', '--fp16 and --int8 exclude each other');
   const calibrationGraph = exportOnnxModel({ ...options, precision: { mode: 'calibrate' } });
   const c = options.calibration;
-  const calibrated = await calibrateActivations(calibrationGraph.onnx, calibrationGraph.calibrationOutputs, c);
+  const clips = c.clips ?? DEFAULT_CALIBRATION_CLIPS;
+  // an online export is calibrated the way it runs: frame by frame, with its shift buffers carried
+  const calibrated = calibrationGraph.buffers
+    ? await calibrateOnlineActivations(calibrationGraph.onnx, calibrationGraph.calibrationOutputs, calibrationGraph.buffers, { ...c, clips })
+    : await calibrateActivations(calibrationGraph.onnx, calibrationGraph.calibrationOutputs, c);
   const dataset = c.dataset ?? 'jester';
   const quantization: QuantizationSummary = {
     format: 'QDQ',

@@ -28,7 +28,7 @@ export default class Convert extends TsmCommand {
     softmax: Flags.boolean({ description: 'add a `probabilities` output (softmax of the logits)' }),
     fp16: Flags.boolean({ description: 'store weights as fp16 (half the file; computed in fp32 after a Cast the runtime folds at load)' }),
     online: Flags.boolean({ description: 'streaming MobileNetV2: one frame in, shift buffers in and out (one-directional shift of the online demo)' }),
-    int8: Flags.boolean({ description: 'static int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated on --calibration clips', exclusive: ['fp16'] }),
+    int8: Flags.boolean({ description: 'static int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated on --calibration clips (online: streamed frame by frame)', exclusive: ['fp16'] }),
     calibration: Flags.string({ description: 'with --int8: a dataset folder in the layout verify reads (e.g. dataset/jester)' }),
     'calibration-dataset': Flags.string({ description: 'layout of the calibration folder', default: 'jester', options: ['jester', 'something', 'somethingv2', 'kinetics', 'ucf101'] }),
     'calibration-list': Flags.string({ description: 'clip list to calibrate on (default: <calibration>/val_videofolder.txt); use a train list to keep val clean' }),

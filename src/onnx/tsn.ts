@@ -308,7 +308,6 @@ export function buildTsnGraph(spec: ArchSpec, stateDict: ReadonlyMap<string, Ten
   }
   if (options.precision && options.precision.mode !== 'float') {
     if (opset < 13) throw new TsmError('usage', 'E_BAD_FLAG', `int8 needs opset 13 or later (per-channel DequantizeLinear); got --opset ${opset}`, { details: { expected: '>= 13', found: opset } });
-    if (spec.kind === 'online') throw new TsmError('unsupported', 'E_UNSUPPORTED', 'int8 is not available for online (streaming) exports yet', { hint: 'convert the online model without --int8' });
     if (options.fp16Weights) throw new TsmError('usage', 'E_BAD_FLAG', '--fp16 and --int8 exclude each other');
   }
   return new TsnGraph(spec, stateDict, options.fp16Weights, options.precision).build(options);

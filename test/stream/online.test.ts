@@ -1,10 +1,12 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/convert.js';
 import { GestureSmoother, openOnlineModel } from '../../src/stream/online.js';
 import { runCli } from '../helpers/cli.js';
+import { optimizedOps } from '../helpers/ort.js';
+import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../../src/verify/transforms.js';
 import { ensureOnline, ensureVariants, maxAbsDiff, ONLINE_DIR, readF32, ROOT, VARIANTS_DIR } from '../helpers/reference.js';
 
 const online = ensureOnline();
@@ -56,6 +58,39 @@ describe('online export (tsm convert --online) against a PyTorch streaming refer
     const bad = runCli(['stream', offline, '--frames', join(ROOT, 'fixtures/jester-mini/20bn-jester-v1/100001'), '--json']);
     expect(bad.status).toBe(2);
     expect(bad.json().error.code).toBe('E_NOT_ONLINE');
+  });
+});
+
+describe('online int8 (tsm convert --online --int8): calibrated by streaming clips frame by frame', () => {
+  it('runs every convolution in int8 and agrees with the float online model on most frames of clips it was not calibrated on', async () => {
+    const checkpoint = join(ROOT, 'fixtures/models/online', readdirSync(join(ROOT, 'fixtures/models/online'))[0]);
+    const floatOut = convertCheckpoint({ input: checkpoint, output: join(out, 'mini-online.onnx'), overrides: { online: true } });
+    const r = runCli(['convert', checkpoint, '--online', '--int8', '--calibration', join(ROOT, 'fixtures/jester-mini'), '--calibration-clips', '4', '-o', join(out, 'mini-online-int8.onnx'), '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const res = r.json();
+    expect(res.quantization.calibration).toMatchObject({ clips: 4, method: 'minmax' });
+    expect(res.buffers).toHaveLength(10);
+    const ops = await optimizedOps(res.output);
+    expect(ops['com.microsoft:QLinearConv']).toBe(floatOut.opHistogram.Conv);
+    const [f32, int8] = [await openOnlineModel(floatOut.output), await openOnlineModel(res.output)];
+    let same = 0;
+    let frames = 0;
+    for (const clip of ['100041', '100046', '100050', '100077']) { // not among the 4 calibration clips
+      f32.reset();
+      int8.reset();
+      const dir = join(ROOT, 'fixtures/jester-mini/20bn-jester-v1', clip);
+      const input = new Float32Array(3 * 224 * 224);
+      for (const file of readdirSync(dir).sort()) {
+        const frame = await loadScaledFrame(join(dir, file), { scale: 256, cropSize: 224, crops: 1 });
+        writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, 224, 1)[0], input, 0);
+        const [a, b] = [await f32.step(input), await int8.step(input)];
+        if (a.indexOf(Math.max(...a)) === b.indexOf(Math.max(...b))) same++;
+        frames++;
+      }
+    }
+    await f32.close();
+    await int8.close();
+    expect(same / frames).toBeGreaterThanOrEqual(0.8);
   });
 });
 

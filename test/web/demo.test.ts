@@ -12,7 +12,8 @@ import { writeY4m } from '../helpers/y4m.js';
  * zoo.json, runs the online model with onnxruntime-web (wasm) and must show the clip's gesture.
  */
 const CHROMIUM = '/usr/bin/chromium';
-const MODEL_ID = 'tsm-mobilenetv2-jester-online-mini';
+// the float online model and its int8 export (QLinearConv & co. in onnxruntime-web's wasm build)
+const MODEL_IDS = ['tsm-mobilenetv2-jester-online-mini', 'tsm-mobilenetv2-jester-online-mini-int8'];
 const CLIP = { dir: 'fixtures/jester-mini/20bn-jester-v1/100001', gesture: 'Swiping Left' };
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream' };
 let server: Server;
@@ -31,7 +32,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 describe.runIf(existsSync(CHROMIUM))('web demo in Chromium with a fake camera', () => {
-  it(`shows "${CLIP.gesture}" for a looping ${CLIP.gesture} clip`, async () => {
+  it.each(MODEL_IDS)(`%s shows "${CLIP.gesture}" for a looping ${CLIP.gesture} clip`, async (modelId) => {
     mkdirSync(GENERATED, { recursive: true });
     const y4m = join(GENERATED, 'clip.y4m');
     await writeY4m(join(ROOT, CLIP.dir), y4m, 12);
@@ -42,12 +43,12 @@ describe.runIf(existsSync(CHROMIUM))('web demo in Chromium with a fake camera', 
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1000, height: 640 } });
-      await page.goto(`${base}/web/index.html?model=${MODEL_ID}`);
+      await page.goto(`${base}/web/index.html?model=${modelId}`);
       await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.error, null, { timeout: 60_000 });
       expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
       // The page shows the clip's gesture (the label lives in #gesture and in body[data-gesture])…
       await page.waitForFunction((g) => document.body.dataset.gesture === g && document.getElementById('gesture')?.textContent === g, CLIP.gesture, { timeout: 60_000 });
-      await page.screenshot({ path: join(GENERATED, 'web-demo.png') });
+      await page.screenshot({ path: join(GENERATED, `web-demo-${modelId}.png`) });
       expect(await page.textContent('#fps')).toMatch(/model fps/);
       // …and not by luck: over ~4 loops of the clip it is among the two labels shown most. (Not "the most": the page
       // works in real time, so a loaded CI machine stretches the frame spacing the model was trained on.)

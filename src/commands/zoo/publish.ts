@@ -24,7 +24,7 @@ export default class ZooPublish extends TsmCommand {
     notes: Flags.string({ description: 'notes recorded in the entry and the card' }),
     segments: Flags.integer({ description: 'segments (default: from the file name)', min: 1 }),
     online: Flags.boolean({ description: 'publish the streaming export (tsm convert --online)' }),
-    int8: Flags.boolean({ description: 'publish the int8 export (tsm convert --int8), calibrated on --calibration clips', exclusive: ['online'] }),
+    int8: Flags.boolean({ description: 'publish the int8 export (tsm convert --int8), calibrated on --calibration clips' }),
     calibration: Flags.string({ description: 'with --int8: dataset folder to calibrate on (layout as verify reads it)' }),
     'calibration-clips': Flags.integer({ description: 'calibrate on the first N clips of the list', default: 20, min: 1 }),
     zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),

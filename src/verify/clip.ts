@@ -37,7 +37,8 @@ export function viewsPerClip(job: Pick<ClipJob, 'segments' | 'sampling' | 'crops
   return sampleClips(Math.max(job.segments, 1), job.segments, job.sampling).length * job.crops;
 }
 
-export async function loadClipViews(job: ClipJob): Promise<ClipViews> {
+/** Loads one clip's views into `into` (viewsPerClip × T × 3 × S × S floats; a new array when not given). */
+export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<ClipViews> {
   const { segments: T, size: S } = job;
   const groups = sampleClips(job.frames, T, job.sampling);
   const wanted = [...new Set(groups.flat())];
@@ -68,7 +69,8 @@ export async function loadClipViews(job: ClipJob): Promise<ClipViews> {
   const boxes = cropBoxes(first.fullWidth, first.fullHeight, S, job.crops);
   const frameSize = 3 * S * S;
   const clipSize = T * frameSize;
-  const views = new Float32Array(viewsPerClip(job) * clipSize);
+  const views = into ?? new Float32Array(viewsPerClip(job) * clipSize);
+  if (views.length !== viewsPerClip(job) * clipSize) throw new TsmError('bug', 'E_VIEWS_SIZE', `clip ${job.id}: a buffer of ${views.length} floats for ${viewsPerClip(job) * clipSize}`);
   let v = 0;
   for (const group of groups) {
     for (const box of boxes) {

@@ -68,6 +68,16 @@ describe('verifyModel with a fake runner', () => {
     expect(calls).toEqual([2, 1]); // batches of 2 clips; the unreadable clip is not sent
   });
 
+  it('an unreadable clip before a good one in the same batch: the good clip is what gets scored', async () => {
+    const list = join(root, 'hole_first.txt');
+    writeFileSync(list, '13 16 1\n11 24 1\n10 20 0\n');
+    const calls: number[] = [];
+    const r = await verifyModel({ model: 'fake.onnx', dataset: 'jester', root, list, runner: brightnessRunner(4, 64, calls), batch: 2 });
+    expect(calls).toEqual([1, 1]);
+    expect(r.predictions.map((p) => [p.id, p.prediction])).toEqual([['11', 1], ['10', 0]]); // 11 is bright, 10 dark
+    expect(r.unreadableClips.map((u) => u.clip)).toEqual(['13']);
+  });
+
   it('replaces a missing frame by frame 1 and reports its path', async () => {
     const r = await verifyModel({ model: 'fake.onnx', dataset: 'jester', root, runner: brightnessRunner(8, 64, []), maxNum: 3 });
     // 18 frames, T=8: tick 2.25 → frames 2, 4, 6, 8, 11, 13, 15, 17: neither missing frame (5, 9) is sampled

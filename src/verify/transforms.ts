@@ -116,13 +116,16 @@ export function writeNormalizedCrop(frame: DecodedFrame, box: CropBox, out: Floa
   const { size } = box;
   const plane = size * size;
   const data = frame.data;
-  for (let c = 0; c < 3; c++) {
-    const lut = NORMALIZED[c];
-    for (let y = 0; y < size; y++) {
-      const row = ((box.top - frame.offsetY + y) * frame.width + box.left - frame.offsetX) * 3 + c;
-      const dst = offset + c * plane + y * size;
-      if (box.flip) for (let x = 0; x < size; x++) out[dst + size - 1 - x] = lut[data[row + x * 3]];
-      else for (let x = 0; x < size; x++) out[dst + x] = lut[data[row + x * 3]];
+  const [r, g, b] = NORMALIZED;
+  // one pass over the interleaved pixels, writing the three planes side by side
+  for (let y = 0; y < size; y++) {
+    let p = ((box.top - frame.offsetY + y) * frame.width + box.left - frame.offsetX) * 3;
+    const row = offset + y * size;
+    for (let x = 0; x < size; x++, p += 3) {
+      const d = row + (box.flip ? size - 1 - x : x);
+      out[d] = r[data[p]];
+      out[d + plane] = g[data[p + 1]];
+      out[d + 2 * plane] = b[data[p + 2]];
     }
   }
 }

@@ -1,7 +1,7 @@
 // npm run bench:inference — onnxruntime-node ms per 8-frame clip (batch 1 and 8) for tsm's ONNX vs the
 // torch.onnx export of the same weights vs PyTorch eager, TSM-R50 and TSM-MobileNetV2 at 224, in one run;
 // achieved GFLOP/s against the fp32 peak (theoretical from /proc/cpuinfo, and a measured large MatMul); and tsm's
-// int8 export of the same weights (calibrated on the mini Jester set; accuracy effects are in bench:int8).
+// int8 export of the same weights (calibrated on the mini Jester set; accuracy effects are in bench:precision).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';

@@ -21,6 +21,8 @@ export interface ConvertOptions {
   readonly opset?: number;
   readonly softmax?: boolean;
   readonly fp16Weights?: boolean;
+  /** weights and activations in fp16 (float32 in and out); for runtimes with fp16 kernels (GPU, WebGPU, ARM) */
+  readonly fp16Compute?: boolean;
 }
 
 /** What exportOnnxModel takes beyond ConvertOptions: the activation precision (int8 goes through quantizeCheckpoint). */
@@ -143,11 +145,12 @@ export function exportOnnxModel(options: ExportOptions): ExportedModel {
   const arch = summarizeArch(spec);
   const source = { file: basename(options.input), sha256: sourceSha, format: ckpt.format };
   const opset = options.opset ?? 13;
+  const precision = options.precision ?? (options.fp16Compute ? { mode: 'fp16' as const } : undefined);
   const built = buildTsnGraph(spec, ckpt.stateDict, {
     opset,
     softmax: options.softmax,
     fp16Weights: options.fp16Weights,
-    precision: options.precision,
+    precision,
     producerVersion: TSM_VERSION,
     metadata: {
       'tsm.labels': JSON.stringify(labels),
@@ -158,7 +161,8 @@ export function exportOnnxModel(options: ExportOptions): ExportedModel {
       'tsm.source': JSON.stringify(source),
       'tsm.version': TSM_VERSION,
       'tsm.checkpoint_metadata': JSON.stringify(ckpt.metadata),
-      'tsm.weights_dtype': options.precision?.mode === 'int8' ? 'int8' : options.fp16Weights ? 'float16' : 'float32',
+      'tsm.weights_dtype': precision?.mode === 'int8' ? 'int8' : options.fp16Weights || precision?.mode === 'fp16' ? 'float16' : 'float32',
+      'tsm.compute_dtype': precision?.mode === 'int8' ? 'int8' : precision?.mode === 'fp16' ? 'float16' : 'float32',
       ...options.extraMetadata,
     },
   });

@@ -27,8 +27,9 @@ export default class Convert extends TsmCommand {
     opset: Flags.integer({ description: 'ONNX opset (11–17)', default: 13 }),
     softmax: Flags.boolean({ description: 'add a `probabilities` output (softmax of the logits)' }),
     fp16: Flags.boolean({ description: 'store weights as fp16 (half the file; computed in fp32 after a Cast the runtime folds at load)' }),
+    'fp16-compute': Flags.boolean({ description: 'weights and activations in fp16, float32 in and out (for GPU/WebGPU/ARM runtimes; onnxruntime on x86 CPUs casts back to fp32 and runs slower)', exclusive: ['int8'] }),
     online: Flags.boolean({ description: 'streaming MobileNetV2: one frame in, shift buffers in and out (one-directional shift of the online demo)' }),
-    int8: Flags.boolean({ description: 'static int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated on --calibration clips (online: streamed frame by frame)', exclusive: ['fp16'] }),
+    int8: Flags.boolean({ description: 'static int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated on --calibration clips (online: streamed frame by frame)', exclusive: ['fp16', 'fp16-compute'] }),
     calibration: Flags.string({ description: 'with --int8: a dataset folder in the layout verify reads (e.g. dataset/jester)' }),
     'calibration-dataset': Flags.string({ description: 'layout of the calibration folder', default: 'jester', options: ['jester', 'something', 'somethingv2', 'kinetics', 'ucf101'] }),
     'calibration-list': Flags.string({ description: 'clip list to calibrate on (default: <calibration>/val_videofolder.txt); use a train list to keep val clean' }),
@@ -44,6 +45,7 @@ export default class Convert extends TsmCommand {
       opset: flags.opset,
       softmax: flags.softmax,
       fp16Weights: flags.fp16,
+      fp16Compute: flags['fp16-compute'],
       overrides: {
         arch: flags.arch,
         segments: flags.segments,

@@ -28,6 +28,8 @@ export interface BuildOptions {
  */
 export type GraphPrecision =
   | { readonly mode: 'float' }
+  /** weights and activations in fp16 (float32 in, float32 out: a Cast at each end) */
+  | { readonly mode: 'fp16' }
   | { readonly mode: 'calibrate' }
   | { readonly mode: 'int8'; readonly ranges: readonly ActivationRange[] };
 
@@ -92,7 +94,7 @@ class TsnGraph {
   /** An activation point: observed (calibrate), or QuantizeLinear → DequantizeLinear with its calibrated range (int8). */
   activation(x: string): string {
     const { precision, g } = this;
-    if (precision.mode === 'float' || this.quantized.has(x)) return x;
+    if (precision.mode === 'float' || precision.mode === 'fp16' || this.quantized.has(x)) return x;
     const point = this.calibrationOutputs.length;
     this.calibrationOutputs.push(x);
     if (precision.mode === 'calibrate') {
@@ -119,7 +121,7 @@ class TsnGraph {
    * mode, so the result keeps the input's quantisation; `padValue` is what stands for 0 there.
    */
   private moveData(x: string, label: string, move: (input: string, padValue?: string) => string): string {
-    if (this.precision.mode === 'float') return move(x);
+    if (this.precision.mode === 'float' || this.precision.mode === 'fp16') return move(x);
     const d = this.activation(x);
     const edge = this.quantized.get(d);
     if (!edge) {
@@ -135,13 +137,22 @@ class TsnGraph {
    * every frame tensor on the same symbolic axis, onnxruntime can prove the two inputs of a residual Add equal in
    * shape and fuse the Add (and the ReLU after it) into the NCHWc convolution before it.
    */
-  private declareFrames(x: string, c: number, h: number, w: number, elemType: 'float' | 'uint8' = 'float'): string {
-    return this.g.declare({ name: x, elemType, shape: [FRAMES_DIM, c, h, w] });
+  private declareFrames(x: string, c: number, h: number, w: number, elemType?: 'uint8' | 'float'): string {
+    return this.g.declare({ name: x, elemType: elemType ?? (this.half ? 'float16' : 'float'), shape: [FRAMES_DIM, c, h, w] });
   }
 
-  /** A weight initializer, fp32 or (with fp16Weights) fp16 + Cast. */
+  private get half(): boolean {
+    return this.precision.mode === 'fp16';
+  }
+
+  /** A floating-point constant in the graph's compute type. */
+  constant(name: string, dims: readonly number[], values: Float32Array): string {
+    return this.half ? this.g.initializer(name, 'float16', dims, toFloat16Bits(values)) : this.g.initializer(name, 'float', dims, values);
+  }
+
+  /** A weight initializer: in the compute type, or (fp16Weights with fp32 compute) stored fp16 + Cast. */
   weight(name: string, dims: readonly number[], values: Float32Array): string {
-    if (!this.fp16Weights) return this.g.initializer(name, 'float', dims, values);
+    if (!this.fp16Weights || this.half) return this.constant(name, dims, values);
     const half = this.g.initializer(`${name}_fp16`, 'float16', dims, toFloat16Bits(values));
     return this.g.op('Cast', [half], { to: 1 }, name);
   }
@@ -167,7 +178,7 @@ class TsnGraph {
       ], { axis: 0 }, `${base}.bias`);
     } else {
       w = this.weight(`${base}.weight`, folded.dims, folded.weight);
-      b = this.g.initializer(`${base}.bias`, 'float', [c.outChannels], folded.bias);
+      b = this.constant(`${base}.bias`, [c.outChannels], folded.bias);
     }
     let y = this.g.op('Conv', [x, w, b], {
       kernel_shape: [c.kernel, c.kernel],
@@ -184,8 +195,8 @@ class TsnGraph {
   private clipBounds?: [string, string];
   relu6(x: string): string {
     this.clipBounds ??= [
-      this.g.initializer('relu6_min', 'float', [], Float32Array.of(0)),
-      this.g.initializer('relu6_max', 'float', [], Float32Array.of(6)),
+      this.constant('relu6_min', [], Float32Array.of(0)),
+      this.constant('relu6_max', [], Float32Array.of(6)),
     ];
     return this.g.op('Clip', [x, ...this.clipBounds]);
   }
@@ -196,7 +207,7 @@ class TsnGraph {
     if (this.spec.kind === 'online') return this.onlineShift(f, name);
     const label = `${name.replace(/^base_model\./, '')}.shift`;
     const x = this.moveData(f.x, label, (input, padValue) =>
-      this.declareFrames(addTemporalShift(this.g, { x: input, channels: f.c, height: f.h, width: f.w, segments: this.spec.segments, div: this.spec.shift.div, padValue }, label), f.c, f.h, f.w, padValue ? 'uint8' : 'float'));
+      this.declareFrames(addTemporalShift(this.g, { x: input, channels: f.c, height: f.h, width: f.w, segments: this.spec.segments, div: this.spec.shift.div, padValue }, label), f.c, f.h, f.w, padValue ? 'uint8' : undefined));
     return { ...f, x };
   }
 
@@ -258,23 +269,26 @@ class TsnGraph {
     const inputName = online ? 'frame' : image ? 'image' : 'video';
     const inputShape = image ? ['N', 3, S, S] : ['N', T, 3, S, S];
     const input = g.input({ name: inputName, elemType: 'float', shape: inputShape });
-    const frames = image ? input : this.declareFrames(g.op('Reshape', [input, g.int64s('frames_shape', [-1, 3, S, S])], {}, 'frames'), 3, S, S);
+    const reshaped = image ? input : this.declareFrames(g.op('Reshape', [input, g.int64s('frames_shape', [-1, 3, S, S])], {}, this.half ? 'frames_fp32' : 'frames'), 3, S, S, 'float');
+    const frames = this.half ? (image ? g.op('Cast', [reshaped], { to: 10 }, 'image_fp16') : this.declareFrames(g.op('Cast', [reshaped], { to: 10 }, 'frames'), 3, S, S)) : reshaped;
     let f: Feature = { x: frames, c: 3, h: S, w: S };
     f = spec.backbone.family === 'resnet' ? this.resnet(f, spec.backbone) : this.mobilenet(f, spec.backbone);
     if (f.h < 1 || f.w < 1) throw new TsmError('usage', 'E_BAD_FLAG', `input size ${S} is too small for ${spec.name}`);
     const pooled = g.op('Flatten', [g.op('GlobalAveragePool', [f.x], {}, 'avgpool')], { axis: 1 }, 'features');
     const head = this.sd.take(spec.head.weight);
     const weight = this.weight('head.weight', [...head.shape], toFloat32(head));
-    const bias = g.initializer('head.bias', 'float', [spec.head.classes], spec.head.bias ? toFloat32(this.sd.take(spec.head.bias)) : new Float32Array(spec.head.classes));
+    const bias = this.constant('head.bias', [spec.head.classes], spec.head.bias ? toFloat32(this.sd.take(spec.head.bias)) : new Float32Array(spec.head.classes));
     const perFrame = g.op('Gemm', [pooled, weight, bias], { transB: 1 }, 'head');
     const K = spec.head.classes;
     let logits: string;
+    const logitsName = this.half ? 'logits_fp16' : 'logits';
     if (image) {
-      logits = g.op('Identity', [perFrame], {}, 'logits');
+      logits = g.node('Identity', [perFrame], {}, { outputNames: [logitsName] })[0];
     } else {
       const perSegment = g.op('Reshape', [perFrame, g.int64s('segments_shape', [-1, T, K])], {}, 'per_segment');
-      logits = g.node('ReduceMean', [perSegment], { axes: [1], keepdims: 0 }, { outputNames: ['logits'] })[0];
+      logits = g.node('ReduceMean', [perSegment], { axes: [1], keepdims: 0 }, { outputNames: [logitsName] })[0];
     }
+    if (this.half) logits = g.node('Cast', [logits], { to: 1 }, { outputNames: ['logits'] })[0];
     const outputs: IoSpec[] = [{ name: 'logits', shape: ['N', K] }, ...this.buffers.map((b) => ({ name: b.output, shape: ['N', ...b.shape.slice(1)] }))];
     g.output({ name: logits, elemType: 'float', shape: ['N', K] });
     // calibrate mode: every activation point is an output too (frames of all clips, so the first dim is N·T)
@@ -306,7 +320,10 @@ export function buildTsnGraph(spec: ArchSpec, stateDict: ReadonlyMap<string, Ten
   if (!Number.isInteger(opset) || opset < SUPPORTED_OPSETS.min || opset > SUPPORTED_OPSETS.max) {
     throw new TsmError('usage', 'E_BAD_FLAG', `--opset ${opset} is not supported; use ${SUPPORTED_OPSETS.min}–${SUPPORTED_OPSETS.max}`, { details: { expected: SUPPORTED_OPSETS, found: opset } });
   }
-  if (options.precision && options.precision.mode !== 'float') {
+  if (options.precision?.mode === 'fp16' && spec.kind === 'online') {
+    throw new TsmError('unsupported', 'E_UNSUPPORTED', 'fp16 compute is not available for online (streaming) exports', { hint: 'use --fp16 alone (fp16 weights, fp32 compute)' });
+  }
+  if (options.precision && options.precision.mode !== 'float' && options.precision.mode !== 'fp16') {
     if (opset < 13) throw new TsmError('usage', 'E_BAD_FLAG', `int8 needs opset 13 or later (per-channel DequantizeLinear); got --opset ${opset}`, { details: { expected: '>= 13', found: opset } });
     if (options.fp16Weights) throw new TsmError('usage', 'E_BAD_FLAG', '--fp16 and --int8 exclude each other');
   }

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
 import { progressBar } from '../../cli/progress.js';
 import { TsmError } from '../../errors.js';
+import { DEFAULT_CALIBRATION_CLIPS } from '../../quantize.js';
 import { publishModel, type Bump, type PublishResult } from '../../zoo/publish.js';
 
 export default class ZooPublish extends TsmCommand {
@@ -26,7 +27,7 @@ export default class ZooPublish extends TsmCommand {
     online: Flags.boolean({ description: 'publish the streaming export (tsm convert --online)' }),
     int8: Flags.boolean({ description: 'publish the int8 export (tsm convert --int8), calibrated on --calibration clips' }),
     calibration: Flags.string({ description: 'with --int8: dataset folder to calibrate on (layout as verify reads it)' }),
-    'calibration-clips': Flags.integer({ description: 'calibrate on the first N clips of the list', default: 20, min: 1 }),
+    'calibration-clips': Flags.integer({ description: 'calibrate on the first N clips of the list', default: DEFAULT_CALIBRATION_CLIPS, min: 1 }),
     zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
   };
 

@@ -7,7 +7,8 @@ import { IMAGENET_MEAN, IMAGENET_STD, JESTER_LABELS } from './data/jester.js';
 import { TsmError } from './errors.js';
 import { readInputBytes, readInputText } from './io.js';
 import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer } from './onnx/tsn.js';
-import { writeFileAtomically } from './onnx/write.js';
+import { concatModel, type SerializedModel } from './onnx/builder.js';
+import { writeChunksAtomically } from './onnx/write.js';
 import { readCheckpoint } from './pth/read.js';
 import { DTYPES } from './pth/dtypes.js';
 import { numelOf, type Tensor } from './pth/tensor.js';
@@ -132,6 +133,12 @@ export interface ExportedModel extends Omit<ConvertResult, 'output' | 'sha256'> 
 
 /** Checkpoint file → ONNX bytes and what was learnt on the way (no file written). */
 export function exportOnnxModel(options: ExportOptions): ExportedModel {
+  const { model, ...exported } = exportOnnxParts(options);
+  return { ...exported, onnx: concatModel(model) };
+}
+
+/** The export with the model as chunks, which a writer streams without joining them. */
+function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & { readonly model: SerializedModel } {
   const fileBytes = readInputBytes(options.input, 'checkpoint');
   const ckpt = readCheckpoint(fileBytes, { source: options.input });
   const sourceSha = createHash('sha256').update(fileBytes).digest('hex');
@@ -167,8 +174,8 @@ export function exportOnnxModel(options: ExportOptions): ExportedModel {
     },
   });
   return {
-    onnx: built.bytes,
-    bytes: built.bytes.byteLength,
+    model: built.model,
+    bytes: built.model.byteLength,
     arch,
     inputs: built.inputs,
     outputs: built.outputs,
@@ -187,8 +194,10 @@ export function exportOnnxModel(options: ExportOptions): ExportedModel {
 
 /** `tsm convert`: export, then write atomically (temp name + rename). */
 export function convertCheckpoint(options: ConvertOptions): ConvertResult {
-  const { onnx, calibrationOutputs: _, ...exported } = exportOnnxModel(options);
+  const { model, calibrationOutputs: _, ...exported } = exportOnnxParts(options);
   const output = options.output ?? defaultOutputPath(options.input);
-  writeFileAtomically(output, onnx);
-  return { ...exported, output, sha256: createHash('sha256').update(onnx).digest('hex') };
+  writeChunksAtomically(output, model.chunks);
+  const hash = createHash('sha256');
+  for (const chunk of model.chunks) hash.update(chunk);
+  return { ...exported, output, sha256: hash.digest('hex') };
 }

@@ -111,25 +111,79 @@ export class GraphBuilder {
     return this.initializers.reduce((a, i) => a + i.raw.byteLength, 0);
   }
 
-  toModel(options: { opset: number; producerVersion: string; graphName: string; docString?: string; metadata: Record<string, string> }): Uint8Array {
-    const model = {
+  /** The whole model in one buffer. */
+  toModel(options: ModelOptions): Uint8Array {
+    return concatModel(this.serialize(options));
+  }
+
+  /**
+   * The model as a list of byte chunks that concatenate to a valid ModelProto, the initializers' raw data among them
+   * as they are (no copy): a writer can stream a ResNet-50 without a second 94 MB buffer. Protobuf parsers accept
+   * fields in any order, so the graph (field 7) goes last, and its initializers (field 5) after its other fields,
+   * each framed by hand: tag, length, TensorProto header, then raw_data (field 9).
+   */
+  serialize(options: ModelOptions): SerializedModel {
+    const head = onnx.ModelProto.encode(onnx.ModelProto.fromObject({
       irVersion: 8,
       producerName: 'tsm',
       producerVersion: options.producerVersion,
       docString: options.docString ?? '',
       opsetImport: [{ domain: '', version: options.opset }],
       metadataProps: Object.keys(options.metadata).sort().map((key) => ({ key, value: options.metadata[key] })),
-      graph: {
-        name: options.graphName,
-        node: this.nodes,
-        initializer: this.initializers.map((i) => ({ name: i.name, dataType: ONNX_DTYPE[i.elemType], dims: i.dims, rawData: i.raw })),
-        input: this.inputs.map(valueInfo),
-        output: this.outputs.map(valueInfo),
-        valueInfo: this.valueInfos.map(valueInfo),
-      },
-    };
-    return onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish();
+    })).finish();
+    const graphHead = onnx.GraphProto.encode(onnx.GraphProto.fromObject({
+      name: options.graphName,
+      node: this.nodes,
+      input: this.inputs.map(valueInfo),
+      output: this.outputs.map(valueInfo),
+      valueInfo: this.valueInfos.map(valueInfo),
+    })).finish();
+    const graphParts: Uint8Array[] = [graphHead];
+    for (const i of this.initializers) {
+      const tensorHead = onnx.TensorProto.encode(onnx.TensorProto.fromObject({ name: i.name, dataType: ONNX_DTYPE[i.elemType], dims: i.dims })).finish();
+      const rawField = Uint8Array.of(...fieldHeader(9, i.raw.byteLength));
+      graphParts.push(Uint8Array.of(...fieldHeader(5, tensorHead.byteLength + rawField.byteLength + i.raw.byteLength)), tensorHead, rawField, i.raw);
+    }
+    const graphLength = graphParts.reduce((a, c) => a + c.byteLength, 0);
+    const chunks = [head, Uint8Array.of(...fieldHeader(7, graphLength)), ...graphParts];
+    return { chunks, byteLength: chunks.reduce((a, c) => a + c.byteLength, 0) };
   }
+}
+
+export interface ModelOptions {
+  readonly opset: number;
+  readonly producerVersion: string;
+  readonly graphName: string;
+  readonly docString?: string;
+  readonly metadata: Record<string, string>;
+}
+
+/** Byte chunks whose concatenation is the model. */
+export interface SerializedModel {
+  readonly chunks: readonly Uint8Array[];
+  readonly byteLength: number;
+}
+
+export function concatModel({ chunks, byteLength }: SerializedModel): Uint8Array {
+  const out = new Uint8Array(byteLength);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** Tag (field number, wire type 2: length-delimited) and length, both as protobuf varints. */
+function fieldHeader(field: number, length: number): number[] {
+  const out = [(field << 3) | 2];
+  let n = length;
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return out;
 }
 
 function encodeAttribute(name: string, value: AttributeValue): object {

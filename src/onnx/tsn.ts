@@ -5,7 +5,7 @@
 import { TsmError } from '../errors.js';
 import { toFloat16Bits, toFloat32, type Tensor } from '../pth/tensor.js';
 import type { ArchSpec, ConvBn, MobileNetV2Backbone, ResNetBackbone } from '../arch/spec.js';
-import { GraphBuilder } from './builder.js';
+import { GraphBuilder, type SerializedModel } from './builder.js';
 import { foldConvBn } from './fold.js';
 import { activationQuant, quantizeBias, quantizeWeightsPerChannel, type ActivationQuant, type ActivationRange } from './qdq.js';
 import { addTemporalShift } from './shift.js';
@@ -47,7 +47,8 @@ export interface ShiftBuffer {
 }
 
 export interface BuiltGraph {
-  readonly bytes: Uint8Array;
+  /** the ONNX model as chunks (initializer data not copied); GraphBuilder.toModel-style concatenation gives the bytes */
+  readonly model: SerializedModel;
   readonly buffers: readonly ShiftBuffer[];
   readonly inputs: readonly IoSpec[];
   readonly outputs: readonly IoSpec[];
@@ -302,9 +303,9 @@ class TsnGraph {
     this.sd.assertAllUsed();
     const opset = options.opset ?? SUPPORTED_OPSETS.default;
     const metadata = online ? { ...options.metadata, 'tsm.online_buffers': JSON.stringify(this.buffers) } : options.metadata;
-    const bytes = g.toModel({ opset, producerVersion: options.producerVersion, graphName: spec.name, metadata, docString: `${spec.name} exported by tsm` });
+    const model = g.serialize({ opset, producerVersion: options.producerVersion, graphName: spec.name, metadata, docString: `${spec.name} exported by tsm` });
     return {
-      bytes,
+      model,
       buffers: this.buffers,
       inputs: [{ name: inputName, shape: inputShape }, ...this.buffers.map((b) => ({ name: b.input, shape: ['N', ...b.shape.slice(1)] }))],
       outputs,

@@ -94,7 +94,7 @@ export async function exportInt8Model(options: Omit<QuantizeOptions, 'output'>):
   const clips = c.clips ?? DEFAULT_CALIBRATION_CLIPS;
   // an online export is calibrated the way it runs: frame by frame, with its shift buffers carried
   const calibrated = calibrationGraph.buffers
-    ? await calibrateOnlineActivations(calibrationGraph.onnx, calibrationGraph.calibrationOutputs, calibrationGraph.buffers, { ...c, clips })
+    ? await calibrateOnlineActivations(calibrationGraph.onnx, calibrationGraph.calibrationOutputs, { ...c, clips })
     : await calibrateActivations(calibrationGraph.onnx, calibrationGraph.calibrationOutputs, c);
   const dataset = c.dataset ?? 'jester';
   const quantization: QuantizationSummary = {

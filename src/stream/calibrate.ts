@@ -1,17 +1,15 @@
 /**
  * Calibration of an online (streaming) export: clips of a video-folder dataset are streamed frame by frame through
- * the calibration graph, the shift buffers carried as `tsm stream` carries them, and every activation point's range
- * is observed on every frame.
+ * the calibration graph with openOnlineModel (the shift buffers carried as `tsm stream` carries them), and every
+ * activation point's range is observed on every frame.
  */
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { TsmError } from '../errors.js';
 import { RangeObserver, type ActivationRange } from '../onnx/qdq.js';
-import type { ShiftBuffer } from '../onnx/tsn.js';
 import { DATASETS, framePath, readCategories, readClipList } from '../verify/dataset.js';
 import { topK } from '../verify/metrics.js';
-import { readModelInfo } from '../verify/runner.js';
 import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../verify/transforms.js';
+import { openOnlineModel } from './online.js';
 
 export interface OnlineCalibrationOptions {
   readonly root: string;
@@ -24,24 +22,26 @@ export interface OnlineCalibrationOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-export async function calibrateOnlineActivations(onnx: Uint8Array, points: readonly string[], buffers: readonly ShiftBuffer[], options: OnlineCalibrationOptions): Promise<{ ranges: ActivationRange[]; clips: number; floatTop1: number; seconds: number }> {
+export async function calibrateOnlineActivations(onnx: Uint8Array, points: readonly string[], options: OnlineCalibrationOptions): Promise<{ ranges: ActivationRange[]; clips: number; floatTop1: number; seconds: number }> {
   const started = performance.now();
   const config = DATASETS[options.dataset ?? 'jester'];
   if (!config) throw new TsmError('usage', 'E_UNKNOWN_DATASET', `unknown dataset '${options.dataset}'`, { hint: `known: ${Object.keys(DATASETS).join(', ')}` });
   const categories = readCategories(join(options.root, config.categories));
   const clips = readClipList(options.list ?? join(options.root, config.list), categories.length).clips.slice(0, options.clips);
-  const info = readModelInfo(onnx, '<calibration graph>');
-  const S = info.size;
-  const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: options.threads ?? 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
   const observer = new RangeObserver(points.length);
+  const model = await openOnlineModel(onnx, {
+    threads: options.threads ?? 2,
+    onOutputs: (out) => points.forEach((name, i) => observer.observe(i, out[name].data as Float32Array)),
+  });
+  const S = model.size;
   const input = new Float32Array(3 * S * S);
   const stride = options.stride ?? 1;
   let correct = 0;
   let streamed = 0;
   try {
     for (const clip of clips) {
-      let state: Map<string, ort.Tensor> = new Map(buffers.map((b) => [b.input, new ort.Tensor('float32', new Float32Array(b.shape.reduce((a, c) => a * c, 1)), [...b.shape])]));
-      const sum = new Float64Array(info.classes);
+      model.reset();
+      const sum = new Float64Array(model.classes);
       let frames = 0;
       for (let index = 1; index <= clip.frames; index += stride) {
         let frame;
@@ -51,10 +51,7 @@ export async function calibrateOnlineActivations(onnx: Uint8Array, points: reado
           continue; // an unreadable frame is skipped: calibration only needs representative activations
         }
         writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);
-        const out = await session.run({ [info.inputName]: new ort.Tensor('float32', input, [1, 3, S, S]), ...Object.fromEntries(state) });
-        points.forEach((name, i) => observer.observe(i, out[name].data as Float32Array));
-        state = new Map(buffers.map((b) => [b.input, out[b.output] as ort.Tensor]));
-        const logits = out.logits.data as Float32Array;
+        const logits = await model.step(input);
         for (let k = 0; k < sum.length; k++) sum[k] += logits[k];
         frames++;
       }
@@ -65,7 +62,7 @@ export async function calibrateOnlineActivations(onnx: Uint8Array, points: reado
       options.onProgress?.(streamed, clips.length);
     }
   } finally {
-    await session.release();
+    await model.close();
   }
   if (!streamed) throw new TsmError('input', 'E_NO_CLIPS', `no calibration clip could be read under ${options.root}`);
   return { ranges: observer.ranges(), clips: streamed, floatTop1: correct / streamed, seconds: (performance.now() - started) / 1000 };

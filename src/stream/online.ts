@@ -26,8 +26,16 @@ export interface OnlineModel {
 
 export const DEFAULT_STREAM_THREADS = 1;
 
-export async function openOnlineModel(path: string, options: { threads?: number } = {}): Promise<OnlineModel> {
-  const bytes = readInputBytes(path, 'model');
+export interface OnlineModelOptions {
+  readonly threads?: number;
+  /** every output of each step (not of the warm-up run), e.g. to observe activations for calibration */
+  readonly onOutputs?: (outputs: Readonly<Record<string, ort.Tensor>>) => void;
+}
+
+/** Opens an online export (a path, or ONNX bytes) for frame-by-frame stepping. */
+export async function openOnlineModel(model: string | Uint8Array, options: OnlineModelOptions = {}): Promise<OnlineModel> {
+  const path = typeof model === 'string' ? model : '<model bytes>';
+  const bytes = typeof model === 'string' ? readInputBytes(model, 'model') : model;
   const info = readModelInfo(bytes, path);
   const raw = info.metadata['tsm.online_buffers'];
   if (!raw) {
@@ -53,6 +61,7 @@ export async function openOnlineModel(path: string, options: { threads?: number 
       const feeds: Record<string, ort.Tensor> = { [info.inputName]: new ort.Tensor('float32', frame, [1, 3, info.size, info.size]) };
       for (const [name, t] of state) feeds[name] = t;
       const out = await session.run(feeds);
+      options.onOutputs?.(out);
       for (const b of buffers) state.set(b.input, out[b.output] as ort.Tensor);
       return out.logits.data as Float32Array;
     },

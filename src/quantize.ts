@@ -5,13 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { defaultOutputPath, exportOnnxModel, type ConvertOptions, type ConvertResult, type ExportedModel } from './convert.js';
 import { TsmError } from './errors.js';
 import { RangeObserver, type ActivationRange } from './onnx/qdq.js';
 import { writeFileAtomically } from './onnx/write.js';
 import { calibrateOnlineActivations } from './stream/calibrate.js';
-import { readModelInfo, type Runner } from './verify/runner.js';
+import { createOrtRunner } from './verify/runner.js';
 import { verifyModel } from './verify/verify.js';
 
 export interface CalibrationOptions {
@@ -60,23 +59,15 @@ export const DEFAULT_CALIBRATION_CLIPS = 20;
  */
 export async function calibrateActivations(onnx: Uint8Array, points: readonly string[], options: CalibrationOptions): Promise<{ ranges: ActivationRange[]; clips: number; floatTop1: number; seconds: number }> {
   const started = performance.now();
-  const info = readModelInfo(onnx, '<calibration graph>');
-  const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: options.threads ?? 2, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-  const observer = new RangeObserver(points.length);
-  const runner: Runner = {
-    info,
-    async run(batch, clips) {
-      const shape = info.frameInput ? [clips, 3, info.size, info.size] : [clips, info.segments, 3, info.size, info.size];
-      const out = await session.run({ [info.inputName]: new ort.Tensor('float32', batch, shape) });
-      points.forEach((name, i) => observer.observe(i, out[name].data as Float32Array));
-      return out.logits.data as Float32Array;
-    },
-    close: () => session.release(),
-  };
   const clipsWanted = options.clips ?? DEFAULT_CALIBRATION_CLIPS;
   if (!Number.isInteger(clipsWanted) || clipsWanted < 1) {
     throw new TsmError('usage', 'E_BAD_FLAG', `--calibration-clips must be a positive integer, got ${clipsWanted}`);
   }
+  const observer = new RangeObserver(points.length);
+  const runner = await createOrtRunner(onnx, {
+    threads: options.threads ?? 2,
+    onOutputs: (out) => points.forEach((name, i) => observer.observe(i, out[name].data as Float32Array)),
+  });
   // One clip per run keeps the observed activations (hundreds of MB for a ResNet-50 clip) bounded.
   const result = await verifyModel({
     model: '<calibration graph>', dataset: options.dataset ?? 'jester', root: options.root, list: options.list,

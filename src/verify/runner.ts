@@ -66,6 +66,8 @@ export function readModelInfo(bytes: Uint8Array, source: string): ModelInfo {
 
 export interface OrtRunnerOptions {
   readonly threads?: number;
+  /** every output of each run, e.g. to observe activations for calibration */
+  readonly onOutputs?: (outputs: Readonly<Record<string, ort.Tensor>>) => void;
 }
 
 export async function createOrtRunner(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<Runner> {
@@ -83,6 +85,7 @@ export async function createOrtRunner(model: string | Uint8Array, options: OrtRu
     async run(batch, clips) {
       const shape = info.frameInput ? [clips, 3, info.size, info.size] : [clips, info.segments, 3, info.size, info.size];
       const result = await session.run({ [info.inputName]: new ort.Tensor('float32', batch, shape) });
+      options.onOutputs?.(result);
       return result[outputName].data as Float32Array;
     },
     close: () => session.release(),

@@ -4,8 +4,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { TsmError } from '../errors.js';
-import { readInputBytes } from '../io.js';
-import { readModelInfo } from '../verify/runner.js';
+import { loadModel, type OrtRunnerOptions } from '../verify/runner.js';
 
 interface BufferSpec {
   readonly input: string;
@@ -26,17 +25,9 @@ export interface OnlineModel {
 
 export const DEFAULT_STREAM_THREADS = 1;
 
-export interface OnlineModelOptions {
-  readonly threads?: number;
-  /** every output of each step (not of the warm-up run), e.g. to observe activations for calibration */
-  readonly onOutputs?: (outputs: Readonly<Record<string, ort.Tensor>>) => void;
-}
-
 /** Opens an online export (a path, or ONNX bytes) for frame-by-frame stepping. */
-export async function openOnlineModel(model: string | Uint8Array, options: OnlineModelOptions = {}): Promise<OnlineModel> {
-  const path = typeof model === 'string' ? model : '<model bytes>';
-  const bytes = typeof model === 'string' ? readInputBytes(model, 'model') : model;
-  const info = readModelInfo(bytes, path);
+export async function openOnlineModel(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<OnlineModel> {
+  const { bytes, info, source: path } = loadModel(model);
   const raw = info.metadata['tsm.online_buffers'];
   if (!raw) {
     throw new TsmError('usage', 'E_NOT_ONLINE', `${path} is not an online model (no tsm.online_buffers metadata)`, { hint: 'convert the checkpoint with `tsm convert --online`' });

@@ -66,14 +66,19 @@ export function readModelInfo(bytes: Uint8Array, source: string): ModelInfo {
 
 export interface OrtRunnerOptions {
   readonly threads?: number;
-  /** every output of each run, e.g. to observe activations for calibration */
+  /** every output of each run (not of a warm-up run), e.g. to observe activations for calibration */
   readonly onOutputs?: (outputs: Readonly<Record<string, ort.Tensor>>) => void;
 }
 
-export async function createOrtRunner(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<Runner> {
+/** A model given as a path or as ONNX bytes: its bytes and what readModelInfo finds in them. */
+export function loadModel(model: string | Uint8Array): { readonly bytes: Uint8Array; readonly info: ModelInfo; readonly source: string } {
   const source = typeof model === 'string' ? model : '<model bytes>';
   const bytes = typeof model === 'string' ? readInputBytes(model, 'model') : model;
-  const info = readModelInfo(bytes, source);
+  return { bytes, info: readModelInfo(bytes, source), source };
+}
+
+export async function createOrtRunner(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<Runner> {
+  const { bytes, info } = loadModel(model);
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: options.threads ?? 2,
     interOpNumThreads: 1,

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
-import { execute } from '@oclif/core';
+import { flush, run } from '@oclif/core';
+import { handleTopLevelError } from '../dist/cli/top-level.js';
 
-await execute({ dir: import.meta.url });
+await run(process.argv.slice(2), import.meta.url)
+  .then(() => flush())
+  .catch((err) => handleTopLevelError(err, process.argv.slice(2), import.meta.url));

@@ -7,8 +7,8 @@ const MODEL = 'zoo/tsm-mobilenetv2-jester-mini/1.0.0/model.onnx';
 const cases: Array<[string, string[], number, string]> = [
   ['verify: dataset folder missing', ['verify', MODEL, '--root', 'no/such/dataset'], 3, 'E_NOT_FOUND'],
   ['verify: --segments disagrees with the model input', ['verify', MODEL, '--root', 'fixtures/jester-mini', '--segments', '4'], 2, 'E_SEGMENTS_MISMATCH'],
-  ['verify: --crops not 1, 3 or 10', ['verify', MODEL, '--root', 'fixtures/jester-mini', '--crops', '5'], 2, 'E_USAGE'],
-  ['verify: --dense with --twice', ['verify', MODEL, '--dense', '--twice'], 2, 'E_USAGE'],
+  ['verify: --crops not 1, 3 or 10', ['verify', MODEL, '--root', 'fixtures/jester-mini', '--crops', '5'], 2, 'E_BAD_FLAG_VALUE'],
+  ['verify: --dense with --twice', ['verify', MODEL, '--dense', '--twice'], 2, 'E_FLAG_CONFLICT'],
   ['verify: model is not ONNX', ['verify', 'README.md', '--root', 'fixtures/jester-mini'], 3, 'E_NOT_CHECKPOINT'],
   ['verify: model missing', ['verify', 'nope.onnx', '--root', 'fixtures/jester-mini'], 3, 'E_NOT_FOUND'],
   ['convert: missing checkpoint', ['convert', 'nope.pth'], 3, 'E_NOT_FOUND'],
@@ -30,6 +30,44 @@ describe('bad input: one line, distinct exit code, no stack trace', () => {
       const json = runCli([...args, '--json']);
       expect(json.status).toBe(exit);
       expect(json.json().error.code).toBe(code);
+    });
+  }
+});
+
+/**
+ * oclif's own parse errors go through tsm's error path: one line naming the command, the flag or argument, the value
+ * and what is accepted, a suggestion where one is close, exit 2, and under --json exactly one error object on stdout.
+ */
+const oclifCases: Array<{ what: string; args: string[]; code: string; line: RegExp; details: Record<string, unknown> }> = [
+  { what: 'an integer flag given a word', args: ['convert', 'x.pth', '--segments', 'abc'], code: 'E_BAD_FLAG_VALUE', line: /^tsm: convert: --segments 'abc' is not accepted; expected an integer$/, details: { command: 'convert', flag: '--segments', value: 'abc' } },
+  { what: 'an integer flag below its minimum', args: ['verify', MODEL, '--batch', '0'], code: 'E_BAD_FLAG_VALUE', line: /^tsm: verify: --batch '0' is not accepted; expected an integer greater than or equal to 1$/, details: { flag: '--batch', value: '0' } },
+  { what: 'a missing argument', args: ['convert'], code: 'E_MISSING_ARGUMENT', line: /^tsm: convert: missing argument FILE \(checkpoint/, details: { command: 'convert', arguments: ['file'] } },
+  { what: 'a misspelt flag', args: ['verify', MODEL, '--datset', 'jester'], code: 'E_UNKNOWN_FLAG', line: /^tsm: verify: unknown flag --datset; did you mean --dataset\?$/, details: { flag: '--datset', suggestion: '--dataset' } },
+  { what: 'an unknown flag with nothing close', args: ['inspect', 'x.pth', '--zzzzzzzz'], code: 'E_UNKNOWN_FLAG', line: /^tsm: inspect: unknown flag --zzzzzzzz$/, details: { flag: '--zzzzzzzz' } },
+  { what: 'a value outside the options, close to one', args: ['verify', MODEL, '--dataset', 'kinetic'], code: 'E_BAD_FLAG_VALUE', line: /^tsm: verify: --dataset 'kinetic' is not accepted; one of jester, something, somethingv2, kinetics, ucf101; did you mean kinetics\?$/, details: { value: 'kinetic', suggestion: 'kinetics' } },
+  { what: 'a flag without its value', args: ['convert', 'x.pth', '--output'], code: 'E_MISSING_FLAG_VALUE', line: /^tsm: convert: --output needs a value$/, details: { flag: '--output' } },
+  { what: 'exclusive flags together', args: ['verify', MODEL, '--dense', '--twice'], code: 'E_FLAG_CONFLICT', line: /^tsm: verify: --(dense|twice) cannot be used with --(twice|dense)$/, details: { command: 'verify' } },
+  { what: 'an extra argument', args: ['inspect', 'a.pth', 'b.pth'], code: 'E_UNEXPECTED_ARGUMENT', line: /^tsm: inspect: unexpected argument 'b.pth'$/, details: { arguments: ['b.pth'] } },
+  { what: 'an unknown command', args: ['convrt', 'x.pth'], code: 'E_UNKNOWN_COMMAND', line: /^tsm: unknown command 'convrt'; did you mean 'convert'\?$/, details: { command: 'convrt', suggestion: 'convert' } },
+  { what: 'an unknown subcommand of a topic', args: ['zoo', 'lst'], code: 'E_UNKNOWN_COMMAND', line: /^tsm: unknown command 'zoo lst'; did you mean 'zoo list'\?$/, details: { command: 'zoo lst', suggestion: 'zoo list' } },
+];
+
+describe("oclif's parse errors in tsm's error style", () => {
+  for (const c of oclifCases) {
+    it(c.what, () => {
+      const text = runCli(c.args);
+      expect(text.status, text.stderr).toBe(2);
+      expect(text.stdout).toBe('');
+      const lines = text.stderr.trim().split('\n');
+      expect(lines[0]).toMatch(c.line);
+      expect(lines.slice(1).every((l) => l.startsWith('  hint: ')), text.stderr).toBe(true);
+      const json = runCli([...c.args, '--json']);
+      expect(json.status).toBe(2);
+      expect(json.stderr).toBe('');
+      const body = json.json(); // exactly one JSON document: JSON.parse fails on anything else
+      expect(Object.keys(body)).toEqual(['error']);
+      expect(body.error).toMatchObject({ code: c.code, family: 'usage', ...c.details });
+      expect(body.error.message).toBe(lines[0].replace(/^tsm: /, ''));
     });
   }
 });

@@ -5,9 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execute } from '@oclif/core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', root, '--incremental', '--tsBuildInfoFile', join(root, 'dist/.tsbuildinfo')], { stdio: 'inherit' });
-await execute({ dir: import.meta.url });
+await import('./run.js');

@@ -1,7 +1,20 @@
 #!/usr/bin/env node
-import { flush, run } from '@oclif/core';
-import { handleTopLevelError } from '../dist/cli/top-level.js';
+// The tsm CLI. Errors, oclif's own included, are reported by dist/cli/top-level.js (one line, or one JSON object).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-await run(process.argv.slice(2), import.meta.url)
+// A checkout has no dist/ after `npm ci` (the project's .npmrc sets ignore-scripts, so `prepare` does not run):
+// build it once, here. A published package ships dist/.
+const root = fileURLToPath(new URL('..', import.meta.url));
+if (!existsSync(new URL('../dist/cli/top-level.js', import.meta.url)) && existsSync(new URL('../src', import.meta.url))) {
+  process.stderr.write('tsm: building dist/ (first run in this checkout)…\n');
+  execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', root], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+const { flush, run } = await import('@oclif/core');
+const { handleTopLevelError } = await import('../dist/cli/top-level.js');
+const argv = process.argv.slice(2);
+await run(argv, import.meta.url)
   .then(() => flush())
-  .catch((err) => handleTopLevelError(err, process.argv.slice(2), import.meta.url));
+  .catch((err) => handleTopLevelError(err, argv, import.meta.url));

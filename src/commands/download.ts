@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
 import { progressBar } from '../cli/progress.js';
-import { TsmError } from '../errors.js';
+import { isTsmError, TsmError } from '../errors.js';
 import { downloadFile, type DownloadResult } from '../zoo/download.js';
-import { loadZoo } from '../zoo/index.js';
+import { loadZoo, type ZooEntry } from '../zoo/index.js';
 import { updateZoo } from '../zoo/store.js';
 
 export interface DownloadCommandResult {
@@ -33,8 +33,29 @@ export default class Download extends TsmCommand {
       if (!found.length) throw new TsmError('usage', 'E_ZOO_NO_MATCH', `no zoo entry '${id}'`, { hint: 'see `tsm zoo list --all`' });
       return found[found.length - 1];
     });
+    if (!entries.length) throw new TsmError('usage', 'E_ZOO_NO_MATCH', `${flags.zoo}: no entry has a download address`, { hint: 'pass --mirror URL to fetch every entry from one place' });
     const downloads: Array<DownloadResult & { id: string; recordedSha256: boolean }> = [];
+    const failures: Array<{ id: string; code: string; message: string; cause?: unknown }> = [];
     for (const entry of entries) {
+      try {
+        downloads.push(await this.downloadOne(entry, flags));
+      } catch (err) {
+        // One failed entry does not stop the others; each is reported, and the exit code says some failed.
+        if (!isTsmError(err) || err.kind === 'bug' || entries.length === 1) throw err;
+        failures.push({ id: entry.id, code: err.code, message: err.message, cause: err.details.cause });
+        if (!this.jsonEnabled()) process.stderr.write(`tsm: ${entry.id}: ${err.message}\n`);
+      }
+    }
+    if (failures.length) {
+      throw new TsmError('network', 'E_DOWNLOAD_SOME', `${failures.length} of ${entries.length} download(s) failed: ${failures.map((f) => f.id).join(', ')}`, {
+        details: { failures, downloads },
+      });
+    }
+    return { downloads };
+  }
+
+  private async downloadOne(entry: ZooEntry, flags: { dir: string; mirror?: string; retries: number; zoo: string }): Promise<DownloadResult & { id: string; recordedSha256: boolean }> {
+    {
       const bar = progressBar(!this.jsonEnabled(), `${entry.source.fileName} |{bar}| {percentage}% | {value}/{total} bytes`);
       const result = await downloadFile(entry.source, {
         dir: flags.dir, mirror: flags.mirror, retries: flags.retries,
@@ -50,8 +71,7 @@ export default class Download extends TsmCommand {
         recorded = true;
       }
       if (!this.jsonEnabled()) this.log(`${result.alreadyPresent ? 'already present' : 'downloaded'} ${result.path} (${result.bytes} bytes, sha256 ${result.sha256.slice(0, 16)}…${result.resumed ? ', resumed' : ''}${recorded ? ', checksum recorded in the zoo' : ''})`);
-      downloads.push({ ...result, id: entry.id, recordedSha256: recorded });
+      return { ...result, id: entry.id, recordedSha256: recorded };
     }
-    return { downloads };
   }
 }

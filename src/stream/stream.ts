@@ -113,6 +113,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
       n++;
       t0 = performance.now();
     }
+    if (!n) throw new TsmError('input', 'E_NO_FRAMES', `${options.frames ?? options.video}: no frames decoded`, { details: { file: options.frames ?? options.video } });
     return {
       model: options.model,
       frames: n,

@@ -4,12 +4,13 @@
  * synchronously on this thread, and loading in worker threads instead gained nothing measurable on 2 cores (the
  * runtime's two threads already fill them).
  */
+import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { exportOnnxModel } from '../convert.js';
 import { TsmError } from '../errors.js';
 import { readInputText } from '../io.js';
 import { loadClipViews, viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
-import { DATASETS, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig } from './dataset.js';
+import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig } from './dataset.js';
 import { computeMetrics, topK, type Metrics } from './metrics.js';
 import { createOrtRunner, type Runner } from './runner.js';
 import type { SamplingMode } from './sampling.js';
@@ -111,9 +112,14 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
   const started = performance.now();
   const config = datasetConfig(options);
   const categories = readCategories(options.categories ?? join(options.root, config.categories));
-  const { clips: allClips, bad } = readClipList(options.list ?? join(options.root, config.list), categories.length);
+  const listPath = options.list ?? join(options.root, config.list);
+  const { clips: allClips, bad } = readClipList(listPath, categories.length);
   const clips = options.maxNum !== undefined ? allClips.slice(0, options.maxNum) : allClips;
-  if (!clips.length) throw new TsmError('input', 'E_NO_CLIPS', `no usable clips in the list${bad.length ? ` (${bad.length} bad line(s), first: line ${bad[0].line}: ${bad[0].reason})` : ''}`);
+  if (!clips.length) {
+    throw new TsmError('input', 'E_NO_CLIPS', `${listPath}: no usable clips (${allClips.length + bad.length} list line(s) read${bad.length ? `, ${bad.length} bad; first: line ${bad[0].line}: ${bad[0].reason}` : ''})`, {
+      details: { list: listPath, linesRead: allClips.length + bad.length, badLines: bad.length },
+    });
+  }
 
   const runner = await openRunner(options);
   try {
@@ -200,6 +206,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       options.onProgress?.(done, clips.length);
     }
 
+    if (!predictions.length) throw noClipReadError(options.root, config, listPath, clips.length, unreadable);
     const metrics = computeMetrics(categories, predictions.map((p) => ({ label: p.label, scores: p.scores })));
     const seconds = (performance.now() - started) / 1000;
     return {
@@ -221,6 +228,22 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
   } finally {
     await runner.close();
   }
+}
+
+/**
+ * Every listed clip was unreadable: scoring nothing is a failure, never "0 clips, top-1 0 %". The message names the
+ * folder and template tried and, when the root holds another dataset's frames folder, that dataset.
+ */
+function noClipReadError(root: string, config: DatasetConfig, listPath: string, listed: number, unreadable: ReadonlyArray<{ clip: string; reason: string }>): TsmError {
+  const where = join(root, config.framesDir, '<id>', formatFrameName(config.imageTemplate, 1));
+  const others = Object.values(DATASETS).filter((d) => d.framesDir !== config.framesDir && existsSync(join(root, d.framesDir)));
+  const first = unreadable[0];
+  return new TsmError('input', 'E_NO_CLIPS_READ', `none of the ${listed} clip(s) of ${listPath} could be read from ${where}${first ? ` (first: clip ${first.clip}: ${first.reason})` : ''}`, {
+    hint: others.length
+      ? `${root} holds ${others.map((d) => `${d.framesDir}/ (--dataset ${d.name})`).join(', ')}; --dataset ${config.name} reads ${config.framesDir}/ with frames named like ${formatFrameName(config.imageTemplate, 1)}`
+      : `check --root, --dataset and --template (frames named like ${formatFrameName(config.imageTemplate, 1)})`,
+    details: { list: listPath, clips: listed, framesDir: join(root, config.framesDir), template: config.imageTemplate },
+  });
 }
 
 interface ReferenceFile {

@@ -41,7 +41,31 @@ async function sha256OfFile(path: string): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-class RetryableError extends Error {}
+/** What went wrong on the wire, in the user's words: which of DNS, connection, TLS, timeout or HTTP. */
+export type FailureCause = 'dns' | 'refused' | 'reset' | 'timeout' | 'tls' | 'http' | 'truncated' | 'network';
+
+class RetryableError extends Error {
+  constructor(message: string, readonly cause: FailureCause) {
+    super(message);
+  }
+}
+
+const TLS_CODE = /^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS|ERR_SSL|EPROTO$|HOSTNAME_MISMATCH|ERR_CERT)/;
+
+/** undici's `fetch failed` hides the reason in `cause` (an errno error, a TLS error, or an abort). */
+export function describeFetchFailure(err: unknown, url: string): { cause: FailureCause; message: string } {
+  const e = err as Error & { cause?: Error & { code?: string; hostname?: string; errors?: Array<{ code?: string }> } };
+  const host = (() => { try { return new URL(url).host; } catch { return url; } })();
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return { cause: 'timeout', message: `no answer from ${host} in time (${e.message})` };
+  const inner = e?.cause;
+  const code = inner?.code ?? inner?.errors?.[0]?.code ?? '';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return { cause: 'dns', message: `DNS lookup of ${new URL(url).hostname} failed (${code})` };
+  if (code === 'ECONNREFUSED') return { cause: 'refused', message: `connection to ${host} refused (${code})` };
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { cause: 'reset', message: `connection to ${host} reset (${code})` };
+  if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return { cause: 'timeout', message: `connection to ${host} timed out (${code})` };
+  if (TLS_CODE.test(code) || /certificate|ssl|tls/i.test(inner?.message ?? '')) return { cause: 'tls', message: `TLS handshake with ${host} failed: ${inner?.message ?? code}${code ? ` (${code})` : ''}` };
+  return { cause: 'network', message: `${host}: ${inner?.message ?? e?.message ?? String(err)}${code ? ` (${code})` : ''}` };
+}
 
 /** One HTTP attempt: appends to `part` from its current size; returns when the body ended. */
 async function attempt(url: string, part: string, timeoutMs: number, onProgress?: DownloadOptions['onProgress']): Promise<{ resumed: boolean }> {
@@ -50,17 +74,21 @@ async function attempt(url: string, part: string, timeoutMs: number, onProgress?
   try {
     response = await fetch(url, { headers: have ? { Range: `bytes=${have}-` } : {}, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    throw new RetryableError(`${url}: ${(err as Error).message}`);
+    const failure = describeFetchFailure(err, url);
+    throw new RetryableError(`${url}: ${failure.message}`, failure.cause);
   }
   if (response.status === 416 && have) {
     // the part is already complete (or longer than the file): let the checksum decide
     await response.body?.cancel();
     return { resumed: true };
   }
-  if (response.status >= 500 || response.status === 429) throw new RetryableError(`${url}: HTTP ${response.status}`);
+  if (response.status >= 500 || response.status === 429) {
+    await response.body?.cancel();
+    throw new RetryableError(`${url}: HTTP ${response.status} ${response.statusText}`.trimEnd(), 'http');
+  }
   if (response.status !== 200 && response.status !== 206) {
     await response.body?.cancel();
-    throw new TsmError('network', 'E_HTTP', `${url}: HTTP ${response.status}`, { details: { url, status: response.status } });
+    throw new TsmError('network', 'E_HTTP', `${url}: HTTP ${response.status} ${response.statusText}`.trimEnd(), { details: { url, status: response.status, cause: 'http' } });
   }
   const resumed = response.status === 206;
   const start = resumed ? have : 0;
@@ -78,13 +106,24 @@ async function attempt(url: string, part: string, timeoutMs: number, onProgress?
       onProgress?.(received, total);
     }
   } catch (err) {
-    throw new RetryableError(`${url}: connection lost after ${received} bytes (${(err as Error).message})`);
+    throw new RetryableError(`${url}: connection lost after ${received} bytes (${describeFetchFailure(err, url).message})`, 'reset');
   } finally {
     await new Promise<void>((r) => out.end(r));
   }
-  if (total !== undefined && received < total) throw new RetryableError(`${url}: connection closed after ${received} of ${total} bytes`);
+  if (total !== undefined && received < total) throw new RetryableError(`${url}: connection closed after ${received} of ${total} bytes`, 'truncated');
   return { resumed };
 }
+
+const CAUSE_HINTS: Record<FailureCause, string> = {
+  dns: 'check the host name and this machine\'s DNS, or pass --mirror URL',
+  refused: 'nothing listens at that address; check the URL or pass --mirror URL',
+  reset: 'the server dropped the connection; try again later or pass --mirror URL',
+  timeout: 'the server did not answer in time; try again later or pass --mirror URL',
+  tls: 'the server\'s certificate was not accepted (NODE_EXTRA_CA_CERTS adds a CA)',
+  http: 'the server kept answering with an error status; try again later or pass --mirror URL',
+  truncated: 'the server closed every transfer early; try again later or pass --mirror URL',
+  network: 'check the network, or pass --mirror URL',
+};
 
 export async function downloadFile(target: DownloadTarget, options: DownloadOptions): Promise<DownloadResult> {
   const urls = [...(options.mirror ? [`${options.mirror.replace(/\/+$/, '')}/${target.fileName}`] : []), ...target.urls];
@@ -103,6 +142,7 @@ export async function downloadFile(target: DownloadTarget, options: DownloadOpti
   let attempts = 0;
   let resumedAny = false;
   let lastError = '';
+  let lastCause: FailureCause = 'network';
   for (const url of urls) {
     for (let k = 0; k <= retries; k++) {
       attempts++;
@@ -121,12 +161,14 @@ export async function downloadFile(target: DownloadTarget, options: DownloadOpti
       } catch (err) {
         if (!(err instanceof RetryableError)) throw err;
         lastError = err.message;
+        lastCause = err.cause;
         if (k < retries) await sleep(backoff * 2 ** k);
       }
     }
   }
+  const partBytes = existsSync(part) ? statSync(part).size : 0;
   throw new TsmError('network', 'E_DOWNLOAD', `${target.fileName}: download failed after ${attempts} attempt(s): ${lastError}`, {
-    hint: `a partial file stays at ${part} and the next run resumes it`,
-    details: { file: target.fileName, attempts },
+    hint: partBytes ? `${partBytes} bytes are kept in ${part}; the next run resumes from there` : `nothing was written; ${CAUSE_HINTS[lastCause]}`,
+    details: { file: target.fileName, attempts, cause: lastCause, partial: partBytes ? part : null },
   });
 }

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
+import { TsmError } from '../../errors.js';
 import { findModels, loadZoo, type ZooEntry } from '../../zoo/index.js';
 
 export interface ZooListResult {
@@ -17,7 +18,17 @@ export default class ZooList extends TsmCommand {
 
   async run(): Promise<ZooListResult> {
     const { flags } = await this.parse(ZooList);
-    const models = findModels(loadZoo(flags.zoo), { published: !flags.all, task: flags.task as never, dataset: flags.dataset }).map((m) => ({
+    const zoo = loadZoo(flags.zoo);
+    const found = findModels(zoo, { published: !flags.all, task: flags.task as never, dataset: flags.dataset });
+    if (!found.length) {
+      const filters = [!flags.all && 'status published', flags.task && `task ${flags.task}`, flags.dataset && `dataset ${flags.dataset}`].filter(Boolean).join(', ');
+      const datasets = [...new Set(zoo.models.map((m) => m.dataset))].sort();
+      throw new TsmError('usage', 'E_ZOO_NO_MATCH', `${flags.zoo}: none of its ${zoo.models.length} entries matches ${filters || 'the query'}`, {
+        hint: `datasets in the zoo: ${datasets.join(', ')}${flags.all ? '' : '; --all lists unpublished entries too'}`,
+        details: { zoo: flags.zoo, entries: zoo.models.length, task: flags.task, dataset: flags.dataset, all: flags.all },
+      });
+    }
+    const models = found.map((m) => ({
       id: m.id, version: m.version, status: m.status, task: m.task, dataset: m.dataset, arch: m.arch.name,
       top1: m.verification?.top1 ?? null, reportedTop1: m.reported?.top1 ?? null,
     }));

@@ -126,6 +126,7 @@ function readZip(bytes: Uint8Array, source: string): Checkpoint {
 
 function readLegacy(bytes: Uint8Array, source: string): Checkpoint {
   // The magic number's LONG1 holds 10 bytes, more than pickleparser reads: check it here and skip its pickle.
+  if (bytes.length < 15) throw new TsmError('input', 'E_TRUNCATED', `${source}: truncated: ${bytes.length} bytes, shorter than the legacy format's 15-byte magic number`, { details: { file: source, size: bytes.length } });
   if (bytes[14] !== 0x2e) throw new TsmError('input', 'E_CORRUPT', `${source}: legacy magic number pickle is malformed`, { details: { file: source, offset: 14 } });
   const stream = new PickleStream(bytes, source, 15);
   const version = stream.next().value;
@@ -191,7 +192,7 @@ function readTar(bytes: Uint8Array, source: string): Checkpoint {
 }
 
 function truncated(source: string, key: string, offset: number, need: number, have: number): TsmError {
-  return new TsmError('input', 'E_TRUNCATED', `${source}: storage '${key}' needs ${need} bytes at byte ${offset} but only ${have} remain; the file is truncated`, {
+  return new TsmError('input', 'E_TRUNCATED', `${source}: truncated: storage '${key}' needs ${need} bytes from byte ${offset}, but the file ends ${have ? `${have} bytes later` : 'there'}`, {
     details: { file: source, key, offset, expected: need, found: have },
   });
 }

@@ -258,7 +258,7 @@ export class PickleStream {
   next(): UnpickleResult {
     const start = this.reader.position;
     if (start >= this.bytes.length) {
-      throw new TsmError('input', 'E_TRUNCATED', `${this.source}: file ends at byte ${start} where another pickle was expected`, {
+      throw new TsmError('input', 'E_TRUNCATED', `${this.source}: truncated: the file ends after ${start} bytes, where another pickle was expected`, {
         details: { file: this.source, offset: start },
       });
     }
@@ -281,7 +281,14 @@ export class PickleStream {
     const offset = this.reader.opcodeOffset;
     const details = { file: this.source, offset };
     if (/end of file|more bytes|end of line/i.test(message)) {
-      return new TsmError('input', 'E_TRUNCATED', `${this.source}: pickle truncated at byte ${this.reader.position} (${message})`, { details, cause: err });
+      // The reader has already moved past the end when it notices; report where the file ends and which opcode
+      // wanted more, both offsets inside the file.
+      const size = this.reader.length;
+      const more = /Expected (\d+) more bytes?/.exec(message)?.[1];
+      return new TsmError('input', 'E_TRUNCATED', `${this.source}: truncated: the pickle opcode at byte ${offset} needs ${more ?? 'more'} byte(s) past the end of the data (${size} bytes)`, {
+        details: { ...details, size, missingBytes: more ? Number(more) : undefined },
+        cause: err,
+      });
     }
     const op = ALLOWED_OPCODES.get(this.reader.opcode) ?? `0x${this.reader.opcode.toString(16)}`;
     return new TsmError('input', 'E_CORRUPT', `${this.source}: malformed pickle at byte ${offset} (opcode ${op}): ${message}`, { details, cause: err });

@@ -38,7 +38,7 @@ export function readZipDirectory(bytes: Uint8Array, source: string): ZipEntry[] 
   }
   if (eocd < 0) {
     throw new TsmError('input', 'E_TRUNCATED', `${source}: zip end-of-central-directory record not found; the file is truncated or not a zip`, {
-      details: { file: source, offset: bytes.length },
+      details: { file: source, size: bytes.length },
     });
   }
   let count = view.getUint16(eocd + 10, true);

@@ -33,7 +33,7 @@ describe('tsm inspect', () => {
     ['missing file', ['inspect', 'no/such/file.pth'], 3, 'E_NOT_FOUND'],
     ['not a checkpoint', ['inspect', 'package.json'], 3, 'E_NOT_CHECKPOINT'],
     ['refused global', ['inspect', 'fixtures/hostile/os_system_legacy.pth'], 4, 'E_UNSAFE_GLOBAL'],
-    ['unknown flag', ['inspect', 'x.pth', '--frobnicate'], 2, 'E_USAGE'],
+    ['unknown flag', ['inspect', 'x.pth', '--frobnicate'], 2, 'E_UNKNOWN_FLAG'],
   ];
   for (const [what, args, exit, code] of failures) {
     it(`${what}: one line, exit ${exit}, no stack`, () => {

@@ -123,6 +123,11 @@ describe('broken input gives typed errors', () => {
         expect(err, `cut at ${cut}`).toBeInstanceOf(TsmError);
         expect((err as TsmError).kind, `cut at ${cut}: ${(err as Error).message}`).toBe('user');
         codes.add((err as TsmError).code);
+        // every byte offset an error names lies inside what was read (a record that should start where the file ends
+        // may name that end)
+        const offset = (err as TsmError).details.offset;
+        if (typeof offset === 'number') expect(offset, `cut at ${cut}: ${(err as Error).message}`).toBeLessThanOrEqual(cut);
+        for (const m of (err as Error).message.matchAll(/at byte (\d+)/g)) expect(Number(m[1]), `cut at ${cut}: ${(err as Error).message}`).toBeLessThan(Math.max(1, cut));
       }
       expect(codes.has('E_TRUNCATED') || codes.has('E_NOT_CHECKPOINT')).toBe(true);
     });

@@ -55,6 +55,8 @@ function backboneName(b: Backbone): string {
   return b.family === 'resnet' ? `resnet${b.depth}` : 'mobilenetv2';
 }
 
+const IMAGENET_CLASSES = 1000;
+
 export function detectArch(sd: StateDict, options: { fileName?: string; overrides?: ArchOverrides } = {}): ArchDetection {
   const overrides = options.overrides ?? {};
   const parsed = options.fileName ? parseTsmFileName(options.fileName) : undefined;
@@ -112,6 +114,12 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
     if (namePlace !== place) warnings.push(`file name says shift place '${namePlace}' but the weights show '${place}'; following the weights`);
   }
 
+  if (parsed && overrides.segments !== undefined && overrides.segments !== parsed.segments) {
+    warnings.push(`file name says segment${parsed.segments} (trained on ${parsed.segments} segments) but --segments ${overrides.segments}; building for ${overrides.segments}, where its accuracy was not measured`);
+  }
+  if (parsed?.shiftDiv !== undefined && overrides.shiftDiv !== undefined && overrides.shiftDiv !== parsed.shiftDiv) {
+    warnings.push(`file name says shift${parsed.shiftDiv} (1/${parsed.shiftDiv} of the channels shifted in training) but --shift-div ${overrides.shiftDiv}; shifting 1/${overrides.shiftDiv}, which the weights were not trained for`);
+  }
   const segments = overrides.segments ?? parsed?.segments ?? 8;
   if (!overrides.segments && !parsed && !overrides.online && !(prefix === '' && place === 'none')) warnings.push('segments not given and not in the file name; assuming 8 (pass --segments)');
   const div = overrides.shiftDiv ?? parsed?.shiftDiv ?? 8;
@@ -135,6 +143,10 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
   const head = findHead(sd, backbone.featureChannels, overrides.numClasses);
   const image = !overrides.online && !parsed && overrides.segments === undefined && prefix === '' && place === 'none' && head.weight !== 'new_fc.weight';
   const kind = overrides.online ? 'online' : place !== 'none' ? 'tsm' : image ? 'image' : 'tsn';
+  if (kind === 'image' && backbone.family === 'mobilenetv2' && head.classes !== IMAGENET_CLASSES) {
+    // The online demo saves a bare MobileNetV2 state dict: nothing in it says "TSM" or "streaming".
+    warnings.push(`a bare MobileNetV2 state dict with ${head.classes} classes, read as a one-frame image classifier; if it is a TSM online (streaming) model like the online demo's, \`tsm convert --online\` builds the streaming model`);
+  }
   const spec: ArchSpec = {
     name: kind === 'image' ? detected : kind === 'online' ? `TSM-${detected}-online` : `${kind.toUpperCase()}-${detected}`,
     kind,

@@ -19,6 +19,12 @@ export abstract class TsmCommand extends Command {
     throw err;
   }
 
+  /** A warning on stderr, one unwrapped line (oclif's own warn wraps at the terminal width and garbles long ones). */
+  override warn(input: string | Error): string | Error {
+    process.stderr.write(`tsm: warning: ${typeof input === 'string' ? input : input.message}\n`);
+    return input;
+  }
+
   private toTsmError(err: Error & { oclif?: { exit?: number } }): TsmError {
     if (err instanceof TsmError) return err;
     const ctor = this.constructor as typeof Command;

@@ -47,7 +47,11 @@ function renderSummary(s: InspectResult): string {
   lines.push(`dtypes      ${Object.entries(s.dtypes).map(([d, n]) => `${d}×${n}`).join(', ')}`);
   if (s.arch) {
     const a = s.arch;
-    lines.push(`detected    ${a.name}${a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : ''}, ${a.segments} segments, shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks, ${a.numClasses} classes`);
+    const width = a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : '';
+    const shape = a.kind === 'image'
+      ? 'one-frame image classifier'
+      : `${a.segments} segments, ${a.shiftPlace === 'none' ? 'no temporal shift' : `shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks`}`;
+    lines.push(`detected    ${a.name}${width}, ${shape}, ${a.numClasses} classes`);
     for (const w of s.archWarnings ?? []) lines.push(`            warning: ${w}`);
   } else if (s.archError) {
     lines.push(`detected    not convertible: ${s.archError.message}`);

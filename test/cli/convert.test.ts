@@ -1,13 +1,14 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
 
 const variants = ensureVariants();
 const tmp = mkdtempSync(join(tmpdir(), 'tsm-convert-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('tsm convert', () => {
   it('--json reports output, arch, inputs and outputs; the model carries labels and preprocessing', () => {
@@ -95,5 +96,27 @@ describe('tsm convert', () => {
     const a = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'a.onnx'), '--json']).json();
     const b = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'b.onnx'), '--json']).json();
     expect(a.sha256).toBe(b.sha256);
+  });
+
+  it('a --segments or --shift-div that contradicts the file name is a warning, on one line', () => {
+    const file = 'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth';
+    const r = runCli(['convert', file, '-o', join(tmp, 'seg16.onnx'), '--segments', '16', '--shift-div', '4']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^tsm: warning: file name says segment8 \(trained on 8 segments\) but --segments 16; building for 16, where its accuracy was not measured$/m);
+    expect(r.stderr).toMatch(/^tsm: warning: file name says shift8 .* but --shift-div 4; .*$/m);
+    const json = runCli(['convert', file, '-o', join(tmp, 'seg16.onnx'), '--segments', '16', '--json']);
+    expect(json.json().warnings).toEqual([expect.stringMatching(/^file name says segment8/)]);
+    expect(json.json().arch.segments).toBe(16);
+    const agreeing = runCli(['convert', file, '-o', join(tmp, 'seg8.onnx'), '--segments', '8', '--json']);
+    expect(agreeing.json().warnings).toEqual([]);
+  });
+
+  it("inspect on the online demo's bare state dict points at --online", () => {
+    const r = runCli(['inspect', 'fixtures/models/online/mobilenetv2_jester_online_mini.pth.tar', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.json().arch.kind).toBe('image');
+    expect(r.json().archWarnings).toEqual([expect.stringContaining('`tsm convert --online` builds the streaming model')]);
+    const text = runCli(['inspect', 'fixtures/models/online/mobilenetv2_jester_online_mini.pth.tar']);
+    expect(text.stdout).toMatch(/^detected {4}mobilenetv2 ×0\.5, one-frame image classifier, 27 classes$/m);
   });
 });

@@ -12,6 +12,7 @@ import { writeChunksAtomically } from './onnx/write.js';
 import { readCheckpoint } from './pth/read.js';
 import { DTYPES } from './pth/dtypes.js';
 import { numelOf, type Tensor } from './pth/tensor.js';
+import { JESTER_STREAMING, type StreamingProtocol } from './stream/protocol.js';
 import { TSM_VERSION } from './version.js';
 
 export interface ConvertOptions {
@@ -24,6 +25,8 @@ export interface ConvertOptions {
   readonly fp16Weights?: boolean;
   /** weights and activations in fp16 (float32 in and out); for runtimes with fp16 kernels (GPU, WebGPU, ARM) */
   readonly fp16Compute?: boolean;
+  /** online exports: how the model is to be fed (default: Jester's, src/stream/protocol.ts) */
+  readonly streaming?: Partial<StreamingProtocol>;
 }
 
 /** What exportOnnxModel takes beyond ConvertOptions: the activation precision (int8 goes through quantizeCheckpoint). */
@@ -58,6 +61,8 @@ export interface ConvertResult {
   readonly checkpointFloatBytes: number;
   /** online models: the shift buffers to carry from one frame to the next */
   readonly buffers?: readonly ShiftBuffer[];
+  /** online models: how to feed them (also in the model's `tsm.streaming` metadata) */
+  readonly streaming?: StreamingProtocol;
   readonly labels: readonly string[];
   readonly preprocessing: Preprocessing;
   readonly warnings: readonly string[];
@@ -150,6 +155,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
     channelOrder: 'RGB', layout: spec.kind === 'image' || spec.kind === 'online' ? 'NCHW' : 'NTCHW', segments: spec.segments,
   };
   const arch = summarizeArch(spec);
+  const streaming = spec.kind === 'online' ? { ...JESTER_STREAMING, ...options.streaming } : undefined;
   const source = { file: basename(options.input), sha256: sourceSha, format: ckpt.format };
   const opset = options.opset ?? 13;
   const precision = options.precision ?? (options.fp16Compute ? { mode: 'fp16' as const } : undefined);
@@ -170,6 +176,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
       'tsm.checkpoint_metadata': JSON.stringify(ckpt.metadata),
       'tsm.weights_dtype': precision?.mode === 'int8' ? 'int8' : options.fp16Weights || precision?.mode === 'fp16' ? 'float16' : 'float32',
       'tsm.compute_dtype': precision?.mode === 'int8' ? 'int8' : precision?.mode === 'fp16' ? 'float16' : 'float32',
+      ...(streaming ? { 'tsm.streaming': JSON.stringify(streaming) } : {}),
       ...options.extraMetadata,
     },
   });
@@ -183,6 +190,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
     opHistogram: built.opHistogram,
     weightBytes: built.weightBytes,
     buffers: built.buffers.length ? built.buffers : undefined,
+    streaming,
     calibrationOutputs: built.calibrationOutputs,
     checkpointFloatBytes: floatBytes(ckpt.stateDict),
     labels,

@@ -29,6 +29,10 @@ export default class Convert extends TsmCommand {
     fp16: Flags.boolean({ description: 'store weights as fp16 (half the file; computed in fp32 after a Cast the runtime folds at load)' }),
     'fp16-compute': Flags.boolean({ description: 'weights and activations in fp16, float32 in and out (for GPU/WebGPU/ARM runtimes; onnxruntime on x86 CPUs casts back to fp32 and runs slower)', exclusive: ['int8'] }),
     online: Flags.boolean({ description: 'streaming MobileNetV2: one frame in, shift buffers in and out (one-directional shift of the online demo)' }),
+    'stream-stride': Flags.integer({ description: 'with --online: feed every N-th source frame, the spacing of the training segments (recorded in tsm.streaming; default 4, Jester)', min: 1, dependsOn: ['online'] }),
+    'stream-window': Flags.integer({ description: 'with --online: logits averaged over this many fed frames (default 4)', min: 1, dependsOn: ['online'] }),
+    'stream-stable': Flags.integer({ description: 'with --online: fed frames a gesture must lead before it is reported (default 1)', min: 1, dependsOn: ['online'] }),
+    'stream-fps': Flags.integer({ description: 'with --online: frame rate of the source frames (default 12, Jester)', min: 1, dependsOn: ['online'] }),
     int8: Flags.boolean({ description: 'static int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated on --calibration clips (online: streamed frame by frame)', exclusive: ['fp16', 'fp16-compute'] }),
     calibration: Flags.string({ description: 'with --int8: a dataset folder in the layout verify reads (e.g. dataset/jester)' }),
     'calibration-dataset': Flags.string({ description: 'layout of the calibration folder', default: 'jester', options: ['jester', 'something', 'somethingv2', 'kinetics', 'ucf101'] }),
@@ -46,6 +50,7 @@ export default class Convert extends TsmCommand {
       softmax: flags.softmax,
       fp16Weights: flags.fp16,
       fp16Compute: flags['fp16-compute'],
+      streaming: JSON.parse(JSON.stringify({ stride: flags['stream-stride'], window: flags['stream-window'], stableFrames: flags['stream-stable'], fps: flags['stream-fps'] })),
       overrides: {
         arch: flags.arch,
         segments: flags.segments,

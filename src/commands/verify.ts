@@ -77,8 +77,12 @@ function pct(x: number): string {
 }
 
 function renderVerify(r: VerifyResult, report?: Record<string, string>): string {
+  const st = r.protocol.streaming;
+  const how = st
+    ? `streamed frame by frame at stride ${st.stride} (window ${st.window}, stable ${st.stableFrames}${st.declaredByModel ? '' : '; the model declares no protocol'}), counted by the last reported gesture`
+    : `${r.protocol.segments} segments, ${r.protocol.sampling} sampling, ${r.protocol.crops} crop(s)`;
   const lines = [
-    `${r.model} on ${r.dataset} (${r.root}): ${r.clips} clips, ${r.protocol.segments} segments, ${r.protocol.sampling} sampling, ${r.protocol.crops} crop(s), scale ${r.protocol.scaleShortSide} → ${r.protocol.cropSize}`,
+    `${r.model} on ${r.dataset} (${r.root}): ${r.clips} clips, ${how}, scale ${r.protocol.scaleShortSide} → ${r.protocol.cropSize}`,
     `top-1 ${pct(r.top1)}   top-5 ${pct(r.top5)}   mean class accuracy ${pct(r.meanClassAccuracy)}   ${r.clipsPerSecond.toFixed(1)} clips/s`,
   ];
   const present = r.perClass.filter((c) => c.clips > 0);

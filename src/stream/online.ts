@@ -5,6 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import { TsmError } from '../errors.js';
 import { loadModel, type OrtRunnerOptions } from '../verify/runner.js';
+import { parseStreamingProtocol, type StreamingProtocol } from './protocol.js';
 
 interface BufferSpec {
   readonly input: string;
@@ -17,6 +18,8 @@ export interface OnlineModel {
   readonly classes: number;
   readonly labels?: readonly string[];
   readonly buffers: readonly BufferSpec[];
+  /** how the model is to be fed (`tsm.streaming`), when the export says */
+  readonly streaming?: StreamingProtocol;
   /** logits of the next frame ([3, S, S] normalised floats); carries the shift buffers */
   step(frame: Float32Array): Promise<Float32Array>;
   reset(): void;
@@ -48,6 +51,7 @@ export async function openOnlineModel(model: string | Uint8Array, options: OrtRu
     classes: info.classes,
     labels: info.labels,
     buffers,
+    streaming: parseStreamingProtocol(info.metadata['tsm.streaming']),
     async step(frame) {
       const feeds: Record<string, ort.Tensor> = { [info.inputName]: new ort.Tensor('float32', frame, [1, 3, info.size, info.size]) };
       for (const [name, t] of state) feeds[name] = t;

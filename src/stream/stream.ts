@@ -5,13 +5,15 @@ import sharp from 'sharp';
 import { TsmError } from '../errors.js';
 import { cropBoxes, loadScaledFrame, scaleDecodedFrame, writeNormalizedCrop, type DecodedFrame, type FrameRequest } from '../verify/transforms.js';
 import { GestureSmoother, openOnlineModel, type GestureEvent, type SmoothingOptions } from './online.js';
+import { UNDECLARED_STREAMING } from './protocol.js';
 
-export interface StreamOptions extends SmoothingOptions {
+export interface StreamOptions extends Partial<SmoothingOptions> {
   readonly model: string;
   readonly frames?: string;
   readonly video?: string;
-  readonly fps: number;
-  /** feed every `stride`-th frame (match the frame spacing the model was trained on) */
+  /** frame rate of the source, for timestamps (default: the model's `tsm.streaming`) */
+  readonly fps?: number;
+  /** feed every `stride`-th frame (default: the model's `tsm.streaming`, the spacing it was trained on) */
   readonly stride?: number;
   readonly threads?: number;
   /** after each frame: its index, the gesture reported so far, and its latencies */
@@ -37,6 +39,9 @@ export interface StreamResult {
   /** frames fed to the model */
   readonly frames: number;
   readonly stride: number;
+  readonly fps: number;
+  /** where stride, window, stable frames and fps came from: the model's metadata, flags, or fallbacks */
+  readonly protocolSource: 'model' | 'model+flags' | 'flags' | 'fallback';
   readonly events: readonly GestureEvent[];
   /**
    * Percentiles over the frames after the first; the first frame, which also pays for compiling the frame pipeline
@@ -87,7 +92,12 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
   try {
     const S = model.size;
     const scale = Math.floor((S * 256) / 224);
-    const smoother = new GestureSmoother(options);
+    const declared = model.streaming;
+    const base = declared ?? UNDECLARED_STREAMING;
+    const given = [options.stride, options.window, options.stableFrames, options.fps].some((x) => x !== undefined);
+    const smoothing: SmoothingOptions = { window: options.window ?? base.window, stableFrames: options.stableFrames ?? base.stableFrames };
+    const fps = options.fps ?? base.fps;
+    const smoother = new GestureSmoother(smoothing);
     const input = new Float32Array(3 * S * S);
     const inference: number[] = [];
     const perFrame: number[] = [];
@@ -95,7 +105,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
     const label = (k: number) => model.labels?.[k] ?? `class_${k}`;
     let n = 0;
     let gesture: string | undefined;
-    const stride = options.stride ?? 1;
+    const stride = options.stride ?? base.stride;
     const request: FrameRequest = { scale, cropSize: S, crops: 1 };
     const source = options.frames ? folderFrames(options.frames, request, stride) : videoFrames(options.video as string, request, stride);
     let t0 = performance.now();
@@ -107,7 +117,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
       inference.push(t2 - t1);
       perFrame.push(t2 - t0);
       const changed = smoother.push(logits);
-      if (changed >= 0) events.push({ frame: n * stride, timeSeconds: (n * stride) / options.fps, index: changed, label: label(changed) });
+      if (changed >= 0) events.push({ frame: n * stride, timeSeconds: (n * stride) / fps, index: changed, label: label(changed) });
       if (changed >= 0) gesture = label(changed);
       options.onFrame?.({ index: n * stride, gesture, perFrameMs: t2 - t0, inferenceMs: t2 - t1 });
       n++;
@@ -118,9 +128,11 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
       model: options.model,
       frames: n,
       stride,
+      fps,
+      protocolSource: declared ? (given ? 'model+flags' : 'model') : given ? 'flags' : 'fallback',
       events,
       latencyMs: { inference: percentiles(afterFirst(inference)), perFrame: percentiles(afterFirst(perFrame)), firstFrame: perFrame[0] ?? 0 },
-      smoothing: { window: options.window, stableFrames: options.stableFrames },
+      smoothing,
     };
   } finally {
     await model.close();

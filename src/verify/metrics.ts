@@ -25,19 +25,26 @@ export function topK(scores: ArrayLike<number>, k: number): number[] {
   return idx.slice(0, k);
 }
 
-export function computeMetrics(labels: readonly string[], results: ReadonlyArray<{ label: number; scores: ArrayLike<number> }>): Metrics {
+/**
+ * `prediction`, when given, is the class a protocol reports for the clip (a streamed clip: the last gesture reported,
+ * -1 for none); otherwise the top score. top-5 always reads the scores.
+ */
+export function computeMetrics(labels: readonly string[], results: ReadonlyArray<{ label: number; scores: ArrayLike<number>; prediction?: number }>): Metrics {
   const k = labels.length;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const perLabel = new Array<number>(k).fill(0);
   let top1 = 0;
   let top5 = 0;
   for (const r of results) {
+    perLabel[r.label]++;
     const best = topK(r.scores, Math.min(5, k));
-    confusion[r.label][best[0]]++;
-    if (best[0] === r.label) top1++;
+    const predicted = r.prediction ?? best[0];
+    if (predicted >= 0) confusion[r.label][predicted]++;
+    if (predicted === r.label) top1++;
     if (best.includes(r.label)) top5++;
   }
   const perClass = labels.map((label, index) => {
-    const clips = confusion[index].reduce((a, b) => a + b, 0);
+    const clips = perLabel[index]; // a clip with no reported class (-1) is in no confusion cell but counts here
     const correct = confusion[index][index];
     return { index, label, clips, correct, accuracy: clips ? correct / clips : null };
   });

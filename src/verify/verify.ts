@@ -12,7 +12,9 @@ import { readInputText } from '../io.js';
 import { loadClipViews, viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
 import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig } from './dataset.js';
 import { computeMetrics, topK, type Metrics } from './metrics.js';
-import { createOrtRunner, type Runner } from './runner.js';
+import { createOrtRunner, loadModel, type Runner } from './runner.js';
+import type { StreamingProtocol } from '../stream/protocol.js';
+import { verifyStreamed } from '../stream/verify-online.js';
 import type { SamplingMode } from './sampling.js';
 import type { CropCount, ResizeMethod } from './transforms.js';
 
@@ -37,6 +39,8 @@ export interface VerifyOptions {
   /** a JSON of reference outputs (tools/reference/eval_jester.py) to compare with, clip by clip */
   readonly reference?: string;
   readonly onProgress?: (done: number, total: number) => void;
+  /** online models: overrides of the model's declared streaming protocol */
+  readonly streaming?: Partial<StreamingProtocol>;
   /** for tests and benchmarks: a runner instead of onnxruntime-node */
   readonly runner?: Runner;
 }
@@ -67,12 +71,15 @@ export interface VerifyResult extends Omit<Metrics, 'confusion'> {
   readonly labels: readonly string[];
   readonly protocol: {
     readonly segments: number;
-    readonly sampling: SamplingMode;
+    /** `stream`: an online model fed clip by clip, frame by frame (src/stream/verify-online.ts) */
+    readonly sampling: SamplingMode | 'stream';
     readonly crops: CropCount;
     readonly scaleShortSide: number;
     readonly cropSize: number;
     readonly resize: string;
     readonly viewsPerClip: number;
+    /** online models: how the clips were streamed and what counted */
+    readonly streaming?: StreamingProtocol & { readonly declaredByModel: boolean };
   };
   readonly confusion: readonly (readonly number[])[];
   readonly seconds: number;
@@ -108,9 +115,45 @@ async function openRunner(options: VerifyOptions): Promise<Runner> {
   return createOrtRunner(exported.onnx, { threads: options.threads });
 }
 
+/** An online export (tsm convert --online) is verified by streaming; everything else clip by clip. */
+function isOnlineModel(options: VerifyOptions): boolean {
+  if (options.runner || extname(options.model).toLowerCase() !== '.onnx') return false;
+  return loadModel(options.model).info.metadata['tsm.online_buffers'] !== undefined;
+}
+
+async function verifyOnline(options: VerifyOptions, config: DatasetConfig, started: number): Promise<VerifyResult> {
+  if ((options.crops ?? 1) !== 1 || (options.sampling ?? 'uniform') !== 'uniform' || options.fullRes || options.segments !== undefined) {
+    throw new TsmError('usage', 'E_ONLINE_PROTOCOL', `${options.model} is an online model: it is verified by streaming each clip frame by frame; --crops, --dense, --twice, --full-res and --segments do not apply`);
+  }
+  const listPath = options.list ?? join(options.root, config.list);
+  const r = await verifyStreamed({
+    model: options.model, root: options.root, config, list: listPath, categories: options.categories ?? join(options.root, config.categories),
+    maxNum: options.maxNum, threads: options.threads, streaming: options.streaming, onProgress: options.onProgress,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const predictions: ClipPrediction[] = r.predictions.map((p) => ({ id: p.id, label: p.label, prediction: p.prediction, top5: p.top5, scores: p.scores }));
+  return {
+    model: options.model,
+    dataset: config.name,
+    root: options.root,
+    labels: r.labels,
+    protocol: { segments: 1, sampling: 'stream', crops: 1, scaleShortSide: r.scale, cropSize: r.size, resize: 'Pillow-exact bilinear', viewsPerClip: 1, streaming: r.protocol },
+    ...r.metrics,
+    seconds,
+    clipsPerSecond: predictions.length / seconds,
+    inferenceSeconds: r.inferenceSeconds,
+    missingFrames: { count: r.missingFrames, first: [] },
+    unreadableClips: r.unreadableClips,
+    badLines: r.badLines,
+    predictions,
+    parity: options.reference ? compareWithReference(options.reference, predictions) : undefined,
+  };
+}
+
 export async function verifyModel(options: VerifyOptions): Promise<VerifyResult> {
   const started = performance.now();
   const config = datasetConfig(options);
+  if (isOnlineModel(options)) return verifyOnline(options, config, started);
   const categories = readCategories(options.categories ?? join(options.root, config.categories));
   const listPath = options.list ?? join(options.root, config.list);
   const { clips: allClips, bad } = readClipList(listPath, categories.length);

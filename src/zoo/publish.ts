@@ -36,7 +36,7 @@ export interface PublishOptions {
   readonly notes?: string;
   readonly reference?: string;
   readonly segments?: number;
-  /** publish a streaming export (tsm convert --online); clip-level verification does not apply to it */
+  /** publish a streaming export (tsm convert --online); it is verified by streaming each clip (src/stream/verify-online.ts) */
   readonly online?: boolean;
   /** publish the int8 export (tsm convert --int8), calibrated on these clips */
   readonly int8?: CalibrationOptions;
@@ -74,9 +74,6 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
     throw new TsmError('conflict', 'E_VERSION_EXISTS', `${options.id}@${version} is already published; published versions are never overwritten`, { hint: 'publish with --bump patch (or a higher --version)' });
   }
 
-  if (options.online && options.dataset) {
-    throw new TsmError('usage', 'E_USAGE', 'online models are not verified clip by clip; publish without --dataset and measure them with tsm stream');
-  }
   const convertOptions = { input: options.file, overrides: { segments: options.segments, online: options.online } };
   const int8 = options.int8 ? await exportInt8Model({ ...convertOptions, calibration: options.int8 }) : undefined;
   const exported = int8 ?? exportOnnxModel(convertOptions);
@@ -111,6 +108,7 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
       labels: exported.labels,
       arch: exported.arch,
       preprocessing: { ...exported.preprocessing, sampling: 'uniform' },
+      ...(exported.streaming ? { streaming: exported.streaming } : {}),
       source: {
         fileName: basename(options.file),
         urls: [],
@@ -138,6 +136,7 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
             protocol: {
               segments: verified.protocol.segments, sampling: verified.protocol.sampling, crops: verified.protocol.crops,
               scaleShortSide: verified.protocol.scaleShortSide, cropSize: verified.protocol.cropSize,
+              ...(verified.protocol.streaming ? { streaming: verified.protocol.streaming } : {}),
             },
             parity: verified.parity ? { reference: basename(verified.parity.reference), maxAbsLogitDelta: verified.parity.maxAbsScoreDelta, samePredictionFraction: verified.parity.samePredictionFraction } : null,
             date: new Date().toISOString().slice(0, 10),

@@ -64,10 +64,31 @@ export interface ZooVerification {
   readonly top1: number;
   readonly top5: number;
   readonly meanClassAccuracy: number;
-  readonly protocol: { readonly segments: number; readonly sampling: 'uniform' | 'twice' | 'dense'; readonly crops: 1 | 3 | 10; readonly scaleShortSide: number; readonly cropSize: number };
+  readonly protocol: {
+    readonly segments: number;
+    readonly sampling: 'uniform' | 'twice' | 'dense' | 'stream';
+    readonly crops: 1 | 3 | 10;
+    readonly scaleShortSide: number;
+    readonly cropSize: number;
+    /** online models: how the clips were streamed and what counted */
+    readonly streaming?: ZooStreaming;
+    /** class pairs whose scores were swapped for flipped views */
+    readonly flipLabelMap?: ReadonlyArray<readonly [number, number]>;
+  };
   readonly parity: { readonly reference: string; readonly maxAbsLogitDelta: number; readonly samePredictionFraction: number } | null;
   readonly date: string;
   readonly toolVersion: string;
+}
+
+/** How an online model is fed (mirrors src/stream/protocol.ts StreamingProtocol). */
+export interface ZooStreaming {
+  readonly stride: number;
+  readonly window: number;
+  readonly stableFrames: number;
+  readonly fps: number;
+  readonly trainedSegments: number;
+  readonly counted: 'last-reported-gesture';
+  readonly declaredByModel?: boolean;
 }
 
 export type ZooStatus = 'published' | 'source-only' | 'unsupported';
@@ -83,6 +104,8 @@ export interface ZooEntry {
   readonly labels: readonly string[] | null;
   readonly arch: ZooArch;
   readonly preprocessing: ZooPreprocessing;
+  /** online models: how to feed them */
+  readonly streaming?: ZooStreaming;
   readonly source: ZooSource;
   readonly artifacts: readonly ZooArtifact[];
   readonly verification: ZooVerification | null;

@@ -1,0 +1,117 @@
+/**
+ * How an online model is verified: each clip of a verify-layout set is streamed frame by frame, at the model's
+ * declared stride, through the model with its shift buffers carried and reset between clips, smoothed as `tsm stream`
+ * smooths; the clip counts as right when the last gesture reported is its label. Top-5 reads the logits averaged over
+ * the last window. The protocol (stride, window, stable frames, what counts) is recorded with the result.
+ */
+import { join } from 'node:path';
+import { TsmError } from '../errors.js';
+import { readCategories, readClipList, framePath, type DatasetConfig } from '../verify/dataset.js';
+import { computeMetrics, topK } from '../verify/metrics.js';
+import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../verify/transforms.js';
+import { GestureSmoother, openOnlineModel } from './online.js';
+import { UNDECLARED_STREAMING, type StreamingProtocol } from './protocol.js';
+
+export interface StreamedClip {
+  readonly id: string;
+  readonly label: number;
+  /** the last gesture reported, -1 when none was */
+  readonly prediction: number;
+  readonly top5: readonly number[];
+  /** logits averaged over the last `window` fed frames */
+  readonly scores: readonly number[];
+  readonly framesFed: number;
+}
+
+export interface StreamedVerifyOptions {
+  readonly model: string;
+  readonly root: string;
+  readonly config: DatasetConfig;
+  readonly list: string;
+  readonly categories: string;
+  readonly maxNum?: number;
+  readonly threads?: number;
+  /** overrides of the model's declared protocol */
+  readonly streaming?: Partial<StreamingProtocol>;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface StreamedVerifyResult {
+  readonly labels: readonly string[];
+  readonly protocol: StreamingProtocol & { readonly declaredByModel: boolean };
+  readonly size: number;
+  readonly scale: number;
+  readonly metrics: ReturnType<typeof computeMetrics>;
+  readonly predictions: readonly StreamedClip[];
+  readonly unreadableClips: ReadonlyArray<{ readonly clip: string; readonly line: number; readonly reason: string }>;
+  readonly badLines: ReturnType<typeof readClipList>['bad'];
+  readonly missingFrames: number;
+  readonly listed: number;
+  readonly inferenceSeconds: number;
+}
+
+export async function verifyStreamed(options: StreamedVerifyOptions): Promise<StreamedVerifyResult> {
+  const categories = readCategories(options.categories);
+  const { clips: all, bad } = readClipList(options.list, categories.length);
+  const clips = options.maxNum !== undefined ? all.slice(0, options.maxNum) : all;
+  if (!clips.length) {
+    throw new TsmError('input', 'E_NO_CLIPS', `${options.list}: no usable clips (${all.length + bad.length} list line(s) read)`, { details: { list: options.list } });
+  }
+  const model = await openOnlineModel(options.model, { threads: options.threads });
+  try {
+    if (model.classes !== categories.length) {
+      throw new TsmError('usage', 'E_CLASSES_MISMATCH', `the model has ${model.classes} classes but the category list has ${categories.length}`, { details: { expected: categories.length, found: model.classes } });
+    }
+    const protocol = { ...(model.streaming ?? UNDECLARED_STREAMING), ...options.streaming, declaredByModel: model.streaming !== undefined };
+    const S = model.size;
+    const scale = Math.floor((S * 256) / 224);
+    const input = new Float32Array(3 * S * S);
+    const predictions: StreamedClip[] = [];
+    const unreadable: Array<{ clip: string; line: number; reason: string }> = [];
+    let missingFrames = 0;
+    let inferenceMs = 0;
+    for (let c = 0; c < clips.length; c++) {
+      const record = clips[c];
+      model.reset();
+      const smoother = new GestureSmoother(protocol);
+      const recent: Float32Array[] = [];
+      let last = -1;
+      let fed = 0;
+      for (let index = 1; index <= record.frames; index += protocol.stride) {
+        let frame;
+        try {
+          frame = await loadScaledFrame(framePath(options.root, options.config, record.id, index), { scale, cropSize: S, crops: 1 });
+        } catch {
+          missingFrames++; // a stream has no "frame 1" to fall back to: the frame is skipped
+          continue;
+        }
+        writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);
+        const t0 = performance.now();
+        const logits = Float32Array.from(await model.step(input));
+        inferenceMs += performance.now() - t0;
+        fed++;
+        recent.push(logits);
+        if (recent.length > protocol.window) recent.shift();
+        const changed = smoother.push(logits);
+        if (changed >= 0) last = changed;
+      }
+      if (!fed) {
+        unreadable.push({ clip: record.id, line: record.line, reason: `none of its ${record.frames} frames could be read under ${join(options.root, options.config.framesDir, record.id)}` });
+      } else {
+        const scores = Array.from({ length: model.classes }, (_, k) => recent.reduce((a, l) => a + l[k], 0) / recent.length);
+        predictions.push({ id: record.id, label: record.label, prediction: last, top5: topK(scores, Math.min(5, scores.length)), scores, framesFed: fed });
+      }
+      options.onProgress?.(c + 1, clips.length);
+    }
+    if (!predictions.length) {
+      throw new TsmError('input', 'E_NO_CLIPS_READ', `none of the ${clips.length} clip(s) of ${options.list} could be read (first: ${unreadable[0]?.reason})`, { details: { list: options.list } });
+    }
+    return {
+      labels: categories, protocol, size: S, scale,
+      metrics: computeMetrics(categories, predictions),
+      predictions, unreadableClips: unreadable, badLines: bad, missingFrames, listed: clips.length, inferenceSeconds: inferenceMs / 1000,
+    };
+  } finally {
+    await model.close();
+  }
+}

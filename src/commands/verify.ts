@@ -22,6 +22,7 @@ export default class Verify extends TsmCommand {
     template: Flags.string({ description: "frame file name template (default per dataset, jester '{:05d}.jpg')" }),
     segments: Flags.integer({ description: 'segments; must match the model', min: 1 }),
     crops: Flags.string({ description: 'crops per clip: 1 centre, 3 full-res left/centre/right, 10 corners+centre with flips', options: ['1', '3', '10'], default: '1' }),
+    'flip-labels': Flags.boolean({ description: 'with --crops 10: read flipped views with mirrored classes swapped (Left ↔ Right, Clockwise ↔ Counterclockwise, from the category names), recorded in the protocol' }),
     dense: Flags.boolean({ description: 'dense sampling: 10 clips of stride 64/T', exclusive: ['twice'] }),
     twice: Flags.boolean({ description: 'twice sampling: the uniform clip plus one at segment starts', exclusive: ['dense'] }),
     'full-res': Flags.boolean({ description: 'crop = scale = the model input size (export the model with --size 256)' }),
@@ -57,6 +58,7 @@ export default class Verify extends TsmCommand {
       threads: flags.threads,
       maxNum: flags['max-num'],
       reference: flags.reference,
+      flipLabels: flags['flip-labels'],
       onProgress: (done, total) => {
         if (!bar) return;
         if (!barStarted) { bar.start(total, 0, { speed: '0.0' }); barStarted = true; }
@@ -67,7 +69,10 @@ export default class Verify extends TsmCommand {
     if (flags.report) report = await writeReport(result, flags.report);
     if (flags.predictions) writeFileAtomically(flags.predictions, predictionsCsv(result));
     const { predictions: _p, ...summary } = result;
-    if (!this.jsonEnabled()) this.log(renderVerify(result, report));
+    if (!this.jsonEnabled()) {
+      for (const w of result.warnings) this.warn(w);
+      this.log(renderVerify(result, report));
+    }
     return { ...summary, report, predictionsFile: flags.predictions };
   }
 }
@@ -80,7 +85,7 @@ function renderVerify(r: VerifyResult, report?: Record<string, string>): string 
   const st = r.protocol.streaming;
   const how = st
     ? `streamed frame by frame at stride ${st.stride} (window ${st.window}, stable ${st.stableFrames}${st.declaredByModel ? '' : '; the model declares no protocol'}), counted by the last reported gesture`
-    : `${r.protocol.segments} segments, ${r.protocol.sampling} sampling, ${r.protocol.crops} crop(s)`;
+    : `${r.protocol.segments} segments, ${r.protocol.sampling} sampling, ${r.protocol.crops} crop(s)${r.protocol.flipLabelMap ? ` (flipped views read with ${r.protocol.flipLabelMap.length} mirrored class pair(s) swapped)` : ''}`;
   const lines = [
     `${r.model} on ${r.dataset} (${r.root}): ${r.clips} clips, ${how}, scale ${r.protocol.scaleShortSide} → ${r.protocol.cropSize}`,
     `top-1 ${pct(r.top1)}   top-5 ${pct(r.top5)}   mean class accuracy ${pct(r.meanClassAccuracy)}   ${r.clipsPerSecond.toFixed(1)} clips/s`,

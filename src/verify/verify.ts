@@ -11,6 +11,7 @@ import { TsmError } from '../errors.js';
 import { readInputText } from '../io.js';
 import { loadClipViews, viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
 import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig } from './dataset.js';
+import { flipLabelPairs, flipPermutation } from './flip.js';
 import { computeMetrics, topK, type Metrics } from './metrics.js';
 import { createOrtRunner, loadModel, type Runner } from './runner.js';
 import type { StreamingProtocol } from '../stream/protocol.js';
@@ -39,6 +40,11 @@ export interface VerifyOptions {
   /** a JSON of reference outputs (tools/reference/eval_jester.py) to compare with, clip by clip */
   readonly reference?: string;
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * flipped views (--crops 10): read their scores through the flip label map of the category names (Left ↔ Right);
+   * without it a flipping protocol on a dataset with such classes gets a warning
+   */
+  readonly flipLabels?: boolean;
   /** online models: overrides of the model's declared streaming protocol */
   readonly streaming?: Partial<StreamingProtocol>;
   /** for tests and benchmarks: a runner instead of onnxruntime-node */
@@ -80,7 +86,11 @@ export interface VerifyResult extends Omit<Metrics, 'confusion'> {
     readonly viewsPerClip: number;
     /** online models: how the clips were streamed and what counted */
     readonly streaming?: StreamingProtocol & { readonly declaredByModel: boolean };
+    /** class pairs whose scores were swapped for flipped views */
+    readonly flipLabelMap?: ReadonlyArray<readonly [number, number]>;
   };
+  /** what the user should know about the numbers (e.g. a flipping protocol on left/right classes) */
+  readonly warnings: readonly string[];
   readonly confusion: readonly (readonly number[])[];
   readonly seconds: number;
   readonly clipsPerSecond: number;
@@ -142,6 +152,7 @@ async function verifyOnline(options: VerifyOptions, config: DatasetConfig, start
     seconds,
     clipsPerSecond: predictions.length / seconds,
     inferenceSeconds: r.inferenceSeconds,
+    warnings: [],
     missingFrames: { count: r.missingFrames, first: [] },
     unreadableClips: r.unreadableClips,
     badLines: r.badLines,
@@ -187,6 +198,17 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
     const frameSize = 3 * S * S;
     const clipSize = T * frameSize;
     const viewsPerClip = countViews({ segments: T, sampling, crops });
+    const warnings: string[] = [];
+    const mirrored = crops === 10 ? flipLabelPairs(categories) : [];
+    const flipMap = options.flipLabels && mirrored.length ? mirrored : undefined;
+    if (options.flipLabels && crops !== 10) warnings.push(`--flip-labels has no effect with --crops ${crops}: only the 10-crop protocol flips views`);
+    if (mirrored.length && !options.flipLabels) {
+      const [i, j] = mirrored[0];
+      warnings.push(`--crops 10 scores horizontally flipped views, which turn ${categories[i]} into ${categories[j]} (${mirrored.length} such class pair(s) in this category list); pass --flip-labels to read flipped views with those classes swapped`);
+    }
+    // flipped views sit at odd crop positions of each sampled clip (cropBoxes: each crop normal, then flipped)
+    const perm = flipMap ? flipPermutation(categories.length, flipMap) : undefined;
+    const isFlipped = (view: number) => crops === 10 && (view % crops) % 2 === 1;
 
     const missing: MissingFrame[] = [];
     let missingCount = 0;
@@ -240,7 +262,11 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
         const K = info.classes;
         good.forEach((c, i) => {
           const scores = new Array<number>(K).fill(0);
-          for (let v = 0; v < viewsPerClip; v++) for (let k = 0; k < K; k++) scores[k] += logits[(i * viewsPerClip + v) * K + k] / viewsPerClip;
+          for (let v = 0; v < viewsPerClip; v++) {
+            const row = (i * viewsPerClip + v) * K;
+            const read = perm && isFlipped(v) ? perm : undefined;
+            for (let k = 0; k < K; k++) scores[k] += logits[row + (read ? read[k] : k)] / viewsPerClip;
+          }
           const top5 = topK(scores, Math.min(5, K));
           predictions.push({ id: c.record.id, label: c.record.label, prediction: top5[0], top5, scores });
         });
@@ -257,7 +283,8 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       dataset: config.name,
       root: options.root,
       labels: categories,
-      protocol: { segments: T, sampling, crops, scaleShortSide: scale, cropSize: S, resize: resize === 'pillow' ? 'Pillow-exact bilinear' : 'sharp (libvips) linear', viewsPerClip },
+      protocol: { segments: T, sampling, crops, scaleShortSide: scale, cropSize: S, resize: resize === 'pillow' ? 'Pillow-exact bilinear' : 'sharp (libvips) linear', viewsPerClip, ...(flipMap ? { flipLabelMap: flipMap } : {}) },
+      warnings,
       ...metrics,
       seconds,
       clipsPerSecond: predictions.length / seconds,

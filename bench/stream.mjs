@@ -11,7 +11,7 @@ import { JESTER_LABELS } from '../dist/index.js';
 
 const here = import.meta.dirname;
 const root = join(here, '../fixtures/jester-mini');
-const model = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? join(here, '../zoo/tsm-mobilenetv2-jester-online-mini/1.0.0/model.onnx');
+const model = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? join(here, '../zoo/tsm-mobilenetv2-jester-online-mini/1.1.0/model.onnx');
 const clips = readFileSync(join(root, 'val_videofolder.txt'), 'utf8').trim().split('\n').map((l) => l.split(' '));
 // Latency first, in a fresh process: one continuous stream of every frame of every clip, back to back (a folder of links, in order), as a
 // camera feed would run: one session, warmed up once.

@@ -3,6 +3,7 @@
  * file name supplies what weights cannot say (segments, shift fold). Disagreements are reported, never ignored.
  */
 import { TsmError } from '../errors.js';
+import { refuseUnsupportedFeatures } from './features.js';
 import { looksLikeMobileNetV2, readMobileNetV2 } from './mobilenetv2.js';
 import { parseTsmFileName, type TsmFileName } from './naming.js';
 import { expectedBlockresShift, looksLikeResNet, readResNet } from './resnet.js';
@@ -62,6 +63,7 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
   const parsed = options.fileName ? parseTsmFileName(options.fileName) : undefined;
   const warnings: string[] = [];
   const prefix = [...sd.keys()].some((k) => k.startsWith('base_model.')) ? 'base_model.' : '';
+  refuseUnsupportedFeatures(sd, parsed);
 
   let backbone: Backbone;
   let layout: ShiftSpec['layout'];

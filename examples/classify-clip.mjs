@@ -1,25 +1,26 @@
 #!/usr/bin/env node
-// An app that consumes the zoo: picks the best published gesture model for a dataset from zoo.json, checks the
-// artifact's checksum, and classifies one clip (a folder of frames) with onnxruntime-node.
+// An app that consumes the zoo: picks the best published gesture model for a dataset from zoo.json with tsm's zoo
+// client (`tsm/zoo`, which also runs in a browser), checks the artifact's size and sha256, and classifies one clip (a
+// folder of frames) with onnxruntime-node, preprocessed as the entry says.
 //
 //   node examples/classify-clip.mjs [CLIP_DIR] [--zoo zoo.json] [--dataset jester-mini]
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { artifactPath, clipTensor, loadZoo, resolveModel } from 'tsm';
+import { clipTensor } from 'tsm';
+import { checkArtifact, onnxArtifact, parseZooDocument, resolveModel } from 'tsm/zoo';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const zooPath = flag('--zoo', 'zoo.json');
 const clipDir = args[0] && !args[0].startsWith('--') ? args[0] : 'fixtures/jester-mini/20bn-jester-v1/100001';
 
-const zoo = loadZoo(zooPath);
-const entry = resolveModel(zoo, { task: 'gesture-recognition', dataset: flag('--dataset', 'jester-mini') });
-const model = artifactPath(zooPath, entry);
-const bytes = readFileSync(model);
-const sha = createHash('sha256').update(bytes).digest('hex');
-if (sha !== entry.artifacts[0].sha256) throw new Error(`${model}: sha256 ${sha} does not match the zoo`);
+const zoo = parseZooDocument(JSON.parse(readFileSync(zooPath, 'utf8')), zooPath);
+const entry = resolveModel(zoo, { task: 'gesture-recognition', dataset: flag('--dataset', 'jester-mini'), kind: 'tsm' });
+const modelUrl = new URL(onnxArtifact(entry).path, pathToFileURL(zooPath));
+const bytes = readFileSync(modelUrl);
+await checkArtifact(entry, bytes, modelUrl.pathname); // throws E_CHECKSUM on a mismatch
 
 const frames = readdirSync(clipDir).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(clipDir, f));
 const p = entry.preprocessing;

@@ -1,54 +1,43 @@
-// The live demo: reads zoo.json, loads an online TSM model (tsm convert --online) with onnxruntime-web (wasm),
-// takes the webcam, feeds one frame every `interval` ms with the shift buffers carried between frames, smooths the
-// logits over the last `window` frames and shows the gesture and the frame rate.
-// Query parameters: ?model=<zoo id>&interval=<ms>&window=<frames>&zoo=<path>
+// The live demo: reads zoo.json with tsm's zoo client, loads an online TSM model (tsm convert --online) with
+// onnxruntime-web (wasm) after checking its sha256, takes the webcam, and feeds frames the way the model declares
+// (its zoo entry's `streaming`: one frame every 1000·stride/fps ms, logits averaged over `window` frames), with the
+// shift buffers carried between frames; it shows the gesture and the frame rate.
+// Query parameters: ?model=<zoo id>&interval=<ms>&window=<frames>&zoo=<path> (interval and window override the entry)
 import * as ort from '../node_modules/onnxruntime-web/dist/ort.min.mjs';
+import { fetchArtifact, fetchZoo, normalizeRgba, resolveModel, streamingOf } from '../dist/zoo/client.js';
 
 const params = new URLSearchParams(location.search);
-const zooPath = params.get('zoo') ?? '../zoo.json';
-const interval = Number(params.get('interval') ?? 333);
-const windowSize = Number(params.get('window') ?? 4);
+const zooUrl = new URL(params.get('zoo') ?? '../zoo.json', location.href);
 const $ = (id) => document.getElementById(id);
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
-
-function fail(message) {
-  $('status').textContent = message;
-  document.body.dataset.error = message;
-  throw new Error(message);
-}
 
 async function pickModel() {
-  const zoo = await (await fetch(zooPath)).json();
-  const wanted = params.get('model');
-  const candidates = zoo.models.filter((m) => m.arch.kind === 'online' && m.artifacts.some((a) => a.path));
-  const entry = wanted ? candidates.find((m) => m.id === wanted) : candidates[0];
-  if (!entry) fail(`no online model${wanted ? ` '${wanted}'` : ''} with a local artifact in ${zooPath}`);
-  return { entry, url: new URL(entry.artifacts[0].path, new URL(zooPath, location.href)).href };
+  const zoo = await fetchZoo(zooUrl);
+  const wanted = params.get('model') ?? undefined;
+  const entry = resolveModel(zoo, { id: wanted, kind: 'online' });
+  const streaming = streamingOf(entry);
+  const interval = Number(params.get('interval') ?? (streaming ? (1000 * streaming.stride) / streaming.fps : 333));
+  const windowSize = Number(params.get('window') ?? streaming?.window ?? 4);
+  return { entry, bytes: await fetchArtifact(entry, zooUrl), interval, windowSize };
 }
 
-function frameTensor(video, canvas, size) {
-  // scale the short side to 256/224·size, take the centre size×size crop (TSM's test transform)
+function frameTensor(video, canvas, preprocessing) {
+  const size = preprocessing.cropSize;
+  // scale the short side to the entry's scaleShortSide, take the centre crop (TSM's test transform)
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   const vw = video.videoWidth;
   const vh = video.videoHeight;
-  const scale = Math.floor((size * 256) / 224) / Math.min(vw, vh);
+  const scale = preprocessing.scaleShortSide / Math.min(vw, vh);
   const crop = size / scale;
   ctx.drawImage(video, (vw - crop) / 2, (vh - crop) / 2, crop, crop, 0, 0, size, size);
-  const rgba = ctx.getImageData(0, 0, size, size).data;
-  const out = new Float32Array(3 * size * size);
-  for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < size * size; i++) out[c * size * size + i] = (rgba[i * 4 + c] / 255 - MEAN[c]) / STD[c];
-  }
-  return out;
+  return normalizeRgba(ctx.getImageData(0, 0, size, size).data, preprocessing);
 }
 
 async function main() {
-  const { entry, url } = await pickModel();
-  $('model').textContent = `${entry.id}@${entry.version} (${entry.arch.name})`;
+  const { entry, bytes, interval, windowSize } = await pickModel();
+  $('model').textContent = `${entry.id}@${entry.version} (${entry.arch.name}), a frame every ${Math.round(interval)} ms, window ${windowSize}`;
   ort.env.wasm.wasmPaths = new URL('../node_modules/onnxruntime-web/dist/', import.meta.url).href;
   ort.env.wasm.numThreads = 1;
-  const session = await ort.InferenceSession.create(url, { executionProviders: ['wasm'] });
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
   const artifact = entry.artifacts[0];
   const size = entry.preprocessing.cropSize;
   const bufferInputs = artifact.inputs.filter((i) => i.name.startsWith('shift_buffer_'));
@@ -68,7 +57,7 @@ async function main() {
   document.body.dataset.ready = 'true';
   for (;;) {
     const t0 = performance.now();
-    const input = frameTensor(video, canvas, size);
+    const input = frameTensor(video, canvas, entry.preprocessing);
     const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, size, size]), ...buffers });
     buffers = Object.fromEntries(bufferInputs.map((b) => [b.name, out[`${b.name}_out`]]));
     history.push(out.logits.data);

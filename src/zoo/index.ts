@@ -4,10 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import semver from 'semver';
 import { TsmError } from '../errors.js';
 import { readInputText } from '../io.js';
-import type { Zoo, ZooEntry, ZooTask } from './types.js';
+import type { Zoo, ZooEntry } from './types.js';
 
 export type * from './types.js';
 
@@ -60,39 +59,8 @@ export function loadZoo(path = 'zoo.json'): Zoo {
   return parseZoo(readInputText(path, 'zoo index'), path);
 }
 
-export interface ModelQuery {
-  readonly id?: string;
-  /** a semver range (`^1.0.0`, `1.2.x`); the highest matching version wins */
-  readonly version?: string;
-  readonly task?: ZooTask;
-  readonly dataset?: string;
-  /** only entries with converted, verified artifacts (default true) */
-  readonly published?: boolean;
-}
-
-/** All entries matching the query, newest version first. */
-export function findModels(zoo: Zoo, query: ModelQuery = {}): ZooEntry[] {
-  return zoo.models
-    .filter((m) => (query.id ? m.id === query.id : true))
-    .filter((m) => (query.task ? m.task === query.task : true))
-    .filter((m) => (query.dataset ? m.dataset === query.dataset : true))
-    .filter((m) => (query.published ?? true ? m.status === 'published' : true))
-    .filter((m) => (query.version ? semver.satisfies(m.version, query.version) : true))
-    .sort((a, b) => a.id.localeCompare(b.id) || semver.rcompare(a.version, b.version));
-}
-
-/** The one model a query names (highest version); a typed error listing what exists otherwise. */
-export function resolveModel(zoo: Zoo, query: ModelQuery): ZooEntry {
-  const found = findModels(zoo, query);
-  if (!found.length) {
-    const known = [...new Set(zoo.models.filter((m) => m.status === 'published' || query.published === false).map((m) => `${m.id}@${m.version}`))];
-    throw new TsmError('usage', 'E_ZOO_NO_MATCH', `no model in the zoo matches ${JSON.stringify(query)}`, { hint: `available: ${known.join(', ') || 'none'}` });
-  }
-  if (query.id) return found[0];
-  const ids = [...new Set(found.map((m) => m.id))];
-  if (ids.length > 1) return found.sort((a, b) => (b.verification?.top1 ?? 0) - (a.verification?.top1 ?? 0))[0];
-  return found[0];
-}
+// Selection is the client's (src/zoo/client.ts), so apps and the CLI pick the same model for the same query.
+export { findModels, resolveModel, type ModelQuery } from './client.js';
 
 /** Absolute path of an entry's ONNX artifact, given where zoo.json lives. */
 export function artifactPath(zooPath: string, entry: ZooEntry): string {

@@ -40,6 +40,8 @@ export interface PublishOptions {
   readonly online?: boolean;
   /** publish the int8 export (tsm convert --int8), calibrated on these clips */
   readonly int8?: CalibrationOptions;
+  /** where the zoo/ folder will be served: the artifact records `<baseUrl>/<id>/<version>/model.onnx` beside its path */
+  readonly baseUrl?: string;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -64,6 +66,9 @@ function taskFor(dataset: string | undefined): ZooTask {
 
 export async function publishModel(options: PublishOptions): Promise<PublishResult> {
   const zooPath = options.zooPath ?? 'zoo.json';
+  if (options.baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(options.baseUrl)) {
+    throw new TsmError('usage', 'E_BAD_FLAG_VALUE', `--base-url '${options.baseUrl}' is not an http(s) URL`, { details: { flag: '--base-url', value: options.baseUrl } });
+  }
   if (!ID_PATTERN.test(options.id)) throw new TsmError('usage', 'E_BAD_ID', `model id '${options.id}' must be lower-case letters, digits, '.', '_' or '-'`);
   const existing = existsSync(zooPath) ? loadZoo(zooPath).models.filter((m) => m.id === options.id).map((m) => m.version) : [];
   let version = options.version;
@@ -119,6 +124,7 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
       artifacts: [{
         kind: 'onnx',
         path: artifactRel,
+        ...(options.baseUrl ? { url: `${options.baseUrl.replace(/\/+$/, '')}/${options.id}/${version}/model.onnx` } : {}),
         sha256: createHash('sha256').update(exported.onnx).digest('hex'),
         bytes: exported.onnx.byteLength,
         opset: exported.opset,

@@ -11,6 +11,9 @@ const cases: Array<[string, string[], number, string]> = [
   ['verify: --dense with --twice', ['verify', MODEL, '--dense', '--twice'], 2, 'E_FLAG_CONFLICT'],
   ['verify: model is not ONNX', ['verify', 'README.md', '--root', 'fixtures/jester-mini'], 3, 'E_NOT_CHECKPOINT'],
   ['verify: model missing', ['verify', 'nope.onnx', '--root', 'fixtures/jester-mini'], 3, 'E_NOT_FOUND'],
+  ['verify: no clip readable in the layout asked for', ['verify', MODEL, '--dataset', 'kinetics', '--root', 'fixtures/jester-mini'], 3, 'E_NO_CLIPS_READ'],
+  ['verify: a list with no usable line', ['verify', MODEL, '--root', 'fixtures/jester-mini', '--list', 'README.md'], 3, 'E_NO_CLIPS'],
+  ['stream: a folder with no frames', ['stream', 'zoo/tsm-mobilenetv2-jester-online-mini/1.1.0/model.onnx', '--frames', 'src'], 3, 'E_NO_FRAMES'],
   ['convert: missing checkpoint', ['convert', 'nope.pth'], 3, 'E_NOT_FOUND'],
   ['stream: model is offline', ['stream', MODEL, '--frames', 'fixtures/jester-mini/20bn-jester-v1/100001'], 2, 'E_NOT_ONLINE'],
   ['zoo show: unknown id', ['zoo', 'show', 'no-such-model'], 2, 'E_ZOO_NO_MATCH'],
@@ -51,6 +54,22 @@ const oclifCases: Array<{ what: string; args: string[]; code: string; line: RegE
   { what: 'an unknown command', args: ['convrt', 'x.pth'], code: 'E_UNKNOWN_COMMAND', line: /^tsm: unknown command 'convrt'; did you mean 'convert'\?$/, details: { command: 'convrt', suggestion: 'convert' } },
   { what: 'an unknown subcommand of a topic', args: ['zoo', 'lst'], code: 'E_UNKNOWN_COMMAND', line: /^tsm: unknown command 'zoo lst'; did you mean 'zoo list'\?$/, details: { command: 'zoo lst', suggestion: 'zoo list' } },
 ];
+
+describe('an empty work set is a failure that says what was looked for and where', () => {
+  it('verify on another dataset layout names the folder and template tried, and the layout that is there', () => {
+    const r = runCli(['verify', MODEL, '--dataset', 'kinetics', '--root', 'fixtures/jester-mini']);
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^tsm: none of the 80 clip\(s\) of fixtures\/jester-mini\/val_videofolder.txt could be read from fixtures\/jester-mini\/images\/<id>\/img_00001.jpg/);
+    expect(r.stderr).toMatch(/hint: fixtures\/jester-mini holds 20bn-jester-v1\/ \(--dataset jester\)/);
+  });
+
+  it('a list of bad lines names the list and how many lines were read', () => {
+    const r = runCli(['verify', MODEL, '--root', 'fixtures/jester-mini', '--list', 'README.md', '--json']);
+    expect(r.json().error).toMatchObject({ code: 'E_NO_CLIPS', list: 'README.md' });
+    expect(r.json().error.linesRead).toBeGreaterThan(10);
+  });
+});
 
 describe("oclif's parse errors in tsm's error style", () => {
   for (const c of oclifCases) {

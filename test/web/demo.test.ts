@@ -5,6 +5,7 @@ import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATED, ROOT } from '../helpers/reference.js';
+import { requireTool } from '../helpers/requirements.js';
 import { writeY4m } from '../helpers/y4m.js';
 
 /**
@@ -31,7 +32,9 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-describe.runIf(existsSync(CHROMIUM))('web demo in Chromium with a fake camera', () => {
+const haveChromium = requireTool('Chromium (/usr/bin/chromium)', existsSync(CHROMIUM), 'apt-get install -y chromium');
+
+describe.runIf(haveChromium)('web demo in Chromium with a fake camera', () => {
   it.each(MODEL_IDS)(`%s shows "${CLIP.gesture}" for a looping ${CLIP.gesture} clip`, async (modelId) => {
     mkdirSync(GENERATED, { recursive: true });
     const y4m = join(GENERATED, 'clip.y4m');
@@ -50,6 +53,8 @@ describe.runIf(existsSync(CHROMIUM))('web demo in Chromium with a fake camera', 
       await page.waitForFunction((g) => document.body.dataset.gesture === g && document.getElementById('gesture')?.textContent === g, CLIP.gesture, { timeout: 60_000 });
       await page.screenshot({ path: join(GENERATED, `web-demo-${modelId}.png`) });
       expect(await page.textContent('#fps')).toMatch(/model fps/);
+      // fed as the zoo entry declares (stride 4 of a 12 fps source: a frame every 333 ms, window 4), read by the page
+      expect(await page.textContent('#model')).toBe(`${modelId}@1.1.0 (TSM-mobilenetv2-online), a frame every 333 ms, window 4`);
       // …and not by luck: over ~4 loops of the clip it is among the two labels shown most. (Not "the most": the page
       // works in real time, so a loaded CI machine stretches the frame spacing the model was trained on.)
       const seen = new Map<string, number>();

@@ -33,12 +33,11 @@ export default class ZooList extends TsmCommand {
       top1: m.verification?.top1 ?? null, reportedTop1: m.reported?.top1 ?? null,
     }));
     if (!this.jsonEnabled()) {
-      const w = Math.max(2, ...models.map((m) => `${m.id}@${m.version}`.length));
-      this.log(`${'model'.padEnd(w)}  ${'status'.padEnd(11)}  ${'arch'.padEnd(16)}  ${'dataset'.padEnd(22)}  top-1`);
-      for (const m of models) {
-        const acc = m.top1 !== null ? `${(m.top1 * 100).toFixed(1)} % (verified)` : m.reportedTop1 !== null ? `${(m.reportedTop1 * 100).toFixed(1)} % (reported)` : '–';
-        this.log(`${`${m.id}@${m.version}`.padEnd(w)}  ${m.status.padEnd(11)}  ${m.arch.padEnd(16)}  ${m.dataset.padEnd(22)}  ${acc}`);
-      }
+      const acc = (m: (typeof models)[number]) => (m.top1 !== null ? `${(m.top1 * 100).toFixed(1)} % (verified)` : m.reportedTop1 !== null ? `${(m.reportedTop1 * 100).toFixed(1)} % (reported)` : '–');
+      const rows = [['model', 'status', 'arch', 'dataset', 'top-1'], ...models.map((m) => [`${m.id}@${m.version}`, m.status, m.arch, m.dataset, acc(m)])];
+      // every column as wide as its longest cell, so long ids and names never push the others out of line
+      const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+      for (const r of rows) this.log(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
     }
     return { models };
   }

@@ -28,6 +28,7 @@ export default class ZooPublish extends TsmCommand {
     int8: Flags.boolean({ description: 'publish the int8 export (tsm convert --int8), calibrated on --calibration clips' }),
     calibration: Flags.string({ description: 'with --int8: dataset folder to calibrate on (layout as verify reads it)' }),
     'calibration-clips': Flags.integer({ description: 'calibrate on the first N clips of the list', default: DEFAULT_CALIBRATION_CLIPS, min: 1 }),
+    'base-url': Flags.string({ description: 'where the zoo/ folder will be served (a release page, a bucket): the artifact records <URL>/<id>/<version>/model.onnx beside its path, for `tsm zoo fetch` and the tsm/zoo client' }),
     zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
   };
 
@@ -40,7 +41,7 @@ export default class ZooPublish extends TsmCommand {
     const result = await publishModel({
       file: args.file, id: flags.id, version: flags.version, bump: flags.bump as Bump | undefined, zooPath: flags.zoo,
       dataset: flags.dataset, root: flags.root, datasetLabel: flags['dataset-label'], reference: flags.reference,
-      title: flags.title, license: flags.license, notes: flags.notes, segments: flags.segments, online: flags.online,
+      baseUrl: flags['base-url'], title: flags.title, license: flags.license, notes: flags.notes, segments: flags.segments, online: flags.online,
       int8: flags.calibration ? { root: flags.calibration, dataset: flags.dataset, clips: flags['calibration-clips'] } : undefined,
       onProgress: (done, total) => bar.update(done, total),
     }).finally(() => bar.stop());

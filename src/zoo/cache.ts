@@ -1,0 +1,68 @@
+/**
+ * Resolving a zoo entry to a local, checksum-checked ONNX file, the way torch.hub and timm resolve pretrained weights:
+ * an artifact served at a URL is downloaded once into a cache (resumable, sha256-checked, renamed into place when
+ * whole) and reused while its checksum holds; a local artifact next to a zoo.json is checked and used where it is.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { TsmError } from '../errors.js';
+import { artifactUrl, checkArtifact, onnxArtifact, parseZooDocument, resolveModel, type ModelQuery } from './client.js';
+import { downloadFile } from './download.js';
+import { loadZoo } from './index.js';
+import type { Zoo, ZooEntry } from './types.js';
+
+/** `TSM_CACHE`, else `$XDG_CACHE_HOME/tsm`, else `~/.cache/tsm`. */
+export function defaultCacheDir(): string {
+  return process.env.TSM_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tsm');
+}
+
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+/** zoo.json from a path or an http(s) URL. */
+export async function openZoo(location: string): Promise<Zoo> {
+  if (!isUrl(location)) return loadZoo(location);
+  const response = await fetch(location).catch((err) => {
+    throw new TsmError('network', 'E_DOWNLOAD', `${location}: ${(err as Error).message}`, { details: { url: location } });
+  });
+  if (!response.ok) throw new TsmError('network', 'E_HTTP', `${location}: HTTP ${response.status}`, { details: { url: location, status: response.status } });
+  return parseZooDocument(await response.json(), location);
+}
+
+export interface CachedArtifact {
+  readonly entry: ZooEntry;
+  readonly path: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  /** `local`: the artifact next to zoo.json; `cache`: already in the cache; `downloaded`: fetched now */
+  readonly from: 'local' | 'cache' | 'downloaded';
+  readonly url?: string;
+}
+
+export interface FetchOptions {
+  readonly zoo: string;
+  readonly cacheDir?: string;
+  readonly onProgress?: (received: number, total: number | undefined) => void;
+}
+
+/** The entry a query names, as a local file whose size and sha256 match the zoo. */
+export async function fetchModel(query: ModelQuery, options: FetchOptions): Promise<CachedArtifact> {
+  const zoo = await openZoo(options.zoo);
+  const entry = resolveModel(zoo, query);
+  const artifact = onnxArtifact(entry);
+  if (!isUrl(options.zoo) && artifact.path) {
+    const local = resolve(dirname(options.zoo), artifact.path);
+    if (existsSync(local)) {
+      await checkArtifact(entry, readFileSync(local), local);
+      return { entry, path: local, sha256: artifact.sha256, bytes: artifact.bytes, from: 'local' };
+    }
+  }
+  const url = isUrl(options.zoo) || artifact.url ? artifactUrl(entry, isUrl(options.zoo) ? options.zoo : 'file:///') : undefined;
+  if (!url || !isUrl(url)) {
+    throw new TsmError('usage', 'E_ZOO_NO_ARTIFACT', `${entry.id}@${entry.version}: its artifact is neither next to ${options.zoo} nor served at a URL`, { hint: 'publish with --base-url to record where artifacts are served' });
+  }
+  const dir = join(options.cacheDir ?? defaultCacheDir(), entry.id, entry.version);
+  const r = await downloadFile({ fileName: `${artifact.sha256.slice(0, 16)}.onnx`, urls: [url], sha256: artifact.sha256 }, { dir, onProgress: options.onProgress });
+  await checkArtifact(entry, readFileSync(r.path), r.path);
+  return { entry, path: r.path, sha256: r.sha256, bytes: r.bytes, from: r.alreadyPresent ? 'cache' : 'downloaded', url };
+}

@@ -1,0 +1,172 @@
+/**
+ * The zoo client apps use (`tsm/zoo`): read zoo.json, pick a model, fetch its artifact with the checksum checked, and
+ * prepare frames the way the entry says. It runs in Node and in a browser: it imports neither onnxruntime nor sharp
+ * nor any `node:` module (fetch and WebCrypto are in both). The CLI's zoo code (src/zoo/index.ts) selects models
+ * through these same functions.
+ */
+import { TsmError } from '../errors.js';
+import type { Zoo, ZooArtifact, ZooEntry, ZooPreprocessing, ZooStreaming, ZooTask } from './types.js';
+
+export type * from './types.js';
+
+export interface ModelQuery {
+  readonly id?: string;
+  /** exact `1.2.3`, `^1.2.0`, `~1.2.0`, `1.x`, `1.2.x`, `>=1.1.0` or `*`; the highest matching version wins */
+  readonly version?: string;
+  readonly task?: ZooTask;
+  readonly dataset?: string;
+  /** only entries with converted, verified artifacts (default true) */
+  readonly published?: boolean;
+  /** only this kind of model (e.g. `online` for the browser demo) */
+  readonly kind?: ZooEntry['arch']['kind'];
+}
+
+type Triple = readonly [number, number, number];
+
+function parseVersion(v: string): Triple | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(v.trim());
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+export function compareVersions(a: string, b: string): number {
+  const x = parseVersion(a);
+  const y = parseVersion(b);
+  if (!x || !y) return a.localeCompare(b);
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+}
+
+/** The range forms zoo queries use (a subset of npm's semver ranges, without pre-releases). */
+export function versionSatisfies(version: string, range: string): boolean {
+  const v = parseVersion(version);
+  const r = range.trim();
+  if (!v) return false;
+  if (r === '' || r === '*' || r === 'x') return true;
+  const cmp = (lo: Triple) => v[0] - lo[0] || v[1] - lo[1] || v[2] - lo[2];
+  const ge = /^>=\s*(\d+\.\d+\.\d+)$/.exec(r);
+  if (ge) return cmp(parseVersion(ge[1])!) >= 0;
+  const caret = /^\^(\d+\.\d+\.\d+)$/.exec(r);
+  if (caret) {
+    const lo = parseVersion(caret[1])!;
+    if (cmp(lo) < 0) return false;
+    if (lo[0] > 0) return v[0] === lo[0];
+    if (lo[1] > 0) return v[0] === 0 && v[1] === lo[1];
+    return v[0] === 0 && v[1] === 0 && v[2] === lo[2];
+  }
+  const tilde = /^~(\d+\.\d+\.\d+)$/.exec(r);
+  if (tilde) {
+    const lo = parseVersion(tilde[1])!;
+    return cmp(lo) >= 0 && v[0] === lo[0] && v[1] === lo[1];
+  }
+  const parts = /^(\d+)(?:\.(\d+|x|\*))?(?:\.(\d+|x|\*))?$/.exec(r);
+  if (parts) {
+    const want = [parts[1], parts[2], parts[3]];
+    return want.every((w, i) => w === undefined || w === 'x' || w === '*' || Number(w) === v[i]);
+  }
+  throw new TsmError('usage', 'E_BAD_RANGE', `'${range}' is not a version range the zoo understands`, { hint: 'use 1.2.3, ^1.2.0, ~1.2.0, 1.x, 1.2.x, >=1.1.0 or *' });
+}
+
+/** A zoo document as an app receives it: checks the shape it relies on (the CLI validates the full schema). */
+export function parseZooDocument(value: unknown, source = 'zoo.json'): Zoo {
+  const doc = value as Partial<Zoo> | null;
+  if (!doc || typeof doc !== 'object' || doc.schemaVersion !== 1 || !Array.isArray(doc.models)) {
+    throw new TsmError('input', 'E_ZOO_SCHEMA', `${source}: not a tsm zoo index (expected schemaVersion 1 and a models array)`, { details: { file: source } });
+  }
+  return doc as Zoo;
+}
+
+/** Fetches and parses zoo.json from a URL (in Node, any URL fetch takes: http(s), or a `file:` URL is refused by fetch). */
+export async function fetchZoo(url: string | URL, init?: RequestInit): Promise<Zoo> {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new TsmError('network', 'E_HTTP', `${String(url)}: HTTP ${response.status}`, { details: { url: String(url), status: response.status } });
+  return parseZooDocument(await response.json(), String(url));
+}
+
+/** All entries matching the query, by id, then newest version first. */
+export function findModels(zoo: Zoo, query: ModelQuery = {}): ZooEntry[] {
+  return zoo.models
+    .filter((m) => (query.id ? m.id === query.id : true))
+    .filter((m) => (query.task ? m.task === query.task : true))
+    .filter((m) => (query.dataset ? m.dataset === query.dataset : true))
+    .filter((m) => (query.kind ? m.arch.kind === query.kind : true))
+    .filter((m) => (query.published ?? true ? m.status === 'published' : true))
+    .filter((m) => (query.version ? versionSatisfies(m.version, query.version) : true))
+    .sort((a, b) => a.id.localeCompare(b.id) || compareVersions(b.version, a.version));
+}
+
+/** The one model a query names (highest version; without an id, the best verified top-1); a typed error otherwise. */
+export function resolveModel(zoo: Zoo, query: ModelQuery): ZooEntry {
+  const found = findModels(zoo, query);
+  if (!found.length) {
+    const known = [...new Set(zoo.models.filter((m) => m.status === 'published' || query.published === false).map((m) => `${m.id}@${m.version}`))];
+    throw new TsmError('usage', 'E_ZOO_NO_MATCH', `no model in the zoo matches ${JSON.stringify(query)}`, { hint: `available: ${known.join(', ') || 'none'}` });
+  }
+  if (query.id) return found[0];
+  const ids = [...new Set(found.map((m) => m.id))];
+  if (ids.length > 1) return [...found].sort((a, b) => (b.verification?.top1 ?? 0) - (a.verification?.top1 ?? 0))[0];
+  return found[0];
+}
+
+/** The ONNX artifact of an entry. */
+export function onnxArtifact(entry: ZooEntry): ZooArtifact {
+  const a = entry.artifacts.find((x) => x.kind === 'onnx');
+  if (!a) throw new TsmError('usage', 'E_ZOO_NO_ARTIFACT', `${entry.id}@${entry.version} has no ONNX artifact (status ${entry.status})`);
+  return a;
+}
+
+/**
+ * Where to fetch an entry's artifact: its `url` when the zoo records where it is served, else its `path` resolved
+ * against the zoo's own address.
+ */
+export function artifactUrl(entry: ZooEntry, zooUrl: string | URL): string {
+  const a = onnxArtifact(entry);
+  if (a.url) return a.url;
+  if (!a.path) throw new TsmError('usage', 'E_ZOO_NO_ARTIFACT', `${entry.id}@${entry.version} records neither a url nor a path for its artifact`);
+  return new URL(a.path, zooUrl).href;
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Checks bytes against the entry's artifact: size and sha256. Throws E_CHECKSUM (exit 8) naming both digests. */
+export async function checkArtifact(entry: ZooEntry, bytes: Uint8Array, from = 'artifact'): Promise<void> {
+  const a = onnxArtifact(entry);
+  const sha = await sha256Hex(bytes);
+  if (sha !== a.sha256 || bytes.byteLength !== a.bytes) {
+    throw new TsmError('network', 'E_CHECKSUM', `${from}: ${bytes.byteLength} bytes with sha256 ${sha}, but ${entry.id}@${entry.version} records ${a.bytes} bytes with sha256 ${a.sha256}`, {
+      details: { id: entry.id, version: entry.version, expected: a.sha256, found: sha, url: from },
+    });
+  }
+}
+
+/** Fetches an entry's ONNX bytes and checks them; nothing unchecked is ever returned. */
+export async function fetchArtifact(entry: ZooEntry, zooUrl: string | URL, init?: RequestInit): Promise<Uint8Array> {
+  const url = artifactUrl(entry, zooUrl);
+  const response = await fetch(url, init);
+  if (!response.ok) throw new TsmError('network', 'E_HTTP', `${url}: HTTP ${response.status}`, { details: { url, status: response.status } });
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  await checkArtifact(entry, bytes, url);
+  return bytes;
+}
+
+/** How to feed an online entry (its declared protocol), or undefined for clip models. */
+export function streamingOf(entry: ZooEntry): ZooStreaming | undefined {
+  return entry.arch.kind === 'online' ? entry.streaming : undefined;
+}
+
+/**
+ * One RGBA frame already scaled and cropped to `cropSize`² (e.g. a canvas's getImageData) → the model's CHW float32
+ * input, with the entry's input range, mean and std.
+ */
+export function normalizeRgba(rgba: ArrayLike<number>, p: Pick<ZooPreprocessing, 'mean' | 'std' | 'inputRange' | 'cropSize'>, out = new Float32Array(3 * p.cropSize * p.cropSize)): Float32Array {
+  const plane = p.cropSize * p.cropSize;
+  const [lo, hi] = p.inputRange;
+  const scale = (hi - lo) / 255;
+  for (let c = 0; c < 3; c++) {
+    const mean = p.mean[c];
+    const std = p.std[c];
+    for (let i = 0; i < plane; i++) out[c * plane + i] = (lo + rgba[i * 4 + c] * scale - mean) / std;
+  }
+  return out;
+}

@@ -26,3 +26,7 @@ export type * from './zoo/types.js';
 export { publishModel, nextVersion, type PublishOptions, type PublishResult } from './zoo/publish.js';
 export { downloadFile, type DownloadTarget, type DownloadResult } from './zoo/download.js';
 export { renderModelCard } from './zoo/cards.js';
+export { fetchModel, openZoo, defaultCacheDir, type CachedArtifact, type FetchOptions } from './zoo/cache.js';
+export { JESTER_STREAMING, parseStreamingProtocol, type StreamingProtocol } from './stream/protocol.js';
+export { verifyStreamed, type StreamedVerifyOptions, type StreamedVerifyResult } from './stream/verify-online.js';
+export { flipLabelPairs, flipPermutation } from './verify/flip.js';

@@ -75,13 +75,25 @@ describe('tsm convert', () => {
   });
 
   it('refuses a checkpoint with tensors the architecture has no place for, and writes nothing', () => {
-    const dir = join(VARIANTS_DIR, 'r18_extra');
+    const dir = join(VARIANTS_DIR, 'r18_unused');
     const file = readdirSync(dir).find((f) => f.endsWith('.pth'))!;
     const output = join(tmp, 'extra.onnx');
     const r = runCli(['convert', join(dir, file), '-o', output, '--json']);
     expect(r.status).toBe(5);
-    expect(r.json().error).toMatchObject({ code: 'E_UNUSED_TENSORS', keys: ['base_model.layer2.0.nl.g.weight'] });
+    expect(r.json().error).toMatchObject({ code: 'E_UNUSED_TENSORS', keys: ['base_model.layer2.0.adapter.weight'] });
     expect(readdirSync(tmp).filter((f) => f.startsWith('extra'))).toEqual([]);
+  });
+
+  it('a non-local key is refused by the feature it belongs to, not as a stray tensor', () => {
+    const dir = join(VARIANTS_DIR, 'r18_extra');
+    const file = readdirSync(dir).find((f) => f.endsWith('.pth'))!;
+    const r = runCli(['convert', join(dir, file), '-o', join(tmp, 'nl.onnx'), '--json']);
+    expect(r.status).toBe(5);
+    expect(r.json().error).toMatchObject({ code: 'E_UNSUPPORTED_FEATURE', features: ['non-local'] });
+    expect(r.json().error.message).toContain("non-local (key 'base_model.layer2.0.nl.g.weight')");
+    const inspect = runCli(['inspect', join(dir, file), '--json']);
+    expect(inspect.status).toBe(0);
+    expect(inspect.json().archError.code).toBe('E_UNSUPPORTED_FEATURE');
   });
 
   it('an unknown layout is named with the keys it could not place', () => {

@@ -137,7 +137,7 @@ describe('tsm convert --int8 on the bundled model', () => {
     const cases: Array<[string[], number, string]> = [
       [['--int8'], 2, 'E_BAD_FLAG'],
       [['--calibration', MINI], 2, 'E_BAD_FLAG'],
-      [['--int8', '--fp16', '--calibration', MINI], 2, 'E_USAGE'],
+      [['--int8', '--fp16', '--calibration', MINI], 2, 'E_FLAG_CONFLICT'],
       [['--int8', '--calibration', MINI, '--opset', '12'], 2, 'E_BAD_FLAG'],
       [['--int8', '--calibration', join(tmp, 'nowhere')], 3, 'E_NOT_FOUND'],
     ];

@@ -102,6 +102,11 @@ def main():
         ckpt["state_dict"]["module.base_model.layer2.0.nl.g.weight"] = torch.zeros(64, 128, 1, 1)
         os.makedirs(os.path.join(out, "r18_extra"), exist_ok=True)
         torch.save(ckpt, os.path.join(out, "r18_extra", VARIANTS["r18"][0]))
+        # A tensor that belongs to no known feature at all: must be refused as unused, by name.
+        ckpt = torch.load(os.path.join(out, "r18", VARIANTS["r18"][0]))
+        ckpt["state_dict"]["module.base_model.layer2.0.adapter.weight"] = torch.zeros(64, 128, 1, 1)
+        os.makedirs(os.path.join(out, "r18_unused"), exist_ok=True)
+        torch.save(ckpt, os.path.join(out, "r18_unused", VARIANTS["r18"][0]))
     with open(index_path, "w") as f:
         json.dump(index, f, indent=1)
 

@@ -204,7 +204,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
 export function convertCheckpoint(options: ConvertOptions): ConvertResult {
   const { model, calibrationOutputs: _, ...exported } = exportOnnxParts(options);
   const output = options.output ?? defaultOutputPath(options.input);
-  writeChunksAtomically(output, model.chunks);
+  writeChunksAtomically(output, model.chunks, 'convert-write');
   const hash = createHash('sha256');
   for (const chunk of model.chunks) hash.update(chunk);
   return { ...exported, output, sha256: hash.digest('hex') };

@@ -3,13 +3,14 @@
  * verify.json} into a staging folder renamed into place, then add the entry to zoo.json under a lock.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import semver from 'semver';
 import { exportOnnxModel } from '../convert.js';
 import { exportInt8Model, type CalibrationOptions } from '../quantize.js';
 import { TsmError } from '../errors.js';
-import { writeFileAtomically } from '../onnx/write.js';
+import { processAlive, writeFileAtomically } from '../onnx/write.js';
+import { testPoint } from '../test-points.js';
 import { TSM_VERSION } from '../version.js';
 import { verifyModel, type VerifyResult } from '../verify/verify.js';
 import { renderModelCard } from './cards.js';
@@ -53,6 +54,20 @@ export interface PublishResult {
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
+/** Staging folders (`.<version>.staging-<pid>`) of publishes that were killed: their process is gone. */
+function removeStaleStaging(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const m = /^\.[^/]+\.staging-(\d+)$/.exec(entry);
+    if (m && !processAlive(Number(m[1]))) rmSync(join(dir, entry), { recursive: true, force: true });
+  }
+}
+
 export function nextVersion(existing: readonly string[], bump: Bump): string {
   const latest = existing.filter((v) => semver.valid(v)).sort(semver.rcompare)[0];
   return latest ? (semver.inc(latest, bump) as string) : '1.0.0';
@@ -89,7 +104,7 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
   const notes = [int8Note, options.notes].filter(Boolean).join(' ');
   const zooDir = dirname(zooPath);
   const folder = join(zooDir, 'zoo', options.id, version);
-  if (existsSync(folder)) throw new TsmError('conflict', 'E_VERSION_EXISTS', `${folder} already exists`);
+  removeStaleStaging(join(zooDir, 'zoo', options.id));
   const staging = join(zooDir, 'zoo', options.id, `.${version}.staging-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -157,12 +172,17 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
     // Clean up JSON: drop undefined optional fields so the schema sees plain data.
     const clean = JSON.parse(JSON.stringify(entry)) as ZooEntry;
     writeFileAtomically(join(staging, 'card.md'), renderModelCard(clean, { perClass: verified?.perClass, artifactPath: 'model.onnx' }));
+    testPoint('publish:staged');
     await updateZoo(zooPath, (zoo) => {
       if (zoo.models.some((m) => m.id === clean.id && m.version === clean.version)) {
         throw new TsmError('conflict', 'E_VERSION_EXISTS', `${clean.id}@${clean.version} was published meanwhile by another process`);
       }
+      // A version folder the index does not name was left by a publish killed between its rename and the index
+      // write; no live publish can be at that point while we hold the lock.
+      if (existsSync(folder)) rmSync(folder, { recursive: true, force: true });
       mkdirSync(dirname(folder), { recursive: true });
       renameSync(staging, folder); // the folder appears whole, under the lock, right before the index names it
+      testPoint('publish:renamed');
       return { zoo: { ...zoo, models: [...zoo.models, clean] }, result: undefined };
     });
     return { entry: clean, folder, files: ['model.onnx', 'card.md', ...(verified ? ['verify.json'] : [])].map((f) => join(folder, f)) };

@@ -10,7 +10,9 @@ export async function updateZoo<T>(zooPath: string, change: (zoo: Zoo) => { zoo:
   if (!existsSync(zooPath)) writeFileSync(zooPath, JSON.stringify({ $schema: './zoo.schema.json', schemaVersion: 1, models: [] }, null, 2) + '\n');
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(zooPath, { retries: { retries: 50, minTimeout: 50, maxTimeout: 500 }, stale: 30_000 });
+    // A lock whose holder died (killed mid-publish) stops being refreshed and counts as stale after 10 s; the retries
+    // wait longer than that, so the next publish takes it over instead of failing.
+    release = await lockfile.lock(zooPath, { retries: { retries: 40, minTimeout: 100, maxTimeout: 1000 }, stale: 10_000 });
   } catch (err) {
     throw new TsmError('conflict', 'E_ZOO_LOCKED', `${zooPath} is locked by another tsm process (${(err as Error).message})`, { details: { file: zooPath } });
   }

@@ -1,25 +1,46 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadZoo } from '../../src/zoo/index.js';
 import { ROOT, runCli, runCliAsync } from '../helpers/cli.js';
 import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
 
 const variants = ensureVariants();
+const made: string[] = [];
+const tempDir = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
-/** Starts the CLI and SIGKILLs it after `ms` (or when it exits first). */
-function runAndKill(args: string[], ms: number): Promise<number | null> {
+/**
+ * Runs the CLI with TSM_TEST_PAUSE=<point> (src/test-points.ts) and SIGKILLs it the moment it announces that it
+ * stands at that point, so the kill lands exactly there. Resolves whether the point was reached.
+ */
+function killAtPoint(args: string[], point: string): Promise<{ reached: boolean; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd: ROOT, stdio: 'ignore' });
-    const timer = setTimeout(() => p.kill('SIGKILL'), ms);
-    p.on('exit', (code) => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd: ROOT, env: { ...process.env, TSM_TEST_PAUSE: point }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let reached = false;
+    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
+    p.stderr.on('data', (d) => {
+      stderr += d;
+      if (!reached && stderr.includes(`tsm-test-pause: ${point}\n`)) {
+        reached = true;
+        p.kill('SIGKILL');
+      }
+    });
+    p.on('exit', () => {
       clearTimeout(timer);
-      resolve(code);
+      resolve({ reached, stderr });
     });
   });
 }
@@ -40,25 +61,33 @@ function runAndKillWhen(args: string[], ready: () => boolean): Promise<number | 
 }
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const temps = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
 
 describe('killed mid-work, tsm leaves no half-written output', () => {
-  it('convert: at every kill time the output is either absent or whole', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tsm-kill-'));
-    const ckpt = join(VARIANTS_DIR, variants.r50_block.file);
+  it('convert: killed inside the write (after chunk 3, and after the sync before the rename), the output is absent; the next run replaces the dead temp file', async () => {
+    const dir = tempDir('tsm-kill-');
+    const ckpt = join(VARIANTS_DIR, variants.r18.file);
     const full = join(dir, 'full.onnx');
     expect(runCli(['convert', ckpt, '-o', full]).status).toBe(0);
     const whole = sha(full);
-    const outcomes = { absent: 0, whole: 0 };
-    for (const ms of [300, 600, 900, 1200, 1500, 1800, 2400]) {
-      const out = join(dir, `k${ms}.onnx`);
-      await runAndKill(['convert', ckpt, '-o', out], ms);
-      if (!existsSync(out)) outcomes.absent++;
-      else {
-        expect(sha(out)).toBe(whole);
-        outcomes.whole++;
-      }
+    const wholeSize = statSync(full).size;
+    for (const point of ['convert-write:chunk:3', 'convert-write:synced']) {
+      const out = join(dir, 'k.onnx');
+      const r = await killAtPoint(['convert', ckpt, '-o', out], point);
+      expect(r.reached, `${point} not reached: ${r.stderr}`).toBe(true);
+      expect(existsSync(out), point).toBe(false);
+      // the kill landed during the write: its temp file is there, partial (or whole but never renamed)
+      const left = temps(dir);
+      expect(left, point).toHaveLength(1);
+      const size = statSync(join(dir, left[0])).size;
+      if (point.includes('chunk')) expect(size).toBeLessThan(wholeSize);
+      else expect(size).toBe(wholeSize);
+      // the next convert of the same output removes the dead process's temp file and writes the whole model
+      expect(runCli(['convert', ckpt, '-o', out]).status).toBe(0);
+      expect(sha(out)).toBe(whole);
+      expect(temps(dir), point).toEqual([]);
+      rmSync(out);
     }
-    expect(outcomes.absent).toBeGreaterThan(0); // the kills did land before the end
   });
 
   it('download: killed mid-file leaves only the .part, and the next run resumes it', async () => {
@@ -72,34 +101,57 @@ describe('killed mid-work, tsm leaves no half-written output', () => {
       else res.end(payload.subarray(start));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
-    const dir = mkdtempSync(join(tmpdir(), 'tsm-kill-dl-'));
-    const zoo = join(dir, 'zoo.json');
-    const entry = { ...loadZoo(join(ROOT, 'zoo.json')).models[0], id: 'dl', source: { fileName: 'w.pth', urls: [`http://127.0.0.1:${port}/w.pth`], sha256: null, bytes: null, format: null } };
-    writeFileSync(zoo, JSON.stringify({ schemaVersion: 1, models: [entry] }));
-    const part = join(dir, 'w.pth.part');
-    await runAndKillWhen(['download', 'dl', '--zoo', zoo, '--dir', dir], () => existsSync(part) && statSync(part).size >= 500_000);
-    expect(readdirSync(dir).sort()).toEqual(['w.pth.part', 'zoo.json']);
-    stall = false;
-    const r = await runCliAsync(['download', 'dl', '--zoo', zoo, '--dir', dir, '--json']);
-    server.close();
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.json().downloads[0]).toMatchObject({ resumed: true, bytes: payload.length, recordedSha256: true });
-    expect(loadZoo(zoo).models[0].source.sha256).toBe(createHash('sha256').update(payload).digest('hex'));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const dir = tempDir('tsm-kill-dl-');
+      const zoo = join(dir, 'zoo.json');
+      const entry = { ...loadZoo(join(ROOT, 'zoo.json')).models[0], id: 'dl', source: { fileName: 'w.pth', urls: [`http://127.0.0.1:${port}/w.pth`], sha256: null, bytes: null, format: null } };
+      writeFileSync(zoo, JSON.stringify({ schemaVersion: 1, models: [entry] }));
+      const part = join(dir, 'w.pth.part');
+      await runAndKillWhen(['download', 'dl', '--zoo', zoo, '--dir', dir], () => existsSync(part) && statSync(part).size >= 500_000);
+      expect(readdirSync(dir).sort()).toEqual(['w.pth.part', 'zoo.json']);
+      expect(statSync(part).size).toBeLessThan(payload.length); // the kill landed mid-file
+      stall = false;
+      const r = await runCliAsync(['download', 'dl', '--zoo', zoo, '--dir', dir, '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.json().downloads[0]).toMatchObject({ resumed: true, bytes: payload.length, recordedSha256: true });
+      expect(loadZoo(zoo).models[0].source.sha256).toBe(createHash('sha256').update(payload).digest('hex'));
+      expect(readdirSync(dir).sort()).toEqual(['w.pth', 'zoo.json']);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
-  it('publish: killed at any point, zoo.json still parses and keeps every entry', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tsm-kill-zoo-'));
+  it('publish: killed after staging, and between the folder rename and the index write, zoo.json keeps every entry and the next publish completes', async () => {
+    const dir = tempDir('tsm-kill-zoo-');
     const zoo = join(dir, 'zoo.json');
     writeFileSync(zoo, JSON.stringify({ schemaVersion: 1, models: [] }));
     const ckpt = join(VARIANTS_DIR, variants.mbv2_width05.file);
-    expect(runCli(['zoo', 'publish', ckpt, '--id', 'k', '--version', '1.0.0', '--zoo', zoo]).status).toBe(0);
-    for (const [i, ms] of [400, 800, 1200, 1600, 2000].entries()) {
-      await runAndKill(['zoo', 'publish', ckpt, '--id', 'k', '--version', `1.0.${i + 1}`, '--zoo', zoo], ms);
-      const versions = loadZoo(zoo).models.map((m) => m.version);
-      expect(versions).toContain('1.0.0');
-      // a version is in the index only with its whole folder
-      for (const v of versions) expect(existsSync(join(dir, 'zoo/k', v, 'model.onnx'))).toBe(true);
+    const publish = (version: string) => ['zoo', 'publish', ckpt, '--id', 'k', '--version', version, '--zoo', zoo];
+    expect(runCli(publish('1.0.0')).status).toBe(0);
+    const versions = () => loadZoo(zoo).models.map((m) => m.version);
+
+    // 1: everything staged, the lock not yet taken
+    const staged = await killAtPoint(publish('1.0.1'), 'publish:staged');
+    expect(staged.reached, staged.stderr).toBe(true);
+    expect(versions()).toEqual(['1.0.0']);
+    expect(existsSync(join(dir, 'zoo/k/1.0.1'))).toBe(false);
+    expect(readdirSync(join(dir, 'zoo/k')).filter((f) => f.includes('.staging-'))).toHaveLength(1);
+
+    // 2: the version folder renamed into place under the lock, the index not yet written
+    const renamed = await killAtPoint(publish('1.0.2'), 'publish:renamed');
+    expect(renamed.reached, renamed.stderr).toBe(true);
+    expect(versions()).toEqual(['1.0.0']); // still parses, still whole
+    expect(existsSync(join(dir, 'zoo/k/1.0.2/model.onnx'))).toBe(true); // an orphan the index does not name
+
+    // the next publishes take over the dead lock, remove the dead staging folder and the orphan, and complete
+    for (const v of ['1.0.1', '1.0.2']) {
+      const r = await runCliAsync([...publish(v), '--json']);
+      expect(r.status, r.stderr).toBe(0);
     }
+    expect(versions()).toEqual(['1.0.0', '1.0.1', '1.0.2']);
+    for (const v of versions()) expect(existsSync(join(dir, 'zoo/k', v, 'model.onnx'))).toBe(true);
+    expect(readdirSync(join(dir, 'zoo/k')).sort()).toEqual(['1.0.0', '1.0.1', '1.0.2']);
+    expect(readdirSync(dir).sort()).toEqual(['zoo', 'zoo.json']); // no lock, no temp file
   });
 });

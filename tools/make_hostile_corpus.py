@@ -15,7 +15,7 @@ import struct
 import sys
 import zipfile
 
-MARKERS = "/tmp/tsm-hostile-markers"
+MARKERS = os.environ.get("TSM_HOSTILE_MARKERS", "/tmp/tsm-hostile-markers")
 LEGACY_MAGIC = b"\x80\x02\x8a\x0a" + (0x1950a86a20f9469cfc6c).to_bytes(10, "little") + b"."
 
 

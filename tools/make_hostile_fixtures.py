@@ -17,7 +17,7 @@ from collections import OrderedDict
 
 import torch
 
-MARKER_DIR = "/tmp/tsm-hostile-markers"
+MARKER_DIR = os.environ.get("TSM_HOSTILE_MARKERS", "/tmp/tsm-hostile-markers")
 
 
 class Attack:

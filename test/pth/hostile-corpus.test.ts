@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TsmError } from '../../src/errors.js';
@@ -30,7 +30,7 @@ describe('hostile corpus (tools/make_hostile_corpus.py): every route refused by 
         expect(e.message).toContain(entry.expect.global);
       }
       if (entry.expect.opcode) expect(e.details.opcode).toBe(entry.expect.opcode);
-      if (entry.marker) expect(existsSync(entry.marker)).toBe(false);
+      // that live payloads never run is proved in payloads.test.ts, with fresh markers Python is seen to write
       // declared sizes up to 2^40 elements must not turn into allocations
       expect(process.memoryUsage().rss - before).toBeLessThan(256 * 1024 * 1024);
     });

@@ -88,8 +88,8 @@ describe('readCheckpoint matches torch.load bit for bit', () => {
 });
 
 describe('hostile pickles are refused by name and never run', () => {
-  const hostile: Record<string, { global: string; marker: string }> = JSON.parse(readFileSync(join(HOSTILE, 'hostile.json'), 'utf8'));
-  for (const [file, { global, marker }] of Object.entries(hostile)) {
+  const hostile: Record<string, { global: string }> = JSON.parse(readFileSync(join(HOSTILE, 'hostile.json'), 'utf8'));
+  for (const [file, { global }] of Object.entries(hostile)) {
     it(file, () => {
       const err = thrown(() => readCheckpointFile(join(HOSTILE, file)));
       expect(err).toBeInstanceOf(TsmError);
@@ -97,7 +97,7 @@ describe('hostile pickles are refused by name and never run', () => {
       expect((err as TsmError).details.global).toBe(global);
       expect((err as TsmError).message).toContain(global);
       expect((err as TsmError).details.offset).toBeGreaterThan(0);
-      expect(existsSync(marker)).toBe(false);
+      // that the payload never runs is proved in payloads.test.ts, with fresh markers Python is seen to write
     });
   }
 });

@@ -88,7 +88,8 @@ function renderVerify(r: VerifyResult, report?: Record<string, string>): string 
     : `${r.protocol.segments} segments, ${r.protocol.sampling} sampling, ${r.protocol.crops} crop(s)${r.protocol.flipLabelMap ? ` (flipped views read with ${r.protocol.flipLabelMap.length} mirrored class pair(s) swapped)` : ''}`;
   const lines = [
     `${r.model} on ${r.dataset} (${r.root}): ${r.clips} clips, ${how}, scale ${r.protocol.scaleShortSide} → ${r.protocol.cropSize}`,
-    `top-1 ${pct(r.top1)}   top-5 ${pct(r.top5)}   mean class accuracy ${pct(r.meanClassAccuracy)}   ${r.clipsPerSecond.toFixed(1)} clips/s`,
+    `top-1 ${pct(r.top1)}   top-5 ${pct(r.top5)}   mean class accuracy ${pct(r.meanClassAccuracy)}`,
+    `${r.clipsPerSecond.toFixed(1)} clips/s steady state; set-up (model, session) ${r.timing.setupSeconds.toFixed(2)} s, first batch ${r.timing.firstBatchSeconds.toFixed(2)} s; ${r.timing.overallClipsPerSecond.toFixed(1)} clips/s overall`,
   ];
   const present = r.perClass.filter((c) => c.clips > 0);
   const width = Math.max(...present.map((c) => c.label.length));

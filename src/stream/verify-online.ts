@@ -48,6 +48,8 @@ export interface StreamedVerifyResult {
   readonly missingFrames: number;
   readonly listed: number;
   readonly inferenceSeconds: number;
+  /** from the first clip to the last, the model already open and warmed up */
+  readonly streamSeconds: number;
 }
 
 export async function verifyStreamed(options: StreamedVerifyOptions): Promise<StreamedVerifyResult> {
@@ -70,6 +72,7 @@ export async function verifyStreamed(options: StreamedVerifyOptions): Promise<St
     const unreadable: Array<{ clip: string; line: number; reason: string }> = [];
     let missingFrames = 0;
     let inferenceMs = 0;
+    const streamStart = performance.now();
     for (let c = 0; c < clips.length; c++) {
       const record = clips[c];
       model.reset();
@@ -110,6 +113,7 @@ export async function verifyStreamed(options: StreamedVerifyOptions): Promise<St
       labels: categories, protocol, size: S, scale,
       metrics: computeMetrics(categories, predictions),
       predictions, unreadableClips: unreadable, badLines: bad, missingFrames, listed: clips.length, inferenceSeconds: inferenceMs / 1000,
+      streamSeconds: (performance.now() - streamStart) / 1000,
     };
   } finally {
     await model.close();

@@ -92,14 +92,27 @@ export interface VerifyResult extends Omit<Metrics, 'confusion'> {
   /** what the user should know about the numbers (e.g. a flipping protocol on left/right classes) */
   readonly warnings: readonly string[];
   readonly confusion: readonly (readonly number[])[];
+  /** wall time of the whole call, set-up included */
   readonly seconds: number;
+  /** the steady-state rate: clips after the first batch (which pays for warm-up) over their time */
   readonly clipsPerSecond: number;
+  /** fixed costs apart from the steady state */
+  readonly timing: VerifyTiming;
   readonly inferenceSeconds: number;
   readonly missingFrames: { readonly count: number; readonly first: readonly MissingFrame[] };
   readonly unreadableClips: ReadonlyArray<{ readonly clip: string; readonly line: number; readonly reason: string }>;
   readonly badLines: readonly BadLine[];
   readonly predictions: readonly ClipPrediction[];
   readonly parity?: Parity;
+}
+
+export interface VerifyTiming {
+  /** reading the model (converting a checkpoint), creating the session */
+  readonly setupSeconds: number;
+  /** the first batch: its clips' loading plus the runtime's first-run planning */
+  readonly firstBatchSeconds: number;
+  /** clips over the whole run, set-up included: what a one-off run of this size costs */
+  readonly overallClipsPerSecond: number;
 }
 
 interface LoadedClip {
@@ -140,7 +153,8 @@ async function verifyOnline(options: VerifyOptions, config: DatasetConfig, start
     model: options.model, root: options.root, config, list: listPath, categories: options.categories ?? join(options.root, config.categories),
     maxNum: options.maxNum, threads: options.threads, streaming: options.streaming, onProgress: options.onProgress,
   });
-  const seconds = (performance.now() - started) / 1000;
+  const end = performance.now();
+  const seconds = (end - started) / 1000;
   const predictions: ClipPrediction[] = r.predictions.map((p) => ({ id: p.id, label: p.label, prediction: p.prediction, top5: p.top5, scores: p.scores }));
   return {
     model: options.model,
@@ -150,7 +164,8 @@ async function verifyOnline(options: VerifyOptions, config: DatasetConfig, start
     protocol: { segments: 1, sampling: 'stream', crops: 1, scaleShortSide: r.scale, cropSize: r.size, resize: 'Pillow-exact bilinear', viewsPerClip: 1, streaming: r.protocol },
     ...r.metrics,
     seconds,
-    clipsPerSecond: predictions.length / seconds,
+    clipsPerSecond: predictions.length / r.streamSeconds,
+    timing: { setupSeconds: seconds - r.streamSeconds, firstBatchSeconds: 0, overallClipsPerSecond: predictions.length / seconds },
     inferenceSeconds: r.inferenceSeconds,
     warnings: [],
     missingFrames: { count: r.missingFrames, first: [] },
@@ -176,6 +191,9 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
   }
 
   const runner = await openRunner(options);
+  const ready = performance.now();
+  let firstBatchEnd = 0;
+  let firstBatchClips = 0;
   try {
     const info = runner.info;
     if (options.segments !== undefined && options.segments !== info.segments) {
@@ -272,12 +290,18 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
         });
       }
       done += batches[b].length;
+      if (b === 0) {
+        firstBatchEnd = performance.now();
+        firstBatchClips = predictions.length;
+      }
       options.onProgress?.(done, clips.length);
     }
 
     if (!predictions.length) throw noClipReadError(options.root, config, listPath, clips.length, unreadable);
     const metrics = computeMetrics(categories, predictions.map((p) => ({ label: p.label, scores: p.scores })));
-    const seconds = (performance.now() - started) / 1000;
+    const end = performance.now();
+    const seconds = (end - started) / 1000;
+    const steady = predictions.length > firstBatchClips ? (predictions.length - firstBatchClips) / ((end - firstBatchEnd) / 1000) : predictions.length / ((end - ready) / 1000);
     return {
       model: options.model,
       dataset: config.name,
@@ -287,7 +311,8 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       warnings,
       ...metrics,
       seconds,
-      clipsPerSecond: predictions.length / seconds,
+      clipsPerSecond: steady,
+      timing: { setupSeconds: (ready - started) / 1000, firstBatchSeconds: (firstBatchEnd - ready) / 1000, overallClipsPerSecond: predictions.length / seconds },
       inferenceSeconds: inferenceMs / 1000,
       missingFrames: { count: missingCount, first: missing },
       unreadableClips: unreadable,

@@ -14,12 +14,13 @@ import { verifyModel } from '../../src/verify/verify.js';
 const root = mkdtempSync(join(tmpdir(), 'tsm-verify-'));
 const labels = ['dark', 'bright', 'unused'];
 
-async function writeClip(id: string, frames: number, grey: number, skip: number[] = []): Promise<void> {
+async function writeClip(id: string, frames: number, grey: number | ((frame: number) => number), skip: number[] = []): Promise<void> {
   const dir = join(root, '20bn-jester-v1', id);
   mkdirSync(dir, { recursive: true });
   for (let i = 1; i <= frames; i++) {
     if (skip.includes(i)) continue;
-    const jpg = await sharp({ create: { width: 176, height: 100, channels: 3, background: { r: grey, g: grey, b: grey } } }).jpeg().toBuffer();
+    const level = typeof grey === 'number' ? grey : grey(i);
+    const jpg = await sharp({ create: { width: 176, height: 100, channels: 3, background: { r: level, g: level, b: level } } }).jpeg().toBuffer();
     writeFileSync(join(dir, `${String(i).padStart(5, '0')}.jpg`), jpg);
   }
 }
@@ -46,7 +47,7 @@ function brightnessRunner(segments: number, size: number, calls: number[]): Runn
 beforeAll(async () => {
   await writeClip('10', 20, 30);
   await writeClip('11', 24, 220);
-  await writeClip('12', 18, 210, [5, 9]); // two frames missing: replaced by frame 1, reported
+  await writeClip('12', 18, (i) => 150 + 4 * i, [5, 9]); // every frame its own grey; two missing: replaced by frame 1, reported
   await writeClip('13', 16, 200, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]); // nothing readable
   writeFileSync(join(root, 'category.txt'), labels.join('\n') + '\n');
   writeFileSync(join(root, 'val_videofolder.txt'), '10 20 0\n11 24 1\n12 18 1\nbroken line\n13 16 1\n14 10 7\n');
@@ -79,15 +80,22 @@ describe('verifyModel with a fake runner', () => {
   });
 
   it('replaces a missing frame by frame 1 and reports its path', async () => {
+    const batches: Float32Array[] = [];
+    const recording: Runner = { ...brightnessRunner(8, 64, []), run: async (batch, clips) => { batches.push(batch.slice()); return brightnessRunner(8, 64, []).run(batch, clips); } };
     const r = await verifyModel({ model: 'fake.onnx', dataset: 'jester', root, runner: brightnessRunner(8, 64, []), maxNum: 3 });
     // 18 frames, T=8: tick 2.25 → frames 2, 4, 6, 8, 11, 13, 15, 17: neither missing frame (5, 9) is sampled
     expect(r.missingFrames.count).toBe(0);
-    const r2 = await verifyModel({ model: 'fake.onnx', dataset: 'jester', root, runner: brightnessRunner(8, 64, []), maxNum: 3, sampling: 'twice' });
+    const r2 = await verifyModel({ model: 'fake.onnx', dataset: 'jester', root, runner: recording, maxNum: 3, sampling: 'twice' });
     // twice adds floor(2.25·x)+1 = 1, 3, 5, 7, 10, 12, 14, 16: frame 5 is missing
     expect(r2.missingFrames.count).toBe(1);
     expect(r2.missingFrames.first[0]).toMatchObject({ clip: '12', frame: 5 });
     expect(r2.missingFrames.first[0].path).toMatch(/20bn-jester-v1\/12\/00005\.jpg$/);
     expect(r2.protocol.viewsPerClip).toBe(2);
+    // what the model saw: clip 12 (third in the batch), second view, frames 1, 3, 5, …; slot 2 (frame 5) holds frame 1
+    const frame = 3 * 64 * 64;
+    const view = (clip: number, v: number, t: number) => batches[0].subarray(((clip * 2 + v) * 8 + t) * frame, ((clip * 2 + v) * 8 + t + 1) * frame);
+    expect(Array.from(view(2, 1, 2))).toEqual(Array.from(view(2, 1, 0)));
+    expect(Array.from(view(2, 1, 1))).not.toEqual(Array.from(view(2, 1, 0))); // frames differ, so the check can fail
   });
 
   it('10 crops and dense sampling multiply the views per clip', async () => {

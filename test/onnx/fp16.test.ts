@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
@@ -7,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/convert.js';
 import { floatToHalf, halfToFloat } from '../../src/pth/tensor.js';
 import { ensureVariants, maxAbsDiff, readF32, VARIANTS_DIR } from '../helpers/reference.js';
+import { testTempDir } from '../helpers/tmp.js';
 
 describe('fp16 conversion', () => {
   it('every finite half value survives half → float → half; ties round to even; overflow is Inf', () => {
@@ -22,7 +22,7 @@ describe('fp16 conversion', () => {
 
   it('--fp16 halves the file and stays within 5e-2 of PyTorch (same top class)', async () => {
     const v = ensureVariants().mbv2_official;
-    const dir = mkdtempSync(join(tmpdir(), 'tsm-fp16-'));
+    const dir = testTempDir('tsm-fp16-');
     const full = convertCheckpoint({ input: join(VARIANTS_DIR, v.file), output: join(dir, 'f32.onnx') });
     const half = convertCheckpoint({ input: join(VARIANTS_DIR, v.file), output: join(dir, 'f16.onnx'), fp16Weights: true });
     expect(half.bytes / full.bytes).toBeLessThan(0.55);
@@ -39,7 +39,7 @@ describe('fp16 conversion', () => {
   // parity; its speed only pays on runtimes with fp16 kernels.
   it.each(['mbv2_official', 'r18', 'tsn_mbv2'])('--fp16-compute %s: fp16 all through, logits within 5e-2 of PyTorch, same top class', async (id) => {
     const v = ensureVariants()[id];
-    const dir = mkdtempSync(join(tmpdir(), 'tsm-fp16c-'));
+    const dir = testTempDir('tsm-fp16c-');
     const r = convertCheckpoint({ input: join(VARIANTS_DIR, v.file), output: join(dir, 'half.onnx'), fp16Compute: true, overrides: { size: v.size } });
     const model = onnxProto.onnx.ModelProto.decode(readFileSync(r.output));
     const floatInits = model.graph!.initializer!.filter((t) => t.dataType === 1).map((t) => t.name);

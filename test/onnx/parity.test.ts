@@ -1,13 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/convert.js';
 import { ensureVariants, maxAbsDiff, readF32, VARIANTS_DIR } from '../helpers/reference.js';
+import { fileTempDir } from '../helpers/tmp.js';
 
 const variants = ensureVariants();
-const out = mkdtempSync(join(tmpdir(), 'tsm-parity-'));
+const out = fileTempDir('tsm-parity-');
 const TOLERANCE = 1e-4;
 const figures: Record<string, number> = {};
 

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS module shared with `npm run fuzz`
@@ -11,6 +10,7 @@ import { readCheckpoint } from '../../src/pth/read.js';
 import { summarizeCheckpoint } from '../../src/pth/summary.js';
 import { tensorBytes } from '../../src/pth/tensor.js';
 import { PYTHON, ROOT } from '../helpers/reference.js';
+import { testTempDir } from '../helpers/tmp.js';
 
 /** A short, seeded slice of `npm run fuzz` (which runs ≥ 10,000): same mutations, same three figures. */
 describe('fuzz slice: 600 mutated checkpoints', () => {
@@ -18,7 +18,7 @@ describe('fuzz slice: 600 mutated checkpoints', () => {
     const dir = join(ROOT, 'fixtures/pth');
     const sources = readdirSync(dir).filter((f) => /\.(pth|pt|tar)$/.test(f) && f !== 'dtypes_bigendian.pth').map((f) => readFileSync(join(dir, f)));
     const rand = prng(20261125);
-    const accepted = mkdtempSync(join(tmpdir(), 'tsm-fuzz-'));
+    const accepted = testTempDir('tsm-fuzz-');
     const ours: Record<string, Record<string, string>> = {};
     let crashes = 0;
     let hangs = 0;

@@ -1,18 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/convert.js';
 import { verifyModel } from '../../src/verify/verify.js';
 import { runCli } from '../helpers/cli.js';
 import { PYTHON, ROOT } from '../helpers/reference.js';
+import { fileTempDir } from '../helpers/tmp.js';
 
 const MODELS = join(ROOT, 'fixtures/models');
 const MINI = join(ROOT, 'fixtures/jester-mini');
 const tsmFile = readdirSync(MODELS).find((f) => f.includes('_shift8_'))!;
 const tsnFile = readdirSync(MODELS).find((f) => f.startsWith('TSM_jester') && !f.includes('_shift'));
-const out = mkdtempSync(join(tmpdir(), 'tsm-bundled-'));
+const out = fileTempDir('tsm-bundled-');
 const PAIRS = ['Swiping Left', 'Swiping Right', 'Swiping Up', 'Swiping Down', 'Zooming In With Full Hand', 'Zooming Out With Full Hand', 'Sliding Two Fingers Left', 'Sliding Two Fingers Right'];
 
 describe('the bundled TSM model on the mini Jester set, against the PyTorch reference evaluation', () => {
@@ -22,6 +22,7 @@ describe('the bundled TSM model on the mini Jester set, against the PyTorch refe
     const onnx = convertCheckpoint({ input: join(MODELS, tsmFile), output: join(out, 'tsm.onnx') }).output;
     const r = await verifyModel({ model: onnx, dataset: 'jester', root: MINI, maxNum: 40, reference: refPath });
     expect(r.clips).toBe(40);
+    expect(r.parity!.clips).toBe(40); // every scored clip found in the reference
     expect(Math.abs(r.top1 - ref.top1) * 40).toBeLessThanOrEqual(1);
     expect(Math.abs(r.top5 - ref.top5) * 40).toBeLessThanOrEqual(1);
     expect(r.parity!.samePredictionFraction).toBeGreaterThanOrEqual(0.99);
@@ -39,7 +40,10 @@ describe('the bundled TSM model on the mini Jester set, against the PyTorch refe
     expect(res.top1).toBeGreaterThanOrEqual(0.9);
     expect(res.perClass).toHaveLength(27);
     expect(Object.keys(res.report).sort()).toEqual(['confusionCsv', 'confusionPng', 'json', 'perClass', 'predictions']);
-    expect(res.clipsPerSecond).toBeGreaterThan(0);
+    // the reported rates and times add up: overall rate × wall time = clips; set-up and first batch inside the wall time
+    expect(res.timing.overallClipsPerSecond * res.seconds).toBeCloseTo(80, 6);
+    expect(res.timing.setupSeconds + res.timing.firstBatchSeconds).toBeLessThan(res.seconds);
+    expect(res.clipsPerSecond).toBeGreaterThan(res.timing.overallClipsPerSecond); // steady state leaves the fixed costs out
   });
 
   it.runIf(tsnFile)('TSN, which cannot see time order, is clearly worse on the direction pairs', () => {

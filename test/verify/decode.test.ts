@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame } from '../../src/verify/decode.js';
 import { resizeBilinearLikePillow } from '../../src/verify/resample.js';
 import { ROOT } from '../helpers/reference.js';
+import { fileTempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tsm-decode-'));
+const dir = fileTempDir('tsm-decode-');
 const CLIPS = join(ROOT, 'fixtures/jester-mini/20bn-jester-v1');
 const frames = ['100001/00001.jpg', '100017/00020.jpg', '100042/00007.jpg', '100080/00011.jpg'].map((f) => join(CLIPS, f));
 

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { resizeBilinearLikePillow } from '../../src/verify/resample.js';
 import { PYTHON, ROOT } from '../helpers/reference.js';
+import { fileTempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tsm-resize-'));
+const dir = fileTempDir('tsm-resize-');
 const frames = ['100001/00001.jpg', '100017/00020.jpg', '100080/00011.jpg'].map((f) => join(ROOT, 'fixtures/jester-mini/20bn-jester-v1', f));
 
 describe('resizeBilinearLikePillow equals Pillow BILINEAR byte for byte', () => {

@@ -1,5 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { nextVersion } from '../../src/zoo/publish.js';
 import type { Zoo, ZooEntry } from '../../src/zoo/types.js';
 import { ROOT, runCli, runCliAsync } from '../helpers/cli.js';
 import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
+import { fileTempDir, testTempDir } from '../helpers/tmp.js';
 
 const variants = ensureVariants();
 
@@ -48,7 +48,7 @@ describe('zoo.json and its schema', () => {
 });
 
 describe('tsm zoo publish / validate', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tsm-zoo-'));
+  const dir = fileTempDir('tsm-zoo-');
   const zooPath = join(dir, 'zoo.json');
   const ckpt = join(VARIANTS_DIR, variants.mbv2_width05.file);
   writeFileSync(zooPath, JSON.stringify({ schemaVersion: 1, models: [] }));
@@ -94,7 +94,7 @@ describe('tsm zoo publish / validate', () => {
   });
 
   it('validate catches a tampered artifact', () => {
-    const copy = mkdtempSync(join(tmpdir(), 'tsm-zoo-tamper-'));
+    const copy = testTempDir('tsm-zoo-tamper-');
     const z = loadZoo(zooPath);
     const m = z.models[0];
     writeFileSync(join(copy, 'zoo.json'), JSON.stringify({ ...z, models: [m] }));

@@ -2,7 +2,12 @@
 import { execFileSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 
-export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The median; of an even count, the mean of the two middle values (not the upper one, which biases toward slower). */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
 
 /** Runs a command whose last stdout line is JSON. */
 export function runJson(cmd, args) {

@@ -30,4 +30,4 @@ with torch.no_grad():
         model(x)
         times.append((time.perf_counter() - t0) * 1000)
 ms = statistics.median(times)
-print(json.dumps({"msPerBatch": ms, "msPerClip": ms / batch}))
+print(json.dumps({"msPerBatch": ms, "msPerClip": ms / batch, "torch": torch.__version__, "threads": torch.get_num_threads()}))

@@ -10,16 +10,11 @@ import { readCategories, readClipList, framePath, type DatasetConfig } from '../
 import { computeMetrics, topK } from '../verify/metrics.js';
 import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../verify/transforms.js';
 import { GestureSmoother, openOnlineModel } from './online.js';
+import type { ClipPrediction } from '../verify/verify.js';
 import { UNDECLARED_STREAMING, type StreamingProtocol } from './protocol.js';
 
-export interface StreamedClip {
-  readonly id: string;
-  readonly label: number;
-  /** the last gesture reported, -1 when none was */
-  readonly prediction: number;
-  readonly top5: readonly number[];
-  /** logits averaged over the last `window` fed frames */
-  readonly scores: readonly number[];
+/** A streamed clip: `prediction` is the last gesture reported (-1 for none), `scores` the logits of the last window. */
+export interface StreamedClip extends ClipPrediction {
   readonly framesFed: number;
 }
 

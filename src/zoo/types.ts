@@ -2,6 +2,8 @@
  * Types of zoo.json, mirroring zoo.schema.json (the schema is the contract; test/zoo/schema.test.ts checks that
  * values built with these types validate against it). Accuracies are fractions in [0, 1].
  */
+import type { StreamingProtocol } from '../stream/protocol.js';
+
 export interface ZooIo {
   readonly name: string;
   readonly shape: ReadonlyArray<number | string>;
@@ -80,16 +82,8 @@ export interface ZooVerification {
   readonly toolVersion: string;
 }
 
-/** How an online model is fed (mirrors src/stream/protocol.ts StreamingProtocol). */
-export interface ZooStreaming {
-  readonly stride: number;
-  readonly window: number;
-  readonly stableFrames: number;
-  readonly fps: number;
-  readonly trainedSegments: number;
-  readonly counted: 'last-reported-gesture';
-  readonly declaredByModel?: boolean;
-}
+/** How an online model is fed (src/stream/protocol.ts); in a verification, whether the model declared it. */
+export type ZooStreaming = StreamingProtocol & { readonly declaredByModel?: boolean };
 
 export type ZooStatus = 'published' | 'source-only' | 'unsupported';
 export type ZooTask = 'gesture-recognition' | 'action-recognition' | 'image-classification';

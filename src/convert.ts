@@ -126,7 +126,7 @@ function defaultLabels(spec: ArchSpec, dataset: string | undefined, input: strin
 }
 
 export function defaultOutputPath(input: string): string {
-  return join(dirname(input), `${basename(input).replace(/\.(pth\.tar|pth|pt|tar)$/i, '')}.onnx`);
+  return join(dirname(input), `${basename(input).replace(/\.(pth\.tar|pth|pt|tar|safetensors)$/i, '')}.onnx`);
 }
 
 /** Everything convert computes, before anything is written. */

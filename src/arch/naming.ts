@@ -21,7 +21,7 @@ export interface TsmFileName {
 }
 
 const PATTERN =
-  /^TSM_(?<dataset>[A-Za-z0-9-]+)_(?<modality>RGB|Flow|RGBDiff)_(?<arch>[A-Za-z0-9]+?)(?:_shift(?<div>\d+)_(?<place>blockres|block))?(?<tpool>_tpool)?_(?<consensus>avg|max|identity)_segment(?<segments>\d+)_e(?<epochs>\d+)(?<dense>_dense)?(?<nl>_nl)?(?:\.pth(?:\.tar)?|\.pt)?$/;
+  /^TSM_(?<dataset>[A-Za-z0-9-]+)_(?<modality>RGB|Flow|RGBDiff)_(?<arch>[A-Za-z0-9]+?)(?:_shift(?<div>\d+)_(?<place>blockres|block))?(?<tpool>_tpool)?_(?<consensus>avg|max|identity)_segment(?<segments>\d+)_e(?<epochs>\d+)(?<dense>_dense)?(?<nl>_nl)?(?:\.pth(?:\.tar)?|\.pt|\.safetensors)?$/;
 
 export function parseTsmFileName(path: string): TsmFileName | undefined {
   const m = PATTERN.exec(basename(path));

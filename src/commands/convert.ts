@@ -14,7 +14,7 @@ export default class Convert extends TsmCommand {
     '<%= config.bin %> convert model.pth -o model.onnx --segments 8 --shift-div 8 --labels category.txt --json',
     '<%= config.bin %> convert model.pth --int8 --calibration dataset/jester --calibration-clips 100',
   ];
-  static override args = { file: Args.string({ description: 'checkpoint (.pth, .pth.tar, .pt)', required: true }) };
+  static override args = { file: Args.string({ description: 'checkpoint (.pth, .pth.tar, .pt) or .safetensors', required: true }) };
   static override flags = {
     output: Flags.string({ char: 'o', description: 'output .onnx path (default: next to the checkpoint)' }),
     arch: Flags.string({ description: 'expected backbone (resnet18/34/50/101/152, mobilenetv2); an error if the weights disagree' }),

@@ -14,7 +14,7 @@ export interface InspectResult extends CheckpointSummary {
 }
 
 export default class Inspect extends TsmCommand {
-  static override description = 'Show what a PyTorch checkpoint (.pth, .pth.tar, .pt) holds: format, metadata, tensors';
+  static override description = 'Show what a weights file (.pth, .pth.tar, .pt, .safetensors) holds: format, metadata, tensors';
   static override examples = ['<%= config.bin %> inspect pretrained/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e5.pth', '<%= config.bin %> inspect model.pth --json'];
   static override args = { file: Args.string({ description: 'checkpoint file', required: true }) };
 
@@ -38,6 +38,7 @@ function renderSummary(s: InspectResult): string {
   const lines: string[] = [];
   lines.push(`file        ${s.file}`);
   lines.push(`format      ${s.format}${s.protocol !== undefined ? ` (pickle protocol ${s.protocol})` : ''}, ${s.byteOrder}-endian`);
+  if (s.format === 'safetensors') lines.push(`metadata    ${Object.keys(s.metadata).length ? '' : '(no __metadata__)'}`.trimEnd());
   if (s.sysInfo) lines.push(`sys_info    ${JSON.stringify(s.sysInfo)}`);
   lines.push(`weights     ${s.stateDictKey ? `under '${s.stateDictKey}'` : 'bare state dict'}`);
   for (const [k, v] of Object.entries(s.metadata)) lines.push(`${k.padEnd(11)} ${JSON.stringify(v)}`);
@@ -58,7 +59,8 @@ function renderSummary(s: InspectResult): string {
   }
   lines.push('');
   const width = Math.max(4, ...s.tensors.map((t) => t.name.length));
-  lines.push(`${'name'.padEnd(width)}  ${'dtype'.padEnd(8)}  shape`);
-  for (const t of s.tensors) lines.push(`${t.name.padEnd(width)}  ${t.dtype.padEnd(8)}  [${t.shape.join(', ')}]`);
+  const dtypeWidth = Math.max(5, ...s.tensors.map((t) => t.dtype.length));
+  lines.push(`${'name'.padEnd(width)}  ${'dtype'.padEnd(dtypeWidth)}  shape`);
+  for (const t of s.tensors) lines.push(`${t.name.padEnd(width)}  ${t.dtype.padEnd(dtypeWidth)}  [${t.shape.join(', ')}]`);
   return lines.join('\n');
 }

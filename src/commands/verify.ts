@@ -13,7 +13,7 @@ export default class Verify extends TsmCommand {
     '<%= config.bin %> verify model.onnx --dataset jester --root dataset/jester',
     '<%= config.bin %> verify model.onnx --root fixtures/jester-mini --crops 3 --twice --report out/ --json',
   ];
-  static override args = { model: Args.string({ description: 'model (.onnx) or checkpoint (.pth, .pth.tar)', required: true }) };
+  static override args = { model: Args.string({ description: 'model (.onnx), or a checkpoint (.pth, .pth.tar, .safetensors) converted on the fly', required: true }) };
   static override flags = {
     dataset: Flags.string({ description: 'dataset layout and defaults', default: 'jester', options: ['jester', 'something', 'somethingv2', 'kinetics', 'ucf101'] }),
     root: Flags.string({ description: 'dataset folder (frames folder, category.txt, list files)', default: 'dataset/jester' }),

@@ -1,5 +1,6 @@
 /** A state dict that remembers which tensors the graph used, so nothing is silently ignored. */
 import { TsmError } from '../errors.js';
+import { DTYPES } from '../pth/dtypes.js';
 import type { Tensor } from '../pth/tensor.js';
 
 export class TrackedStateDict {
@@ -9,6 +10,11 @@ export class TrackedStateDict {
   take(key: string): Tensor {
     const t = this.sd.get(key);
     if (!t) throw new TsmError('unsupported', 'E_MISSING_TENSOR', `state dict has no '${key}', which the architecture needs`, { details: { key } });
+    if (!DTYPES[t.dtype].real) {
+      throw new TsmError('unsupported', 'E_DTYPE_UNSUPPORTED', `tensor '${key}' is ${t.dtype}, which the graph cannot use (it needs real numbers)`, {
+        details: { key, dtype: t.dtype },
+      });
+    }
     this.used.add(key);
     return t;
   }

@@ -9,9 +9,10 @@ import { DTYPES, type DType } from './dtypes.js';
 import { swapBytes, viewExtent, type Storage, type Tensor } from './tensor.js';
 import { PickleStream, unpickle, type StorageRef, type TensorRef } from './unpickle.js';
 import { looksLikeZip, readZipDirectory, type ZipEntry } from './zip.js';
+import { looksLikeSafetensors, readSafetensors } from './safetensors.js';
 import { looksLikeTar, readTarEntries } from './tar.js';
 
-export type CheckpointFormat = 'zip' | 'legacy' | 'tar';
+export type CheckpointFormat = 'zip' | 'legacy' | 'tar' | 'safetensors';
 export type Scalar = number | string | boolean | null;
 export type MetadataValue = Scalar | Scalar[];
 
@@ -50,6 +51,7 @@ export function detectFormat(bytes: Uint8Array): CheckpointFormat | undefined {
   if (looksLikeZip(bytes)) return 'zip';
   if (bytes.length >= 14 && bytes[0] === 0x80 && bytes[2] === 0x8a && bytes[3] === 0x0a && LEGACY_MAGIC.every((b, i) => bytes[4 + i] === b)) return 'legacy';
   if (looksLikeTar(bytes)) return 'tar';
+  if (looksLikeSafetensors(bytes)) return 'safetensors';
   return undefined;
 }
 
@@ -60,12 +62,28 @@ export function readCheckpoint(bytes: Uint8Array, options: ReadOptions = {}): Ch
     case 'zip': return readZip(bytes, source);
     case 'legacy': return readLegacy(bytes, source);
     case 'tar': return readTar(bytes, source);
+    case 'safetensors': return fromSafetensors(bytes, source);
     default:
-      throw new TsmError('input', 'E_NOT_CHECKPOINT', `${source}: not a PyTorch checkpoint (neither a torch zip archive nor a legacy torch.save stream)`, {
-        hint: 'expected a file written by torch.save (.pth, .pth.tar, .pt)',
+      throw new TsmError('input', 'E_NOT_CHECKPOINT', `${source}: not a weights file (neither a torch zip archive, a legacy torch.save stream nor safetensors)`, {
+        hint: 'expected a file written by torch.save (.pth, .pth.tar, .pt) or safetensors (.safetensors)',
         details: { file: source, head: Buffer.from(bytes.subarray(0, 8)).toString('hex') },
       });
   }
+}
+
+/** A safetensors file as a bare state dict: `module.` stripped as for .pth, `__metadata__` as the metadata. */
+function fromSafetensors(bytes: Uint8Array, source: string): Checkpoint {
+  const file = readSafetensors(bytes, source);
+  const stateDict = new Map<string, Tensor>();
+  const originalNames = new Map<string, string>();
+  for (const { name, tensor } of file.tensors) {
+    const stripped = name.startsWith('module.') ? name.slice('module.'.length) : name;
+    if (stateDict.has(stripped)) throw new TsmError('input', 'E_DUPLICATE_KEY', `${source}: '${name}' and another key both map to '${stripped}' after stripping 'module.'`, { details: { file: source, key: name } });
+    stateDict.set(stripped, tensor);
+    originalNames.set(stripped, name);
+  }
+  if (!stateDict.size) throw new TsmError('unsupported', 'E_NO_STATE_DICT', `${source}: the safetensors file holds no tensors`, { details: { file: source } });
+  return { file: source, format: 'safetensors', byteOrder: 'little', metadata: { ...file.metadata }, stateDictKey: '', stateDict, originalNames, otherEntries: [] };
 }
 
 function readZip(bytes: Uint8Array, source: string): Checkpoint {

@@ -80,6 +80,16 @@ export function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+/** float8 e4m3fn bits → number: bias 7, three mantissa bits, no infinities, NaN only at S.1111.111 (OCP FP8). */
+export function float8E4M3FnToFloat(b: number): number {
+  const sign = b & 0x80 ? -1 : 1;
+  const exp = (b >> 3) & 0xf;
+  const mant = b & 0x7;
+  if (exp === 0xf && mant === 0x7) return NaN;
+  if (exp === 0) return sign * (mant / 8) * 2 ** -6;
+  return sign * (1 + mant / 8) * 2 ** (exp - 7);
+}
+
 /** number → fp16 bits, rounding to nearest even (IEEE 754 binary16; overflow → ±Inf). */
 export function floatToHalf(value: number): number {
   const f32 = new Float32Array(1);
@@ -151,8 +161,24 @@ export function toFloat32(t: Tensor): Float32Array {
     case 'bool':
       for (let i = 0; i < n; i++) out[i] = bytes[i];
       return out;
+    case 'uint16':
+      for (let i = 0; i < n; i++) out[i] = view.getUint16(i * 2, true);
+      return out;
+    case 'uint32':
+      for (let i = 0; i < n; i++) out[i] = view.getUint32(i * 4, true);
+      return out;
+    case 'uint64':
+      for (let i = 0; i < n; i++) out[i] = Number(view.getBigUint64(i * 8, true));
+      return out;
+    case 'float8_e4m3fn':
+      for (let i = 0; i < n; i++) out[i] = float8E4M3FnToFloat(bytes[i]);
+      return out;
+    case 'float8_e5m2':
+      // the upper byte of an fp16 (same sign, exponent and bias; two mantissa bits)
+      for (let i = 0; i < n; i++) out[i] = halfToFloat(bytes[i] << 8);
+      return out;
     default:
-      throw new TsmError('bug', 'E_DTYPE', `no float conversion for dtype ${String(t.dtype)}`);
+      throw new TsmError('unsupported', 'E_DTYPE_UNSUPPORTED', `${t.dtype} values have no float32 form`, { details: { dtype: t.dtype } });
   }
 }
 

@@ -187,6 +187,9 @@ function makeResolvers(reader: VettingReader) {
   for (const [cls, dtype] of Object.entries(STORAGE_CLASSES)) {
     globals.set(`torch.${cls}`, Object.freeze({ [STORAGE_CLASS]: dtype, name: cls }));
   }
+  // torch 2.x pickles its newer dtypes (uint16/32/64, float8) as an untyped storage, sized in bytes, whose tensor
+  // names its dtype in _rebuild_tensor_v3; both are on torch's own weights_only allowlist.
+  globals.set('torch.storage.UntypedStorage', Object.freeze({ [STORAGE_CLASS]: 'uint8' as DType, name: 'UntypedStorage' }));
   for (const [name, dtype] of Object.entries(TORCH_DTYPE_NAMES)) {
     globals.set(`torch.${name}`, Object.freeze({ [DTYPE_TAG]: dtype }));
   }

@@ -16,7 +16,7 @@ import { verifyModel, type VerifyResult } from '../verify/verify.js';
 import { renderModelCard } from './cards.js';
 import { loadZoo } from './index.js';
 import { updateZoo } from './store.js';
-import type { ZooEntry, ZooTask } from './types.js';
+import type { ZooEntry, ZooSource, ZooTask } from './types.js';
 
 export type Bump = 'patch' | 'minor' | 'major';
 
@@ -134,7 +134,7 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
         urls: [],
         sha256: exported.source.sha256,
         bytes: null,
-        format: exported.source.format as 'legacy' | 'zip' | 'tar',
+        format: exported.source.format as ZooSource['format'],
       },
       artifacts: [{
         kind: 'onnx',

@@ -43,7 +43,7 @@ export interface ZooSource {
   readonly urls: readonly string[];
   readonly sha256: string | null;
   readonly bytes: number | null;
-  readonly format: 'legacy' | 'zip' | 'tar' | null;
+  readonly format: 'legacy' | 'zip' | 'tar' | 'safetensors' | null;
   readonly origin?: string;
   readonly note?: string;
 }

@@ -1,0 +1,96 @@
+/**
+ * safetensors → tensors: an 8-byte little-endian header length N, N bytes of JSON `{name: {dtype, shape,
+ * data_offsets: [begin, end]}, "__metadata__": {str: str}}`, then the data buffer, which the offsets (relative to its
+ * start) must tile exactly: no overlap, no gap, ending at the end of the file. Every bound is checked against the
+ * file's length before anything is parsed or sliced; tensors are views of the file's bytes (no copy).
+ */
+import { TsmError } from '../errors.js';
+import { DTYPES, SAFETENSORS_DTYPES, type DType } from './dtypes.js';
+import { contiguousStrides, numelOf, type Tensor } from './tensor.js';
+
+/** The format's own limit on the header (safetensors refuses larger ones). */
+export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+export interface SafetensorsFile {
+  /** tensors in the order of their data offsets, names as stored */
+  readonly tensors: ReadonlyArray<{ readonly name: string; readonly tensor: Tensor }>;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly headerBytes: number;
+}
+
+/** A file whose first 8 bytes are a plausible header length and whose header starts like a JSON object. */
+export function looksLikeSafetensors(bytes: Uint8Array): boolean {
+  if (bytes.length < 10) return false;
+  const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  return n >= 2n && n <= BigInt(bytes.length - 8) && bytes[8] === 0x7b; // '{'
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+export function readSafetensors(bytes: Uint8Array, source: string): SafetensorsFile {
+  const bad = (message: string, details: Record<string, unknown> = {}) =>
+    new TsmError('input', 'E_BAD_SAFETENSORS', `${source}: ${message}`, { details: { file: source, ...details } });
+  if (bytes.length < 8) throw new TsmError('input', 'E_TRUNCATED', `${source}: truncated: ${bytes.length} bytes, shorter than the 8-byte header length`, { details: { file: source, size: bytes.length } });
+  const declared = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (declared > BigInt(MAX_HEADER_BYTES)) throw bad(`header length ${declared} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`, { headerBytes: String(declared) });
+  const n = Number(declared);
+  if (8 + n > bytes.length) {
+    throw new TsmError('input', 'E_TRUNCATED', `${source}: truncated: the header claims ${n} bytes but only ${bytes.length - 8} follow the length field`, { details: { file: source, headerBytes: n, size: bytes.length } });
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+  } catch (err) {
+    throw bad(`header (bytes 8–${8 + n}) is not JSON: ${(err as Error).message}`);
+  }
+  if (!header || typeof header !== 'object' || Array.isArray(header)) throw bad('header is not a JSON object');
+  const buffer = bytes.subarray(8 + n);
+  const metadata: Record<string, string> = {};
+  const entries: Array<{ name: string; dtype: DType; shape: number[]; begin: number; end: number }> = [];
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw bad('__metadata__ is not an object of strings');
+      for (const [k, v] of Object.entries(raw)) {
+        if (typeof v !== 'string') throw bad(`__metadata__.${k} is not a string`, { key: k });
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
+    if (!e || typeof e !== 'object') throw bad(`tensor '${name}': entry is not an object`, { key: name });
+    if (typeof e.dtype !== 'string') throw bad(`tensor '${name}': dtype is not a string`, { key: name });
+    const dtype = SAFETENSORS_DTYPES[e.dtype];
+    if (!dtype) {
+      throw new TsmError('unsupported', 'E_DTYPE_UNSUPPORTED', `${source}: tensor '${name}' has dtype ${e.dtype}, which tsm does not read`, {
+        hint: `readable: ${Object.keys(SAFETENSORS_DTYPES).join(', ')}`,
+        details: { file: source, key: name, dtype: e.dtype },
+      });
+    }
+    if (!Array.isArray(e.shape) || !e.shape.every(isCount)) throw bad(`tensor '${name}': shape must be a list of non-negative integers`, { key: name });
+    const offsets = e.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) throw bad(`tensor '${name}': data_offsets must be [begin, end]`, { key: name });
+    const [begin, end] = offsets as number[];
+    if (begin > end || end > buffer.length) throw bad(`tensor '${name}': data_offsets [${begin}, ${end}] lie outside the ${buffer.length}-byte data buffer`, { key: name, begin, end, size: buffer.length });
+    const shape = e.shape as number[];
+    const need = numelOf(shape) * DTYPES[dtype].itemSize;
+    if (need !== end - begin) throw bad(`tensor '${name}': ${e.dtype} [${shape.join(', ')}] needs ${need} bytes but data_offsets span ${end - begin}`, { key: name, expected: need, found: end - begin });
+    entries.push({ name, dtype, shape, begin, end });
+  }
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  for (const e of entries) {
+    if (e.begin < at) throw bad(`tensor '${e.name}' (bytes ${e.begin}–${e.end}) overlaps the tensor before it (ending at ${at})`, { key: e.name });
+    if (e.begin > at) throw bad(`bytes ${at}–${e.begin} of the data buffer belong to no tensor (before '${e.name}')`, { key: e.name });
+    at = e.end;
+  }
+  if (at !== buffer.length) throw bad(`the tensors end at byte ${at} of the data buffer, which has ${buffer.length}`, { size: buffer.length });
+  return {
+    headerBytes: n,
+    metadata,
+    tensors: entries.map((e) => {
+      const numel = numelOf(e.shape);
+      const storage = { key: e.name, dtype: e.dtype, numel, bytes: buffer.subarray(e.begin, e.end) };
+      return { name: e.name, tensor: { dtype: e.dtype, shape: Object.freeze(e.shape), strides: Object.freeze(contiguousStrides(e.shape)), offset: 0, storage } };
+    }),
+  };
+}

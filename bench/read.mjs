@@ -1,19 +1,26 @@
-// npm run bench:read — our reader vs torch.load on the same ResNet-50-sized checkpoint, both formats, same run.
+// npm run bench:read — our reader vs torch.load on the same ResNet-50-sized checkpoint, both formats, and the same
+// weights as safetensors vs a Python reader built the way the safetensors library reads (the package is not in
+// Debian), same run.
 // Each figure is the median of RUNS fresh processes after one warm-up. `--json` prints the table as JSON.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { median } from './common.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const dir = join(import.meta.dirname, '.generated');
 mkdirSync(dir, { recursive: true });
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const run = (cmd, args) => JSON.parse(execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n').pop());
 
 const rows = [];
-for (const format of ['legacy', 'zip']) {
-  const file = join(dir, `TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.${format}.pth`);
-  if (!existsSync(file)) execFileSync('/usr/bin/python3', [join(import.meta.dirname, '../tools/make_big_checkpoint.py'), file, format]);
+for (const format of ['legacy', 'zip', 'safetensors']) {
+  const file = join(dir, `TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.${format}.${format === 'safetensors' ? 'safetensors' : 'pth'}`);
+  if (!existsSync(file)) {
+    if (format === 'safetensors') {
+      const zip = join(dir, 'TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.zip.pth');
+      execFileSync('/usr/bin/python3', [join(import.meta.dirname, '../tools/reference/to_safetensors.py'), zip, file]);
+    } else execFileSync('/usr/bin/python3', [join(import.meta.dirname, '../tools/make_big_checkpoint.py'), file, format]);
+  }
   const bytes = statSync(file).size;
   const measure = (cmd, args) => {
     run(cmd, args); // warm-up (page cache)
@@ -21,7 +28,7 @@ for (const format of ['legacy', 'zip']) {
     return { seconds: median(samples.map((s) => s.seconds)), peakRssBytes: median(samples.map((s) => s.peakRssBytes)), baselineRssBytes: median(samples.map((s) => s.baselineRssBytes)) };
   };
   const ours = measure(process.execPath, [join(import.meta.dirname, 'read-once.mjs'), file]);
-  const torch = measure('/usr/bin/python3', [join(import.meta.dirname, '../tools/time_torch_load.py'), file]);
+  const torch = measure('/usr/bin/python3', [join(import.meta.dirname, format === 'safetensors' ? '../tools/time_safetensors_load.py' : '../tools/time_torch_load.py'), file]);
   rows.push({
     format, fileBytes: bytes, ours, torch,
     speedupVsTorch: torch.seconds / ours.seconds,
@@ -33,8 +40,9 @@ if (process.argv.includes('--json')) console.log(JSON.stringify({ runs: RUNS, ro
 else {
   const mb = (b) => (b / 1e6).toFixed(0).padStart(5);
   console.log(`checkpoint read, median of ${RUNS} fresh processes (after 1 warm-up)`);
-  console.log('format   file MB   tsm s   torch.load s   speed-up   tsm peak RSS MB (×file, added ×file)   torch peak RSS MB');
+  console.log('format       file MB   tsm s   torch s   speed-up   tsm peak RSS MB (×file, added ×file)   torch peak RSS MB');
+  console.log('(torch s: torch.load; for safetensors, json + torch.frombuffer over the file\'s bytes)');
   for (const r of rows) {
-    console.log(`${r.format.padEnd(8)} ${mb(r.fileBytes)}    ${r.ours.seconds.toFixed(3)}   ${r.torch.seconds.toFixed(3).padStart(12)}   ${r.speedupVsTorch.toFixed(1).padStart(7)}×   ${mb(r.ours.peakRssBytes)} (${r.oursPeakRssOverFile.toFixed(2)}×, ${r.oursAddedRssOverFile.toFixed(2)}×)${' '.repeat(18)}${mb(r.torch.peakRssBytes)}`);
+    console.log(`${r.format.padEnd(12)} ${mb(r.fileBytes)}    ${r.ours.seconds.toFixed(3)}   ${r.torch.seconds.toFixed(3).padStart(7)}   ${r.speedupVsTorch.toFixed(1).padStart(7)}×   ${mb(r.ours.peakRssBytes)} (${r.oursPeakRssOverFile.toFixed(2)}×, ${r.oursAddedRssOverFile.toFixed(2)}×)${' '.repeat(18)}${mb(r.torch.peakRssBytes)}`);
   }
 }

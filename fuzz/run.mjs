@@ -15,8 +15,8 @@ const SEED = opt('--seed', 1);
 const here = import.meta.dirname;
 // NOTE: dtypes_bigendian.pth is left out: Debian's torch 1.13 ignores the zip `byteorder` record (torch 2 reads it),
 // so torch itself would be the wrong reference for its mutants.
-const sources = ['fixtures/pth', 'fixtures/hostile']
-  .flatMap((d) => readdirSync(join(here, '..', d)).filter((f) => /\.(pth|pt|tar)$/.test(f) && f !== 'dtypes_bigendian.pth').map((f) => join(here, '..', d, f)));
+const sources = ['fixtures/pth', 'fixtures/hostile', 'fixtures/safetensors']
+  .flatMap((d) => readdirSync(join(here, '..', d)).filter((f) => /\.(pth|pt|tar|safetensors)$/.test(f) && f !== 'dtypes_bigendian.pth').map((f) => join(here, '..', d, f)));
 const rand = prng(SEED);
 const stats = { tried: 0, refused: 0, succeeded: 0, crashes: 0, hangs: 0, wrongData: 0, torchRefusedWhatWeRead: 0, byKind: {}, codes: {} };
 const crashes = [];

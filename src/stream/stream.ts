@@ -1,9 +1,9 @@
 /** `tsm stream`: frames of a folder (or an animated GIF/WebP) through an online model, one at a time, with smoothing. */
 import { readdirSync } from 'node:fs';
-import { extname, join } from 'node:path';
-import sharp from 'sharp';
+import { join } from 'node:path';
 import { TsmError } from '../errors.js';
-import { cropBoxes, loadScaledFrame, scaleDecodedFrame, writeNormalizedCrop, type DecodedFrame, type FrameRequest } from '../verify/transforms.js';
+import { cropBoxes, loadScaledFrame, writeNormalizedCrop, type DecodedFrame, type FrameRequest } from '../verify/transforms.js';
+import { openFrameSource } from '../video/frames.js';
 import { GestureSmoother, openOnlineModel, type GestureEvent, type SmoothingOptions } from './online.js';
 import { UNDECLARED_STREAMING } from './protocol.js';
 
@@ -16,6 +16,8 @@ export interface StreamOptions extends Partial<SmoothingOptions> {
   /** feed every `stride`-th frame (default: the model's `tsm.streaming`, the spacing it was trained on) */
   readonly stride?: number;
   readonly threads?: number;
+  /** ffmpeg for --video files (default: TSM_FFMPEG, else the bundled one) */
+  readonly ffmpeg?: string;
   /** after each frame: its index, the gesture reported so far, and its latencies */
   readonly onFrame?: (frame: FrameTiming) => void;
 }
@@ -62,14 +64,10 @@ export function percentiles(xs: readonly number[]): LatencyStats {
   return { p50: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
 }
 
-/** Frames of an animated GIF/WebP decoded by sharp, scaled like the others. */
-async function* videoFrames(path: string, request: FrameRequest, stride: number): AsyncGenerator<DecodedFrame> {
-  const meta = await sharp(path).metadata();
-  const pages = meta.pages ?? 1;
-  for (let page = 0; page < pages; page += stride) {
-    const { data, info } = await sharp(path, { page }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    yield scaleDecodedFrame(data, info.width, info.height, request);
-  }
+/** Frames of a video (ffmpeg) or an animated GIF/WebP (sharp), scaled like the others. */
+async function* videoFrames(path: string, request: FrameRequest, stride: number, ffmpeg?: string): AsyncGenerator<DecodedFrame> {
+  const source = await openFrameSource(path, { ffmpeg });
+  for (let i = 0; i < source.count; i += stride) yield source.frame(i, request);
 }
 
 async function* folderFrames(dir: string, request: FrameRequest, stride: number): AsyncGenerator<DecodedFrame> {
@@ -85,9 +83,6 @@ async function* folderFrames(dir: string, request: FrameRequest, stride: number)
 
 export async function streamFrames(options: StreamOptions): Promise<StreamResult> {
   if (!options.frames === !options.video) throw new TsmError('usage', 'E_USAGE', 'give exactly one of --frames DIR or --video FILE');
-  if (options.video && !/\.(gif|webp)$/i.test(extname(options.video))) {
-    throw new TsmError('usage', 'E_VIDEO_FORMAT', `${options.video}: --video reads animated GIF or WebP; extract other videos to frames first (e.g. ffmpeg -i clip.mp4 frames/%05d.jpg)`);
-  }
   const model = await openOnlineModel(options.model, { threads: options.threads });
   try {
     const S = model.size;
@@ -107,7 +102,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
     let gesture: string | undefined;
     const stride = options.stride ?? base.stride;
     const request: FrameRequest = { scale, cropSize: S, crops: 1 };
-    const source = options.frames ? folderFrames(options.frames, request, stride) : videoFrames(options.video as string, request, stride);
+    const source = options.frames ? folderFrames(options.frames, request, stride) : videoFrames(options.video as string, request, stride, options.ffmpeg);
     let t0 = performance.now();
     for await (const frame of source) {
       writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);

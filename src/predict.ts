@@ -1,0 +1,135 @@
+/**
+ * `tsm predict`: one clip (video, animation or frame folder) through one model (.onnx, a checkpoint converted in
+ * memory, or a zoo id), sampled and preprocessed by the model's own protocol; the top classes with their scores.
+ * A clip model gets the test protocol's uniform sampling and centre crop; an online model is streamed at its declared
+ * stride and reports its last gesture.
+ */
+import { existsSync } from 'node:fs';
+import { extname } from 'node:path';
+import { exportOnnxModel } from './convert.js';
+import { TsmError } from './errors.js';
+import { GestureSmoother, openOnlineModel } from './stream/online.js';
+import { UNDECLARED_STREAMING, type StreamingProtocol } from './stream/protocol.js';
+import { topK } from './verify/metrics.js';
+import { createOrtRunner, loadModel } from './verify/runner.js';
+import { uniformIndices } from './verify/sampling.js';
+import { cropBoxes, writeNormalizedCrop } from './verify/transforms.js';
+import { openFrameSource, type FrameSource } from './video/frames.js';
+import { fetchModel } from './zoo/cache.js';
+
+export interface PredictOptions {
+  readonly model: string;
+  readonly input: string;
+  readonly top?: number;
+  /** zoo index (path or URL) for a model given by id */
+  readonly zoo?: string;
+  readonly ffmpeg?: string;
+  readonly threads?: number;
+}
+
+export interface Prediction {
+  readonly index: number;
+  readonly label: string;
+  /** softmax probability over the classes */
+  readonly score: number;
+  readonly logit: number;
+}
+
+export interface PredictResult {
+  readonly model: string;
+  readonly input: string;
+  readonly source: FrameSource['kind'];
+  readonly frames: number;
+  /** the 1-based frames the model saw */
+  readonly sampled: readonly number[];
+  readonly protocol: { readonly kind: 'clip' | 'stream'; readonly segments: number; readonly scaleShortSide: number; readonly cropSize: number; readonly streaming?: StreamingProtocol };
+  readonly top: readonly Prediction[];
+  /** online models: the last gesture reported while streaming (undefined when none was) */
+  readonly lastGesture?: string;
+}
+
+const CHECKPOINT = /\.(pth|pt|tar|safetensors)$/i;
+
+/** The model as ONNX bytes, and what to call it. */
+async function resolveModelBytes(model: string, zoo = 'zoo.json'): Promise<{ bytes: Uint8Array; name: string }> {
+  if (existsSync(model)) {
+    if (extname(model).toLowerCase() === '.onnx') return { bytes: loadModel(model).bytes, name: model };
+    if (CHECKPOINT.test(model)) return { bytes: exportOnnxModel({ input: model }).onnx, name: model };
+    throw new TsmError('usage', 'E_MODEL_KIND', `${model}: expected an .onnx model, a checkpoint (.pth, .pth.tar, .pt, .safetensors) or a zoo id`, { details: { file: model } });
+  }
+  if (/[/\\]/.test(model) || CHECKPOINT.test(model) || /\.onnx$/i.test(model)) throw new TsmError('input', 'E_NOT_FOUND', `${model}: model not found`, { details: { file: model } });
+  const [id, range] = model.split('@');
+  const fetched = await fetchModel({ id, version: range, published: false }, { zoo });
+  return { bytes: loadModel(fetched.path).bytes, name: `${fetched.entry.id}@${fetched.entry.version}` };
+}
+
+const softmax = (logits: ArrayLike<number>) => {
+  const max = Math.max(...Array.from(logits));
+  const e = Array.from(logits, (x) => Math.exp(x - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / sum);
+};
+
+function ranked(logits: ArrayLike<number>, labels: readonly string[] | undefined, k: number): Prediction[] {
+  const p = softmax(logits);
+  return topK(logits, Math.min(k, logits.length)).map((i) => ({ index: i, label: labels?.[i] ?? `class_${i}`, score: p[i], logit: logits[i] }));
+}
+
+export async function predict(options: PredictOptions): Promise<PredictResult> {
+  const { bytes, name } = await resolveModelBytes(options.model, options.zoo);
+  const info = loadModel(bytes).info;
+  const source = await openFrameSource(options.input, { ffmpeg: options.ffmpeg });
+  const S = info.size;
+  const scale = Math.floor((S * 256) / 224);
+  const request = { scale, cropSize: S, crops: 1 as const };
+  const k = options.top ?? 5;
+  if (info.metadata['tsm.online_buffers']) {
+    const model = await openOnlineModel(bytes, { threads: options.threads });
+    try {
+      const protocol = model.streaming ?? UNDECLARED_STREAMING;
+      const smoother = new GestureSmoother(protocol);
+      const input = new Float32Array(3 * S * S);
+      const recent: Float32Array[] = [];
+      const sampled: number[] = [];
+      let last = -1;
+      for (let i = 0; i < source.count; i += protocol.stride) {
+        const frame = await source.frame(i, request);
+        writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);
+        const logits = Float32Array.from(await model.step(input));
+        recent.push(logits);
+        if (recent.length > protocol.window) recent.shift();
+        const changed = smoother.push(logits);
+        if (changed >= 0) last = changed;
+        sampled.push(i + 1);
+      }
+      const mean = Array.from({ length: model.classes }, (_, c) => recent.reduce((a, l) => a + l[c], 0) / recent.length);
+      return {
+        model: name, input: options.input, source: source.kind, frames: source.count, sampled,
+        protocol: { kind: 'stream', segments: 1, scaleShortSide: scale, cropSize: S, streaming: protocol },
+        top: ranked(mean, model.labels, k),
+        lastGesture: last >= 0 ? (model.labels?.[last] ?? `class_${last}`) : undefined,
+      };
+    } finally {
+      await model.close();
+    }
+  }
+  const T = info.segments;
+  const sampled = uniformIndices(source.count, T);
+  const frameSize = 3 * S * S;
+  const clip = new Float32Array(T * frameSize);
+  for (const [t, index] of sampled.entries()) {
+    const frame = await source.frame(index - 1, request);
+    writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], clip, t * frameSize);
+  }
+  const runner = await createOrtRunner(bytes, { threads: options.threads });
+  try {
+    const logits = await runner.run(clip, 1);
+    return {
+      model: name, input: options.input, source: source.kind, frames: source.count, sampled,
+      protocol: { kind: 'clip', segments: T, scaleShortSide: scale, cropSize: S },
+      top: ranked(logits, info.labels, k),
+    };
+  } finally {
+    await runner.close();
+  }
+}

@@ -32,6 +32,8 @@ export default class Verify extends TsmCommand {
     'max-num': Flags.integer({ description: 'only the first N clips of the list', min: 1 }),
     predictions: Flags.string({ description: 'write per-clip predictions to this CSV' }),
     report: Flags.string({ description: 'write predictions, per-class and confusion CSVs, a confusion PNG and verify.json into this folder' }),
+    videos: Flags.boolean({ description: "the list's ids are video files relative to --root (mp4, webm, …), decoded by ffmpeg with the same sampling; their own frame counts replace the list's" }),
+    ffmpeg: Flags.string({ description: 'ffmpeg for --videos (default: TSM_FFMPEG, else the one installed with tsm)' }),
     reference: Flags.string({ description: 'reference outputs JSON (tools/reference/eval_jester.py) to compare with clip by clip' }),
   };
 
@@ -59,6 +61,8 @@ export default class Verify extends TsmCommand {
       maxNum: flags['max-num'],
       reference: flags.reference,
       flipLabels: flags['flip-labels'],
+      videos: flags.videos,
+      ffmpeg: flags.ffmpeg,
       onProgress: (done, total) => {
         if (!bar) return;
         if (!barStarted) { bar.start(total, 0, { speed: '0.0' }); barStarted = true; }

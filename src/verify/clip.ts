@@ -5,7 +5,8 @@
 import { TsmError } from '../errors.js';
 import { framePath, type DatasetConfig } from './dataset.js';
 import { sampleClips, type SamplingMode } from './sampling.js';
-import { cropBoxes, loadScaledFrame, writeNormalizedCrop, type CropCount, type DecodedFrame, type ResizeMethod } from './transforms.js';
+import { decodeVideo, type DecodedVideo } from '../video/ffmpeg.js';
+import { cropBoxes, loadScaledFrame, scaleDecodedFrame, writeNormalizedCrop, type CropCount, type DecodedFrame, type ResizeMethod } from './transforms.js';
 
 export interface ClipJob {
   readonly root: string;
@@ -18,6 +19,8 @@ export interface ClipJob {
   readonly crops: CropCount;
   readonly sampling: SamplingMode;
   readonly resize: ResizeMethod;
+  /** the clip is this video file (decoded by ffmpeg; its own frame count replaces the list's) */
+  readonly video?: { readonly path: string; readonly ffmpeg?: string };
 }
 
 export interface MissingFrame {
@@ -40,12 +43,23 @@ export function viewsPerClip(job: Pick<ClipJob, 'segments' | 'sampling' | 'crops
 /** Loads one clip's views into `into` (viewsPerClip × T × 3 × S × S floats; a new array when not given). */
 export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<ClipViews> {
   const { segments: T, size: S } = job;
-  const groups = sampleClips(job.frames, T, job.sampling);
+  const request = { scale: job.scale, resize: job.resize, cropSize: S, crops: job.crops };
+  let decoded: DecodedVideo | undefined;
+  if (job.video) {
+    try {
+      decoded = await decodeVideo(job.video.path, { ffmpeg: job.video.ffmpeg });
+    } catch (err) {
+      if ((err as TsmError).code === 'E_NO_FFMPEG') throw err;
+      return { views: null, missing: [], reason: (err as Error).message };
+    }
+  }
+  const groups = sampleClips(decoded ? decoded.frames.length : job.frames, T, job.sampling);
   const wanted = [...new Set(groups.flat())];
-  const pathOf = (index: number) => framePath(job.root, job.config, job.id, index);
+  const pathOf = (index: number) => (job.video ? `${job.video.path}#${index}` : framePath(job.root, job.config, job.id, index));
   const loadOne = async (index: number): Promise<DecodedFrame | undefined> => {
     try {
-      return await loadScaledFrame(pathOf(index), { scale: job.scale, resize: job.resize, cropSize: S, crops: job.crops });
+      if (decoded) return scaleDecodedFrame(decoded.frames[index - 1], decoded.width, decoded.height, request);
+      return await loadScaledFrame(pathOf(index), request);
     } catch {
       return undefined;
     }

@@ -5,7 +5,7 @@
  * runtime's two threads already fill them).
  */
 import { existsSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname, isAbsolute, join } from 'node:path';
 import { exportOnnxModel } from '../convert.js';
 import { TsmError } from '../errors.js';
 import { readInputText } from '../io.js';
@@ -45,6 +45,10 @@ export interface VerifyOptions {
    * without it a flipping protocol on a dataset with such classes gets a warning
    */
   readonly flipLabels?: boolean;
+  /** the list's ids are video files (relative to `root`), decoded by ffmpeg with the same sampling */
+  readonly videos?: boolean;
+  /** ffmpeg for `videos` */
+  readonly ffmpeg?: string;
   /** online models: overrides of the model's declared streaming protocol */
   readonly streaming?: Partial<StreamingProtocol>;
   /** for tests and benchmarks: a runner instead of onnxruntime-node */
@@ -145,8 +149,8 @@ function isOnlineModel(options: VerifyOptions): boolean {
 }
 
 async function verifyOnline(options: VerifyOptions, config: DatasetConfig, started: number): Promise<VerifyResult> {
-  if ((options.crops ?? 1) !== 1 || (options.sampling ?? 'uniform') !== 'uniform' || options.fullRes || options.segments !== undefined) {
-    throw new TsmError('usage', 'E_ONLINE_PROTOCOL', `${options.model} is an online model: it is verified by streaming each clip frame by frame; --crops, --dense, --twice, --full-res and --segments do not apply`);
+  if ((options.crops ?? 1) !== 1 || (options.sampling ?? 'uniform') !== 'uniform' || options.fullRes || options.segments !== undefined || options.videos) {
+    throw new TsmError('usage', 'E_ONLINE_PROTOCOL', `${options.model} is an online model: it is verified by streaming each clip's frames; --crops, --dense, --twice, --full-res, --segments and --videos do not apply (stream a video with tsm stream --video or tsm predict)`);
   }
   const listPath = options.list ?? join(options.root, config.list);
   const r = await verifyStreamed({
@@ -233,7 +237,10 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
     const unreadable: Array<{ clip: string; line: number; reason: string }> = [];
 
     const loadClip = async (record: ClipRecord, into: Float32Array): Promise<LoadedClip> => {
-      const job: ClipJob = { root: options.root, config, id: record.id, frames: record.frames, segments: T, size: S, scale, crops, sampling, resize };
+      const job: ClipJob = {
+        root: options.root, config, id: record.id, frames: record.frames, segments: T, size: S, scale, crops, sampling, resize,
+        ...(options.videos ? { video: { path: isAbsolute(record.id) ? record.id : join(options.root, record.id), ffmpeg: options.ffmpeg } } : {}),
+      };
       const r = await loadClipViews(job, into);
       missingCount += r.missing.length;
       for (const m of r.missing) if (missing.length < 50) missing.push(m);
@@ -297,7 +304,12 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       options.onProgress?.(done, clips.length);
     }
 
-    if (!predictions.length) throw noClipReadError(options.root, config, listPath, clips.length, unreadable);
+    if (!predictions.length) {
+      if (options.videos) {
+        throw new TsmError('input', 'E_NO_CLIPS_READ', `none of the ${clips.length} video(s) of ${listPath} could be decoded (first: clip ${unreadable[0]?.clip}: ${unreadable[0]?.reason})`, { details: { list: listPath } });
+      }
+      throw noClipReadError(options.root, config, listPath, clips.length, unreadable);
+    }
     const metrics = computeMetrics(categories, predictions.map((p) => ({ label: p.label, scores: p.scores })));
     const end = performance.now();
     const seconds = (end - started) / 1000;

@@ -6,9 +6,8 @@ import { ANNOTATIONS, labelLists, type LabelDataset } from '../../data/labels.js
 import { TsmError } from '../../errors.js';
 import { readInputText } from '../../io.js';
 import { writeFileAtomically } from '../../onnx/write.js';
+import { DONE_MARKER } from '../../video/extract.js';
 
-/** The marker `tsm prepare frames` leaves in a finished clip folder: not a frame, so not counted. */
-export const DONE_MARKER = '.tsm-frames-done';
 
 export interface PrepareLabelsResult {
   readonly dataset: LabelDataset;

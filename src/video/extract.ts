@@ -1,0 +1,142 @@
+/**
+ * `tsm prepare frames`: videos → JPEG frame folders with the upstream tools' ffmpeg settings (TSM-FACTS-2 §4):
+ * Kinetics `scale=-1:331` into `img_%05d.jpg`, Something v2 `scale=-1:256` into `%06d.jpg`, `-q:v 0`, native frame
+ * rate, numbered from 1, one single-threaded ffmpeg per video. Runs a pool of workers; a clip folder counts as done
+ * only once a marker written after a successful decode is there, so a killed run never leaves a half folder that looks
+ * finished: the next run clears such a folder and decodes it again.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, extname, join, relative } from 'node:path';
+import { TsmError } from '../errors.js';
+import { testPoint } from '../test-points.js';
+import { resolveFfmpeg } from './ffmpeg.js';
+
+/** Written into a clip folder after ffmpeg succeeded; `prepare labels` does not count it as a frame. */
+export const DONE_MARKER = '.tsm-frames-done';
+
+export const FRAME_LAYOUTS = Object.freeze({
+  kinetics: { scale: 'scale=-1:331', template: 'img_%05d.jpg' },
+  somethingv2: { scale: 'scale=-1:256', template: '%06d.jpg' },
+  // Jester ships its frames; its videos (or any made from them) keep their size
+  jester: { scale: undefined, template: '%05d.jpg' },
+} as const);
+export type FrameLayout = keyof typeof FRAME_LAYOUTS;
+
+const VIDEO = /\.(mp4|webm|avi|mkv|mov|m4v|gif)$/i;
+
+export interface ExtractOptions {
+  readonly videos: string;
+  readonly out: string;
+  readonly dataset?: FrameLayout;
+  /** scale the short side to N instead of the dataset's fixed height */
+  readonly shortSide?: number;
+  /** frame file name (ffmpeg pattern, e.g. img_%05d.jpg) */
+  readonly template?: string;
+  readonly workers?: number;
+  readonly ffmpeg?: string;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface ExtractResult {
+  readonly videos: number;
+  readonly extracted: number;
+  /** already complete from an earlier run */
+  readonly skipped: number;
+  /** folders of an interrupted run, cleared and decoded again */
+  readonly redone: number;
+  readonly frames: number;
+  readonly seconds: number;
+  readonly failures: ReadonlyArray<{ readonly video: string; readonly reason: string }>;
+  readonly settings: { readonly filter: string | null; readonly template: string };
+}
+
+/** Video files under `dir` (recursively, sorted), with the clip folder each goes to: <out>/<relative dir>/<name>. */
+export function findVideos(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (VIDEO.test(e.name)) out.push(join(d, e.name));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function runFfmpeg(ffmpeg: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', (err) => resolve({ code: 127, stderr: String(err) }));
+    p.on('close', (code) => resolve({ code: code ?? 1, stderr }));
+  });
+}
+
+export async function extractFrames(options: ExtractOptions): Promise<ExtractResult> {
+  const started = performance.now();
+  let isDir = false;
+  try {
+    isDir = statSync(options.videos).isDirectory();
+  } catch {
+    throw new TsmError('input', 'E_NOT_FOUND', `${options.videos}: videos folder not found`, { details: { file: options.videos } });
+  }
+  const videos = isDir ? findVideos(options.videos) : [options.videos];
+  if (!videos.length) throw new TsmError('input', 'E_NO_VIDEOS', `${options.videos}: no video files (.mp4, .webm, .avi, .mkv, .mov, .gif) in it or below it`, { details: { file: options.videos } });
+  const ffmpeg = resolveFfmpeg(options.ffmpeg);
+  const layout = FRAME_LAYOUTS[options.dataset ?? 'kinetics'];
+  const filter = options.shortSide ? `scale='if(gt(iw,ih),-2,${options.shortSide})':'if(gt(iw,ih),${options.shortSide},-2)'` : layout.scale ?? null;
+  const template = options.template ?? layout.template;
+  const failures: Array<{ video: string; reason: string }> = [];
+  let extracted = 0;
+  let skipped = 0;
+  let redone = 0;
+  let frames = 0;
+  let done = 0;
+  let next = 0;
+  const workers = Math.max(1, options.workers ?? 2);
+  const folderOf = (video: string) => join(options.out, isDir ? relative(options.videos, join(video, '..')) : '', basename(video, extname(video)));
+
+  const seen = new Map<string, string>();
+  for (const v of videos) {
+    const f = folderOf(v);
+    const other = seen.get(f);
+    if (other) throw new TsmError('usage', 'E_DUPLICATE_CLIP', `${other} and ${v} would both go to ${f}`, { hint: 'give the videos distinct names (without their extensions), or extract them in separate runs', details: { folder: f, videos: [other, v] } });
+    seen.set(f, v);
+  }
+
+  const work = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= videos.length) return;
+      const video = videos[i];
+      const folder = folderOf(video);
+      if (existsSync(join(folder, DONE_MARKER))) {
+        skipped++;
+      } else {
+        if (existsSync(folder)) {
+          rmSync(folder, { recursive: true, force: true }); // an interrupted decode: never trust its frames
+          redone++;
+        }
+        mkdirSync(folder, { recursive: true });
+        const args = ['-v', 'error', '-i', video, '-threads', '1', ...(filter ? ['-vf', filter] : []), '-q:v', '0', join(folder, template)];
+        const r = await runFfmpeg(ffmpeg, args);
+        const written = readdirSync(folder).length;
+        if (r.code !== 0 || !written) {
+          rmSync(folder, { recursive: true, force: true });
+          failures.push({ video, reason: r.stderr.trim().split('\n').pop() || `ffmpeg exited with ${r.code} and wrote no frame` });
+        } else {
+          writeFileSync(join(folder, DONE_MARKER), `${written}\n`);
+          extracted++;
+          frames += written;
+        }
+      }
+      done++;
+      options.onProgress?.(done, videos.length);
+      testPoint(`prepare-frames:done:${done}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(workers, videos.length) }, work));
+  return { videos: videos.length, extracted, skipped, redone, frames, seconds: (performance.now() - started) / 1000, failures, settings: { filter, template } };
+}

@@ -30,3 +30,8 @@ export { fetchModel, openZoo, defaultCacheDir, type CachedArtifact, type FetchOp
 export { JESTER_STREAMING, parseStreamingProtocol, type StreamingProtocol } from './stream/protocol.js';
 export { verifyStreamed, type StreamedVerifyOptions, type StreamedVerifyResult } from './stream/verify-online.js';
 export { flipLabelPairs, flipPermutation } from './verify/flip.js';
+export { predict, type PredictOptions, type PredictResult, type Prediction } from './predict.js';
+export { decodeVideo, probeVideo, resolveFfmpeg, type DecodedVideo } from './video/ffmpeg.js';
+export { openFrameSource, type FrameSource } from './video/frames.js';
+export { extractFrames, findVideos, FRAME_LAYOUTS, type ExtractOptions, type ExtractResult } from './video/extract.js';
+export { labelLists, sanitizeKineticsLabel, ANNOTATIONS, type LabelDataset, type LabelFiles } from './data/labels.js';

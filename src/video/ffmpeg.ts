@@ -55,27 +55,33 @@ export function probeVideo(path: string, ffmpeg = resolveFfmpeg()): { width: num
   return { width: Number(m[1]), height: Number(m[2]), fps };
 }
 
-/** Every frame of a video as rgb24, at its native size and rate. */
+/**
+ * Every frame of a video as rgb24, at its native size and rate. One ffmpeg process: the input's size is read from
+ * what ffmpeg prints about the input stream, the frames from its stdout (short clips are dominated by process start,
+ * so no separate probe run).
+ */
 export async function decodeVideo(path: string, options: { ffmpeg?: string } = {}): Promise<DecodedVideo> {
   if (!existsSync(path)) throw new TsmError('input', 'E_NOT_FOUND', `${path}: video not found`, { details: { file: path } });
   const ffmpeg = resolveFfmpeg(options.ffmpeg);
-  const { width, height, fps } = probeVideo(path, ffmpeg);
-  const frameBytes = width * height * 3;
-  const child = spawn(ffmpeg, ['-v', 'error', '-i', path, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const frames: Uint8Array[] = [];
-  let partial: Buffer = Buffer.alloc(0);
-  let errors = '';
-  child.stderr.on('data', (d) => (errors += d));
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-    partial = partial.length ? Buffer.concat([partial, chunk]) : chunk;
-    while (partial.length >= frameBytes) {
-      frames.push(Uint8Array.from(partial.subarray(0, frameBytes)));
-      partial = partial.subarray(frameBytes);
-    }
-  }
+  const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', '-i', path, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks: Buffer[] = [];
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) chunks.push(chunk);
   const code: number = await new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('close', (c) => resolve(c ?? 1))));
+  // the input's stream line comes before the output's (which is rawvideo at the same size)
+  const input = stderr.slice(0, stderr.search(/\nOutput #0|$/));
+  const m = VIDEO_STREAM.exec(input);
+  const reason = () => stderr.trim().split('\n').filter((l) => !/^\s*(Input|Metadata|Duration|Stream|At least one output|Output|Press|frame=|encoder|handler_name|major_brand|minor_version|compatible_brands|creation_time|Side data|\w+\s*:)/.test(l)).pop()?.trim();
+  if (!m) throw new TsmError('input', 'E_VIDEO', `${path}: ffmpeg finds no video stream (${reason() ?? 'no video stream'})`, { details: { file: path } });
+  const width = Number(m[1]);
+  const height = Number(m[2]);
+  const fps = Number(/(\d+(?:\.\d+)?) fps/.exec(m[0])?.[1] ?? /(\d+(?:\.\d+)?) tbr/.exec(m[0])?.[1] ?? 0);
+  const data = Buffer.concat(chunks);
+  const frameBytes = width * height * 3;
+  const frames = Array.from({ length: Math.floor(data.length / frameBytes) }, (_, i) => data.subarray(i * frameBytes, (i + 1) * frameBytes));
   if (code !== 0 || !frames.length) {
-    throw new TsmError('input', 'E_VIDEO', `${path}: ffmpeg could not decode it${errors.trim() ? ` (${errors.trim().split('\n').pop()})` : frames.length ? '' : ': no frames'}`, { details: { file: path, exitCode: code } });
+    throw new TsmError('input', 'E_VIDEO', `${path}: ffmpeg could not decode it (${reason() ?? (frames.length ? `exit code ${code}` : 'no frames')})`, { details: { file: path, exitCode: code } });
   }
   return { width, height, fps, frames };
 }

@@ -63,6 +63,11 @@ describe('tsm predict', () => {
     expect(onnx.json()).toMatchObject({ source: 'frames', frames: 39 });
   });
 
+  it('examples/classify-video.mjs classifies a video with a zoo model', () => {
+    const out = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'examples/classify-video.mjs'), join(dir, '100001.mp4')], { cwd: ROOT, encoding: 'utf8' }));
+    expect(out).toMatchObject({ frames: 39, top: [{ label: 'Swiping Left' }, expect.anything(), expect.anything()] });
+  });
+
   it('an online model is streamed at its declared stride and reports its last gesture', () => {
     const r = runCli(['predict', 'tsm-mobilenetv2-jester-online-mini', join(dir, '100001.mp4'), '--json']);
     expect(r.status, r.stderr).toBe(0);

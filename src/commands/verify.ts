@@ -1,9 +1,22 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import cliProgress from 'cli-progress';
 import { TsmCommand } from '../cli/base-command.js';
 import { writeFileAtomically } from '../onnx/write.js';
 import { predictionsCsv, writeReport } from '../verify/report.js';
+import { DATASETS } from '../verify/dataset.js';
+import { PART_KIND, parseShard, readPart, samePart, sha256File, writePart, type RunIdentity, type Shard, type VerifyPart } from '../verify/shards.js';
+import { renderVerify } from '../verify/render.js';
 import { verifyModel, type VerifyResult } from '../verify/verify.js';
+
+export interface ShardRunResult {
+  readonly part: string;
+  readonly shard: Shard;
+  /** the part file already held this shard of this run */
+  readonly skipped: boolean;
+  readonly clips: number;
+}
 
 export type VerifyCommandResult = Omit<VerifyResult, 'predictions'> & { report?: Record<string, string>; predictionsFile?: string };
 
@@ -34,11 +47,36 @@ export default class Verify extends TsmCommand {
     report: Flags.string({ description: 'write predictions, per-class and confusion CSVs, a confusion PNG and verify.json into this folder' }),
     videos: Flags.boolean({ description: "the list's ids are video files relative to --root (mp4, webm, …), decoded by ffmpeg with the same sampling; their own frame counts replace the list's" }),
     ffmpeg: Flags.string({ description: 'ffmpeg for --videos (default: TSM_FFMPEG, else the one installed with tsm)' }),
+    shard: Flags.string({ description: 'score one shard of the list: I/N (clip k goes to shard k mod N), or auto from a Slurm job array or a Kubernetes Indexed Job; write it with -o', dependsOn: ['output'] }),
+    output: Flags.string({ char: 'o', description: 'with --shard: the part file to write (skipped when it already holds this shard of this run); merge parts with tsm verify merge', dependsOn: ['shard'] }),
     reference: Flags.string({ description: 'reference outputs JSON (tools/reference/eval_jester.py) to compare with clip by clip' }),
   };
 
-  async run(): Promise<VerifyCommandResult> {
+  async run(): Promise<VerifyCommandResult | ShardRunResult> {
     const { args, flags } = await this.parse(Verify);
+    const shard = flags.shard ? parseShard(flags.shard) : undefined;
+    const config = DATASETS[flags.dataset];
+    const identity: RunIdentity | undefined = shard ? {
+      model: { path: args.model, sha256: sha256File(args.model, 'model') },
+      list: { path: flags.list ?? join(flags.root, config.list), sha256: sha256File(flags.list ?? join(flags.root, config.list), 'clip list') },
+      categories: { path: flags.categories ?? join(flags.root, config.categories), sha256: sha256File(flags.categories ?? join(flags.root, config.categories), 'category list') },
+      request: {
+        dataset: flags.dataset, template: flags.template ?? null, segments: flags.segments ?? null, crops: flags.crops, dense: flags.dense, twice: flags.twice,
+        fullRes: flags['full-res'], resize: flags.resize, maxNum: flags['max-num'] ?? null, flipLabels: flags['flip-labels'], videos: flags.videos,
+      },
+    } : undefined;
+    if (shard && identity && flags.output && existsSync(flags.output)) {
+      let existing: VerifyPart | undefined;
+      try {
+        existing = readPart(flags.output);
+      } catch {
+        existing = undefined; // not a part (or a broken one): computed again and replaced
+      }
+      if (existing && samePart(existing, identity, shard)) {
+        if (!this.jsonEnabled()) this.log(`${flags.output}: shard ${shard.index}/${shard.count} of this run is already there (${existing.result.clips} clips); skipped`);
+        return { part: flags.output, shard, skipped: true, clips: existing.result.clips };
+      }
+    }
     const bar = !this.jsonEnabled() && process.stderr.isTTY
       ? new cliProgress.SingleBar({ format: 'verify |{bar}| {value}/{total} clips | {speed} clips/s | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic)
       : undefined;
@@ -61,6 +99,7 @@ export default class Verify extends TsmCommand {
       maxNum: flags['max-num'],
       reference: flags.reference,
       flipLabels: flags['flip-labels'],
+      shard,
       videos: flags.videos,
       ffmpeg: flags.ffmpeg,
       onProgress: (done, total) => {
@@ -69,6 +108,11 @@ export default class Verify extends TsmCommand {
         bar.update(done, { speed: (done / ((performance.now() - started) / 1000)).toFixed(1) });
       },
     }).finally(() => bar?.stop());
+    if (shard && identity && flags.output) {
+      writePart(flags.output, { kind: PART_KIND, version: 1, ...identity, shard, result });
+      if (!this.jsonEnabled()) this.log(`shard ${shard.index}/${shard.count}: ${result.clips} clips → ${flags.output} (merge all parts with tsm verify merge)`);
+      return { part: flags.output, shard, skipped: false, clips: result.clips };
+    }
     let report: Record<string, string> | undefined;
     if (flags.report) report = await writeReport(result, flags.report);
     if (flags.predictions) writeFileAtomically(flags.predictions, predictionsCsv(result));
@@ -79,33 +123,4 @@ export default class Verify extends TsmCommand {
     }
     return { ...summary, report, predictionsFile: flags.predictions };
   }
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(2)} %`;
-}
-
-function renderVerify(r: VerifyResult, report?: Record<string, string>): string {
-  const st = r.protocol.streaming;
-  const how = st
-    ? `streamed frame by frame at stride ${st.stride} (window ${st.window}, stable ${st.stableFrames}${st.declaredByModel ? '' : '; the model declares no protocol'}), counted by the last reported gesture`
-    : `${r.protocol.segments} segments, ${r.protocol.sampling} sampling, ${r.protocol.crops} crop(s)${r.protocol.flipLabelMap ? ` (flipped views read with ${r.protocol.flipLabelMap.length} mirrored class pair(s) swapped)` : ''}`;
-  const lines = [
-    `${r.model} on ${r.dataset} (${r.root}): ${r.clips} clips, ${how}, scale ${r.protocol.scaleShortSide} → ${r.protocol.cropSize}`,
-    `top-1 ${pct(r.top1)}   top-5 ${pct(r.top5)}   mean class accuracy ${pct(r.meanClassAccuracy)}`,
-    `${r.clipsPerSecond.toFixed(1)} clips/s steady state; set-up (model, session) ${r.timing.setupSeconds.toFixed(2)} s, first batch ${r.timing.firstBatchSeconds.toFixed(2)} s; ${r.timing.overallClipsPerSecond.toFixed(1)} clips/s overall`,
-  ];
-  const present = r.perClass.filter((c) => c.clips > 0);
-  const width = Math.max(...present.map((c) => c.label.length));
-  lines.push('', `${'class'.padEnd(width)}  clips  accuracy`);
-  for (const c of present) lines.push(`${c.label.padEnd(width)}  ${String(c.clips).padStart(5)}  ${pct(c.accuracy as number).padStart(8)}`);
-  if (r.missingFrames.count) lines.push('', `${r.missingFrames.count} missing/unreadable frame(s) replaced by frame 1, e.g. ${r.missingFrames.first[0].path}`);
-  for (const u of r.unreadableClips.slice(0, 5)) lines.push(`clip ${u.clip} (list line ${u.line}) skipped: ${u.reason}`);
-  for (const b of r.badLines.slice(0, 5)) lines.push(`list line ${b.line} ignored: ${b.reason}`);
-  if (r.parity) {
-    const p = r.parity;
-    lines.push('', `parity with ${p.reference}: same prediction on ${p.samePrediction}/${p.clips} clips (${pct(p.samePredictionFraction)}), max |Δscore| ${p.maxAbsScoreDelta.toExponential(2)}, reference top-1 ${pct(p.referenceTop1)}`);
-  }
-  if (report) lines.push('', `report: ${Object.values(report).join(', ')}`);
-  return lines.join('\n');
 }

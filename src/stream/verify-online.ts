@@ -97,7 +97,7 @@ export async function verifyStreamed(options: StreamedVerifyOptions): Promise<St
         unreadable.push({ clip: record.id, line: record.line, reason: `none of its ${record.frames} frames could be read under ${join(options.root, options.config.framesDir, record.id)}` });
       } else {
         const scores = Array.from({ length: model.classes }, (_, k) => recent.reduce((a, l) => a + l[k], 0) / recent.length);
-        predictions.push({ id: record.id, label: record.label, prediction: last, top5: topK(scores, Math.min(5, scores.length)), scores, framesFed: fed });
+        predictions.push({ id: record.id, line: record.line, label: record.label, prediction: last, top5: topK(scores, Math.min(5, scores.length)), scores, framesFed: fed });
       }
       options.onProgress?.(c + 1, clips.length);
     }

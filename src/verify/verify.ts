@@ -9,6 +9,7 @@ import { extname, isAbsolute, join } from 'node:path';
 import { exportOnnxModel } from '../convert.js';
 import { TsmError } from '../errors.js';
 import { readInputText } from '../io.js';
+import { testPoint } from '../test-points.js';
 import { loadClipViews, viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
 import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig } from './dataset.js';
 import { flipLabelPairs, flipPermutation } from './flip.js';
@@ -49,6 +50,8 @@ export interface VerifyOptions {
   readonly videos?: boolean;
   /** ffmpeg for `videos` */
   readonly ffmpeg?: string;
+  /** score only clip k of the list where k mod count = index (a deterministic partition, stable under re-runs) */
+  readonly shard?: { readonly index: number; readonly count: number };
   /** online models: overrides of the model's declared streaming protocol */
   readonly streaming?: Partial<StreamingProtocol>;
   /** for tests and benchmarks: a runner instead of onnxruntime-node */
@@ -57,6 +60,8 @@ export interface VerifyOptions {
 
 export interface ClipPrediction {
   readonly id: string;
+  /** 1-based line of the list file: a clip's place in the list, whichever shard scored it */
+  readonly line: number;
   readonly label: number;
   readonly prediction: number;
   readonly top5: readonly number[];
@@ -149,8 +154,8 @@ function isOnlineModel(options: VerifyOptions): boolean {
 }
 
 async function verifyOnline(options: VerifyOptions, config: DatasetConfig, started: number): Promise<VerifyResult> {
-  if ((options.crops ?? 1) !== 1 || (options.sampling ?? 'uniform') !== 'uniform' || options.fullRes || options.segments !== undefined || options.videos) {
-    throw new TsmError('usage', 'E_ONLINE_PROTOCOL', `${options.model} is an online model: it is verified by streaming each clip's frames; --crops, --dense, --twice, --full-res, --segments and --videos do not apply (stream a video with tsm stream --video or tsm predict)`);
+  if ((options.crops ?? 1) !== 1 || (options.sampling ?? 'uniform') !== 'uniform' || options.fullRes || options.segments !== undefined || options.videos || options.shard) {
+    throw new TsmError('usage', 'E_ONLINE_PROTOCOL', `${options.model} is an online model: it is verified by streaming each clip's frames; --crops, --dense, --twice, --full-res, --segments, --videos and --shard do not apply (stream a video with tsm stream --video or tsm predict)`);
   }
   const listPath = options.list ?? join(options.root, config.list);
   const r = await verifyStreamed({
@@ -159,7 +164,7 @@ async function verifyOnline(options: VerifyOptions, config: DatasetConfig, start
   });
   const end = performance.now();
   const seconds = (end - started) / 1000;
-  const predictions: ClipPrediction[] = r.predictions.map((p) => ({ id: p.id, label: p.label, prediction: p.prediction, top5: p.top5, scores: p.scores }));
+  const predictions: ClipPrediction[] = r.predictions.map((p) => ({ id: p.id, line: p.line, label: p.label, prediction: p.prediction, top5: p.top5, scores: p.scores }));
   return {
     model: options.model,
     dataset: config.name,
@@ -187,7 +192,14 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
   const categories = readCategories(options.categories ?? join(options.root, config.categories));
   const listPath = options.list ?? join(options.root, config.list);
   const { clips: allClips, bad } = readClipList(listPath, categories.length);
-  const clips = options.maxNum !== undefined ? allClips.slice(0, options.maxNum) : allClips;
+  const listed = options.maxNum !== undefined ? allClips.slice(0, options.maxNum) : allClips;
+  const clips = options.shard ? listed.filter((_, k) => k % options.shard!.count === options.shard!.index) : listed;
+  if (options.shard && listed.length && !clips.length) {
+    throw new TsmError('usage', 'E_EMPTY_SHARD', `shard ${options.shard.index}/${options.shard.count} of ${listPath} holds no clip: the list has ${listed.length}`, {
+      hint: `use at most ${listed.length} shards`,
+      details: { list: listPath, shard: options.shard, clips: listed.length },
+    });
+  }
   if (!clips.length) {
     throw new TsmError('input', 'E_NO_CLIPS', `${listPath}: no usable clips (${allClips.length + bad.length} list line(s) read${bad.length ? `, ${bad.length} bad; first: line ${bad[0].line}: ${bad[0].reason}` : ''})`, {
       details: { list: listPath, linesRead: allClips.length + bad.length, badLines: bad.length },
@@ -293,10 +305,11 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
             for (let k = 0; k < K; k++) scores[k] += logits[row + (read ? read[k] : k)] / viewsPerClip;
           }
           const top5 = topK(scores, Math.min(5, K));
-          predictions.push({ id: c.record.id, label: c.record.label, prediction: top5[0], top5, scores });
+          predictions.push({ id: c.record.id, line: c.record.line, label: c.record.label, prediction: top5[0], top5, scores });
         });
       }
       done += batches[b].length;
+      testPoint(`verify:batch:${b}`);
       if (b === 0) {
         firstBatchEnd = performance.now();
         firstBatchClips = predictions.length;

@@ -1,0 +1,201 @@
+/**
+ * Verify at dataset scale: a run split into shards (clip k of the list goes to shard k mod N), each written as a part
+ * file with its per-clip scores and what it was run on (model and list sha256, the protocol asked for); `merge`
+ * refuses parts that do not belong together and otherwise rebuilds exactly the result of one unsharded run.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { TsmError } from '../errors.js';
+import { readInputBytes, readInputText } from '../io.js';
+import { writeFileAtomically } from '../onnx/write.js';
+import { computeMetrics } from './metrics.js';
+import type { ClipPrediction, VerifyResult } from './verify.js';
+
+export const PART_KIND = 'tsm-verify-part';
+
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** What makes two parts parts of one run. */
+export interface RunIdentity {
+  readonly model: { readonly path: string; readonly sha256: string };
+  readonly list: { readonly path: string; readonly sha256: string };
+  readonly categories: { readonly path: string; readonly sha256: string };
+  /** the verify options that decide what is computed (dataset, crops, sampling, …), as asked */
+  readonly request: Readonly<Record<string, unknown>>;
+}
+
+export interface VerifyPart extends RunIdentity {
+  readonly kind: typeof PART_KIND;
+  readonly version: 1;
+  readonly shard: Shard;
+  readonly result: VerifyResult;
+}
+
+export const sha256File = (path: string, what: string) => createHash('sha256').update(readInputBytes(path, what)).digest('hex');
+
+/**
+ * `--shard I/N`, or `auto`: from a Slurm job array (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of
+ * SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX of TSM_SHARD_COUNT).
+ */
+export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): Shard {
+  if (text === 'auto') {
+    if (env.SLURM_ARRAY_TASK_ID !== undefined && env.SLURM_ARRAY_TASK_COUNT !== undefined) {
+      return checkShard(Number(env.SLURM_ARRAY_TASK_ID) - Number(env.SLURM_ARRAY_TASK_MIN ?? 0), Number(env.SLURM_ARRAY_TASK_COUNT), 'SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT');
+    }
+    if (env.JOB_COMPLETION_INDEX !== undefined) {
+      if (env.TSM_SHARD_COUNT === undefined) throw new TsmError('usage', 'E_SHARD', '--shard auto in a Kubernetes Indexed Job needs TSM_SHARD_COUNT (the Job\'s completions) in the environment');
+      return checkShard(Number(env.JOB_COMPLETION_INDEX), Number(env.TSM_SHARD_COUNT), 'JOB_COMPLETION_INDEX/TSM_SHARD_COUNT');
+    }
+    throw new TsmError('usage', 'E_SHARD', '--shard auto found neither a Slurm job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) nor a Kubernetes Indexed Job (JOB_COMPLETION_INDEX)', { hint: 'outside an engine, give --shard I/N' });
+  }
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m) throw new TsmError('usage', 'E_SHARD', `--shard '${text}' is not I/N (0 ≤ I < N) or auto`, { details: { flag: '--shard', value: text } });
+  return checkShard(Number(m[1]), Number(m[2]), '--shard');
+}
+
+function checkShard(index: number, count: number, from: string): Shard {
+  if (!Number.isInteger(index) || !Number.isInteger(count) || count < 1 || index < 0 || index >= count) {
+    throw new TsmError('usage', 'E_SHARD', `${from} gives shard ${index} of ${count}: expected 0 ≤ index < count`, { details: { index, count } });
+  }
+  return { index, count };
+}
+
+export function writePart(path: string, part: VerifyPart): void {
+  writeFileAtomically(path, JSON.stringify(part) + '\n');
+}
+
+/** A part file, checked to be one; anything else is named. */
+export function readPart(path: string): VerifyPart {
+  let value: VerifyPart;
+  try {
+    value = JSON.parse(readInputText(path, 'verify part'));
+  } catch (err) {
+    if (err instanceof TsmError) throw err;
+    throw new TsmError('input', 'E_BAD_PART', `${path}: not a verify part (not JSON: ${(err as Error).message})`, { details: { file: path } });
+  }
+  const ok = value && value.kind === PART_KIND && value.version === 1 && value.shard && Number.isInteger(value.shard.index) && Number.isInteger(value.shard.count)
+    && typeof value.model?.sha256 === 'string' && typeof value.list?.sha256 === 'string' && value.result && Array.isArray(value.result.predictions) && Array.isArray(value.result.labels);
+  if (!ok) throw new TsmError('input', 'E_BAD_PART', `${path}: not a verify part (no ${PART_KIND} record of version 1 with shard, model, list and result)`, { details: { file: path } });
+  return value;
+}
+
+/** The part files a path names: the file itself, or every *.json in a folder that is a part. */
+export function findParts(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let dir = false;
+    try {
+      dir = statSync(p).isDirectory();
+    } catch {
+      throw new TsmError('input', 'E_NOT_FOUND', `${p}: not found`, { details: { file: p } });
+    }
+    if (dir) out.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f)).filter(isPartFile));
+    else out.push(p);
+  }
+  return out;
+}
+
+function isPartFile(path: string): boolean {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')).kind === PART_KIND;
+  } catch {
+    return false;
+  }
+}
+
+const identityKey = (p: RunIdentity) => JSON.stringify([p.model.sha256, p.list.sha256, p.categories.sha256, p.request]);
+
+/** Whether an existing part already holds this shard of this run (a re-run skips it). */
+export function samePart(part: VerifyPart, identity: RunIdentity, shard: Shard): boolean {
+  return identityKey(part) === identityKey(identity) && part.shard.index === shard.index && part.shard.count === shard.count;
+}
+
+/** The result of the whole run, as one unsharded run computes it, from all N parts. */
+export function mergeParts(files: readonly string[]): VerifyResult & { readonly parts: number } {
+  if (!files.length) throw new TsmError('input', 'E_NO_PARTS', 'no verify part files given (or none in the folders given)');
+  const parts = files.map((f) => ({ file: f, part: readPart(f) }));
+  const first = parts[0].part;
+  for (const { file, part } of parts) {
+    const differs = [
+      part.model.sha256 !== first.model.sha256 && `model ${part.model.path} (sha256 ${part.model.sha256.slice(0, 12)}…) vs ${first.model.path} (${first.model.sha256.slice(0, 12)}…)`,
+      part.list.sha256 !== first.list.sha256 && `list ${part.list.path} (sha256 ${part.list.sha256.slice(0, 12)}…) vs ${first.list.path} (${first.list.sha256.slice(0, 12)}…)`,
+      part.categories.sha256 !== first.categories.sha256 && 'category list',
+      JSON.stringify(part.request) !== JSON.stringify(first.request) && `protocol ${JSON.stringify(part.request)} vs ${JSON.stringify(first.request)}`,
+      part.shard.count !== first.shard.count && `${part.shard.count} shards vs ${first.shard.count}`,
+    ].filter(Boolean);
+    if (differs.length) {
+      throw new TsmError('input', 'E_FOREIGN_PART', `${file} is not a part of the same run as ${parts[0].file}: ${differs.join('; ')}`, { details: { file, other: parts[0].file } });
+    }
+  }
+  const count = first.shard.count;
+  const byIndex = new Map<number, string>();
+  for (const { file, part } of parts) {
+    const seen = byIndex.get(part.shard.index);
+    if (seen) throw new TsmError('input', 'E_DUPLICATE_PART', `shard ${part.shard.index}/${count} is given twice: ${seen} and ${file}`, { details: { shard: part.shard.index, files: [seen, file] } });
+    byIndex.set(part.shard.index, file);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
+  if (missing.length) {
+    throw new TsmError('input', 'E_MISSING_PARTS', `${missing.length} of ${count} shard(s) missing: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`, { hint: 're-run the verify job: shards already done are skipped', details: { missing, count } });
+  }
+  const results = parts.map((p) => p.part.result);
+  const byLine = (a: { line: number }, b: { line: number }) => a.line - b.line;
+  const predictions: ClipPrediction[] = results.flatMap((r) => r.predictions).sort(byLine);
+  const r0 = results[0];
+  const metrics = computeMetrics(r0.labels, predictions.map((p) => ({ label: p.label, scores: p.scores, prediction: p.prediction })));
+  const missingFrames = results.flatMap((r) => r.missingFrames.first).sort((a, b) => (a.clip === b.clip ? a.frame - b.frame : lineOf(predictions, a.clip) - lineOf(predictions, b.clip)));
+  const seconds = results.reduce((a, r) => a + r.seconds, 0);
+  const inferenceSeconds = results.reduce((a, r) => a + r.inferenceSeconds, 0);
+  const setupSeconds = results.reduce((a, r) => a + r.timing.setupSeconds, 0);
+  return {
+    ...r0,
+    ...metrics,
+    seconds,
+    clipsPerSecond: predictions.length / Math.max(1e-9, seconds - setupSeconds),
+    timing: { setupSeconds, firstBatchSeconds: results.reduce((a, r) => a + r.timing.firstBatchSeconds, 0), overallClipsPerSecond: predictions.length / Math.max(1e-9, seconds) },
+    inferenceSeconds,
+    missingFrames: { count: results.reduce((a, r) => a + r.missingFrames.count, 0), first: missingFrames.slice(0, 50) },
+    unreadableClips: results.flatMap((r) => r.unreadableClips).sort(byLine),
+    badLines: r0.badLines,
+    predictions,
+    parity: undefined,
+    parts: parts.length,
+  };
+}
+
+function lineOf(predictions: readonly ClipPrediction[], clip: string): number {
+  return predictions.find((p) => p.id === clip)?.line ?? Number.MAX_SAFE_INTEGER;
+}
+
+export interface ShardStatus {
+  readonly model: string;
+  readonly list: string;
+  readonly request: Readonly<Record<string, unknown>>;
+  readonly count: number;
+  readonly done: readonly number[];
+  readonly missing: readonly number[];
+  readonly complete: boolean;
+}
+
+/** Which shards of which runs a folder of parts holds. */
+export function shardStatus(dir: string): ShardStatus[] {
+  const files = findParts([dir]);
+  if (!files.length) throw new TsmError('input', 'E_NO_PARTS', `${dir}: no verify part files in it`, { details: { dir } });
+  const groups = new Map<string, { part: VerifyPart; done: Set<number> }>();
+  for (const f of files) {
+    const part = readPart(f);
+    const key = `${identityKey(part)}|${part.shard.count}`;
+    const g = groups.get(key) ?? { part, done: new Set<number>() };
+    g.done.add(part.shard.index);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map(({ part, done }) => {
+    const all = Array.from({ length: part.shard.count }, (_, i) => i);
+    const missing = all.filter((i) => !done.has(i));
+    return { model: part.model.path, list: part.list.path, request: part.request, count: part.shard.count, done: all.filter((i) => done.has(i)), missing, complete: !missing.length };
+  });
+}

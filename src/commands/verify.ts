@@ -78,7 +78,7 @@ export default class Verify extends TsmCommand {
       }
     }
     const bar = !this.jsonEnabled() && process.stderr.isTTY
-      ? new cliProgress.SingleBar({ format: 'verify |{bar}| {value}/{total} clips | {speed} clips/s | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic)
+      ? new cliProgress.SingleBar({ format: `verify${shard ? ` shard ${shard.index}/${shard.count}` : ''} |{bar}| {value}/{total} clips | {speed} clips/s | ETA {eta_formatted}`, hideCursor: true }, cliProgress.Presets.shades_classic)
       : undefined;
     const started = performance.now();
     let barStarted = false;

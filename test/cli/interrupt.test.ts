@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadZoo } from '../../src/zoo/index.js';
-import { ROOT, runCli, runCliAsync } from '../helpers/cli.js';
+import { killAtPoint, ROOT, runCli, runCliAsync } from '../helpers/cli.js';
 import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
 
 const variants = ensureVariants();
@@ -20,30 +20,6 @@ const tempDir = (prefix: string) => {
 afterAll(() => {
   for (const d of made) rmSync(d, { recursive: true, force: true });
 });
-
-/**
- * Runs the CLI with TSM_TEST_PAUSE=<point> (src/test-points.ts) and SIGKILLs it the moment it announces that it
- * stands at that point, so the kill lands exactly there. Resolves whether the point was reached.
- */
-function killAtPoint(args: string[], point: string): Promise<{ reached: boolean; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd: ROOT, env: { ...process.env, TSM_TEST_PAUSE: point }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let reached = false;
-    const timer = setTimeout(() => p.kill('SIGKILL'), 60_000);
-    p.stderr.on('data', (d) => {
-      stderr += d;
-      if (!reached && stderr.includes(`tsm-test-pause: ${point}\n`)) {
-        reached = true;
-        p.kill('SIGKILL');
-      }
-    });
-    p.on('exit', () => {
-      clearTimeout(timer);
-      resolve({ reached, stderr });
-    });
-  });
-}
 
 /** Starts the CLI and SIGKILLs it as soon as `ready()` holds (polled), or after 20 s. */
 function runAndKillWhen(args: string[], ready: () => boolean): Promise<number | null> {

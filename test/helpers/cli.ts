@@ -32,3 +32,29 @@ export function runCliAsync(args: string[], options: { cwd?: string } = {}): Pro
     p.on('close', (status) => resolve({ status, stdout, stderr, json: () => JSON.parse(stdout) }));
   });
 }
+
+/**
+ * Runs the CLI with TSM_TEST_PAUSE=<point> (src/test-points.ts) and SIGKILLs it the moment it announces that it
+ * stands at that point, so the kill lands exactly there; `group` kills its children too (e.g. ffmpeg workers).
+ * Resolves whether the point was reached.
+ */
+export function killAtPoint(args: string[], point: string, options: { group?: boolean } = {}): Promise<{ reached: boolean; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd: ROOT, env: { ...process.env, TSM_TEST_PAUSE: point }, stdio: ['ignore', 'ignore', 'pipe'], detached: options.group });
+    let stderr = '';
+    let reached = false;
+    const kill = () => (options.group ? process.kill(-(p.pid as number), 'SIGKILL') : p.kill('SIGKILL'));
+    const timer = setTimeout(kill, 60_000);
+    p.stderr.on('data', (d) => {
+      stderr += d;
+      if (!reached && stderr.includes(`tsm-test-pause: ${point}\n`)) {
+        reached = true;
+        kill();
+      }
+    });
+    p.on('exit', () => {
+      clearTimeout(timer);
+      resolve({ reached, stderr });
+    });
+  });
+}

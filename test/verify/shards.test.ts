@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseShard } from '../../src/verify/shards.js';
 import { requireTool } from '../helpers/requirements.js';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { killAtPoint, ROOT, runCli } from '../helpers/cli.js';
 import { slurmInstalled, startSlurm } from '../helpers/slurm.js';
 import { fileTempDir, testTempDir } from '../helpers/tmp.js';
 
@@ -87,19 +86,7 @@ describe('sharded verify and merge', () => {
     const parts = testTempDir('tsm-shards-kill-');
     for (const i of [0, 2]) copyFileSync(join(dir, 'parts-3', `part-${i}.json`), join(parts, `part-${i}.json`));
     const out = join(parts, 'part-1.json');
-    const reached = await new Promise<boolean>((resolve) => {
-      const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'verify', MODEL, '--root', MINI, '--shard', '1/3', '-o', out], { cwd: ROOT, env: { ...process.env, TSM_TEST_PAUSE: 'verify:batch:2' }, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      let hit = false;
-      p.stderr.on('data', (d) => {
-        stderr += d;
-        if (!hit && stderr.includes('tsm-test-pause: verify:batch:2\n')) {
-          hit = true;
-          p.kill('SIGKILL');
-        }
-      });
-      p.on('exit', () => resolve(hit));
-    });
+    const { reached } = await killAtPoint(['verify', MODEL, '--root', MINI, '--shard', '1/3', '-o', out], 'verify:batch:2');
     expect(reached).toBe(true);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(parts).sort()).toEqual(['part-0.json', 'part-2.json']); // no part, no temp file

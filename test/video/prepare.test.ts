@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JESTER_LABELS } from '../../src/data/jester.js';
 import { resolveFfmpeg } from '../../src/video/ffmpeg.js';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { killAtPoint, ROOT, runCli } from '../helpers/cli.js';
 import { fileTempDir, testTempDir } from '../helpers/tmp.js';
 
 /**
@@ -26,23 +26,6 @@ beforeAll(() => {
   writeFileSync(join(root, 'jester-v1-validation.csv'), rows.map(([id, , label]) => `${id};${JESTER_LABELS[Number(label)]}`).join('\n') + '\n');
   writeFileSync(join(root, 'videos.txt'), rows.map(([id, n, label]) => `videos/${id}.mp4 ${n} ${label}`).join('\n'));
 });
-
-/** SIGKILLs the CLI (and its ffmpeg children: a process group) when it announces `point`. */
-function killAtPoint(args: string[], point: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd: ROOT, env: { ...process.env, TSM_TEST_PAUSE: point }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    let stderr = '';
-    let reached = false;
-    p.stderr.on('data', (d) => {
-      stderr += d;
-      if (!reached && stderr.includes(`tsm-test-pause: ${point}\n`)) {
-        reached = true;
-        process.kill(-p.pid!, 'SIGKILL');
-      }
-    });
-    p.on('exit', () => resolve(reached));
-  });
-}
 
 describe('from videos to a verified score', () => {
   it('prepare frames + prepare labels + verify on the frames agrees clip by clip with verify --videos', () => {
@@ -72,7 +55,7 @@ describe('from videos to a verified score', () => {
 
   it('a prepare frames run killed mid-way and run again ends with every folder complete and none twice', async () => {
     const out = testTempDir('tsm-prepare-kill-');
-    const reached = await killAtPoint(['prepare', 'frames', join(root, 'videos'), '--out', out, '--dataset', 'jester', '--workers', '2'], 'prepare-frames:done:3');
+    const { reached } = await killAtPoint(['prepare', 'frames', join(root, 'videos'), '--out', out, '--dataset', 'jester', '--workers', '2'], 'prepare-frames:done:3', { group: true });
     expect(reached).toBe(true);
     const finished = readdirSync(out).filter((d) => existsSync(join(out, d, '.tsm-frames-done')));
     expect(finished.length).toBeGreaterThanOrEqual(3);

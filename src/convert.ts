@@ -83,6 +83,7 @@ export interface ArchSpecSummary {
   readonly numClasses: number;
   readonly consensus: 'avg';
   readonly inputSize: number;
+  readonly temporalPool?: boolean;
 }
 
 export function summarizeArch(spec: ArchSpec): ArchSpecSummary {
@@ -100,6 +101,7 @@ export function summarizeArch(spec: ArchSpec): ArchSpecSummary {
     numClasses: spec.head.classes,
     consensus: spec.consensus,
     inputSize: spec.inputSize,
+    ...(b.family === 'resnet' && b.temporalPool ? { temporalPool: true } : {}),
   };
 }
 

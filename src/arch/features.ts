@@ -1,6 +1,5 @@
 /**
- * Model features of the upstream family that convert does not build yet: non-local blocks, temporal pooling, the Flow
- * modality. Each is recognised from the file name token and from the keys it leaves in the weights (TSM-FACTS-2
+ * Model features of the upstream family that convert does not build yet: non-local blocks and the Flow modality. Each is recognised from the file name token and from the keys it leaves in the weights (TSM-FACTS-2
  * §1–3), so the refusal names the feature instead of a tensor it happened to miss.
  */
 import { TsmError } from '../errors.js';
@@ -8,7 +7,7 @@ import type { TsmFileName } from './naming.js';
 import { shapeOf, type StateDict } from './tensors.js';
 
 export interface UnsupportedFeature {
-  readonly feature: 'non-local' | 'temporal-pool' | 'flow';
+  readonly feature: 'non-local' | 'flow';
   readonly evidence: string;
 }
 
@@ -17,8 +16,7 @@ export function unsupportedFeatures(sd: StateDict, name: TsmFileName | undefined
   const found: UnsupportedFeature[] = [];
   const nlKey = keys.find((k) => /(^|\.)layer[23]\.\d+\.(nl|block)\./.test(k));
   if (name?.nonLocal || nlKey) found.push({ feature: 'non-local', evidence: name?.nonLocal ? "the file name's _nl token" : `key '${nlKey}'` });
-  const tpoolKey = keys.find((k) => /(^|\.)layer2\.net\./.test(k));
-  if (name?.temporalPool || tpoolKey) found.push({ feature: 'temporal-pool', evidence: name?.temporalPool ? "the file name's _tpool token" : `key '${tpoolKey}'` });
+  // temporal pooling (layer2.net.*, _tpool) is built: src/onnx/tsn.ts temporalPool
   const conv1 = keys.find((k) => /(^|\.)conv1\.weight$/.test(k) && !/layer/.test(k));
   const inChannels = conv1 ? shapeOf(sd, conv1)[1] : undefined;
   if ((name && name.modality !== 'RGB') || (inChannels !== undefined && inChannels !== 3)) {
@@ -32,7 +30,7 @@ export function refuseUnsupportedFeatures(sd: StateDict, name: TsmFileName | und
   if (!found.length) return;
   const what = found.map((f) => `${f.feature} (${f.evidence})`).join(', ');
   throw new TsmError('unsupported', 'E_UNSUPPORTED_FEATURE', `this checkpoint uses ${what}, which tsm convert does not build yet`, {
-    hint: 'supported: RGB TSN/TSM ResNet-18/34/50/101/152 and MobileNetV2 with blockres or block shifts, and online MobileNetV2',
+    hint: 'supported: RGB TSN/TSM ResNet-18/34/50/101/152 (with or without temporal pooling) and MobileNetV2 with blockres or block shifts, and online MobileNetV2',
     details: { features: found.map((f) => f.feature) },
   });
 }

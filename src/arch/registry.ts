@@ -127,6 +127,13 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
   const div = overrides.shiftDiv ?? parsed?.shiftDiv ?? 8;
   if (!overrides.shiftDiv && !parsed?.shiftDiv && shiftedBlocks.length) warnings.push('shift fold not given and not in the file name; assuming shift_div 8 (pass --shift-div)');
   if (!Number.isInteger(segments) || segments < 1) throw new TsmError('usage', 'E_BAD_FLAG', `segments must be a positive integer, got ${segments}`);
+  const temporalPool = backbone.family === 'resnet' && backbone.temporalPool;
+  if (parsed && parsed.temporalPool !== temporalPool) {
+    warnings.push(`file name ${parsed.temporalPool ? 'says' : 'does not say'} _tpool but the weights ${temporalPool ? 'have' : 'have no'} temporal pooling (layer2.net.*); following the weights`);
+  }
+  if (temporalPool && segments % 2 !== 0) {
+    throw new TsmError('usage', 'E_TPOOL_SEGMENTS', `temporal pooling halves the segments, so they must be even; got ${segments}`, { hint: 'pass an even --segments (the file name says the trained value)', details: { segments } });
+  }
   if (!Number.isInteger(div) || div < 1) throw new TsmError('usage', 'E_BAD_FLAG', `shift div must be a positive integer, got ${div}`);
 
   if (overrides.online) {

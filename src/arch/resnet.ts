@@ -31,7 +31,10 @@ function convBn(sd: StateDict, weight: string, bn: string, inChannels: number, s
 
 export function readResNet(sd: StateDict, prefix: string): ResNetBackbone {
   const stem = convBn(sd, `${prefix}conv1.weight`, `${prefix}bn1`, 3, 2);
-  const stageBlocks = [1, 2, 3, 4].map((s) => childIndices(sd, `${prefix}layer${s}`).length);
+  // temporal pooling wraps layer2: its blocks sit under `layer2.net.`
+  const temporalPool = [...sd.keys()].some((k) => k.startsWith(`${prefix}layer2.net.0.`));
+  const stagePrefix = (s: number) => (s === 2 && temporalPool ? `${prefix}layer2.net` : `${prefix}layer${s}`);
+  const stageBlocks = [1, 2, 3, 4].map((s) => childIndices(sd, stagePrefix(s)).length);
   const bottleneck = [...sd.keys()].some((k) => k.startsWith(`${prefix}layer1.0.`) && k.includes('conv3'));
   const type = bottleneck ? 'bottleneck' : 'basic';
   const known = DEPTHS.find((d) => d.type === type && d.blocks.every((n, i) => n === stageBlocks[i]));
@@ -45,7 +48,7 @@ export function readResNet(sd: StateDict, prefix: string): ResNetBackbone {
   let channels = stem.outChannels;
   for (let s = 1; s <= 4; s++) {
     for (let i = 0; i < stageBlocks[s - 1]; i++) {
-      const name = `${prefix}layer${s}.${i}`;
+      const name = `${stagePrefix(s)}.${i}`;
       const wrapped = sd.has(`${name}.net.conv1.weight`);
       const residual = sd.has(`${name}.conv1.net.weight`);
       const shift: ResNetShift = wrapped ? 'block' : residual ? 'residual' : 'none';
@@ -72,7 +75,7 @@ export function readResNet(sd: StateDict, prefix: string): ResNetBackbone {
       channels = out;
     }
   }
-  return { family: 'resnet', depth: known.depth, blockType: type, stageBlocks, stem, blocks, featureChannels: channels };
+  return { family: 'resnet', depth: known.depth, blockType: type, stageBlocks, stem, blocks, featureChannels: channels, temporalPool };
 }
 
 /** What TSM's make_temporal_shift does for `blockres`: every block, or every second one when layer3 has ≥ 23. */

@@ -36,6 +36,8 @@ export interface ResNetBackbone {
   readonly stem: ConvBn;
   readonly blocks: readonly ResNetBlock[];
   readonly featureChannels: number;
+  /** TSM's temporal pooling (`_tpool`): max over time (3, stride 2) in front of layer2, so layers 2–4 see T/2 */
+  readonly temporalPool: boolean;
 }
 
 export interface MobileNetV2Block {

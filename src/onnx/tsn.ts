@@ -139,7 +139,7 @@ class TsnGraph {
    * shape and fuse the Add (and the ReLU after it) into the NCHWc convolution before it.
    */
   private declareFrames(x: string, c: number, h: number, w: number, elemType?: 'uint8' | 'float'): string {
-    return this.g.declare({ name: x, elemType: elemType ?? (this.half ? 'float16' : 'float'), shape: [FRAMES_DIM, c, h, w] });
+    return this.g.declare({ name: x, elemType: elemType ?? (this.half ? 'float16' : 'float'), shape: [this.framesDim, c, h, w] });
   }
 
   private get half(): boolean {
@@ -203,12 +203,16 @@ class TsnGraph {
   }
 
   readonly buffers: ShiftBuffer[] = [];
+  /** segments the current stage sees: T, or T/2 after temporal pooling */
+  private segmentsNow = 0;
+  /** the name of the frame axis (N·T; another after temporal pooling halves it) */
+  private framesDim = FRAMES_DIM;
 
   shift(f: Feature, name: string): Feature {
     if (this.spec.kind === 'online') return this.onlineShift(f, name);
     const label = `${name.replace(/^base_model\./, '')}.shift`;
     const x = this.moveData(f.x, label, (input, padValue) =>
-      this.declareFrames(addTemporalShift(this.g, { x: input, channels: f.c, height: f.h, width: f.w, segments: this.spec.segments, div: this.spec.shift.div, padValue }, label), f.c, f.h, f.w, padValue ? 'uint8' : undefined));
+      this.declareFrames(addTemporalShift(this.g, { x: input, channels: f.c, height: f.h, width: f.w, segments: this.segmentsNow, div: this.spec.shift.div, padValue }, label), f.c, f.h, f.w, padValue ? 'uint8' : undefined));
     return { ...f, x };
   }
 
@@ -232,11 +236,32 @@ class TsnGraph {
     return { ...f, x };
   }
 
+  /**
+   * TSM's temporal pooling in front of layer2: max over time with kernel 3, stride 2, padding 1 (padding never wins,
+   * as max_pool3d's −inf), so T frames become T/2. As a 2-D MaxPool over [N, C, T, H·W].
+   */
+  temporalPool(f: Feature): Feature {
+    const T = this.segmentsNow;
+    const hw = f.h * f.w;
+    const g = this.g;
+    const grouped = g.op('Reshape', [f.x, g.int64s('tpool.in_shape', [-1, T, f.c, hw])], {}, 'tpool.grouped');
+    const channelsFirst = g.op('Transpose', [grouped], { perm: [0, 2, 1, 3] }, 'tpool.nct');
+    const pooled = g.op('MaxPool', [channelsFirst], { kernel_shape: [3, 1], strides: [2, 1], pads: [1, 0, 1, 0] }, 'tpool.max');
+    const back = g.op('Transpose', [pooled], { perm: [0, 2, 1, 3] }, 'tpool.ntc');
+    this.segmentsNow = T / 2;
+    // the frame axis is now N·T/2: a new name, or onnxruntime would take the two for equal
+    this.framesDim = `${FRAMES_DIM}_tpool`;
+    const x = this.declareFrames(g.op('Reshape', [back, g.int64s('tpool.out_shape', [-1, f.c, f.h, f.w])], {}, 'tpool'), f.c, f.h, f.w);
+    return { ...f, x };
+  }
+
   resnet(f: Feature, b: ResNetBackbone): Feature {
     let x = this.conv(f, b.stem, 'relu');
     const pooled = this.moveData(x.x, 'maxpool', (input) => this.g.op('MaxPool', [input], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }, 'maxpool'));
     x = { x: pooled, c: x.c, h: Math.floor((x.h + 2 - 3) / 2) + 1, w: Math.floor((x.w + 2 - 3) / 2) + 1 };
+    const firstOfLayer2 = b.blocks[b.stageBlocks[0]]?.name;
     for (const block of b.blocks) {
+      if (b.temporalPool && block.name === firstOfLayer2) x = this.temporalPool(x);
       const input = block.shift === 'block' ? this.shift(x, block.name) : x;
       let y = block.shift === 'residual' ? this.shift(input, block.name) : input;
       block.convs.forEach((c, i) => {
@@ -265,6 +290,12 @@ class TsnGraph {
     const { spec, g } = this;
     const S = spec.inputSize;
     const T = spec.segments;
+    this.segmentsNow = T;
+    if (spec.backbone.family === 'resnet' && spec.backbone.temporalPool && this.precision.mode !== 'float') {
+      throw new TsmError('unsupported', 'E_TPOOL_PRECISION', `temporal pooling is exported in float32 only; ${this.precision.mode} is not built for it yet`, {
+        hint: 'export without --int8/--fp16-compute (--fp16 weight storage works)', details: { mode: this.precision.mode },
+      });
+    }
     const online = spec.kind === 'online';
     const image = spec.kind === 'image' || online;
     const inputName = online ? 'frame' : image ? 'image' : 'video';
@@ -286,7 +317,8 @@ class TsnGraph {
     if (image) {
       logits = g.node('Identity', [perFrame], {}, { outputNames: [logitsName] })[0];
     } else {
-      const perSegment = g.op('Reshape', [perFrame, g.int64s('segments_shape', [-1, T, K])], {}, 'per_segment');
+      // consensus over the segments the last stage saw (T/2 with temporal pooling)
+      const perSegment = g.op('Reshape', [perFrame, g.int64s('segments_shape', [-1, this.segmentsNow, K])], {}, 'per_segment');
       logits = g.node('ReduceMean', [perSegment], { axes: [1], keepdims: 0 }, { outputNames: [logitsName] })[0];
     }
     if (this.half) logits = g.node('Cast', [logits], { to: 1 }, { outputNames: ['logits'] })[0];

@@ -29,6 +29,8 @@ VARIANTS = {
     "mbv2_div4": ("TSM_jester_RGB_mobilenetv2_shift4_blockres_avg_segment8_e25.pth", "mobilenetv2", 8, 4, "blockres", "official", 112, 1.0, 0.5, 1, "zip"),
     "mbv2_width05": ("TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e25.pth", "mobilenetv2", 8, 8, "blockres", "official", 112, 0.5, 0.5, 1, "legacy"),
     "tsn_mbv2": ("TSM_jester_RGB_mobilenetv2_avg_segment8_e25.pth", "mobilenetv2", 8, 8, None, None, 112, 1.0, 0.5, 1, "legacy"),
+    "r50_tpool": ("TSM_kinetics_RGB_resnet50_shift8_blockres_tpool_avg_segment8_e50.pth", "resnet50", 8, 8, "blockres", None, 112, 1.0, 0.5, 1, "zip"),
+    "r50_tpool_t16": ("TSM_kinetics_RGB_resnet50_shift8_blockres_tpool_avg_segment16_e50.pth", "resnet50", 16, 8, "blockres", None, 96, 1.0, 0.5, 1, "legacy"),
     "imagenet_mbv2": ("mobilenet_v2.pth.tar", "imagenet_mobilenetv2", 1, 0, None, None, 224, 1.0, 0.0, 2, "legacy"),
 }
 
@@ -43,7 +45,7 @@ def build(vid, spec, generator):
         model = MobileNetV2(n_class=1000, width_mult=width, dropout_classifier=True)
     else:
         model = TSN(NUM_CLASSES, segments, arch, shift_div=div, shift_place=place, mbv2_layout=layout or "official",
-                    width_mult=width, dropout=dropout)
+                    width_mult=width, dropout=dropout, temporal_pool="_tpool" in name)
     model = randomize(model, generator, calibration).eval()
     # Scale the head so logits are O(1) like a trained model's; logits are linear in the head, so this is exact.
     head = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]

@@ -37,10 +37,12 @@ class TemporalShift(nn.Module):
         return self.net(temporal_shift(x, self.n_segment, self.fold_div, self.online))
 
 
-def shift_resnet(net, n_segment, n_div, place):
+def shift_resnet(net, n_segment, n_div, place, temporal_pool=False):
     stages = [net.layer1, net.layer2, net.layer3, net.layer4]
     n_round = 2 if len(list(net.layer3.children())) >= 23 else 1
-    for stage in stages:
+    # with temporal pooling, layers 2-4 see T/2 segments (TSM-FACTS-2 §2)
+    segments = [n_segment, n_segment // 2, n_segment // 2, n_segment // 2] if temporal_pool else [n_segment] * 4
+    for stage, n_segment in zip(stages, segments):
         blocks = list(stage.children())
         for i, b in enumerate(blocks):
             if place == "blockres":
@@ -50,6 +52,23 @@ def shift_resnet(net, n_segment, n_div, place):
                 stage[i] = TemporalShift(b, n_segment, n_div)
             else:
                 raise ValueError(place)
+
+
+class TemporalPool(nn.Module):
+    """Max over time (kernel 3, stride 2, padding 1) of the input, then the wrapped layer: T frames become T/2."""
+
+    def __init__(self, net, n_segment):
+        super().__init__()
+        self.net = net
+        self.n_segment = n_segment
+
+    def forward(self, x):
+        nt, c, h, w = x.shape
+        n = nt // self.n_segment
+        x = x.view(n, self.n_segment, c, h, w).transpose(1, 2)
+        x = torch.nn.functional.max_pool3d(x, kernel_size=(3, 1, 1), stride=(2, 1, 1), padding=(1, 0, 0))
+        x = x.transpose(1, 2).contiguous().view(nt // 2, c, h, w)
+        return self.net(x)
 
 
 # --- MobileNetV2, tonylins layout ---------------------------------------------------------------
@@ -122,15 +141,18 @@ class TSN(nn.Module):
     """base_model on all N*T frames, a linear head, average consensus over T."""
 
     def __init__(self, num_class, num_segments, arch, shift_div=8, shift_place=None, mbv2_layout="official",
-                 width_mult=1.0, dropout=0.8):
+                 width_mult=1.0, dropout=0.8, temporal_pool=False):
         super().__init__()
         self.num_segments = num_segments
+        self.temporal_pool = temporal_pool
         if arch.startswith("resnet"):
             self.base_model = getattr(torchvision.models, arch)()
             feature_dim = self.base_model.fc.in_features
             last = "fc"
             if shift_place:
-                shift_resnet(self.base_model, num_segments, shift_div, shift_place)
+                shift_resnet(self.base_model, num_segments, shift_div, shift_place, temporal_pool)
+            if temporal_pool:
+                self.base_model.layer2 = TemporalPool(self.base_model.layer2, num_segments)
         elif arch == "mobilenetv2":
             self.base_model = MobileNetV2(width_mult=width_mult)
             feature_dim = self.base_model.last_channel
@@ -152,7 +174,7 @@ class TSN(nn.Module):
         x = self.base_model(x)
         if self.new_fc is not None:
             x = self.new_fc(x)
-        return x.view(n, t, -1).mean(1)
+        return x.view(n, t // 2 if self.temporal_pool else t, -1).mean(1)
 
 
 def randomize(model, generator, calibration_input=None):

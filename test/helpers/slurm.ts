@@ -50,13 +50,28 @@ export function startSlurm(dir: string, cpus = 2): SlurmCluster {
   started.push(join(dir, 'slurmctld.pid'));
   execFileSync('/usr/sbin/slurmd', ['-f', conf], { env: { ...process.env, ...env } });
   started.push(join(dir, 'slurmd.pid'));
+  // Daemons write their state when they get SIGTERM: wait until each has exited (SIGKILL after 15 s), so that
+  // nothing writes into `dir` once stop() returns and the folder can be removed.
   const stop = () => {
-    for (const pidFile of started.reverse()) {
+    for (const pidFile of [...started].reverse()) {
+      let pid: number;
       try {
-        process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');
+        pid = Number(readFileSync(pidFile, 'utf8').trim());
+        process.kill(pid, 'SIGTERM');
       } catch {
-        // already gone
+        continue; // no pid file or already gone
       }
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 150 && alive(); i++) sleep(100);
+      if (alive()) process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 50 && alive(); i++) sleep(100);
     }
   };
   // ready when the node is idle

@@ -31,7 +31,7 @@ export { JESTER_STREAMING, parseStreamingProtocol, type StreamingProtocol } from
 export { verifyStreamed, type StreamedVerifyOptions, type StreamedVerifyResult } from './stream/verify-online.js';
 export { flipLabelPairs, flipPermutation } from './verify/flip.js';
 export { predict, type PredictOptions, type PredictResult, type Prediction } from './predict.js';
-export { decodeVideo, probeVideo, resolveFfmpeg, type DecodedVideo } from './video/ffmpeg.js';
+export { decodeVideo, resolveFfmpeg, type DecodedVideo } from './video/ffmpeg.js';
 export { openFrameSource, type FrameSource } from './video/frames.js';
 export { extractFrames, findVideos, FRAME_LAYOUTS, type ExtractOptions, type ExtractResult } from './video/extract.js';
 export { labelLists, sanitizeKineticsLabel, ANNOTATIONS, type LabelDataset, type LabelFiles } from './data/labels.js';

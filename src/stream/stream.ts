@@ -1,8 +1,7 @@
 /** `tsm stream`: frames of a folder (or an animated GIF/WebP) through an online model, one at a time, with smoothing. */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { TsmError } from '../errors.js';
-import { cropBoxes, loadScaledFrame, writeNormalizedCrop, type DecodedFrame, type FrameRequest } from '../verify/transforms.js';
+import { cropBoxes, writeNormalizedCrop, type DecodedFrame, type FrameRequest } from '../verify/transforms.js';
 import { openFrameSource } from '../video/frames.js';
 import { GestureSmoother, openOnlineModel, type GestureEvent, type SmoothingOptions } from './online.js';
 import { UNDECLARED_STREAMING } from './protocol.js';
@@ -53,7 +52,13 @@ export interface StreamResult {
   readonly smoothing: SmoothingOptions;
 }
 
-const IMAGE = /\.(jpe?g|png|webp|bmp|tiff?)$/i;
+const isDirectory = (path: string) => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
 
 const afterFirst = (xs: readonly number[]) => (xs.length > 1 ? xs.slice(1) : xs);
 
@@ -64,25 +69,15 @@ export function percentiles(xs: readonly number[]): LatencyStats {
   return { p50: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
 }
 
-/** Frames of a video (ffmpeg) or an animated GIF/WebP (sharp), scaled like the others. */
-async function* videoFrames(path: string, request: FrameRequest, stride: number, ffmpeg?: string): AsyncGenerator<DecodedFrame> {
-  const source = await openFrameSource(path, { ffmpeg });
+/** Every `stride`-th frame of a folder, a video (ffmpeg) or an animated GIF/WebP, scaled like verify's. */
+async function* strideFrames(input: string, request: FrameRequest, stride: number, ffmpeg?: string): AsyncGenerator<DecodedFrame> {
+  const source = await openFrameSource(input, { ffmpeg });
   for (let i = 0; i < source.count; i += stride) yield source.frame(i, request);
-}
-
-async function* folderFrames(dir: string, request: FrameRequest, stride: number): AsyncGenerator<DecodedFrame> {
-  let files: string[];
-  try {
-    files = readdirSync(dir).filter((f) => IMAGE.test(f)).sort();
-  } catch {
-    throw new TsmError('input', 'E_NOT_FOUND', `${dir}: frames folder not found`, { details: { file: dir } });
-  }
-  if (!files.length) throw new TsmError('input', 'E_NO_FRAMES', `${dir}: no image files`, { details: { file: dir } });
-  for (let i = 0; i < files.length; i += stride) yield loadScaledFrame(join(dir, files[i]), request);
 }
 
 export async function streamFrames(options: StreamOptions): Promise<StreamResult> {
   if (!options.frames === !options.video) throw new TsmError('usage', 'E_USAGE', 'give exactly one of --frames DIR or --video FILE');
+  if (options.frames && !isDirectory(options.frames)) throw new TsmError('input', 'E_NOT_FOUND', `${options.frames}: frames folder not found`, { details: { file: options.frames } });
   const model = await openOnlineModel(options.model, { threads: options.threads });
   try {
     const S = model.size;
@@ -102,7 +97,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
     let gesture: string | undefined;
     const stride = options.stride ?? base.stride;
     const request: FrameRequest = { scale, cropSize: S, crops: 1 };
-    const source = options.frames ? folderFrames(options.frames, request, stride) : videoFrames(options.video as string, request, stride, options.ffmpeg);
+    const source = strideFrames((options.frames ?? options.video) as string, request, stride, options.ffmpeg);
     let t0 = performance.now();
     for await (const frame of source) {
       writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);

@@ -2,7 +2,7 @@
  * Videos through ffmpeg: the binary that comes with `npm ci` (@ffmpeg-installer, TSM-FACTS-2 §0b), or one the user
  * names (--ffmpeg PATH, TSM_FFMPEG). Frames are piped as raw RGB into memory: no temporary JPEGs.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, chmodSync, constants, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { TsmError } from '../errors.js';
@@ -41,19 +41,6 @@ export function resolveFfmpeg(explicit?: string): string {
 }
 
 const VIDEO_STREAM = /Stream #\d+:\d+.*?: Video: [^\n]*?, (\d{1,5})x(\d{1,5})[^\n]*/;
-
-/** Width, height and frame rate of the first video stream, from ffmpeg's own description of the input. */
-export function probeVideo(path: string, ffmpeg = resolveFfmpeg()): { width: number; height: number; fps: number } {
-  const r = spawnSync(ffmpeg, ['-hide_banner', '-i', path], { encoding: 'utf8' });
-  const text = r.stderr ?? '';
-  const m = VIDEO_STREAM.exec(text);
-  if (!m) {
-    const reason = text.trim().split('\n').filter((l) => !/^\s*(Input|Metadata|Duration|Stream|At least one output)/.test(l)).pop() ?? 'no video stream';
-    throw new TsmError('input', 'E_VIDEO', `${path}: ffmpeg finds no video stream (${reason.trim()})`, { details: { file: path } });
-  }
-  const fps = Number(/(\d+(?:\.\d+)?) fps/.exec(m[0])?.[1] ?? /(\d+(?:\.\d+)?) tbr/.exec(m[0])?.[1] ?? 0);
-  return { width: Number(m[1]), height: Number(m[2]), fps };
-}
 
 /**
  * Every frame of a video as rgb24, at its native size and rate. One ffmpeg process: the input's size is read from

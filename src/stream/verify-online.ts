@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { TsmError } from '../errors.js';
-import { readCategories, readClipList, framePath, type DatasetConfig } from '../verify/dataset.js';
+import { framePath, type ClipRecord, type DatasetConfig } from '../verify/dataset.js';
 import { computeMetrics, topK } from '../verify/metrics.js';
 import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../verify/transforms.js';
 import { GestureSmoother, openOnlineModel } from './online.js';
@@ -19,12 +19,15 @@ export interface StreamedClip extends ClipPrediction {
 }
 
 export interface StreamedVerifyOptions {
-  readonly model: string;
+  /** the online model: a path, or its bytes when the caller has read them */
+  readonly model: string | Uint8Array;
   readonly root: string;
   readonly config: DatasetConfig;
+  /** the list file, for messages */
   readonly list: string;
-  readonly categories: string;
-  readonly maxNum?: number;
+  readonly categories: readonly string[];
+  /** the clips to stream (the list already read and filtered by the caller) */
+  readonly clips: readonly ClipRecord[];
   readonly threads?: number;
   /** overrides of the model's declared protocol */
   readonly streaming?: Partial<StreamingProtocol>;
@@ -39,21 +42,14 @@ export interface StreamedVerifyResult {
   readonly metrics: ReturnType<typeof computeMetrics>;
   readonly predictions: readonly StreamedClip[];
   readonly unreadableClips: ReadonlyArray<{ readonly clip: string; readonly line: number; readonly reason: string }>;
-  readonly badLines: ReturnType<typeof readClipList>['bad'];
   readonly missingFrames: number;
-  readonly listed: number;
   readonly inferenceSeconds: number;
   /** from the first clip to the last, the model already open and warmed up */
   readonly streamSeconds: number;
 }
 
 export async function verifyStreamed(options: StreamedVerifyOptions): Promise<StreamedVerifyResult> {
-  const categories = readCategories(options.categories);
-  const { clips: all, bad } = readClipList(options.list, categories.length);
-  const clips = options.maxNum !== undefined ? all.slice(0, options.maxNum) : all;
-  if (!clips.length) {
-    throw new TsmError('input', 'E_NO_CLIPS', `${options.list}: no usable clips (${all.length + bad.length} list line(s) read)`, { details: { list: options.list } });
-  }
+  const { categories, clips } = options;
   const model = await openOnlineModel(options.model, { threads: options.threads });
   try {
     if (model.classes !== categories.length) {
@@ -107,7 +103,7 @@ export async function verifyStreamed(options: StreamedVerifyOptions): Promise<St
     return {
       labels: categories, protocol, size: S, scale,
       metrics: computeMetrics(categories, predictions),
-      predictions, unreadableClips: unreadable, badLines: bad, missingFrames, listed: clips.length, inferenceSeconds: inferenceMs / 1000,
+      predictions, unreadableClips: unreadable, missingFrames, inferenceSeconds: inferenceMs / 1000,
       streamSeconds: (performance.now() - streamStart) / 1000,
     };
   } finally {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { extname, isAbsolute, join } from 'node:path';
 import { exportOnnxModel } from '../convert.js';
 import { TsmError } from '../errors.js';
-import { readInputText } from '../io.js';
+import { readInputBytes, readInputText } from '../io.js';
 import { testPoint } from '../test-points.js';
 import { loadClipViews, viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
 import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig } from './dataset.js';
@@ -138,29 +138,29 @@ function datasetConfig(options: VerifyOptions): DatasetConfig {
   return { ...base, imageTemplate: options.imageTemplate ?? base.imageTemplate };
 }
 
-async function openRunner(options: VerifyOptions): Promise<Runner> {
-  if (options.runner) return options.runner;
-  const ext = extname(options.model).toLowerCase();
-  if (ext === '.onnx') return createOrtRunner(options.model, { threads: options.threads });
-  // A checkpoint: convert in memory with what the flags say.
-  const exported = exportOnnxModel({ input: options.model, overrides: { segments: options.segments } });
-  return createOrtRunner(exported.onnx, { threads: options.threads });
+/** The model's ONNX bytes, read once: the file itself, or a checkpoint converted in memory with what the flags say. */
+function modelBytes(options: VerifyOptions): Uint8Array {
+  if (extname(options.model).toLowerCase() === '.onnx') return readInputBytes(options.model, 'model');
+  return exportOnnxModel({ input: options.model, overrides: { segments: options.segments } }).onnx;
 }
 
 /** An online export (tsm convert --online) is verified by streaming; everything else clip by clip. */
-function isOnlineModel(options: VerifyOptions): boolean {
-  if (options.runner || extname(options.model).toLowerCase() !== '.onnx') return false;
-  return loadModel(options.model).info.metadata['tsm.online_buffers'] !== undefined;
+const isOnlineModel = (bytes: Uint8Array) => loadModel(bytes).info.metadata['tsm.online_buffers'] !== undefined;
+
+interface ListRead {
+  readonly categories: readonly string[];
+  readonly listPath: string;
+  readonly clips: readonly ClipRecord[];
+  readonly bad: readonly BadLine[];
 }
 
-async function verifyOnline(options: VerifyOptions, config: DatasetConfig, started: number): Promise<VerifyResult> {
+async function verifyOnline(options: VerifyOptions, bytes: Uint8Array, config: DatasetConfig, list: ListRead, started: number): Promise<VerifyResult> {
   if ((options.crops ?? 1) !== 1 || (options.sampling ?? 'uniform') !== 'uniform' || options.fullRes || options.segments !== undefined || options.videos || options.shard) {
     throw new TsmError('usage', 'E_ONLINE_PROTOCOL', `${options.model} is an online model: it is verified by streaming each clip's frames; --crops, --dense, --twice, --full-res, --segments, --videos and --shard do not apply (stream a video with tsm stream --video or tsm predict)`);
   }
-  const listPath = options.list ?? join(options.root, config.list);
   const r = await verifyStreamed({
-    model: options.model, root: options.root, config, list: listPath, categories: options.categories ?? join(options.root, config.categories),
-    maxNum: options.maxNum, threads: options.threads, streaming: options.streaming, onProgress: options.onProgress,
+    model: bytes, root: options.root, config, list: list.listPath, categories: list.categories, clips: list.clips,
+    threads: options.threads, streaming: options.streaming, onProgress: options.onProgress,
   });
   const end = performance.now();
   const seconds = (end - started) / 1000;
@@ -179,7 +179,7 @@ async function verifyOnline(options: VerifyOptions, config: DatasetConfig, start
     warnings: [],
     missingFrames: { count: r.missingFrames, first: [] },
     unreadableClips: r.unreadableClips,
-    badLines: r.badLines,
+    badLines: list.bad,
     predictions,
     parity: options.reference ? compareWithReference(options.reference, predictions) : undefined,
   };
@@ -188,7 +188,6 @@ async function verifyOnline(options: VerifyOptions, config: DatasetConfig, start
 export async function verifyModel(options: VerifyOptions): Promise<VerifyResult> {
   const started = performance.now();
   const config = datasetConfig(options);
-  if (isOnlineModel(options)) return verifyOnline(options, config, started);
   const categories = readCategories(options.categories ?? join(options.root, config.categories));
   const listPath = options.list ?? join(options.root, config.list);
   const { clips: allClips, bad } = readClipList(listPath, categories.length);
@@ -206,7 +205,10 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
     });
   }
 
-  const runner = await openRunner(options);
+  // read (or convert) the model once: it decides the protocol, then runs
+  const bytes = options.runner ? undefined : modelBytes(options);
+  if (bytes && isOnlineModel(bytes)) return verifyOnline(options, bytes, config, { categories, listPath, clips, bad }, started);
+  const runner = options.runner ?? (await createOrtRunner(bytes as Uint8Array, { threads: options.threads }));
   const ready = performance.now();
   let firstBatchEnd = 0;
   let firstBatchClips = 0;

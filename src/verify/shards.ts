@@ -4,7 +4,7 @@
  * refuses parts that do not belong together and otherwise rebuilds exactly the result of one unsharded run.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsmError } from '../errors.js';
 import { readInputBytes, readInputText } from '../io.js';
@@ -83,9 +83,12 @@ export function readPart(path: string): VerifyPart {
   return value;
 }
 
-/** The part files a path names: the file itself, or every *.json in a folder that is a part. */
-export function findParts(paths: readonly string[]): string[] {
-  const out: string[] = [];
+/**
+ * The parts the paths name, each file read once: a file given by name must be a part; in a folder, every *.json that
+ * is one (other JSON files are passed over).
+ */
+export function loadParts(paths: readonly string[]): Array<{ readonly file: string; readonly part: VerifyPart }> {
+  const out: Array<{ file: string; part: VerifyPart }> = [];
   for (const p of paths) {
     let dir = false;
     try {
@@ -93,18 +96,19 @@ export function findParts(paths: readonly string[]): string[] {
     } catch {
       throw new TsmError('input', 'E_NOT_FOUND', `${p}: not found`, { details: { file: p } });
     }
-    if (dir) out.push(...readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f)).filter(isPartFile));
-    else out.push(p);
+    if (!dir) {
+      out.push({ file: p, part: readPart(p) });
+      continue;
+    }
+    for (const f of readdirSync(p).filter((name) => name.endsWith('.json')).sort()) {
+      try {
+        out.push({ file: join(p, f), part: readPart(join(p, f)) });
+      } catch (err) {
+        if ((err as TsmError).code !== 'E_BAD_PART') throw err;
+      }
+    }
   }
   return out;
-}
-
-function isPartFile(path: string): boolean {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')).kind === PART_KIND;
-  } catch {
-    return false;
-  }
 }
 
 const identityKey = (p: RunIdentity) => JSON.stringify([p.model.sha256, p.list.sha256, p.categories.sha256, p.request]);
@@ -115,9 +119,8 @@ export function samePart(part: VerifyPart, identity: RunIdentity, shard: Shard):
 }
 
 /** The result of the whole run, as one unsharded run computes it, from all N parts. */
-export function mergeParts(files: readonly string[]): VerifyResult & { readonly parts: number } {
-  if (!files.length) throw new TsmError('input', 'E_NO_PARTS', 'no verify part files given (or none in the folders given)');
-  const parts = files.map((f) => ({ file: f, part: readPart(f) }));
+export function mergeParts(parts: ReadonlyArray<{ readonly file: string; readonly part: VerifyPart }>): VerifyResult & { readonly parts: number } {
+  if (!parts.length) throw new TsmError('input', 'E_NO_PARTS', 'no verify part files given (or none in the folders given)');
   const first = parts[0].part;
   for (const { file, part } of parts) {
     const differs = [
@@ -147,7 +150,9 @@ export function mergeParts(files: readonly string[]): VerifyResult & { readonly 
   const predictions: ClipPrediction[] = results.flatMap((r) => r.predictions).sort(byLine);
   const r0 = results[0];
   const metrics = computeMetrics(r0.labels, predictions.map((p) => ({ label: p.label, scores: p.scores, prediction: p.prediction })));
-  const missingFrames = results.flatMap((r) => r.missingFrames.first).sort((a, b) => (a.clip === b.clip ? a.frame - b.frame : lineOf(predictions, a.clip) - lineOf(predictions, b.clip)));
+  const lineOf = new Map(predictions.map((p) => [p.id, p.line]));
+  const line = (clip: string) => lineOf.get(clip) ?? Number.MAX_SAFE_INTEGER;
+  const missingFrames = results.flatMap((r) => r.missingFrames.first).sort((a, b) => (a.clip === b.clip ? a.frame - b.frame : line(a.clip) - line(b.clip)));
   const seconds = results.reduce((a, r) => a + r.seconds, 0);
   const inferenceSeconds = results.reduce((a, r) => a + r.inferenceSeconds, 0);
   const setupSeconds = results.reduce((a, r) => a + r.timing.setupSeconds, 0);
@@ -167,10 +172,6 @@ export function mergeParts(files: readonly string[]): VerifyResult & { readonly 
   };
 }
 
-function lineOf(predictions: readonly ClipPrediction[], clip: string): number {
-  return predictions.find((p) => p.id === clip)?.line ?? Number.MAX_SAFE_INTEGER;
-}
-
 export interface ShardStatus {
   readonly model: string;
   readonly list: string;
@@ -183,11 +184,10 @@ export interface ShardStatus {
 
 /** Which shards of which runs a folder of parts holds. */
 export function shardStatus(dir: string): ShardStatus[] {
-  const files = findParts([dir]);
-  if (!files.length) throw new TsmError('input', 'E_NO_PARTS', `${dir}: no verify part files in it`, { details: { dir } });
+  const parts = loadParts([dir]);
+  if (!parts.length) throw new TsmError('input', 'E_NO_PARTS', `${dir}: no verify part files in it`, { details: { dir } });
   const groups = new Map<string, { part: VerifyPart; done: Set<number> }>();
-  for (const f of files) {
-    const part = readPart(f);
+  for (const { part } of parts) {
     const key = `${identityKey(part)}|${part.shard.count}`;
     const g = groups.get(key) ?? { part, done: new Set<number>() };
     g.done.add(part.shard.index);

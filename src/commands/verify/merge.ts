@@ -3,7 +3,7 @@ import { TsmCommand } from '../../cli/base-command.js';
 import { writeFileAtomically } from '../../onnx/write.js';
 import { renderVerify } from '../../verify/render.js';
 import { predictionsCsv, writeReport } from '../../verify/report.js';
-import { findParts, mergeParts } from '../../verify/shards.js';
+import { loadParts, mergeParts } from '../../verify/shards.js';
 import type { VerifyCommandResult } from '../verify.js';
 
 export default class VerifyMerge extends TsmCommand {
@@ -18,7 +18,7 @@ export default class VerifyMerge extends TsmCommand {
 
   async run(): Promise<VerifyCommandResult & { parts: number }> {
     const { argv, flags } = await this.parse(VerifyMerge);
-    const result = mergeParts(findParts(argv as string[]));
+    const result = mergeParts(loadParts(argv as string[]));
     let report: Record<string, string> | undefined;
     if (flags.report) report = await writeReport(result, flags.report);
     if (flags.predictions) writeFileAtomically(flags.predictions, predictionsCsv(result));

@@ -18,7 +18,7 @@ import { createOrtRunner, loadModel, type Runner } from './runner.js';
 import type { StreamingProtocol } from '../stream/protocol.js';
 import { verifyStreamed } from '../stream/verify-online.js';
 import type { SamplingMode } from './sampling.js';
-import type { CropCount, ResizeMethod } from './transforms.js';
+import { cropBoxes, type CropCount, type ResizeMethod } from './transforms.js';
 
 export type { MissingFrame };
 
@@ -242,9 +242,10 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       const [i, j] = mirrored[0];
       warnings.push(`--crops 10 scores horizontally flipped views, which turn ${categories[i]} into ${categories[j]} (${mirrored.length} such class pair(s) in this category list); pass --flip-labels to read flipped views with those classes swapped`);
     }
-    // flipped views sit at odd crop positions of each sampled clip (cropBoxes: each crop normal, then flipped)
+    // a clip's views are its sampled clips × the crops, in cropBoxes' order: which crops are mirrored, it says
     const perm = flipMap ? flipPermutation(categories.length, flipMap) : undefined;
-    const isFlipped = (view: number) => crops === 10 && (view % crops) % 2 === 1;
+    const flippedCrop = cropBoxes(scale, scale, S, crops).map((box) => box.flip);
+    const isFlipped = (view: number) => flippedCrop[view % crops];
 
     const missing: MissingFrame[] = [];
     let missingCount = 0;

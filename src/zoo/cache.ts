@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { TsmError } from '../errors.js';
-import { artifactUrl, checkArtifact, onnxArtifact, parseZooDocument, resolveModel, type ModelQuery } from './client.js';
+import { artifactUrl, checkArtifact, fetchZoo, onnxArtifact, resolveModel, type ModelQuery } from './client.js';
 import { downloadFile } from './download.js';
 import { loadZoo } from './index.js';
 import type { Zoo, ZooEntry } from './types.js';
@@ -22,11 +22,11 @@ const isUrl = (s: string) => /^https?:\/\//i.test(s);
 /** zoo.json from a path or an http(s) URL. */
 export async function openZoo(location: string): Promise<Zoo> {
   if (!isUrl(location)) return loadZoo(location);
-  const response = await fetch(location).catch((err) => {
+  // the client's fetch (HTTP status, document shape); only a failure to connect at all is named here
+  return fetchZoo(location).catch((err) => {
+    if (err instanceof TsmError) throw err;
     throw new TsmError('network', 'E_DOWNLOAD', `${location}: ${(err as Error).message}`, { details: { url: location } });
   });
-  if (!response.ok) throw new TsmError('network', 'E_HTTP', `${location}: HTTP ${response.status}`, { details: { url: location, status: response.status } });
-  return parseZooDocument(await response.json(), location);
 }
 
 export interface CachedArtifact {

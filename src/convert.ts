@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { detectArch, type ArchOverrides } from './arch/registry.js';
 import type { ArchSpec } from './arch/spec.js';
-import { IMAGENET_MEAN, IMAGENET_STD, JESTER_LABELS } from './data/jester.js';
+import { FLOW_NEW_LENGTH } from './arch/features.js';
+import { FLOW_MEAN, FLOW_STD, IMAGENET_MEAN, IMAGENET_STD, JESTER_LABELS } from './data/jester.js';
 import { TsmError } from './errors.js';
 import { readInputBytes, readInputText } from './io.js';
 import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer } from './onnx/tsn.js';
@@ -43,9 +44,13 @@ export interface Preprocessing {
   readonly inputRange: readonly [number, number];
   readonly scaleShortSide: number;
   readonly cropSize: number;
-  readonly channelOrder: 'RGB';
+  /** RGB: 3 colour channels; flow-xy: per segment 5 grey (x, y) flow image pairs, x1 y1 … x5 y5 (TSM-FACTS-2 §3) */
+  readonly channelOrder: 'RGB' | 'flow-xy';
   readonly layout: 'NTCHW' | 'NCHW';
   readonly segments: number;
+  readonly modality?: 'RGB' | 'Flow';
+  /** Flow: consecutive flow frames stacked per segment */
+  readonly newLength?: number;
 }
 
 export interface ConvertResult {
@@ -84,6 +89,9 @@ export interface ArchSpecSummary {
   readonly consensus: 'avg';
   readonly inputSize: number;
   readonly temporalPool?: boolean;
+  readonly nonLocal?: boolean;
+  /** absent for RGB */
+  readonly modality?: 'Flow';
 }
 
 export function summarizeArch(spec: ArchSpec): ArchSpecSummary {
@@ -102,6 +110,8 @@ export function summarizeArch(spec: ArchSpec): ArchSpecSummary {
     consensus: spec.consensus,
     inputSize: spec.inputSize,
     ...(b.family === 'resnet' && b.temporalPool ? { temporalPool: true } : {}),
+    ...(b.family === 'resnet' && b.blocks.some((x) => x.nonLocal) ? { nonLocal: true } : {}),
+    ...(spec.modality === 'Flow' ? { modality: 'Flow' as const } : {}),
   };
 }
 
@@ -152,10 +162,13 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
   const { spec, fileName, warnings } = detectArch(ckpt.stateDict, { fileName: options.input, overrides: options.overrides });
   const labels = options.labelsFile ? readLabels(options.labelsFile, spec.head.classes) : defaultLabels(spec, fileName?.dataset, options.input);
   const scale = Math.round((spec.inputSize * 256) / 224);
-  const preprocessing: Preprocessing = {
-    mean: IMAGENET_MEAN, std: IMAGENET_STD, inputRange: [0, 1], scaleShortSide: scale, cropSize: spec.inputSize,
-    channelOrder: 'RGB', layout: spec.kind === 'image' || spec.kind === 'online' ? 'NCHW' : 'NTCHW', segments: spec.segments,
-  };
+  const layout = spec.kind === 'image' || spec.kind === 'online' ? 'NCHW' : 'NTCHW';
+  const preprocessing: Preprocessing = spec.modality === 'Flow'
+    ? {
+      mean: new Array(spec.inputChannels).fill(FLOW_MEAN), std: new Array(spec.inputChannels).fill(FLOW_STD), inputRange: [0, 1], scaleShortSide: scale,
+      cropSize: spec.inputSize, channelOrder: 'flow-xy', layout, segments: spec.segments, modality: 'Flow', newLength: FLOW_NEW_LENGTH,
+    }
+    : { mean: IMAGENET_MEAN, std: IMAGENET_STD, inputRange: [0, 1], scaleShortSide: scale, cropSize: spec.inputSize, channelOrder: 'RGB', layout, segments: spec.segments };
   const arch = summarizeArch(spec);
   const streaming = spec.kind === 'online' ? { ...JESTER_STREAMING, ...options.streaming } : undefined;
   const source = { file: basename(options.input), sha256: sourceSha, format: ckpt.format };

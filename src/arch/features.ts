@@ -1,36 +1,52 @@
 /**
- * Model features of the upstream family that convert does not build yet: non-local blocks and the Flow modality. Each is recognised from the file name token and from the keys it leaves in the weights (TSM-FACTS-2
- * §1–3), so the refusal names the feature instead of a tensor it happened to miss.
+ * Model features of the upstream family beyond the RGB backbone: the input modality (RGB, or Flow with 5 stacked
+ * x/y pairs = 10 channels, TSM-FACTS-2 §3), read from conv1's shape and cross-checked with the file name's token, and
+ * the combinations tsm refuses by name (RGBDiff, non-local with temporal pooling).
  */
 import { TsmError } from '../errors.js';
 import type { TsmFileName } from './naming.js';
+import type { Modality } from './spec.js';
 import { shapeOf, type StateDict } from './tensors.js';
 
-export interface UnsupportedFeature {
-  readonly feature: 'non-local' | 'flow';
-  readonly evidence: string;
+/** Flow segments stack new_length = 5 (x, y) pairs: upstream's fixed choice for Flow (main.py, test_models.py). */
+export const FLOW_NEW_LENGTH = 5;
+export const FLOW_CHANNELS = 2 * FLOW_NEW_LENGTH;
+
+export interface InputModality {
+  readonly modality: Modality;
+  readonly inputChannels: number;
 }
 
-export function unsupportedFeatures(sd: StateDict, name: TsmFileName | undefined): UnsupportedFeature[] {
-  const keys = [...sd.keys()];
-  const found: UnsupportedFeature[] = [];
-  const nlKey = keys.find((k) => /(^|\.)layer[23]\.\d+\.(nl|block)\./.test(k));
-  if (name?.nonLocal || nlKey) found.push({ feature: 'non-local', evidence: name?.nonLocal ? "the file name's _nl token" : `key '${nlKey}'` });
-  // temporal pooling (layer2.net.*, _tpool) is built: src/onnx/tsn.ts temporalPool
-  const conv1 = keys.find((k) => /(^|\.)conv1\.weight$/.test(k) && !/layer/.test(k));
-  const inChannels = conv1 ? shapeOf(sd, conv1)[1] : undefined;
-  if ((name && name.modality !== 'RGB') || (inChannels !== undefined && inChannels !== 3)) {
-    found.push({ feature: 'flow', evidence: name && name.modality !== 'RGB' ? `the file name's _${name.modality}_ modality` : `conv1 takes ${inChannels} input channels` });
+const SUPPORTED = 'supported: RGB and Flow (10-channel conv1) TSN/TSM ResNet-18/34/50/101/152 (with temporal pooling or ResNet-50 non-local blocks) and MobileNetV2 with blockres or block shifts, and online MobileNetV2';
+
+function unsupported(feature: string, message: string, details: Record<string, unknown> = {}): TsmError {
+  return new TsmError('unsupported', 'E_UNSUPPORTED_FEATURE', message, { hint: SUPPORTED, details: { features: [feature], ...details } });
+}
+
+/** The first conv's key: ResNet `conv1.weight`, MobileNetV2 `features.0.0.weight`. */
+function firstConvKey(sd: StateDict, prefix: string): string | undefined {
+  return [`${prefix}conv1.weight`, `${prefix}features.0.0.weight`].find((k) => sd.has(k));
+}
+
+export function detectModality(sd: StateDict, prefix: string, name: TsmFileName | undefined): InputModality {
+  if (name?.modality === 'RGBDiff') throw unsupported('rgbdiff', "this checkpoint uses the RGBDiff modality (the file name's _RGBDiff_ token), which tsm convert does not build", { modality: 'RGBDiff' });
+  const key = firstConvKey(sd, prefix);
+  const inputChannels = key ? shapeOf(sd, key)[1] : 3;
+  const fromWeights: Modality | undefined = inputChannels === 3 ? 'RGB' : inputChannels === FLOW_CHANNELS ? 'Flow' : undefined;
+  if (!fromWeights) {
+    throw unsupported('input-channels', `'${key}' takes ${inputChannels} input channels; tsm builds 3 (RGB) or ${FLOW_CHANNELS} (Flow: ${FLOW_NEW_LENGTH} stacked x/y pairs)`, { key, found: inputChannels, expected: [3, FLOW_CHANNELS] });
   }
-  return found;
+  if (name && name.modality !== fromWeights) {
+    throw new TsmError('unsupported', 'E_MODALITY_CONFLICT', `the file name says _${name.modality}_ but '${key}' takes ${inputChannels} input channels (${fromWeights}); rename the file or check it is the one you meant`, {
+      details: { key, nameModality: name.modality, found: inputChannels },
+    });
+  }
+  return { modality: fromWeights, inputChannels };
 }
 
-export function refuseUnsupportedFeatures(sd: StateDict, name: TsmFileName | undefined): void {
-  const found = unsupportedFeatures(sd, name);
-  if (!found.length) return;
-  const what = found.map((f) => `${f.feature} (${f.evidence})`).join(', ');
-  throw new TsmError('unsupported', 'E_UNSUPPORTED_FEATURE', `this checkpoint uses ${what}, which tsm convert does not build yet`, {
-    hint: 'supported: RGB TSN/TSM ResNet-18/34/50/101/152 (with or without temporal pooling) and MobileNetV2 with blockres or block shifts, and online MobileNetV2',
-    details: { features: found.map((f) => f.feature) },
-  });
+/** Non-local blocks keep T after a temporal pool halved it upstream, so the pair is broken there: refused. */
+export function refuseNonLocalWithTemporalPool(nonLocal: boolean, temporalPool: boolean): void {
+  if (nonLocal && temporalPool) {
+    throw unsupported('non-local+temporal-pool', 'this checkpoint has non-local blocks and temporal pooling; upstream runs its non-local blocks on T segments after pooling halved them (TSM-FACTS-2 §2), so no consistent model exists to export', { combination: ['non-local', 'temporal-pool'] });
+  }
 }

@@ -33,13 +33,14 @@ export interface MobileNetV2Reading {
   readonly layout: MobileNetShiftLayout | 'none';
 }
 
-export function readMobileNetV2(sd: StateDict, prefix: string): MobileNetV2Reading {
+/** `inputChannels`: 3 for RGB, 10 for Flow. */
+export function readMobileNetV2(sd: StateDict, prefix: string, inputChannels = 3): MobileNetV2Reading {
   const f = `${prefix}features`;
   const indices = childIndices(sd, f);
   if (indices.length !== BLOCK_COUNT + 2 || indices[indices.length - 1] !== BLOCK_COUNT + 1) {
     throw new TsmError('unsupported', 'E_UNKNOWN_LAYOUT', `MobileNetV2 '${f}' has entries [${indices.join(', ')}], expected 0..18`, { details: { indices } });
   }
-  const stem = conv(sd, `${f}.0.0.weight`, `${f}.0.1`, 3, 2);
+  const stem = conv(sd, `${f}.0.0.weight`, `${f}.0.1`, inputChannels, 2);
   let channels = stem.outChannels;
   const blocks: MobileNetV2Block[] = [];
   const layouts = new Set<MobileNetShiftLayout | 'none'>();

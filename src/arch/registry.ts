@@ -3,7 +3,7 @@
  * file name supplies what weights cannot say (segments, shift fold). Disagreements are reported, never ignored.
  */
 import { TsmError } from '../errors.js';
-import { refuseUnsupportedFeatures } from './features.js';
+import { detectModality, refuseNonLocalWithTemporalPool } from './features.js';
 import { looksLikeMobileNetV2, readMobileNetV2 } from './mobilenetv2.js';
 import { parseTsmFileName, type TsmFileName } from './naming.js';
 import { expectedBlockresShift, looksLikeResNet, readResNet } from './resnet.js';
@@ -63,14 +63,14 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
   const parsed = options.fileName ? parseTsmFileName(options.fileName) : undefined;
   const warnings: string[] = [];
   const prefix = [...sd.keys()].some((k) => k.startsWith('base_model.')) ? 'base_model.' : '';
-  refuseUnsupportedFeatures(sd, parsed);
+  const { modality, inputChannels } = detectModality(sd, prefix, parsed);
 
   let backbone: Backbone;
   let layout: ShiftSpec['layout'];
   if (looksLikeResNet(sd, prefix)) {
-    backbone = readResNet(sd, prefix);
+    backbone = readResNet(sd, prefix, inputChannels);
   } else if (looksLikeMobileNetV2(sd, prefix)) {
-    const reading = readMobileNetV2(sd, prefix);
+    const reading = readMobileNetV2(sd, prefix, inputChannels);
     backbone = reading.backbone;
     layout = reading.layout === 'none' ? undefined : reading.layout;
   } else {
@@ -128,6 +128,11 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
   if (!overrides.shiftDiv && !parsed?.shiftDiv && shiftedBlocks.length) warnings.push('shift fold not given and not in the file name; assuming shift_div 8 (pass --shift-div)');
   if (!Number.isInteger(segments) || segments < 1) throw new TsmError('usage', 'E_BAD_FLAG', `segments must be a positive integer, got ${segments}`);
   const temporalPool = backbone.family === 'resnet' && backbone.temporalPool;
+  const nonLocal = backbone.family === 'resnet' && backbone.blocks.some((b) => b.nonLocal);
+  refuseNonLocalWithTemporalPool(nonLocal, temporalPool);
+  if (parsed && parsed.nonLocal !== nonLocal) {
+    warnings.push(`file name ${parsed.nonLocal ? 'says' : 'does not say'} _nl but the weights ${nonLocal ? 'have' : 'have no'} non-local blocks (….nl.*); following the weights`);
+  }
   if (parsed && parsed.temporalPool !== temporalPool) {
     warnings.push(`file name ${parsed.temporalPool ? 'says' : 'does not say'} _tpool but the weights ${temporalPool ? 'have' : 'have no'} temporal pooling (layer2.net.*); following the weights`);
   }
@@ -137,6 +142,7 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
   if (!Number.isInteger(div) || div < 1) throw new TsmError('usage', 'E_BAD_FLAG', `shift div must be a positive integer, got ${div}`);
 
   if (overrides.online) {
+    if (modality !== 'RGB') throw new TsmError('unsupported', 'E_ONLINE_ARCH', `--online builds RGB models (the online demo's); this checkpoint is ${modality}`);
     if (backbone.family !== 'mobilenetv2') {
       throw new TsmError('unsupported', 'E_ONLINE_ARCH', `--online supports MobileNetV2 checkpoints (the online demo's family); this is a ${detected}`);
     }
@@ -165,6 +171,8 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
     head,
     consensus: 'avg',
     inputSize: overrides.size ?? 224,
+    modality,
+    inputChannels,
   };
   return { spec, fileName: parsed, warnings };
 }

@@ -3,6 +3,7 @@
  * recognised from the keys: `layerX.i.conv1.net.weight` (blockres) or `layerX.i.net.conv1.weight` (block).
  */
 import { TsmError } from '../errors.js';
+import { checkNonLocalPlaces, expectNonLocalWrapper, hasNonLocal, readNonLocal } from './non-local.js';
 import type { ConvBn, ResNetBackbone, ResNetBlock, ResNetShift } from './spec.js';
 import { childIndices, expectBatchNorm, shapeOf, type StateDict } from './tensors.js';
 
@@ -29,8 +30,9 @@ function convBn(sd: StateDict, weight: string, bn: string, inChannels: number, s
   return { weight, bn, inChannels, outChannels: out, kernel: k, stride, padding: (k - 1) >> 1, groups: 1 };
 }
 
-export function readResNet(sd: StateDict, prefix: string): ResNetBackbone {
-  const stem = convBn(sd, `${prefix}conv1.weight`, `${prefix}bn1`, 3, 2);
+/** `inputChannels`: 3 for RGB, 10 for Flow (conv1 sees 5 stacked x/y flow pairs). */
+export function readResNet(sd: StateDict, prefix: string, inputChannels = 3): ResNetBackbone {
+  const stem = convBn(sd, `${prefix}conv1.weight`, `${prefix}bn1`, inputChannels, 2);
   // temporal pooling wraps layer2: its blocks sit under `layer2.net.`
   const temporalPool = [...sd.keys()].some((k) => k.startsWith(`${prefix}layer2.net.0.`));
   const stagePrefix = (s: number) => (s === 2 && temporalPool ? `${prefix}layer2.net` : `${prefix}layer${s}`);
@@ -45,14 +47,22 @@ export function readResNet(sd: StateDict, prefix: string): ResNetBackbone {
     });
   }
   const blocks: ResNetBlock[] = [];
+  const nonLocalPlaces: Array<{ stage: number; index: number; name: string }> = [];
   let channels = stem.outChannels;
   for (let s = 1; s <= 4; s++) {
     for (let i = 0; i < stageBlocks[s - 1]; i++) {
       const name = `${stagePrefix(s)}.${i}`;
-      const wrapped = sd.has(`${name}.net.conv1.weight`);
-      const residual = sd.has(`${name}.conv1.net.weight`);
+      // a non-local wrapper moves the block under `.block` (TSM-FACTS-2 §1)
+      const nonLocal = hasNonLocal(sd, name);
+      if (nonLocal) {
+        expectNonLocalWrapper(sd, name);
+        nonLocalPlaces.push({ stage: s, index: i, name });
+      }
+      const inner = nonLocal ? `${name}.block` : name;
+      const wrapped = sd.has(`${inner}.net.conv1.weight`);
+      const residual = sd.has(`${inner}.conv1.net.weight`);
       const shift: ResNetShift = wrapped ? 'block' : residual ? 'residual' : 'none';
-      const base = wrapped ? `${name}.net` : name;
+      const base = wrapped ? `${inner}.net` : inner;
       const stride = s > 1 && i === 0 ? 2 : 1;
       const conv1Key = residual ? `${base}.conv1.net.weight` : `${base}.conv1.weight`;
       const convs: ConvBn[] = [];
@@ -71,10 +81,11 @@ export function readResNet(sd: StateDict, prefix: string): ResNetBackbone {
           details: { key: `${base}.downsample.0.weight` },
         });
       }
-      blocks.push({ name, convs, downsample, shift });
+      blocks.push({ name, convs, downsample, shift, ...(nonLocal ? { nonLocal: readNonLocal(sd, name, out) } : {}) });
       channels = out;
     }
   }
+  checkNonLocalPlaces(known.depth, nonLocalPlaces);
   return { family: 'resnet', depth: known.depth, blockType: type, stageBlocks, stem, blocks, featureChannels: channels, temporalPool };
 }
 

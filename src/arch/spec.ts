@@ -26,6 +26,26 @@ export interface ResNetBlock {
   readonly convs: readonly ConvBn[];
   readonly downsample?: ConvBn;
   readonly shift: ResNetShift;
+  /** a non-local block applied to this block's output (TSM's NL3DWrapper: the block sits under `.block`) */
+  readonly nonLocal?: NonLocalSpec;
+}
+
+/**
+ * An embedded-Gaussian non-local block (TSM-FACTS-2 §1) on [N, C, T, H, W]: θ, φ, g are 1×1×1 convs C→C/2 (φ and g
+ * max-pooled 1×2×2), softmax(θᵀφ) over the pooled positions weighs g, W (conv C/2→C + BatchNorm3d) maps back, plus x.
+ * The 1×1×1 convs are written as ConvBn with kernel 1, applied frame by frame.
+ */
+export interface NonLocalSpec {
+  readonly name: string;
+  readonly channels: number;
+  readonly interChannels: number;
+  readonly theta: ConvBn;
+  readonly phi: ConvBn;
+  readonly g: ConvBn;
+  /** W with its BatchNorm3d */
+  readonly w: ConvBn;
+  /** φ and g max-pooled 1×2×2 (upstream's default, sub_sample=True) */
+  readonly subSample: boolean;
 }
 
 export interface ResNetBackbone {
@@ -77,6 +97,9 @@ export interface HeadSpec {
   readonly classes: number;
 }
 
+/** RGB: 3 channels a frame; Flow: 5 stacked (x, y) flow image pairs, 10 channels a segment (TSM-FACTS-2 §3). */
+export type Modality = 'RGB' | 'Flow';
+
 export interface ArchSpec {
   /** e.g. `TSM-resnet50`, `TSN-mobilenetv2`, `mobilenetv2` for a one-frame classifier */
   readonly name: string;
@@ -88,4 +111,7 @@ export interface ArchSpec {
   readonly head: HeadSpec;
   readonly consensus: 'avg';
   readonly inputSize: number;
+  readonly modality: Modality;
+  /** channels of one segment's input: 3 (RGB) or 10 (Flow) */
+  readonly inputChannels: number;
 }

@@ -11,3 +11,7 @@ export const JESTER_LABELS: readonly string[] = Object.freeze([
 /** ImageNet normalisation used by every TSM model (inputs first scaled to [0, 1]). */
 export const IMAGENET_MEAN = Object.freeze([0.485, 0.456, 0.406]);
 export const IMAGENET_STD = Object.freeze([0.229, 0.224, 0.225]);
+
+/** Flow input (TSM models.py for ResNet and MobileNetV2): mean 0.5, std = the mean of ImageNet's stds, on every channel. */
+export const FLOW_MEAN = 0.5;
+export const FLOW_STD = (IMAGENET_STD[0] + IMAGENET_STD[1] + IMAGENET_STD[2]) / 3;

@@ -24,6 +24,7 @@ export interface ZooArch {
   readonly inputSize: number;
   readonly temporalPool?: boolean;
   readonly nonLocal?: boolean;
+  readonly modality?: 'RGB' | 'Flow';
 }
 
 export interface ZooPreprocessing {
@@ -32,9 +33,11 @@ export interface ZooPreprocessing {
   readonly inputRange: readonly number[];
   readonly scaleShortSide: number;
   readonly cropSize: number;
-  readonly channelOrder: 'RGB';
+  readonly channelOrder: 'RGB' | 'flow-xy';
   readonly layout: 'NTCHW' | 'NCHW';
   readonly segments: number;
+  readonly modality?: 'RGB' | 'Flow';
+  readonly newLength?: number;
   readonly sampling: 'uniform' | 'twice' | 'dense';
 }
 

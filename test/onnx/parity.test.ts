@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,6 +58,16 @@ describe('converted models compute what PyTorch computes (max |Δlogit| ≤ 1e-4
         const change = maxAbsDiff(reversed, logits);
         if (v.shiftPlace) expect(change).toBeGreaterThan(0.05); // TSM sees time order
         else expect(change).toBeLessThan(1e-4); // TSN is order-invariant
+      }
+
+      // Flow and non-local are read from the weights (the generator's names say what it built)
+      expect(result.arch.modality).toBe(v.file.includes('_Flow_') ? 'Flow' : undefined);
+      expect(result.preprocessing.channelOrder).toBe(v.file.includes('_Flow_') ? 'flow-xy' : 'RGB');
+      expect(result.arch.nonLocal).toBe(v.file.includes('_nl.') ? true : undefined);
+      const withoutNonLocal = join(VARIANTS_DIR, id, 'without_nl.f32');
+      if (existsSync(withoutNonLocal)) {
+        // the non-local blocks matter: PyTorch's logits with them made the identity are far from ours
+        expect(maxAbsDiff(logits, readF32(withoutNonLocal))).toBeGreaterThan(0.05);
       }
     });
   }

@@ -13,7 +13,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tsm_models import TSN, MobileNetV2, randomize  # noqa: E402
+from tsm_models import TSN, MobileNetV2, NonLocalBlock3D, randomize  # noqa: E402
 
 # id: (file name, arch, segments, shift_div, place, mbv2 layout, size, width, dropout, clips, format)
 VARIANTS = {
@@ -31,22 +31,69 @@ VARIANTS = {
     "tsn_mbv2": ("TSM_jester_RGB_mobilenetv2_avg_segment8_e25.pth", "mobilenetv2", 8, 8, None, None, 112, 1.0, 0.5, 1, "legacy"),
     "r50_tpool": ("TSM_kinetics_RGB_resnet50_shift8_blockres_tpool_avg_segment8_e50.pth", "resnet50", 8, 8, "blockres", None, 112, 1.0, 0.5, 1, "zip"),
     "r50_tpool_t16": ("TSM_kinetics_RGB_resnet50_shift8_blockres_tpool_avg_segment16_e50.pth", "resnet50", 16, 8, "blockres", None, 96, 1.0, 0.5, 1, "legacy"),
+    "nl_r50": ("TSM_kinetics_RGB_resnet50_shift8_blockres_avg_segment8_e100_dense_nl.pth", "resnet50", 8, 8, "blockres", None, 224, 1.0, 0.5, 1, "legacy"),
+    "nl_r50_fullres": ("TSM_kinetics_RGB_resnet50_shift8_blockres_avg_segment8_e100_dense_nl.pth", "resnet50", 8, 8, "blockres", None, 256, 1.0, 0.5, 1, "zip"),
+    "flow_r50": ("TSM_kinetics_Flow_resnet50_shift8_blockres_avg_segment8_e50.pth", "resnet50", 8, 8, "blockres", None, 160, 1.0, 0.5, 1, "zip"),
+    "flow_mbv2": ("TSM_something_Flow_mobilenetv2_shift8_blockres_avg_segment8_e25.pth", "mobilenetv2", 8, 8, "blockres", "official", 112, 1.0, 0.5, 2, "legacy"),
+    "flow_nl_r50": ("TSM_kinetics_Flow_resnet50_shift8_blockres_avg_segment8_e50_nl.pth", "resnet50", 8, 8, "blockres", None, 112, 1.0, 0.5, 1, "zip"),
     "imagenet_mbv2": ("mobilenet_v2.pth.tar", "imagenet_mobilenetv2", 1, 0, None, None, 224, 1.0, 0.0, 2, "legacy"),
 }
 
 NUM_CLASSES = 27
 
+# variants that are another variant's checkpoint run on another input size (built once, saved once more)
+SAME_WEIGHTS = {"nl_r50_fullres": "nl_r50"}
+
+
+def temper_attention(model, calibration, target_std=2.5):
+    """Random theta/phi make non-local attention logits O(1000): the softmax is then a hard argmax that float32 cannot
+    reproduce (PyTorch's own float64 run differs by ~0.1). Scale theta and phi so the logits on the calibration clip
+    have std about `target_std`, as a trained block's are moderate (one pass measures all blocks; scaling an early
+    block moves the later ones' inputs a little, which is fine for "moderate")."""
+    blocks = [m for m in model.modules() if isinstance(m, NonLocalBlock3D)]
+    seen = {}
+    hooks = [b.register_forward_hook(lambda mod, inp, out: seen.setdefault(mod, inp[0])) for b in blocks]
+    with torch.no_grad():
+        model(calibration)
+    for h in hooks:
+        h.remove()
+    with torch.no_grad():
+        for block in blocks:
+            x = seen[block]
+            n = x.size(0)
+            theta_x = block.theta(x).view(n, block.inter, -1).permute(0, 2, 1)
+            phi_x = block.phi(x).view(n, block.inter, -1)
+            s = (target_std / torch.matmul(theta_x, phi_x).std().item()) ** 0.5
+            for conv in (block.theta, block.phi[0]):
+                conv.weight.mul_(s)
+                conv.bias.mul_(s)
+
+
+def without_non_local(model):
+    """The same model with every non-local block made the identity (W's BatchNorm scale and shift zero, as at init)."""
+    import copy
+    plain = copy.deepcopy(model)
+    with torch.no_grad():
+        for m in plain.modules():
+            if isinstance(m, NonLocalBlock3D):
+                m.W[1].weight.zero_()
+                m.W[1].bias.zero_()
+    return plain
+
 
 def build(vid, spec, generator):
     name, arch, segments, div, place, layout, size, width, dropout, clips, fmt = spec
-    calib_shape = (2, 3, size, size) if arch == "imagenet_mobilenetv2" else (1, segments, 3, size, size)
+    channels = 10 if "_Flow_" in name else 3
+    calib_shape = (2, 3, size, size) if arch == "imagenet_mobilenetv2" else (1, segments, channels, size, size)
     calibration = torch.randn(calib_shape, generator=generator)  # same distribution as the test clip, another draw
     if arch == "imagenet_mobilenetv2":
         model = MobileNetV2(n_class=1000, width_mult=width, dropout_classifier=True)
     else:
         model = TSN(NUM_CLASSES, segments, arch, shift_div=div, shift_place=place, mbv2_layout=layout or "official",
-                    width_mult=width, dropout=dropout, temporal_pool="_tpool" in name)
+                    width_mult=width, dropout=dropout, temporal_pool="_tpool" in name, non_local="_nl." in name,
+                    modality="Flow" if "_Flow_" in name else "RGB")
     model = randomize(model, generator, calibration).eval()
+    temper_attention(model, calibration)
     # Scale the head so logits are O(1) like a trained model's; logits are linear in the head, so this is exact.
     head = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
     with torch.no_grad():
@@ -72,11 +119,14 @@ def main():
     torch.set_num_threads(2)
     index_path = os.path.join(out, "variants.json")
     index = json.load(open(index_path)) if os.path.exists(index_path) else {}
-    for vid in wanted:
+    built = {}
+    for vid in sorted(wanted, key=lambda v: v in SAME_WEIGHTS):
         spec = VARIANTS[vid]
         name, arch, segments, div, place, layout, size, width, dropout, clips, fmt = spec
         seed = sum(map(ord, vid))
-        model = build(vid, spec, torch.Generator().manual_seed(seed))
+        source = SAME_WEIGHTS.get(vid)
+        model = built[source] if source in built else build(vid, spec, torch.Generator().manual_seed(seed))
+        built[vid] = model
         d = os.path.join(out, vid)
         os.makedirs(d, exist_ok=True)
         save(model, os.path.join(d, name), arch, fmt)
@@ -86,7 +136,8 @@ def main():
             clip = torch.randn(clips, 3, size, size, generator=g)
             reversed_clip = clip
         else:
-            clip = torch.randn(clips, segments, 3, size, size, generator=g)
+            channels = 10 if "_Flow_" in name else 3
+            clip = torch.randn(clips, segments, channels, size, size, generator=g)
             reversed_clip = clip.flip(1)
         with torch.no_grad():
             logits = model(clip)
@@ -94,9 +145,15 @@ def main():
         clip.numpy().astype("<f4").tofile(os.path.join(d, "input.f32"))
         logits.numpy().astype("<f4").tofile(os.path.join(d, "logits.f32"))
         rlogits.numpy().astype("<f4").tofile(os.path.join(d, "reversed.f32"))
+        if vid not in SAME_WEIGHTS and any(isinstance(m, NonLocalBlock3D) for m in model.modules()):
+            # what the logits would be without the non-local blocks: a parity test shows they matter
+            with torch.no_grad():
+                without_non_local(model)(clip).numpy().astype("<f4").tofile(os.path.join(d, "without_nl.f32"))
+
         index[vid] = {"file": os.path.join(vid, name), "arch": arch, "segments": segments, "shiftDiv": div,
                       "shiftPlace": place, "mobilenetLayout": layout, "size": size, "width": width,
                       "format": fmt, "inputShape": list(clip.shape), "logitsShape": list(logits.shape)}
+
         print(vid, "->", name, list(clip.shape), list(logits.shape), flush=True)
     if "r18" in wanted:
         # A checkpoint with a layer no supported architecture has (a non-local block's weight): must be refused.

@@ -71,6 +71,66 @@ class TemporalPool(nn.Module):
         return self.net(x)
 
 
+class NonLocalBlock3D(nn.Module):
+    """Embedded Gaussian non-local block (TSM-FACTS-2 §1): theta/phi/g 1x1x1 C->C/2, phi and g max-pooled (1,2,2),
+    softmax over the pooled positions without scaling, W = conv C/2->C + BatchNorm3d, plus the input."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.inter = max(1, channels // 2)
+        pool = nn.MaxPool3d(kernel_size=(1, 2, 2))
+        # registration order of the upstream block: g, W, theta, phi
+        self.g = nn.Sequential(nn.Conv3d(channels, self.inter, 1), pool)
+        self.W = nn.Sequential(nn.Conv3d(self.inter, channels, 1), nn.BatchNorm3d(channels))
+        self.theta = nn.Conv3d(channels, self.inter, 1)
+        self.phi = nn.Sequential(nn.Conv3d(channels, self.inter, 1), pool)
+
+    def forward(self, x):
+        n = x.size(0)
+        g_x = self.g(x).view(n, self.inter, -1).permute(0, 2, 1)
+        theta_x = self.theta(x).view(n, self.inter, -1).permute(0, 2, 1)
+        phi_x = self.phi(x).view(n, self.inter, -1)
+        f = torch.softmax(torch.matmul(theta_x, phi_x), dim=-1)
+        y = torch.matmul(f, g_x).permute(0, 2, 1).contiguous().view(n, self.inter, *x.size()[2:])
+        return self.W(y) + x
+
+
+class NL3DWrapper(nn.Module):
+    """A bottleneck followed by a non-local block over [N, C, T, H, W]."""
+
+    def __init__(self, block, n_segment):
+        super().__init__()
+        self.block = block
+        self.nl = NonLocalBlock3D(block.bn3.num_features)
+        self.n_segment = n_segment
+
+    def forward(self, x):
+        x = self.block(x)
+        nt, c, h, w = x.size()
+        x = x.view(nt // self.n_segment, self.n_segment, c, h, w).transpose(1, 2)
+        x = self.nl(x)
+        return x.transpose(1, 2).contiguous().view(nt, c, h, w)
+
+
+def make_non_local(net, n_segment):
+    """layer2.{0,2} and layer3.{0,2,4} of a ResNet-50 get a non-local block after them."""
+    l2, l3 = list(net.layer2.children()), list(net.layer3.children())
+    net.layer2 = nn.Sequential(NL3DWrapper(l2[0], n_segment), l2[1], NL3DWrapper(l2[2], n_segment), l2[3])
+    net.layer3 = nn.Sequential(NL3DWrapper(l3[0], n_segment), l3[1], NL3DWrapper(l3[2], n_segment), l3[3],
+                               NL3DWrapper(l3[4], n_segment), l3[5])
+
+
+def make_flow_input(net, arch, channels=10):
+    """Flow: the first conv takes 5 stacked x/y pairs (TSM-FACTS-2 §3); weights are randomised later anyway."""
+    if arch.startswith("resnet"):
+        old = net.conv1
+        net.conv1 = nn.Conv2d(channels, old.out_channels, old.kernel_size, old.stride, old.padding, bias=False)
+        net.conv1.weight.data.copy_(old.weight.data.mean(dim=1, keepdim=True).expand(-1, channels, -1, -1))
+    else:
+        old = net.features[0][0]
+        net.features[0][0] = nn.Conv2d(channels, old.out_channels, old.kernel_size, old.stride, old.padding, bias=False)
+
+
 # --- MobileNetV2, tonylins layout ---------------------------------------------------------------
 
 def conv_bn(inp, oup, stride):
@@ -141,7 +201,7 @@ class TSN(nn.Module):
     """base_model on all N*T frames, a linear head, average consensus over T."""
 
     def __init__(self, num_class, num_segments, arch, shift_div=8, shift_place=None, mbv2_layout="official",
-                 width_mult=1.0, dropout=0.8, temporal_pool=False):
+                 width_mult=1.0, dropout=0.8, temporal_pool=False, non_local=False, modality="RGB"):
         super().__init__()
         self.num_segments = num_segments
         self.temporal_pool = temporal_pool
@@ -151,6 +211,8 @@ class TSN(nn.Module):
             last = "fc"
             if shift_place:
                 shift_resnet(self.base_model, num_segments, shift_div, shift_place, temporal_pool)
+            if non_local:
+                make_non_local(self.base_model, num_segments)
             if temporal_pool:
                 self.base_model.layer2 = TemporalPool(self.base_model.layer2, num_segments)
         elif arch == "mobilenetv2":
@@ -161,6 +223,8 @@ class TSN(nn.Module):
                 shift_mobilenet(self.base_model, num_segments, shift_div, mbv2_layout)
         else:
             raise ValueError(arch)
+        if modality == "Flow":
+            make_flow_input(self.base_model, arch)
         if dropout > 0:
             setattr(self.base_model, last, nn.Dropout(dropout))
             self.new_fc = nn.Linear(feature_dim, num_class)
@@ -197,7 +261,7 @@ def randomize(model, generator, calibration_input=None):
             elif name.endswith("num_batches_tracked"):
                 b.fill_(1000)
     if calibration_input is not None:
-        bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+        bns = [m for m in model.modules() if isinstance(m, (nn.BatchNorm2d, nn.BatchNorm3d))]
         for m in bns:
             m.reset_running_stats()
             m.momentum = None  # cumulative average over the calibration batches

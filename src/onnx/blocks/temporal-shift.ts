@@ -3,7 +3,8 @@
  * frame t+1 (zero at the last frame), channels [fold, 2·fold) take frame t−1 (zero at the first), the rest pass.
  * No ScatterND, no index tensors: the zero frame is a constant Pad of one step along T.
  */
-import type { GraphBuilder } from './builder.js';
+import type { GraphBuilder } from '../builder.js';
+import type { Feature, GraphContext } from '../graph.js';
 
 export interface ShiftInput {
   readonly x: string;
@@ -33,4 +34,34 @@ export function addTemporalShift(g: GraphBuilder, s: ShiftInput, name: string): 
   if (s.channels > 2 * fold) parts.push(slice([2 * fold], [s.channels], [2], 'rest'));
   const shifted = g.op('Concat', parts, { axis: 2 }, `${name}_concat`);
   return g.op('Reshape', [shifted, g.int64s(`${name}_nchw_shape`, [-1, s.channels, s.height, s.width])], {}, `${name}_out`);
+}
+
+/** The shift of block `name` on feature f: bidirectional over the segments, or the online model's buffered one. */
+export function shiftFeature(ctx: GraphContext, f: Feature, name: string): Feature {
+  if (ctx.spec.kind === 'online') return onlineShift(ctx, f, name);
+  const label = `${ctx.label(name)}.shift`;
+  const x = ctx.moveData(f.x, label, (input, padValue) =>
+    ctx.declareFrames(addTemporalShift(ctx.g, { x: input, channels: f.c, height: f.h, width: f.w, segments: ctx.segmentsNow, div: ctx.spec.shift.div, padValue }, label), f.c, f.h, f.w, padValue ? 'uint8' : undefined));
+  return { ...f, x };
+}
+
+/**
+ * The online demo's one-directional shift: the first C/div channels of this block's input are replaced by the
+ * previous frame's (a buffer input), and the current ones become the next frame's buffer (an output).
+ */
+function onlineShift(ctx: GraphContext, f: Feature, name: string): Feature {
+  const { g } = ctx;
+  const fold = Math.floor(f.c / ctx.spec.shift.div);
+  if (fold === 0) return f;
+  const i = ctx.buffers.length;
+  const shape = [1, fold, f.h, f.w];
+  const input = g.input({ name: `shift_buffer_${i}`, elemType: 'float', shape: ['N', fold, f.h, f.w] });
+  const output = `shift_buffer_${i}_out`;
+  const base = ctx.label(name);
+  const slice = (from: number, to: number, label: string) =>
+    g.op('Slice', [f.x, g.int64s(`${base}.${label}_starts`, [from]), g.int64s(`${base}.${label}_ends`, [to]), g.int64s(`${base}.${label}_axes`, [1])], {}, `${base}.${label}`);
+  g.node('Identity', [slice(0, fold, 'buffer')], {}, { outputNames: [output] });
+  const x = g.op('Concat', [input, slice(fold, f.c, 'kept')], { axis: 1 }, `${base}.online_shift`);
+  ctx.buffers.push({ input, output, shape, block: name });
+  return { ...f, x };
 }

@@ -1,0 +1,26 @@
+/** torchvision ResNet on the frame tensor: stem, max-pool, blocks with their shifts, temporal pool and non-local. */
+import type { ResNetBackbone } from '../../arch/spec.js';
+import type { Feature, GraphContext } from '../graph.js';
+import { nonLocalBlock } from '../blocks/non-local.js';
+import { temporalPool } from '../blocks/temporal-pool.js';
+import { shiftFeature } from '../blocks/temporal-shift.js';
+
+export function resnetBackbone(ctx: GraphContext, f: Feature, b: ResNetBackbone): Feature {
+  let x = ctx.conv(f, b.stem, 'relu');
+  const pooled = ctx.moveData(x.x, 'maxpool', (input) => ctx.g.op('MaxPool', [input], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }, 'maxpool'));
+  x = { x: pooled, c: x.c, h: Math.floor((x.h + 2 - 3) / 2) + 1, w: Math.floor((x.w + 2 - 3) / 2) + 1 };
+  const firstOfLayer2 = b.blocks[b.stageBlocks[0]]?.name;
+  for (const block of b.blocks) {
+    if (b.temporalPool && block.name === firstOfLayer2) x = temporalPool(ctx, x);
+    const input = block.shift === 'block' ? shiftFeature(ctx, x, block.name) : x;
+    let y = block.shift === 'residual' ? shiftFeature(ctx, input, block.name) : input;
+    block.convs.forEach((c, i) => {
+      y = ctx.conv(y, c, i < block.convs.length - 1 ? 'relu' : 'none');
+    });
+    const identity = block.downsample ? ctx.conv(input, block.downsample, 'none') : input;
+    const sum = ctx.g.op('Add', [y.x, identity.x]);
+    x = { ...y, x: ctx.activation(ctx.g.op('Relu', [sum])) };
+    if (block.nonLocal) x = nonLocalBlock(ctx, x, block.nonLocal);
+  }
+  return x;
+}

@@ -28,11 +28,11 @@ export default class Verify extends TsmCommand {
   ];
   static override args = { model: Args.string({ description: 'model (.onnx), or a checkpoint (.pth, .pth.tar, .safetensors) converted on the fly', required: true }) };
   static override flags = {
-    dataset: Flags.string({ description: 'dataset layout and defaults', default: 'jester', options: ['jester', 'something', 'somethingv2', 'kinetics', 'ucf101'] }),
+    dataset: Flags.string({ description: 'dataset layout and defaults', default: 'jester', options: Object.keys(DATASETS) }),
     root: Flags.string({ description: 'dataset folder (frames folder, category.txt, list files)', default: 'dataset/jester' }),
     list: Flags.string({ description: 'clip list (default: <root>/val_videofolder.txt)' }),
     categories: Flags.string({ description: 'category file (default: <root>/category.txt)' }),
-    template: Flags.string({ description: "frame file name template (default per dataset, jester '{:05d}.jpg')" }),
+    template: Flags.string({ description: "frame file name template (default per dataset, jester '{:05d}.jpg'; Flow models: the dataset's flow template, e.g. 'flow_{}_{:05d}.jpg')" }),
     segments: Flags.integer({ description: 'segments; must match the model', min: 1 }),
     crops: Flags.string({ description: 'crops per clip: 1 centre, 3 full-res left/centre/right, 10 corners+centre with flips', options: ['1', '3', '10'], default: '1' }),
     'flip-labels': Flags.boolean({ description: 'with --crops 10: read flipped views with mirrored classes swapped (Left ↔ Right, Clockwise ↔ Counterclockwise, from the category names), recorded in the protocol' }),

@@ -3,8 +3,9 @@
  * test protocol's sampling and transforms. Plain data in and out, so it runs the same in a worker thread.
  */
 import { TsmError } from '../errors.js';
-import { framePath, type DatasetConfig } from './dataset.js';
-import { sampleClips, type SamplingMode } from './sampling.js';
+import { framePath, type DatasetConfig, type FlowLayoutConfig } from './dataset.js';
+import { flowFramePaths, loadFlowFrame, writeNormalizedFlowCrop } from './flow.js';
+import { sampleClips, stackedIndices, type SamplingMode } from './sampling.js';
 import { decodeVideo, type DecodedVideo } from '../video/ffmpeg.js';
 import { cropBoxes, loadScaledFrame, scaleDecodedFrame, writeNormalizedCrop, type CropCount, type DecodedFrame, type ResizeMethod } from './transforms.js';
 
@@ -21,6 +22,8 @@ export interface ClipJob {
   readonly resize: ResizeMethod;
   /** the clip is this video file (decoded by ffmpeg; its own frame count replaces the list's) */
   readonly video?: { readonly path: string; readonly ffmpeg?: string };
+  /** a Flow model's input: `newLength` stacked (x, y) flow frames a segment, read from this layout */
+  readonly flow?: { readonly layout: FlowLayoutConfig; readonly newLength: number };
 }
 
 export interface MissingFrame {
@@ -30,7 +33,7 @@ export interface MissingFrame {
 }
 
 export interface ClipViews {
-  /** viewsPerClip × T × 3 × S × S floats, or null when the clip cannot be read */
+  /** viewsPerClip × T × C × S × S floats (C = 3, or 2·newLength for flow), or null when the clip cannot be read */
   readonly views: Float32Array | null;
   readonly missing: readonly MissingFrame[];
   readonly reason?: string;
@@ -40,9 +43,15 @@ export function viewsPerClip(job: Pick<ClipJob, 'segments' | 'sampling' | 'crops
   return sampleClips(Math.max(job.segments, 1), job.segments, job.sampling).length * job.crops;
 }
 
-/** Loads one clip's views into `into` (viewsPerClip × T × 3 × S × S floats; a new array when not given). */
+/** Channels of one segment's input. */
+export function segmentChannels(job: Pick<ClipJob, 'flow'>): number {
+  return job.flow ? 2 * job.flow.newLength : 3;
+}
+
+/** Loads one clip's views into `into` (viewsPerClip × T × C × S × S floats; a new array when not given). */
 export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<ClipViews> {
-  const { segments: T, size: S } = job;
+  const { segments: T, size: S, flow } = job;
+  const newLength = flow?.newLength ?? 1;
   const request = { scale: job.scale, resize: job.resize, cropSize: S, crops: job.crops };
   let decoded: DecodedVideo | undefined;
   if (job.video) {
@@ -53,12 +62,18 @@ export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<
       return { views: null, missing: [], reason: (err as Error).message };
     }
   }
-  const groups = sampleClips(decoded ? decoded.frames.length : job.frames, T, job.sampling);
-  const wanted = [...new Set(groups.flat())];
-  const pathOf = (index: number) => (job.video ? `${job.video.path}#${index}` : framePath(job.root, job.config, job.id, index));
+  const numFrames = decoded ? decoded.frames.length : job.frames;
+  // per sampled clip, per segment: the frame indices it reads (one for RGB, newLength stacked for flow)
+  const groups = sampleClips(numFrames, T, job.sampling, newLength).map((starts) => starts.map((p) => stackedIndices(p, newLength, numFrames)));
+  const wanted = [...new Set(groups.flat(2))];
+  const pathOf = (index: number) => {
+    if (job.video) return `${job.video.path}#${index}`;
+    return flow ? flowFramePaths(job.root, flow.layout, job.id, index).join(' + ') : framePath(job.root, job.config, job.id, index);
+  };
   const loadOne = async (index: number): Promise<DecodedFrame | undefined> => {
     try {
       if (decoded) return scaleDecodedFrame(decoded.frames[index - 1], decoded.width, decoded.height, request);
+      if (flow) return await loadFlowFrame(flowFramePaths(job.root, flow.layout, job.id, index), request);
       return await loadScaledFrame(pathOf(index), request);
     } catch {
       return undefined;
@@ -81,19 +96,24 @@ export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<
   }
   const first = frames.values().next().value as DecodedFrame;
   const boxes = cropBoxes(first.fullWidth, first.fullHeight, S, job.crops);
-  const frameSize = 3 * S * S;
+  const plane = S * S;
+  const frameSize = segmentChannels(job) * plane;
   const clipSize = T * frameSize;
   const views = into ?? new Float32Array(viewsPerClip(job) * clipSize);
   if (views.length !== viewsPerClip(job) * clipSize) throw new TsmError('bug', 'E_VIEWS_SIZE', `clip ${job.id}: a buffer of ${views.length} floats for ${viewsPerClip(job) * clipSize}`);
   let v = 0;
   for (const group of groups) {
     for (const box of boxes) {
-      group.forEach((index, t) => {
-        const frame = frames.get(index) as DecodedFrame;
-        if (frame.fullWidth !== first.fullWidth || frame.fullHeight !== first.fullHeight) {
-          throw new TsmError('input', 'E_FRAME_SIZE', `clip ${job.id}: frame ${index} is ${frame.fullWidth}×${frame.fullHeight} after scaling, others ${first.fullWidth}×${first.fullHeight}`);
-        }
-        writeNormalizedCrop(frame, box, views, v * clipSize + t * frameSize);
+      group.forEach((stack, t) => {
+        stack.forEach((index, k) => {
+          const frame = frames.get(index) as DecodedFrame;
+          if (frame.fullWidth !== first.fullWidth || frame.fullHeight !== first.fullHeight) {
+            throw new TsmError('input', 'E_FRAME_SIZE', `clip ${job.id}: frame ${index} is ${frame.fullWidth}×${frame.fullHeight} after scaling, others ${first.fullWidth}×${first.fullHeight}`);
+          }
+          const at = v * clipSize + t * frameSize;
+          if (flow) writeNormalizedFlowCrop(frame, box, views, at + 2 * k * plane, at + (2 * k + 1) * plane);
+          else writeNormalizedCrop(frame, box, views, at);
+        });
       });
       v++;
     }

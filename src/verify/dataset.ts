@@ -14,15 +14,47 @@ export interface DatasetConfig {
   readonly list: string;
   readonly categories: string;
   readonly classes?: number;
+  /** where the dataset's optical-flow frames are (TSM-FACTS-2 §5); absent where upstream has none */
+  readonly flow?: FlowLayoutConfig;
+}
+
+/**
+ * A dataset's flow frames. The template decides how they are stored, as upstream's loader decides it:
+ * `flow_{}_{:05d}.jpg` a grey x and y image per index in the clip folder; `{:06d}-{}_{:05d}.jpg` the same in a folder
+ * named by the zero-padded id, with the list's frame counts halved; a one-field template one RGB image per index
+ * with x in red and y in green.
+ */
+export interface FlowLayoutConfig {
+  readonly framesDir: string;
+  readonly template: string;
+  readonly list: string;
+  /** upstream has no flow layout for this dataset: the defaults are a convention, said in a warning */
+  readonly undocumented?: boolean;
 }
 
 /** Defaults per dataset, as TSM's ops/dataset_config.py lays them out. */
 export const DATASETS: Readonly<Record<string, DatasetConfig>> = Object.freeze({
   jester: { name: 'jester', framesDir: '20bn-jester-v1', imageTemplate: '{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 27 },
-  something: { name: 'something', framesDir: '20bn-something-something-v1', imageTemplate: '{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 174 },
-  somethingv2: { name: 'somethingv2', framesDir: '20bn-something-something-v2-frames', imageTemplate: '{:06d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 174 },
-  kinetics: { name: 'kinetics', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 400 },
-  ucf101: { name: 'ucf101', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 101 },
+  something: {
+    name: 'something', framesDir: '20bn-something-something-v1', imageTemplate: '{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 174,
+    flow: { framesDir: '20bn-something-something-v1-flow', template: '{:06d}-{}_{:05d}.jpg', list: 'val_videofolder_flow.txt' },
+  },
+  somethingv2: {
+    name: 'somethingv2', framesDir: '20bn-something-something-v2-frames', imageTemplate: '{:06d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 174,
+    flow: { framesDir: '20bn-something-something-v2-flow', template: '{:06d}.jpg', list: 'val_videofolder_flow.txt' },
+  },
+  kinetics: {
+    name: 'kinetics', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 400,
+    flow: { framesDir: 'images', template: 'flow_{}_{:05d}.jpg', list: 'val_videofolder_flow.txt', undocumented: true },
+  },
+  ucf101: {
+    name: 'ucf101', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 101,
+    flow: { framesDir: 'images', template: 'flow_{}_{:05d}.jpg', list: 'val_videofolder_flow.txt' },
+  },
+  hmdb51: {
+    name: 'hmdb51', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 51,
+    flow: { framesDir: 'images', template: 'flow_{}_{:05d}.jpg', list: 'val_videofolder_flow.txt' },
+  },
 });
 
 export interface ClipRecord {
@@ -80,7 +112,24 @@ export function readClipList(path: string, classes: number): ClipList {
 
 /** Formats Python's `'{:05d}.jpg'.format(i)` (and `{:d}`, `{}`) templates. */
 export function formatFrameName(template: string, index: number): string {
-  return template.replace(/\{(?::0?(\d*)d)?\}/, (_m, width: string | undefined) => (width ? String(index).padStart(Number(width), '0') : String(index)));
+  return formatTemplate(template, [index]);
+}
+
+const FIELD = /\{(?::0?(\d*)d)?\}/g;
+
+/** Python's positional `str.format` for `{}` and `{:0Nd}` fields, e.g. `'{:06d}-{}_{:05d}.jpg'.format(12, 'x', 3)`. */
+export function formatTemplate(template: string, args: ReadonlyArray<number | string>): string {
+  let i = 0;
+  return template.replace(FIELD, (_m, width: string | undefined) => {
+    const v = args[i++];
+    const text = String(v);
+    return width && typeof v === 'number' ? text.padStart(Number(width), '0') : text;
+  });
+}
+
+/** How many fields a template has. */
+export function templateFields(template: string): number {
+  return template.match(FIELD)?.length ?? 0;
 }
 
 export function framePath(root: string, config: DatasetConfig, clipId: string, index: number): string {

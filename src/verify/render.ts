@@ -9,7 +9,7 @@ export function renderVerify(r: VerifyResult, report?: Record<string, string>): 
   const st = r.protocol.streaming;
   const how = st
     ? `streamed frame by frame at stride ${st.stride} (window ${st.window}, stable ${st.stableFrames}${st.declaredByModel ? '' : '; the model declares no protocol'}), counted by the last reported gesture`
-    : `${r.protocol.segments} segments, ${r.protocol.sampling} sampling, ${r.protocol.crops} crop(s)${r.protocol.flipLabelMap ? ` (flipped views read with ${r.protocol.flipLabelMap.length} mirrored class pair(s) swapped)` : ''}`;
+    : `${r.protocol.segments} segments, ${r.protocol.sampling} sampling, ${r.protocol.crops} crop(s)${r.protocol.flipLabelMap ? ` (flipped views read with ${r.protocol.flipLabelMap.length} mirrored class pair(s) swapped)` : ''}${r.protocol.flow ? `, flow: ${r.protocol.flow.newLength} x/y pairs a segment from ${r.protocol.flow.framesDir}/<id>/${r.protocol.flow.template}` : ''}`;
   const lines = [
     `${r.model} on ${r.dataset} (${r.root}): ${r.clips} clips, ${how}, scale ${r.protocol.scaleShortSide} → ${r.protocol.cropSize}`,
     `top-1 ${pct(r.top1)}   top-5 ${pct(r.top5)}   mean class accuracy ${pct(r.meanClassAccuracy)}`,

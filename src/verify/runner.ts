@@ -1,5 +1,5 @@
 /**
- * The seam between verify logic and the native runtime: a Runner takes a batch of clips [n, T, 3, S, S] and returns
+ * The seam between verify logic and the native runtime: a Runner takes a batch of clips [n, T, C, S, S] and returns
  * logits [n, classes]. The onnxruntime-node implementation lives here; tests can pass any other.
  */
 import onnxProto from 'onnx-proto';
@@ -12,6 +12,8 @@ export interface ModelInfo {
   /** T and S from the graph input (`video` [N, T, 3, S, S] or `image` [N, 3, S, S] ⇒ T = 1) */
   readonly segments: number;
   readonly size: number;
+  /** channels a segment: 3 (RGB) or 10 (Flow: 5 stacked x/y pairs) */
+  readonly channels: number;
   readonly classes: number;
   readonly frameInput: boolean;
   readonly metadata: Record<string, string>;
@@ -49,9 +51,10 @@ export function readModelInfo(bytes: Uint8Array, source: string): ModelInfo {
   const frameInput = inDims.length === 4;
   const segments = frameInput ? 1 : dimValue(inDims[1] as never);
   const size = dimValue(inDims[inDims.length - 1] as never);
+  const channels = dimValue(inDims[inDims.length - 3] as never);
   const classes = dimValue(outDims[1] as never);
-  if (!input?.name || (inDims.length !== 5 && inDims.length !== 4) || !segments || !size || !classes) {
-    throw new TsmError('unsupported', 'E_MODEL_SHAPE', `${source}: expected an input [N, T, 3, S, S] (or [N, 3, S, S]) with static T and S and an output [N, classes]`, {
+  if (!input?.name || (inDims.length !== 5 && inDims.length !== 4) || !segments || !size || !classes || (channels !== 3 && channels !== 10)) {
+    throw new TsmError('unsupported', 'E_MODEL_SHAPE', `${source}: expected an input [N, T, C, S, S] (or [N, C, S, S]) with C = 3 (RGB) or 10 (Flow), static T and S, and an output [N, classes]`, {
       details: { file: source, input: input?.name, rank: inDims.length },
     });
   }
@@ -61,13 +64,15 @@ export function readModelInfo(bytes: Uint8Array, source: string): ModelInfo {
   } catch {
     labels = undefined;
   }
-  return { inputName: input.name, segments, size, classes, frameInput, metadata, labels };
+  return { inputName: input.name, segments, size, channels, classes, frameInput, metadata, labels };
 }
 
 export interface OrtRunnerOptions {
   readonly threads?: number;
   /** every output of each run (not of a warm-up run), e.g. to observe activations for calibration */
   readonly onOutputs?: (outputs: Readonly<Record<string, ort.Tensor>>) => void;
+  /** what readModelInfo found in these bytes, when the caller has it already (the protobuf is not decoded again) */
+  readonly info?: ModelInfo;
 }
 
 /** A model given as a path or as ONNX bytes: its bytes and what readModelInfo finds in them. */
@@ -78,7 +83,9 @@ export function loadModel(model: string | Uint8Array): { readonly bytes: Uint8Ar
 }
 
 export async function createOrtRunner(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<Runner> {
-  const { bytes, info } = loadModel(model);
+  const source = typeof model === 'string' ? model : '<model bytes>';
+  const bytes = typeof model === 'string' ? readInputBytes(model, 'model') : model;
+  const info = options.info ?? readModelInfo(bytes, source);
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: options.threads ?? 2,
     interOpNumThreads: 1,
@@ -88,7 +95,7 @@ export async function createOrtRunner(model: string | Uint8Array, options: OrtRu
   return {
     info,
     async run(batch, clips) {
-      const shape = info.frameInput ? [clips, 3, info.size, info.size] : [clips, info.segments, 3, info.size, info.size];
+      const shape = info.frameInput ? [clips, info.channels, info.size, info.size] : [clips, info.segments, info.channels, info.size, info.size];
       const result = await session.run({ [info.inputName]: new ort.Tensor('float32', batch, shape) });
       options.onOutputs?.(result);
       return result[outputName].data as Float32Array;

@@ -11,10 +11,12 @@ import { TsmError } from '../errors.js';
 import { readInputBytes, readInputText } from '../io.js';
 import { testPoint } from '../test-points.js';
 import { loadClipViews, viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
-import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig } from './dataset.js';
+import { FLOW_CHANNELS } from '../arch/features.js';
+import { DATASETS, formatFrameName, formatTemplate, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig, type FlowLayoutConfig } from './dataset.js';
+import { flowFrameCount, flowStorage, type FlowStorage } from './flow.js';
 import { flipLabelPairs, flipPermutation } from './flip.js';
 import { computeMetrics, topK, type Metrics } from './metrics.js';
-import { createOrtRunner, loadModel, type Runner } from './runner.js';
+import { createOrtRunner, loadModel, type ModelInfo, type Runner } from './runner.js';
 import type { StreamingProtocol } from '../stream/protocol.js';
 import { verifyStreamed } from '../stream/verify-online.js';
 import type { SamplingMode } from './sampling.js';
@@ -97,6 +99,8 @@ export interface VerifyResult extends Omit<Metrics, 'confusion'> {
     readonly streaming?: StreamingProtocol & { readonly declaredByModel: boolean };
     /** class pairs whose scores were swapped for flipped views */
     readonly flipLabelMap?: ReadonlyArray<readonly [number, number]>;
+    /** Flow models: which flow frames were read and how many a segment stacks */
+    readonly flow?: { readonly template: string; readonly framesDir: string; readonly storage: FlowStorage; readonly newLength: number };
   };
   /** what the user should know about the numbers (e.g. a flipping protocol on left/right classes) */
   readonly warnings: readonly string[];
@@ -144,8 +148,6 @@ function modelBytes(options: VerifyOptions): Uint8Array {
   return exportOnnxModel({ input: options.model, overrides: { segments: options.segments } }).onnx;
 }
 
-/** An online export (tsm convert --online) is verified by streaming; everything else clip by clip. */
-const isOnlineModel = (bytes: Uint8Array) => loadModel(bytes).info.metadata['tsm.online_buffers'] !== undefined;
 
 interface ListRead {
   readonly categories: readonly string[];
@@ -185,12 +187,45 @@ async function verifyOnline(options: VerifyOptions, bytes: Uint8Array, config: D
   };
 }
 
+/** A Flow model reads the dataset's flow layout: its frames folder, template and list (TSM-FACTS-2 §5). */
+interface FlowInput {
+  readonly layout: FlowLayoutConfig;
+  readonly newLength: number;
+  readonly storage: FlowStorage;
+}
+
+function flowInput(options: VerifyOptions, base: DatasetConfig, info: ModelInfo, warnings: string[]): FlowInput | undefined {
+  if (info.channels !== FLOW_CHANNELS) return undefined;
+  if (options.videos) throw new TsmError('usage', 'E_FLOW_VIDEOS', `${options.model} is a Flow model: it reads flow frames (x/y images), not --videos`, { details: { model: options.model } });
+  let layout = base.flow;
+  if (!layout && !options.imageTemplate) {
+    throw new TsmError('usage', 'E_NO_FLOW_LAYOUT', `${options.model} is a Flow model but upstream defines no flow frames for ${base.name}`, {
+      hint: "pass --template (e.g. 'flow_{}_{:05d}.jpg' for flow_x_00001.jpg / flow_y_00001.jpg in each clip folder) and --list",
+      details: { dataset: base.name },
+    });
+  }
+  layout = { framesDir: layout?.framesDir ?? base.framesDir, list: layout?.list ?? base.list, template: options.imageTemplate ?? (layout as FlowLayoutConfig).template };
+  if (base.flow?.undocumented && !options.imageTemplate) {
+    warnings.push(`upstream documents no ${base.name} flow layout; reading ${join(layout.framesDir, '<id>', formatTemplate(layout.template, ['x', 1]))} and ${layout.list} (pass --template and --list for another)`);
+  }
+  return { layout, newLength: FLOW_CHANNELS / 2, storage: flowStorage(layout.template) };
+}
+
 export async function verifyModel(options: VerifyOptions): Promise<VerifyResult> {
   const started = performance.now();
-  const config = datasetConfig(options);
+  const warnings: string[] = [];
+  const base = datasetConfig(options);
+  // read (or convert) the model once: it decides the protocol and, for Flow, which frames and list to read
+  const bytes = options.runner ? undefined : modelBytes(options);
+  const modelInfo = options.runner?.info ?? loadModel(bytes as Uint8Array).info;
+  const flow = flowInput(options, base, modelInfo, warnings);
+  const config: DatasetConfig = flow ? { ...base, framesDir: flow.layout.framesDir, imageTemplate: flow.layout.template, list: flow.layout.list } : base;
   const categories = readCategories(options.categories ?? join(options.root, config.categories));
   const listPath = options.list ?? join(options.root, config.list);
-  const { clips: allClips, bad } = readClipList(listPath, categories.length);
+  const read = readClipList(listPath, categories.length);
+  const bad = read.bad;
+  // the padded-pair flow layout counts x and y files: upstream halves the listed count
+  const allClips = flow ? read.clips.map((c) => ({ ...c, frames: flowFrameCount(c.frames, flow.storage) })) : read.clips;
   const listed = options.maxNum !== undefined ? allClips.slice(0, options.maxNum) : allClips;
   const clips = options.shard ? listed.filter((_, k) => k % options.shard!.count === options.shard!.index) : listed;
   if (options.shard && listed.length && !clips.length) {
@@ -205,10 +240,8 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
     });
   }
 
-  // read (or convert) the model once: it decides the protocol, then runs
-  const bytes = options.runner ? undefined : modelBytes(options);
-  if (bytes && isOnlineModel(bytes)) return verifyOnline(options, bytes, config, { categories, listPath, clips, bad }, started);
-  const runner = options.runner ?? (await createOrtRunner(bytes as Uint8Array, { threads: options.threads }));
+  if (bytes && modelInfo.metadata['tsm.online_buffers'] !== undefined) return verifyOnline(options, bytes, config, { categories, listPath, clips, bad }, started);
+  const runner = options.runner ?? (await createOrtRunner(bytes as Uint8Array, { threads: options.threads, info: modelInfo }));
   const ready = performance.now();
   let firstBatchEnd = 0;
   let firstBatchClips = 0;
@@ -231,10 +264,9 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
     const sampling = options.sampling ?? 'uniform';
     const scale = options.fullRes ? S : Math.floor((S * 256) / 224);
     const resize = options.resize ?? 'pillow';
-    const frameSize = 3 * S * S;
+    const frameSize = info.channels * S * S;
     const clipSize = T * frameSize;
     const viewsPerClip = countViews({ segments: T, sampling, crops });
-    const warnings: string[] = [];
     const mirrored = crops === 10 ? flipLabelPairs(categories) : [];
     const flipMap = options.flipLabels && mirrored.length ? mirrored : undefined;
     if (options.flipLabels && crops !== 10) warnings.push(`--flip-labels has no effect with --crops ${crops}: only the 10-crop protocol flips views`);
@@ -254,6 +286,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
     const loadClip = async (record: ClipRecord, into: Float32Array): Promise<LoadedClip> => {
       const job: ClipJob = {
         root: options.root, config, id: record.id, frames: record.frames, segments: T, size: S, scale, crops, sampling, resize,
+        ...(flow ? { flow: { layout: flow.layout, newLength: flow.newLength } } : {}),
         ...(options.videos ? { video: { path: isAbsolute(record.id) ? record.id : join(options.root, record.id), ffmpeg: options.ffmpeg } } : {}),
       };
       const r = await loadClipViews(job, into);
@@ -324,7 +357,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       if (options.videos) {
         throw new TsmError('input', 'E_NO_CLIPS_READ', `none of the ${clips.length} video(s) of ${listPath} could be decoded (first: clip ${unreadable[0]?.clip}: ${unreadable[0]?.reason})`, { details: { list: listPath } });
       }
-      throw noClipReadError(options.root, config, listPath, clips.length, unreadable);
+      throw noClipReadError(options.root, config, listPath, clips.length, unreadable, flow && join(flow.layout.framesDir, '<id>', formatTemplate(flow.layout.template, flow.storage === 'packed' ? [1] : flow.storage === 'pair' ? ['x', 1] : [0, 'x', 1])));
     }
     const metrics = computeMetrics(categories, predictions.map((p) => ({ label: p.label, scores: p.scores })));
     const end = performance.now();
@@ -335,7 +368,11 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       dataset: config.name,
       root: options.root,
       labels: categories,
-      protocol: { segments: T, sampling, crops, scaleShortSide: scale, cropSize: S, resize: resize === 'pillow' ? 'Pillow-exact bilinear' : 'sharp (libvips) linear', viewsPerClip, ...(flipMap ? { flipLabelMap: flipMap } : {}) },
+      protocol: {
+        segments: T, sampling, crops, scaleShortSide: scale, cropSize: S, resize: resize === 'pillow' ? 'Pillow-exact bilinear' : 'sharp (libvips) linear', viewsPerClip,
+        ...(flipMap ? { flipLabelMap: flipMap } : {}),
+        ...(flow ? { flow: { template: flow.layout.template, framesDir: flow.layout.framesDir, storage: flow.storage, newLength: flow.newLength } } : {}),
+      },
       warnings,
       ...metrics,
       seconds,
@@ -357,8 +394,8 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
  * Every listed clip was unreadable: scoring nothing is a failure, never "0 clips, top-1 0 %". The message names the
  * folder and template tried and, when the root holds another dataset's frames folder, that dataset.
  */
-function noClipReadError(root: string, config: DatasetConfig, listPath: string, listed: number, unreadable: ReadonlyArray<{ clip: string; reason: string }>): TsmError {
-  const where = join(root, config.framesDir, '<id>', formatFrameName(config.imageTemplate, 1));
+function noClipReadError(root: string, config: DatasetConfig, listPath: string, listed: number, unreadable: ReadonlyArray<{ clip: string; reason: string }>, flowExample?: string): TsmError {
+  const where = flowExample ? join(root, flowExample) : join(root, config.framesDir, '<id>', formatFrameName(config.imageTemplate, 1));
   const others = Object.values(DATASETS).filter((d) => d.framesDir !== config.framesDir && existsSync(join(root, d.framesDir)));
   const first = unreadable[0];
   return new TsmError('input', 'E_NO_CLIPS_READ', `none of the ${listed} clip(s) of ${listPath} could be read from ${where}${first ? ` (first: clip ${first.clip}: ${first.reason})` : ''}`, {

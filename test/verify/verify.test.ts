@@ -27,7 +27,7 @@ async function writeClip(id: string, frames: number, grey: number | ((frame: num
 
 function brightnessRunner(segments: number, size: number, calls: number[]): Runner {
   return {
-    info: { inputName: 'video', segments, size, classes: 3, frameInput: false, metadata: {} },
+    info: { inputName: 'video', segments, size, channels: 3, classes: 3, frameInput: false, metadata: {} },
     async run(batch, clips) {
       calls.push(clips);
       const per = batch.length / clips;

@@ -28,7 +28,8 @@ export default class Download extends TsmCommand {
     const zoo = loadZoo(flags.zoo);
     const ids = argv as string[];
     if (!ids.length && !flags.all) throw new TsmError('usage', 'E_USAGE', 'name one or more zoo ids, or --all');
-    const entries = flags.all ? zoo.models.filter((m) => m.source.urls.length || flags.mirror) : ids.map((id) => {
+    // a source-only entry without addresses was never released upstream (e.g. the tpool entry): no mirror has it either
+    const entries = flags.all ? zoo.models.filter((m) => m.source.urls.length || (flags.mirror && m.status !== 'source-only')) : ids.map((id) => {
       const found = zoo.models.filter((m) => m.id === id);
       if (!found.length) throw new TsmError('usage', 'E_ZOO_NO_MATCH', `no zoo entry '${id}'`, { hint: 'see `tsm zoo list --all`' });
       return found[found.length - 1];

@@ -34,6 +34,9 @@ function checkpointFor(entry: ZooEntry): string {
   if (a.kind === 'image') return pick('imagenet_mbv2');
   if (a.backbone === 'mobilenetv2') return pick(a.shiftPlace === 'none' ? 'tsn_mbv2' : a.shiftLayout === 'embedded' ? 'mbv2_embedded' : 'mbv2_official');
   if (a.backbone === 'resnet101') return pick('r101');
+  if (a.backbone === 'resnet50' && a.nonLocal) return pick(a.modality === 'Flow' ? 'flow_nl_r50' : 'nl_r50');
+  if (a.backbone === 'resnet50' && a.modality === 'Flow') return pick('flow_r50');
+  if (a.backbone === 'resnet50' && a.temporalPool) return pick('r50_tpool');
   if (a.backbone === 'resnet50') return pick(a.shiftPlace === 'none' ? 'tsn_r50' : a.shiftPlace === 'block' ? 'r50_block' : 'r50_blockres');
   throw new Error(`no reference checkpoint for ${entry.id} (${a.name})`);
 }
@@ -63,9 +66,11 @@ describe('zoo.json agrees with the converter', () => {
       const { spec } = detectFor(entry);
       const got = summarizeArch(spec) as unknown as Record<string, unknown>;
       // the reference checkpoints are small: their class count and width may differ from the upstream file's
-      const compared = ['name', 'kind', 'backbone', 'segments', 'shiftDiv', 'shiftPlace', 'shiftLayout', 'shiftedBlocks', 'consensus', 'inputSize'] as const;
+      const compared = ['name', 'kind', 'backbone', 'segments', 'shiftDiv', 'shiftPlace', 'shiftLayout', 'shiftedBlocks', 'consensus', 'inputSize', 'nonLocal', 'temporalPool', 'modality'] as const;
       const own = entry.arch as unknown as Record<string, unknown>;
       for (const key of compared) if (own[key] !== undefined && (key !== 'shiftedBlocks' || BUNDLED.has(entry.source.fileName))) expect(got[key], `${entry.id}: arch.${key}`).toEqual(own[key]);
+      // the model family's features both ways: an entry without them must not get a checkpoint that has them
+      for (const key of ['nonLocal', 'temporalPool', 'modality'] as const) expect(got[key], `${entry.id}: arch.${key}`).toEqual(own[key]);
       if (entry.notes && /not yet|unsupported|refuses/i.test(entry.notes)) throw new Error(`${entry.id}: the note says the converter cannot, but it can: ${entry.notes}`);
     });
   }

@@ -4,6 +4,7 @@ import { progressBar } from '../cli/progress.js';
 import { convertCheckpoint, type ConvertOptions, type ConvertResult } from '../convert.js';
 import { TsmError } from '../errors.js';
 import { DEFAULT_CALIBRATION_CLIPS, quantizeCheckpoint, type QuantizeResult } from '../quantize.js';
+import { DATASETS } from '../verify/dataset.js';
 
 export type { ConvertResult, QuantizeResult };
 
@@ -35,7 +36,7 @@ export default class Convert extends TsmCommand {
     'stream-fps': Flags.integer({ description: 'with --online: frame rate of the source frames (default 12, Jester)', min: 1, dependsOn: ['online'] }),
     int8: Flags.boolean({ description: 'static int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated on --calibration clips (online: streamed frame by frame)', exclusive: ['fp16', 'fp16-compute'] }),
     calibration: Flags.string({ description: 'with --int8: a dataset folder in the layout verify reads (e.g. dataset/jester)' }),
-    'calibration-dataset': Flags.string({ description: 'layout of the calibration folder', default: 'jester', options: ['jester', 'something', 'somethingv2', 'kinetics', 'ucf101'] }),
+    'calibration-dataset': Flags.string({ description: 'layout of the calibration folder (a Flow model reads its flow frames)', default: 'jester', options: Object.keys(DATASETS) }),
     'calibration-list': Flags.string({ description: 'clip list to calibrate on (default: <calibration>/val_videofolder.txt); use a train list to keep val clean' }),
     'calibration-clips': Flags.integer({ description: 'calibrate on the first N clips of the list', default: DEFAULT_CALIBRATION_CLIPS, min: 1 }),
   };

@@ -1,28 +1,41 @@
-/** Multiply-accumulate count of a TSN/TSM graph per clip, from its ArchSpec (convolutions and the head). */
+/**
+ * Multiply-accumulate count of a TSN/TSM graph per clip, from its ArchSpec: convolutions, non-local attention (its
+ * 1×1 convs and both MatMuls) and the head; layers after a temporal pool run on T/2 frames.
+ */
 import type { ArchSpec, ConvBn } from '../arch/spec.js';
 
 export function countMacs(spec: ArchSpec): number {
   let macs = 0;
+  let frames = spec.segments;
   let h = spec.inputSize;
   const conv = (c: ConvBn, size: number): number => {
     const out = Math.floor((size + 2 * c.padding - c.kernel) / c.stride) + 1;
-    macs += out * out * c.outChannels * (c.inChannels / c.groups) * c.kernel * c.kernel;
+    macs += frames * out * out * c.outChannels * (c.inChannels / c.groups) * c.kernel * c.kernel;
     return out;
   };
   const b = spec.backbone;
   h = conv(b.stem, h);
   if (b.family === 'resnet') {
     h = Math.floor((h + 2 - 3) / 2) + 1; // max pool
+    const firstOfLayer2 = b.blocks[b.stageBlocks[0]]?.name;
     for (const block of b.blocks) {
+      if (b.temporalPool && block.name === firstOfLayer2) frames /= 2;
       let y = h;
       for (const c of block.convs) y = conv(c, y);
       if (block.downsample) conv(block.downsample, h);
       h = y;
+      const nl = block.nonLocal;
+      if (nl) {
+        for (const c of [nl.theta, nl.phi, nl.g, nl.w]) conv(c, h);
+        const positions = frames * h * h;
+        const pooled = frames * Math.floor(h / 2) ** 2;
+        macs += 2 * positions * pooled * nl.interChannels;
+      }
     }
   } else {
     for (const block of b.blocks) for (const c of block.convs) h = conv(c, h);
     h = conv(b.last, h);
   }
-  macs += spec.head.inFeatures * spec.head.classes;
-  return macs * spec.segments;
+  macs += frames * spec.head.inFeatures * spec.head.classes;
+  return macs;
 }

@@ -57,6 +57,24 @@ describe('verify on flow frames, against a PyTorch reference evaluation', () => 
     expect(r.parity!.maxAbsScoreDelta).toBeGreaterThan(1e-2);
   });
 
+  it('int8 (calibrated on the packed-layout clips) and fp16 compute keep every prediction of the float reference', async () => {
+    const layout = LAYOUTS[0];
+    const ref = reference(layout, 1);
+    const int8 = runCli(['convert', checkpoint, '--size', '112', '--int8', '--calibration', join(out, 'sthv2'), '--calibration-dataset', 'somethingv2', '-o', join(out, 'q.onnx'), '--json']);
+    expect(int8.status, int8.stderr).toBe(0);
+    expect(int8.json().quantization.calibration).toMatchObject({ dataset: 'somethingv2', clips: 4 });
+    const half = runCli(['convert', checkpoint, '--size', '112', '--fp16-compute', '-o', join(out, 'h.onnx'), '--json']);
+    expect(half.status, half.stderr).toBe(0);
+    const figures: Record<string, number> = {};
+    for (const [name, file, bound] of [['int8', 'q.onnx', 0.5], ['fp16', 'h.onnx', 0.05]] as const) {
+      const r = await verifyModel({ model: join(out, file), dataset: layout.dataset, root: join(out, layout.set), reference: ref });
+      expect(r.parity!.samePrediction, name).toBe(4);
+      expect(r.parity!.maxAbsScoreDelta, name).toBeLessThan(bound);
+      figures[name] = r.parity!.maxAbsScoreDelta;
+    }
+    console.log('flow: max |Δscore| vs the float PyTorch reference', JSON.stringify(figures));
+  });
+
   it('a dataset without an upstream flow layout needs --template; an undocumented default is a warning', () => {
     const none = runCli(['verify', model, '--dataset', 'jester', '--root', join(out, 'ucf'), '--json']);
     expect(none.status).toBe(2);

@@ -18,7 +18,8 @@ torch.set_num_threads(2)
 ckpt = torch.load(path, map_location="cpu")
 sd = {k[len("module."):]: v for k, v in ckpt["state_dict"].items()}
 width = sd["base_model.features.0.0.weight"].shape[0] / 32 if arch == "mobilenetv2" else 1.0
-model = TSN(sd["new_fc.weight"].shape[0], segments, arch, shift_place=None if place == "none" else place, width_mult=width)
+model = TSN(sd["new_fc.weight"].shape[0], segments, arch, shift_place=None if place == "none" else place, width_mult=width,
+            non_local="_nl." in os.path.basename(path))
 model.load_state_dict(sd)
 model.eval()
 x = torch.randn(batch, segments, 3, 224, 224)

@@ -25,7 +25,8 @@ def main():
     t1 = time.perf_counter()
     sd = {k[len("module."):] if k.startswith("module.") else k: v for k, v in ckpt["state_dict"].items()}
     width = sd["base_model.features.0.0.weight"].shape[0] / 32 if arch == "mobilenetv2" else 1.0
-    model = TSN(classes, segments, arch, shift_div=div, shift_place=None if place == "none" else place, width_mult=width)
+    model = TSN(classes, segments, arch, shift_div=div, shift_place=None if place == "none" else place, width_mult=width,
+                non_local="_nl." in os.path.basename(ckpt_path))
     model.load_state_dict(sd)
     model.eval()
     dummy = torch.zeros(1, segments, 3, 224, 224)

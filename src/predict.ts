@@ -78,6 +78,13 @@ function ranked(logits: ArrayLike<number>, labels: readonly string[] | undefined
 export async function predict(options: PredictOptions): Promise<PredictResult> {
   const { bytes, name } = await resolveModelBytes(options.model, options.zoo);
   const info = loadModel(bytes).info;
+  if (info.channels !== 3) {
+    // a Flow model's input is optical flow (x/y image pairs), which no RGB frame or video gives
+    throw new TsmError('usage', 'E_FLOW_INPUT', `${name} is a Flow model (${info.channels} channels a segment: stacked x/y optical-flow images); predict reads RGB frames and videos`, {
+      hint: 'score flow frames with tsm verify (--dataset ucf101 | something | somethingv2 | kinetics, or --template for your layout)',
+      details: { model: name, channels: info.channels },
+    });
+  }
   const source = await openFrameSource(options.input, { ffmpeg: options.ffmpeg });
   const S = info.size;
   const scale = Math.floor((S * 256) / 224);

@@ -75,6 +75,12 @@ describe('verify on flow frames, against a PyTorch reference evaluation', () => 
     console.log('flow: max |Δscore| vs the float PyTorch reference', JSON.stringify(figures));
   });
 
+  it('predict, which reads RGB frames and videos, refuses a Flow model by name', () => {
+    const r = runCli(['predict', model, join(ROOT, 'fixtures/jester-mini/20bn-jester-v1/100001'), '--json']);
+    expect(r.status).toBe(2);
+    expect(r.json().error).toMatchObject({ code: 'E_FLOW_INPUT', channels: 10 });
+  });
+
   it('a dataset without an upstream flow layout needs --template; an undocumented default is a warning', () => {
     const none = runCli(['verify', model, '--dataset', 'jester', '--root', join(out, 'ucf'), '--json']);
     expect(none.status).toBe(2);

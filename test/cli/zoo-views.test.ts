@@ -26,6 +26,13 @@ describe('zoo views for people', () => {
     expect(json.json()).toEqual(entry);
   });
 
+  it('zoo show names the family features and says a Flow entry\'s normalisation once, not ten times', () => {
+    const text = runCli(['zoo', 'show', 'tsm-resnet50-kinetics-8f-flow']).stdout;
+    expect(text).toMatch(/^ {2}arch {8}TSM-resnet50: 8 segments, shift blockres 1\/8, 400 classes, 224 px, Flow input$/m);
+    expect(text).toContain('5 x/y flow pairs a segment (10 channels), mean 0.5, std 0.226 on every channel, NTCHW');
+    expect(runCli(['zoo', 'show', 'tsm-resnet50-kinetics-8f-dense-nl']).stdout).toMatch(/224 px, non-local$/m);
+  });
+
   it('zoo list --all keeps every column aligned however long the names are', () => {
     const r = runCli(['zoo', 'list', '--all']);
     expect(r.status, r.stderr).toBe(0);

@@ -35,9 +35,13 @@ export function renderEntry(e: ZooEntry): string {
   rows.push(['task', `${e.task} on ${e.dataset}`]);
   const width = a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : '';
   const shift = a.shiftPlace === 'none' ? 'no temporal shift' : `shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv}${a.shiftedBlocks !== undefined ? ` on ${a.shiftedBlocks} blocks` : ''}`;
-  const extras = [a.nonLocal && 'non-local', a.temporalPool && 'temporal pool'].filter(Boolean).join(', ');
+  const extras = [a.nonLocal && 'non-local', a.temporalPool && 'temporal pool', a.modality === 'Flow' && 'Flow input'].filter(Boolean).join(', ');
+  const same = (xs: readonly number[]) => xs.every((x) => x === xs[0]);
+  const normalisation = p.channelOrder === 'flow-xy' && same(p.mean) && same(p.std)
+    ? `${p.newLength ?? 5} x/y flow pairs a segment (${p.mean.length} channels), mean ${p.mean[0]}, std ${p.std[0]} on every channel`
+    : `mean [${p.mean.join(', ')}], std [${p.std.join(', ')}]`;
   rows.push(['arch', `${a.name}${width}: ${a.kind === 'online' || a.kind === 'image' ? 'one frame' : `${a.segments} segments`}, ${shift}, ${a.numClasses} classes, ${a.inputSize} px${extras ? `, ${extras}` : ''}`]);
-  rows.push(['preprocess', `${a.kind === 'online' || a.kind === 'image' ? 'each frame' : `${p.segments} segments (${p.sampling})`}: short side → ${p.scaleShortSide}, centre ${p.cropSize}², mean [${p.mean.join(', ')}], std [${p.std.join(', ')}], ${p.layout}`]);
+  rows.push(['preprocess', `${a.kind === 'online' || a.kind === 'image' ? 'each frame' : `${p.segments} segments (${p.sampling})`}: short side → ${p.scaleShortSide}, centre ${p.cropSize}², ${normalisation}, ${p.layout}`]);
   if (e.streaming) rows.push(['streaming', `every ${e.streaming.stride}th frame of ${e.streaming.fps} fps, logits over ${e.streaming.window} frames, reported after ${e.streaming.stableFrames} in a row`]);
   const v = e.verification;
   if (v) {

@@ -34,6 +34,7 @@ VARIANTS = {
     "nl_r50": ("TSM_kinetics_RGB_resnet50_shift8_blockres_avg_segment8_e100_dense_nl.pth", "resnet50", 8, 8, "blockres", None, 224, 1.0, 0.5, 1, "legacy"),
     "nl_r50_fullres": ("TSM_kinetics_RGB_resnet50_shift8_blockres_avg_segment8_e100_dense_nl.pth", "resnet50", 8, 8, "blockres", None, 256, 1.0, 0.5, 1, "zip"),
     "flow_r50": ("TSM_kinetics_Flow_resnet50_shift8_blockres_avg_segment8_e50.pth", "resnet50", 8, 8, "blockres", None, 160, 1.0, 0.5, 1, "zip"),
+    "flow_r50_legacy": ("TSM_kinetics_Flow_resnet50_shift8_blockres_avg_segment8_e50.pth", "resnet50", 8, 8, "blockres", None, 160, 1.0, 0.5, 1, "legacy"),
     "flow_mbv2": ("TSM_something_Flow_mobilenetv2_shift8_blockres_avg_segment8_e25.pth", "mobilenetv2", 8, 8, "blockres", "official", 112, 1.0, 0.5, 2, "legacy"),
     "flow_nl_r50": ("TSM_kinetics_Flow_resnet50_shift8_blockres_avg_segment8_e50_nl.pth", "resnet50", 8, 8, "blockres", None, 112, 1.0, 0.5, 1, "zip"),
     "nl_r50_jester64": ("TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e100_dense_nl.pth", "resnet50", 8, 8, "blockres", None, 64, 1.0, 0.5, 1, "zip"),
@@ -50,8 +51,8 @@ REAL_CALIBRATION = {"nl_r50_jester64"}
 REAL_CALIBRATION_CLIPS = (40, 41, 42, 43)
 REAL_TEST_CLIP = (50,)
 
-# variants that are another variant's checkpoint run on another input size (built once, saved once more)
-SAME_WEIGHTS = {"nl_r50_fullres": "nl_r50"}
+# variants that are another variant's checkpoint, saved again (in the other format, or run on another input size)
+SAME_WEIGHTS = {"nl_r50_fullres": "nl_r50", "flow_r50_legacy": "flow_r50"}
 
 
 def temper_attention(model, calibration, target_std=1.0):

@@ -5,6 +5,10 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+// onnxruntime-node 1.30 sends usage telemetry from Linux and macOS unless told not to: tsm opts out with onnxruntime's
+// documented switch, unless the user set it either way.
+process.env.ORT_TELEMETRY_DISABLED ??= '1';
+
 // A checkout has no dist/ after `npm ci` (the project's .npmrc sets ignore-scripts, so `prepare` does not run):
 // build it once, here. A published package ships dist/.
 const root = fileURLToPath(new URL('..', import.meta.url));

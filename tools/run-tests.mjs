@@ -8,7 +8,11 @@ import { join } from 'node:path';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tsm-test-tmp-'));
 const vitest = join(import.meta.dirname, '../node_modules/vitest/vitest.mjs');
-const run = spawnSync(process.execPath, [vitest, 'run', ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, TMPDIR: scratch } });
+// onnxruntime-node 1.30's telemetry writes a session file (.ses) and mat-debug-<pid>.log into the temp folder of every
+// process that loads it, unless it detects a CI or its own unit-test harness (ORT_RUNNING_UNIT_TESTS): this is a test
+// harness, so it says so, and the temp folder stays what the tests themselves leave.
+const env = { ...process.env, TMPDIR: scratch, ORT_RUNNING_UNIT_TESTS: '1' };
+const run = spawnSync(process.execPath, [vitest, 'run', ...process.argv.slice(2)], { stdio: 'inherit', env });
 const left = readdirSync(scratch, { recursive: true });
 rmSync(scratch, { recursive: true, force: true });
 if (left.length) {

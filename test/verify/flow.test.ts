@@ -81,10 +81,13 @@ describe('verify on flow frames, against a PyTorch reference evaluation', () => 
     console.log('flow: max |Δscore| vs the float PyTorch reference', JSON.stringify(figures));
   });
 
-  it('predict, which reads RGB frames and videos, refuses a Flow model by name', () => {
+  it('predict and verify --videos, which read RGB frames and videos, refuse a Flow model by name', () => {
     const r = runCli(['predict', model, join(ROOT, 'fixtures/jester-mini/20bn-jester-v1/100001'), '--json']);
     expect(r.status).toBe(2);
     expect(r.json().error).toMatchObject({ code: 'E_FLOW_INPUT', channels: 10 });
+    const videos = runCli(['verify', model, '--dataset', 'ucf101', '--root', join(out, 'ucf'), '--videos', '--json']);
+    expect(videos.status).toBe(2);
+    expect(videos.json().error.code).toBe('E_FLOW_VIDEOS');
   });
 
   it('a dataset without an upstream flow layout needs --template; an undocumented default is a warning', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatFrameName, parseClipList } from '../../src/verify/dataset.js';
+import { formatFrameName, formatTemplate, parseClipList } from '../../src/verify/dataset.js';
 import { computeMetrics, topK } from '../../src/verify/metrics.js';
-import { sampleClips, uniformIndices } from '../../src/verify/sampling.js';
+import { sampleClips, stackedIndices, uniformIndices } from '../../src/verify/sampling.js';
 import { cropBoxes, scaledSize } from '../../src/verify/transforms.js';
 
 describe('frame sampling (TSNDataSet._get_test_indices)', () => {
@@ -21,6 +21,22 @@ describe('frame sampling (TSNDataSet._get_test_indices)', () => {
     expect(clips.map((c) => c[0] - 1)).toEqual([0, 4, 8, 12, 16, 20, 24, 28, 32, 36]);
     expect(clips[0]).toEqual([1, 9, 17, 25, 33, 41, 49, 57]);
     expect(sampleClips(37, 8, 'dense')[0]).toEqual([1, 9, 17, 25, 33, 4, 12, 20]);
+  });
+});
+
+describe('Flow sampling (new_length 5): values printed by the upstream formulas in Python', () => {
+  it('ticks over n − 5 + 1 frames, truncated toward zero as Python int() does, and stacks clamp at the last frame', () => {
+    expect(sampleClips(6, 8, 'uniform', 5)).toEqual([[1, 1, 1, 1, 2, 2, 2, 2]]);
+    // fewer frames than new_length: negative ticks truncate to 0 (floor would give frame 0)
+    expect(sampleClips(3, 8, 'uniform', 5)).toEqual([[1, 1, 1, 1, 1, 1, 1, 1]]);
+    expect(sampleClips(40, 8, 'twice', 5)).toEqual([[3, 7, 12, 16, 21, 25, 30, 34], [1, 5, 10, 14, 19, 23, 28, 32]]);
+    expect(stackedIndices(4, 5, 6)).toEqual([4, 5, 6, 6, 6]);
+    expect(stackedIndices(1, 5, 3)).toEqual([1, 2, 3, 3, 3]);
+  });
+
+  it('flow templates format like str.format with several fields', () => {
+    expect(formatTemplate('{:06d}-{}_{:05d}.jpg', [12, 'x', 3])).toBe('000012-x_00003.jpg');
+    expect(formatTemplate('flow_{}_{:05d}.jpg', ['y', 7])).toBe('flow_y_00007.jpg');
   });
 });
 

@@ -89,6 +89,11 @@ export function readResNet(sd: StateDict, prefix: string, inputChannels = 3): Re
   return { family: 'resnet', depth: known.depth, blockType: type, stageBlocks, stem, blocks, featureChannels: channels, temporalPool };
 }
 
+/** The block temporal pooling runs in front of (layer2.0), where layers 2–4 start seeing T/2 frames. */
+export function temporalPoolBlock(backbone: ResNetBackbone): string | undefined {
+  return backbone.temporalPool ? backbone.blocks[backbone.stageBlocks[0]]?.name : undefined;
+}
+
 /** What TSM's make_temporal_shift does for `blockres`: every block, or every second one when layer3 has ≥ 23. */
 export function expectedBlockresShift(backbone: ResNetBackbone, blockIndex: number): boolean {
   const everySecond = backbone.stageBlocks[2] >= 23;

@@ -2,6 +2,7 @@
  * Multiply-accumulate count of a TSN/TSM graph per clip, from its ArchSpec: convolutions, non-local attention (its
  * 1×1 convs and both MatMuls) and the head; layers after a temporal pool run on T/2 frames.
  */
+import { temporalPoolBlock } from '../arch/resnet.js';
 import type { ArchSpec, ConvBn } from '../arch/spec.js';
 
 export function countMacs(spec: ArchSpec): number {
@@ -17,9 +18,9 @@ export function countMacs(spec: ArchSpec): number {
   h = conv(b.stem, h);
   if (b.family === 'resnet') {
     h = Math.floor((h + 2 - 3) / 2) + 1; // max pool
-    const firstOfLayer2 = b.blocks[b.stageBlocks[0]]?.name;
+    const pooledBefore = temporalPoolBlock(b);
     for (const block of b.blocks) {
-      if (b.temporalPool && block.name === firstOfLayer2) frames /= 2;
+      if (block.name === pooledBefore) frames /= 2;
       let y = h;
       for (const c of block.convs) y = conv(c, y);
       if (block.downsample) conv(block.downsample, h);

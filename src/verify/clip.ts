@@ -95,6 +95,11 @@ export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<
     frames.set(wanted[i], f);
   }
   const first = frames.values().next().value as DecodedFrame;
+  for (const [index, frame] of frames) {
+    if (frame.fullWidth !== first.fullWidth || frame.fullHeight !== first.fullHeight) {
+      throw new TsmError('input', 'E_FRAME_SIZE', `clip ${job.id}: frame ${index} is ${frame.fullWidth}×${frame.fullHeight} after scaling, others ${first.fullWidth}×${first.fullHeight}`);
+    }
+  }
   const boxes = cropBoxes(first.fullWidth, first.fullHeight, S, job.crops);
   const plane = S * S;
   const frameSize = segmentChannels(job) * plane;
@@ -105,12 +110,9 @@ export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<
   for (const group of groups) {
     for (const box of boxes) {
       group.forEach((stack, t) => {
+        const at = v * clipSize + t * frameSize;
         stack.forEach((index, k) => {
           const frame = frames.get(index) as DecodedFrame;
-          if (frame.fullWidth !== first.fullWidth || frame.fullHeight !== first.fullHeight) {
-            throw new TsmError('input', 'E_FRAME_SIZE', `clip ${job.id}: frame ${index} is ${frame.fullWidth}×${frame.fullHeight} after scaling, others ${first.fullWidth}×${first.fullHeight}`);
-          }
-          const at = v * clipSize + t * frameSize;
           if (flow) writeNormalizedFlowCrop(frame, box, views, at + 2 * k * plane, at + (2 * k + 1) * plane);
           else writeNormalizedCrop(frame, box, views, at);
         });

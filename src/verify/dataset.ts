@@ -32,28 +32,32 @@ export interface FlowLayoutConfig {
   readonly undocumented?: boolean;
 }
 
+const FLOW_LIST = 'val_videofolder_flow.txt';
+/** UCF101's and HMDB51's flow frames: flow_x_00001.jpg and flow_y_00001.jpg beside the RGB frames */
+const FLOW_PAIRS_IN_IMAGES: FlowLayoutConfig = { framesDir: 'images', template: 'flow_{}_{:05d}.jpg', list: FLOW_LIST };
+
 /** Defaults per dataset, as TSM's ops/dataset_config.py lays them out. */
 export const DATASETS: Readonly<Record<string, DatasetConfig>> = Object.freeze({
   jester: { name: 'jester', framesDir: '20bn-jester-v1', imageTemplate: '{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 27 },
   something: {
     name: 'something', framesDir: '20bn-something-something-v1', imageTemplate: '{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 174,
-    flow: { framesDir: '20bn-something-something-v1-flow', template: '{:06d}-{}_{:05d}.jpg', list: 'val_videofolder_flow.txt' },
+    flow: { framesDir: '20bn-something-something-v1-flow', template: '{:06d}-{}_{:05d}.jpg', list: FLOW_LIST },
   },
   somethingv2: {
     name: 'somethingv2', framesDir: '20bn-something-something-v2-frames', imageTemplate: '{:06d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 174,
-    flow: { framesDir: '20bn-something-something-v2-flow', template: '{:06d}.jpg', list: 'val_videofolder_flow.txt' },
+    flow: { framesDir: '20bn-something-something-v2-flow', template: '{:06d}.jpg', list: FLOW_LIST },
   },
   kinetics: {
     name: 'kinetics', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 400,
-    flow: { framesDir: 'images', template: 'flow_{}_{:05d}.jpg', list: 'val_videofolder_flow.txt', undocumented: true },
+    flow: { ...FLOW_PAIRS_IN_IMAGES, undocumented: true },
   },
   ucf101: {
     name: 'ucf101', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 101,
-    flow: { framesDir: 'images', template: 'flow_{}_{:05d}.jpg', list: 'val_videofolder_flow.txt' },
+    flow: FLOW_PAIRS_IN_IMAGES,
   },
   hmdb51: {
     name: 'hmdb51', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 51,
-    flow: { framesDir: 'images', template: 'flow_{}_{:05d}.jpg', list: 'val_videofolder_flow.txt' },
+    flow: FLOW_PAIRS_IN_IMAGES,
   },
 });
 

@@ -34,6 +34,13 @@ export function flowFrameCount(listed: number, storage: FlowStorage): number {
   return storage === 'padded-pair' ? Math.floor(listed / 2) : listed;
 }
 
+/** Where a layout's first frame of a clip lies, for messages: e.g. `images/<id>/flow_x_00001.jpg`. */
+export function flowFrameExample(layout: FlowLayoutConfig): string {
+  const storage = flowStorage(layout.template);
+  const args = storage === 'packed' ? [1] : storage === 'pair' ? ['x', 1] : [0, 'x', 1];
+  return join(layout.framesDir, '<id>', formatTemplate(layout.template, args));
+}
+
 /** The file(s) of flow frame `index` of clip `id`: [x, y], or [packed]. */
 export function flowFramePaths(root: string, layout: FlowLayoutConfig, id: string, index: number): string[] {
   const storage = flowStorage(layout.template);

@@ -75,16 +75,19 @@ export interface OrtRunnerOptions {
   readonly info?: ModelInfo;
 }
 
+/** A model given as a path or as ONNX bytes: its bytes, and the name messages use for it. */
+function modelSource(model: string | Uint8Array): { readonly bytes: Uint8Array; readonly source: string } {
+  return typeof model === 'string' ? { bytes: readInputBytes(model, 'model'), source: model } : { bytes: model, source: '<model bytes>' };
+}
+
 /** A model given as a path or as ONNX bytes: its bytes and what readModelInfo finds in them. */
 export function loadModel(model: string | Uint8Array): { readonly bytes: Uint8Array; readonly info: ModelInfo; readonly source: string } {
-  const source = typeof model === 'string' ? model : '<model bytes>';
-  const bytes = typeof model === 'string' ? readInputBytes(model, 'model') : model;
+  const { bytes, source } = modelSource(model);
   return { bytes, info: readModelInfo(bytes, source), source };
 }
 
 export async function createOrtRunner(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<Runner> {
-  const source = typeof model === 'string' ? model : '<model bytes>';
-  const bytes = typeof model === 'string' ? readInputBytes(model, 'model') : model;
+  const { bytes, source } = modelSource(model);
   const info = options.info ?? readModelInfo(bytes, source);
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: options.threads ?? 2,

@@ -11,9 +11,9 @@ import { TsmError } from '../errors.js';
 import { readInputBytes, readInputText } from '../io.js';
 import { testPoint } from '../test-points.js';
 import { loadClipViews, viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
-import { FLOW_CHANNELS } from '../arch/features.js';
-import { DATASETS, formatFrameName, formatTemplate, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig, type FlowLayoutConfig } from './dataset.js';
-import { flowFrameCount, flowStorage, type FlowStorage } from './flow.js';
+import { FLOW_CHANNELS, FLOW_NEW_LENGTH } from '../arch/features.js';
+import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig, type FlowLayoutConfig } from './dataset.js';
+import { flowFrameCount, flowFrameExample, flowStorage, type FlowStorage } from './flow.js';
 import { flipLabelPairs, flipPermutation } from './flip.js';
 import { computeMetrics, topK, type Metrics } from './metrics.js';
 import { createOrtRunner, loadModel, type ModelInfo, type Runner } from './runner.js';
@@ -148,7 +148,6 @@ function modelBytes(options: VerifyOptions): Uint8Array {
   return exportOnnxModel({ input: options.model, overrides: { segments: options.segments } }).onnx;
 }
 
-
 interface ListRead {
   readonly categories: readonly string[];
   readonly listPath: string;
@@ -197,18 +196,18 @@ interface FlowInput {
 function flowInput(options: VerifyOptions, base: DatasetConfig, info: ModelInfo, warnings: string[]): FlowInput | undefined {
   if (info.channels !== FLOW_CHANNELS) return undefined;
   if (options.videos) throw new TsmError('usage', 'E_FLOW_VIDEOS', `${options.model} is a Flow model: it reads flow frames (x/y images), not --videos`, { details: { model: options.model } });
-  let layout = base.flow;
-  if (!layout && !options.imageTemplate) {
+  const template = options.imageTemplate ?? base.flow?.template;
+  if (!template) {
     throw new TsmError('usage', 'E_NO_FLOW_LAYOUT', `${options.model} is a Flow model but upstream defines no flow frames for ${base.name}`, {
       hint: "pass --template (e.g. 'flow_{}_{:05d}.jpg' for flow_x_00001.jpg / flow_y_00001.jpg in each clip folder) and --list",
       details: { dataset: base.name },
     });
   }
-  layout = { framesDir: layout?.framesDir ?? base.framesDir, list: layout?.list ?? base.list, template: options.imageTemplate ?? (layout as FlowLayoutConfig).template };
+  const layout: FlowLayoutConfig = { framesDir: base.flow?.framesDir ?? base.framesDir, list: base.flow?.list ?? base.list, template };
   if (base.flow?.undocumented && !options.imageTemplate) {
-    warnings.push(`upstream documents no ${base.name} flow layout; reading ${join(layout.framesDir, '<id>', formatTemplate(layout.template, ['x', 1]))} and ${layout.list} (pass --template and --list for another)`);
+    warnings.push(`upstream documents no ${base.name} flow layout; reading ${flowFrameExample(layout)} and ${layout.list} (pass --template and --list for another)`);
   }
-  return { layout, newLength: FLOW_CHANNELS / 2, storage: flowStorage(layout.template) };
+  return { layout, newLength: FLOW_NEW_LENGTH, storage: flowStorage(layout.template) };
 }
 
 export async function verifyModel(options: VerifyOptions): Promise<VerifyResult> {
@@ -357,7 +356,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       if (options.videos) {
         throw new TsmError('input', 'E_NO_CLIPS_READ', `none of the ${clips.length} video(s) of ${listPath} could be decoded (first: clip ${unreadable[0]?.clip}: ${unreadable[0]?.reason})`, { details: { list: listPath } });
       }
-      throw noClipReadError(options.root, config, listPath, clips.length, unreadable, flow && join(flow.layout.framesDir, '<id>', formatTemplate(flow.layout.template, flow.storage === 'packed' ? [1] : flow.storage === 'pair' ? ['x', 1] : [0, 'x', 1])));
+      throw noClipReadError(options.root, config, listPath, clips.length, unreadable, flow && flowFrameExample(flow.layout));
     }
     const metrics = computeMetrics(categories, predictions.map((p) => ({ label: p.label, scores: p.scores })));
     const end = performance.now();

@@ -1,4 +1,5 @@
 /** torchvision ResNet on the frame tensor: stem, max-pool, blocks with their shifts, temporal pool and non-local. */
+import { temporalPoolBlock } from '../../arch/resnet.js';
 import type { ResNetBackbone } from '../../arch/spec.js';
 import type { Feature, GraphContext } from '../graph.js';
 import { nonLocalBlock } from '../blocks/non-local.js';
@@ -9,9 +10,9 @@ export function resnetBackbone(ctx: GraphContext, f: Feature, b: ResNetBackbone)
   let x = ctx.conv(f, b.stem, 'relu');
   const pooled = ctx.moveData(x.x, 'maxpool', (input) => ctx.g.op('MaxPool', [input], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }, 'maxpool'));
   x = { x: pooled, c: x.c, h: Math.floor((x.h + 2 - 3) / 2) + 1, w: Math.floor((x.w + 2 - 3) / 2) + 1 };
-  const firstOfLayer2 = b.blocks[b.stageBlocks[0]]?.name;
+  const pooledBefore = temporalPoolBlock(b);
   for (const block of b.blocks) {
-    if (b.temporalPool && block.name === firstOfLayer2) x = temporalPool(ctx, x);
+    if (block.name === pooledBefore) x = temporalPool(ctx, x);
     const input = block.shift === 'block' ? shiftFeature(ctx, x, block.name) : x;
     let y = block.shift === 'residual' ? shiftFeature(ctx, input, block.name) : input;
     block.convs.forEach((c, i) => {

@@ -11,7 +11,7 @@ import { FLOW_MEAN, FLOW_STD } from '../data/jester.js';
 import { TsmError } from '../errors.js';
 import { formatTemplate, templateFields, type FlowLayoutConfig } from './dataset.js';
 import { decodeFrame, type DecodedPixels } from './decode.js';
-import { scaleDecodedFrame, type CropBox, type DecodedFrame, type FrameRequest } from './transforms.js';
+import { scaleDecodedFrame, torchNormalizeTable, type CropBox, type DecodedFrame, type FrameRequest } from './transforms.js';
 
 /**
  * `pair`: `flow_{}_{:05d}.jpg` (axis, index) in the clip folder; `padded-pair`: `{:06d}-{}_{:05d}.jpg` (id, axis,
@@ -87,7 +87,7 @@ export async function loadFlowFrame(paths: readonly string[], request: FrameRequ
 }
 
 /** (v/255 − 0.5)/0.226 for every byte value. */
-const FLOW_NORMALIZED = Float32Array.from({ length: 256 }, (_, v) => v / (255 * FLOW_STD) - FLOW_MEAN / FLOW_STD);
+const FLOW_NORMALIZED = torchNormalizeTable(FLOW_MEAN, FLOW_STD);
 
 /**
  * Writes one crop of a flow frame as two S×S planes: x at `out[xOffset…]`, y at `out[yOffset…]`. A mirrored crop
@@ -96,9 +96,10 @@ const FLOW_NORMALIZED = Float32Array.from({ length: 256 }, (_, v) => v / (255 * 
 export function writeNormalizedFlowCrop(frame: DecodedFrame, box: CropBox, out: Float32Array, xOffset: number, yOffset: number): void {
   const { size } = box;
   const data = frame.data;
+  const step = frame.channels;
   for (let row = 0; row < size; row++) {
-    let p = ((box.top - frame.offsetY + row) * frame.width + box.left - frame.offsetX) * 3;
-    for (let col = 0; col < size; col++, p += 3) {
+    let p = ((box.top - frame.offsetY + row) * frame.width + box.left - frame.offsetX) * step;
+    for (let col = 0; col < size; col++, p += step) {
       const d = row * size + (box.flip ? size - 1 - col : col);
       out[xOffset + d] = FLOW_NORMALIZED[box.flip ? 255 - data[p] : data[p]];
       out[yOffset + d] = FLOW_NORMALIZED[data[p + 1]];

@@ -4,6 +4,8 @@
  * 22-bit fixed point, a horizontal pass rounded to 8 bits, then a vertical pass. TSM's test code scales frames with
  * Pillow, so this is what makes our inputs equal the reference's.
  */
+import type { FixedTaps } from './kernels.js';
+
 const PRECISION_BITS = 32 - 8 - 2;
 const HALF = 1 << (PRECISION_BITS - 1);
 
@@ -68,6 +70,34 @@ function coefficients(inSize: number, outSize: number): Coefficients {
   }
   return c;
 }
+
+/**
+ * The coefficients with every output reading the same number of inputs, K = min(ksize, inSize): the start moved back
+ * where the taps would run past the input's end, its weights shifted and zeros added, which sums the same integers.
+ * The form the SIMD kernels take (src/verify/kernels.ts).
+ */
+export function fixedTaps(inSize: number, outSize: number): FixedTaps {
+  const key = `${inSize}:${outSize}`;
+  let f = fixedCache.get(key);
+  if (!f) {
+    if (fixedCache.size > 64) fixedCache.clear();
+    const c = coefficients(inSize, outSize);
+    const K = Math.min(c.ksize, inSize);
+    const starts = new Int32Array(outSize);
+    const weights = new Int32Array(outSize * K);
+    for (let x = 0; x < outSize; x++) {
+      const xmin = c.bounds[x * 2];
+      const n = c.bounds[x * 2 + 1];
+      const start = Math.min(xmin, inSize - K);
+      starts[x] = start;
+      for (let t = 0; t < n; t++) weights[x * K + xmin - start + t] = c.weights[x * c.ksize + t];
+    }
+    f = { ksize: K, starts, weights };
+    fixedCache.set(key, f);
+  }
+  return f;
+}
+const fixedCache = new Map<string, FixedTaps>();
 
 /**
  * Resizes interleaved RGB (or RGBA with `channels` 4, alpha ignored) from w×h to outW×outH like Pillow's BILINEAR,

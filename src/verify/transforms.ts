@@ -6,7 +6,8 @@
 import sharp from 'sharp';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../data/jester.js';
 import { decodeFrame } from './decode.js';
-import { resizeBilinearLikePillow } from './resample.js';
+import { preprocessKernels } from './kernels.js';
+import { fixedTaps, resizeBilinearLikePillow } from './resample.js';
 
 export type CropCount = 1 | 3 | 10;
 
@@ -56,6 +57,8 @@ export interface DecodedFrame {
   /** size of the whole scaled frame, which the crop boxes refer to */
   readonly fullWidth: number;
   readonly fullHeight: number;
+  /** bytes a pixel of `data`: 3 (RGB) or 4 (RGB and a junk byte, as the SIMD kernels write it) */
+  readonly channels: 3 | 4;
 }
 
 /** The bounding box of the crops, in scaled-frame coordinates. */
@@ -88,7 +91,7 @@ export async function loadScaledFrame(path: string, request: FrameRequest): Prom
     const meta = await image.metadata();
     const size = scaledSize(meta.width ?? 0, meta.height ?? 0, request.scale);
     const { data, info } = await image.resize(size.width, size.height, { kernel: 'linear', fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height, offsetX: 0, offsetY: 0, fullWidth: info.width, fullHeight: info.height };
+    return { data, width: info.width, height: info.height, offsetX: 0, offsetY: 0, fullWidth: info.width, fullHeight: info.height, channels: 3 };
   }
   const pixels = await decodeFrame(path);
   return scaleDecodedFrame(pixels.data, pixels.width, pixels.height, request, pixels.channels);
@@ -100,28 +103,44 @@ export function scaleDecodedFrame(rgb: Uint8Array | Uint8ClampedArray, width: nu
   const window = request.cropSize && request.crops && request.cropSize <= Math.min(size.width, size.height)
     ? cropWindow(cropBoxes(size.width, size.height, request.cropSize, request.crops))
     : { left: 0, top: 0, width: size.width, height: size.height };
-  const pixels = resizeBilinearLikePillow(rgb, width, height, size.width, size.height, window, channels);
-  return { data: pixels, width: window.width, height: window.height, offsetX: window.left, offsetY: window.top, fullWidth: size.width, fullHeight: size.height };
+  const at = { width: window.width, height: window.height, offsetX: window.left, offsetY: window.top, fullWidth: size.width, fullHeight: size.height };
+  const kernels = preprocessKernels();
+  if (kernels) {
+    const data = kernels.resizeWindow(rgb, width, channels, fixedTaps(width, size.width), fixedTaps(height, size.height), window);
+    return { data, ...at, channels: 4 };
+  }
+  return { data: resizeBilinearLikePillow(rgb, width, height, size.width, size.height, window, channels), ...at, channels: 3 };
 }
 
-/** (v/255 − mean_c)/std_c for every byte value v, per channel, computed as the loop used to compute it. */
-const NORMALIZED = [0, 1, 2].map((c) => {
-  const scale = 1 / (255 * IMAGENET_STD[c]);
-  const shift = IMAGENET_MEAN[c] / IMAGENET_STD[c];
-  return Float32Array.from({ length: 256 }, (_, v) => v * scale - shift);
-});
+/**
+ * v ↦ ((v / 255) − mean) / std for the 256 byte values, in float32 step by step as torch computes
+ * ToTorchFormatTensor (`img.float().div(255)`) then GroupNormalize (`sub_(m).div_(s)`): the inputs equal the
+ * reference's bit for bit (a float64 formula rounded once differs in the last bit for most values).
+ */
+export function torchNormalizeTable(mean: number, std: number): Float32Array {
+  const f = Math.fround;
+  return Float32Array.from({ length: 256 }, (_, v) => f(f(f(v / 255) - f(mean)) / f(std)));
+}
+
+const NORMALIZED = [0, 1, 2].map((c) => torchNormalizeTable(IMAGENET_MEAN[c], IMAGENET_STD[c]));
 
 /** Writes one crop of an RGB frame, normalised, as C×S×S floats at `out[offset…]`. */
 export function writeNormalizedCrop(frame: DecodedFrame, box: CropBox, out: Float32Array, offset: number): void {
   const { size } = box;
+  const kernels = preprocessKernels();
+  if (kernels && frame.channels === 4 && size % 4 === 0) {
+    kernels.normalizeCrop(frame.data as Uint8Array, frame.width, box.left - frame.offsetX, box.top - frame.offsetY, size, box.flip, IMAGENET_MEAN, IMAGENET_STD, out, offset);
+    return;
+  }
   const plane = size * size;
   const data = frame.data;
+  const step = frame.channels;
   const [r, g, b] = NORMALIZED;
   // one pass over the interleaved pixels, writing the three planes side by side
   for (let y = 0; y < size; y++) {
-    let p = ((box.top - frame.offsetY + y) * frame.width + box.left - frame.offsetX) * 3;
+    let p = ((box.top - frame.offsetY + y) * frame.width + box.left - frame.offsetX) * step;
     const row = offset + y * size;
-    for (let x = 0; x < size; x++, p += 3) {
+    for (let x = 0; x < size; x++, p += step) {
       const d = row + (box.flip ? size - 1 - x : x);
       out[d] = r[data[p]];
       out[d + plane] = g[data[p + 1]];

@@ -1,0 +1,110 @@
+/**
+ * The WebAssembly SIMD preprocessing kernels (src/wasm/preprocess.wat): the same Pillow-exact resize and torch-exact
+ * normalisation as the JavaScript in resample.ts and transforms.ts, bit for bit, ~5× faster. This module owns the
+ * kernels' memory: inputs are copied in, results copied out, so callers keep plain typed arrays. Where WebAssembly
+ * SIMD is missing, `preprocessKernels()` is undefined and callers use the JavaScript.
+ */
+import { PREPROCESS_WASM } from '../wasm/preprocess.wasm.js';
+import type { ResizeWindow } from './resample.js';
+
+/** Output pixel (or row) i reads `ksize` inputs from starts[i] with weights[i·ksize …]; zero weights pad the taps. */
+export interface FixedTaps {
+  readonly ksize: number;
+  readonly starts: Int32Array;
+  readonly weights: Int32Array;
+}
+
+interface Exports {
+  readonly memory: WebAssembly.Memory;
+  horizontal(src: number, srcStride: number, channels: number, rows: number, starts: number, weights: number, ksize: number, outW: number, dst: number): void;
+  vertical(src: number, rowBytes: number, starts: number, weights: number, ksize: number, outRows: number, dst: number): void;
+  normalize(src: number, stride: number, size: number, flip: number, dst: number, m0: number, m1: number, m2: number, s0: number, s1: number, s2: number): void;
+}
+
+/** Loads may read, and the vertical pass may write, up to 16 bytes past a region's end. */
+const SLACK = 16;
+const align = (n: number) => (n + SLACK + 15) & ~15;
+
+export interface PreprocessKernels {
+  /**
+   * Pillow BILINEAR resize of w×h pixels (`channels` bytes each) to outW×outH, only `window` of the output, given the
+   * fixed-tap coefficients of both axes. Returns window.width × window.height pixels of 4 bytes (the 4th is junk).
+   */
+  resizeWindow(src: Uint8Array | Uint8ClampedArray, w: number, channels: 3 | 4, horizontal: FixedTaps, vertical: FixedTaps, window: ResizeWindow): Uint8Array;
+  /**
+   * One size×size crop at (left, top) of 4-byte pixels (`width` a row) → three float32 planes at out[offset…], each
+   * ((v / 255) − mean) / std in float32; `flip` mirrors it. size must be a multiple of 4.
+   */
+  normalizeCrop(pixels: Uint8Array, width: number, left: number, top: number, size: number, flip: boolean, mean: readonly number[], std: readonly number[], out: Float32Array, offset: number): void;
+}
+
+let loaded: PreprocessKernels | null | undefined;
+
+export function preprocessKernels(): PreprocessKernels | undefined {
+  if (loaded === undefined) loaded = instantiate();
+  return loaded ?? undefined;
+}
+
+function instantiate(): PreprocessKernels | null {
+  if (process.env.TSM_NO_WASM_KERNELS) return null;
+  let exports: Exports;
+  try {
+    const module = new WebAssembly.Module(Buffer.from(PREPROCESS_WASM, 'base64'));
+    exports = new WebAssembly.Instance(module).exports as unknown as Exports;
+  } catch {
+    return null; // no WebAssembly SIMD here: the JavaScript path does the same work
+  }
+  const memory = exports.memory;
+  /** Byte offsets of consecutive regions of the given sizes, the memory grown to hold them. */
+  const layout = (...sizes: number[]): number[] => {
+    const offsets: number[] = [];
+    let end = 0;
+    for (const s of sizes) {
+      offsets.push(end);
+      end += align(s);
+    }
+    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+    return offsets;
+  };
+  return {
+    resizeWindow(src, w, channels, horizontal, vertical, window) {
+      const { left, top, width: winW, height: winH } = window;
+      // the input rows the window's vertical taps read; only those go through the horizontal pass
+      const vStarts = vertical.starts.subarray(top, top + winH);
+      let yFirst = Infinity;
+      let yEnd = 0;
+      for (const s of vStarts) {
+        yFirst = Math.min(yFirst, s);
+        yEnd = Math.max(yEnd, s + vertical.ksize);
+      }
+      const rows = yEnd - yFirst;
+      const srcBytes = rows * w * channels;
+      const rowBytes = winW * 4;
+      const hTaps = winW * horizontal.ksize;
+      const vTaps = winH * vertical.ksize;
+      const [srcAt, hStartsAt, hWeightsAt, tmpAt, vStartsAt, vWeightsAt, outAt] = layout(srcBytes, winW * 4, hTaps * 4, rows * rowBytes, winH * 4, vTaps * 4, winH * rowBytes);
+      const heap = new Uint8Array(memory.buffer);
+      const ints = new Int32Array(memory.buffer);
+      heap.set(src.subarray(yFirst * w * channels, yFirst * w * channels + srcBytes), srcAt);
+      ints.set(horizontal.starts.subarray(left, left + winW), hStartsAt >> 2);
+      ints.set(horizontal.weights.subarray(left * horizontal.ksize, (left + winW) * horizontal.ksize), hWeightsAt >> 2);
+      for (let i = 0; i < winH; i++) ints[(vStartsAt >> 2) + i] = vStarts[i] - yFirst;
+      ints.set(vertical.weights.subarray(top * vertical.ksize, (top + winH) * vertical.ksize), vWeightsAt >> 2);
+      exports.horizontal(srcAt, w * channels, channels, rows, hStartsAt, hWeightsAt, horizontal.ksize, winW, tmpAt);
+      exports.vertical(tmpAt, rowBytes, vStartsAt, vWeightsAt, vertical.ksize, winH, outAt);
+      return heap.slice(outAt, outAt + winH * rowBytes);
+    },
+    normalizeCrop(pixels, width, left, top, size, flip, mean, std, out, offset) {
+      const stride = width * 4;
+      const planes = 3 * size * size;
+      // only the crop's rows go in
+      const first = (top * width + left) * 4;
+      const bytes = (size - 1) * stride + size * 4;
+      const [srcAt, dstAt] = layout(bytes, planes * 4);
+      new Uint8Array(memory.buffer).set(pixels.subarray(first, first + bytes), srcAt);
+      const f = Math.fround;
+      exports.normalize(srcAt, stride, size, flip ? 1 : 0, dstAt, f(mean[0]), f(mean[1]), f(mean[2]), f(std[0]), f(std[1]), f(std[2]));
+      out.set(new Float32Array(memory.buffer, dstAt, planes), offset);
+    },
+  };
+}

@@ -1,13 +1,18 @@
-// npm run bench:verify — clips/s of tsm verify end to end (decode + Pillow-exact resize + crops + inference,
-// pipelined) against pure inference on the same, pre-decoded batches, in one run: the bundled TSM-MobileNetV2 ×0.5
-// (tiny: preprocessing dominates) and a TSM-R50 (inference dominates); and the bundled model against the Python
-// reference evaluation (PIL + torch eager). Medians of RUNS after a warm-up. Rates are steady state (after the first
-// batch) on both sides; verify's fixed costs (set-up, first batch) are reported apart.
+// npm run bench:verify — clips/s of tsm verify end to end (decode + Pillow-exact resize + crops + torch-exact
+// normalisation + inference, pipelined) against pure inference of the same batches, in one run: the bundled
+// TSM-MobileNetV2 ×0.5 (tiny: preprocessing matters) and a TSM-R50 (inference dominates); and the bundled model
+// against the Python reference evaluation (PIL + torch eager).
+// Fixed costs (convert, session creation, the first verify's first batch: arena growth, JIT) are reported apart from
+// the steady state, which is measured on a warm session: verify runs and pure replays of the batches it fed the model
+// alternate (medians of RUNS), each counted after its first batch. A third rate is preprocessing alone (a runner that
+// returns zeros): the CPU time verify spends outside inference. TSM_NO_WASM_KERNELS=1 measures the JavaScript
+// preprocessing instead of the WebAssembly SIMD kernels.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { convertCheckpoint } from '../dist/convert.js';
 import { createOrtRunner } from '../dist/verify/runner.js';
+import { preprocessKernels } from '../dist/verify/kernels.js';
 import { verifyModel } from '../dist/verify/verify.js';
 import { median, runJson } from './common.mjs';
 
@@ -23,38 +28,38 @@ if (!existsSync(r50)) execFileSync('/usr/bin/python3', [join(here, '../tools/ref
 const BATCH = 4;
 
 async function measure(name, checkpoint, maxNum) {
+  let t0 = performance.now();
   const onnx = convertCheckpoint({ input: checkpoint, output: join(gen, `verify_${name}.onnx`) }).output;
-  // A recording runner keeps the batches so pure inference replays exactly the same tensors.
+  const convertSeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const ort = await createOrtRunner(onnx, { threads: 2 });
+  const sessionSeconds = (performance.now() - t0) / 1000;
+  // verify closes the runner it is given: this one stays open across runs, and keeps the first run's batches
   const recorded = [];
+  const warm = (record) => ({ info: ort.info, close: async () => {}, run: async (batch, n) => { if (record) recorded.push([batch.slice(), n]); return ort.run(batch, n); } });
+  const verify = (runner) => verifyModel({ model: onnx, dataset: 'jester', root, batch: BATCH, maxNum, runner });
+  const first = await verify(warm(true));
   const endToEnd = [];
-  const fixed = [];
-  for (let i = 0; i <= RUNS; i++) {
-    const ort = await createOrtRunner(onnx, { threads: 2 });
-    const recording = { info: ort.info, close: ort.close, run: async (batch, n) => { if (i === 0) recorded.push([batch, n]); return ort.run(batch, n); } };
-    const r = await verifyModel({ model: onnx, dataset: 'jester', root, batch: BATCH, maxNum, runner: recording });
-    if (i > 0) {
-      endToEnd.push(r.clipsPerSecond); // steady state: after the first batch
-      fixed.push(r.timing);
-    }
-  }
   const pure = [];
-  const runner = await createOrtRunner(onnx, { threads: 2 });
-  for (let i = 0; i <= RUNS; i++) {
-    const t0 = performance.now();
+  const preprocessing = [];
+  const zeros = { info: ort.info, close: async () => {}, run: async (_batch, n) => new Float32Array(n * ort.info.classes) };
+  for (let i = 0; i < RUNS; i++) {
+    endToEnd.push((await verify(warm(false))).clipsPerSecond);
     let clips = 0;
-    let t1 = t0;
-    // the same steady state as verify reports: the first batch apart
+    let t1 = 0;
     for (const [k, [batch, n]] of recorded.entries()) {
-      await runner.run(batch, n);
+      await ort.run(batch, n);
       if (k === 0) t1 = performance.now();
       else clips += n;
     }
-    if (i > 0) pure.push(clips / ((performance.now() - t1) / 1000));
+    pure.push(clips / ((performance.now() - t1) / 1000));
+    preprocessing.push((await verify(zeros)).clipsPerSecond);
   }
-  await runner.close();
+  await ort.close();
   const row = {
-    model: name, clips: recorded.reduce((a, [, n]) => a + n, 0), endToEndClipsPerSecond: median(endToEnd), pureInferenceClipsPerSecond: median(pure),
-    fixedCosts: { setupSeconds: median(fixed.map((t) => t.setupSeconds)), firstBatchSeconds: median(fixed.map((t) => t.firstBatchSeconds)), overallClipsPerSecond: median(fixed.map((t) => t.overallClipsPerSecond)) },
+    model: name, clips: first.predictions.length, kernels: preprocessKernels() ? 'WebAssembly SIMD' : 'JavaScript',
+    endToEndClipsPerSecond: median(endToEnd), pureInferenceClipsPerSecond: median(pure), preprocessingOnlyClipsPerSecond: median(preprocessing),
+    fixedCosts: { convertSeconds, sessionSeconds, firstVerifySetupSeconds: first.timing.setupSeconds, firstVerifyFirstBatchSeconds: first.timing.firstBatchSeconds, firstVerifyOverallClipsPerSecond: first.timing.overallClipsPerSecond },
   };
   row.endToEndOverPureInference = row.endToEndClipsPerSecond / row.pureInferenceClipsPerSecond;
   return row;
@@ -68,8 +73,10 @@ if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2)
 else {
   console.log(`tsm verify on the mini Jester set, batch ${BATCH}, 2 threads (medians of ${RUNS})`);
   for (const r of rows) {
-    console.log(`${r.model.padEnd(30)} ${String(r.clips).padStart(3)} clips, steady state (after the first batch): end to end ${r.endToEndClipsPerSecond.toFixed(1)} clips/s, pure inference ${r.pureInferenceClipsPerSecond.toFixed(1)} clips/s → ${r.endToEndOverPureInference.toFixed(2)}×`);
-    console.log(`${''.padEnd(30)}      fixed costs: set-up ${r.fixedCosts.setupSeconds.toFixed(2)} s (session given), first batch ${r.fixedCosts.firstBatchSeconds.toFixed(2)} s; ${r.fixedCosts.overallClipsPerSecond.toFixed(1)} clips/s overall`);
+    const f = r.fixedCosts;
+    console.log(`${r.model.padEnd(30)} ${String(r.clips).padStart(3)} clips, warm session, after each run's first batch: end to end ${r.endToEndClipsPerSecond.toFixed(1)} clips/s, pure inference ${r.pureInferenceClipsPerSecond.toFixed(1)} clips/s → ${r.endToEndOverPureInference.toFixed(2)}×`);
+    console.log(`${''.padEnd(30)}      preprocessing alone (${r.kernels}): ${r.preprocessingOnlyClipsPerSecond.toFixed(1)} clips/s = ${(1000 / r.preprocessingOnlyClipsPerSecond).toFixed(1)} ms a clip, inference ${(1000 / r.pureInferenceClipsPerSecond).toFixed(1)} ms a clip`);
+    console.log(`${''.padEnd(30)}      fixed costs: convert ${f.convertSeconds.toFixed(2)} s, session ${f.sessionSeconds.toFixed(2)} s, first verify's first batch ${f.firstVerifyFirstBatchSeconds.toFixed(2)} s (its overall rate ${f.firstVerifyOverallClipsPerSecond.toFixed(1)} clips/s)`);
   }
   console.log(`Python reference (PIL + torch eager) on the bundled model: ${result.pythonReference.clipsPerSecond.toFixed(1)} clips/s → tsm is ${result.ratios.bundledOverPythonReference.toFixed(2)}× faster`);
 }

@@ -70,9 +70,13 @@ export interface ConvertResult {
   readonly streaming?: StreamingProtocol;
   readonly labels: readonly string[];
   readonly preprocessing: Preprocessing;
+  /** what the graph computes in (its `tsm.compute_dtype`): fp16 weights alone still compute in float32 */
+  readonly computeDtype: ComputeDtype;
   readonly warnings: readonly string[];
   readonly source: { readonly file: string; readonly sha256: string; readonly format: string };
 }
+
+export type ComputeDtype = 'float32' | 'float16' | 'int8';
 
 /** The arch spec without per-layer detail: what a person or a zoo entry wants to see. */
 export interface ArchSpecSummary {
@@ -174,6 +178,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
   const source = { file: basename(options.input), sha256: sourceSha, format: ckpt.format };
   const opset = options.opset ?? 13;
   const precision = options.precision ?? (options.fp16Compute ? { mode: 'fp16' as const } : undefined);
+  const computeDtype: ComputeDtype = precision?.mode === 'int8' ? 'int8' : precision?.mode === 'fp16' ? 'float16' : 'float32';
   const built = buildTsnGraph(spec, ckpt.stateDict, {
     opset,
     softmax: options.softmax,
@@ -190,7 +195,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
       'tsm.version': TSM_VERSION,
       'tsm.checkpoint_metadata': JSON.stringify(ckpt.metadata),
       'tsm.weights_dtype': precision?.mode === 'int8' ? 'int8' : options.fp16Weights || precision?.mode === 'fp16' ? 'float16' : 'float32',
-      'tsm.compute_dtype': precision?.mode === 'int8' ? 'int8' : precision?.mode === 'fp16' ? 'float16' : 'float32',
+      'tsm.compute_dtype': computeDtype,
       ...(streaming ? { 'tsm.streaming': JSON.stringify(streaming) } : {}),
       ...options.extraMetadata,
     },
@@ -210,6 +215,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
     checkpointFloatBytes: floatBytes(ckpt.stateDict),
     labels,
     preprocessing,
+    computeDtype,
     warnings,
     source,
   };

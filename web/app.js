@@ -4,16 +4,23 @@
 // shift buffers carried between frames; it shows the gesture and the frame rate.
 // Query parameters: ?model=<zoo id>&interval=<ms>&window=<frames>&zoo=<path> (interval and window override the entry)
 import * as ort from '../node_modules/onnxruntime-web/dist/ort.min.mjs';
-import { fetchArtifact, fetchZoo, normalizeRgba, resolveModel, streamingOf } from '../dist/zoo/client.js';
+import { computeDtypeOf, fetchArtifact, fetchZoo, normalizeRgba, resolveModel, streamingOf } from '../dist/zoo/client.js';
 
 const params = new URLSearchParams(location.search);
 const zooUrl = new URL(params.get('zoo') ?? '../zoo.json', location.href);
 const $ = (id) => document.getElementById(id);
 
+// Only float32 models: onnxruntime-web's wasm build runs the int8 (QDQ) export of the online model slower than its
+// float32 original (0.6× on 1 thread, as here; `npm run bench:precision` measures it), so int8 buys nothing here.
+const BROWSER_DTYPES = ['float32'];
+
 async function pickModel() {
   const zoo = await fetchZoo(zooUrl);
   const wanted = params.get('model') ?? undefined;
-  const entry = resolveModel(zoo, { id: wanted, kind: 'online' });
+  const entry = resolveModel(zoo, { id: wanted, kind: 'online', computeDtypes: wanted ? undefined : BROWSER_DTYPES });
+  if (!BROWSER_DTYPES.includes(computeDtypeOf(entry))) {
+    throw new Error(`${entry.id} computes in ${computeDtypeOf(entry)}, which this demo does not offer: onnxruntime-web runs it slower than float32 in the browser (npm run bench:precision); pick a float32 online model`);
+  }
   const streaming = streamingOf(entry);
   const interval = Number(params.get('interval') ?? (streaming ? (1000 * streaming.stride) / streaming.fps : 333));
   const windowSize = Number(params.get('window') ?? streaming?.window ?? 4);

@@ -19,6 +19,15 @@ export interface ModelQuery {
   readonly published?: boolean;
   /** only this kind of model (e.g. `online` for the browser demo) */
   readonly kind?: ZooEntry['arch']['kind'];
+  /** only models computing in one of these (e.g. no int8 in the browser, where onnxruntime-web runs it slower) */
+  readonly computeDtypes?: ReadonlyArray<ComputeDtype>;
+}
+
+type ComputeDtype = NonNullable<ZooArtifact['computeDtype']>;
+
+/** What an entry's model computes in: its artifact's record, float32 for entries from before it was recorded. */
+export function computeDtypeOf(entry: ZooEntry): ComputeDtype {
+  return entry.artifacts.find((a) => a.kind === 'onnx')?.computeDtype ?? 'float32';
 }
 
 type Triple = readonly [number, number, number];
@@ -88,6 +97,7 @@ export function findModels(zoo: Zoo, query: ModelQuery = {}): ZooEntry[] {
     .filter((m) => (query.task ? m.task === query.task : true))
     .filter((m) => (query.dataset ? m.dataset === query.dataset : true))
     .filter((m) => (query.kind ? m.arch.kind === query.kind : true))
+    .filter((m) => (query.computeDtypes ? query.computeDtypes.includes(computeDtypeOf(m)) : true))
     .filter((m) => (query.published ?? true ? m.status === 'published' : true))
     .filter((m) => (query.version ? versionSatisfies(m.version, query.version) : true))
     .sort((a, b) => a.id.localeCompare(b.id) || compareVersions(b.version, a.version));

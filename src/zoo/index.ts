@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import onnxProto from 'onnx-proto';
 import addFormatsModule from 'ajv-formats';
 import { TsmError } from '../errors.js';
 import { readInputText } from '../io.js';
@@ -74,7 +75,20 @@ export interface ValidationIssue {
   readonly problem: string;
 }
 
-/** Schema, duplicates, and local artifact checksums. */
+/**
+ * What a tsm ONNX model computes in: its `tsm.compute_dtype`; models from before that key have `tsm.weights_dtype`
+ * int8 when quantised, and compute in float32 otherwise.
+ */
+function computeDtypeIn(bytes: Uint8Array): string | undefined {
+  try {
+    const metadata = new Map((onnxProto.onnx.ModelProto.decode(bytes).metadataProps ?? []).map((p) => [p.key, p.value]));
+    return metadata.get('tsm.compute_dtype') ?? (metadata.get('tsm.weights_dtype') === 'int8' ? 'int8' : 'float32');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Schema, duplicates, local artifact checksums, and what each local artifact computes in. */
 export function validateZooFile(path = 'zoo.json'): { models: number; checkedArtifacts: number; issues: ValidationIssue[] } {
   const zoo = loadZoo(path);
   const issues: ValidationIssue[] = [];
@@ -94,6 +108,8 @@ export function validateZooFile(path = 'zoo.json'): { models: number; checkedArt
       const sha = createHash('sha256').update(bytes).digest('hex');
       if (sha !== a.sha256) issues.push({ model: name, problem: `artifact ${a.path} has sha256 ${sha}, zoo.json says ${a.sha256}` });
       if (bytes.byteLength !== a.bytes) issues.push({ model: name, problem: `artifact ${a.path} has ${bytes.byteLength} bytes, zoo.json says ${a.bytes}` });
+      const dtype = computeDtypeIn(bytes);
+      if (dtype !== (a.computeDtype ?? 'float32')) issues.push({ model: name, problem: `artifact ${a.path} computes in ${dtype ?? '? (not an ONNX model)'}, zoo.json says ${a.computeDtype ?? 'nothing (float32)'}` });
     }
     if (m.card && !existsSync(join(dirname(path), m.card))) issues.push({ model: name, problem: `card ${m.card} is missing` });
   }

@@ -143,6 +143,7 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
         sha256: createHash('sha256').update(exported.onnx).digest('hex'),
         bytes: exported.onnx.byteLength,
         opset: exported.opset,
+        computeDtype: exported.computeDtype,
         inputs: exported.inputs,
         outputs: exported.outputs,
       }],

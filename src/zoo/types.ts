@@ -58,6 +58,8 @@ export interface ZooArtifact {
   readonly sha256: string;
   readonly bytes: number;
   readonly opset: number;
+  /** what the graph computes in (the model's tsm.compute_dtype); float32 when absent (entries before it was recorded) */
+  readonly computeDtype?: 'float32' | 'float16' | 'int8';
   readonly inputs: readonly ZooIo[];
   readonly outputs: readonly ZooIo[];
 }

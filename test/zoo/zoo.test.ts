@@ -45,6 +45,18 @@ describe('zoo.json and its schema', () => {
     expect(nextVersion(['1.2.0', '1.10.1', '0.9.0'], 'patch')).toBe('1.10.2');
     expect(nextVersion([], 'minor')).toBe('1.0.0');
   });
+
+  it('filters by what a model computes in (an entry without the record computes in float32)', () => {
+    const published = loadZoo(join(ROOT, 'zoo.json')).models.find((m) => m.status === 'published')!;
+    const model = (id: string, top1: number, computeDtype?: 'float32' | 'int8'): ZooEntry => ({
+      ...published, id, artifacts: [{ ...published.artifacts[0], computeDtype }], verification: { ...published.verification!, top1 },
+    });
+    const zoo: Zoo = { schemaVersion: 1, models: [model('q', 0.9, 'int8'), model('f', 0.5, 'float32'), model('old', 0.4)] };
+    expect(resolveModel(zoo, {}).id).toBe('q'); // best top-1
+    expect(resolveModel(zoo, { computeDtypes: ['float32'] }).id).toBe('f');
+    expect(findModels(zoo, { computeDtypes: ['float32'] }).map((m) => m.id)).toEqual(['f', 'old']);
+    expect(() => resolveModel(zoo, { id: 'q', computeDtypes: ['float32'] })).toThrow(expect.objectContaining({ code: 'E_ZOO_NO_MATCH' }));
+  });
 });
 
 describe('tsm zoo publish / validate', () => {
@@ -83,6 +95,7 @@ describe('tsm zoo publish / validate', () => {
     const model = join(dir, e.artifacts[0].path);
     const meta = onnxProto.onnx.ModelProto.decode(readFileSync(model)).metadataProps!.find((p) => p.key === 'tsm.weights_dtype');
     expect(meta?.value).toBe('int8');
+    expect(e.artifacts[0].computeDtype).toBe('int8');
     const again = runCli(['verify', model, '--root', 'fixtures/jester-mini', '--json']).json();
     expect(again.top1).toBe(e.verification.top1);
     // and the repository's own int8 entry still verifies to what it records
@@ -106,6 +119,20 @@ describe('tsm zoo publish / validate', () => {
     const r = runCli(['zoo', 'validate', '--zoo', join(copy, 'zoo.json'), '--json']);
     expect(r.status).toBe(3);
     expect(r.json().error.message).toMatch(/sha256/);
+  });
+
+  it('validate catches an entry that misstates what its model computes in', () => {
+    const copy = testTempDir('tsm-zoo-dtype-');
+    const z = loadZoo(zooPath);
+    const m = z.models[0];
+    expect(m.artifacts[0].computeDtype).toBe('float32');
+    writeFileSync(join(copy, 'zoo.json'), JSON.stringify({ ...z, models: [{ ...m, artifacts: [{ ...m.artifacts[0], computeDtype: 'int8' }] }] }));
+    require('node:fs').mkdirSync(join(copy, 'zoo/mini-test/1.0.0'), { recursive: true });
+    copyFileSync(join(dir, m.artifacts[0].path!), join(copy, m.artifacts[0].path!));
+    copyFileSync(join(dir, m.card!), join(copy, m.card!));
+    const r = runCli(['zoo', 'validate', '--zoo', join(copy, 'zoo.json'), '--json']);
+    expect(r.status).toBe(3);
+    expect(r.json().error.message).toMatch(/computes in float32, zoo.json says int8/);
   });
 
   it('two concurrent publishes both land in zoo.json', async () => {

@@ -150,9 +150,11 @@ def save(model, path, arch, fmt):
 
 def main():
     out = sys.argv[1]
-    wanted = sys.argv[2:] or list(VARIANTS)
+    skipped = set(filter(None, os.environ.get("VARIANTS_EXCEPT", "").split(",")))
+    wanted = [v for v in (sys.argv[2:] or list(VARIANTS)) if v not in skipped]
     torch.set_num_threads(2)
-    index_path = os.path.join(out, "variants.json")
+    # the tests run two of these side by side on disjoint variant lists, each writing its own index
+    index_path = os.path.join(out, os.environ.get("VARIANTS_INDEX", "variants.json"))
     index = json.load(open(index_path)) if os.path.exists(index_path) else {}
     built = {}
     for vid in sorted(wanted, key=lambda v: v in SAME_WEIGHTS):

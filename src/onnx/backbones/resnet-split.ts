@@ -29,7 +29,7 @@ interface SplitFeature {
 /** Whether this backbone can be built split: float, offline, every block shifted in its residual branch, nothing else. */
 export function canSplitShift(ctx: GraphContext, b: ResNetBackbone): boolean {
   return ctx.floatingPoint && ctx.spec.kind === 'tsm' && temporalPoolBlock(b) === undefined
-    && b.blocks.every((block) => block.shift === 'residual' && !block.nonLocal)
+    && b.blocks.every((block) => block.shift === 'residual' && !block.nonLocal && block.convs.length >= 2)
     && b.blocks.every((block) => splitPoint(ctx, block.convs[0].inChannels) > 0 && splitPoint(ctx, block.convs[block.convs.length - 1].outChannels) > 0);
 }
 
@@ -46,18 +46,15 @@ export function resnetSplitBackbone(ctx: GraphContext, f: Feature, b: ResNetBack
     const name = ctx.label(block.name);
     const shifted = addTemporalShift(ctx.g, { x: x.s, channels: x.k, height: x.h, width: x.w, segments: ctx.segmentsNow, div: 2 }, `${name}.shift`);
     const s = ctx.declareFrames(shifted, x.k, x.h, x.w);
-    const [first, ...rest] = block.convs;
+    // ResNet blocks have 2 (basic) or 3 (bottleneck) convolutions: the first reads the split input, the last writes one
+    const first = block.convs[0];
+    const last = block.convs[block.convs.length - 1];
     let y = joinConv(ctx, [s, x.r], [x.k, x.c - x.k], first, x);
     y = { ...y, x: relu(y.x) };
-    rest.slice(0, -1).forEach((c) => {
-      const z = ctx.conv(y, c, 'relu');
-      y = z;
-    });
-    const last = rest.length ? rest[rest.length - 1] : undefined;
-    const kOut = splitPoint(ctx, (last ?? first).outChannels);
-    const out = last ? splitConv(ctx, [y.x], [y.c], last, kOut, y) : undefined;
+    for (const c of block.convs.slice(1, -1)) y = ctx.conv(y, c, 'relu');
+    const kOut = splitPoint(ctx, last.outChannels);
+    const out = splitConv(ctx, [y.x], [y.c], last, kOut, y);
     const identity = block.downsample ? splitConv(ctx, [x.s, x.r], [x.k, x.c - x.k], block.downsample, kOut, x) : x;
-    if (!out) throw new Error(`${block.name}: a block of one convolution`);
     x = {
       s: relu(ctx.g.op('Add', [out.s, identity.s])),
       r: relu(ctx.g.op('Add', [out.r, identity.r])),

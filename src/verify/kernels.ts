@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD preprocessing kernels (src/wasm/preprocess.wat): the same Pillow-exact resize and torch-exact
- * normalisation as the JavaScript in resample.ts and transforms.ts, bit for bit, ~5× faster. This module owns the
+ * normalisation as the JavaScript in resample.ts and transforms.ts, bit for bit, 3–5× faster. This module owns the
  * kernels' memory: inputs are copied in, results copied out, so callers keep plain typed arrays. Where WebAssembly
  * SIMD is missing, `preprocessKernels()` is undefined and callers use the JavaScript.
  */

@@ -1,7 +1,8 @@
 /**
- * The TSM test transforms (ops/transforms.py as test_models.py composes them), on frames decoded and resized by sharp:
- * GroupScale (short side → scale, bilinear), then 1 centre crop, 3 full-res crops (left/right/centre), or 10 crops
- * (4 corners + centre, each also flipped); ImageNet normalisation into a CHW float32 slab.
+ * The TSM test transforms (ops/transforms.py as test_models.py composes them): GroupScale (short side → scale,
+ * Pillow-exact bilinear, or sharp's when asked), then 1 centre crop, 3 full-res crops (left/right/centre), or 10 crops
+ * (4 corners + centre, each also flipped); ImageNet normalisation into a CHW float32 slab. Resize and normalisation
+ * run in the WebAssembly SIMD kernels (kernels.ts) where they load, in JavaScript otherwise, with the same result.
  */
 import sharp from 'sharp';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../data/jester.js';

@@ -4,7 +4,7 @@
  * No ScatterND, no index tensors: the zero frame is a constant Pad of one step along T.
  */
 import type { GraphBuilder } from '../builder.js';
-import type { Feature, GraphContext } from '../graph.js';
+import { tensorChannels, type Feature, type GraphContext } from '../graph.js';
 
 export interface ShiftInput {
   readonly x: string;
@@ -13,12 +13,14 @@ export interface ShiftInput {
   readonly width: number;
   readonly segments: number;
   readonly div: number;
+  /** the channels the fold is a fraction of, when zero channels pad the tensor beyond them (default `channels`) */
+  readonly realChannels?: number;
   /** the constant that stands for 0 (a uint8 tensor's zero point); default a literal 0 */
   readonly padValue?: string;
 }
 
 export function addTemporalShift(g: GraphBuilder, s: ShiftInput, name: string): string {
-  const fold = Math.floor(s.channels / s.div);
+  const fold = Math.floor((s.realChannels ?? s.channels) / s.div);
   if (fold === 0) return s.x;
   const T = s.segments;
   const hw = s.height * s.width;
@@ -40,8 +42,9 @@ export function addTemporalShift(g: GraphBuilder, s: ShiftInput, name: string): 
 export function shiftFeature(ctx: GraphContext, f: Feature, name: string): Feature {
   if (ctx.spec.kind === 'online') return onlineShift(ctx, f, name);
   const label = `${ctx.label(name)}.shift`;
+  const width = tensorChannels(f);
   const x = ctx.moveData(f.x, label, (input, padValue) =>
-    ctx.declareFrames(addTemporalShift(ctx.g, { x: input, channels: f.c, height: f.h, width: f.w, segments: ctx.segmentsNow, div: ctx.spec.shift.div, padValue }, label), f.c, f.h, f.w, padValue ? 'uint8' : undefined));
+    ctx.declareFrames(addTemporalShift(ctx.g, { x: input, channels: width, realChannels: f.c, height: f.h, width: f.w, segments: ctx.segmentsNow, div: ctx.spec.shift.div, padValue }, label), width, f.h, f.w, padValue ? 'uint8' : undefined));
   return { ...f, x };
 }
 
@@ -61,7 +64,7 @@ function onlineShift(ctx: GraphContext, f: Feature, name: string): Feature {
   const slice = (from: number, to: number, label: string) =>
     g.op('Slice', [f.x, g.int64s(`${base}.${label}_starts`, [from]), g.int64s(`${base}.${label}_ends`, [to]), g.int64s(`${base}.${label}_axes`, [1])], {}, `${base}.${label}`);
   g.node('Identity', [slice(0, fold, 'buffer')], {}, { outputNames: [output] });
-  const x = g.op('Concat', [input, slice(fold, f.c, 'kept')], { axis: 1 }, `${base}.online_shift`);
+  const x = g.op('Concat', [input, slice(fold, tensorChannels(f), 'kept')], { axis: 1 }, `${base}.online_shift`);
   ctx.buffers.push({ input, output, shape, block: name });
   return { ...f, x };
 }

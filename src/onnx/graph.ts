@@ -153,7 +153,7 @@ export class GraphContext {
 
   /**
    * Conv (BatchNorm folded in) + activation on every frame; 1×1×1 Conv3d weights become 1×1 Conv2d ones.
-   * `padTo` (float graphs): an output narrower than it gets zero channels up to it, and an input with such channels
+   * `padTo` (float32 graphs: the blocked layout is onnxruntime's x86 float32 one): an output narrower than it gets zero channels up to it, and an input with such channels
    * gets zero weights for them; a depthwise conv keeps its groups equal to the padded width. The zeros stay exactly
    * zero through bias 0, ReLU(6), residual adds and shifts, so the logits do not change; what changes is that
    * onnxruntime keeps the tensor in its blocked NCHWc layout (16-channel blocks with AVX-512) instead of running the
@@ -161,7 +161,7 @@ export class GraphContext {
    */
   conv(f: Feature, c: ConvBn, act: 'relu' | 'relu6' | 'none', padTo = 1): Feature {
     const real = foldConvBn(this.sd, c);
-    const folded = this.floatingPoint ? padConv(real, c, tensorChannels(f), padTo) : { ...real, groups: c.groups, outWidth: c.outChannels };
+    const folded = this.precision.mode === 'float' ? padConv(real, c, tensorChannels(f), padTo) : { ...real, groups: c.groups, outWidth: c.outChannels };
     const outWidth = folded.outWidth;
     const dims = folded.dims.length === 5 ? folded.dims.slice(0, 4) : folded.dims;
     const base = this.label(c.weight);

@@ -8,7 +8,8 @@
  *   conv1(shift(x)) = W[:, :k]·shift(x_s) + W[:, k:]·x_r        (a 1×1 or 3×3 conv is linear in its input channels)
  *   last conv, downsample: their output rows split at the next block's k, the residual added per part
  *
- * Float graphs only (int8 runs NHWC, where the shift costs Transposes instead, and is left as it is).
+ * float32 graphs only: int8 runs NHWC, where the shift costs Transposes instead, and fp16 graphs are for runtimes
+ * without this blocked layout (GPU, WebGPU, ARM), where the split would only add nodes.
  */
 import { temporalPoolBlock } from '../../arch/resnet.js';
 import type { ConvBn, ResNetBackbone } from '../../arch/spec.js';
@@ -26,9 +27,9 @@ interface SplitFeature {
   readonly w: number;
 }
 
-/** Whether this backbone can be built split: float, offline, every block shifted in its residual branch, nothing else. */
+/** Whether this backbone can be built split: float32 (the blocked layout is onnxruntime's x86 float32 one), offline, every block shifted in its residual branch, nothing else. */
 export function canSplitShift(ctx: GraphContext, b: ResNetBackbone): boolean {
-  return ctx.floatingPoint && ctx.spec.kind === 'tsm' && temporalPoolBlock(b) === undefined
+  return ctx.precision.mode === 'float' && ctx.spec.kind === 'tsm' && temporalPoolBlock(b) === undefined
     && b.blocks.every((block) => block.shift === 'residual' && !block.nonLocal && block.convs.length >= 2)
     && b.blocks.every((block) => splitPoint(ctx, block.convs[0].inChannels) > 0 && splitPoint(ctx, block.convs[block.convs.length - 1].outChannels) > 0);
 }

@@ -15,6 +15,7 @@ import { DTYPES } from './pth/dtypes.js';
 import { numelOf, type Tensor } from './pth/tensor.js';
 import { JESTER_STREAMING, type StreamingProtocol } from './stream/protocol.js';
 import { TSM_VERSION } from './version.js';
+import type { ComputeDtype } from './zoo/types.js';
 
 export interface ConvertOptions {
   readonly input: string;
@@ -70,13 +71,13 @@ export interface ConvertResult {
   readonly streaming?: StreamingProtocol;
   readonly labels: readonly string[];
   readonly preprocessing: Preprocessing;
-  /** what the graph computes in (its `tsm.compute_dtype`): fp16 weights alone still compute in float32 */
+  /** what the graph computes in (its `tsm.compute_dtype`) */
   readonly computeDtype: ComputeDtype;
   readonly warnings: readonly string[];
   readonly source: { readonly file: string; readonly sha256: string; readonly format: string };
 }
 
-export type ComputeDtype = 'float32' | 'float16' | 'int8';
+export type { ComputeDtype };
 
 /** The arch spec without per-layer detail: what a person or a zoo entry wants to see. */
 export interface ArchSpecSummary {

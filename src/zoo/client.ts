@@ -5,7 +5,7 @@
  * through these same functions.
  */
 import { TsmError } from '../errors.js';
-import type { Zoo, ZooArtifact, ZooEntry, ZooPreprocessing, ZooStreaming, ZooTask } from './types.js';
+import type { ComputeDtype, Zoo, ZooArtifact, ZooEntry, ZooPreprocessing, ZooStreaming, ZooTask } from './types.js';
 
 export type * from './types.js';
 
@@ -22,8 +22,6 @@ export interface ModelQuery {
   /** only models computing in one of these (e.g. no int8 in the browser, where onnxruntime-web runs it slower) */
   readonly computeDtypes?: ReadonlyArray<ComputeDtype>;
 }
-
-type ComputeDtype = NonNullable<ZooArtifact['computeDtype']>;
 
 /** What an entry's model computes in: its artifact's record, float32 for entries from before it was recorded. */
 export function computeDtypeOf(entry: ZooEntry): ComputeDtype {

@@ -51,6 +51,9 @@ export interface ZooSource {
   readonly note?: string;
 }
 
+/** What an ONNX graph computes in (a model's `tsm.compute_dtype`): fp16 weights alone still compute in float32. */
+export type ComputeDtype = 'float32' | 'float16' | 'int8';
+
 export interface ZooArtifact {
   readonly kind: 'onnx';
   readonly path?: string;
@@ -59,7 +62,7 @@ export interface ZooArtifact {
   readonly bytes: number;
   readonly opset: number;
   /** what the graph computes in (the model's tsm.compute_dtype); float32 when absent (entries before it was recorded) */
-  readonly computeDtype?: 'float32' | 'float16' | 'int8';
+  readonly computeDtype?: ComputeDtype;
   readonly inputs: readonly ZooIo[];
   readonly outputs: readonly ZooIo[];
 }

@@ -89,6 +89,14 @@ export function readResNet(sd: StateDict, prefix: string, inputChannels = 3): Re
   return { family: 'resnet', depth: known.depth, blockType: type, stageBlocks, stem, blocks, featureChannels: channels, temporalPool };
 }
 
+/** A square window's output size: convolutions and pools alike (floor division, as torch computes it). */
+export function outputSize(n: number, op: { readonly kernel: number; readonly stride: number; readonly padding: number }): number {
+  return Math.floor((n + 2 * op.padding - op.kernel) / op.stride) + 1;
+}
+
+/** torchvision ResNet's max-pool after the stem. */
+export const STEM_MAX_POOL = { kernel: 3, stride: 2, padding: 1 } as const;
+
 /** The block temporal pooling runs in front of (layer2.0), where layers 2–4 start seeing T/2 frames. */
 export function temporalPoolBlock(backbone: ResNetBackbone): string | undefined {
   return backbone.temporalPool ? backbone.blocks[backbone.stageBlocks[0]]?.name : undefined;

@@ -2,7 +2,7 @@
  * Multiply-accumulate count of a TSN/TSM graph per clip, from its ArchSpec: convolutions, non-local attention (its
  * 1×1 convs and both MatMuls) and the head; layers after a temporal pool run on T/2 frames.
  */
-import { temporalPoolBlock } from '../arch/resnet.js';
+import { outputSize, STEM_MAX_POOL, temporalPoolBlock } from '../arch/resnet.js';
 import type { ArchSpec, ConvBn } from '../arch/spec.js';
 
 export function countMacs(spec: ArchSpec): number {
@@ -10,14 +10,14 @@ export function countMacs(spec: ArchSpec): number {
   let frames = spec.segments;
   let h = spec.inputSize;
   const conv = (c: ConvBn, size: number): number => {
-    const out = Math.floor((size + 2 * c.padding - c.kernel) / c.stride) + 1;
+    const out = outputSize(size, c);
     macs += frames * out * out * c.outChannels * (c.inChannels / c.groups) * c.kernel * c.kernel;
     return out;
   };
   const b = spec.backbone;
   h = conv(b.stem, h);
   if (b.family === 'resnet') {
-    h = Math.floor((h + 2 - 3) / 2) + 1; // max pool
+    h = outputSize(h, STEM_MAX_POOL);
     const pooledBefore = temporalPoolBlock(b);
     for (const block of b.blocks) {
       if (block.name === pooledBefore) frames /= 2;

@@ -6,6 +6,7 @@
  */
 import { TsmError } from '../errors.js';
 import { toFloat16Bits, type Tensor } from '../pth/tensor.js';
+import { outputSize } from '../arch/resnet.js';
 import type { ArchSpec, ConvBn } from '../arch/spec.js';
 import { GraphBuilder } from './builder.js';
 import { foldConvBn, type FoldedConv } from './fold.js';
@@ -39,6 +40,11 @@ export interface Feature {
   readonly w: number;
   /** the tensor's channel count when zero channels pad it beyond `c` (see GraphContext.conv's `padTo`) */
   readonly padded?: number;
+}
+
+/** A square window (conv or pool) as ONNX attributes. */
+export function windowAttributes(op: { readonly kernel: number; readonly stride: number; readonly padding: number }): { kernel_shape: number[]; pads: number[]; strides: number[] } {
+  return { kernel_shape: [op.kernel, op.kernel], pads: [op.padding, op.padding, op.padding, op.padding], strides: [op.stride, op.stride] };
 }
 
 /** A feature's channel count as a tensor: `c`, or more when zero channels pad it. */
@@ -153,8 +159,9 @@ export class GraphContext {
 
   /**
    * Conv (BatchNorm folded in) + activation on every frame; 1×1×1 Conv3d weights become 1×1 Conv2d ones.
-   * `padTo` (float32 graphs: the blocked layout is onnxruntime's x86 float32 one): an output narrower than it gets zero channels up to it, and an input with such channels
-   * gets zero weights for them; a depthwise conv keeps its groups equal to the padded width. The zeros stay exactly
+   * `padTo` (float32 graphs: the blocked layout is onnxruntime's x86 float32 one): an output narrower than it gets
+   * zero channels up to it, and an input with such channels gets zero weights for them; a depthwise conv keeps its
+   * groups equal to the padded width. The zeros stay exactly
    * zero through bias 0, ReLU(6), residual adds and shifts, so the logits do not change; what changes is that
    * onnxruntime keeps the tensor in its blocked NCHWc layout (16-channel blocks with AVX-512) instead of running the
    * next convolution in its slow NCHW-input kernel. (Padding wider tensors, 24 → 32, measured slower.)
@@ -185,16 +192,10 @@ export class GraphContext {
       w = this.weight(`${base}.weight`, dims, folded.weight);
       b = this.constant(`${base}.bias`, [outWidth], folded.bias);
     }
-    let y = this.g.op('Conv', [x, w, b], {
-      kernel_shape: [c.kernel, c.kernel],
-      pads: [c.padding, c.padding, c.padding, c.padding],
-      strides: [c.stride, c.stride],
-      group: folded.groups,
-    }, base);
+    let y = this.g.op('Conv', [x, w, b], { ...windowAttributes(c), group: folded.groups }, base);
     if (act === 'relu') y = this.g.op('Relu', [y]);
     if (act === 'relu6') y = this.relu6(y);
-    const out = (n: number) => Math.floor((n + 2 * c.padding - c.kernel) / c.stride) + 1;
-    return { x: this.activation(y), c: c.outChannels, h: out(f.h), w: out(f.w), ...(outWidth > c.outChannels ? { padded: outWidth } : {}) };
+    return { x: this.activation(y), c: c.outChannels, h: outputSize(f.h, c), w: outputSize(f.w, c), ...(outWidth > c.outChannels ? { padded: outWidth } : {}) };
   }
 
   private clipBounds?: [string, string];

@@ -11,11 +11,11 @@
  * float32 graphs only: int8 runs NHWC, where the shift costs Transposes instead, and fp16 graphs are for runtimes
  * without this blocked layout (GPU, WebGPU, ARM), where the split would only add nodes.
  */
-import { temporalPoolBlock } from '../../arch/resnet.js';
+import { outputSize, STEM_MAX_POOL, temporalPoolBlock } from '../../arch/resnet.js';
 import type { ConvBn, ResNetBackbone } from '../../arch/spec.js';
 import { addTemporalShift } from '../blocks/temporal-shift.js';
 import { foldConvBn, type FoldedConv } from '../fold.js';
-import type { Feature, GraphContext } from '../graph.js';
+import { windowAttributes, type Feature, type GraphContext } from '../graph.js';
 
 /** A feature map as its first `k` channels and the rest. */
 interface SplitFeature {
@@ -27,11 +27,14 @@ interface SplitFeature {
   readonly w: number;
 }
 
-/** Whether this backbone can be built split: float32 (the blocked layout is onnxruntime's x86 float32 one), offline, every block shifted in its residual branch, nothing else. */
+/**
+ * Whether this backbone can be built split: float32 (the blocked layout is onnxruntime's x86 float32 one), offline,
+ * every block shifted in its residual branch and nothing else, with channels to split on both sides.
+ */
 export function canSplitShift(ctx: GraphContext, b: ResNetBackbone): boolean {
   return ctx.precision.mode === 'float' && ctx.spec.kind === 'tsm' && temporalPoolBlock(b) === undefined
-    && b.blocks.every((block) => block.shift === 'residual' && !block.nonLocal && block.convs.length >= 2)
-    && b.blocks.every((block) => splitPoint(ctx, block.convs[0].inChannels) > 0 && splitPoint(ctx, block.convs[block.convs.length - 1].outChannels) > 0);
+    && b.blocks.every((block) => block.shift === 'residual' && !block.nonLocal && block.convs.length >= 2
+      && splitPoint(ctx, block.convs[0].inChannels) > 0 && splitPoint(ctx, block.convs[block.convs.length - 1].outChannels) > 0);
 }
 
 const splitPoint = (ctx: GraphContext, channels: number) => 2 * Math.floor(channels / ctx.spec.shift.div);
@@ -40,9 +43,8 @@ export function resnetSplitBackbone(ctx: GraphContext, f: Feature, b: ResNetBack
   const k0 = splitPoint(ctx, b.stem.outChannels);
   const stem = splitConv(ctx, [f.x], [f.c], b.stem, k0, f);
   const relu = (x: string) => ctx.g.op('Relu', [x]);
-  const pool = (x: string) => ctx.g.op('MaxPool', [relu(x)], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] });
-  const size = (n: number) => Math.floor((n + 2 - 3) / 2) + 1;
-  let x: SplitFeature = { s: pool(stem.s), r: pool(stem.r), k: k0, c: b.stem.outChannels, h: size(stem.h), w: size(stem.w) };
+  const pool = (x: string) => ctx.g.op('MaxPool', [relu(x)], windowAttributes(STEM_MAX_POOL));
+  let x: SplitFeature = { s: pool(stem.s), r: pool(stem.r), k: k0, c: b.stem.outChannels, h: outputSize(stem.h, STEM_MAX_POOL), w: outputSize(stem.w, STEM_MAX_POOL) };
   for (const block of b.blocks) {
     const name = ctx.label(block.name);
     const shifted = addTemporalShift(ctx.g, { x: x.s, channels: x.k, height: x.h, width: x.w, segments: ctx.segmentsNow, div: 2 }, `${name}.shift`);
@@ -80,8 +82,7 @@ function splitConv(ctx: GraphContext, inputs: readonly string[], widths: readonl
 }
 
 function outSize(c: ConvBn, f: Pick<Feature, 'h' | 'w'>): { h: number; w: number } {
-  const out = (n: number) => Math.floor((n + 2 * c.padding - c.kernel) / c.stride) + 1;
-  return { h: out(f.h), w: out(f.w) };
+  return { h: outputSize(f.h, c), w: outputSize(f.w, c) };
 }
 
 /** Σ_i Conv(inputs[i], W[o0:o1, in-range i]) + b[o0:o1]: the bias on the last Conv, each sum fused by the runtime. */
@@ -98,7 +99,7 @@ function sumOfConvs(ctx: GraphContext, inputs: readonly string[], widths: readon
     const last = i === inputs.length - 1;
     const args = [input, ctx.weight(`${base}.in${i}.weight`, [o1 - o0, width, kh, kw], w)];
     if (last) args.push(ctx.constant(`${base}.bias`, [o1 - o0], folded.bias.slice(o0, o1)));
-    const y = ctx.g.op('Conv', args, { kernel_shape: [kh, kw], pads: [c.padding, c.padding, c.padding, c.padding], strides: [c.stride, c.stride], group: c.groups }, `${base}.in${i}`);
+    const y = ctx.g.op('Conv', args, { ...windowAttributes(c), group: c.groups }, `${base}.in${i}`);
     sum = sum ? ctx.g.op('Add', [sum, y]) : y;
     from += width;
   });

@@ -1,7 +1,7 @@
 /** torchvision ResNet on the frame tensor: stem, max-pool, blocks with their shifts, temporal pool and non-local. */
-import { temporalPoolBlock } from '../../arch/resnet.js';
+import { outputSize, STEM_MAX_POOL, temporalPoolBlock } from '../../arch/resnet.js';
 import type { ResNetBackbone } from '../../arch/spec.js';
-import type { Feature, GraphContext } from '../graph.js';
+import { windowAttributes, type Feature, type GraphContext } from '../graph.js';
 import { nonLocalBlock } from '../blocks/non-local.js';
 import { temporalPool } from '../blocks/temporal-pool.js';
 import { shiftFeature } from '../blocks/temporal-shift.js';
@@ -11,8 +11,8 @@ export function resnetBackbone(ctx: GraphContext, f: Feature, b: ResNetBackbone)
   // float blockres TSM: the shift on a quarter of the channels only (1.22× → 1.04× of TSN's time, bench:shift)
   if (canSplitShift(ctx, b)) return resnetSplitBackbone(ctx, f, b);
   let x = ctx.conv(f, b.stem, 'relu');
-  const pooled = ctx.moveData(x.x, 'maxpool', (input) => ctx.g.op('MaxPool', [input], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }, 'maxpool'));
-  x = { x: pooled, c: x.c, h: Math.floor((x.h + 2 - 3) / 2) + 1, w: Math.floor((x.w + 2 - 3) / 2) + 1 };
+  const pooled = ctx.moveData(x.x, 'maxpool', (input) => ctx.g.op('MaxPool', [input], windowAttributes(STEM_MAX_POOL), 'maxpool'));
+  x = { x: pooled, c: x.c, h: outputSize(x.h, STEM_MAX_POOL), w: outputSize(x.w, STEM_MAX_POOL) };
   const pooledBefore = temporalPoolBlock(b);
   for (const block of b.blocks) {
     if (block.name === pooledBefore) x = temporalPool(ctx, x);

@@ -58,46 +58,42 @@ export interface ResizeWindow {
   readonly height: number;
 }
 
-/** Coefficients depend only on the sizes, and a data set's frames mostly share them. */
-const coefficientCache = new Map<string, Coefficients>();
-function coefficients(inSize: number, outSize: number): Coefficients {
-  const key = `${inSize}:${outSize}`;
-  let c = coefficientCache.get(key);
-  if (!c) {
-    if (coefficientCache.size > 64) coefficientCache.clear();
-    c = precompute(inSize, outSize);
-    coefficientCache.set(key, c);
-  }
-  return c;
+/** Coefficients depend only on the sizes, and a data set's frames mostly share them: one cache per form, bounded. */
+function sizeCache<T>(make: (inSize: number, outSize: number) => T): (inSize: number, outSize: number) => T {
+  const cache = new Map<string, T>();
+  return (inSize, outSize) => {
+    const key = `${inSize}:${outSize}`;
+    let value = cache.get(key);
+    if (!value) {
+      if (cache.size > 64) cache.clear();
+      value = make(inSize, outSize);
+      cache.set(key, value);
+    }
+    return value;
+  };
 }
+
+const coefficients = sizeCache(precompute);
 
 /**
  * The coefficients with every output reading the same number of inputs, K = min(ksize, inSize): the start moved back
  * where the taps would run past the input's end, its weights shifted and zeros added, which sums the same integers.
  * The form the SIMD kernels take (src/verify/kernels.ts).
  */
-export function fixedTaps(inSize: number, outSize: number): FixedTaps {
-  const key = `${inSize}:${outSize}`;
-  let f = fixedCache.get(key);
-  if (!f) {
-    if (fixedCache.size > 64) fixedCache.clear();
-    const c = coefficients(inSize, outSize);
-    const K = Math.min(c.ksize, inSize);
-    const starts = new Int32Array(outSize);
-    const weights = new Int32Array(outSize * K);
-    for (let x = 0; x < outSize; x++) {
-      const xmin = c.bounds[x * 2];
-      const n = c.bounds[x * 2 + 1];
-      const start = Math.min(xmin, inSize - K);
-      starts[x] = start;
-      for (let t = 0; t < n; t++) weights[x * K + xmin - start + t] = c.weights[x * c.ksize + t];
-    }
-    f = { ksize: K, starts, weights };
-    fixedCache.set(key, f);
+export const fixedTaps = sizeCache((inSize: number, outSize: number): FixedTaps => {
+  const c = coefficients(inSize, outSize);
+  const K = Math.min(c.ksize, inSize);
+  const starts = new Int32Array(outSize);
+  const weights = new Int32Array(outSize * K);
+  for (let x = 0; x < outSize; x++) {
+    const xmin = c.bounds[x * 2];
+    const n = c.bounds[x * 2 + 1];
+    const start = Math.min(xmin, inSize - K);
+    starts[x] = start;
+    for (let t = 0; t < n; t++) weights[x * K + xmin - start + t] = c.weights[x * c.ksize + t];
   }
-  return f;
-}
-const fixedCache = new Map<string, FixedTaps>();
+  return { ksize: K, starts, weights };
+});
 
 /**
  * Resizes interleaved RGB (or RGBA with `channels` 4, alpha ignored) from w×h to outW×outH like Pillow's BILINEAR,

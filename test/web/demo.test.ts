@@ -81,7 +81,9 @@ describe.runIf(haveChromium)('web demo in Chromium with a fake camera', () => {
       expect(await page.textContent('#status')).toMatch(/^error: .*int8/);
       // without ?model= the page picks a float32 online model (the filter itself: test/zoo/client.test.ts)
       await page.goto(`${base}/web/index.html`);
-      await page.waitForFunction(() => document.getElementById('model')?.textContent || document.body.dataset.error, null, { timeout: 60_000 });
+      // (#model holds a "loading zoo.json…" placeholder until the page has chosen, so wait for the page's verdict)
+      await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.error, null, { timeout: 60_000 });
+      expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
       expect(await page.textContent('#model')).toMatch(/^tsm-mobilenetv2-jester-online-mini@1\.1\.0 /);
     } finally {
       await browser.close();

@@ -9,9 +9,9 @@ export function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Runs a command whose last stdout line is JSON. */
-export function runJson(cmd, args) {
-  return JSON.parse(execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop());
+/** Runs a command whose last stdout line is JSON (references pass `userEnv()` of launch.mjs as `env`). */
+export function runJson(cmd, args, env = process.env) {
+  return JSON.parse(execFileSync(cmd, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop());
 }
 
 /** Median ms per run of an ONNX model on a random input of `shape` (1 warm-up, `runs` timed). */

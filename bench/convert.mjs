@@ -1,5 +1,6 @@
 // npm run bench:convert — tsm convert vs the torch route (torch.load + model + torch.onnx.export) on a generated
 // TSM-R50 legacy checkpoint, and onnxruntime-node ms per 8-frame clip for both ONNX files, in one run.
+import { userEnv } from './launch.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,12 +20,12 @@ const torchOnnx = join(gen, 'r50_torch.onnx');
 const oursArgs = [join(here, 'convert-once.mjs'), ckpt, oursOnnx];
 const torchArgs = [join(here, '../tools/reference/torch_route.py'), ckpt, torchOnnx, 'resnet50', '8', '8', 'blockres', '27'];
 runJson(process.execPath, oursArgs);
-runJson('/usr/bin/python3', torchArgs);
+runJson('/usr/bin/python3', torchArgs, userEnv());
 const ours = [];
 const torch = [];
 for (let i = 0; i < RUNS; i++) {
   ours.push(runJson(process.execPath, oursArgs));
-  torch.push(runJson('/usr/bin/python3', torchArgs));
+  torch.push(runJson('/usr/bin/python3', torchArgs, userEnv()));
 }
 
 const clip = [1, 8, 3, 224, 224];

@@ -3,6 +3,7 @@
 // achieved GFLOP/s against the fp32 peak measured in the same run on the same threads (large prepacked MatMuls and
 // NCHWc convolutions; no kernel or model measured exceeds it); the eager column names its torch version; and tsm's
 // int8 export of the same weights (calibrated on the mini Jester set; accuracy effects are in bench:precision).
+import { userEnv } from './launch.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -78,7 +79,7 @@ for (const m of MODELS) {
     const o = (await timeOnnx(ours, shape, RUNS, THREADS)) / batch;
     const t = (await timeOnnx(torchOnnx, shape, RUNS, THREADS)) / batch;
     const q = int8 ? (await timeOnnx(int8, shape, RUNS, THREADS)) / batch : NaN;
-    const eager = runJson('/usr/bin/python3', [join(here, '../tools/reference/time_eager.py'), ckpt, m.arch, '8', m.place, String(batch), String(RUNS)]);
+    const eager = runJson('/usr/bin/python3', [join(here, '../tools/reference/time_eager.py'), ckpt, m.arch, '8', m.place, String(batch), String(RUNS)], userEnv());
     const e = eager.msPerClip;
     eagerTorch = `PyTorch ${eager.torch}, ${eager.threads} threads`;
     row[`batch${batch}`] = { tsmMs: o, torchOnnxMs: t, eagerMs: e, vsTorchOnnx: t / o, vsEager: e / o, tsmGflops: (2 * macs) / (o / 1000) / 1e9, int8Ms: q, int8VsTsm: o / q, int8VsEager: e / q };

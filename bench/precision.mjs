@@ -5,6 +5,7 @@
 // for TSM-R50 / MobileNetV2 ×1.0 is in bench:inference. Last, the browser's case: the zoo's online model and its int8
 // export in onnxruntime-web's wasm build (run here in Node; 1 thread as the demo runs, and 2), ms per frame — the
 // figure behind the demo not offering int8.
+import './launch.mjs';
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { convertCheckpoint } from '../dist/convert.js';

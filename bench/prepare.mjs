@@ -3,6 +3,7 @@
 // core) on the same videos with the same ffmpeg, in one run; and decode throughput of the piped path `predict` uses
 // (ffmpeg → raw RGB in memory) against reading the pre-extracted JPEGs. The videos: the 80 mini Jester clips as
 // H.264 at 256 px high (Kinetics-like sizes), extracted with the Kinetics settings (scale=-1:331, img_%05d.jpg).
+import { userEnv } from './launch.mjs';
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -33,7 +34,7 @@ for (let r = 0; r <= RUNS; r++) {
   if (r > 0) tsmRuns.push(t.frames / t.seconds);
   for (const n of Object.keys(poolRuns)) {
     const b = join(gen, `pool${n}-${r}`);
-    const py = JSON.parse(execFileSync('/usr/bin/python3', [join(here, '../tools/reference/vid2img_pool.py'), ffmpeg, videos, b, String(n)], { encoding: 'utf8' }).trim());
+    const py = JSON.parse(execFileSync('/usr/bin/python3', [join(here, '../tools/reference/vid2img_pool.py'), ffmpeg, videos, b, String(n)], { encoding: 'utf8', env: userEnv() }).trim());
     if (r > 0) poolRuns[n].push(countFrames(b) / py.seconds);
   }
 }

@@ -2,6 +2,7 @@
 // same weights (the same spec with the shifts taken out), TSM-R50 and TSM-MobileNetV2 at 224, batch 1 and 8, medians
 // of BENCH_RUNS in one run; then onnxruntime's own profile of the TSM graph at batch 1 (kernel ms a run by op type)
 // and the layout reorders its NCHWc transformer inserted, which the shift's Slice/Pad/Concat cause.
+import './launch.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,6 +4,7 @@
 // accuracy of the last reported gesture; and latency over every frame of
 // every clip streamed back to back as one feed (~2,800 frames): per frame (read, decode, scale, normalise, infer)
 // and inference alone, p50/p99, the first frame (JIT warm-up) apart. Target: per-frame p99 ≤ 5 ms at 224 px.
+import './launch.mjs';
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { percentiles, streamFrames } from '../dist/stream/stream.js';

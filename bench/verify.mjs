@@ -7,6 +7,7 @@
 // alternate (medians of RUNS), each counted after its first batch. A third rate is preprocessing alone (a runner that
 // returns zeros): the CPU time verify spends outside inference. TSM_NO_WASM_KERNELS=1 measures the JavaScript
 // preprocessing instead of the WebAssembly SIMD kernels.
+import { userEnv } from './launch.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,7 +67,7 @@ async function measure(name, checkpoint, maxNum) {
 }
 
 const rows = [await measure('bundled TSM-MobileNetV2 x0.5', bundled, undefined), await measure('TSM-R50 (random weights)', r50, 16)];
-const py = runJson('/usr/bin/python3', [join(here, '../tools/reference/eval_jester.py'), bundled, root, join(gen, 'reference.json')]);
+const py = runJson('/usr/bin/python3', [join(here, '../tools/reference/eval_jester.py'), bundled, root, join(gen, 'reference.json')], userEnv());
 const result = { batch: BATCH, runs: RUNS, rows, pythonReference: { model: 'bundled TSM-MobileNetV2 x0.5', clipsPerSecond: py.clips / py.seconds } };
 result.ratios = { bundledOverPythonReference: rows[0].endToEndClipsPerSecond / result.pythonReference.clipsPerSecond };
 if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));

@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.js';
+// @ts-expect-error: a plain .mjs tool without type declarations
+import { launchEnv } from '../../tools/launch-env.mjs';
+
+/**
+ * `tsm` started as an executable (bin/run.js through its shebang) runs with glibc's huge-page malloc tunable, keeps
+ * the user's own tunables after it (so theirs win), and the test runner and benchmarks compute the same environment.
+ */
+const BIN = join(ROOT, 'bin/run.js');
+// NODE_OPTIONS --import runs before the CLI: it reports the environment the process was really started with
+const REPORT = `--import=data:text/javascript,${encodeURIComponent('process.stderr.write(`GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}\\n`)')}`;
+
+function startedEnv(env: Record<string, string | undefined>): string {
+  const r = spawnSync(BIN, ['--version'], { encoding: 'utf8', env: { ...env, NODE_OPTIONS: REPORT } as NodeJS.ProcessEnv });
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/^tsm\/\d/);
+  const line = r.stderr.split('\n').find((l) => l.startsWith('GLIBC_TUNABLES='));
+  expect(line, r.stderr).toBeDefined();
+  return line!.slice('GLIBC_TUNABLES='.length);
+}
+
+describe('the environment tsm runs in', () => {
+  const base = { PATH: process.env.PATH, HOME: process.env.HOME, ORT_TELEMETRY_DISABLED: '1' };
+
+  it('the executable asks glibc for huge pages, and the runner computes the same value', () => {
+    const value = startedEnv(base);
+    expect(value).toMatch(/^glibc\.malloc\.hugetlb=1:?$/);
+    expect(launchEnv(base).GLIBC_TUNABLES).toBe(value);
+  });
+
+  it("keeps the user's own tunables after tsm's, so a user's setting wins", () => {
+    const value = startedEnv({ ...base, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2' });
+    expect(value).toBe('glibc.malloc.hugetlb=1:glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2');
+    expect(launchEnv({ ...base, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2' }).GLIBC_TUNABLES).toBe(value);
+  });
+});

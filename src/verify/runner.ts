@@ -73,6 +73,8 @@ export interface OrtRunnerOptions {
   readonly onOutputs?: (outputs: Readonly<Record<string, ort.Tensor>>) => void;
   /** what readModelInfo found in these bytes, when the caller has it already (the protobuf is not decoded again) */
   readonly info?: ModelInfo;
+  /** whether the runtime's threads spin waiting for work between runs (onnxruntime's default: yes) */
+  readonly spinning?: boolean;
 }
 
 /** A model given as a path or as ONNX bytes: its bytes, and the name messages use for it. */
@@ -93,6 +95,7 @@ export async function createOrtRunner(model: string | Uint8Array, options: OrtRu
     intraOpNumThreads: options.threads ?? 2,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   });
   const outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
   return {

@@ -161,7 +161,7 @@ export function mergeParts(parts: ReadonlyArray<{ readonly file: string; readonl
     ...metrics,
     seconds,
     clipsPerSecond: predictions.length / Math.max(1e-9, seconds - setupSeconds),
-    timing: { setupSeconds, firstBatchSeconds: results.reduce((a, r) => a + r.timing.firstBatchSeconds, 0), overallClipsPerSecond: predictions.length / Math.max(1e-9, seconds) },
+    timing: { setupSeconds, firstBatchSeconds: results.reduce((a, r) => a + r.timing.firstBatchSeconds, 0), overallClipsPerSecond: predictions.length / Math.max(1e-9, seconds), loaderThread: r0.timing.loaderThread },
     inferenceSeconds,
     missingFrames: { count: results.reduce((a, r) => a + r.missingFrames.count, 0), first: missingFrames.slice(0, 50) },
     unreadableClips: results.flatMap((r) => r.unreadableClips).sort(byLine),

@@ -1,8 +1,8 @@
 /**
  * `tsm verify`: runs a model over a video-folder dataset with the TSM test protocol and scores it.
- * Clips of the next batches are loaded (src/verify/clip.ts) between inference runs: onnxruntime-node runs a session
- * synchronously on this thread, and loading in worker threads instead gained nothing measurable on 2 cores (the
- * runtime's two threads already fill them).
+ * Clips of the next batches load (src/verify/clip.ts) on a worker thread while the current batch runs: onnxruntime-node
+ * runs a session synchronously on this thread. The session does not spin between runs, so its idle threads leave the
+ * cores to the loader (bench:verify measures what each of the two is worth).
  */
 import { existsSync } from 'node:fs';
 import { extname, isAbsolute, join } from 'node:path';
@@ -10,7 +10,8 @@ import { exportOnnxModel } from '../convert.js';
 import { TsmError } from '../errors.js';
 import { readInputBytes, readInputText } from '../io.js';
 import { testPoint } from '../test-points.js';
-import { loadClipViews, viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
+import { viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
+import { mainThreadLoader, workerLoader, type ClipLoader, type LoaderThread } from './clip-loader.js';
 import { FLOW_CHANNELS, FLOW_NEW_LENGTH } from '../arch/features.js';
 import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig, type FlowLayoutConfig } from './dataset.js';
 import { flowFrameCount, flowFrameExample, flowStorage, type FlowStorage } from './flow.js';
@@ -58,6 +59,8 @@ export interface VerifyOptions {
   readonly streaming?: Partial<StreamingProtocol>;
   /** for tests and benchmarks: a runner instead of onnxruntime-node */
   readonly runner?: Runner;
+  /** where clips are loaded: a worker thread (default, when tsm runs compiled) or the main thread */
+  readonly loaderThread?: 'worker' | 'main';
 }
 
 export interface ClipPrediction {
@@ -126,11 +129,13 @@ export interface VerifyTiming {
   readonly firstBatchSeconds: number;
   /** clips over the whole run, set-up included: what a one-off run of this size costs */
   readonly overallClipsPerSecond: number;
+  /** where the clips were loaded */
+  readonly loaderThread: LoaderThread;
 }
 
 interface LoadedClip {
   readonly record: ClipRecord;
-  readonly views: Float32Array | null;
+  readonly ok: boolean;
   readonly reason?: string;
 }
 
@@ -175,7 +180,7 @@ async function verifyOnline(options: VerifyOptions, bytes: Uint8Array, config: D
     ...r.metrics,
     seconds,
     clipsPerSecond: predictions.length / r.streamSeconds,
-    timing: { setupSeconds: seconds - r.streamSeconds, firstBatchSeconds: 0, overallClipsPerSecond: predictions.length / seconds },
+    timing: { setupSeconds: seconds - r.streamSeconds, firstBatchSeconds: 0, overallClipsPerSecond: predictions.length / seconds, loaderThread: 'main thread' },
     inferenceSeconds: r.inferenceSeconds,
     warnings: [],
     missingFrames: { count: r.missingFrames, first: [] },
@@ -240,7 +245,9 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
   }
 
   if (bytes && modelInfo.metadata['tsm.online_buffers'] !== undefined) return verifyOnline(options, bytes, config, { categories, listPath, clips, bad }, started);
-  const runner = options.runner ?? (await createOrtRunner(bytes as Uint8Array, { threads: options.threads, info: modelInfo }));
+  // no spinning: between runs the runtime's threads would take the cores the clip loader needs
+  const runner = options.runner ?? (await createOrtRunner(bytes as Uint8Array, { threads: options.threads, info: modelInfo, spinning: false }));
+  let loader: ClipLoader | undefined;
   const ready = performance.now();
   let firstBatchEnd = 0;
   let firstBatchClips = 0;
@@ -282,17 +289,13 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
     let missingCount = 0;
     const unreadable: Array<{ clip: string; line: number; reason: string }> = [];
 
-    const loadClip = async (record: ClipRecord, into: Float32Array): Promise<LoadedClip> => {
-      const job: ClipJob = {
-        root: options.root, config, id: record.id, frames: record.frames, segments: T, size: S, scale, crops, sampling, resize,
-        ...(flow ? { flow: { layout: flow.layout, newLength: flow.newLength } } : {}),
-        ...(options.videos ? { video: { path: isAbsolute(record.id) ? record.id : join(options.root, record.id), ffmpeg: options.ffmpeg } } : {}),
-      };
-      const r = await loadClipViews(job, into);
-      missingCount += r.missing.length;
-      for (const m of r.missing) if (missing.length < 50) missing.push(m);
-      return { record, views: r.views, reason: r.reason };
-    };
+    const jobOf = (record: ClipRecord): ClipJob => ({
+      root: options.root, config, id: record.id, frames: record.frames, segments: T, size: S, scale, crops, sampling, resize,
+      ...(flow ? { flow: { layout: flow.layout, newLength: flow.newLength } } : {}),
+      ...(options.videos ? { video: { path: isAbsolute(record.id) ? record.id : join(options.root, record.id), ffmpeg: options.ffmpeg } } : {}),
+    });
+    loader = (options.loaderThread !== 'main' ? workerLoader() : undefined) ?? mainThreadLoader();
+    const clipLoader = loader;
 
     const batchClips = Math.max(1, options.batch ?? 4);
     const batches: ClipRecord[][] = [];
@@ -305,8 +308,17 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
     const pending: Array<Promise<{ loaded: LoadedClip[]; input: Float32Array }>> = [];
     const schedule = (i: number) => {
       if (i >= batches.length) return;
-      const input = (ring[i % (PREFETCH + 1)] ??= new Float32Array(batchClips * slot));
-      pending[i] = Promise.all(batches[i].map((record, k) => loadClip(record, input.subarray(k * slot, (k + 1) * slot)))).then((loaded) => ({ loaded, input }));
+      const at = i % (PREFETCH + 1);
+      const records = batches[i];
+      pending[i] = clipLoader.load(records.map(jobOf), (ring[at] ??= new Float32Array(batchClips * slot)), slot).then(({ input, clips: results }) => {
+        ring[at] = input; // a worker hands back a new view of the same memory
+        const loaded = results.map((r, k): LoadedClip => {
+          missingCount += r.missing.length;
+          for (const m of r.missing) if (missing.length < 50) missing.push(m);
+          return { record: records[k], ok: r.ok, reason: r.reason };
+        });
+        return { loaded, input };
+      });
     };
     for (let i = 0; i < PREFETCH; i++) schedule(i);
 
@@ -317,13 +329,13 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       const { loaded, input: batchInput } = await pending[b];
       delete pending[b];
       schedule(b + PREFETCH);
-      const good = loaded.filter((c) => c.views);
-      for (const c of loaded) if (!c.views) unreadable.push({ clip: c.record.id, line: c.record.line, reason: c.reason ?? 'unreadable' });
+      const good = loaded.filter((c) => c.ok);
+      for (const c of loaded) if (!c.ok) unreadable.push({ clip: c.record.id, line: c.record.line, reason: c.reason ?? 'unreadable' });
       if (good.length) {
         // an unreadable clip leaves a hole: close it up (rare)
         let n = 0;
         loaded.forEach((c, k) => {
-          if (!c.views) return;
+          if (!c.ok) return;
           if (k !== n) batchInput.copyWithin(n * slot, k * slot, (k + 1) * slot);
           n++;
         });
@@ -376,7 +388,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       ...metrics,
       seconds,
       clipsPerSecond: steady,
-      timing: { setupSeconds: (ready - started) / 1000, firstBatchSeconds: (firstBatchEnd - ready) / 1000, overallClipsPerSecond: predictions.length / seconds },
+      timing: { setupSeconds: (ready - started) / 1000, firstBatchSeconds: (firstBatchEnd - ready) / 1000, overallClipsPerSecond: predictions.length / seconds, loaderThread: clipLoader.thread },
       inferenceSeconds: inferenceMs / 1000,
       missingFrames: { count: missingCount, first: missing },
       unreadableClips: unreadable,
@@ -385,6 +397,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       parity: options.reference ? compareWithReference(options.reference, predictions) : undefined,
     };
   } finally {
+    await loader?.close();
     await runner.close();
   }
 }

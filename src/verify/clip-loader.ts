@@ -1,0 +1,141 @@
+/**
+ * Loads a batch of clips (src/verify/clip.ts) into the batch's input buffer, on this thread or on a worker thread.
+ * onnxruntime-node runs a session synchronously on the main thread, so only a worker can load batch b + 1 while
+ * batch b runs. The worker gets the buffer by transfer (no copy) and hands it back filled.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { TsmError, type ErrorFamily } from '../errors.js';
+import { loadClipViews, type ClipJob, type MissingFrame } from './clip.js';
+
+export interface ClipLoadResult {
+  /** false when the clip cannot be read (its slot of the buffer is then garbage) */
+  readonly ok: boolean;
+  readonly missing: readonly MissingFrame[];
+  readonly reason?: string;
+}
+
+export interface BatchLoad {
+  /** the batch's input: the buffer given to `load`, or, after a trip to a worker, a new view of the same memory */
+  readonly input: Float32Array;
+  readonly clips: readonly ClipLoadResult[];
+}
+
+export type LoaderThread = 'main thread' | 'worker thread';
+
+export interface ClipLoader {
+  readonly thread: LoaderThread;
+  /** clip k goes to input[k·slot, (k+1)·slot); `input` must span its whole ArrayBuffer, and is unusable until this resolves */
+  load(jobs: readonly ClipJob[], input: Float32Array, slot: number): Promise<BatchLoad>;
+  close(): Promise<void>;
+}
+
+/** The clips of a batch, loaded into it: what the worker runs, and the main-thread loader. */
+export async function loadBatch(jobs: readonly ClipJob[], input: Float32Array, slot: number): Promise<ClipLoadResult[]> {
+  // concurrently: a video clip waits on its ffmpeg process
+  return Promise.all(jobs.map(async (job, k) => {
+    const r = await loadClipViews(job, input.subarray(k * slot, (k + 1) * slot));
+    return { ok: r.views !== null, missing: r.missing, reason: r.reason };
+  }));
+}
+
+export function mainThreadLoader(): ClipLoader {
+  return {
+    thread: 'main thread',
+    load: async (jobs, input, slot) => ({ input, clips: await loadBatch(jobs, input, slot) }),
+    close: async () => {},
+  };
+}
+
+/** A TsmError (or any error) as plain data across the thread boundary, and back. */
+export interface SerializedError {
+  readonly family: ErrorFamily;
+  readonly code: string;
+  readonly message: string;
+  readonly hint?: string;
+  readonly details?: Record<string, unknown>;
+  readonly stack?: string;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof TsmError) return { family: err.family, code: err.code, message: err.message, hint: err.hint, details: err.details };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { family: 'bug', code: 'E_WORKER', message: `clip loading failed on the worker thread: ${e.message}`, stack: e.stack };
+}
+
+function deserializeError(e: SerializedError): TsmError {
+  const err = new TsmError(e.family, e.code, e.message, { hint: e.hint, details: e.details });
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
+
+export interface WorkerRequest { readonly id: number; readonly jobs: readonly ClipJob[]; readonly buffer: ArrayBuffer; readonly slot: number }
+export type WorkerReply =
+  | { readonly id: number; readonly buffer: ArrayBuffer; readonly clips: readonly ClipLoadResult[] }
+  | { readonly id: number; readonly buffer: ArrayBuffer; readonly error: SerializedError };
+
+const WORKER_MODULE = new URL('./clip-worker.js', import.meta.url);
+
+let shared: ClipLoader | null | undefined;
+
+/**
+ * The loader on this process's worker thread, or undefined when its compiled module is not beside this one (tsm run
+ * from its TypeScript sources, as the unit tests do): the caller then loads on the main thread. One worker serves
+ * every verify of the process, so its compiled (tiered-up) WebAssembly decoders and kernels stay warm between runs.
+ */
+export function workerLoader(): ClipLoader | undefined {
+  if (shared === undefined) shared = existsSync(fileURLToPath(WORKER_MODULE)) ? startWorker() : null;
+  return shared ?? undefined;
+}
+
+function startWorker(): ClipLoader {
+  const worker = new Worker(WORKER_MODULE);
+  const waiting = new Map<number, { resolve: (r: BatchLoad) => void; reject: (e: unknown) => void }>();
+  let nextId = 0;
+  let failed: TsmError | undefined;
+  const failAll = (err: TsmError) => {
+    failed = err;
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+  };
+  worker.on('message', (reply: WorkerReply) => {
+    const w = waiting.get(reply.id);
+    if (!w) return;
+    waiting.delete(reply.id);
+    settle();
+    if ('error' in reply) w.reject(deserializeError(reply.error));
+    else w.resolve({ input: new Float32Array(reply.buffer), clips: reply.clips });
+  });
+  worker.on('error', (err) => failAll(deserializeError(serializeError(err))));
+  worker.on('exit', (code) => {
+    shared = undefined; // the next verify starts a new one
+    failAll(new TsmError('bug', 'E_WORKER', `the clip-loading worker thread exited (code ${code})${waiting.size ? ` with ${waiting.size} batch(es) pending` : ''}`));
+  });
+  // The worker keeps the process alive only while a batch is pending on it (an idle one never does). After the
+  // listeners: adding a 'message' listener refs the worker again.
+  const settle = () => { if (!waiting.size) worker.unref(); };
+  settle();
+  return {
+    thread: 'worker thread',
+    load(jobs, input, slot) {
+      if (failed) return Promise.reject(failed);
+      if (input.byteOffset !== 0 || input.byteLength !== input.buffer.byteLength) {
+        return Promise.reject(new TsmError('bug', 'E_WORKER', `a batch buffer must span its ArrayBuffer (offset ${input.byteOffset}, ${input.byteLength} of ${input.buffer.byteLength} bytes)`));
+      }
+      const id = nextId++;
+      return new Promise<BatchLoad>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.ref();
+        const request: WorkerRequest = { id, jobs, buffer: input.buffer as ArrayBuffer, slot };
+        worker.postMessage(request, [input.buffer as ArrayBuffer]);
+      });
+    },
+    // the worker outlives a verify (it is unref'd, so it never keeps the process alive); a failed verify's pending
+    // batches are dropped
+    close: async () => {
+      waiting.clear();
+      settle();
+    },
+  };
+}

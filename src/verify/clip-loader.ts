@@ -92,6 +92,8 @@ export function workerLoader(): ClipLoader | undefined {
 function startWorker(): ClipLoader {
   const worker = new Worker(WORKER_MODULE);
   const waiting = new Map<number, { resolve: (r: BatchLoad) => void; reject: (e: unknown) => void }>();
+  // The worker keeps the process alive only while a batch is pending on it: an idle one never does.
+  const settle = () => { if (!waiting.size) worker.unref(); };
   let nextId = 0;
   let failed: TsmError | undefined;
   const failAll = (err: TsmError) => {
@@ -112,10 +114,7 @@ function startWorker(): ClipLoader {
     shared = undefined; // the next verify starts a new one
     failAll(new TsmError('bug', 'E_WORKER', `the clip-loading worker thread exited (code ${code})${waiting.size ? ` with ${waiting.size} batch(es) pending` : ''}`));
   });
-  // The worker keeps the process alive only while a batch is pending on it (an idle one never does). After the
-  // listeners: adding a 'message' listener refs the worker again.
-  const settle = () => { if (!waiting.size) worker.unref(); };
-  settle();
+  settle(); // after the listeners: adding a 'message' listener refs the worker again
   return {
     thread: 'worker thread',
     load(jobs, input, slot) {

@@ -4,9 +4,12 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { loadBatch, serializeError, type WorkerReply, type WorkerRequest } from './clip-loader.js';
+import { preprocessKernels } from './kernels.js';
 
 const port = parentPort;
 if (!port) throw new Error('clip-worker.js runs as a worker thread of src/verify/clip-loader.ts');
+// compiled now, while the main thread is still reading the model, not on the first batch
+preprocessKernels();
 let queue = Promise.resolve();
 port.on('message', (request: WorkerRequest) => {
   queue = queue.then(async () => {

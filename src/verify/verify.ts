@@ -219,6 +219,8 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
   const started = performance.now();
   const warnings: string[] = [];
   const base = datasetConfig(options);
+  // the loader's worker thread boots (its modules, its WebAssembly) while the model is read and its session created
+  const workerAtHand = options.loaderThread !== 'main' ? workerLoader() : undefined;
   // read (or convert) the model once: it decides the protocol and, for Flow, which frames and list to read
   const bytes = options.runner ? undefined : modelBytes(options);
   const modelInfo = options.runner?.info ?? loadModel(bytes as Uint8Array).info;
@@ -294,7 +296,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       ...(flow ? { flow: { layout: flow.layout, newLength: flow.newLength } } : {}),
       ...(options.videos ? { video: { path: isAbsolute(record.id) ? record.id : join(options.root, record.id), ffmpeg: options.ffmpeg } } : {}),
     });
-    loader = (options.loaderThread !== 'main' ? workerLoader() : undefined) ?? mainThreadLoader();
+    loader = workerAtHand ?? mainThreadLoader();
     const clipLoader = loader;
 
     const batchClips = Math.max(1, options.batch ?? 4);

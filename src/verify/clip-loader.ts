@@ -77,64 +77,76 @@ export type WorkerReply =
 
 const WORKER_MODULE = new URL('./clip-worker.js', import.meta.url);
 
-let shared: ClipLoader | null | undefined;
+/** The process's one clip-loading worker thread, shared by every verify (each gets its own ClipLoader on it). */
+interface SharedWorker {
+  readonly worker: Worker;
+  readonly waiting: Map<number, { resolve: (r: BatchLoad) => void; reject: (e: unknown) => void }>;
+  /** keeps the process alive only while a batch is pending on the worker: an idle one never does */
+  readonly settle: () => void;
+  nextId: number;
+  failed?: TsmError;
+}
+
+let shared: SharedWorker | null | undefined;
 
 /**
- * The loader on this process's worker thread, or undefined when its compiled module is not beside this one (tsm run
+ * A loader on this process's worker thread, or undefined when its compiled module is not beside this one (tsm run
  * from its TypeScript sources, as the unit tests do): the caller then loads on the main thread. One worker serves
- * every verify of the process, so its compiled (tiered-up) WebAssembly decoders and kernels stay warm between runs.
+ * every verify of the process, so its compiled (tiered-up) WebAssembly decoders and kernels stay warm between runs;
+ * each call returns a loader of its own, whose close() drops only its own pending batches (verifies may overlap).
  */
 export function workerLoader(): ClipLoader | undefined {
   if (shared === undefined) shared = existsSync(fileURLToPath(WORKER_MODULE)) ? startWorker() : null;
-  return shared ?? undefined;
+  if (!shared) return undefined;
+  const w = shared;
+  const mine = new Set<number>();
+  return {
+    thread: 'worker thread',
+    load(jobs, input, slot) {
+      if (w.failed) return Promise.reject(w.failed);
+      if (input.byteOffset !== 0 || input.byteLength !== input.buffer.byteLength) {
+        return Promise.reject(new TsmError('bug', 'E_WORKER', `a batch buffer must span its ArrayBuffer (offset ${input.byteOffset}, ${input.byteLength} of ${input.buffer.byteLength} bytes)`));
+      }
+      const id = w.nextId++;
+      mine.add(id);
+      return new Promise<BatchLoad>((resolve, reject) => {
+        w.waiting.set(id, { resolve: (r) => { mine.delete(id); resolve(r); }, reject: (e) => { mine.delete(id); reject(e); } });
+        w.worker.ref();
+        const request: WorkerRequest = { id, jobs, buffer: input.buffer as ArrayBuffer, slot };
+        w.worker.postMessage(request, [input.buffer as ArrayBuffer]);
+      });
+    },
+    // the worker outlives a verify; this verify's pending batches (a failed one's) are dropped, no one else's
+    close: async () => {
+      for (const id of mine) w.waiting.delete(id);
+      mine.clear();
+      w.settle();
+    },
+  };
 }
 
-function startWorker(): ClipLoader {
+function startWorker(): SharedWorker {
   const worker = new Worker(WORKER_MODULE);
-  const waiting = new Map<number, { resolve: (r: BatchLoad) => void; reject: (e: unknown) => void }>();
-  // The worker keeps the process alive only while a batch is pending on it: an idle one never does.
-  const settle = () => { if (!waiting.size) worker.unref(); };
-  let nextId = 0;
-  let failed: TsmError | undefined;
+  const waiting: SharedWorker['waiting'] = new Map();
+  const state: SharedWorker = { worker, waiting, settle: () => { if (!waiting.size) worker.unref(); }, nextId: 0 };
   const failAll = (err: TsmError) => {
-    failed = err;
+    state.failed = err;
     for (const w of waiting.values()) w.reject(err);
     waiting.clear();
   };
   worker.on('message', (reply: WorkerReply) => {
     const w = waiting.get(reply.id);
-    if (!w) return;
     waiting.delete(reply.id);
-    settle();
+    state.settle();
+    if (!w) return; // a closed verify's batch
     if ('error' in reply) w.reject(deserializeError(reply.error));
     else w.resolve({ input: new Float32Array(reply.buffer), clips: reply.clips });
   });
   worker.on('error', (err) => failAll(deserializeError(serializeError(err))));
   worker.on('exit', (code) => {
-    shared = undefined; // the next verify starts a new one
+    if (shared === state) shared = undefined; // the next verify starts a new one
     failAll(new TsmError('bug', 'E_WORKER', `the clip-loading worker thread exited (code ${code})${waiting.size ? ` with ${waiting.size} batch(es) pending` : ''}`));
   });
-  settle(); // after the listeners: adding a 'message' listener refs the worker again
-  return {
-    thread: 'worker thread',
-    load(jobs, input, slot) {
-      if (failed) return Promise.reject(failed);
-      if (input.byteOffset !== 0 || input.byteLength !== input.buffer.byteLength) {
-        return Promise.reject(new TsmError('bug', 'E_WORKER', `a batch buffer must span its ArrayBuffer (offset ${input.byteOffset}, ${input.byteLength} of ${input.buffer.byteLength} bytes)`));
-      }
-      const id = nextId++;
-      return new Promise<BatchLoad>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        worker.ref();
-        const request: WorkerRequest = { id, jobs, buffer: input.buffer as ArrayBuffer, slot };
-        worker.postMessage(request, [input.buffer as ArrayBuffer]);
-      });
-    },
-    // the worker outlives a verify (it is unref'd, so it never keeps the process alive); a failed verify's pending
-    // batches are dropped
-    close: async () => {
-      waiting.clear();
-      settle();
-    },
-  };
+  state.settle(); // after the listeners: adding a 'message' listener refs the worker again
+  return state;
 }

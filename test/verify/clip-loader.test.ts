@@ -63,6 +63,22 @@ describe('the clip loader thread', () => {
     expect(new Set(worker.predictions.map((p: { scores: number[] }) => p.scores[0])).size).toBe(10);
   });
 
+  it('verifies that overlap share the worker, and one failing drops only its own batches', async () => {
+    const { verifyModel } = await import(DIST_VERIFY);
+    const mini = { model: 'unused.onnx', dataset: 'jester', root: MINI, batch: 2, maxNum: 8 };
+    const expected = await verifyModel({ ...mini, runner: checksumRunner(27), loaderThread: 'main' });
+    const [a, failed, b] = await Promise.all([
+      verifyModel({ ...mini, runner: checksumRunner(27) }),
+      verifyModel({ model: 'unused.onnx', dataset: 'jester', root, batch: 2, runner: checksumRunner(2) }).then(() => undefined, (e: unknown) => e),
+      verifyModel({ ...mini, runner: checksumRunner(27) }),
+    ]);
+    expect(failed).toMatchObject({ code: 'E_FRAME_SIZE' });
+    for (const r of [a, b]) {
+      expect(r.timing.loaderThread).toBe('worker thread');
+      expect(r.predictions.map((p: { scores: number[] }) => p.scores)).toEqual(expected.predictions.map((p: { scores: number[] }) => p.scores));
+    }
+  });
+
   it('an error raised on the worker thread arrives typed, as the main thread raises it', async () => {
     const { verifyModel } = await import(DIST_VERIFY);
     const options = { model: 'unused.onnx', dataset: 'jester', root, batch: 2, runner: checksumRunner(2) };

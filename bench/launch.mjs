@@ -1,14 +1,12 @@
 // Imported first by every benchmark: benchmarks measure tsm as its executable runs, so the script re-runs itself
 // under bin/run.js's shebang environment (tools/launch-env.mjs) unless it already is there. Child processes inherit
 // it. References that should run the way a user runs them (torch.load) get `userEnv()`, the caller's environment.
-import { spawnSync } from 'node:child_process';
-import { launchEnv, shebangAssignments } from '../tools/launch-env.mjs';
+import { launchEnv, runNodeAndExit, shebangAssignments } from '../tools/launch-env.mjs';
 
 const MARK = 'TSM_BENCH_USER_VALUES';
 if (process.env[MARK] === undefined) {
   const userValues = Object.fromEntries(shebangAssignments().map(([name]) => [name, process.env[name] ?? null]));
-  const run = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...launchEnv(), [MARK]: JSON.stringify(userValues) } });
-  process.exit(run.status ?? 1);
+  runNodeAndExit([...process.execArgv, ...process.argv.slice(1)], { ...launchEnv(), [MARK]: JSON.stringify(userValues) });
 }
 
 /** The environment the benchmark was started with (the shebang's variables as the caller had them). */

@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeVideo, extractFrames, loadScaledFrame, resolveFfmpeg } from '../dist/index.js';
-import { median } from './common.mjs';
+import { median, runJson } from './common.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const here = import.meta.dirname;
@@ -34,7 +34,7 @@ for (let r = 0; r <= RUNS; r++) {
   if (r > 0) tsmRuns.push(t.frames / t.seconds);
   for (const n of Object.keys(poolRuns)) {
     const b = join(gen, `pool${n}-${r}`);
-    const py = JSON.parse(execFileSync('/usr/bin/python3', [join(here, '../tools/reference/vid2img_pool.py'), ffmpeg, videos, b, String(n)], { encoding: 'utf8', env: userEnv() }).trim());
+    const py = runJson('/usr/bin/python3', [join(here, '../tools/reference/vid2img_pool.py'), ffmpeg, videos, b, String(n)], userEnv());
     if (r > 0) poolRuns[n].push(countFrames(b) / py.seconds);
   }
 }

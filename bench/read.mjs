@@ -9,13 +9,12 @@ import { userEnv } from './launch.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { median } from './common.mjs';
+import { median, runJson } from './common.mjs';
 import { shebangAssignments } from '../tools/launch-env.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const dir = join(import.meta.dirname, '.generated');
 mkdirSync(dir, { recursive: true });
-const run = (cmd, args, env) => JSON.parse(execFileSync(cmd, args, { encoding: 'utf8', env }).trim().split('\n').pop());
 
 const rows = [];
 for (const format of ['legacy', 'zip', 'safetensors']) {
@@ -28,8 +27,8 @@ for (const format of ['legacy', 'zip', 'safetensors']) {
   }
   const bytes = statSync(file).size;
   const measure = (cmd, args, env = process.env) => {
-    run(cmd, args, env); // warm-up (page cache)
-    const samples = Array.from({ length: RUNS }, () => run(cmd, args, env));
+    runJson(cmd, args, env); // warm-up (page cache)
+    const samples = Array.from({ length: RUNS }, () => runJson(cmd, args, env));
     return { seconds: median(samples.map((s) => s.seconds)), peakRssBytes: median(samples.map((s) => s.peakRssBytes)), baselineRssBytes: median(samples.map((s) => s.baselineRssBytes)) };
   };
   const ours = measure(process.execPath, [join(import.meta.dirname, 'read-once.mjs'), file]);

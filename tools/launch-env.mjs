@@ -1,6 +1,7 @@
 // The environment `tsm` runs in when started as an executable: the variables its shebang (bin/run.js's first line,
 // `#!/usr/bin/env -S NAME=value… node`) sets, with `${NAME}` expanded from the caller's environment as env -S does.
 // The test runner and the benchmarks start node with this too, so they measure and test what a user's `tsm` runs.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,6 +16,13 @@ export function shebangAssignments(bin = BIN) {
     const i = a.indexOf('=');
     return [a.slice(0, i), a.slice(i + 1)];
   });
+}
+
+/** Runs node with `args` in `env` and ends this process as it ended (its exit code, or its signal). */
+export function runNodeAndExit(args, env) {
+  const run = spawnSync(process.execPath, args, { stdio: 'inherit', env });
+  if (run.signal) process.kill(process.pid, run.signal);
+  process.exit(run.status ?? 1);
 }
 
 /** `base` (default: this process's environment) plus the shebang's variables. */

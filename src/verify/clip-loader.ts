@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { TsmError, type ErrorFamily } from '../errors.js';
+import { asTsmError, TsmError, type ErrorFamily } from '../errors.js';
 import { loadClipViews, type ClipJob, type MissingFrame } from './clip.js';
 
 export interface ClipLoadResult {
@@ -59,9 +59,9 @@ export interface SerializedError {
 }
 
 export function serializeError(err: unknown): SerializedError {
-  if (err instanceof TsmError) return { family: err.family, code: err.code, message: err.message, hint: err.hint, details: err.details };
-  const e = err instanceof Error ? err : new Error(String(err));
-  return { family: 'bug', code: 'E_WORKER', message: `clip loading failed on the worker thread: ${e.message}`, stack: e.stack };
+  const e = asTsmError(err); // anything not a TsmError is a bug, as on the main thread
+  const stack = (e.cause instanceof Error ? e.cause : e).stack;
+  return { family: e.family, code: e.code, message: e.message, hint: e.hint, details: e.details, stack };
 }
 
 function deserializeError(e: SerializedError): TsmError {
@@ -142,7 +142,7 @@ function startWorker(): SharedWorker {
     if ('error' in reply) w.reject(deserializeError(reply.error));
     else w.resolve({ input: new Float32Array(reply.buffer), clips: reply.clips });
   });
-  worker.on('error', (err) => failAll(deserializeError(serializeError(err))));
+  worker.on('error', (err) => failAll(asTsmError(err)));
   worker.on('exit', (code) => {
     if (shared === state) shared = undefined; // the next verify starts a new one
     failAll(new TsmError('bug', 'E_WORKER', `the clip-loading worker thread exited (code ${code})${waiting.size ? ` with ${waiting.size} batch(es) pending` : ''}`));

@@ -8,7 +8,7 @@ import { shiftFeature } from '../blocks/temporal-shift.js';
 import { canSplitShift, resnetSplitBackbone } from './resnet-split.js';
 
 export function resnetBackbone(ctx: GraphContext, f: Feature, b: ResNetBackbone): Feature {
-  // float blockres TSM: the shift on a quarter of the channels only (1.22× → 1.04× of TSN's time, bench:shift)
+  // float blockres TSM: the shift on a quarter of the channels only (1.28× → ~1.05× of TSN's time, bench:shift)
   if (canSplitShift(ctx, b)) return resnetSplitBackbone(ctx, f, b);
   let x = ctx.conv(f, b.stem, 'relu');
   const pooled = ctx.moveData(x.x, 'maxpool', (input) => ctx.g.op('MaxPool', [input], windowAttributes(STEM_MAX_POOL), 'maxpool'));

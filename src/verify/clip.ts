@@ -7,7 +7,7 @@ import { framePath, type DatasetConfig, type FlowLayoutConfig } from './dataset.
 import { flowFramePaths, loadFlowFrame, writeNormalizedFlowCrop } from './flow.js';
 import { sampleClips, stackedIndices, type SamplingMode } from './sampling.js';
 import { decodeVideo, type DecodedVideo } from '../video/ffmpeg.js';
-import { cropBoxes, loadScaledFrame, scaleDecodedFrame, writeNormalizedCrop, type CropCount, type DecodedFrame, type ResizeMethod } from './transforms.js';
+import { cropBoxes, loadCropSource, scaleDecodedSource, writeNormalizedCrop, type CropCount, type CropSource, type DecodedFrame, type ResizeMethod } from './transforms.js';
 
 export interface ClipJob {
   readonly root: string;
@@ -70,19 +70,19 @@ export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<
     if (job.video) return `${job.video.path}#${index}`;
     return flow ? flowFramePaths(job.root, flow.layout, job.id, index).join(' + ') : framePath(job.root, job.config, job.id, index);
   };
-  const loadOne = async (index: number): Promise<DecodedFrame | undefined> => {
+  const loadOne = async (index: number): Promise<CropSource | undefined> => {
     try {
-      if (decoded) return scaleDecodedFrame(decoded.frames[index - 1], decoded.width, decoded.height, request);
+      if (decoded) return scaleDecodedSource(decoded.frames[index - 1], decoded.width, decoded.height, request);
       if (flow) return await loadFlowFrame(flowFramePaths(job.root, flow.layout, job.id, index), request);
-      return await loadScaledFrame(pathOf(index), request);
+      return await loadCropSource(pathOf(index), request);
     } catch {
       return undefined;
     }
   };
   const loaded = await Promise.all(wanted.map(loadOne));
   const missing: MissingFrame[] = [];
-  const frames = new Map<number, DecodedFrame>();
-  let fallback: DecodedFrame | undefined;
+  const frames = new Map<number, CropSource>();
+  let fallback: CropSource | undefined;
   for (let i = 0; i < wanted.length; i++) {
     let f = loaded[i];
     if (!f) {
@@ -94,7 +94,7 @@ export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<
     }
     frames.set(wanted[i], f);
   }
-  const first = frames.values().next().value as DecodedFrame;
+  const first = frames.values().next().value as CropSource;
   for (const [index, frame] of frames) {
     if (frame.fullWidth !== first.fullWidth || frame.fullHeight !== first.fullHeight) {
       throw new TsmError('input', 'E_FRAME_SIZE', `clip ${job.id}: frame ${index} is ${frame.fullWidth}×${frame.fullHeight} after scaling, others ${first.fullWidth}×${first.fullHeight}`);
@@ -112,8 +112,8 @@ export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<
       group.forEach((stack, t) => {
         const at = v * clipSize + t * frameSize;
         stack.forEach((index, k) => {
-          const frame = frames.get(index) as DecodedFrame;
-          if (flow) writeNormalizedFlowCrop(frame, box, views, at + 2 * k * plane, at + (2 * k + 1) * plane);
+          const frame = frames.get(index) as CropSource;
+          if (flow) writeNormalizedFlowCrop(frame as DecodedFrame, box, views, at + 2 * k * plane, at + (2 * k + 1) * plane);
           else writeNormalizedCrop(frame, box, views, at);
         });
       });

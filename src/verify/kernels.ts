@@ -19,6 +19,7 @@ interface Exports {
   horizontal(src: number, srcStride: number, channels: number, rows: number, starts: number, weights: number, ksize: number, outW: number, dst: number): void;
   vertical(src: number, rowBytes: number, starts: number, weights: number, ksize: number, outRows: number, dst: number): void;
   normalize(src: number, stride: number, size: number, flip: number, dst: number, m0: number, m1: number, m2: number, s0: number, s1: number, s2: number): void;
+  verticalNormalize(src: number, starts: number, weights: number, ksize: number, size: number, flip: number, dst: number, m0: number, m1: number, m2: number, s0: number, s1: number, s2: number): void;
 }
 
 /** Loads may read, and the vertical pass may write, up to 16 bytes past a region's end. */
@@ -36,6 +37,11 @@ export interface PreprocessKernels {
    * ((v / 255) − mean) / std in float32; `flip` mirrors it. size must be a multiple of 4.
    */
   normalizeCrop(pixels: Uint8Array, width: number, left: number, top: number, size: number, flip: boolean, mean: readonly number[], std: readonly number[], out: Float32Array, offset: number): void;
+  /**
+   * resizeWindow then normalizeCrop of the whole window, for a square `window` (size % 4 == 0) that is the one crop:
+   * the vertical pass writes floats directly. Same result as the two calls, bit for bit.
+   */
+  resizeNormalizeCrop(src: Uint8Array | Uint8ClampedArray, w: number, channels: 3 | 4, horizontal: FixedTaps, vertical: FixedTaps, window: ResizeWindow, flip: boolean, mean: readonly number[], std: readonly number[], out: Float32Array, offset: number): void;
 }
 
 let loaded: PreprocessKernels | null | undefined;
@@ -66,33 +72,51 @@ function instantiate(): PreprocessKernels | null {
     if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
     return offsets;
   };
+  /**
+   * Copies in the input rows `window`'s vertical taps read and the window's taps, and runs the horizontal pass over
+   * them. Returns where the vertical pass reads (its input and taps) and where it may write `outBytes`.
+   */
+  const horizontalStage = (src: Uint8Array | Uint8ClampedArray, w: number, channels: 3 | 4, horizontal: FixedTaps, vertical: FixedTaps, window: ResizeWindow, outBytes: number) => {
+    const { left, top, width: winW, height: winH } = window;
+    // the input rows the window's vertical taps read; only those go through the horizontal pass
+    const vStarts = vertical.starts.subarray(top, top + winH);
+    let yFirst = Infinity;
+    let yEnd = 0;
+    for (const s of vStarts) {
+      yFirst = Math.min(yFirst, s);
+      yEnd = Math.max(yEnd, s + vertical.ksize);
+    }
+    const rows = yEnd - yFirst;
+    const srcBytes = rows * w * channels;
+    const rowBytes = winW * 4;
+    const hTaps = winW * horizontal.ksize;
+    const vTaps = winH * vertical.ksize;
+    const [srcAt, hStartsAt, hWeightsAt, tmpAt, vStartsAt, vWeightsAt, outAt] = layout(srcBytes, winW * 4, hTaps * 4, rows * rowBytes, winH * 4, vTaps * 4, outBytes);
+    const heap = new Uint8Array(memory.buffer);
+    const ints = new Int32Array(memory.buffer);
+    heap.set(src.subarray(yFirst * w * channels, yFirst * w * channels + srcBytes), srcAt);
+    ints.set(horizontal.starts.subarray(left, left + winW), hStartsAt >> 2);
+    ints.set(horizontal.weights.subarray(left * horizontal.ksize, (left + winW) * horizontal.ksize), hWeightsAt >> 2);
+    for (let i = 0; i < winH; i++) ints[(vStartsAt >> 2) + i] = vStarts[i] - yFirst;
+    ints.set(vertical.weights.subarray(top * vertical.ksize, (top + winH) * vertical.ksize), vWeightsAt >> 2);
+    exports.horizontal(srcAt, w * channels, channels, rows, hStartsAt, hWeightsAt, horizontal.ksize, winW, tmpAt);
+    return { tmpAt, vStartsAt, vWeightsAt, outAt };
+  };
   return {
     resizeWindow(src, w, channels, horizontal, vertical, window) {
-      const { left, top, width: winW, height: winH } = window;
-      // the input rows the window's vertical taps read; only those go through the horizontal pass
-      const vStarts = vertical.starts.subarray(top, top + winH);
-      let yFirst = Infinity;
-      let yEnd = 0;
-      for (const s of vStarts) {
-        yFirst = Math.min(yFirst, s);
-        yEnd = Math.max(yEnd, s + vertical.ksize);
-      }
-      const rows = yEnd - yFirst;
-      const srcBytes = rows * w * channels;
+      const { width: winW, height: winH } = window;
       const rowBytes = winW * 4;
-      const hTaps = winW * horizontal.ksize;
-      const vTaps = winH * vertical.ksize;
-      const [srcAt, hStartsAt, hWeightsAt, tmpAt, vStartsAt, vWeightsAt, outAt] = layout(srcBytes, winW * 4, hTaps * 4, rows * rowBytes, winH * 4, vTaps * 4, winH * rowBytes);
-      const heap = new Uint8Array(memory.buffer);
-      const ints = new Int32Array(memory.buffer);
-      heap.set(src.subarray(yFirst * w * channels, yFirst * w * channels + srcBytes), srcAt);
-      ints.set(horizontal.starts.subarray(left, left + winW), hStartsAt >> 2);
-      ints.set(horizontal.weights.subarray(left * horizontal.ksize, (left + winW) * horizontal.ksize), hWeightsAt >> 2);
-      for (let i = 0; i < winH; i++) ints[(vStartsAt >> 2) + i] = vStarts[i] - yFirst;
-      ints.set(vertical.weights.subarray(top * vertical.ksize, (top + winH) * vertical.ksize), vWeightsAt >> 2);
-      exports.horizontal(srcAt, w * channels, channels, rows, hStartsAt, hWeightsAt, horizontal.ksize, winW, tmpAt);
-      exports.vertical(tmpAt, rowBytes, vStartsAt, vWeightsAt, vertical.ksize, winH, outAt);
-      return heap.slice(outAt, outAt + winH * rowBytes);
+      const stage = horizontalStage(src, w, channels, horizontal, vertical, window, winH * rowBytes);
+      exports.vertical(stage.tmpAt, rowBytes, stage.vStartsAt, stage.vWeightsAt, vertical.ksize, winH, stage.outAt);
+      return new Uint8Array(memory.buffer).slice(stage.outAt, stage.outAt + winH * rowBytes);
+    },
+    resizeNormalizeCrop(src, w, channels, horizontal, vertical, window, flip, mean, std, out, offset) {
+      const size = window.width;
+      const planes = 3 * size * size;
+      const stage = horizontalStage(src, w, channels, horizontal, vertical, window, planes * 4);
+      const f = Math.fround;
+      exports.verticalNormalize(stage.tmpAt, stage.vStartsAt, stage.vWeightsAt, vertical.ksize, size, flip ? 1 : 0, stage.outAt, f(mean[0]), f(mean[1]), f(mean[2]), f(std[0]), f(std[1]), f(std[2]));
+      out.set(new Float32Array(memory.buffer, stage.outAt, planes), offset);
     },
     normalizeCrop(pixels, width, left, top, size, flip, mean, std, out, offset) {
       const stride = width * 4;

@@ -76,21 +76,34 @@ function sizeCache<T>(make: (inSize: number, outSize: number) => T): (inSize: nu
 const coefficients = sizeCache(precompute);
 
 /**
- * The coefficients with every output reading the same number of inputs, K = min(ksize, inSize): the start moved back
- * where the taps would run past the input's end, its weights shifted and zeros added, which sums the same integers.
- * The form the SIMD kernels take (src/verify/kernels.ts).
+ * The coefficients with every output reading the same number of inputs K: each output's taps trimmed of the zero
+ * weights at their ends (a bilinear upscale computes 3 taps of which at most 2 are non-zero), K the longest trimmed
+ * run (at most the input size), the start moved back where the taps would run past the input's end and zeros added
+ * there. The same non-zero integers are summed, so the result is the same. The form the SIMD kernels take
+ * (src/verify/kernels.ts).
  */
 export const fixedTaps = sizeCache((inSize: number, outSize: number): FixedTaps => {
   const c = coefficients(inSize, outSize);
-  const K = Math.min(c.ksize, inSize);
+  const runs = new Int32Array(outSize * 2); // [first, end) of the non-zero weights among an output's taps
+  let K = 1;
+  for (let x = 0; x < outSize; x++) {
+    const n = c.bounds[x * 2 + 1];
+    let first = 0;
+    let end = n;
+    while (first < end && c.weights[x * c.ksize + first] === 0) first++;
+    while (end > first && c.weights[x * c.ksize + end - 1] === 0) end--;
+    runs[x * 2] = first;
+    runs[x * 2 + 1] = end;
+    K = Math.max(K, end - first);
+  }
+  K = Math.min(K, inSize);
   const starts = new Int32Array(outSize);
   const weights = new Int32Array(outSize * K);
   for (let x = 0; x < outSize; x++) {
-    const xmin = c.bounds[x * 2];
-    const n = c.bounds[x * 2 + 1];
+    const xmin = c.bounds[x * 2] + runs[x * 2];
     const start = Math.min(xmin, inSize - K);
     starts[x] = start;
-    for (let t = 0; t < n; t++) weights[x * K + xmin - start + t] = c.weights[x * c.ksize + t];
+    for (let t = runs[x * 2]; t < runs[x * 2 + 1]; t++) weights[x * K + c.bounds[x * 2] + t - start] = c.weights[x * c.ksize + t];
   }
   return { ksize: K, starts, weights };
 });

@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../data/jester.js';
-import { decodeFrame } from './decode.js';
+import { decodeFrame, type DecodedPixels } from './decode.js';
 import { preprocessKernels } from './kernels.js';
 import { fixedTaps, resizeBilinearLikePillow } from './resample.js';
 
@@ -114,6 +114,40 @@ export function scaleDecodedFrame(rgb: Uint8Array | Uint8ClampedArray, width: nu
 }
 
 /**
+ * A decoded frame whose scaling waits for its one crop: scaling just the crop and normalising it are then a single
+ * kernel call (resizeNormalizeCrop), with no scaled byte image in between. Only made where the kernels load.
+ */
+export interface DeferredFrame {
+  readonly deferred: DecodedPixels;
+  readonly scale: number;
+  /** size of the whole scaled frame, which the crop boxes refer to */
+  readonly fullWidth: number;
+  readonly fullHeight: number;
+}
+
+/** A frame ready for writeNormalizedCrop: scaled (the crops' window of it), or decoded with its scaling deferred. */
+export type CropSource = DecodedFrame | DeferredFrame;
+
+const defers = (request: FrameRequest) => request.crops === 1 && request.cropSize !== undefined && request.cropSize % 4 === 0 && (request.resize ?? 'pillow') === 'pillow' && preprocessKernels() !== undefined;
+
+/** loadScaledFrame, except that a one-crop request (Pillow scaling, kernels loaded) leaves the scaling to the crop. */
+export async function loadCropSource(path: string, request: FrameRequest): Promise<CropSource> {
+  if (!defers(request)) return loadScaledFrame(path, request);
+  return deferScaling(await decodeFrame(path), request.scale);
+}
+
+/** scaleDecodedFrame, except that a one-crop request (kernels loaded) leaves the scaling to the crop. */
+export function scaleDecodedSource(rgb: Uint8Array | Uint8ClampedArray, width: number, height: number, request: Omit<FrameRequest, 'resize'>, channels: 3 | 4 = 3): CropSource {
+  if (!defers(request)) return scaleDecodedFrame(rgb, width, height, request, channels);
+  return deferScaling({ data: rgb, width, height, channels }, request.scale);
+}
+
+function deferScaling(pixels: DecodedPixels, scale: number): DeferredFrame {
+  const size = scaledSize(pixels.width, pixels.height, scale);
+  return { deferred: pixels, scale, fullWidth: size.width, fullHeight: size.height };
+}
+
+/**
  * v ↦ ((v / 255) − mean) / std for the 256 byte values, in float32 step by step as torch computes
  * ToTorchFormatTensor (`img.float().div(255)`) then GroupNormalize (`sub_(m).div_(s)`): the inputs equal the
  * reference's bit for bit (a float64 formula rounded once differs in the last bit for most values).
@@ -126,9 +160,25 @@ export function torchNormalizeTable(mean: number, std: number): Float32Array {
 const NORMALIZED = [0, 1, 2].map((c) => torchNormalizeTable(IMAGENET_MEAN[c], IMAGENET_STD[c]));
 
 /** Writes one crop of an RGB frame, normalised, as C×S×S floats at `out[offset…]`. */
-export function writeNormalizedCrop(frame: DecodedFrame, box: CropBox, out: Float32Array, offset: number): void {
+export function writeNormalizedCrop(source: CropSource, box: CropBox, out: Float32Array, offset: number): void {
   const { size } = box;
   const kernels = preprocessKernels();
+  let frame: DecodedFrame;
+  if ('deferred' in source) {
+    const { data, width, height, channels } = source.deferred;
+    const window = { left: box.left, top: box.top, width: size, height: size };
+    const scaled = scaledSize(width, height, source.scale);
+    const horizontal = fixedTaps(width, scaled.width);
+    const vertical = fixedTaps(height, scaled.height);
+    if (kernels && size % 4 === 0) {
+      kernels.resizeNormalizeCrop(data, width, channels, horizontal, vertical, window, box.flip, IMAGENET_MEAN, IMAGENET_STD, out, offset);
+      return;
+    }
+    const pixels = resizeBilinearLikePillow(data, width, height, scaled.width, scaled.height, window, channels);
+    frame = { data: pixels, width: size, height: size, offsetX: box.left, offsetY: box.top, fullWidth: scaled.width, fullHeight: scaled.height, channels: 3 };
+  } else {
+    frame = source;
+  }
   if (kernels && frame.channels === 4 && size % 4 === 0) {
     kernels.normalizeCrop(frame.data as Uint8Array, frame.width, box.left - frame.offsetX, box.top - frame.offsetY, size, box.flip, IMAGENET_MEAN, IMAGENET_STD, out, offset);
     return;
@@ -164,7 +214,7 @@ export interface ClipPreprocessing {
 export async function clipTensor(framePaths: readonly string[], p: ClipPreprocessing): Promise<Float32Array> {
   const tick = framePaths.length / p.segments;
   const picks = Array.from({ length: p.segments }, (_, x) => framePaths[Math.floor(tick / 2 + tick * x)]);
-  const frames = await Promise.all(picks.map((f) => loadScaledFrame(f, { scale: p.scaleShortSide, resize: p.resize, cropSize: p.cropSize, crops: 1 })));
+  const frames = await Promise.all(picks.map((f) => loadCropSource(f, { scale: p.scaleShortSide, resize: p.resize, cropSize: p.cropSize, crops: 1 })));
   const size = 3 * p.cropSize * p.cropSize;
   const out = new Float32Array(p.segments * size);
   frames.forEach((f, t) => writeNormalizedCrop(f, cropBoxes(f.fullWidth, f.fullHeight, p.cropSize, 1)[0], out, t * size));

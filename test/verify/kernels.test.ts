@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FLOW_MEAN, FLOW_STD, IMAGENET_MEAN, IMAGENET_STD } from '../../src/data/jester.js';
 import { preprocessKernels } from '../../src/verify/kernels.js';
 import { fixedTaps, resizeBilinearLikePillow } from '../../src/verify/resample.js';
-import { torchNormalizeTable, writeNormalizedCrop, type DecodedFrame } from '../../src/verify/transforms.js';
+import { cropBoxes, scaleDecodedFrame, scaleDecodedSource, torchNormalizeTable, writeNormalizedCrop, type DecodedFrame } from '../../src/verify/transforms.js';
 import { PYTHON, ROOT } from '../helpers/reference.js';
 
 /** A deterministic pseudo-random byte stream (the same cases every run). */
@@ -75,6 +75,36 @@ describe('the WebAssembly SIMD preprocessing kernels', () => {
       expect([a[0], a[plane + 4]]).toEqual([7, 7]); // nothing written outside the crop's slot
     }
   });
+  it('trim the zero taps: a bilinear upscale reads 2 inputs an output, not 3', () => {
+    expect([fixedTaps(176, 450).ksize, fixedTaps(100, 256).ksize]).toEqual([2, 2]);
+    expect(fixedTaps(640, 455).ksize).toBe(3); // a down-scale by 1.41: Pillow computes 5 taps, ±1.41 inputs hold 3
+  });
+
+  // scaled, cropped and normalised in one call (one-crop protocol) vs scaled bytes then the JavaScript normalisation
+  const oneCrop: Array<[number, number, number, number, 3 | 4, boolean]> = [
+    [176, 100, 256, 224, 4, false], [176, 100, 256, 224, 4, true], [176, 100, 256, 224, 3, false], [100, 176, 256, 224, 4, true],
+    [640, 360, 256, 224, 3, false], [177, 101, 128, 112, 4, false], [33, 17, 64, 60, 4, true],
+  ];
+  for (const [w, h, scale, size, channels, flip] of oneCrop) {
+    it(`scale ${w}×${h} (${channels} bytes a pixel) to ${scale}, crop ${size}${flip ? ' mirrored' : ''} and normalise in one call, as the two steps do`, () => {
+      const src = bytes(w * h * channels, w * 3 + h + size);
+      const request = { scale, cropSize: size, crops: 1 as const };
+      const deferred = scaleDecodedSource(src, w, h, request, channels);
+      expect('deferred' in deferred).toBe(true);
+      const scaled = scaleDecodedFrame(src, w, h, request, channels);
+      const rgb = { ...scaled, data: new Uint8Array(scaled.width * scaled.height * 3), channels: 3 as const }; // the JavaScript loop
+      for (let i = 0; i < scaled.width * scaled.height; i++) for (let c = 0; c < 3; c++) rgb.data[i * 3 + c] = scaled.data[i * scaled.channels + c];
+      const box = { ...cropBoxes(scaled.fullWidth, scaled.fullHeight, size, 1)[0], flip };
+      const plane = 3 * size * size;
+      const a = new Float32Array(plane + 8).fill(7);
+      const b = new Float32Array(plane + 8).fill(7);
+      writeNormalizedCrop(deferred, box, a, 4);
+      writeNormalizedCrop(rgb, box, b, 4);
+      expect(Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer))).toBe(0);
+      expect([a[3], a[plane + 4]]).toEqual([7, 7]);
+      expect(new Set(a.subarray(4, 4 + plane)).size).toBeGreaterThan(100); // not a constant image
+    });
+  }
 });
 
 describe('normalisation', () => {

@@ -5,6 +5,7 @@
  * SIMD is missing, `preprocessKernels()` is undefined and callers use the JavaScript.
  */
 import { PREPROCESS_WASM } from '../wasm/preprocess.wasm.js';
+import { torchNormalizeTable } from './normalize.js';
 import type { ResizeWindow } from './resample.js';
 
 /** Output pixel (or row) i reads `ksize` inputs from starts[i] with weights[i·ksize …]; zero weights pad the taps. */
@@ -19,7 +20,7 @@ interface Exports {
   horizontal(src: number, srcStride: number, channels: number, rows: number, starts: number, weights: number, ksize: number, outW: number, dst: number): void;
   vertical(src: number, rowBytes: number, starts: number, weights: number, ksize: number, outRows: number, dst: number): void;
   normalize(src: number, stride: number, size: number, flip: number, dst: number, m0: number, m1: number, m2: number, s0: number, s1: number, s2: number): void;
-  verticalNormalize(src: number, starts: number, weights: number, ksize: number, size: number, flip: number, dst: number, m0: number, m1: number, m2: number, s0: number, s1: number, s2: number): void;
+  verticalNormalize(src: number, starts: number, weights: number, ksize: number, size: number, flip: number, dst: number, table: number): void;
 }
 
 /** Loads may read, and the vertical pass may write, up to 16 bytes past a region's end. */
@@ -39,12 +40,28 @@ export interface PreprocessKernels {
   normalizeCrop(pixels: Uint8Array, width: number, left: number, top: number, size: number, flip: boolean, mean: readonly number[], std: readonly number[], out: Float32Array, offset: number): void;
   /**
    * resizeWindow then normalizeCrop of the whole window, for a square `window` (size % 4 == 0) that is the one crop:
-   * the vertical pass writes floats directly. Same result as the two calls, bit for bit.
+   * the vertical pass writes floats directly, looked up in torchNormalizeTable's tables. Same result as the two
+   * calls, bit for bit.
    */
   resizeNormalizeCrop(src: Uint8Array | Uint8ClampedArray, w: number, channels: 3 | 4, horizontal: FixedTaps, vertical: FixedTaps, window: ResizeWindow, flip: boolean, mean: readonly number[], std: readonly number[], out: Float32Array, offset: number): void;
 }
 
 let loaded: PreprocessKernels | null | undefined;
+
+/** The three channels' tables one after the other, as verticalNormalize reads them; a data set has one mean and std. */
+const normalizeTables = (() => {
+  let key = '';
+  let tables = new Float32Array(0);
+  return (mean: readonly number[], std: readonly number[]): Float32Array => {
+    const k = `${mean.join()}/${std.join()}`;
+    if (k !== key) {
+      tables = new Float32Array(3 * 256);
+      for (let c = 0; c < 3; c++) tables.set(torchNormalizeTable(mean[c], std[c]), c * 256);
+      key = k;
+    }
+    return tables;
+  };
+})();
 
 export function preprocessKernels(): PreprocessKernels | undefined {
   if (loaded === undefined) loaded = instantiate();
@@ -113,9 +130,10 @@ function instantiate(): PreprocessKernels | null {
     resizeNormalizeCrop(src, w, channels, horizontal, vertical, window, flip, mean, std, out, offset) {
       const size = window.width;
       const planes = 3 * size * size;
-      const stage = horizontalStage(src, w, channels, horizontal, vertical, window, planes * 4);
-      const f = Math.fround;
-      exports.verticalNormalize(stage.tmpAt, stage.vStartsAt, stage.vWeightsAt, vertical.ksize, size, flip ? 1 : 0, stage.outAt, f(mean[0]), f(mean[1]), f(mean[2]), f(std[0]), f(std[1]), f(std[2]));
+      const stage = horizontalStage(src, w, channels, horizontal, vertical, window, planes * 4 + 3 * 1024);
+      const tableAt = stage.outAt + planes * 4;
+      new Float32Array(memory.buffer, tableAt, 3 * 256).set(normalizeTables(mean, std));
+      exports.verticalNormalize(stage.tmpAt, stage.vStartsAt, stage.vWeightsAt, vertical.ksize, size, flip ? 1 : 0, stage.outAt, tableAt);
       out.set(new Float32Array(memory.buffer, stage.outAt, planes), offset);
     },
     normalizeCrop(pixels, width, left, top, size, flip, mean, std, out, offset) {

@@ -8,7 +8,10 @@ import sharp from 'sharp';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../data/jester.js';
 import { decodeFrame, type DecodedPixels } from './decode.js';
 import { preprocessKernels } from './kernels.js';
+import { torchNormalizeTable } from './normalize.js';
 import { fixedTaps, resizeBilinearLikePillow } from './resample.js';
+
+export { torchNormalizeTable } from './normalize.js';
 
 export type CropCount = 1 | 3 | 10;
 
@@ -145,16 +148,6 @@ export function scaleDecodedSource(rgb: Uint8Array | Uint8ClampedArray, width: n
 function deferScaling(pixels: DecodedPixels, scale: number): DeferredFrame {
   const size = scaledSize(pixels.width, pixels.height, scale);
   return { deferred: pixels, scale, fullWidth: size.width, fullHeight: size.height };
-}
-
-/**
- * v ↦ ((v / 255) − mean) / std for the 256 byte values, in float32 step by step as torch computes
- * ToTorchFormatTensor (`img.float().div(255)`) then GroupNormalize (`sub_(m).div_(s)`): the inputs equal the
- * reference's bit for bit (a float64 formula rounded once differs in the last bit for most values).
- */
-export function torchNormalizeTable(mean: number, std: number): Float32Array {
-  const f = Math.fround;
-  return Float32Array.from({ length: 256 }, (_, v) => f(f(f(v / 255) - f(mean)) / f(std)));
 }
 
 const NORMALIZED = [0, 1, 2].map((c) => torchNormalizeTable(IMAGENET_MEAN[c], IMAGENET_STD[c]));

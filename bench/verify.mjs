@@ -5,13 +5,14 @@
 // Fixed costs (convert, session creation, the first verify's first batch: arena growth, JIT) are reported apart from
 // the steady state, which is measured on a warm session: verify runs and pure replays of the batches it fed the model
 // alternate (medians of RUNS), each counted after its first batch. Pure inference is timed on verify's session (no
-// spinning) and on one with onnxruntime's default (spinning); the ratio uses the faster. Verify also runs with its
-// clips loaded on the main thread instead of its worker thread, and with a runner that returns zeros (preprocessing
-// alone: the CPU time verify spends outside inference). TSM_NO_WASM_KERNELS=1 measures the JavaScript
+// spinning) and on one with onnxruntime's default (spinning); the ratio uses the faster. Verify runs as `tsm verify`
+// does (--loader auto), then with its clips loaded on the main thread and on the worker thread whatever the cores,
+// and with a runner that returns zeros (preprocessing alone: the CPU time verify spends outside inference). TSM_NO_WASM_KERNELS=1 measures the JavaScript
 // preprocessing instead of the WebAssembly SIMD kernels.
 import { userEnv } from './launch.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { convertCheckpoint } from '../dist/convert.js';
 import { createOrtRunner } from '../dist/verify/runner.js';
@@ -42,7 +43,7 @@ async function measure(name, checkpoint, maxNum) {
   // verify closes the runner it is given: this one stays open across runs, and keeps the first run's batches
   const recorded = [];
   const warm = (record) => ({ info: ort.info, close: async () => {}, run: async (batch, n) => { if (record) recorded.push([batch.slice(), n]); return ort.run(batch, n); } });
-  const verify = (runner, loaderThread = 'worker') => verifyModel({ model: onnx, dataset: 'jester', root, batch: BATCH, maxNum, runner, loaderThread });
+  const verify = (runner, loaderThread = 'auto') => verifyModel({ model: onnx, dataset: 'jester', root, batch: BATCH, maxNum, runner, loaderThread });
   const first = await verify(warm(true));
   const replay = async (session) => {
     let clips = 0;
@@ -56,6 +57,7 @@ async function measure(name, checkpoint, maxNum) {
   };
   const endToEnd = [];
   const mainThread = [];
+  const workerThread = [];
   const pure = [];
   const pureSpinning = [];
   const preprocessing = [];
@@ -65,6 +67,7 @@ async function measure(name, checkpoint, maxNum) {
     pure.push(await replay(ort));
     pureSpinning.push(await replay(spinningOrt));
     mainThread.push((await verify(warm(false), 'main')).clipsPerSecond);
+    workerThread.push((await verify(warm(false), 'worker')).clipsPerSecond);
     preprocessing.push((await verify(zeros, 'main')).clipsPerSecond);
   }
   await spinningOrt.close();
@@ -72,13 +75,14 @@ async function measure(name, checkpoint, maxNum) {
   const pureRate = Math.max(median(pure), median(pureSpinning));
   const row = {
     model: name, clips: first.predictions.length, kernels: preprocessKernels() ? 'WebAssembly SIMD' : 'JavaScript', loaderThread: first.timing.loaderThread,
-    endToEndClipsPerSecond: median(endToEnd), mainThreadLoaderClipsPerSecond: median(mainThread),
+    endToEndClipsPerSecond: median(endToEnd), mainThreadLoaderClipsPerSecond: median(mainThread), workerLoaderClipsPerSecond: median(workerThread),
     pureInferenceClipsPerSecond: pureRate, pureInferenceNoSpinningClipsPerSecond: median(pure), pureInferenceSpinningClipsPerSecond: median(pureSpinning),
     preprocessingOnlyClipsPerSecond: median(preprocessing),
     fixedCosts: { convertSeconds, sessionSeconds, firstVerifySetupSeconds: first.timing.setupSeconds, firstVerifyFirstBatchSeconds: first.timing.firstBatchSeconds, firstVerifyOverallClipsPerSecond: first.timing.overallClipsPerSecond },
   };
   row.endToEndOverPureInference = row.endToEndClipsPerSecond / row.pureInferenceClipsPerSecond;
   row.mainThreadLoaderOverPureInference = row.mainThreadLoaderClipsPerSecond / row.pureInferenceClipsPerSecond;
+  row.workerLoaderOverPureInference = row.workerLoaderClipsPerSecond / row.pureInferenceClipsPerSecond;
   return row;
 }
 
@@ -92,7 +96,7 @@ else {
   for (const r of rows) {
     const f = r.fixedCosts;
     console.log(`${r.model.padEnd(30)} ${String(r.clips).padStart(3)} clips, warm session, after each run's first batch: end to end ${r.endToEndClipsPerSecond.toFixed(1)} clips/s, pure inference ${r.pureInferenceClipsPerSecond.toFixed(1)} clips/s → ${r.endToEndOverPureInference.toFixed(2)}×`);
-    console.log(`${''.padEnd(30)}      clips loaded on the ${r.loaderThread}; on the main thread instead: ${r.mainThreadLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.mainThreadLoaderOverPureInference.toFixed(2)}×`);
+    console.log(`${''.padEnd(30)}      clips loaded on the ${r.loaderThread} (--loader auto, ${availableParallelism()} cores, 2 session threads); forced: main thread ${r.mainThreadLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.mainThreadLoaderOverPureInference.toFixed(2)}×, worker ${r.workerLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.workerLoaderOverPureInference.toFixed(2)}×`);
     console.log(`${''.padEnd(30)}      pure inference, session without / with spinning: ${r.pureInferenceNoSpinningClipsPerSecond.toFixed(1)} / ${r.pureInferenceSpinningClipsPerSecond.toFixed(1)} clips/s (the ratio uses the better)`);
     console.log(`${''.padEnd(30)}      preprocessing alone (${r.kernels}): ${r.preprocessingOnlyClipsPerSecond.toFixed(1)} clips/s = ${(1000 / r.preprocessingOnlyClipsPerSecond).toFixed(1)} ms a clip, inference ${(1000 / r.pureInferenceClipsPerSecond).toFixed(1)} ms a clip`);
     console.log(`${''.padEnd(30)}      fixed costs: convert ${f.convertSeconds.toFixed(2)} s, session ${f.sessionSeconds.toFixed(2)} s, first verify's first batch ${f.firstVerifyFirstBatchSeconds.toFixed(2)} s (its overall rate ${f.firstVerifyOverallClipsPerSecond.toFixed(1)} clips/s)`);

@@ -88,11 +88,14 @@ export function loadModel(model: string | Uint8Array): { readonly bytes: Uint8Ar
   return { bytes, info: readModelInfo(bytes, source), source };
 }
 
+/** onnxruntime's intra-op threads when the caller does not say. */
+export const DEFAULT_THREADS = 2;
+
 export async function createOrtRunner(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<Runner> {
   const { bytes, source } = modelSource(model);
   const info = options.info ?? readModelInfo(bytes, source);
   const session = await ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: options.threads ?? 2,
+    intraOpNumThreads: options.threads ?? DEFAULT_THREADS,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),

@@ -1,23 +1,25 @@
 /**
  * `tsm verify`: runs a model over a video-folder dataset with the TSM test protocol and scores it.
- * Clips of the next batches load (src/verify/clip.ts) on a worker thread while the current batch runs: onnxruntime-node
- * runs a session synchronously on this thread. The session does not spin between runs, so its idle threads leave the
- * cores to the loader (bench:verify measures what each of the two is worth).
+ * Clips of the next batches load (src/verify/clip.ts) on a worker thread while the current batch runs, where a core is
+ * free for it (onnxruntime-node runs a session synchronously on this thread), or on this thread between runs. The
+ * session does not spin between runs, so its idle threads leave the cores to the loader (bench:verify measures what
+ * each of these is worth).
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { extname, isAbsolute, join } from 'node:path';
 import { exportOnnxModel } from '../convert.js';
 import { TsmError } from '../errors.js';
 import { readInputBytes, readInputText } from '../io.js';
 import { testPoint } from '../test-points.js';
 import { viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
-import { mainThreadLoader, workerLoader, type ClipLoader, type LoaderThread } from './clip-loader.js';
+import { chooseLoaderThread, mainThreadLoader, workerLoader, type ClipLoader, type LoaderThread } from './clip-loader.js';
 import { FLOW_CHANNELS, FLOW_NEW_LENGTH } from '../arch/features.js';
 import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig, type FlowLayoutConfig } from './dataset.js';
 import { flowFrameCount, flowFrameExample, flowStorage, type FlowStorage } from './flow.js';
 import { flipLabelPairs, flipPermutation } from './flip.js';
 import { computeMetrics, topK, type Metrics } from './metrics.js';
-import { createOrtRunner, loadModel, type ModelInfo, type Runner } from './runner.js';
+import { createOrtRunner, DEFAULT_THREADS, loadModel, type ModelInfo, type Runner } from './runner.js';
 import type { StreamingProtocol } from '../stream/protocol.js';
 import { verifyStreamed } from '../stream/verify-online.js';
 import type { SamplingMode } from './sampling.js';
@@ -59,8 +61,11 @@ export interface VerifyOptions {
   readonly streaming?: Partial<StreamingProtocol>;
   /** for tests and benchmarks: a runner instead of onnxruntime-node */
   readonly runner?: Runner;
-  /** where clips are loaded: a worker thread (default, when tsm runs compiled) or the main thread */
-  readonly loaderThread?: 'worker' | 'main';
+  /**
+   * where clips are loaded: a worker thread (when tsm runs compiled) or the main thread; `auto` (the default) takes
+   * the worker only when the session's threads leave a core free (chooseLoaderThread)
+   */
+  readonly loaderThread?: 'worker' | 'main' | 'auto';
 }
 
 export interface ClipPrediction {
@@ -220,7 +225,8 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
   const warnings: string[] = [];
   const base = datasetConfig(options);
   // the loader's worker thread boots (its modules, its WebAssembly) while the model is read and its session created
-  const workerAtHand = options.loaderThread !== 'main' ? workerLoader() : undefined;
+  const loaderThread = chooseLoaderThread(options.loaderThread, options.threads ?? DEFAULT_THREADS, availableParallelism());
+  const workerAtHand = loaderThread === 'worker' ? workerLoader() : undefined;
   // read (or convert) the model once: it decides the protocol and, for Flow, which frames and list to read
   const bytes = options.runner ? undefined : modelBytes(options);
   const modelInfo = options.runner?.info ?? loadModel(bytes as Uint8Array).info;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chooseLoaderThread } from '../../src/verify/clip-loader.js';
 import type { Runner } from '../../src/verify/runner.js';
 import { verifyModel as verifyFromSources } from '../../src/verify/verify.js';
 import { ROOT } from '../helpers/cli.js';
@@ -46,13 +47,21 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('the clip loader thread', () => {
+  it('auto puts the loader on a worker only where the session leaves a core free', () => {
+    expect(chooseLoaderThread('auto', 2, 2)).toBe('main');
+    expect(chooseLoaderThread(undefined, 2, 4)).toBe('worker');
+    expect(chooseLoaderThread('auto', 4, 4)).toBe('main');
+    expect(chooseLoaderThread('worker', 2, 2)).toBe('worker');
+    expect(chooseLoaderThread('main', 1, 8)).toBe('main');
+  });
+
   it('dist/ loads on a worker thread and feeds the model exactly what the main thread feeds it', async () => {
     expect(existsSync(DIST_VERIFY), 'dist/ is built by `npm test`').toBe(true);
     const { verifyModel } = await import(DIST_VERIFY);
     const options = { model: 'unused.onnx', dataset: 'jester', root: MINI, batch: 3, maxNum: 10 };
-    const worker = await verifyModel({ ...options, runner: checksumRunner(27) });
+    const worker = await verifyModel({ ...options, runner: checksumRunner(27), loaderThread: 'worker' });
     const main = await verifyModel({ ...options, runner: checksumRunner(27), loaderThread: 'main' });
-    const sources = await verifyFromSources({ ...options, runner: checksumRunner(27) });
+    const sources = await verifyFromSources({ ...options, runner: checksumRunner(27), loaderThread: 'worker' });
     expect(worker.timing.loaderThread).toBe('worker thread');
     expect(main.timing.loaderThread).toBe('main thread');
     expect(sources.timing.loaderThread).toBe('main thread');
@@ -68,9 +77,9 @@ describe('the clip loader thread', () => {
     const mini = { model: 'unused.onnx', dataset: 'jester', root: MINI, batch: 2, maxNum: 8 };
     const expected = await verifyModel({ ...mini, runner: checksumRunner(27), loaderThread: 'main' });
     const [a, failed, b] = await Promise.all([
-      verifyModel({ ...mini, runner: checksumRunner(27) }),
-      verifyModel({ model: 'unused.onnx', dataset: 'jester', root, batch: 2, runner: checksumRunner(2) }).then(() => undefined, (e: unknown) => e),
-      verifyModel({ ...mini, runner: checksumRunner(27) }),
+      verifyModel({ ...mini, runner: checksumRunner(27), loaderThread: 'worker' }),
+      verifyModel({ model: 'unused.onnx', dataset: 'jester', root, batch: 2, runner: checksumRunner(2), loaderThread: 'worker' }).then(() => undefined, (e: unknown) => e),
+      verifyModel({ ...mini, runner: checksumRunner(27), loaderThread: 'worker' }),
     ]);
     expect(failed).toMatchObject({ code: 'E_FRAME_SIZE' });
     for (const r of [a, b]) {
@@ -82,12 +91,12 @@ describe('the clip loader thread', () => {
   it('an error raised on the worker thread arrives typed, as the main thread raises it', async () => {
     const { verifyModel } = await import(DIST_VERIFY);
     const options = { model: 'unused.onnx', dataset: 'jester', root, batch: 2, runner: checksumRunner(2) };
-    const fromWorker = await verifyModel(options).then(() => undefined, (e: unknown) => e);
+    const fromWorker = await verifyModel({ ...options, loaderThread: 'worker' }).then(() => undefined, (e: unknown) => e);
     const fromMain = await verifyModel({ ...options, loaderThread: 'main' }).then(() => undefined, (e: unknown) => e);
     expect(fromMain).toMatchObject({ name: 'TsmError', code: 'E_FRAME_SIZE', family: 'input' });
     expect(fromWorker).toMatchObject({ name: 'TsmError', code: 'E_FRAME_SIZE', family: 'input', message: (fromMain as Error).message });
     // and the worker is still usable afterwards
-    const ok = await verifyModel({ model: 'unused.onnx', dataset: 'jester', root: MINI, batch: 2, maxNum: 2, runner: checksumRunner(27) });
+    const ok = await verifyModel({ model: 'unused.onnx', dataset: 'jester', root: MINI, batch: 2, maxNum: 2, runner: checksumRunner(27), loaderThread: 'worker' });
     expect(ok.timing.loaderThread).toBe('worker thread');
     expect(ok.predictions).toHaveLength(2);
   });

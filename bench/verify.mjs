@@ -7,16 +7,19 @@
 // alternate (medians of RUNS), each counted after its first batch. Pure inference is timed on verify's session (no
 // spinning) and on one with onnxruntime's default (spinning); the ratio uses the faster. Verify runs as `tsm verify`
 // does (--loader auto), then with its clips loaded on the main thread and on the worker thread whatever the cores,
-// and with a runner that returns zeros (preprocessing alone: the CPU time verify spends outside inference). TSM_NO_WASM_KERNELS=1 measures the JavaScript
+// and with a runner that returns zeros (preprocessing alone: the CPU time verify spends outside inference); and
+// preprocessing's stages a frame (read, JPEG decode, scale + crop + normalise), to say which one a faster verify needs. TSM_NO_WASM_KERNELS=1 measures the JavaScript
 // preprocessing instead of the WebAssembly SIMD kernels.
 import { userEnv } from './launch.mjs';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { convertCheckpoint } from '../dist/convert.js';
 import { createOrtRunner } from '../dist/verify/runner.js';
+import { decodeJpeg } from '../dist/verify/decode.js';
 import { preprocessKernels } from '../dist/verify/kernels.js';
+import { cropBoxes, scaleDecodedSource, writeNormalizedCrop } from '../dist/verify/transforms.js';
 import { verifyModel } from '../dist/verify/verify.js';
 import { median, runJson } from './common.mjs';
 
@@ -86,9 +89,40 @@ async function measure(name, checkpoint, maxNum) {
   return row;
 }
 
+/**
+ * Where preprocessing's time goes, per frame, on 8 frames of each mini clip (warm, one thread, best of ROUNDS rounds):
+ * reading the file, decoding the JPEG, and scaling + cropping + normalising it into a batch-sized buffer.
+ */
+function preprocessingStages(ROUNDS = 7) {
+  const framesDir = join(root, '20bn-jester-v1');
+  const paths = readdirSync(framesDir).flatMap((c) => readdirSync(join(framesDir, c)).sort().slice(0, 8).map((f) => join(framesDir, c, f)));
+  const request = { scale: 256, cropSize: 224, crops: 1 };
+  const plane = 3 * 224 * 224;
+  const out = new Float32Array(BATCH * 8 * plane); // a batch's worth, as verify writes: not a cache-resident slot
+  const best = (fn) => {
+    let min = Infinity;
+    for (let r = 0; r < ROUNDS; r++) {
+      const t = performance.now();
+      fn();
+      min = Math.min(min, (performance.now() - t) / paths.length);
+    }
+    return min * 1000;
+  };
+  let bytes = [];
+  let pixels = [];
+  const readMicros = best(() => { bytes = paths.map((p) => readFileSync(p)); });
+  const decodeMicros = best(() => { pixels = bytes.map((b) => decodeJpeg(b)); });
+  const scaleMicros = best(() => pixels.forEach((px, i) => {
+    const frame = scaleDecodedSource(px.data, px.width, px.height, request, px.channels);
+    writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, 224, 1)[0], out, (i % (BATCH * 8)) * plane);
+  }));
+  return { frames: paths.length, readMicros, decodeMicros, scaleCropNormalizeMicros: scaleMicros };
+}
+
 const rows = [await measure('bundled TSM-MobileNetV2 x0.5', bundled, undefined), await measure('TSM-R50 (random weights)', r50, 16)];
+const stages = preprocessingStages();
 const py = runJson('/usr/bin/python3', [join(here, '../tools/reference/eval_jester.py'), bundled, root, join(gen, 'reference.json')], userEnv());
-const result = { batch: BATCH, runs: RUNS, rows, pythonReference: { model: 'bundled TSM-MobileNetV2 x0.5', clipsPerSecond: py.clips / py.seconds } };
+const result = { batch: BATCH, runs: RUNS, rows, preprocessingMicrosPerFrame: stages, pythonReference: { model: 'bundled TSM-MobileNetV2 x0.5', clipsPerSecond: py.clips / py.seconds } };
 result.ratios = { bundledOverPythonReference: rows[0].endToEndClipsPerSecond / result.pythonReference.clipsPerSecond };
 if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
 else {
@@ -101,5 +135,6 @@ else {
     console.log(`${''.padEnd(30)}      preprocessing alone (${r.kernels}): ${r.preprocessingOnlyClipsPerSecond.toFixed(1)} clips/s = ${(1000 / r.preprocessingOnlyClipsPerSecond).toFixed(1)} ms a clip, inference ${(1000 / r.pureInferenceClipsPerSecond).toFixed(1)} ms a clip`);
     console.log(`${''.padEnd(30)}      fixed costs: convert ${f.convertSeconds.toFixed(2)} s, session ${f.sessionSeconds.toFixed(2)} s, first verify's first batch ${f.firstVerifyFirstBatchSeconds.toFixed(2)} s (its overall rate ${f.firstVerifyOverallClipsPerSecond.toFixed(1)} clips/s)`);
   }
+  console.log(`preprocessing a frame (${stages.frames} mini Jester frames, one thread, best of 7): read ${stages.readMicros.toFixed(0)} µs, JPEG decode ${stages.decodeMicros.toFixed(0)} µs, scale + crop + normalise ${stages.scaleCropNormalizeMicros.toFixed(0)} µs`);
   console.log(`Python reference (PIL + torch eager) on the bundled model: ${result.pythonReference.clipsPerSecond.toFixed(1)} clips/s → tsm is ${result.ratios.bundledOverPythonReference.toFixed(2)}× faster`);
 }

@@ -18,17 +18,22 @@ export interface DecodedPixels {
 
 const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 
+/** A JPEG through the WebAssembly libjpeg-turbo; undefined for anything else, or a JPEG that build refuses. */
+export function decodeJpeg(bytes: Uint8Array): DecodedPixels | undefined {
+  if (!isJpeg(bytes)) return undefined;
+  try {
+    const image = jpegTurbo.decode(bytes);
+    return { data: image.data, width: image.width, height: image.height, channels: 4 };
+  } catch {
+    return undefined; // sharp then reports the file's problem (or reads what libjpeg only warned about)
+  }
+}
+
 export async function decodeFrame(path: string): Promise<DecodedPixels> {
   // A frame is a few KB from the page cache: a synchronous read costs less than a hop to libuv's thread pool.
   const bytes = readFileSync(path);
-  if (isJpeg(bytes)) {
-    try {
-      const image = jpegTurbo.decode(bytes);
-      return { data: image.data, width: image.width, height: image.height, channels: 4 };
-    } catch {
-      // fall through: sharp reports the file's problem (or reads what libjpeg only warned about)
-    }
-  }
+  const jpeg = decodeJpeg(bytes);
+  if (jpeg) return jpeg;
   const { data, info } = await sharp(bytes, { failOn: 'error' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: 3 };
 }

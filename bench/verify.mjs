@@ -1,6 +1,7 @@
 // npm run bench:verify — clips/s of tsm verify end to end (decode + Pillow-exact resize + crops + torch-exact
 // normalisation + inference, pipelined) against pure inference of the same batches, in one run: the bundled
-// TSM-MobileNetV2 ×0.5 (tiny: preprocessing matters) and a TSM-R50 (inference dominates); and the bundled model
+// TSM-MobileNetV2 ×0.5 (tiny: preprocessing matters) and a TSM-R50 (inference dominates), on 2 session threads; the
+// ×0.5 again on one thread fewer than the machine's cores (a core free for the clip loader); and the bundled model
 // against the Python reference evaluation (PIL + torch eager).
 // Fixed costs (convert, session creation, the first verify's first batch: arena growth, JIT) are reported apart from
 // the steady state, which is measured on a warm session: verify runs and pure replays of the batches it fed the model
@@ -34,19 +35,19 @@ const r50 = join(gen, 'r50_blockres/TSM_jester_RGB_resnet50_shift8_blockres_avg_
 if (!existsSync(r50)) execFileSync('/usr/bin/python3', [join(here, '../tools/reference/make_variants.py'), gen, 'r50_blockres'], { stdio: 'ignore' });
 const BATCH = 4;
 
-async function measure(name, checkpoint, maxNum) {
+async function measure(name, checkpoint, maxNum, threads = 2) {
   let t0 = performance.now();
-  const onnx = convertCheckpoint({ input: checkpoint, output: join(gen, `verify_${name}.onnx`) }).output;
+  const onnx = convertCheckpoint({ input: checkpoint, output: join(gen, `verify_${name.replace(/[^A-Za-z0-9.]+/g, '_')}.onnx`) }).output;
   const convertSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
   // the session as verify creates it (no spinning between runs), and one with onnxruntime's default (spinning)
-  const ort = await createOrtRunner(onnx, { threads: 2, spinning: false });
+  const ort = await createOrtRunner(onnx, { threads, spinning: false });
   const sessionSeconds = (performance.now() - t0) / 1000;
-  const spinningOrt = await createOrtRunner(onnx, { threads: 2 });
+  const spinningOrt = await createOrtRunner(onnx, { threads });
   // verify closes the runner it is given: this one stays open across runs, and keeps the first run's batches
   const recorded = [];
   const warm = (record) => ({ info: ort.info, close: async () => {}, run: async (batch, n) => { if (record) recorded.push([batch.slice(), n]); return ort.run(batch, n); } });
-  const verify = (runner, loaderThread = 'auto') => verifyModel({ model: onnx, dataset: 'jester', root, batch: BATCH, maxNum, runner, loaderThread });
+  const verify = (runner, loaderThread = 'auto') => verifyModel({ model: onnx, dataset: 'jester', root, batch: BATCH, maxNum, runner, threads, loaderThread });
   const first = await verify(warm(true));
   const replay = async (session) => {
     let clips = 0;
@@ -77,7 +78,7 @@ async function measure(name, checkpoint, maxNum) {
   // the better of the two sessions is the denominator: verify's settings must not flatter the ratio
   const pureRate = Math.max(median(pure), median(pureSpinning));
   const row = {
-    model: name, clips: first.predictions.length, kernels: preprocessKernels() ? 'WebAssembly SIMD' : 'JavaScript', loaderThread: first.timing.loaderThread,
+    model: name, sessionThreads: threads, clips: first.predictions.length, kernels: preprocessKernels() ? 'WebAssembly SIMD' : 'JavaScript', loaderThread: first.timing.loaderThread,
     endToEndClipsPerSecond: median(endToEnd), mainThreadLoaderClipsPerSecond: median(mainThread), workerLoaderClipsPerSecond: median(workerThread),
     pureInferenceClipsPerSecond: pureRate, pureInferenceNoSpinningClipsPerSecond: median(pure), pureInferenceSpinningClipsPerSecond: median(pureSpinning),
     preprocessingOnlyClipsPerSecond: median(preprocessing),
@@ -119,18 +120,25 @@ function preprocessingStages(ROUNDS = 7) {
   return { frames: paths.length, readMicros, decodeMicros, scaleCropNormalizeMicros: scaleMicros };
 }
 
-const rows = [await measure('bundled TSM-MobileNetV2 x0.5', bundled, undefined), await measure('TSM-R50 (random weights)', r50, 16)];
+// the default 2 session threads; then, for the small model, one core fewer than the machine has, which leaves the
+// loader a core of its own (auto then takes the worker): how fast verify runs when preprocessing is not competing
+const spare = Math.max(1, availableParallelism() - 1);
+const rows = [
+  await measure('bundled TSM-MobileNetV2 x0.5', bundled, undefined),
+  await measure('TSM-R50 (random weights)', r50, 16),
+  await measure(`bundled x0.5, ${spare} thread${spare > 1 ? 's' : ''}`, bundled, undefined, spare),
+];
 const stages = preprocessingStages();
 const py = runJson('/usr/bin/python3', [join(here, '../tools/reference/eval_jester.py'), bundled, root, join(gen, 'reference.json')], userEnv());
 const result = { batch: BATCH, runs: RUNS, rows, preprocessingMicrosPerFrame: stages, pythonReference: { model: 'bundled TSM-MobileNetV2 x0.5', clipsPerSecond: py.clips / py.seconds } };
 result.ratios = { bundledOverPythonReference: rows[0].endToEndClipsPerSecond / result.pythonReference.clipsPerSecond };
 if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
 else {
-  console.log(`tsm verify on the mini Jester set, batch ${BATCH}, 2 threads (medians of ${RUNS})`);
+  console.log(`tsm verify on the mini Jester set, batch ${BATCH}, ${availableParallelism()} cores (medians of ${RUNS})`);
   for (const r of rows) {
     const f = r.fixedCosts;
     console.log(`${r.model.padEnd(30)} ${String(r.clips).padStart(3)} clips, warm session, after each run's first batch: end to end ${r.endToEndClipsPerSecond.toFixed(1)} clips/s, pure inference ${r.pureInferenceClipsPerSecond.toFixed(1)} clips/s → ${r.endToEndOverPureInference.toFixed(2)}×`);
-    console.log(`${''.padEnd(30)}      clips loaded on the ${r.loaderThread} (--loader auto, ${availableParallelism()} cores, 2 session threads); forced: main thread ${r.mainThreadLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.mainThreadLoaderOverPureInference.toFixed(2)}×, worker ${r.workerLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.workerLoaderOverPureInference.toFixed(2)}×`);
+    console.log(`${''.padEnd(30)}      clips loaded on the ${r.loaderThread} (--loader auto, ${availableParallelism()} cores, ${r.sessionThreads} session thread${r.sessionThreads > 1 ? 's' : ''}); forced: main thread ${r.mainThreadLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.mainThreadLoaderOverPureInference.toFixed(2)}×, worker ${r.workerLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.workerLoaderOverPureInference.toFixed(2)}×`);
     console.log(`${''.padEnd(30)}      pure inference, session without / with spinning: ${r.pureInferenceNoSpinningClipsPerSecond.toFixed(1)} / ${r.pureInferenceSpinningClipsPerSecond.toFixed(1)} clips/s (the ratio uses the better)`);
     console.log(`${''.padEnd(30)}      preprocessing alone (${r.kernels}): ${r.preprocessingOnlyClipsPerSecond.toFixed(1)} clips/s = ${(1000 / r.preprocessingOnlyClipsPerSecond).toFixed(1)} ms a clip, inference ${(1000 / r.pureInferenceClipsPerSecond).toFixed(1)} ms a clip`);
     console.log(`${''.padEnd(30)}      fixed costs: convert ${f.convertSeconds.toFixed(2)} s, session ${f.sessionSeconds.toFixed(2)} s, first verify's first batch ${f.firstVerifyFirstBatchSeconds.toFixed(2)} s (its overall rate ${f.firstVerifyOverallClipsPerSecond.toFixed(1)} clips/s)`);

@@ -159,16 +159,14 @@ export function writeNormalizedCrop(source: CropSource, box: CropBox, out: Float
   let frame: DecodedFrame;
   if ('deferred' in source) {
     const { data, width, height, channels } = source.deferred;
-    const window = { left: box.left, top: box.top, width: size, height: size };
     const scaled = scaledSize(width, height, source.scale);
-    const horizontal = fixedTaps(width, scaled.width);
-    const vertical = fixedTaps(height, scaled.height);
-    if (kernels && size % 4 === 0) {
-      kernels.resizeNormalizeCrop(data, width, channels, horizontal, vertical, window, box.flip, IMAGENET_MEAN, IMAGENET_STD, out, offset);
+    const inside = box.left >= 0 && box.top >= 0 && box.left + size <= scaled.width && box.top + size <= scaled.height;
+    if (kernels && size % 4 === 0 && inside) {
+      const window = { left: box.left, top: box.top, width: size, height: size };
+      kernels.resizeNormalizeCrop(data, width, channels, fixedTaps(width, scaled.width), fixedTaps(height, scaled.height), window, box.flip, IMAGENET_MEAN, IMAGENET_STD, out, offset);
       return;
     }
-    const pixels = resizeBilinearLikePillow(data, width, height, scaled.width, scaled.height, window, channels);
-    frame = { data: pixels, width: size, height: size, offsetX: box.left, offsetY: box.top, fullWidth: scaled.width, fullHeight: scaled.height, channels: 3 };
+    frame = scaleDecodedFrame(data, width, height, { scale: source.scale, cropSize: size, crops: 1 }, channels);
   } else {
     frame = source;
   }

@@ -30,3 +30,40 @@ export async function timeOnnx(model, shape, runs, threads = 2) {
   await session.release();
   return median(times);
 }
+
+/**
+ * Two models on the same input, timed run against run: both sessions stay open and warm, and each pair runs one of
+ * each back to back (the order alternating), so that a drift in the machine's speed hits both sides of every ratio.
+ * Returns the medians of each side (ms a run) and the median, lowest and highest of the per-pair ratios a / b.
+ */
+const BURST_MS = 300;
+
+export async function timeOnnxPaired(modelA, modelB, shape, pairs, threads = 2) {
+  const open = (model) => ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const sessions = [await open(modelA), await open(modelB)];
+  const n = shape.reduce((x, y) => x * y, 1);
+  const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+  const feeds = sessions.map((s) => ({ [s.inputNames[0]]: new ort.Tensor('float32', data, shape) }));
+  // a pair's side is a burst of runs lasting ~BURST_MS, so that one preempted run of a small model does not decide it
+  let reps = 1;
+  const burst = async (k) => {
+    const t0 = performance.now();
+    for (let r = 0; r < reps; r++) await sessions[k].run(feeds[k]);
+    return (performance.now() - t0) / reps;
+  };
+  for (let k = 0; k < 2; k++) await burst(k); // warm-up: arena growth, first-run costs
+  reps = Math.max(1, Math.round(BURST_MS / Math.min(await burst(0), await burst(1))));
+  const a = [];
+  const b = [];
+  const ratios = [];
+  for (let i = 0; i < pairs; i++) {
+    const order = i % 2 ? [1, 0] : [0, 1];
+    const t = [0, 0];
+    for (const k of order) t[k] = await burst(k);
+    a.push(t[0]);
+    b.push(t[1]);
+    ratios.push(t[0] / t[1]);
+  }
+  for (const s of sessions) await s.release();
+  return { aMs: median(a), bMs: median(b), ratio: median(ratios), ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios) };
+}

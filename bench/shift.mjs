@@ -1,6 +1,7 @@
 // npm run bench:shift — what the temporal shift costs in tsm's graphs: the TSM graph against the TSN graph of the
-// same weights (the same spec with the shifts taken out), TSM-R50 and TSM-MobileNetV2 at 224, batch 1 and 8, medians
-// of BENCH_RUNS in one run; then onnxruntime's own profile of the TSM graph at batch 1 (kernel ms a run by op type)
+// same weights (the same spec with the shifts taken out), TSM-R50 and TSM-MobileNetV2 at 224, batch 1 and 8, as the
+// median of BENCH_PAIRS per-pair ratios (one run of each graph back to back, both sessions warm: on a machine whose
+// speed drifts, separate blocks of runs measure the drift as much as the shift); then onnxruntime's own profile of the TSM graph at batch 1 (kernel ms a run by op type)
 // and the layout reorders its NCHWc transformer inserted, which the shift's Slice/Pad/Concat cause.
 import './launch.mjs';
 import { execFileSync } from 'node:child_process';
@@ -10,9 +11,10 @@ import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { buildTsnGraph, detectArch, readCheckpointFile } from '../dist/index.js';
 import { concatModel } from '../dist/onnx/builder.js';
-import { median, timeOnnx } from './common.mjs';
+import { timeOnnxPaired } from './common.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 11);
 const here = import.meta.dirname;
 const gen = join(here, '.generated');
 mkdirSync(gen, { recursive: true });
@@ -68,27 +70,20 @@ for (const m of MODELS) {
   const tsn = build(withoutShift(spec), stateDict, join(gen, `${m.id}_shift_tsn.onnx`));
   const row = { model: m.id, shiftedBlocks: spec.shift.shiftedBlocks.length };
   for (const batch of [1, 8]) {
-    const shape = [batch, 8, 3, 224, 224];
-    // interleaved, so drift in the machine's speed hits both
-    const a = [];
-    const b = [];
-    for (let i = 0; i < 2; i++) {
-      a.push((await timeOnnx(tsm, shape, RUNS)) / batch);
-      b.push((await timeOnnx(tsn, shape, RUNS)) / batch);
-    }
-    row[`batch${batch}`] = { tsmMs: median(a), tsnMs: median(b), ratio: median(a) / median(b) };
+    const t = await timeOnnxPaired(tsm, tsn, [batch, 8, 3, 224, 224], PAIRS);
+    row[`batch${batch}`] = { tsmMs: t.aMs / batch, tsnMs: t.bMs / batch, ratio: t.ratio, ratioMin: t.ratioMin, ratioMax: t.ratioMax };
   }
   row.profile = await profile(tsm, [1, 8, 3, 224, 224]);
   rows.push(row);
 }
 const SHIFT_OPS = ['Slice', 'Pad', 'Concat', 'ReorderInput', 'ReorderOutput', 'Reshape'];
-if (process.argv.includes('--json')) console.log(JSON.stringify({ runs: RUNS, rows }, null, 2));
+if (process.argv.includes('--json')) console.log(JSON.stringify({ pairs: PAIRS, profileRuns: RUNS, rows }, null, 2));
 else {
-  console.log(`the shift's cost: TSM graph vs TSN graph of the same weights, onnxruntime-node, 2 threads, medians of ${RUNS} (twice, interleaved)`);
+  console.log(`the shift's cost: TSM graph vs TSN graph of the same weights, onnxruntime-node, 2 threads, median of ${PAIRS} paired runs (range of the pair ratios in brackets)`);
   for (const r of rows) {
     for (const b of [1, 8]) {
       const x = r[`batch${b}`];
-      console.log(`${r.model.padEnd(14)} batch ${b}: TSM ${x.tsmMs.toFixed(1)} ms/clip, TSN ${x.tsnMs.toFixed(1)} ms/clip → ${x.ratio.toFixed(3)}×`);
+      console.log(`${r.model.padEnd(14)} batch ${b}: TSM ${x.tsmMs.toFixed(1)} ms/clip, TSN ${x.tsnMs.toFixed(1)} ms/clip → ${x.ratio.toFixed(3)}× [${x.ratioMin.toFixed(3)}–${x.ratioMax.toFixed(3)}]`);
     }
     const p = r.profile;
     const total = Object.values(p.kernelMsByOp).reduce((s, v) => s + v, 0);

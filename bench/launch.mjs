@@ -3,6 +3,10 @@
 // it. References that should run the way a user runs them (torch.load) get `userEnv()`, the caller's environment.
 import { launchEnv, runNodeAndExit, shebangAssignments } from '../tools/launch-env.mjs';
 
+// the benchmarks load onnxruntime-node in their own process: the same telemetry opt-out as bin/run.js
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+process.env.ORT_TELEMETRY_DISABLED ??= '1';
+
 const MARK = 'TSM_BENCH_USER_VALUES';
 if (process.env[MARK] === undefined) {
   const userValues = Object.fromEntries(shebangAssignments().map(([name]) => [name, process.env[name] ?? null]));

@@ -8,8 +8,10 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-// onnxruntime-node 1.30 sends usage telemetry from Linux and macOS unless told not to: tsm opts out with onnxruntime's
-// documented switch, unless the user set it either way.
+// onnxruntime-node 1.30 sends usage telemetry from Linux and macOS unless told not to. Its library reads
+// ORT_DISABLE_TELEMETRY (the only such name in its binary): set, it creates no uploader, device id or log file. tsm
+// opts out unless the user set it either way; ORT_TELEMETRY_DISABLED, the name some onnxruntime notes give, too.
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
 process.env.ORT_TELEMETRY_DISABLED ??= '1';
 
 // A checkout has no dist/ after `npm ci` (the project's .npmrc sets ignore-scripts, so `prepare` does not run):

@@ -25,7 +25,7 @@ function startedEnv(env: Record<string, string | undefined>, command: [string, .
 }
 
 describe('the environment tsm runs in', () => {
-  const base = { PATH: process.env.PATH, HOME: process.env.HOME, ORT_TELEMETRY_DISABLED: '1' };
+  const base = { PATH: process.env.PATH, HOME: process.env.HOME, ORT_DISABLE_TELEMETRY: '1' };
 
   it('the executable asks glibc for huge pages, and the runner computes the same value', () => {
     const value = startedEnv(base);

@@ -10,12 +10,15 @@ export interface CliRun {
   json: () => any;
 }
 
-/** Runs the built CLI (`bin/run.js`) the way a user would. */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
+/**
+ * Runs the built CLI (`bin/run.js`) the way a user would: in this process's environment plus `env`, or in exactly
+ * `exactEnv`.
+ */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; exactEnv?: Record<string, string> } = {}): CliRun {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
-    env: { ...process.env, ...options.env },
+    env: options.exactEnv ?? { ...process.env, ...options.env },
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };

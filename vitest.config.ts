@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 600_000,
     pool: 'forks',
     globalSetup: ['test/setup/global.ts'],
+    // also when vitest is started directly rather than by npm test: onnxruntime-node loaded by the tests stays silent
+    // (no telemetry, no files of its own in HOME or the temp folder; see the README)
+    env: { ORT_DISABLE_TELEMETRY: '1' },
   },
 });

@@ -5,7 +5,6 @@
  * SIMD is missing, `preprocessKernels()` is undefined and callers use the JavaScript.
  */
 import { PREPROCESS_WASM } from '../wasm/preprocess.wasm.js';
-import { torchNormalizeTable } from './normalize.js';
 import type { ResizeWindow } from './resample.js';
 
 /** Output pixel (or row) i reads `ksize` inputs from starts[i] with weights[i·ksize …]; zero weights pad the taps. */
@@ -40,28 +39,13 @@ export interface PreprocessKernels {
   normalizeCrop(pixels: Uint8Array, width: number, left: number, top: number, size: number, flip: boolean, mean: readonly number[], std: readonly number[], out: Float32Array, offset: number): void;
   /**
    * resizeWindow then normalizeCrop of the whole window, for a square `window` (size % 4 == 0) that is the one crop:
-   * the vertical pass writes floats directly, looked up in torchNormalizeTable's tables. Same result as the two
-   * calls, bit for bit.
+   * the vertical pass writes floats directly, looked up in `tables`: 3 × 256 normalised values, channel after channel
+   * (transforms.ts builds them with torch's float32 steps). Same result as the two calls, bit for bit.
    */
-  resizeNormalizeCrop(src: Uint8Array | Uint8ClampedArray, w: number, channels: 3 | 4, horizontal: FixedTaps, vertical: FixedTaps, window: ResizeWindow, flip: boolean, mean: readonly number[], std: readonly number[], out: Float32Array, offset: number): void;
+  resizeNormalizeCrop(src: Uint8Array | Uint8ClampedArray, w: number, channels: 3 | 4, horizontal: FixedTaps, vertical: FixedTaps, window: ResizeWindow, flip: boolean, tables: Float32Array, out: Float32Array, offset: number): void;
 }
 
 let loaded: PreprocessKernels | null | undefined;
-
-/** The three channels' tables one after the other, as verticalNormalize reads them; a data set has one mean and std. */
-const normalizeTables = (() => {
-  let key = '';
-  let tables = new Float32Array(0);
-  return (mean: readonly number[], std: readonly number[]): Float32Array => {
-    const k = `${mean.join()}/${std.join()}`;
-    if (k !== key) {
-      tables = new Float32Array(3 * 256);
-      for (let c = 0; c < 3; c++) tables.set(torchNormalizeTable(mean[c], std[c]), c * 256);
-      key = k;
-    }
-    return tables;
-  };
-})();
 
 export function preprocessKernels(): PreprocessKernels | undefined {
   if (loaded === undefined) loaded = instantiate();
@@ -127,12 +111,12 @@ function instantiate(): PreprocessKernels | null {
       exports.vertical(stage.tmpAt, rowBytes, stage.vStartsAt, stage.vWeightsAt, vertical.ksize, winH, stage.outAt);
       return new Uint8Array(memory.buffer).slice(stage.outAt, stage.outAt + winH * rowBytes);
     },
-    resizeNormalizeCrop(src, w, channels, horizontal, vertical, window, flip, mean, std, out, offset) {
+    resizeNormalizeCrop(src, w, channels, horizontal, vertical, window, flip, tables, out, offset) {
       const size = window.width;
       const planes = 3 * size * size;
       const stage = horizontalStage(src, w, channels, horizontal, vertical, window, planes * 4 + 3 * 1024);
       const tableAt = stage.outAt + planes * 4;
-      new Float32Array(memory.buffer, tableAt, 3 * 256).set(normalizeTables(mean, std));
+      new Float32Array(memory.buffer, tableAt, 3 * 256).set(tables);
       exports.verticalNormalize(stage.tmpAt, stage.vStartsAt, stage.vWeightsAt, vertical.ksize, size, flip ? 1 : 0, stage.outAt, tableAt);
       out.set(new Float32Array(memory.buffer, stage.outAt, planes), offset);
     },

@@ -8,10 +8,7 @@ import sharp from 'sharp';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../data/jester.js';
 import { decodeFrame, type DecodedPixels } from './decode.js';
 import { preprocessKernels } from './kernels.js';
-import { torchNormalizeTable } from './normalize.js';
 import { fixedTaps, resizeBilinearLikePillow } from './resample.js';
-
-export { torchNormalizeTable } from './normalize.js';
 
 export type CropCount = 1 | 3 | 10;
 
@@ -150,7 +147,20 @@ function deferScaling(pixels: DecodedPixels, scale: number): DeferredFrame {
   return { deferred: pixels, scale, fullWidth: size.width, fullHeight: size.height };
 }
 
+/**
+ * v ↦ ((v / 255) − mean) / std for the 256 byte values, in float32 step by step as torch computes
+ * ToTorchFormatTensor (`img.float().div(255)`) then GroupNormalize (`sub_(m).div_(s)`): the inputs equal the
+ * reference's bit for bit (a float64 formula rounded once differs in the last bit for most values). The JavaScript
+ * loop and the SIMD kernel both look values up in these tables.
+ */
+export function torchNormalizeTable(mean: number, std: number): Float32Array {
+  const f = Math.fround;
+  return Float32Array.from({ length: 256 }, (_, v) => f(f(f(v / 255) - f(mean)) / f(std)));
+}
+
 const NORMALIZED = [0, 1, 2].map((c) => torchNormalizeTable(IMAGENET_MEAN[c], IMAGENET_STD[c]));
+/** the same three tables end to end, as resizeNormalizeCrop reads them */
+const NORMALIZED_PLANES = Float32Array.from(NORMALIZED.flatMap((t) => Array.from(t)));
 
 /** Writes one crop of an RGB frame, normalised, as C×S×S floats at `out[offset…]`. */
 export function writeNormalizedCrop(source: CropSource, box: CropBox, out: Float32Array, offset: number): void {
@@ -159,11 +169,11 @@ export function writeNormalizedCrop(source: CropSource, box: CropBox, out: Float
   let frame: DecodedFrame;
   if ('deferred' in source) {
     const { data, width, height, channels } = source.deferred;
-    const scaled = scaledSize(width, height, source.scale);
-    const inside = box.left >= 0 && box.top >= 0 && box.left + size <= scaled.width && box.top + size <= scaled.height;
+    const { fullWidth, fullHeight } = source;
+    const inside = box.left >= 0 && box.top >= 0 && box.left + size <= fullWidth && box.top + size <= fullHeight;
     if (kernels && size % 4 === 0 && inside) {
       const window = { left: box.left, top: box.top, width: size, height: size };
-      kernels.resizeNormalizeCrop(data, width, channels, fixedTaps(width, scaled.width), fixedTaps(height, scaled.height), window, box.flip, IMAGENET_MEAN, IMAGENET_STD, out, offset);
+      kernels.resizeNormalizeCrop(data, width, channels, fixedTaps(width, fullWidth), fixedTaps(height, fullHeight), window, box.flip, NORMALIZED_PLANES, out, offset);
       return;
     }
     frame = scaleDecodedFrame(data, width, height, { scale: source.scale, cropSize: size, crops: 1 }, channels);

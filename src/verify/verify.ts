@@ -13,7 +13,7 @@ import { TsmError } from '../errors.js';
 import { readInputBytes, readInputText } from '../io.js';
 import { testPoint } from '../test-points.js';
 import { viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
-import { chooseLoaderThread, mainThreadLoader, workerLoader, type ClipLoader, type LoaderThread } from './clip-loader.js';
+import { chooseLoaderThread, mainThreadLoader, workerLoader, type LoaderThread } from './clip-loader.js';
 import { FLOW_CHANNELS, FLOW_NEW_LENGTH } from '../arch/features.js';
 import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig, type FlowLayoutConfig } from './dataset.js';
 import { flowFrameCount, flowFrameExample, flowStorage, type FlowStorage } from './flow.js';
@@ -226,7 +226,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
   const base = datasetConfig(options);
   // the loader's worker thread boots (its modules, its WebAssembly) while the model is read and its session created
   const loaderThread = chooseLoaderThread(options.loaderThread, options.threads ?? DEFAULT_THREADS, availableParallelism());
-  const workerAtHand = loaderThread === 'worker' ? workerLoader() : undefined;
+  const loader = (loaderThread === 'worker' ? workerLoader() : undefined) ?? mainThreadLoader();
   // read (or convert) the model once: it decides the protocol and, for Flow, which frames and list to read
   const bytes = options.runner ? undefined : modelBytes(options);
   const modelInfo = options.runner?.info ?? loadModel(bytes as Uint8Array).info;
@@ -255,7 +255,6 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
   if (bytes && modelInfo.metadata['tsm.online_buffers'] !== undefined) return verifyOnline(options, bytes, config, { categories, listPath, clips, bad }, started);
   // no spinning: between runs the runtime's threads would take the cores the clip loader needs
   const runner = options.runner ?? (await createOrtRunner(bytes as Uint8Array, { threads: options.threads, info: modelInfo, spinning: false }));
-  let loader: ClipLoader | undefined;
   const ready = performance.now();
   let firstBatchEnd = 0;
   let firstBatchClips = 0;
@@ -302,8 +301,6 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       ...(flow ? { flow: { layout: flow.layout, newLength: flow.newLength } } : {}),
       ...(options.videos ? { video: { path: isAbsolute(record.id) ? record.id : join(options.root, record.id), ffmpeg: options.ffmpeg } } : {}),
     });
-    loader = workerAtHand ?? mainThreadLoader();
-    const clipLoader = loader;
 
     const batchClips = Math.max(1, options.batch ?? 4);
     const batches: ClipRecord[][] = [];
@@ -318,7 +315,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       if (i >= batches.length) return;
       const at = i % (PREFETCH + 1);
       const records = batches[i];
-      pending[i] = clipLoader.load(records.map(jobOf), (ring[at] ??= new Float32Array(batchClips * slot)), slot).then(({ input, clips: results }) => {
+      pending[i] = loader.load(records.map(jobOf), (ring[at] ??= new Float32Array(batchClips * slot)), slot).then(({ input, clips: results }) => {
         ring[at] = input; // a worker hands back a new view of the same memory
         const loaded = results.map((r, k): LoadedClip => {
           missingCount += r.missing.length;
@@ -396,7 +393,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       ...metrics,
       seconds,
       clipsPerSecond: steady,
-      timing: { setupSeconds: (ready - started) / 1000, firstBatchSeconds: (firstBatchEnd - ready) / 1000, overallClipsPerSecond: predictions.length / seconds, loaderThread: clipLoader.thread },
+      timing: { setupSeconds: (ready - started) / 1000, firstBatchSeconds: (firstBatchEnd - ready) / 1000, overallClipsPerSecond: predictions.length / seconds, loaderThread: loader.thread },
       inferenceSeconds: inferenceMs / 1000,
       missingFrames: { count: missingCount, first: missing },
       unreadableClips: unreadable,
@@ -405,7 +402,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
       parity: options.reference ? compareWithReference(options.reference, predictions) : undefined,
     };
   } finally {
-    await loader?.close();
+    await loader.close();
     await runner.close();
   }
 }

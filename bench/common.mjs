@@ -14,12 +14,17 @@ export function runJson(cmd, args, env = process.env) {
   return JSON.parse(execFileSync(cmd, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop());
 }
 
-/** Median ms per run of an ONNX model on a random input of `shape` (1 warm-up, `runs` timed). */
-export async function timeOnnx(model, shape, runs, threads = 2) {
+/** A session of `model` (`threads` intra-op threads, all optimisations) and a fixed pseudo-random input of `shape`. */
+async function sessionWithInput(model, shape, threads) {
   const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
   const n = shape.reduce((a, b) => a * b, 1);
   const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
-  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) };
+  return { session, feeds: { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) } };
+}
+
+/** Median ms per run of an ONNX model on a random input of `shape` (1 warm-up, `runs` timed). */
+export async function timeOnnx(model, shape, runs, threads = 2) {
+  const { session, feeds } = await sessionWithInput(model, shape, threads);
   await session.run(feeds);
   const times = [];
   for (let i = 0; i < runs; i++) {
@@ -31,24 +36,20 @@ export async function timeOnnx(model, shape, runs, threads = 2) {
   return median(times);
 }
 
+// a side of a pair is a burst of runs lasting about this long: one preempted run of a small model must not decide it
+const BURST_MS = 300;
+
 /**
  * Two models on the same input, timed run against run: both sessions stay open and warm, and each pair runs one of
  * each back to back (the order alternating), so that a drift in the machine's speed hits both sides of every ratio.
  * Returns the medians of each side (ms a run) and the median, lowest and highest of the per-pair ratios a / b.
  */
-const BURST_MS = 300;
-
 export async function timeOnnxPaired(modelA, modelB, shape, pairs, threads = 2) {
-  const open = (model) => ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-  const sessions = [await open(modelA), await open(modelB)];
-  const n = shape.reduce((x, y) => x * y, 1);
-  const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
-  const feeds = sessions.map((s) => ({ [s.inputNames[0]]: new ort.Tensor('float32', data, shape) }));
-  // a pair's side is a burst of runs lasting ~BURST_MS, so that one preempted run of a small model does not decide it
+  const opened = [await sessionWithInput(modelA, shape, threads), await sessionWithInput(modelB, shape, threads)];
   let reps = 1;
   const burst = async (k) => {
     const t0 = performance.now();
-    for (let r = 0; r < reps; r++) await sessions[k].run(feeds[k]);
+    for (let r = 0; r < reps; r++) await opened[k].session.run(opened[k].feeds);
     return (performance.now() - t0) / reps;
   };
   for (let k = 0; k < 2; k++) await burst(k); // warm-up: arena growth, first-run costs
@@ -64,6 +65,6 @@ export async function timeOnnxPaired(modelA, modelB, shape, pairs, threads = 2) 
     b.push(t[1]);
     ratios.push(t[0] / t[1]);
   }
-  for (const s of sessions) await s.release();
+  for (const { session } of opened) await session.release();
   return { aMs: median(a), bMs: median(b), ratio: median(ratios), ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios) };
 }

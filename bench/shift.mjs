@@ -1,8 +1,9 @@
 // npm run bench:shift — what the temporal shift costs in tsm's graphs: the TSM graph against the TSN graph of the
 // same weights (the same spec with the shifts taken out), TSM-R50 and TSM-MobileNetV2 at 224, batch 1 and 8, as the
-// median of BENCH_PAIRS per-pair ratios (one run of each graph back to back, both sessions warm: on a machine whose
-// speed drifts, separate blocks of runs measure the drift as much as the shift); then onnxruntime's own profile of the TSM graph at batch 1 (kernel ms a run by op type)
-// and the layout reorders its NCHWc transformer inserted, which the shift's Slice/Pad/Concat cause.
+// median of BENCH_PAIRS per-pair ratios (a burst of each graph back to back, both sessions warm: on a machine whose
+// speed drifts, separate blocks of runs measure the drift as much as the shift); then onnxruntime's own profile of
+// the TSM graph at batch 1 (kernel ms a run by op type) and the layout reorders its NCHWc transformer inserted, which
+// the shift's Slice/Pad/Concat cause.
 import './launch.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -8,9 +8,9 @@
 // alternate (medians of RUNS), each counted after its first batch. Pure inference is timed on verify's session (no
 // spinning) and on one with onnxruntime's default (spinning); the ratio uses the faster. Verify runs as `tsm verify`
 // does (--loader auto), then with its clips loaded on the main thread and on the worker thread whatever the cores,
-// and with a runner that returns zeros (preprocessing alone: the CPU time verify spends outside inference); and
-// preprocessing's stages a frame (read, JPEG decode, scale + crop + normalise), to say which one a faster verify needs. TSM_NO_WASM_KERNELS=1 measures the JavaScript
-// preprocessing instead of the WebAssembly SIMD kernels.
+// and with a runner that returns zeros (preprocessing alone: the CPU time verify spends outside inference); last,
+// preprocessing's stages a frame (read, JPEG decode, scale + crop + normalise), which say what a faster verify needs.
+// TSM_NO_WASM_KERNELS=1 measures the JavaScript preprocessing instead of the WebAssembly SIMD kernels.
 import { userEnv } from './launch.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -74,6 +74,7 @@ async function measure(name, checkpoint, maxNum, threads = 2) {
     workerThread.push((await verify(warm(false), 'worker')).clipsPerSecond);
     preprocessing.push((await verify(zeros, 'main')).clipsPerSecond);
   }
+  await ort.close();
   await spinningOrt.close();
   // the better of the two sessions is the denominator: verify's settings must not flatter the ratio
   const pureRate = Math.max(median(pure), median(pureSpinning));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { exportOnnxModel } from '../../src/convert.js';
+import { GraphBuilder } from '../../src/onnx/builder.js';
 import { optimizedOps } from '../helpers/ort.js';
 import { ensureVariants, maxAbsDiff, readF32, VARIANTS_DIR } from '../helpers/reference.js';
 
@@ -11,8 +12,17 @@ const IDS = ['r18', 'r50_blockres', 'tsn_r50', 'mbv2_official', 'mbv2_embedded']
 const exportOf = (id: string) => exportOnnxModel({ input: join(VARIANTS_DIR, variants[id].file), overrides: { size: variants[id].size } });
 
 // Whether this CPU's onnxruntime has the blocked (NCHWc) convolutions the fusion checks are about (x86 with AVX2 or
-// AVX-512; not ARM). Decided once, from what onnxruntime makes of the smallest variant, and reported when absent.
-const nchwc = Boolean((await optimizedOps(exportOf('r18').onnx))['com.microsoft.nchwc:Conv']);
+// AVX-512; not ARM). Decided once, from a bare 3×3 convolution (not from an exported graph: a regression in the
+// export must fail the checks, not switch them off), and reported when absent.
+function bareConv(): Uint8Array {
+  const g = new GraphBuilder();
+  const x = g.input({ name: 'x', elemType: 'float', shape: [1, 16, 28, 28] });
+  const w = g.initializer('w', 'float', [16, 16, 3, 3], Float32Array.from({ length: 16 * 16 * 9 }, (_, i) => Math.sin(i)));
+  g.node('Conv', [x, w], { pads: [1, 1, 1, 1] }, { outputNames: ['y'] });
+  g.output({ name: 'y', elemType: 'float', shape: [1, 16, 28, 28] });
+  return g.toModel({ opset: 17, producerVersion: 'test', graphName: 'bare_conv', metadata: {} });
+}
+const nchwc = Boolean((await optimizedOps(bareConv()))['com.microsoft.nchwc:Conv']);
 if (!nchwc) process.stderr.write(`\n[skipped] NCHWc fusion checks: onnxruntime offers no NCHWc convolution on this CPU (${arch()}, ${cpus()[0]?.model ?? 'unknown'}); the parity checks still run\n`);
 
 describe('the exported graphs compute what PyTorch computes, whatever onnxruntime rewrites', () => {

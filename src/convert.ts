@@ -10,6 +10,7 @@ import { readInputBytes, readInputText } from './io.js';
 import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer } from './onnx/tsn.js';
 import { concatModel, type SerializedModel } from './onnx/builder.js';
 import { writeChunksAtomically } from './onnx/write.js';
+import { scaleSizeFor } from './preprocessing.js';
 import { readCheckpoint } from './pth/read.js';
 import { DTYPES } from './pth/dtypes.js';
 import { numelOf, type Tensor } from './pth/tensor.js';
@@ -166,7 +167,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
   const sourceSha = createHash('sha256').update(fileBytes).digest('hex');
   const { spec, fileName, warnings } = detectArch(ckpt.stateDict, { fileName: options.input, overrides: options.overrides });
   const labels = options.labelsFile ? readLabels(options.labelsFile, spec.head.classes) : defaultLabels(spec, fileName?.dataset, options.input);
-  const scale = Math.round((spec.inputSize * 256) / 224);
+  const scale = scaleSizeFor(spec.inputSize);
   const layout = spec.kind === 'image' || spec.kind === 'online' ? 'NCHW' : 'NTCHW';
   const preprocessing: Preprocessing = spec.modality === 'Flow'
     ? {

@@ -29,6 +29,7 @@ export default class Stream extends TsmCommand {
     const { args, flags } = await this.parse(Stream);
     const result = await streamFrames({ model: args.model, frames: flags.frames, video: flags.video, fps: flags.fps, stride: flags.stride, window: flags.window, stableFrames: flags.stable, threads: flags.threads, ffmpeg: flags.ffmpeg });
     if (!this.jsonEnabled()) {
+      for (const w of result.warnings) this.warn(w);
       this.log(`stride ${result.stride}, window ${result.smoothing.window}, stable ${result.smoothing.stableFrames}, ${result.fps} fps (${PROTOCOL_SOURCE[result.protocolSource]})`);
       for (const e of result.events) this.log(`${e.timeSeconds.toFixed(2).padStart(7)} s  frame ${String(e.frame).padStart(4)}  ${e.label}`);
       const { inference, perFrame, firstFrame } = result.latencyMs;

@@ -15,7 +15,7 @@ export default class Predict extends TsmCommand {
   static override flags = {
     top: Flags.integer({ description: 'how many classes to show', default: 5, min: 1 }),
     zoo: Flags.string({ description: 'zoo index for a model given by id: a path or an http(s) URL', default: 'zoo.json' }),
-    ffmpeg: Flags.string({ description: 'ffmpeg to decode videos with (default: TSM_FFMPEG, else the one installed with tsm)' }),
+    ffmpeg: Flags.string({ description: 'ffmpeg to decode videos with (default: TSM_FFMPEG, else the first ffmpeg on PATH, else the one installed with tsm)' }),
     threads: Flags.integer({ description: 'onnxruntime intra-op threads', default: 2, min: 1 }),
   };
 

@@ -17,7 +17,7 @@ export default class Stream extends TsmCommand {
   static override flags = {
     frames: Flags.string({ description: 'folder of frames, in file-name order', exclusive: ['video'] }),
     video: Flags.string({ description: 'a video file (anything ffmpeg decodes) or an animated GIF/WebP', exclusive: ['frames'] }),
-    ffmpeg: Flags.string({ description: 'ffmpeg for --video (default: TSM_FFMPEG, else the one installed with tsm)' }),
+    ffmpeg: Flags.string({ description: 'ffmpeg for --video (default: TSM_FFMPEG, else the first ffmpeg on PATH, else the one installed with tsm)' }),
     fps: Flags.integer({ description: "frame rate of the source, for timestamps (default: the model's tsm.streaming, Jester 12)", min: 1 }),
     stride: Flags.integer({ description: "feed every N-th frame (default: the model's tsm.streaming, the spacing it was trained on)", min: 1 }),
     window: Flags.integer({ description: "logits averaged over this many fed frames (default: the model's tsm.streaming)", min: 1 }),

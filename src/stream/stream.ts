@@ -15,7 +15,7 @@ export interface StreamOptions extends Partial<SmoothingOptions> {
   /** feed every `stride`-th frame (default: the model's `tsm.streaming`, the spacing it was trained on) */
   readonly stride?: number;
   readonly threads?: number;
-  /** ffmpeg for --video files (default: TSM_FFMPEG, else the bundled one) */
+  /** ffmpeg for --video files (default: TSM_FFMPEG, else the first on PATH, else the bundled one) */
   readonly ffmpeg?: string;
   /** after each frame: its index, the gesture reported so far, and its latencies */
   readonly onFrame?: (frame: FrameTiming) => void;

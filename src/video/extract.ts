@@ -140,7 +140,8 @@ export async function extractFrames(options: ExtractOptions): Promise<ExtractRes
       if (existsSync(join(folder, DONE_MARKER))) {
         skipped++;
         const madeBy = readDoneMarker(folder)?.ffmpeg;
-        if (!madeBy || madeBy.version !== info.version || madeBy.path !== info.path) {
+        // by version: the same build found under another path (/bin vs /usr/bin) writes the same frames
+        if (madeBy?.version !== info.version) {
           const who = madeBy ? `ffmpeg ${madeBy.version} (${madeBy.path})` : 'an unrecorded ffmpeg (an older tsm)';
           keptFromOthers.set(who, (keptFromOthers.get(who) ?? 0) + 1);
         }

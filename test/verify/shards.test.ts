@@ -100,7 +100,24 @@ describe('sharded verify and merge', () => {
   });
 
   it('--shard auto reads a Slurm job array or a Kubernetes Indexed Job', () => {
-    expect(parseShard('auto', { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '8' })).toEqual({ index: 4, count: 8 });
+    const array = (id: number, min: number, max: number, count: number, extra: Record<string, string> = {}) => ({
+      SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_MIN: String(min), SLURM_ARRAY_TASK_MAX: String(max), SLURM_ARRAY_TASK_COUNT: String(count), ...extra,
+    });
+    // a full array 0..N-1 states the count
+    expect(parseShard('auto', array(5, 0, 7, 8))).toEqual({ index: 5, count: 8 });
+    // a resubmitted task (sbatch --array=3) is an array of one: it states no count, so it is refused, naming what it saw
+    const resubmitted = () => parseShard('auto', array(3, 3, 3, 1));
+    expect(resubmitted).toThrow('--shard auto: the Slurm array seen (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_MIN=3, SLURM_ARRAY_TASK_MAX=3, SLURM_ARRAY_TASK_COUNT=1) is not 0..N-1');
+    expect(resubmitted).toThrow(expect.objectContaining({ code: 'E_SHARD', family: 'usage', hint: expect.stringMatching(/TSM_SHARD_COUNT/) }));
+    // the same for arrays with a gap, a step, an offset, or no count at all
+    expect(() => parseShard('auto', array(2, 0, 5, 4))).toThrow(/SLURM_ARRAY_TASK_MAX=5, SLURM_ARRAY_TASK_COUNT=4\) is not 0\.\.N-1/);
+    expect(() => parseShard('auto', array(5, 1, 8, 8))).toThrow(/SLURM_ARRAY_TASK_MIN=1,.* is not 0\.\.N-1/);
+    expect(() => parseShard('auto', { SLURM_ARRAY_TASK_ID: '0' })).toThrow(/SLURM_ARRAY_TASK_MIN=\(unset\), SLURM_ARRAY_TASK_MAX=\(unset\), SLURM_ARRAY_TASK_COUNT=\(unset\)/);
+    // with the count given, the task id is the shard, whatever the array looks like
+    expect(parseShard('auto', array(3, 3, 3, 1, { TSM_SHARD_COUNT: '16' }))).toEqual({ index: 3, count: 16 });
+    expect(parseShard('auto', array(0, 0, 0, 1, { TSM_SHARD_COUNT: '16' }))).toEqual({ index: 0, count: 16 });
+    expect(() => parseShard('auto', array(16, 0, 16, 17, { TSM_SHARD_COUNT: '16' }))).toThrow('SLURM_ARRAY_TASK_ID=16 of TSM_SHARD_COUNT=16 gives shard 16 of 16: expected 0 ≤ index < count');
+    expect(() => parseShard('auto', array(1, 1, 1, 1, { TSM_SHARD_COUNT: 'sixteen' }))).toThrow("--shard auto: TSM_SHARD_COUNT is 'sixteen', not a whole number");
     expect(parseShard('auto', { JOB_COMPLETION_INDEX: '3', TSM_SHARD_COUNT: '4' })).toEqual({ index: 3, count: 4 });
     expect(() => parseShard('auto', { JOB_COMPLETION_INDEX: '3' })).toThrow(/TSM_SHARD_COUNT/);
     expect(() => parseShard('auto', {})).toThrow(/neither a Slurm job array/);

@@ -223,3 +223,17 @@ export function shardStatus(dir: string): ShardStatus[] {
     return { model: part.model.path, list: part.list.path, request: part.request, count: part.shard.count, done: all.filter((i) => done.has(i)), missing, complete: !missing.length };
   });
 }
+
+/**
+ * The refusal for a folder whose runs are not all complete (exit 3: a merge Job waits on it), with the status of
+ * every run in it; undefined when each run has all its shards.
+ */
+export function missingShardsError(dir: string, runs: readonly ShardStatus[]): TsmError | undefined {
+  const incomplete = runs.filter((r) => !r.complete);
+  if (!incomplete.length) return undefined;
+  const each = incomplete.map((r) => `${r.model} on ${r.list}: ${r.missing.length} of ${r.count} (${r.missing.slice(0, 30).join(', ')}${r.missing.length > 30 ? ', …' : ''})`);
+  return new TsmError('input', 'E_SHARDS_MISSING', `${dir}: shards missing: ${each.join('; ')}`, {
+    hint: 're-run (or resubmit) the missing shards: shards already done are skipped',
+    details: { dir, runs },
+  });
+}

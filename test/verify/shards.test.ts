@@ -76,13 +76,27 @@ describe('sharded verify and merge', () => {
     expect(foreign.json().error.message).toMatch(/protocol .*"maxNum":12.* vs .*"maxNum":null/);
   });
 
-  it('status names the shards done and missing', () => {
+  it('status names the shards done and missing, and exits 3 until every shard is there', () => {
     const parts = testTempDir('tsm-shards-status-');
     for (const i of [0, 2, 3]) copyFileSync(join(dir, 'parts-7', `part-${i}.json`), join(parts, `part-${i}.json`));
-    const r = runCli(['verify', 'status', parts, '--json']);
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.json().runs).toEqual([expect.objectContaining({ count: 7, done: [0, 2, 3], missing: [1, 4, 5, 6], complete: false })]);
-    expect(runCli(['verify', 'status', testTempDir('tsm-empty-'), '--json']).json().error.code).toBe('E_NO_PARTS');
+    const missing = runCli(['verify', 'status', parts, '--json']);
+    expect(missing.status, missing.stderr).toBe(3);
+    const error = missing.json().error; // the whole of stdout is this one object
+    expect(error).toMatchObject({ code: 'E_SHARDS_MISSING', family: 'input', dir: parts, message: `${parts}: shards missing: ${MODEL} on ${MINI}/val_videofolder.txt: 4 of 7 (1, 4, 5, 6)` });
+    expect(error.runs).toEqual([expect.objectContaining({ model: MODEL, count: 7, done: [0, 2, 3], missing: [1, 4, 5, 6], complete: false })]);
+    const human = runCli(['verify', 'status', parts]);
+    expect(human.status).toBe(3);
+    expect(human.stdout).toBe(`${MODEL} on ${MINI}/val_videofolder.txt: 3/7 shards done; missing 1, 4, 5, 6\n`);
+    expect(human.stderr).toMatch(/^tsm: .*shards missing: .*4 of 7 \(1, 4, 5, 6\)\n  hint: /);
+
+    for (const i of [1, 4, 5, 6]) copyFileSync(join(dir, 'parts-7', `part-${i}.json`), join(parts, `part-${i}.json`));
+    const complete = runCli(['verify', 'status', parts, '--json']);
+    expect(complete.status, complete.stdout).toBe(0);
+    expect(complete.json().runs).toEqual([expect.objectContaining({ count: 7, done: [0, 1, 2, 3, 4, 5, 6], missing: [], complete: true })]);
+    expect(runCli(['verify', 'status', parts]).stdout).toContain('7/7 shards done — complete, ready for tsm verify merge');
+
+    const empty = runCli(['verify', 'status', testTempDir('tsm-empty-'), '--json']);
+    expect([empty.status, empty.json().error.code]).toEqual([3, 'E_NO_PARTS']);
   });
 
   it('a shard killed mid-run leaves no part file; its re-run completes the set, and a shard already done is skipped', async () => {

@@ -1,5 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { testTempDir } from '../helpers/tmp.js';
 
 const MODEL = 'zoo/tsm-mobilenetv2-jester-mini/1.0.0/model.onnx';
 
@@ -127,5 +130,17 @@ describe('a known command with one stray argument names the argument', async () 
     const r = runCli(['zoo', 'list', 'foo', 'bar', '--json']);
     expect(r.status).toBe(2);
     expect(r.json().error).toMatchObject({ code: 'E_UNEXPECTED_ARGUMENT', command: 'zoo list', arguments: ['foo', 'bar'], message: "zoo list: unexpected arguments 'foo', 'bar'" });
+  });
+});
+
+describe('a broken model file is named by its path', () => {
+  it('verify on a truncated .onnx names the file, not <model bytes>', () => {
+    const file = join(testTempDir('tsm-truncated-'), 'cut.onnx');
+    writeFileSync(file, readFileSync(join(ROOT, MODEL)).subarray(0, 100_000));
+    const r = runCli(['verify', file, '--root', 'fixtures/jester-mini']);
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`^tsm: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not an ONNX model \\(`));
+    const json = runCli(['verify', file, '--root', 'fixtures/jester-mini', '--json']);
+    expect(json.json().error).toMatchObject({ code: 'E_NOT_ONNX', file });
   });
 });

@@ -135,11 +135,16 @@ export function readLabels(path: string, classes: number): string[] {
   return labels;
 }
 
-function defaultLabels(spec: ArchSpec, dataset: string | undefined, input: string): string[] {
+/** Labels known from the name (Jester's), else `class_i` with a warning: no checkpoint format carries labels. */
+function defaultLabels(spec: ArchSpec, dataset: string | undefined, input: string): { labels: string[]; warning?: string } {
   // TSM names carry the dataset; the online demo's file (mobilenetv2_jester_online.pth.tar) only mentions it
   const jester = dataset === 'jester' || (!dataset && /jester/i.test(basename(input)));
-  if (jester && spec.head.classes === JESTER_LABELS.length) return [...JESTER_LABELS];
-  return Array.from({ length: spec.head.classes }, (_, i) => `class_${i}`);
+  if (jester && spec.head.classes === JESTER_LABELS.length) return { labels: [...JESTER_LABELS] };
+  const n = spec.head.classes;
+  return {
+    labels: Array.from({ length: n }, (_, i) => `class_${i}`),
+    warning: `no labels in the checkpoint or known for its name: classes are named class_0 … class_${n - 1}; pass --labels category.txt (one label a line) to name them`,
+  };
 }
 
 export function defaultOutputPath(input: string): string {
@@ -164,8 +169,11 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
   const fileBytes = readInputBytes(options.input, 'checkpoint');
   const ckpt = readCheckpoint(fileBytes, { source: options.input });
   const sourceSha = createHash('sha256').update(fileBytes).digest('hex');
-  const { spec, fileName, warnings } = detectArch(ckpt.stateDict, { fileName: options.input, overrides: options.overrides });
-  const labels = options.labelsFile ? readLabels(options.labelsFile, spec.head.classes) : defaultLabels(spec, fileName?.dataset, options.input);
+  const detected = detectArch(ckpt.stateDict, { fileName: options.input, overrides: options.overrides });
+  const { spec, fileName } = detected;
+  const named = options.labelsFile ? { labels: readLabels(options.labelsFile, spec.head.classes) } : defaultLabels(spec, fileName?.dataset, options.input);
+  const labels = named.labels;
+  const warnings = [...detected.warnings, ...(named.warning ? [named.warning] : [])];
   const scale = Math.round((spec.inputSize * 256) / 224);
   const layout = spec.kind === 'image' || spec.kind === 'online' ? 'NCHW' : 'NTCHW';
   const preprocessing: Preprocessing = spec.modality === 'Flow'

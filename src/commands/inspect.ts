@@ -1,4 +1,5 @@
 import { Args } from '@oclif/core';
+import { archFeatureNames } from '../cli/arch-text.js';
 import { TsmCommand } from '../cli/base-command.js';
 import { detectArch } from '../arch/registry.js';
 import { summarizeArch, type ArchSpecSummary } from '../convert.js';
@@ -52,7 +53,7 @@ function renderSummary(s: InspectResult): string {
     const shape = a.kind === 'image'
       ? 'one-frame image classifier'
       : `${a.segments} segments, ${a.shiftPlace === 'none' ? 'no temporal shift' : `shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks`}`;
-    lines.push(`detected    ${a.name}${width}, ${shape}${a.temporalPool ? `, temporal pooling (layers 2–4 on ${a.segments / 2} segments)` : ''}${a.nonLocal ? ', non-local blocks after layer2.{0,2} and layer3.{0,2,4}' : ''}${a.modality === 'Flow' ? ', Flow input (5 stacked x/y flow pairs = 10 channels a segment)' : ''}, ${a.numClasses} classes`);
+    lines.push(`detected    ${[`${a.name}${width}`, shape, ...archFeatureNames(a), `${a.numClasses} classes`].join(', ')}`);
     for (const w of s.archWarnings ?? []) lines.push(`            warning: ${w}`);
   } else if (s.archError) {
     lines.push(`detected    not convertible: ${s.archError.message}`);

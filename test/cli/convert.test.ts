@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
 import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
+import { testTempDir } from '../helpers/tmp.js';
 
 const variants = ensureVariants();
 const tmp = mkdtempSync(join(tmpdir(), 'tsm-convert-'));
@@ -130,5 +132,50 @@ describe('tsm convert', () => {
     expect(r.json().archWarnings).toEqual([expect.stringContaining('`tsm convert --online` builds the streaming model')]);
     const text = runCli(['inspect', 'fixtures/models/online/mobilenetv2_jester_online_mini.pth.tar']);
     expect(text.stdout).toMatch(/^detected {4}mobilenetv2 ×0\.5, one-frame image classifier, 27 classes$/m);
+  });
+
+  it('without -o: the output path comes first, before any warning, and says it is next to the checkpoint', () => {
+    const dir = testTempDir('tsm-convert-default-');
+    const ckpt = join(dir, 'model.pth'); // no TSM name: segments and shift fold are assumed, with warnings
+    copyFileSync(join(ROOT, 'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth'), ckpt);
+    // stdout and stderr in one stream, in the order a terminal shows them
+    const r = spawnSync('/bin/sh', ['-c', '"$0" "$1" convert "$2" 2>&1', process.execPath, join(ROOT, 'bin/run.js'), ckpt], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status, r.stdout).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^${join(dir, 'model.onnx').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}  \\(no -o: next to the checkpoint\\)  [\\d.]+ MB  sha256 [0-9a-f]{16}…$`));
+    expect(lines.slice(1).some((l) => l.startsWith('tsm: warning: segments not given')), r.stdout).toBe(true);
+    expect(existsSync(join(dir, 'model.onnx'))).toBe(true);
+    const withO = runCli(['convert', ckpt, '-o', join(dir, 'chosen.onnx')]);
+    expect(withO.stdout.split('\n')[0]).toMatch(/chosen\.onnx  [\d.]+ MB  sha256 /);
+    const help = runCli(['convert', '--help']);
+    expect(help.stdout).toContain('x.pth.tar → x.onnx');
+  });
+
+  it('a model whose checkpoint carries no labels gets one warning naming --labels', () => {
+    const v = variants.r18; // a Something-Something name: no label list tsm knows
+    const r = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'nolabels.onnx'), '--size', String(v.size), '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.json().labels.slice(0, 2)).toEqual(['class_0', 'class_1']);
+    const about = r.json().warnings.filter((w: string) => /--labels/.test(w));
+    expect(about).toEqual(['no labels in the checkpoint or known for its name: classes are named class_0 … class_26; pass --labels category.txt (one label a line) to name them']);
+    const text = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'nolabels.onnx'), '--size', String(v.size)]);
+    expect(text.stderr.split('\n').filter((l) => l.includes('--labels'))).toHaveLength(1);
+    const labels = join(tmp, 'r18-labels.txt');
+    require('node:fs').writeFileSync(labels, Array.from({ length: 27 }, (_, i) => `action ${i}`).join('\n'));
+    const given = runCli(['convert', join(VARIANTS_DIR, v.file), '-o', join(tmp, 'labelled.onnx'), '--size', String(v.size), '--labels', labels, '--json']);
+    expect(given.json().warnings.filter((w: string) => /--labels/.test(w))).toEqual([]);
+    const jester = runCli(['convert', join(VARIANTS_DIR, variants.mbv2_width05.file), '-o', join(tmp, 'jester.onnx'), '--json']);
+    expect(jester.json().warnings).toEqual([]); // Jester's labels are known from the name
+  });
+
+  it('the summary line names temporal pooling and non-local blocks', () => {
+    const tpool = runCli(['convert', join(VARIANTS_DIR, variants.r50_tpool.file), '-o', join(tmp, 'tpool.onnx'), '--size', String(variants.r50_tpool.size)]);
+    expect(tpool.status, tpool.stderr).toBe(0);
+    expect(tpool.stdout.split('\n')[1]).toMatch(/^  TSM-resnet50: 8 segments, shift blockres 1\/8 on \d+ blocks, temporal pooling \(layers 2–4 on 4 segments\), 27 classes/);
+    const nl = runCli(['convert', join(VARIANTS_DIR, variants.nl_r50_jester64.file), '-o', join(tmp, 'nl.onnx'), '--size', String(variants.nl_r50_jester64.size)]);
+    expect(nl.status, nl.stderr).toBe(0);
+    expect(nl.stdout.split('\n')[1]).toMatch(/^  TSM-resnet50: 8 segments, shift blockres 1\/8 on \d+ blocks, non-local blocks after layer2\.\{0,2\} and layer3\.\{0,2,4\}, 27 classes/);
+    const plain = runCli(['convert', join(VARIANTS_DIR, variants.r18.file), '-o', join(tmp, 'plain.onnx'), '--size', String(variants.r18.size)]);
+    expect(plain.stdout.split('\n')[1]).not.toMatch(/temporal pooling|non-local/);
   });
 });

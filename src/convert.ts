@@ -74,7 +74,10 @@ export interface ConvertResult {
   /** what the graph computes in (its `tsm.compute_dtype`) */
   readonly computeDtype: ComputeDtype;
   readonly warnings: readonly string[];
-  readonly source: { readonly file: string; readonly sha256: string; readonly format: string };
+  /** `folder`: the run folder whose name gave the config (the file's own name carries none) */
+  readonly source: { readonly file: string; readonly sha256: string; readonly format: string; readonly folder?: string };
+  /** the TSM name the config (segments, shift fold, …) was read from, and whether it is the file's or its folder's */
+  readonly configName?: { readonly from: 'file' | 'folder'; readonly name: string };
 }
 
 export type { ComputeDtype };
@@ -171,9 +174,9 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
   const sourceSha = createHash('sha256').update(fileBytes).digest('hex');
   const detected = detectArch(ckpt.stateDict, { fileName: options.input, overrides: options.overrides });
   const { spec, fileName } = detected;
-  const named = options.labelsFile ? { labels: readLabels(options.labelsFile, spec.head.classes) } : defaultLabels(spec, fileName?.dataset, options.input);
-  const labels = named.labels;
-  const warnings = [...detected.warnings, ...(named.warning ? [named.warning] : [])];
+  const labelled = options.labelsFile ? { labels: readLabels(options.labelsFile, spec.head.classes) } : defaultLabels(spec, fileName?.dataset, options.input);
+  const labels = labelled.labels;
+  const warnings = [...detected.warnings, ...(labelled.warning ? [labelled.warning] : [])];
   const scale = Math.round((spec.inputSize * 256) / 224);
   const layout = spec.kind === 'image' || spec.kind === 'online' ? 'NCHW' : 'NTCHW';
   const preprocessing: Preprocessing = spec.modality === 'Flow'
@@ -184,7 +187,8 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
     : { mean: IMAGENET_MEAN, std: IMAGENET_STD, inputRange: [0, 1], scaleShortSide: scale, cropSize: spec.inputSize, channelOrder: 'RGB', layout, segments: spec.segments };
   const arch = summarizeArch(spec);
   const streaming = spec.kind === 'online' ? { ...JESTER_STREAMING, ...options.streaming } : undefined;
-  const source = { file: basename(options.input), sha256: sourceSha, format: ckpt.format };
+  const named = detected.named;
+  const source = { file: basename(options.input), sha256: sourceSha, format: ckpt.format, ...(named?.from === 'folder' ? { folder: named.name } : {}) };
   const opset = options.opset ?? 13;
   const precision = options.precision ?? (options.fp16Compute ? { mode: 'fp16' as const } : undefined);
   const computeDtype: ComputeDtype = precision?.mode === 'int8' ? 'int8' : precision?.mode === 'fp16' ? 'float16' : 'float32';
@@ -227,6 +231,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
     computeDtype,
     warnings,
     source,
+    ...(named ? { configName: { from: named.from, name: named.name } } : {}),
   };
 }
 

@@ -90,6 +90,7 @@ export default class Convert extends TsmCommand {
         ...archFeatureNames(a), `${a.numClasses} classes`, `${a.inputSize}px`, `opset ${result.opset}`,
       ];
       this.log(`  ${a.name}${a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : ''}: ${shape.join(', ')}`);
+      if (result.configName?.from === 'folder') this.log(`  config from the folder name ${result.configName.name} (the file name carries none)`);
       if ('quantization' in result) {
         const c = result.quantization.calibration;
         this.log(`  int8 (QDQ): ${c.activationPoints} activations calibrated (${c.method}) on ${c.clips} clips of ${c.root} in ${c.seconds.toFixed(1)} s`);

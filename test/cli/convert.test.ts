@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
-import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
+import { ensureVariants, maxAbsDiff, readF32, VARIANTS_DIR } from '../helpers/reference.js';
 import { testTempDir } from '../helpers/tmp.js';
 
 const variants = ensureVariants();
@@ -177,5 +177,61 @@ describe('tsm convert', () => {
     expect(nl.stdout.split('\n')[1]).toMatch(/^  TSM-resnet50: 8 segments, shift blockres 1\/8 on \d+ blocks, non-local blocks after layer2\.\{0,2\} and layer3\.\{0,2,4\}, 27 classes/);
     const plain = runCli(['convert', join(VARIANTS_DIR, variants.r18.file), '-o', join(tmp, 'plain.onnx'), '--size', String(variants.r18.size)]);
     expect(plain.stdout.split('\n')[1]).not.toMatch(/temporal pooling|non-local/);
+  });
+
+  describe("a run saved as upstream main.py saves it: <store_name>/ckpt.best.pth.tar, the folder's name the config", () => {
+    const RUN = 'TSM_kinetics_RGB_resnet18_shift8_blockres_avg_segment16_e50';
+    const v = variants.r18_t16;
+    const inRun = (folder: string) => {
+      const dir = join(testTempDir('tsm-run-'), folder);
+      mkdirSync(dir);
+      copyFileSync(join(VARIANTS_DIR, v.file), join(dir, 'ckpt.best.pth.tar'));
+      return join(dir, 'ckpt.best.pth.tar');
+    };
+
+    it('a T=16 run exports 16 segments with PyTorch\'s logits, and inspect and --json say the config came from the folder', async () => {
+      const ckpt = inRun(RUN);
+      const output = join(ckpt, '..', 'model.onnx');
+      const r = runCli(['convert', ckpt, '-o', output, '--size', String(v.size), '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      const res = r.json();
+      expect(res.arch).toMatchObject({ name: 'TSM-resnet18', segments: 16, shiftDiv: 8, shiftPlace: 'blockres' });
+      expect(res.inputs).toEqual([{ name: 'video', shape: ['N', 16, 3, v.size, v.size] }]);
+      expect(res.configName).toEqual({ from: 'folder', name: RUN });
+      expect(res.warnings.filter((w: string) => !w.includes('--labels'))).toEqual([]); // no "assuming 8"
+      const ort = await import('onnxruntime-node');
+      const session = await ort.InferenceSession.create(output);
+      const clip = readF32(join(VARIANTS_DIR, 'r18_t16/input.f32'));
+      const logits = (await session.run({ video: new ort.Tensor('float32', clip, v.inputShape) })).logits.data as Float32Array;
+      const reference = readF32(join(VARIANTS_DIR, 'r18_t16/logits.f32'));
+      expect(maxAbsDiff(logits, reference)).toBeLessThanOrEqual(1e-4);
+      // the clip played backwards moves PyTorch's logits: the match above sees the order of all 16 segments
+      expect(maxAbsDiff(readF32(join(VARIANTS_DIR, 'r18_t16/reversed.f32')), reference)).toBeGreaterThan(1e-2);
+      await session.release();
+
+      const text = runCli(['convert', ckpt, '-o', output, '--size', String(v.size)]);
+      expect(text.stdout).toContain(`  config from the folder name ${RUN} (the file name carries none)`);
+      const inspect = runCli(['inspect', ckpt, '--json']).json();
+      expect(inspect).toMatchObject({ configName: { from: 'folder', name: RUN }, arch: { segments: 16 } });
+      expect(runCli(['inspect', ckpt]).stdout).toMatch(new RegExp(`^config {6}from the folder name ${RUN} \\(the file name carries none\\)$`, 'm'));
+      // inside the run folder, as `cd <store_name> && tsm inspect ckpt.best.pth.tar`
+      expect(runCli(['inspect', 'ckpt.best.pth.tar', '--json'], { cwd: join(ckpt, '..') }).json().configName).toEqual({ from: 'folder', name: RUN });
+      const named = runCli(['inspect', join(VARIANTS_DIR, v.file), '--json']).json();
+      expect(named.configName).toEqual({ from: 'file', name: v.file.split('/').pop() });
+    });
+
+    it('a folder name that contradicts the weights is reported as a file name would be', () => {
+      const arch = runCli(['convert', inRun(RUN.replace('resnet18', 'resnet50')), '--size', String(v.size), '--json']);
+      expect(arch.status, arch.stderr).toBe(0);
+      expect(arch.json().warnings).toContain('folder name says resnet50 but the weights are a resnet18; using resnet18');
+      const place = runCli(['convert', inRun(RUN.replace('blockres', 'block')), '--size', String(v.size), '--json']);
+      expect(place.json().warnings).toContain("folder name says shift place 'block' but the weights show 'blockres'; following the weights");
+      const flow = runCli(['convert', inRun(RUN.replace('_RGB_', '_Flow_')), '--size', String(v.size), '--json']);
+      expect(flow.status).toBe(5);
+      expect(flow.json().error).toMatchObject({ code: 'E_MODALITY_CONFLICT', nameModality: 'Flow' });
+      expect(flow.json().error.message).toMatch(/^the folder name says _Flow_ but 'base_model\.conv1\.weight' takes 3 input channels \(RGB\); rename the folder/);
+      const segments = runCli(['convert', inRun(RUN), '--size', String(v.size), '--segments', '8', '--json']);
+      expect(segments.json().warnings).toContain('folder name says segment16 (trained on 16 segments) but --segments 8; building for 8, where its accuracy was not measured');
+    });
   });
 });

@@ -28,7 +28,7 @@ export abstract class TsmCommand extends Command {
   private toTsmError(err: Error & { oclif?: { exit?: number } }): TsmError {
     if (err instanceof TsmError) return err;
     const ctor = this.constructor as typeof Command;
-    const info: CommandInfo = commandInfo(this.id ?? ctor.id ?? 'command', ctor as never, this.argv);
+    const info: CommandInfo = commandInfo(this.id ?? ctor.id ?? 'command', ctor, this.argv);
     return usageErrorFromOclif(err, info) ?? asTsmError(err);
   }
 }

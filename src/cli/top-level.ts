@@ -30,7 +30,7 @@ export async function handleTopLevelError(err: OclifError, argv: readonly string
     const command = known && config.findCommand(known.id);
     if (known && command) {
       // a command without arguments followed by stray words ('zoo list foo'), which oclif looked up as one id
-      error = unexpectedArgumentsError(commandInfo(known.id, command as never, argv), known.extra);
+      error = unexpectedArgumentsError(commandInfo(known.id, command, argv), known.extra);
     } else {
       // oclif joins every leading word into the id ('convrt x.pth'): the command is the first word, or the first two
       // when the first is a topic ('zoo lst').

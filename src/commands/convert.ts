@@ -20,8 +20,8 @@ export default class Convert extends TsmCommand {
   static override flags = {
     output: Flags.string({ char: 'o', description: 'output .onnx path (default: next to the checkpoint, its extension replaced: x.pth.tar → x.onnx; with --int8 x.int8.onnx)' }),
     arch: Flags.string({ description: 'expected backbone (resnet18/34/50/101/152, mobilenetv2); an error if the weights disagree' }),
-    segments: Flags.integer({ description: 'segments T (default: from the file name, else 8)', min: 1 }),
-    'shift-div': Flags.integer({ description: 'shift fold divisor (default: from the file name, else 8)', min: 1 }),
+    segments: Flags.integer({ description: 'segments T (default: from the TSM file name, or its run folder\'s name, else 8)', min: 1 }),
+    'shift-div': Flags.integer({ description: 'shift fold divisor (default: from the TSM file name, or its run folder\'s name, else 8)', min: 1 }),
     'shift-place': Flags.string({ description: 'expected shift place; an error if the weights disagree', options: ['blockres', 'block', 'none'] }),
     'num-classes': Flags.integer({ description: 'expected number of classes; an error if the head disagrees', min: 1 }),
     labels: Flags.string({ description: 'category.txt: one label a line, index = line number' }),

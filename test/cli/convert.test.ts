@@ -148,7 +148,7 @@ describe('tsm convert', () => {
     const withO = runCli(['convert', ckpt, '-o', join(dir, 'chosen.onnx')]);
     expect(withO.stdout.split('\n')[0]).toMatch(/chosen\.onnx  [\d.]+ MB  sha256 /);
     const help = runCli(['convert', '--help']);
-    expect(help.stdout).toContain('x.pth.tar → x.onnx');
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('default: next to the checkpoint, its extension replaced: x.pth.tar → x.onnx'); // wrapped at any width
   });
 
   it('a model whose checkpoint carries no labels gets one warning naming --labels', () => {

@@ -1,0 +1,273 @@
+import { createHash } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isTsmError } from '../../src/errors.js';
+import { linearTapsLikeOpenCV, rescaleSizeLikeMmcv, resizeLinearLikeOpenCV } from '../../src/frames/resize-cv2.js';
+import { decodeFrame } from '../../src/verify/decode.js';
+import { PYTHON, ROOT } from '../helpers/reference.js';
+import { requireTool } from '../helpers/requirements.js';
+import { fileTempDir } from '../helpers/tmp.js';
+
+const TOOL = join(ROOT, 'tools/cv2_resize.py');
+const CLIPS = join(ROOT, 'fixtures/jester-mini/20bn-jester-v1');
+const VIDEOS = '/usr/share/doc/opencv-doc/examples/data';
+const VIDEO_FILES = ['Megamind.avi', 'Megamind_bugy.avi', 'tree.avi', 'vtest.avi'].map((f) => join(VIDEOS, f));
+
+const haveCv2 = requireTool('OpenCV for Debian\'s Python (python3-opencv)', spawnSync(PYTHON, ['-c', 'import cv2'], { stdio: 'ignore' }).status === 0, 'apt-get install -y python3-opencv');
+const haveVideos = requireTool('OpenCV\'s sample videos (opencv-doc)', VIDEO_FILES.every((f) => existsSync(f)), 'apt-get install -y opencv-doc');
+
+interface Image {
+  readonly data: Uint8Array;
+  readonly w: number;
+  readonly h: number;
+  readonly c: number;
+}
+type Target = { readonly size: readonly [number, number] } | { readonly scale: number | readonly [number, number] };
+interface Case {
+  readonly image: Image;
+  readonly target: Target;
+  readonly label: string;
+}
+
+const dir = haveCv2 ? fileTempDir('tsm-cv2-resize-') : '';
+let calls = 0;
+
+/** Frames decoded by OpenCV (cv2.imread / cv2.VideoCapture, then BGR→RGB), so resizing is compared on equal input. */
+function cv2Decode(sources: ReadonlyArray<Record<string, unknown>>): Image[] {
+  const n = ++calls;
+  const spec = join(dir, `decode-${n}.json`);
+  const out = join(dir, `decoded-${n}.rgb`);
+  writeFileSync(spec, JSON.stringify(sources));
+  execFileSync(PYTHON, [TOOL, 'decode', spec, out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const bytes = readFileSync(out);
+  const sizes: Array<[number, number]> = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
+  let offset = 0;
+  return sizes.map(([w, h]) => {
+    const data = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, w * h * 3);
+    offset += w * h * 3;
+    return { data, w, h, c: 3 };
+  });
+}
+
+/** cv2.resize(…, INTER_LINEAR) of every case in one Python run: the output bytes and the size OpenCV's side chose. */
+function cv2Resize(cases: readonly Case[]): Array<{ data: Uint8Array; size: [number, number] }> {
+  const n = ++calls;
+  const spec = join(dir, `resize-${n}.json`);
+  const input = join(dir, `in-${n}.raw`);
+  const out = join(dir, `out-${n}.raw`);
+  writeFileSync(spec, JSON.stringify(cases.map(({ image: { w, h, c }, target }) => ({ w, h, c, ...target }))));
+  writeFileSync(input, Buffer.concat(cases.map((k) => k.image.data)));
+  execFileSync(PYTHON, [TOOL, 'resize', spec, input, out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const bytes = readFileSync(out);
+  const sizes: Array<[number, number]> = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
+  let offset = 0;
+  return sizes.map((size, i) => {
+    const length = size[0] * size[1] * cases[i].image.c;
+    const data = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, length);
+    offset += length;
+    return { data, size };
+  });
+}
+
+function oursFor({ image, target }: Case): { data: Uint8Array; size: [number, number] } {
+  const size: [number, number] = 'size' in target ? [target.size[0], target.size[1]] : (({ width, height }) => [width, height] as [number, number])(rescaleSizeLikeMmcv(image.w, image.h, target.scale));
+  return { data: resizeLinearLikeOpenCV(image.data, image.w, image.h, image.c, size[0], size[1]), size };
+}
+
+/** Every case against cv2; failures name the case, its sizes and how many bytes differ by how much. */
+function expectIdentical(cases: readonly Case[]): void {
+  const theirs = cv2Resize(cases);
+  const failures: string[] = [];
+  cases.forEach((k, i) => {
+    const ours = oursFor(k);
+    const ref = theirs[i];
+    const what = `${k.label}: ${k.image.w}×${k.image.h}×${k.image.c} → ${ref.size.join('×')}`;
+    if (ours.size[0] !== ref.size[0] || ours.size[1] !== ref.size[1]) return void failures.push(`${what}: our size ${ours.size.join('×')}`);
+    let differing = 0;
+    let worst = 0;
+    for (let j = 0; j < ours.data.length; j++) {
+      const d = Math.abs(ours.data[j] - ref.data[j]);
+      if (d) (differing++, (worst = Math.max(worst, d)));
+    }
+    if (differing) failures.push(`${what}: ${differing} of ${ours.data.length} bytes differ, by up to ${worst}`);
+  });
+  expect(failures).toEqual([]);
+}
+
+/** Deterministic pseudo-random bytes (mulberry32). */
+function randomBytes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let s = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    out[i] = (t ^ (t >>> 14)) & 255;
+  }
+  return out;
+}
+const randomImage = (w: number, h: number, c: number, seed: number): Image => ({ data: randomBytes(w * h * c, seed), w, h, c });
+
+const clipFrames = (clip: string) => readdirSync(join(CLIPS, clip)).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(CLIPS, clip, f));
+
+describe.runIf(haveCv2)('resizeLinearLikeOpenCV equals cv2.resize(…, INTER_LINEAR) byte for byte', () => {
+  it('on every frame of three jester-mini clips, scaled up to short side 256 as MMAction2 does, and down to 64', () => {
+    const frames = cv2Decode(['100001', '100017', '100080'].flatMap(clipFrames).map((jpeg) => ({ jpeg })));
+    expect(frames.length).toBeGreaterThan(90);
+    expect(frames.map((f) => `${f.w}×${f.h}`)).toContain('176×100');
+    expectIdentical(frames.flatMap((image, i) => [
+      { image, target: { scale: [-1, 256] }, label: `jester frame ${i}, Resize(-1, 256)` },
+      ...(i % 8 === 0 ? [{ image, target: { scale: [-1, 64] }, label: `jester frame ${i}, Resize(-1, 64)` }] : []),
+    ]));
+  });
+
+  it.runIf(haveVideos)('on frames of the real videos OpenCV ships (opencv-doc), down and up', () => {
+    const frames = cv2Decode(VIDEO_FILES.map((video) => ({ video, every: 15, count: 5 })));
+    expect(frames.length).toBe(20);
+    expectIdentical(frames.flatMap((image, i) => [
+      { image, target: { scale: [-1, 256] }, label: `video frame ${i}, Resize(-1, 256)` },
+      { image, target: { scale: [340, 256] }, label: `video frame ${i}, Resize(340, 256)` },
+      { image, target: { size: [224, 224] }, label: `video frame ${i}, 224×224` },
+      ...(i % 4 === 0 ? [{ image, target: { scale: 1.7 }, label: `video frame ${i}, ×1.7` }] : []),
+    ]));
+  });
+
+  it('on odd sizes up and down, and the cases that pin the details down', () => {
+    // each row: source w×h → output w×h, and what an implementation gets wrong there
+    const table: Array<[number, number, number, number, string]> = [
+      [1, 1, 1, 1, 'unchanged size (OpenCV copies)'],
+      [1, 1, 5, 9, 'one pixel up'],
+      [3, 7, 1, 1, 'down to one pixel'],
+      [3, 7, 30, 2, 'mixed directions'],
+      [17, 5, 4, 41, 'mixed directions'],
+      [17, 5, 17, 5, 'unchanged size'],
+      [64, 48, 32, 24, 'exact 2× down (OpenCV takes its INTER_AREA fast path)'],
+      [65, 49, 32, 24, 'just short of 2× down'],
+      [90, 60, 30, 20, 'exact 3× down (stays bilinear)'],
+      [7, 9, 23, 529, 'rounding the weights half up instead of half to even'],
+      [7, 10, 23, 523, 'source coordinates in double instead of float32'],
+      [10, 7, 523, 23, 'source coordinates in double instead of float32 (columns)'],
+      [8, 6, 37, 29, 'clamping the row fraction at the borders as for columns'],
+      [176, 100, 451, 256, 'a Jester frame to short side 256'],
+      [500, 3, 7, 200, 'long thin'],
+    ];
+    const cases: Case[] = [];
+    table.forEach(([w, h, dw, dh, why], i) => {
+      for (const c of [1, 3, 4]) cases.push({ image: randomImage(w, h, c, 1000 * i + c), target: { size: [dw, dh] }, label: why });
+    });
+    expectIdentical(cases);
+  });
+
+  it('on random sizes and channel counts (property, one cv2 run for all samples)', () => {
+    const seed = Number(process.env.TSM_PROPERTY_SEED ?? Date.now() % 2 ** 31);
+    const side = fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 700 }));
+    const samples = fc.sample(fc.record({ w: side, h: side, dw: side, dh: side, c: fc.constantFrom(1, 3, 4), seed: fc.nat() }), { numRuns: 250, seed });
+    const cases = samples
+      .filter((s) => s.w * s.h <= 300_000 && s.dw * s.dh <= 300_000)
+      .map((s): Case => ({ image: randomImage(s.w, s.h, s.c, s.seed), target: { size: [s.dw, s.dh] }, label: `property sample (TSM_PROPERTY_SEED=${seed})` }));
+    expectIdentical(cases);
+  });
+
+  it('RGBA with junk alpha: all four channels equal cv2 on the four, and outputChannels 3 equals cv2 on the RGB', () => {
+    const rgba = randomImage(176, 100, 4, 77);
+    const rgb: Image = { data: Uint8Array.from({ length: 176 * 100 * 3 }, (_, i) => rgba.data[Math.floor(i / 3) * 4 + (i % 3)]), w: 176, h: 100, c: 3 };
+    const [four, three] = cv2Resize([{ image: rgba, target: { size: [451, 256] }, label: 'rgba' }, { image: rgb, target: { size: [451, 256] }, label: 'rgb' }]);
+    expect(Buffer.compare(resizeLinearLikeOpenCV(rgba.data, 176, 100, 4, 451, 256), four.data)).toBe(0);
+    expect(Buffer.compare(resizeLinearLikeOpenCV(rgba.data, 176, 100, 4, 451, 256, { outputChannels: 3 }), three.data)).toBe(0);
+  });
+});
+
+describe('a window of the resize', () => {
+  it('equals the same region of the whole output, up and down, at the borders and inside', () => {
+    for (const [w, h, dw, dh] of [[176, 100, 451, 256], [340, 256, 299, 225], [340, 256, 340, 256], [5, 3, 40, 30]]) {
+      const image = randomImage(w, h, 4, w + h);
+      const whole = resizeLinearLikeOpenCV(image.data, w, h, 4, dw, dh, { outputChannels: 3 });
+      for (const win of [{ left: 0, top: 0, width: dw, height: dh }, { left: 0, top: 0, width: 3, height: 2 }, { left: dw - 7, top: dh - 5, width: 7, height: 5 }, { left: (dw >> 1) - 10, top: (dh >> 1) - 9, width: 20, height: 17 }]) {
+        const part = resizeLinearLikeOpenCV(image.data, w, h, 4, dw, dh, { window: win, outputChannels: 3 });
+        expect(part.length).toBe(win.width * win.height * 3);
+        for (let y = 0; y < win.height; y++) {
+          const row = whole.subarray(((y + win.top) * dw + win.left) * 3, ((y + win.top) * dw + win.left + win.width) * 3);
+          expect(Buffer.compare(row, part.subarray(y * win.width * 3, (y + 1) * win.width * 3))).toBe(0);
+        }
+      }
+    }
+  });
+});
+
+describe('linearTapsLikeOpenCV', () => {
+  it('clamps column taps to the border with weight 2048, keeps the row fraction with clamped indices', () => {
+    const cols = linearTapsLikeOpenCV(4, 8, true); // 2× up: first coordinate −0.25, last 3.25
+    expect([cols.first[0], cols.second[0], cols.w0[0], cols.w1[0]]).toEqual([0, 1, 2048, 0]);
+    expect([cols.first[7], cols.w0[7], cols.w1[7]]).toEqual([3, 2048, 0]);
+    expect([cols.first[1], cols.second[1], cols.w0[1], cols.w1[1]]).toEqual([0, 1, 1536, 512]);
+    const rows = linearTapsLikeOpenCV(4, 8, false);
+    expect([rows.first[0], rows.second[0], rows.w0[0], rows.w1[0]]).toEqual([0, 0, 512, 1536]);
+    expect([rows.first[7], rows.second[7], rows.w0[7], rows.w1[7]]).toEqual([3, 3, 1536, 512]);
+  });
+});
+
+describe('rescaleSizeLikeMmcv', () => {
+  it('gives the sizes MMAction2 resizes to (mmcv.rescale_size)', () => {
+    expect(rescaleSizeLikeMmcv(176, 100, [-1, 256])).toEqual({ width: 451, height: 256, scaleFactor: 2.56 });
+    expect(rescaleSizeLikeMmcv(100, 176, [256, -1])).toEqual({ width: 256, height: 451, scaleFactor: 2.56 });
+    expect(rescaleSizeLikeMmcv(340, 256, [-1, 256])).toMatchObject({ width: 340, height: 256 });
+    expect(rescaleSizeLikeMmcv(1920, 1080, [-1, 256])).toMatchObject({ width: 455, height: 256 });
+    // a pair without −1 bounds both edges: 340/1920 < 256/1080, so the long edge decides
+    expect(rescaleSizeLikeMmcv(1920, 1080, [340, 256])).toMatchObject({ width: 340, height: 191 });
+    expect(rescaleSizeLikeMmcv(320, 240, 0.5)).toEqual({ width: 160, height: 120, scaleFactor: 0.5 });
+    // int(x + 0.5) rounds halves up: 3 × 2.5 = 7.5 → 8
+    expect(rescaleSizeLikeMmcv(3, 2, 2.5)).toMatchObject({ width: 8, height: 5 });
+  });
+
+  it('refuses scales that are not sizes, naming the value', () => {
+    for (const scale of [0, -2, Number.NaN, [-1, -1], [0, 256], [-3, 256], [Infinity, 256]] as const) {
+      let error: unknown;
+      try {
+        rescaleSizeLikeMmcv(176, 100, scale as number | [number, number]);
+      } catch (e) {
+        error = e;
+      }
+      expect(isTsmError(error) && error.code).toBe('E_BAD_SCALE');
+    }
+    expect(() => rescaleSizeLikeMmcv(176, 100, 0.001)).toThrow(/176×100 frame into 0×0/);
+  });
+});
+
+describe('resizeLinearLikeOpenCV arguments', () => {
+  it('refuses sizes, channels, short sources and windows that do not fit, by name', () => {
+    const src = new Uint8Array(4 * 3 * 3);
+    const bad: Array<[() => unknown, RegExp]> = [
+      [() => resizeLinearLikeOpenCV(src, 0, 3, 3, 2, 2), /source size 0×3/],
+      [() => resizeLinearLikeOpenCV(src, 4, 3, 3, 2, 1.5), /output size 2×1.5/],
+      [() => resizeLinearLikeOpenCV(src, 4, 3, 5, 2, 2), /channels 5/],
+      [() => resizeLinearLikeOpenCV(src, 4, 3, 3, 2, 2, { outputChannels: 4 }), /outputChannels 4/],
+      [() => resizeLinearLikeOpenCV(src, 4, 4, 3, 2, 2), /holds 36 bytes, expected 4×4×3 = 48/],
+      [() => resizeLinearLikeOpenCV(src, 4, 3, 3, 8, 6, { window: { left: 4, top: 0, width: 5, height: 2 } }), /window 5×2 at \(4, 0\)/],
+    ];
+    for (const [call, message] of bad) expect(call).toThrow(message);
+  });
+});
+
+describe.runIf(haveCv2)('the JPEG decoder tsm uses (src/verify/decode.ts)', () => {
+  it('gives the pixels cv2.imread gives (after BGR→RGB) on every jester-mini frame', async () => {
+    const jpegs = readdirSync(CLIPS).sort().flatMap(clipFrames);
+    expect(jpegs.length).toBeGreaterThan(2000);
+    // hashes both sides: the frames are ~150 MB of pixels
+    const n = ++calls;
+    const spec = join(dir, `decode-all-${n}.json`);
+    writeFileSync(spec, JSON.stringify(jpegs));
+    const script = 'import cv2, hashlib, json, sys\nfor p in json.load(open(sys.argv[1])):\n    print(hashlib.sha256(cv2.cvtColor(cv2.imread(p, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB).tobytes()).hexdigest())';
+    const theirs = execFileSync(PYTHON, ['-c', script, spec], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n');
+    const differing: string[] = [];
+    for (let i = 0; i < jpegs.length; i++) {
+      const d = await decodeFrame(jpegs[i]);
+      const rgb = new Uint8Array(d.width * d.height * 3);
+      for (let p = 0, q = 0; p < rgb.length; p += 3, q += d.channels) (rgb[p] = d.data[q]), (rgb[p + 1] = d.data[q + 1]), (rgb[p + 2] = d.data[q + 2]);
+      if (createHash('sha256').update(rgb).digest('hex') !== theirs[i]) differing.push(jpegs[i]);
+    }
+    expect(differing).toEqual([]);
+  });
+});

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTsmError } from '../../src/errors.js';
@@ -25,76 +26,66 @@ interface Image {
   readonly h: number;
   readonly c: number;
 }
+type Source = { readonly jpeg: string } | { readonly video: string; readonly every: number; readonly count: number };
 type Target = { readonly size: readonly [number, number] } | { readonly scale: number | readonly [number, number] };
+/** Image i of a job (its raw images first, then the frames OpenCV decoded from its sources) resized to target. */
 interface Case {
-  readonly image: Image;
+  readonly image: number;
   readonly target: Target;
   readonly label: string;
 }
+interface Job {
+  readonly raw?: readonly Image[];
+  readonly sources?: readonly Source[];
+  readonly cases: readonly Case[];
+}
 
 const dir = haveCv2 ? fileTempDir('tsm-cv2-resize-') : '';
-let calls = 0;
+let runs = 0;
 
-/** Frames decoded by OpenCV (cv2.imread / cv2.VideoCapture, then BGR→RGB), so resizing is compared on equal input. */
-function cv2Decode(sources: ReadonlyArray<Record<string, unknown>>): Image[] {
-  const n = ++calls;
-  const spec = join(dir, `decode-${n}.json`);
-  const out = join(dir, `decoded-${n}.rgb`);
-  writeFileSync(spec, JSON.stringify(sources));
-  execFileSync(PYTHON, [TOOL, 'decode', spec, out], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const bytes = readFileSync(out);
-  const sizes: Array<[number, number]> = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
-  let offset = 0;
-  return sizes.map(([w, h]) => {
-    const data = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, w * h * 3);
-    offset += w * h * 3;
-    return { data, w, h, c: 3 };
-  });
+/**
+ * One Python run (tools/cv2_resize.py): decodes the sources with OpenCV, so both sides resize the same pixels, and
+ * cv2.resize(…, INTER_LINEAR)s every case. Returns the job's images and, per case, OpenCV's bytes and chosen size.
+ */
+function runCv2(job: Job): { images: Image[]; resized: Array<{ data: Uint8Array; size: [number, number] }> } {
+  const n = ++runs;
+  const [spec, input, out] = ['spec.json', 'in.raw', 'out.raw'].map((f) => join(dir, `${n}-${f}`));
+  const raw = job.raw ?? [];
+  writeFileSync(spec, JSON.stringify({ raw: raw.map(({ w, h, c }) => ({ w, h, c })), sources: job.sources ?? [], targets: job.cases.map(({ image, target }) => ({ image, ...target })) }));
+  writeFileSync(input, Buffer.concat(raw.map((r) => r.data)));
+  execFileSync(PYTHON, [TOOL, spec, input, out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const sizes: { decoded: Array<[number, number]>; resized: Array<[number, number]> } = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
+  const slices = <T>(bytes: Buffer, lengths: number[], make: (data: Uint8Array, i: number) => T) => {
+    let offset = 0;
+    return lengths.map((length, i) => make(new Uint8Array(bytes.buffer, bytes.byteOffset + (offset += length) - length, length), i));
+  };
+  const decoded = slices(readFileSync(`${out}.decoded`), sizes.decoded.map(([w, h]) => w * h * 3), (data, i) => ({ data, w: sizes.decoded[i][0], h: sizes.decoded[i][1], c: 3 }));
+  const images = [...raw, ...decoded];
+  const resized = slices(readFileSync(out), sizes.resized.map(([w, h], i) => w * h * images[job.cases[i].image].c), (data, i) => ({ data, size: sizes.resized[i] }));
+  return { images, resized };
 }
 
-/** cv2.resize(…, INTER_LINEAR) of every case in one Python run: the output bytes and the size OpenCV's side chose. */
-function cv2Resize(cases: readonly Case[]): Array<{ data: Uint8Array; size: [number, number] }> {
-  const n = ++calls;
-  const spec = join(dir, `resize-${n}.json`);
-  const input = join(dir, `in-${n}.raw`);
-  const out = join(dir, `out-${n}.raw`);
-  writeFileSync(spec, JSON.stringify(cases.map(({ image: { w, h, c }, target }) => ({ w, h, c, ...target }))));
-  writeFileSync(input, Buffer.concat(cases.map((k) => k.image.data)));
-  execFileSync(PYTHON, [TOOL, 'resize', spec, input, out], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const bytes = readFileSync(out);
-  const sizes: Array<[number, number]> = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
-  let offset = 0;
-  return sizes.map((size, i) => {
-    const length = size[0] * size[1] * cases[i].image.c;
-    const data = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, length);
-    offset += length;
-    return { data, size };
-  });
-}
-
-function oursFor({ image, target }: Case): { data: Uint8Array; size: [number, number] } {
-  const size: [number, number] = 'size' in target ? [target.size[0], target.size[1]] : (({ width, height }) => [width, height] as [number, number])(rescaleSizeLikeMmcv(image.w, image.h, target.scale));
-  return { data: resizeLinearLikeOpenCV(image.data, image.w, image.h, image.c, size[0], size[1]), size };
-}
-
-/** Every case against cv2; failures name the case, its sizes and how many bytes differ by how much. */
-function expectIdentical(cases: readonly Case[]): void {
-  const theirs = cv2Resize(cases);
+/** Every case of the job against cv2; failures name the case, its sizes and how many bytes differ by how much. */
+function expectIdenticalToCv2(job: Job): Image[] {
+  const { images, resized } = runCv2(job);
   const failures: string[] = [];
-  cases.forEach((k, i) => {
-    const ours = oursFor(k);
-    const ref = theirs[i];
-    const what = `${k.label}: ${k.image.w}×${k.image.h}×${k.image.c} → ${ref.size.join('×')}`;
-    if (ours.size[0] !== ref.size[0] || ours.size[1] !== ref.size[1]) return void failures.push(`${what}: our size ${ours.size.join('×')}`);
+  job.cases.forEach((k, i) => {
+    const image = images[k.image];
+    const size: [number, number] = 'size' in k.target ? [k.target.size[0], k.target.size[1]] : (({ width, height }) => [width, height] as [number, number])(rescaleSizeLikeMmcv(image.w, image.h, k.target.scale));
+    const ref = resized[i];
+    const what = `${k.label}: ${image.w}×${image.h}×${image.c} → ${ref.size.join('×')}`;
+    if (size[0] !== ref.size[0] || size[1] !== ref.size[1]) return void failures.push(`${what}: our size ${size.join('×')}`);
+    const ours = resizeLinearLikeOpenCV(image.data, image.w, image.h, image.c, size[0], size[1]);
     let differing = 0;
     let worst = 0;
-    for (let j = 0; j < ours.data.length; j++) {
-      const d = Math.abs(ours.data[j] - ref.data[j]);
+    for (let j = 0; j < ours.length; j++) {
+      const d = Math.abs(ours[j] - ref.data[j]);
       if (d) (differing++, (worst = Math.max(worst, d)));
     }
-    if (differing) failures.push(`${what}: ${differing} of ${ours.data.length} bytes differ, by up to ${worst}`);
+    if (differing) failures.push(`${what}: ${differing} of ${ours.length} bytes differ, by up to ${worst}`);
   });
   expect(failures).toEqual([]);
+  return images;
 }
 
 /** Deterministic pseudo-random bytes (mulberry32). */
@@ -115,24 +106,30 @@ const clipFrames = (clip: string) => readdirSync(join(CLIPS, clip)).filter((f) =
 
 describe.runIf(haveCv2)('resizeLinearLikeOpenCV equals cv2.resize(…, INTER_LINEAR) byte for byte', () => {
   it('on every frame of three jester-mini clips, scaled up to short side 256 as MMAction2 does, and down to 64', () => {
-    const frames = cv2Decode(['100001', '100017', '100080'].flatMap(clipFrames).map((jpeg) => ({ jpeg })));
-    expect(frames.length).toBeGreaterThan(90);
-    expect(frames.map((f) => `${f.w}×${f.h}`)).toContain('176×100');
-    expectIdentical(frames.flatMap((image, i) => [
-      { image, target: { scale: [-1, 256] }, label: `jester frame ${i}, Resize(-1, 256)` },
-      ...(i % 8 === 0 ? [{ image, target: { scale: [-1, 64] }, label: `jester frame ${i}, Resize(-1, 64)` }] : []),
-    ]));
+    const jpegs = ['100001', '100017', '100080'].flatMap(clipFrames);
+    expect(jpegs.length).toBeGreaterThan(90);
+    const images = expectIdenticalToCv2({
+      sources: jpegs.map((jpeg) => ({ jpeg })),
+      cases: jpegs.flatMap((_, i): Case[] => [
+        { image: i, target: { scale: [-1, 256] as const }, label: `jester frame ${i}, Resize(-1, 256)` },
+        ...(i % 8 === 0 ? [{ image: i, target: { scale: [-1, 64] as const }, label: `jester frame ${i}, Resize(-1, 64)` }] : []),
+      ]),
+    });
+    expect(new Set(images.map((f) => `${f.w}×${f.h}`))).toEqual(new Set(['176×100']));
   });
 
   it.runIf(haveVideos)('on frames of the real videos OpenCV ships (opencv-doc), down and up', () => {
-    const frames = cv2Decode(VIDEO_FILES.map((video) => ({ video, every: 15, count: 5 })));
-    expect(frames.length).toBe(20);
-    expectIdentical(frames.flatMap((image, i) => [
-      { image, target: { scale: [-1, 256] }, label: `video frame ${i}, Resize(-1, 256)` },
-      { image, target: { scale: [340, 256] }, label: `video frame ${i}, Resize(340, 256)` },
-      { image, target: { size: [224, 224] }, label: `video frame ${i}, 224×224` },
-      ...(i % 4 === 0 ? [{ image, target: { scale: 1.7 }, label: `video frame ${i}, ×1.7` }] : []),
-    ]));
+    const perVideo = 5;
+    const images = expectIdenticalToCv2({
+      sources: VIDEO_FILES.map((video) => ({ video, every: 15, count: perVideo })),
+      cases: Array.from({ length: VIDEO_FILES.length * perVideo }, (_, i): Case[] => [
+        { image: i, target: { scale: [-1, 256] as const }, label: `video frame ${i}, Resize(-1, 256)` },
+        { image: i, target: { scale: [340, 256] as const }, label: `video frame ${i}, Resize(340, 256)` },
+        { image: i, target: { size: [224, 224] as const }, label: `video frame ${i}, 224×224` },
+        ...(i % 4 === 0 ? [{ image: i, target: { scale: 1.7 }, label: `video frame ${i}, ×1.7` }] : []),
+      ]).flat(),
+    });
+    expect(new Set(images.map((f) => `${f.w}×${f.h}`))).toEqual(new Set(['720×528', '320×240', '768×576']));
   });
 
   it('on odd sizes up and down, and the cases that pin the details down', () => {
@@ -154,27 +151,30 @@ describe.runIf(haveCv2)('resizeLinearLikeOpenCV equals cv2.resize(…, INTER_LIN
       [176, 100, 451, 256, 'a Jester frame to short side 256'],
       [500, 3, 7, 200, 'long thin'],
     ];
+    const raw: Image[] = [];
     const cases: Case[] = [];
     table.forEach(([w, h, dw, dh, why], i) => {
-      for (const c of [1, 3, 4]) cases.push({ image: randomImage(w, h, c, 1000 * i + c), target: { size: [dw, dh] }, label: why });
+      for (const c of [1, 3, 4]) cases.push({ image: raw.push(randomImage(w, h, c, 1000 * i + c)) - 1, target: { size: [dw, dh] }, label: why });
     });
-    expectIdentical(cases);
+    expectIdenticalToCv2({ raw, cases });
   });
 
   it('on random sizes and channel counts (property, one cv2 run for all samples)', () => {
     const seed = Number(process.env.TSM_PROPERTY_SEED ?? Date.now() % 2 ** 31);
     const side = fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 700 }));
-    const samples = fc.sample(fc.record({ w: side, h: side, dw: side, dh: side, c: fc.constantFrom(1, 3, 4), seed: fc.nat() }), { numRuns: 250, seed });
-    const cases = samples
-      .filter((s) => s.w * s.h <= 300_000 && s.dw * s.dh <= 300_000)
-      .map((s): Case => ({ image: randomImage(s.w, s.h, s.c, s.seed), target: { size: [s.dw, s.dh] }, label: `property sample (TSM_PROPERTY_SEED=${seed})` }));
-    expectIdentical(cases);
+    const samples = fc
+      .sample(fc.record({ w: side, h: side, dw: side, dh: side, c: fc.constantFrom(1, 3, 4), seed: fc.nat() }), { numRuns: 250, seed })
+      .filter((s) => s.w * s.h <= 300_000 && s.dw * s.dh <= 300_000);
+    expectIdenticalToCv2({
+      raw: samples.map((s) => randomImage(s.w, s.h, s.c, s.seed)),
+      cases: samples.map((s, i) => ({ image: i, target: { size: [s.dw, s.dh] }, label: `property sample (TSM_PROPERTY_SEED=${seed})` })),
+    });
   });
 
   it('RGBA with junk alpha: all four channels equal cv2 on the four, and outputChannels 3 equals cv2 on the RGB', () => {
     const rgba = randomImage(176, 100, 4, 77);
     const rgb: Image = { data: Uint8Array.from({ length: 176 * 100 * 3 }, (_, i) => rgba.data[Math.floor(i / 3) * 4 + (i % 3)]), w: 176, h: 100, c: 3 };
-    const [four, three] = cv2Resize([{ image: rgba, target: { size: [451, 256] }, label: 'rgba' }, { image: rgb, target: { size: [451, 256] }, label: 'rgb' }]);
+    const { resized: [four, three] } = runCv2({ raw: [rgba, rgb], cases: [0, 1].map((image) => ({ image, target: { size: [451, 256] }, label: '' })) });
     expect(Buffer.compare(resizeLinearLikeOpenCV(rgba.data, 176, 100, 4, 451, 256), four.data)).toBe(0);
     expect(Buffer.compare(resizeLinearLikeOpenCV(rgba.data, 176, 100, 4, 451, 256, { outputChannels: 3 }), three.data)).toBe(0);
   });
@@ -255,19 +255,20 @@ describe.runIf(haveCv2)('the JPEG decoder tsm uses (src/verify/decode.ts)', () =
   it('gives the pixels cv2.imread gives (after BGR→RGB) on every jester-mini frame', async () => {
     const jpegs = readdirSync(CLIPS).sort().flatMap(clipFrames);
     expect(jpegs.length).toBeGreaterThan(2000);
-    // hashes both sides: the frames are ~150 MB of pixels
-    const n = ++calls;
-    const spec = join(dir, `decode-all-${n}.json`);
-    writeFileSync(spec, JSON.stringify(jpegs));
+    // hashes on both sides (the frames are ~150 MB of pixels); Python runs while this process decodes
+    const list = join(dir, 'decode-all.json');
+    writeFileSync(list, JSON.stringify(jpegs));
     const script = 'import cv2, hashlib, json, sys\nfor p in json.load(open(sys.argv[1])):\n    print(hashlib.sha256(cv2.cvtColor(cv2.imread(p, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB).tobytes()).hexdigest())';
-    const theirs = execFileSync(PYTHON, ['-c', script, spec], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n');
-    const differing: string[] = [];
-    for (let i = 0; i < jpegs.length; i++) {
-      const d = await decodeFrame(jpegs[i]);
+    const python = promisify(execFile)(PYTHON, ['-c', script, list], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const ours: string[] = [];
+    for (const jpeg of jpegs) {
+      const d = await decodeFrame(jpeg);
       const rgb = new Uint8Array(d.width * d.height * 3);
       for (let p = 0, q = 0; p < rgb.length; p += 3, q += d.channels) (rgb[p] = d.data[q]), (rgb[p + 1] = d.data[q + 1]), (rgb[p + 2] = d.data[q + 2]);
-      if (createHash('sha256').update(rgb).digest('hex') !== theirs[i]) differing.push(jpegs[i]);
+      ours.push(createHash('sha256').update(rgb).digest('hex'));
     }
-    expect(differing).toEqual([]);
+    const theirs = (await python).stdout.trim().split('\n');
+    expect(theirs.length).toBe(jpegs.length);
+    expect(jpegs.filter((_, i) => ours[i] !== theirs[i])).toEqual([]);
   });
 });

@@ -86,8 +86,25 @@ function tapCache(clampFraction: boolean): (inSize: number, outSize: number) => 
   };
 }
 
-const columnTaps = tapCache(true);
-const rowTaps = tapCache(false);
+/** The column taps (fraction clamped at the borders) for inSize → outSize, cached. */
+export const columnTaps = tapCache(true);
+/** The row taps (fraction kept, indices clamped) for inSize → outSize, cached. */
+export const rowTaps = tapCache(false);
+
+/**
+ * The source rows that output rows [top, top + height) read, each given a slot (its place in the horizontal pass's
+ * buffer) in the order first needed; `slots[r − yFirst]` is −1 for a row nothing reads (a down-scale skips rows).
+ */
+export function sourceRowSlots(rows: LinearTaps, top: number, height: number): { yFirst: number; slots: Int32Array; used: number } {
+  const yFirst = rows.first[top];
+  const slots = new Int32Array(rows.second[top + height - 1] - yFirst + 1).fill(-1);
+  let used = 0;
+  for (let dy = top; dy < top + height; dy++) {
+    if (slots[rows.first[dy] - yFirst] < 0) slots[rows.first[dy] - yFirst] = used++;
+    if (slots[rows.second[dy] - yFirst] < 0) slots[rows.second[dy] - yFirst] = used++;
+  }
+  return { yFirst, slots, used };
+}
 
 const isSize = (n: number) => Number.isInteger(n) && n > 0 && n < 65536;
 
@@ -106,7 +123,7 @@ export interface ResizeLikeOpenCVOptions {
 export function resizeLinearLikeOpenCV(src: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: number, dstWidth: number, dstHeight: number, options: ResizeLikeOpenCVOptions = {}): Uint8Array {
   const window = options.window ?? { left: 0, top: 0, width: dstWidth, height: dstHeight };
   const outCn = options.outputChannels ?? channels;
-  checkArguments(src, width, height, channels, dstWidth, dstHeight, window, outCn);
+  checkResizeArguments(src, width, height, channels, dstWidth, dstHeight, window, outCn);
   // An unchanged size is a copy in OpenCV (the formulas below would give the same bytes, slower).
   if (width === dstWidth && height === dstHeight) return copyWindow(src, width, channels, window, outCn);
   const cols = columnTaps(width, dstWidth);
@@ -116,13 +133,7 @@ export function resizeLinearLikeOpenCV(src: Uint8Array | Uint8ClampedArray, widt
   // Horizontal pass over only the source rows the window's rows read (a down-scale skips rows), only the window's
   // columns; each value is stored already shifted right by 4 (the vertical pass's first step), which fits in int16:
   // ≤ (255·2049) >> 4 = 32655.
-  const yFirst = rows.first[top];
-  const slots = new Int32Array(rows.second[top + winH - 1] - yFirst + 1).fill(-1);
-  let used = 0;
-  for (let dy = top; dy < top + winH; dy++) {
-    if (slots[rows.first[dy] - yFirst] < 0) slots[rows.first[dy] - yFirst] = used++;
-    if (slots[rows.second[dy] - yFirst] < 0) slots[rows.second[dy] - yFirst] = used++;
-  }
+  const { yFirst, slots, used } = sourceRowSlots(rows, top, winH);
   const rowLen = winW * outCn;
   const tmp = new Int16Array(used * rowLen);
   const x0 = new Int32Array(winW);
@@ -194,9 +205,10 @@ function copyWindow(src: Uint8Array | Uint8ClampedArray, width: number, channels
   return out;
 }
 
-function checkArguments(src: ArrayLike<number>, width: number, height: number, channels: number, dstWidth: number, dstHeight: number, window: ResizeWindow, outCn: number): void {
+/** Throws E_RESIZE_ARGUMENTS (a caller's bug) naming what does not fit. */
+export function checkResizeArguments(src: ArrayLike<number>, width: number, height: number, channels: number, dstWidth: number, dstHeight: number, window: ResizeWindow, outCn: number): void {
   const fail = (what: string) => {
-    throw new TsmError('bug', 'E_RESIZE_ARGUMENTS', `resizeLinearLikeOpenCV: ${what}`, { details: { width, height, channels, dstWidth, dstHeight, window, outputChannels: outCn } });
+    throw new TsmError('bug', 'E_RESIZE_ARGUMENTS', `OpenCV-exact resize: ${what}`, { details: { width, height, channels, dstWidth, dstHeight, window, outputChannels: outCn } });
   };
   if (!isSize(width) || !isSize(height)) fail(`source size ${width}×${height} is not two integers in 1…65535`);
   if (!isSize(dstWidth) || !isSize(dstHeight)) fail(`output size ${dstWidth}×${dstHeight} is not two integers in 1…65535`);

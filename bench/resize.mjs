@@ -1,11 +1,12 @@
 // npm run bench:resize — ms a frame of the OpenCV-exact INTER_LINEAR resize (src/frames/resize-cv2.ts, MMAction2's
-// protocol) against the Pillow-exact one the tsm protocol uses (JavaScript, and its WebAssembly SIMD kernel) and
+// protocol; JavaScript, and its WebAssembly SIMD kernel, resize-cv2-kernels.ts) against the Pillow-exact one the tsm protocol uses (JavaScript, and its WebAssembly SIMD kernel) and
 // against cv2.resize itself (native, in Debian's Python, when python3-opencv is there), on decoded RGBA frames as
 // verify holds them: the whole output and a centred 224² window (what a one-crop protocol computes). Times are the
 // best of 25 batches, in CPU time of this process (user + system), so other load on the machine inflates them less.
 import './launch.mjs';
 import { spawnSync } from 'node:child_process';
 import { rescaleSizeLikeMmcv, resizeLinearLikeOpenCV } from '../dist/frames/resize-cv2.js';
+import { openCVResizeKernel } from '../dist/frames/resize-cv2-kernels.js';
 import { preprocessKernels } from '../dist/verify/kernels.js';
 import { fixedTaps, resizeBilinearLikePillow } from '../dist/verify/resample.js';
 
@@ -51,6 +52,7 @@ print(json.dumps(out))`;
 }
 
 const kernels = preprocessKernels();
+const cv2Kernel = openCVResizeKernel();
 const rows = [];
 for (const { w, h, scale } of CASES) {
   const src = new Uint8Array(w * h * 4);
@@ -62,6 +64,7 @@ for (const { w, h, scale } of CASES) {
   const row = { frame: `${w}×${h}`, output: `${dw}×${dh}` };
   for (const [name, win] of [['whole', whole], ['crop224', crop]]) {
     row[`cv2exactJs_${name}`] = cpuMs(() => resizeLinearLikeOpenCV(src, w, h, 4, dw, dh, { window: win, outputChannels: 3 }), perBatch);
+    if (cv2Kernel) row[`cv2exactWasm_${name}`] = cpuMs(() => cv2Kernel.resizeWindow(src, w, h, 4, dw, dh, win), perBatch);
     row[`pillowJs_${name}`] = cpuMs(() => resizeBilinearLikePillow(src, w, h, dw, dh, win, 4), perBatch);
     if (kernels) row[`pillowWasm_${name}`] = cpuMs(() => kernels.resizeWindow(src, w, 4, fixedTaps(w, dw), fixedTaps(h, dh), win), perBatch);
   }
@@ -72,9 +75,9 @@ rows.forEach((r, i) => (r.cv2Native_whole = native?.[i]));
 
 if (process.argv.includes('--json')) console.log(JSON.stringify({ batches: BATCHES, rows }, null, 2));
 else {
-  console.log(`ms a frame (best of ${BATCHES} batches, CPU time), RGBA in, RGB out; whole output / centred 224² window`);
+  console.log(`ms a frame (best of ${BATCHES} batches, CPU time), RGBA in, RGB out (the WASM kernels: 4-byte pixels); whole output / centred 224² window`);
   const f = (v) => (v === undefined ? '   –  ' : v.toFixed(3));
   for (const r of rows) {
-    console.log(`${r.frame.padEnd(8)} → ${r.output.padEnd(8)} OpenCV-exact JS ${f(r.cv2exactJs_whole)} / ${f(r.cv2exactJs_crop224)}   Pillow-exact JS ${f(r.pillowJs_whole)} / ${f(r.pillowJs_crop224)}   Pillow-exact WASM ${f(r.pillowWasm_whole)} / ${f(r.pillowWasm_crop224)}   cv2.resize native (1 thread, RGB) ${f(r.cv2Native_whole)}`);
+    console.log(`${r.frame.padEnd(8)} → ${r.output.padEnd(8)} OpenCV-exact JS ${f(r.cv2exactJs_whole)} / ${f(r.cv2exactJs_crop224)}   WASM ${f(r.cv2exactWasm_whole)} / ${f(r.cv2exactWasm_crop224)}   Pillow-exact JS ${f(r.pillowJs_whole)} / ${f(r.pillowJs_crop224)}   Pillow-exact WASM ${f(r.pillowWasm_whole)} / ${f(r.pillowWasm_crop224)}   cv2.resize native (1 thread, RGB) ${f(r.cv2Native_whole)}`);
   }
 }

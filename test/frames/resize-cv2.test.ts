@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTsmError } from '../../src/errors.js';
+import { openCVResizeKernel } from '../../src/frames/resize-cv2-kernels.js';
 import { linearTapsLikeOpenCV, rescaleSizeLikeMmcv, resizeLinearLikeOpenCV } from '../../src/frames/resize-cv2.js';
 import { decodeFrame } from '../../src/verify/decode.js';
 import { PYTHON, ROOT } from '../helpers/reference.js';
@@ -65,7 +66,15 @@ function runCv2(job: Job): { images: Image[]; resized: Array<{ data: Uint8Array;
   return { images, resized };
 }
 
-/** Every case of the job against cv2; failures name the case, its sizes and how many bytes differ by how much. */
+const kernel = openCVResizeKernel();
+/** The WASM kernel's 4-byte pixels cut to `channels` bytes each. */
+const firstChannels = (pixels: Uint8Array, channels: number) => {
+  const out = new Uint8Array((pixels.length / 4) * channels);
+  for (let p = 0, o = 0; p < pixels.length; p += 4) for (let c = 0; c < channels; c++) out[o++] = pixels[p + c];
+  return out;
+};
+
+/** Every case of the job against cv2 (the JavaScript resize, and the WASM kernel for 3 and 4 channels); failures name the case, its sizes and how many bytes differ by how much. */
 function expectIdenticalToCv2(job: Job): Image[] {
   const { images, resized } = runCv2(job);
   const failures: string[] = [];
@@ -75,14 +84,17 @@ function expectIdenticalToCv2(job: Job): Image[] {
     const ref = resized[i];
     const what = `${k.label}: ${image.w}×${image.h}×${image.c} → ${ref.size.join('×')}`;
     if (size[0] !== ref.size[0] || size[1] !== ref.size[1]) return void failures.push(`${what}: our size ${size.join('×')}`);
-    const ours = resizeLinearLikeOpenCV(image.data, image.w, image.h, image.c, size[0], size[1]);
-    let differing = 0;
-    let worst = 0;
-    for (let j = 0; j < ours.length; j++) {
-      const d = Math.abs(ours[j] - ref.data[j]);
-      if (d) (differing++, (worst = Math.max(worst, d)));
+    const outputs: Array<[string, Uint8Array]> = [['JavaScript', resizeLinearLikeOpenCV(image.data, image.w, image.h, image.c, size[0], size[1])]];
+    if (kernel && (image.c === 3 || image.c === 4)) outputs.push(['WASM', firstChannels(kernel.resizeWindow(image.data, image.w, image.h, image.c, size[0], size[1]), image.c)]);
+    for (const [which, ours] of outputs) {
+      let differing = 0;
+      let worst = 0;
+      for (let j = 0; j < ours.length; j++) {
+        const d = Math.abs(ours[j] - ref.data[j]);
+        if (d) (differing++, (worst = Math.max(worst, d)));
+      }
+      if (differing || ours.length !== ref.data.length) failures.push(`${what} (${which}): ${differing} of ${ours.length} bytes differ, by up to ${worst}`);
     }
-    if (differing) failures.push(`${what}: ${differing} of ${ours.length} bytes differ, by up to ${worst}`);
   });
   expect(failures).toEqual([]);
   return images;

@@ -75,7 +75,10 @@ export interface ConvertResult {
   /** what the graph computes in (its `tsm.compute_dtype`) */
   readonly computeDtype: ComputeDtype;
   readonly warnings: readonly string[];
-  readonly source: { readonly file: string; readonly sha256: string; readonly format: string };
+  /** `folder`: the run folder whose name gave the config (the file's own name carries none) */
+  readonly source: { readonly file: string; readonly sha256: string; readonly format: string; readonly folder?: string };
+  /** the TSM name the config (segments, shift fold, …) was read from, and whether it is the file's or its folder's */
+  readonly configName?: { readonly from: 'file' | 'folder'; readonly name: string };
 }
 
 export type { ComputeDtype };
@@ -136,11 +139,16 @@ export function readLabels(path: string, classes: number): string[] {
   return labels;
 }
 
-function defaultLabels(spec: ArchSpec, dataset: string | undefined, input: string): string[] {
+/** Labels known from the name (Jester's), else `class_i` with a warning: no checkpoint format carries labels. */
+function defaultLabels(spec: ArchSpec, dataset: string | undefined, input: string): { labels: string[]; warning?: string } {
   // TSM names carry the dataset; the online demo's file (mobilenetv2_jester_online.pth.tar) only mentions it
   const jester = dataset === 'jester' || (!dataset && /jester/i.test(basename(input)));
-  if (jester && spec.head.classes === JESTER_LABELS.length) return [...JESTER_LABELS];
-  return Array.from({ length: spec.head.classes }, (_, i) => `class_${i}`);
+  if (jester && spec.head.classes === JESTER_LABELS.length) return { labels: [...JESTER_LABELS] };
+  const n = spec.head.classes;
+  return {
+    labels: Array.from({ length: n }, (_, i) => `class_${i}`),
+    warning: `no labels in the checkpoint or known for its name: classes are named class_0 … class_${n - 1}; pass --labels category.txt (one label a line) to name them`,
+  };
 }
 
 export function defaultOutputPath(input: string): string {
@@ -165,8 +173,11 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
   const fileBytes = readInputBytes(options.input, 'checkpoint');
   const ckpt = readCheckpoint(fileBytes, { source: options.input });
   const sourceSha = createHash('sha256').update(fileBytes).digest('hex');
-  const { spec, fileName, warnings } = detectArch(ckpt.stateDict, { fileName: options.input, overrides: options.overrides });
-  const labels = options.labelsFile ? readLabels(options.labelsFile, spec.head.classes) : defaultLabels(spec, fileName?.dataset, options.input);
+  const detected = detectArch(ckpt.stateDict, { fileName: options.input, overrides: options.overrides });
+  const { spec, fileName } = detected;
+  const labelled = options.labelsFile ? { labels: readLabels(options.labelsFile, spec.head.classes) } : defaultLabels(spec, fileName?.dataset, options.input);
+  const labels = labelled.labels;
+  const warnings = [...detected.warnings, ...(labelled.warning ? [labelled.warning] : [])];
   const scale = scaleSizeFor(spec.inputSize);
   const layout = spec.kind === 'image' || spec.kind === 'online' ? 'NCHW' : 'NTCHW';
   const preprocessing: Preprocessing = spec.modality === 'Flow'
@@ -177,7 +188,8 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
     : { mean: IMAGENET_MEAN, std: IMAGENET_STD, inputRange: [0, 1], scaleShortSide: scale, cropSize: spec.inputSize, channelOrder: 'RGB', layout, segments: spec.segments };
   const arch = summarizeArch(spec);
   const streaming = spec.kind === 'online' ? { ...JESTER_STREAMING, ...options.streaming } : undefined;
-  const source = { file: basename(options.input), sha256: sourceSha, format: ckpt.format };
+  const named = detected.named;
+  const source = { file: basename(options.input), sha256: sourceSha, format: ckpt.format, ...(named?.from === 'folder' ? { folder: named.name } : {}) };
   const opset = options.opset ?? 13;
   const precision = options.precision ?? (options.fp16Compute ? { mode: 'fp16' as const } : undefined);
   const computeDtype: ComputeDtype = precision?.mode === 'int8' ? 'int8' : precision?.mode === 'fp16' ? 'float16' : 'float32';
@@ -220,6 +232,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
     computeDtype,
     warnings,
     source,
+    ...(named ? { configName: { from: named.from, name: named.name } } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ export * from './pth/dtypes.js';
 export * from './pth/tensor.js';
 export { readCheckpoint, readCheckpointFile, detectFormat, type Checkpoint, type CheckpointFormat } from './pth/read.js';
 export { summarizeCheckpoint, type CheckpointSummary, type TensorSummary } from './pth/summary.js';
-export { parseTsmFileName, type TsmFileName } from './arch/naming.js';
+export { findTsmName, parseTsmFileName, type NamedConfig, type TsmFileName } from './arch/naming.js';
 export { detectArch, type ArchDetection, type ArchOverrides } from './arch/registry.js';
 export type * from './arch/spec.js';
 export { buildTsnGraph, SUPPORTED_OPSETS, type BuiltGraph, type BuildOptions, type GraphPrecision } from './onnx/tsn.js';

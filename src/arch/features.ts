@@ -1,6 +1,6 @@
 /**
  * Model features of the upstream family beyond the RGB backbone: the input modality (RGB, or Flow with 5 stacked
- * x/y pairs = 10 channels, TSM-FACTS-2 §3), read from conv1's shape and cross-checked with the file name's token, and
+ * x/y pairs = 10 channels, TSM-FACTS-2 §3), read from conv1's shape and cross-checked with the TSM name's token (the file's or its folder's), and
  * the combinations tsm refuses by name (RGBDiff, non-local with temporal pooling).
  */
 import { TsmError } from '../errors.js';
@@ -28,8 +28,9 @@ function firstConvKey(sd: StateDict, prefix: string): string | undefined {
   return [`${prefix}conv1.weight`, `${prefix}features.0.0.weight`].find((k) => sd.has(k));
 }
 
-export function detectModality(sd: StateDict, prefix: string, name: TsmFileName | undefined): InputModality {
-  if (name?.modality === 'RGBDiff') throw unsupported('rgbdiff', "this checkpoint uses the RGBDiff modality (the file name's _RGBDiff_ token), which tsm convert does not build", { modality: 'RGBDiff' });
+/** `origin`: where the name was read, as messages say it ('file name', 'folder name'). */
+export function detectModality(sd: StateDict, prefix: string, name: TsmFileName | undefined, origin = 'file name'): InputModality {
+  if (name?.modality === 'RGBDiff') throw unsupported('rgbdiff', `this checkpoint uses the RGBDiff modality (the ${origin}'s _RGBDiff_ token), which tsm convert does not build`, { modality: 'RGBDiff' });
   const key = firstConvKey(sd, prefix);
   const inputChannels = key ? shapeOf(sd, key)[1] : 3;
   const fromWeights: Modality | undefined = inputChannels === 3 ? 'RGB' : inputChannels === FLOW_CHANNELS ? 'Flow' : undefined;
@@ -37,7 +38,7 @@ export function detectModality(sd: StateDict, prefix: string, name: TsmFileName 
     throw unsupported('input-channels', `'${key}' takes ${inputChannels} input channels; tsm builds 3 (RGB) or ${FLOW_CHANNELS} (Flow: ${FLOW_NEW_LENGTH} stacked x/y pairs)`, { key, found: inputChannels, expected: [3, FLOW_CHANNELS] });
   }
   if (name && name.modality !== fromWeights) {
-    throw new TsmError('unsupported', 'E_MODALITY_CONFLICT', `the file name says _${name.modality}_ but '${key}' takes ${inputChannels} input channels (${fromWeights}); rename the file or check it is the one you meant`, {
+    throw new TsmError('unsupported', 'E_MODALITY_CONFLICT', `the ${origin} says _${name.modality}_ but '${key}' takes ${inputChannels} input channels (${fromWeights}); rename the ${origin.split(' ')[0]} or check it is the one you meant`, {
       details: { key, nameModality: name.modality, found: inputChannels },
     });
   }

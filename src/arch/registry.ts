@@ -1,11 +1,12 @@
 /**
  * State dict + file name (+ user overrides) → ArchSpec. The weights decide the backbone and where shifts sit; the
- * file name supplies what weights cannot say (segments, shift fold). Disagreements are reported, never ignored.
+ * TSM name — the file's, or the run folder's when the file has none (naming.ts) — supplies what weights cannot say
+ * (segments, shift fold). Disagreements are reported, never ignored.
  */
 import { TsmError } from '../errors.js';
 import { detectModality, refuseNonLocalWithTemporalPool } from './features.js';
 import { looksLikeMobileNetV2, readMobileNetV2 } from './mobilenetv2.js';
-import { parseTsmFileName, type TsmFileName } from './naming.js';
+import { findTsmName, type NamedConfig, type TsmFileName } from './naming.js';
 import { expectedBlockresShift, looksLikeResNet, readResNet } from './resnet.js';
 import type { ArchSpec, Backbone, HeadSpec, ResNetBackbone, ShiftPlace, ShiftSpec } from './spec.js';
 import { shapeOf, type StateDict } from './tensors.js';
@@ -23,7 +24,9 @@ export interface ArchOverrides {
 
 export interface ArchDetection {
   readonly spec: ArchSpec;
+  /** the TSM name's config (the file's, or the run folder's: `named.from`) */
   readonly fileName?: TsmFileName;
+  readonly named?: NamedConfig;
   /** things that disagree or were guessed; printed by convert/inspect */
   readonly warnings: readonly string[];
 }
@@ -60,10 +63,13 @@ const IMAGENET_CLASSES = 1000;
 
 export function detectArch(sd: StateDict, options: { fileName?: string; overrides?: ArchOverrides } = {}): ArchDetection {
   const overrides = options.overrides ?? {};
-  const parsed = options.fileName ? parseTsmFileName(options.fileName) : undefined;
+  const named = options.fileName ? findTsmName(options.fileName) : undefined;
+  const parsed = named?.config;
+  // messages say which name spoke: the file's own, or the folder upstream saved the run in
+  const said = named?.from === 'folder' ? 'folder name' : 'file name';
   const warnings: string[] = [];
   const prefix = [...sd.keys()].some((k) => k.startsWith('base_model.')) ? 'base_model.' : '';
-  const { modality, inputChannels } = detectModality(sd, prefix, parsed);
+  const { modality, inputChannels } = detectModality(sd, prefix, parsed, said);
 
   let backbone: Backbone;
   let layout: ShiftSpec['layout'];
@@ -85,7 +91,7 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
   if (wanted && wanted !== detected) {
     throw new TsmError('usage', 'E_ARCH_CONFLICT', `--arch ${overrides.arch} but the weights are a ${detected}`, { details: { expected: wanted, found: detected } });
   }
-  if (parsed && parsed.arch !== detected) warnings.push(`file name says ${parsed.arch} but the weights are a ${detected}; using ${detected}`);
+  if (parsed && parsed.arch !== detected) warnings.push(`${said} says ${parsed.arch} but the weights are a ${detected}; using ${detected}`);
 
   // Where the weights put shifts.
   let place: ShiftPlace = 'none';
@@ -113,31 +119,31 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
   }
   if (parsed) {
     const namePlace = parsed.shiftPlace ?? 'none';
-    if (namePlace !== place) warnings.push(`file name says shift place '${namePlace}' but the weights show '${place}'; following the weights`);
+    if (namePlace !== place) warnings.push(`${said} says shift place '${namePlace}' but the weights show '${place}'; following the weights`);
   }
 
   if (parsed && overrides.segments !== undefined && overrides.segments !== parsed.segments) {
-    warnings.push(`file name says segment${parsed.segments} (trained on ${parsed.segments} segments) but --segments ${overrides.segments}; building for ${overrides.segments}, where its accuracy was not measured`);
+    warnings.push(`${said} says segment${parsed.segments} (trained on ${parsed.segments} segments) but --segments ${overrides.segments}; building for ${overrides.segments}, where its accuracy was not measured`);
   }
   if (parsed?.shiftDiv !== undefined && overrides.shiftDiv !== undefined && overrides.shiftDiv !== parsed.shiftDiv) {
-    warnings.push(`file name says shift${parsed.shiftDiv} (1/${parsed.shiftDiv} of the channels shifted in training) but --shift-div ${overrides.shiftDiv}; shifting 1/${overrides.shiftDiv}, which the weights were not trained for`);
+    warnings.push(`${said} says shift${parsed.shiftDiv} (1/${parsed.shiftDiv} of the channels shifted in training) but --shift-div ${overrides.shiftDiv}; shifting 1/${overrides.shiftDiv}, which the weights were not trained for`);
   }
   const segments = overrides.segments ?? parsed?.segments ?? 8;
-  if (!overrides.segments && !parsed && !overrides.online && !(prefix === '' && place === 'none')) warnings.push('segments not given and not in the file name; assuming 8 (pass --segments)');
+  if (!overrides.segments && !parsed && !overrides.online && !(prefix === '' && place === 'none')) warnings.push('segments not given and not in the file name (nor its folder\'s); assuming 8 (pass --segments)');
   const div = overrides.shiftDiv ?? parsed?.shiftDiv ?? 8;
-  if (!overrides.shiftDiv && !parsed?.shiftDiv && shiftedBlocks.length) warnings.push('shift fold not given and not in the file name; assuming shift_div 8 (pass --shift-div)');
+  if (!overrides.shiftDiv && !parsed?.shiftDiv && shiftedBlocks.length) warnings.push('shift fold not given and not in the file name (nor its folder\'s); assuming shift_div 8 (pass --shift-div)');
   if (!Number.isInteger(segments) || segments < 1) throw new TsmError('usage', 'E_BAD_FLAG', `segments must be a positive integer, got ${segments}`);
   const temporalPool = backbone.family === 'resnet' && backbone.temporalPool;
   const nonLocal = backbone.family === 'resnet' && backbone.blocks.some((b) => b.nonLocal);
   refuseNonLocalWithTemporalPool(nonLocal, temporalPool);
   if (parsed && parsed.nonLocal !== nonLocal) {
-    warnings.push(`file name ${parsed.nonLocal ? 'says' : 'does not say'} _nl but the weights ${nonLocal ? 'have' : 'have no'} non-local blocks (….nl.*); following the weights`);
+    warnings.push(`${said} ${parsed.nonLocal ? 'says' : 'does not say'} _nl but the weights ${nonLocal ? 'have' : 'have no'} non-local blocks (….nl.*); following the weights`);
   }
   if (parsed && parsed.temporalPool !== temporalPool) {
-    warnings.push(`file name ${parsed.temporalPool ? 'says' : 'does not say'} _tpool but the weights ${temporalPool ? 'have' : 'have no'} temporal pooling (layer2.net.*); following the weights`);
+    warnings.push(`${said} ${parsed.temporalPool ? 'says' : 'does not say'} _tpool but the weights ${temporalPool ? 'have' : 'have no'} temporal pooling (layer2.net.*); following the weights`);
   }
   if (temporalPool && segments % 2 !== 0) {
-    throw new TsmError('usage', 'E_TPOOL_SEGMENTS', `temporal pooling halves the segments, so they must be even; got ${segments}`, { hint: 'pass an even --segments (the file name says the trained value)', details: { segments } });
+    throw new TsmError('usage', 'E_TPOOL_SEGMENTS', `temporal pooling halves the segments, so they must be even; got ${segments}`, { hint: 'pass an even --segments (a TSM file or run folder name says the trained value)', details: { segments } });
   }
   if (!Number.isInteger(div) || div < 1) throw new TsmError('usage', 'E_BAD_FLAG', `shift div must be a positive integer, got ${div}`);
 
@@ -174,7 +180,7 @@ export function detectArch(sd: StateDict, options: { fileName?: string; override
     modality,
     inputChannels,
   };
-  return { spec, fileName: parsed, warnings };
+  return { spec, fileName: parsed, named, warnings };
 }
 
 function indexInStage(backbone: ResNetBackbone, flatIndex: number): number {

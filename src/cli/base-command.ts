@@ -1,7 +1,7 @@
 import { Command } from '@oclif/core';
 import { asTsmError, TsmError } from '../errors.js';
 import { reportError } from './report-error.js';
-import { usageErrorFromOclif, type CommandInfo } from './usage-errors.js';
+import { commandInfo, usageErrorFromOclif, type CommandInfo } from './usage-errors.js';
 
 /**
  * Every tsm command: `--json` (oclif's enableJsonFlag: the value `run()` returns is the payload), and one place
@@ -28,12 +28,7 @@ export abstract class TsmCommand extends Command {
   private toTsmError(err: Error & { oclif?: { exit?: number } }): TsmError {
     if (err instanceof TsmError) return err;
     const ctor = this.constructor as typeof Command;
-    const info: CommandInfo = {
-      name: (this.id ?? ctor.id ?? 'command').replace(/:/g, ' '),
-      flags: Object.fromEntries(Object.entries(ctor.flags ?? {}).map(([k, f]) => [k, { options: (f as { options?: string[] }).options, type: f.type, description: f.description }])),
-      args: Object.fromEntries(Object.entries(ctor.args ?? {}).map(([k, a]) => [k, { description: a.description, required: a.required }])),
-      argv: this.argv,
-    };
+    const info: CommandInfo = commandInfo(this.id ?? ctor.id ?? 'command', ctor, this.argv);
     return usageErrorFromOclif(err, info) ?? asTsmError(err);
   }
 }

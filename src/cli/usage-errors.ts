@@ -108,11 +108,7 @@ export function usageErrorFromOclif(err: Error & { flags?: string[]; args?: Arra
     });
   }
   if (kind === 'UnexpectedArgsError' || /^Unexpected arguments?:/.test(message)) {
-    const extra = (err.args as unknown as string[] | undefined) ?? [message.replace(/^Unexpected arguments?:\s*/, '').split('\n')[0]];
-    return new TsmError('usage', 'E_UNEXPECTED_ARGUMENT', `${cmd}: unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `'${a}'`).join(', ')}`, {
-      hint: `usage: ${usageLine(info)}`,
-      details: { ...base, arguments: extra },
-    });
+    return unexpectedArgumentsError(info, (err.args as unknown as string[] | undefined) ?? [message.replace(/^Unexpected arguments?:\s*/, '').split('\n')[0]]);
   }
   const option = /^Expected --([\w-]+)=(.*) to be one of: (.*)$/m.exec(message) ?? /^Flag --([\w-]+) expects one of these values: ()(.*)$/m.exec(message);
   if (option) {
@@ -160,6 +156,43 @@ export function usageErrorFromOclif(err: Error & { flags?: string[]; args?: Arra
   if ((err as { oclif?: unknown }).oclif !== undefined && kind !== 'Error' && kind !== 'TsmError') {
     const first = message.split('\n').map((l) => l.trim()).find((l) => l && !/^See more help/.test(l)) ?? 'invalid arguments';
     return new TsmError('usage', 'E_USAGE', `${cmd}: ${first}`, { hint: `usage: ${usageLine(info)}`, details: base });
+  }
+  return undefined;
+}
+
+/** Arguments a command does not take, named with its usage line. */
+export function unexpectedArgumentsError(info: CommandInfo, extra: readonly string[]): TsmError {
+  return new TsmError('usage', 'E_UNEXPECTED_ARGUMENT', `${info.name}: unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `'${a}'`).join(', ')}`, {
+    hint: `usage: ${usageLine(info)}`,
+    details: { command: info.name, arguments: [...extra] },
+  });
+}
+
+/** What the messages need of a command, from its class or from oclif's manifest entry (both have flags and args). */
+export function commandInfo(
+  id: string,
+  command: { readonly flags?: Readonly<Record<string, { options?: readonly string[]; type?: string; description?: string; char?: string }>>; readonly args?: Readonly<Record<string, { description?: string; required?: boolean }>> },
+  argv: readonly string[],
+): CommandInfo {
+  return {
+    name: id.replace(/:/g, ' '),
+    flags: Object.fromEntries(Object.entries(command.flags ?? {}).map(([k, f]) => [k, { options: f.options, type: f.type, description: f.description, char: f.char }])),
+    args: Object.fromEntries(Object.entries(command.args ?? {}).map(([k, a]) => [k, { description: a.description, required: a.required }])),
+    argv,
+  };
+}
+
+/**
+ * oclif joins leading words into a command id while the command so far takes no argument ('zoo list foo' is looked
+ * up as 'zoo:list:foo'). The longest leading run of words that names a command, and the words after it, or undefined
+ * when no leading words name one.
+ */
+export function splitCommandWords(argv: readonly string[], commandIds: readonly string[]): { readonly id: string; readonly extra: readonly string[] } | undefined {
+  const end = argv.findIndex((a) => a === '--' || a.startsWith('-') || a.includes('='));
+  const words = argv.slice(0, end === -1 ? argv.length : end);
+  for (let n = words.length - 1; n >= 1; n--) {
+    const id = words.slice(0, n).join(':');
+    if (commandIds.includes(id)) return { id, extra: words.slice(n) };
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { archFeatureNames } from '../cli/arch-text.js';
 import { TsmCommand } from '../cli/base-command.js';
 import { progressBar } from '../cli/progress.js';
 import { convertCheckpoint, type ConvertOptions, type ConvertResult } from '../convert.js';
@@ -17,10 +18,10 @@ export default class Convert extends TsmCommand {
   ];
   static override args = { file: Args.string({ description: 'checkpoint (.pth, .pth.tar, .pt) or .safetensors', required: true }) };
   static override flags = {
-    output: Flags.string({ char: 'o', description: 'output .onnx path (default: next to the checkpoint)' }),
+    output: Flags.string({ char: 'o', description: 'output .onnx path (default: next to the checkpoint, its extension replaced: x.pth.tar → x.onnx; with --int8 x.int8.onnx)' }),
     arch: Flags.string({ description: 'expected backbone (resnet18/34/50/101/152, mobilenetv2); an error if the weights disagree' }),
-    segments: Flags.integer({ description: 'segments T (default: from the file name, else 8)', min: 1 }),
-    'shift-div': Flags.integer({ description: 'shift fold divisor (default: from the file name, else 8)', min: 1 }),
+    segments: Flags.integer({ description: 'segments T (default: from the TSM file name, or its run folder\'s name, else 8)', min: 1 }),
+    'shift-div': Flags.integer({ description: 'shift fold divisor (default: from the TSM file name, or its run folder\'s name, else 8)', min: 1 }),
     'shift-place': Flags.string({ description: 'expected shift place; an error if the weights disagree', options: ['blockres', 'block', 'none'] }),
     'num-classes': Flags.integer({ description: 'expected number of classes; an error if the head disagrees', min: 1 }),
     labels: Flags.string({ description: 'category.txt: one label a line, index = line number' }),
@@ -80,10 +81,16 @@ export default class Convert extends TsmCommand {
       result = convertCheckpoint(options);
     }
     if (!this.jsonEnabled()) {
+      // where the model went comes first, before any warning: without -o it lands beside the checkpoint
+      this.log(`${result.output}  ${flags.output ? '' : '(no -o: next to the checkpoint)  '}${(result.bytes / 1e6).toFixed(1)} MB  sha256 ${result.sha256.slice(0, 16)}…`);
       for (const w of result.warnings) this.warn(w);
       const a = result.arch;
-      this.log(`${result.output}  ${(result.bytes / 1e6).toFixed(1)} MB  sha256 ${result.sha256.slice(0, 16)}…`);
-      this.log(`  ${a.name}${a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : ''}: ${a.segments} segments, shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks, ${a.numClasses} classes, ${a.inputSize}px, opset ${result.opset}`);
+      const shape = [
+        `${a.segments} segments`, `shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks`,
+        ...archFeatureNames(a), `${a.numClasses} classes`, `${a.inputSize}px`, `opset ${result.opset}`,
+      ];
+      this.log(`  ${a.name}${a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : ''}: ${shape.join(', ')}`);
+      if (result.configName?.from === 'folder') this.log(`  config from the folder name ${result.configName.name} (the file name carries none)`);
       if ('quantization' in result) {
         const c = result.quantization.calibration;
         this.log(`  int8 (QDQ): ${c.activationPoints} activations calibrated (${c.method}) on ${c.clips} clips of ${c.root} in ${c.seconds.toFixed(1)} s`);

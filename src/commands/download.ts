@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
 import { progressBar } from '../cli/progress.js';
 import { isTsmError, TsmError } from '../errors.js';
-import { downloadFile, type DownloadResult } from '../zoo/download.js';
+import { DEFAULT_CHECKPOINT_DIR, downloadFile, type DownloadResult } from '../zoo/download.js';
 import { loadZoo, type ZooEntry } from '../zoo/index.js';
 import { updateZoo } from '../zoo/store.js';
 
@@ -17,7 +17,7 @@ export default class Download extends TsmCommand {
   static override args = { ids: Args.string({ description: 'zoo ids (see `tsm zoo list --all`)' }) };
   static override flags = {
     all: Flags.boolean({ description: 'every entry with a download address' }),
-    dir: Flags.string({ description: 'where checkpoints go', default: 'pretrained' }),
+    dir: Flags.string({ description: 'where checkpoints go', default: DEFAULT_CHECKPOINT_DIR }),
     mirror: Flags.string({ description: 'base URL tried first: <mirror>/<file name>' }),
     zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
     retries: Flags.integer({ description: 'retries per address', default: 4, min: 0 }),

@@ -1,5 +1,7 @@
 import { Args } from '@oclif/core';
+import { archFeatureNames } from '../cli/arch-text.js';
 import { TsmCommand } from '../cli/base-command.js';
+import { findTsmName } from '../arch/naming.js';
 import { detectArch } from '../arch/registry.js';
 import { summarizeArch, type ArchSpecSummary } from '../convert.js';
 import { isTsmError } from '../errors.js';
@@ -11,6 +13,8 @@ export interface InspectResult extends CheckpointSummary {
   readonly arch?: ArchSpecSummary;
   readonly archWarnings?: readonly string[];
   readonly archError?: { readonly code: string; readonly message: string };
+  /** the TSM name segments and shift fold are read from: the file's own, or its run folder's */
+  readonly configName?: { readonly from: 'file' | 'folder'; readonly name: string };
 }
 
 export default class Inspect extends TsmCommand {
@@ -21,7 +25,8 @@ export default class Inspect extends TsmCommand {
   async run(): Promise<InspectResult> {
     const { args } = await this.parse(Inspect);
     const ckpt = readCheckpointFile(args.file);
-    let result: InspectResult = summarizeCheckpoint(ckpt);
+    const named = findTsmName(args.file);
+    let result: InspectResult = { ...summarizeCheckpoint(ckpt), ...(named ? { configName: { from: named.from, name: named.name } } : {}) };
     try {
       const detected = detectArch(ckpt.stateDict, { fileName: args.file });
       result = { ...result, arch: summarizeArch(detected.spec), archWarnings: detected.warnings };
@@ -41,6 +46,7 @@ function renderSummary(s: InspectResult): string {
   if (s.format === 'safetensors') lines.push(`metadata    ${Object.keys(s.metadata).length ? '' : '(no __metadata__)'}`.trimEnd());
   if (s.sysInfo) lines.push(`sys_info    ${JSON.stringify(s.sysInfo)}`);
   lines.push(`weights     ${s.stateDictKey ? `under '${s.stateDictKey}'` : 'bare state dict'}`);
+  if (s.configName) lines.push(`config      ${s.configName.from === 'folder' ? `from the folder name ${s.configName.name} (the file name carries none)` : 'from the file name'}`);
   for (const [k, v] of Object.entries(s.metadata)) lines.push(`${k.padEnd(11)} ${JSON.stringify(v)}`);
   if (s.otherEntries.length) lines.push(`also        ${s.otherEntries.join(', ')} (not read)`);
   lines.push(`tensors     ${s.tensorCount} (${(s.tensorBytes / 1e6).toFixed(2)} MB)`);
@@ -52,7 +58,7 @@ function renderSummary(s: InspectResult): string {
     const shape = a.kind === 'image'
       ? 'one-frame image classifier'
       : `${a.segments} segments, ${a.shiftPlace === 'none' ? 'no temporal shift' : `shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks`}`;
-    lines.push(`detected    ${a.name}${width}, ${shape}${a.temporalPool ? `, temporal pooling (layers 2–4 on ${a.segments / 2} segments)` : ''}${a.nonLocal ? ', non-local blocks after layer2.{0,2} and layer3.{0,2,4}' : ''}${a.modality === 'Flow' ? ', Flow input (5 stacked x/y flow pairs = 10 channels a segment)' : ''}, ${a.numClasses} classes`);
+    lines.push(`detected    ${[`${a.name}${width}`, shape, ...archFeatureNames(a), `${a.numClasses} classes`].join(', ')}`);
     for (const w of s.archWarnings ?? []) lines.push(`            warning: ${w}`);
   } else if (s.archError) {
     lines.push(`detected    not convertible: ${s.archError.message}`);

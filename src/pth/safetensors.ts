@@ -20,10 +20,19 @@ export interface SafetensorsFile {
 
 /**
  * A header that starts like a JSON object right after the 8-byte length. The length itself is not trusted here:
- * readSafetensors checks it against the file and names what is wrong.
+ * readSafetensors checks it against the file and names what is wrong. A header that is a JSON array breaks the
+ * format (its header is an object) but is still a safetensors file gone wrong, so it is taken too when the length
+ * fits the file and the array closes there: readSafetensors then names the header, not "not a weights file".
  */
 export function looksLikeSafetensors(bytes: Uint8Array): boolean {
-  return bytes.length >= 9 && bytes[8] === 0x7b; // '{'
+  if (bytes.length < 9) return false;
+  if (bytes[8] === 0x7b) return true; // '{'
+  if (bytes[8] !== 0x5b) return false; // '['
+  const declared = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (declared < 2n || declared > BigInt(bytes.length - 8)) return false;
+  let last = 8 + Number(declared) - 1;
+  while (last > 8 && bytes[last] === 0x20) last--; // the format pads headers with spaces
+  return bytes[last] === 0x5d; // ']'
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -44,7 +53,8 @@ export function readSafetensors(bytes: Uint8Array, source: string): SafetensorsF
   } catch (err) {
     throw bad(`header (bytes 8–${8 + n}) is not JSON: ${(err as Error).message}`);
   }
-  if (!header || typeof header !== 'object' || Array.isArray(header)) throw bad('header is not a JSON object');
+  if (Array.isArray(header)) throw bad(`header is a JSON array, not an object (bytes 8–${8 + n}): safetensors maps each tensor name to {dtype, shape, data_offsets}`);
+  if (!header || typeof header !== 'object') throw bad('header is not a JSON object');
   const buffer = bytes.subarray(8 + n);
   const metadata: Record<string, string> = {};
   const entries: Array<{ name: string; dtype: DType; shape: number[]; begin: number; end: number }> = [];

@@ -37,24 +37,48 @@ export interface VerifyPart extends RunIdentity {
 
 export const sha256File = (path: string, what: string) => createHash('sha256').update(readInputBytes(path, what)).digest('hex');
 
+/** The Slurm array variables `--shard auto` reads, named in full when it refuses an array. */
+const SLURM_ARRAY_VARS = ['SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_MIN', 'SLURM_ARRAY_TASK_MAX', 'SLURM_ARRAY_TASK_COUNT'] as const;
+
 /**
- * `--shard I/N`, or `auto`: from a Slurm job array (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN of
- * SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX of TSM_SHARD_COUNT).
+ * `--shard I/N`, or `auto` from the scheduler's environment: the index is SLURM_ARRAY_TASK_ID (a Slurm job array) or
+ * JOB_COMPLETION_INDEX (a Kubernetes Indexed Job), the count TSM_SHARD_COUNT. Without TSM_SHARD_COUNT a Slurm array
+ * states the count only when it is exactly 0..N-1: a resubmitted task (`sbatch --array=3`) is an array of one, and
+ * taking its size would score every clip as shard 0/1, so any other array is refused.
  */
 export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): Shard {
-  if (text === 'auto') {
-    if (env.SLURM_ARRAY_TASK_ID !== undefined && env.SLURM_ARRAY_TASK_COUNT !== undefined) {
-      return checkShard(Number(env.SLURM_ARRAY_TASK_ID) - Number(env.SLURM_ARRAY_TASK_MIN ?? 0), Number(env.SLURM_ARRAY_TASK_COUNT), 'SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT');
-    }
-    if (env.JOB_COMPLETION_INDEX !== undefined) {
-      if (env.TSM_SHARD_COUNT === undefined) throw new TsmError('usage', 'E_SHARD', '--shard auto in a Kubernetes Indexed Job needs TSM_SHARD_COUNT (the Job\'s completions) in the environment');
-      return checkShard(Number(env.JOB_COMPLETION_INDEX), Number(env.TSM_SHARD_COUNT), 'JOB_COMPLETION_INDEX/TSM_SHARD_COUNT');
-    }
-    throw new TsmError('usage', 'E_SHARD', '--shard auto found neither a Slurm job array (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) nor a Kubernetes Indexed Job (JOB_COMPLETION_INDEX)', { hint: 'outside an engine, give --shard I/N' });
-  }
+  if (text === 'auto') return autoShard(env);
   const m = /^(\d+)\/(\d+)$/.exec(text);
   if (!m) throw new TsmError('usage', 'E_SHARD', `--shard '${text}' is not I/N (0 ≤ I < N) or auto`, { details: { flag: '--shard', value: text } });
   return checkShard(Number(m[1]), Number(m[2]), '--shard');
+}
+
+function autoShard(env: NodeJS.ProcessEnv): Shard {
+  const count = env.TSM_SHARD_COUNT;
+  const index = env.SLURM_ARRAY_TASK_ID !== undefined ? 'SLURM_ARRAY_TASK_ID' : env.JOB_COMPLETION_INDEX !== undefined ? 'JOB_COMPLETION_INDEX' : undefined;
+  if (!index) {
+    throw new TsmError('usage', 'E_SHARD', '--shard auto found neither a Slurm job array (SLURM_ARRAY_TASK_ID) nor a Kubernetes Indexed Job (JOB_COMPLETION_INDEX)', { hint: 'outside an engine, give --shard I/N' });
+  }
+  if (count !== undefined) return checkShard(wholeNumber(env, index), wholeNumber(env, 'TSM_SHARD_COUNT'), `${index}=${env[index]} of TSM_SHARD_COUNT=${count}`);
+  if (index === 'JOB_COMPLETION_INDEX') {
+    throw new TsmError('usage', 'E_SHARD', '--shard auto in a Kubernetes Indexed Job needs TSM_SHARD_COUNT (the Job\'s completions) in the environment');
+  }
+  const seen = Object.fromEntries(SLURM_ARRAY_VARS.map((v) => [v, env[v] ?? null]));
+  const [, min, max, size] = SLURM_ARRAY_VARS.map((v) => (env[v] !== undefined && /^\d+$/.test(env[v]!) ? Number(env[v]) : undefined));
+  if (min !== 0 || size === undefined || max !== size - 1) {
+    const listed = SLURM_ARRAY_VARS.map((v) => `${v}=${env[v] ?? '(unset)'}`).join(', ');
+    throw new TsmError('usage', 'E_SHARD', `--shard auto: the Slurm array seen (${listed}) is not 0..N-1, so it does not say how many shards the run has (a resubmitted task, sbatch --array=I, is an array of one)`, {
+      hint: 'set TSM_SHARD_COUNT=N (deploy/slurm/verify.sbatch records N in the parts folder on the first run), or give --shard I/N',
+      details: { env: seen },
+    });
+  }
+  return checkShard(wholeNumber(env, 'SLURM_ARRAY_TASK_ID'), size, `SLURM_ARRAY_TASK_ID=${env.SLURM_ARRAY_TASK_ID} of the array 0..${max}`);
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string): number {
+  const text = env[name] ?? '';
+  if (!/^\d+$/.test(text)) throw new TsmError('usage', 'E_SHARD', `--shard auto: ${name} is '${text}', not a whole number`, { details: { variable: name, value: text } });
+  return Number(text);
 }
 
 function checkShard(index: number, count: number, from: string): Shard {
@@ -197,5 +221,19 @@ export function shardStatus(dir: string): ShardStatus[] {
     const all = Array.from({ length: part.shard.count }, (_, i) => i);
     const missing = all.filter((i) => !done.has(i));
     return { model: part.model.path, list: part.list.path, request: part.request, count: part.shard.count, done: all.filter((i) => done.has(i)), missing, complete: !missing.length };
+  });
+}
+
+/**
+ * The refusal for a folder whose runs are not all complete (exit 3: a merge Job waits on it), with the status of
+ * every run in it; undefined when each run has all its shards.
+ */
+export function missingShardsError(dir: string, runs: readonly ShardStatus[]): TsmError | undefined {
+  const incomplete = runs.filter((r) => !r.complete);
+  if (!incomplete.length) return undefined;
+  const each = incomplete.map((r) => `${r.model} on ${r.list}: ${r.missing.length} of ${r.count} (${r.missing.slice(0, 30).join(', ')}${r.missing.length > 30 ? ', …' : ''})`);
+  return new TsmError('input', 'E_SHARDS_MISSING', `${dir}: shards missing: ${each.join('; ')}`, {
+    hint: 're-run (or resubmit) the missing shards: shards already done are skipped',
+    details: { dir, runs },
   });
 }

@@ -20,7 +20,7 @@ import { flowFrameCount, flowFrameExample, flowStorage, type FlowStorage } from 
 import { flipLabelPairs, flipPermutation } from './flip.js';
 import { scaleShortSideOf } from '../preprocessing.js';
 import { computeMetrics, topK, type Metrics } from './metrics.js';
-import { createOrtRunner, DEFAULT_THREADS, loadModel, type ModelInfo, type Runner } from './runner.js';
+import { createOrtRunner, DEFAULT_THREADS, readModelInfo, type ModelInfo, type Runner } from './runner.js';
 import type { StreamingProtocol } from '../stream/protocol.js';
 import { verifyStreamed } from '../stream/verify-online.js';
 import type { SamplingMode } from './sampling.js';
@@ -230,7 +230,7 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
   const loader = (loaderThread === 'worker' ? workerLoader() : undefined) ?? mainThreadLoader();
   // read (or convert) the model once: it decides the protocol and, for Flow, which frames and list to read
   const bytes = options.runner ? undefined : modelBytes(options);
-  const modelInfo = options.runner?.info ?? loadModel(bytes as Uint8Array).info;
+  const modelInfo = options.runner?.info ?? readModelInfo(bytes as Uint8Array, options.model);
   const flow = flowInput(options, base, modelInfo, warnings);
   const config: DatasetConfig = flow ? { ...base, framesDir: flow.layout.framesDir, imageTemplate: flow.layout.template, list: flow.layout.list } : base;
   const categories = readCategories(options.categories ?? join(options.root, config.categories));

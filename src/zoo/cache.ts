@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { TsmError } from '../errors.js';
 import { artifactUrl, checkArtifact, fetchZoo, onnxArtifact, resolveModel, type ModelQuery } from './client.js';
-import { downloadFile } from './download.js';
+import { DEFAULT_CHECKPOINT_DIR, downloadFile } from './download.js';
 import { loadZoo } from './index.js';
 import type { Zoo, ZooEntry } from './types.js';
 
@@ -45,10 +45,29 @@ export interface FetchOptions {
   readonly onProgress?: (received: number, total: number | undefined) => void;
 }
 
+/**
+ * An entry that lists only its upstream checkpoint: what to run to get a model from it. `tsm download` reads a zoo
+ * index from a path only, so an http(s) zoo gets no --zoo in the commands.
+ */
+function sourceOnlyError(entry: ZooEntry, zoo: string): TsmError {
+  const checkpoint = `${DEFAULT_CHECKPOINT_DIR}/${entry.source.fileName}`;
+  const zooFlag = zoo !== 'zoo.json' && !isUrl(zoo) ? ` --zoo ${zoo}` : '';
+  const download = `tsm download ${entry.id}${zooFlag}`;
+  const convert = `tsm convert ${checkpoint}`;
+  const hint = entry.source.urls.length
+    ? `${download}, then ${convert}`
+    : `no download address is known: place ${entry.source.fileName} in ${DEFAULT_CHECKPOINT_DIR}/ by hand, then ${convert}`;
+  return new TsmError('usage', 'E_ZOO_SOURCE_ONLY', `${entry.id}@${entry.version} is ${entry.status}: the zoo lists its checkpoint (${entry.source.fileName}), not a converted model`, {
+    hint,
+    details: { id: entry.id, version: entry.version, status: entry.status, checkpoint: entry.source.fileName, next: entry.source.urls.length ? [download, convert] : [convert] },
+  });
+}
+
 /** The entry a query names, as a local file whose size and sha256 match the zoo. */
 export async function fetchModel(query: ModelQuery, options: FetchOptions): Promise<CachedArtifact> {
   const zoo = await openZoo(options.zoo);
   const entry = resolveModel(zoo, query);
+  if (!entry.artifacts.some((a) => a.kind === 'onnx')) throw sourceOnlyError(entry, options.zoo);
   const artifact = onnxArtifact(entry);
   if (!isUrl(options.zoo) && artifact.path) {
     const local = resolve(dirname(options.zoo), artifact.path);

@@ -7,6 +7,9 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync,
 import { join } from 'node:path';
 import { TsmError } from '../errors.js';
 
+/** Where `tsm download` puts checkpoints unless told (the seed README's layout: weights in pretrained/). */
+export const DEFAULT_CHECKPOINT_DIR = 'pretrained';
+
 export interface DownloadTarget {
   readonly fileName: string;
   readonly urls: readonly string[];

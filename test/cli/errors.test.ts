@@ -1,5 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { testTempDir } from '../helpers/tmp.js';
 
 const MODEL = 'zoo/tsm-mobilenetv2-jester-mini/1.0.0/model.onnx';
 
@@ -89,4 +92,55 @@ describe("oclif's parse errors in tsm's error style", () => {
       expect(body.error.message).toBe(lines[0].replace(/^tsm: /, ''));
     });
   }
+});
+
+/**
+ * One stray argument after every command, enumerated from oclif's own view of dist/commands (a new command is
+ * covered by itself). oclif joins leading words into a command id when a command takes no argument ('zoo list foo'
+ * → 'zoo:list:foo'), which must still read as the known command with an unexpected argument, not an unknown command.
+ * Commands that take any number of arguments (strict: false) have no stray argument; they are named here.
+ */
+describe('a known command with one stray argument names the argument', async () => {
+  const { Config } = await import('@oclif/core');
+  const config = await Config.load(ROOT);
+  const VARIADIC = ['download', 'verify:merge'];
+
+  it('the commands that take any number of arguments are the ones named', () => {
+    expect(config.commands.filter((c) => c.strict === false).map((c) => c.id).sort()).toEqual(VARIADIC);
+  });
+
+  for (const command of config.commands.filter((c) => !VARIADIC.includes(c.id))) {
+    const name = command.id.replace(/:/g, ' ');
+    const required = Object.entries(command.args).filter(([, a]) => a.required).map(([n, a]) => a.options?.[0] ?? `${n}-value`);
+    const args = [...command.id.split(':'), ...required, 'extra'];
+    it(`tsm ${args.join(' ')}`, () => {
+      const text = runCli(args);
+      expect(text.status, text.stderr).toBe(2);
+      expect(text.stdout).toBe('');
+      expect(text.stderr.split('\n')[0]).toBe(`tsm: ${name}: unexpected argument 'extra'`);
+      expect(text.stderr).toContain(`hint: usage: tsm ${name}`);
+      const json = runCli([...args, '--json']);
+      expect(json.status).toBe(2);
+      expect(json.stderr).toBe('');
+      expect(json.json()).toEqual({ error: expect.objectContaining({ code: 'E_UNEXPECTED_ARGUMENT', family: 'usage', command: name, arguments: ['extra'] }) });
+    });
+  }
+
+  it('two stray words after a command without arguments are both named', () => {
+    const r = runCli(['zoo', 'list', 'foo', 'bar', '--json']);
+    expect(r.status).toBe(2);
+    expect(r.json().error).toMatchObject({ code: 'E_UNEXPECTED_ARGUMENT', command: 'zoo list', arguments: ['foo', 'bar'], message: "zoo list: unexpected arguments 'foo', 'bar'" });
+  });
+});
+
+describe('a broken model file is named by its path', () => {
+  it('verify on a truncated .onnx names the file, not <model bytes>', () => {
+    const file = join(testTempDir('tsm-truncated-'), 'cut.onnx');
+    writeFileSync(file, readFileSync(join(ROOT, MODEL)).subarray(0, 100_000));
+    const r = runCli(['verify', file, '--root', 'fixtures/jester-mini']);
+    expect(r.status, r.stderr).toBe(3);
+    expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`^tsm: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not an ONNX model \\(`));
+    const json = runCli(['verify', file, '--root', 'fixtures/jester-mini', '--json']);
+    expect(json.json().error).toMatchObject({ code: 'E_NOT_ONNX', file });
+  });
 });

@@ -54,4 +54,29 @@ describe('zoo views for people', () => {
     expect(r.json().error).toMatchObject({ code: 'E_ZOO_NO_MATCH', dataset: 'kinetics-9000' });
     expect(r.json().error.message).toMatch(/none of its \d+ entries matches status published, dataset kinetics-9000/);
   });
+
+  it('zoo show and zoo fetch take npm-style ranges such as ID@^1', () => {
+    for (const range of ['^1', '~1.0', '1', '>=1 <2', '1.0.0 - 1.x']) {
+      const r = runCli(['zoo', 'show', `tsm-mobilenetv2-jester-mini@${range}`, '--json']);
+      expect(r.status, `${range}: ${r.stderr}`).toBe(0);
+      expect(r.json()).toMatchObject({ id: 'tsm-mobilenetv2-jester-mini', version: '1.0.0' });
+    }
+    const fetched = runCli(['zoo', 'fetch', 'tsm-mobilenetv2-jester-mini@^1', '--json']);
+    expect(fetched.status, fetched.stderr).toBe(0);
+    expect(fetched.json()).toMatchObject({ id: 'tsm-mobilenetv2-jester-mini', version: '1.0.0', from: 'local' });
+    expect(runCli(['zoo', 'show', 'tsm-mobilenetv2-jester-mini@^2', '--json']).json().error.code).toBe('E_ZOO_NO_MATCH');
+  });
+
+  it('zoo fetch of a source-only entry says what to do next: download the checkpoint, then convert it', () => {
+    const entry = zoo.models.find((m: { id: string }) => m.id === 'tsm-resnet50-kinetics-8f');
+    const r = runCli(['zoo', 'fetch', 'tsm-resnet50-kinetics-8f']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(`tsm: tsm-resnet50-kinetics-8f@1.0.0 is source-only: the zoo lists its checkpoint (${entry.source.fileName}), not a converted model`);
+    expect(r.stderr).toContain(`hint: tsm download tsm-resnet50-kinetics-8f, then tsm convert pretrained/${entry.source.fileName}`);
+    const json = runCli(['zoo', 'fetch', 'tsm-resnet50-kinetics-8f', '--json']).json();
+    expect(json.error).toMatchObject({ code: 'E_ZOO_SOURCE_ONLY', id: 'tsm-resnet50-kinetics-8f', version: '1.0.0', next: ['tsm download tsm-resnet50-kinetics-8f', `tsm convert pretrained/${entry.source.fileName}`] });
+    // no address known: the checkpoint has to be placed by hand
+    const manual = runCli(['zoo', 'fetch', 'tsm-resnet50-jester']);
+    expect(manual.stderr).toContain('hint: no download address is known: place TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth in pretrained/ by hand, then tsm convert pretrained/TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth');
+  });
 });

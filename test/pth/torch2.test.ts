@@ -180,6 +180,8 @@ describe('hostile and broken safetensors: typed errors, checked before anything 
     ['a dtype tsm does not read', Buffer.concat([header({ a: t('F8_E8M0', [1], 0, 1) }), Buffer.alloc(1)]), 'E_DTYPE_UNSUPPORTED', 'F8_E8M0'],
     ['negative and fractional shapes', Buffer.concat([header({ a: t('F32', [-1], 0, 4) }), Buffer.alloc(4)]), 'E_BAD_SAFETENSORS', 'shape'],
     ['metadata that is not strings', Buffer.concat([header({ __metadata__: { a: 1 }, w: t('U8', [1], 0, 1) }), Buffer.alloc(1)]), 'E_BAD_SAFETENSORS', '__metadata__.a'],
+    ['a header that is a JSON array', header([{ a: t('F32', [1], 0, 4) }]), 'E_BAD_SAFETENSORS', 'header is a JSON array, not an object'],
+    ['a header that is an empty JSON array', header([]), 'E_BAD_SAFETENSORS', 'header is a JSON array, not an object'],
     ['a shape of 2^40 elements over 8 bytes', Buffer.concat([header({ a: t('F32', [2 ** 20, 2 ** 20], 0, 8) }), Buffer.alloc(8)]), 'E_BAD_SAFETENSORS', 'needs'],
   ];
   for (const [what, bytes, code, words] of cases) {

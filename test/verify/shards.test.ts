@@ -1,16 +1,19 @@
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { parseShard } from '../../src/verify/shards.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseShard, readPart } from '../../src/verify/shards.js';
 import { requireTool } from '../helpers/requirements.js';
 import { killAtPoint, ROOT, runCli } from '../helpers/cli.js';
-import { slurmInstalled, startSlurm } from '../helpers/slurm.js';
+import { slurmInstalled, startSlurm, type SlurmCluster } from '../helpers/slurm.js';
 import { fileTempDir, testTempDir } from '../helpers/tmp.js';
 
 /**
  * Sharded verify: parts of 1, 2, 3 and 7 shards merge to the report of one unsharded run, byte for byte where the
  * content is the same; parts of other runs, duplicated and missing shards are refused by name; a killed shard leaves
- * no part and its re-run completes the set; and a real Slurm job array runs the shipped sbatch script.
+ * no part and its re-run completes the set; `--shard auto` takes the count from TSM_SHARD_COUNT or a full 0..N-1
+ * array only; and a real Slurm cluster runs the shipped sbatch script: a full array, then one task resubmitted.
  */
 const MODEL = 'zoo/tsm-mobilenetv2-jester-mini/1.0.0/model.onnx';
 const MINI = 'fixtures/jester-mini';
@@ -73,13 +76,27 @@ describe('sharded verify and merge', () => {
     expect(foreign.json().error.message).toMatch(/protocol .*"maxNum":12.* vs .*"maxNum":null/);
   });
 
-  it('status names the shards done and missing', () => {
+  it('status names the shards done and missing, and exits 3 until every shard is there', () => {
     const parts = testTempDir('tsm-shards-status-');
     for (const i of [0, 2, 3]) copyFileSync(join(dir, 'parts-7', `part-${i}.json`), join(parts, `part-${i}.json`));
-    const r = runCli(['verify', 'status', parts, '--json']);
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.json().runs).toEqual([expect.objectContaining({ count: 7, done: [0, 2, 3], missing: [1, 4, 5, 6], complete: false })]);
-    expect(runCli(['verify', 'status', testTempDir('tsm-empty-'), '--json']).json().error.code).toBe('E_NO_PARTS');
+    const missing = runCli(['verify', 'status', parts, '--json']);
+    expect(missing.status, missing.stderr).toBe(3);
+    const error = missing.json().error; // the whole of stdout is this one object
+    expect(error).toMatchObject({ code: 'E_SHARDS_MISSING', family: 'input', dir: parts, message: `${parts}: shards missing: ${MODEL} on ${MINI}/val_videofolder.txt: 4 of 7 (1, 4, 5, 6)` });
+    expect(error.runs).toEqual([expect.objectContaining({ model: MODEL, count: 7, done: [0, 2, 3], missing: [1, 4, 5, 6], complete: false })]);
+    const human = runCli(['verify', 'status', parts]);
+    expect(human.status).toBe(3);
+    expect(human.stdout).toBe(`${MODEL} on ${MINI}/val_videofolder.txt: 3/7 shards done; missing 1, 4, 5, 6\n`);
+    expect(human.stderr).toMatch(/^tsm: .*shards missing: .*4 of 7 \(1, 4, 5, 6\)\n  hint: /);
+
+    for (const i of [1, 4, 5, 6]) copyFileSync(join(dir, 'parts-7', `part-${i}.json`), join(parts, `part-${i}.json`));
+    const complete = runCli(['verify', 'status', parts, '--json']);
+    expect(complete.status, complete.stdout).toBe(0);
+    expect(complete.json().runs).toEqual([expect.objectContaining({ count: 7, done: [0, 1, 2, 3, 4, 5, 6], missing: [], complete: true })]);
+    expect(runCli(['verify', 'status', parts]).stdout).toContain('7/7 shards done — complete, ready for tsm verify merge');
+
+    const empty = runCli(['verify', 'status', testTempDir('tsm-empty-'), '--json']);
+    expect([empty.status, empty.json().error.code]).toEqual([3, 'E_NO_PARTS']);
   });
 
   it('a shard killed mid-run leaves no part file; its re-run completes the set, and a shard already done is skipped', async () => {
@@ -100,7 +117,24 @@ describe('sharded verify and merge', () => {
   });
 
   it('--shard auto reads a Slurm job array or a Kubernetes Indexed Job', () => {
-    expect(parseShard('auto', { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '8' })).toEqual({ index: 4, count: 8 });
+    const array = (id: number, min: number, max: number, count: number, extra: Record<string, string> = {}) => ({
+      SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_MIN: String(min), SLURM_ARRAY_TASK_MAX: String(max), SLURM_ARRAY_TASK_COUNT: String(count), ...extra,
+    });
+    // a full array 0..N-1 states the count
+    expect(parseShard('auto', array(5, 0, 7, 8))).toEqual({ index: 5, count: 8 });
+    // a resubmitted task (sbatch --array=3) is an array of one: it states no count, so it is refused, naming what it saw
+    const resubmitted = () => parseShard('auto', array(3, 3, 3, 1));
+    expect(resubmitted).toThrow('--shard auto: the Slurm array seen (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_MIN=3, SLURM_ARRAY_TASK_MAX=3, SLURM_ARRAY_TASK_COUNT=1) is not 0..N-1');
+    expect(resubmitted).toThrow(expect.objectContaining({ code: 'E_SHARD', family: 'usage', hint: expect.stringMatching(/TSM_SHARD_COUNT/) }));
+    // the same for arrays with a gap, a step, an offset, or no count at all
+    expect(() => parseShard('auto', array(2, 0, 5, 4))).toThrow(/SLURM_ARRAY_TASK_MAX=5, SLURM_ARRAY_TASK_COUNT=4\) is not 0\.\.N-1/);
+    expect(() => parseShard('auto', array(5, 1, 8, 8))).toThrow(/SLURM_ARRAY_TASK_MIN=1,.* is not 0\.\.N-1/);
+    expect(() => parseShard('auto', { SLURM_ARRAY_TASK_ID: '0' })).toThrow(/SLURM_ARRAY_TASK_MIN=\(unset\), SLURM_ARRAY_TASK_MAX=\(unset\), SLURM_ARRAY_TASK_COUNT=\(unset\)/);
+    // with the count given, the task id is the shard, whatever the array looks like
+    expect(parseShard('auto', array(3, 3, 3, 1, { TSM_SHARD_COUNT: '16' }))).toEqual({ index: 3, count: 16 });
+    expect(parseShard('auto', array(0, 0, 0, 1, { TSM_SHARD_COUNT: '16' }))).toEqual({ index: 0, count: 16 });
+    expect(() => parseShard('auto', array(16, 0, 16, 17, { TSM_SHARD_COUNT: '16' }))).toThrow('SLURM_ARRAY_TASK_ID=16 of TSM_SHARD_COUNT=16 gives shard 16 of 16: expected 0 ≤ index < count');
+    expect(() => parseShard('auto', array(1, 1, 1, 1, { TSM_SHARD_COUNT: 'sixteen' }))).toThrow("--shard auto: TSM_SHARD_COUNT is 'sixteen', not a whole number");
     expect(parseShard('auto', { JOB_COMPLETION_INDEX: '3', TSM_SHARD_COUNT: '4' })).toEqual({ index: 3, count: 4 });
     expect(() => parseShard('auto', { JOB_COMPLETION_INDEX: '3' })).toThrow(/TSM_SHARD_COUNT/);
     expect(() => parseShard('auto', {})).toThrow(/neither a Slurm job array/);
@@ -109,26 +143,132 @@ describe('sharded verify and merge', () => {
   });
 });
 
+const SBATCH_SCRIPT = join(ROOT, 'deploy/slurm/verify.sbatch');
+
+describe('deploy/slurm/verify.sbatch: where the shard count comes from', () => {
+  // The script run by bash with the variables Slurm sets, and a stand-in for tsm that prints what it was given, so
+  // each way of stating (or not stating) the count is seen without a cluster; the real cluster runs follow below.
+  const run = (parts: string, env: Record<string, string>) => {
+    const stub = join(parts, '..', 'tsm-stub.sh');
+    writeFileSync(stub, '#!/bin/sh\necho "TSM_SHARD_COUNT=${TSM_SHARD_COUNT:-(unset)} $*"\n', { mode: 0o755 });
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLURM_') && k !== 'TSM_SHARD_COUNT'));
+    const r = spawnSync('/bin/bash', [SBATCH_SCRIPT, 'model.onnx', 'data', parts, '--crops', '3'], { encoding: 'utf8', env: { ...clean, TSM: stub, ...env } });
+    const record = join(parts, 'shard-count');
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, record: existsSync(record) ? readFileSync(record, 'utf8') : undefined };
+  };
+  const task = (id: number, min: number, max: number, count: number) => ({
+    SLURM_JOB_ID: String(100 + id), SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_MIN: String(min), SLURM_ARRAY_TASK_MAX: String(max), SLURM_ARRAY_TASK_COUNT: String(count),
+  });
+
+  it('a first full array records N; a resubmitted task takes N from the record, the shard 0 of an array of one too', () => {
+    const parts = join(testTempDir('tsm-sbatch-'), 'parts');
+    const first = run(parts, task(5, 0, 15, 16));
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toBe(`TSM_SHARD_COUNT=16 verify model.onnx --root data --shard auto --threads 2 -o ${parts}/part-00005.json --crops 3\n`);
+    expect(first.stderr).toContain('shard 5 of 16 (the count from the array 0-15)');
+    expect(first.record).toBe('16\n');
+    const again = run(parts, task(3, 3, 3, 1));
+    expect(again.stdout).toBe(`TSM_SHARD_COUNT=16 verify model.onnx --root data --shard auto --threads 2 -o ${parts}/part-00003.json --crops 3\n`);
+    expect(again.stderr).toContain(`shard 3 of 16 (the count from ${parts}/shard-count)`);
+    // --array=0 looks like a full array of one: the record says otherwise
+    expect(run(parts, task(0, 0, 0, 1)).stdout).toMatch(/^TSM_SHARD_COUNT=16 .* -o \S+\/part-00000\.json /);
+    expect(readdirSync(parts)).toEqual(['shard-count']); // no temp file left
+  });
+
+  it('TSM_SHARD_COUNT states N (and is recorded); one that disagrees with the record, or a broken record, is refused', () => {
+    const parts = join(testTempDir('tsm-sbatch-'), 'parts');
+    const some = run(parts, { ...task(2, 0, 7, 8), TSM_SHARD_COUNT: '16' });
+    expect(some.stdout).toMatch(/^TSM_SHARD_COUNT=16 .* -o \S+\/part-00002\.json /);
+    expect(some.record).toBe('16\n');
+    const other = run(parts, { ...task(2, 2, 2, 1), TSM_SHARD_COUNT: '8' });
+    expect(other.status).toBe(2);
+    expect(other.stdout).toBe(''); // tsm not started
+    expect(other.stderr).toContain(`TSM_SHARD_COUNT=8, but ${parts}/shard-count says this run has 16 shards; a run with another count needs its own parts folder`);
+    writeFileSync(join(parts, 'shard-count'), 'sixteen\n');
+    const broken = run(parts, task(2, 2, 2, 1));
+    expect([broken.status, broken.stdout]).toEqual([2, '']);
+    expect(broken.stderr).toContain(`${parts}/shard-count holds 'sixteen', not a shard count`);
+  });
+
+  it('a partial array with no count anywhere records nothing and leaves the refusal to tsm; outside an array it stops', () => {
+    const parts = join(testTempDir('tsm-sbatch-'), 'parts');
+    const partial = run(parts, task(3, 3, 3, 1));
+    expect(partial.stdout).toMatch(/^TSM_SHARD_COUNT=\(unset\) verify .* --shard auto /);
+    expect(partial.record).toBeUndefined();
+    const outside = run(parts, {});
+    expect([outside.status, outside.stdout]).toEqual([2, '']);
+    expect(outside.stderr).toContain('not a task of a Slurm job array (no SLURM_ARRAY_TASK_ID)');
+  });
+});
+
 const haveSlurm = requireTool('Slurm (slurm-wlm, munge)', slurmInstalled(), 'apt-get install -y slurm-wlm munge');
 
 describe.runIf(haveSlurm)('on a real Slurm cluster (one node on this machine)', () => {
-  it('sbatch --array=0-3 --wait deploy/slurm/verify.sbatch, then merge: the unsharded result', () => {
-    const work = testTempDir('tsm-slurm-');
-    const cluster = startSlurm(join(work, 'cluster'));
-    try {
-      const parts = join(work, 'parts');
-      const r = require('node:child_process').spawnSync('/usr/bin/sbatch', ['--array=0-3', '--wait', `--output=${join(work, 'task-%a.out')}`, join(ROOT, 'deploy/slurm/verify.sbatch'), join(ROOT, MODEL), join(ROOT, MINI), parts], {
-        cwd: ROOT, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...cluster.env, TSM: `${process.execPath} ${join(ROOT, 'bin/run.js')}` },
-      });
-      const logs = readdirSync(work).filter((f) => f.startsWith('task-')).map((f) => `${f}:\n${readFileSync(join(work, f), 'utf8')}`).join('\n');
-      expect(r.status, `${r.stdout}\n${r.stderr}\n${logs}`).toBe(0);
-      expect(readdirSync(parts).sort()).toEqual(['part-00000.json', 'part-00001.json', 'part-00002.json', 'part-00003.json']);
-      const merged = runCli(['verify', 'merge', parts, '--json']);
-      expect(merged.status, merged.stderr).toBe(0);
-      expect(merged.json().parts).toBe(4);
-      expect(withoutTiming(merged.json())).toEqual(withoutTiming({ ...whole, model: join(ROOT, MODEL), root: join(ROOT, MINI) }));
-    } finally {
-      cluster.stop();
-    }
+  let work: string;
+  let cluster: SlurmCluster;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'tsm-slurm-'));
+    cluster = startSlurm(join(work, 'cluster'));
+  });
+  afterAll(() => {
+    cluster?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+  const unshardedHere = () => withoutTiming({ ...whole, model: join(ROOT, MODEL), root: join(ROOT, MINI) });
+
+  /** `sbatch --array=ARRAY --wait` of the shipped script; its exit status, and what sbatch and the tasks printed. */
+  function sbatch(array: string, parts: string, env: Record<string, string> = {}): { status: number | null; output: string } {
+    const logs = mkdtempSync(join(work, 'logs-'));
+    const r = spawnSync('/usr/bin/sbatch', [`--array=${array}`, '--wait', `--output=${join(logs, 'task-%a.out')}`, SBATCH_SCRIPT, join(ROOT, MODEL), join(ROOT, MINI), parts], {
+      cwd: ROOT, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...cluster.env, TSM: `${process.execPath} ${join(ROOT, 'bin/run.js')}`, ...env },
+    });
+    const tasks = readdirSync(logs).sort().map((f) => `${f}:\n${readFileSync(join(logs, f), 'utf8')}`).join('\n');
+    return { status: r.status, output: `${r.stdout}\n${r.stderr}\n${tasks}` };
+  }
+  const merge = (parts: string) => {
+    const merged = runCli(['verify', 'merge', parts, '--json']);
+    expect(merged.status, merged.stderr).toBe(0);
+    return merged.json();
+  };
+
+  it('sbatch --array=0-3 --wait deploy/slurm/verify.sbatch, then merge: the unsharded result; the count is recorded', () => {
+    const parts = join(work, 'parts'); // the next test redoes a shard of a copy of these
+    const full = sbatch('0-3', parts);
+    expect(full.status, full.output).toBe(0);
+    expect(readdirSync(parts).sort()).toEqual(['part-00000.json', 'part-00001.json', 'part-00002.json', 'part-00003.json', 'shard-count']);
+    expect(readFileSync(join(parts, 'shard-count'), 'utf8')).toBe('4\n');
+    expect(merge(parts)).toMatchObject({ parts: 4 });
+    expect(withoutTiming(merge(parts))).toEqual(unshardedHere());
+  }, 300_000);
+
+  it('a resubmitted task (sbatch --array=2, an array of one to Slurm) scores exactly shard 2 of 4; --array=0 is shard 0 of 4', () => {
+    const parts = join(work, 'parts-resubmitted');
+    cpSync(join(work, 'parts'), parts, { recursive: true });
+    const before = Object.fromEntries(readdirSync(parts).map((f) => [f, readFileSync(join(parts, f))]));
+    const lost = readPart(join(parts, 'part-00002.json'));
+    rmSync(join(parts, 'part-00002.json'));
+    const redo = sbatch('2', parts);
+    expect(redo.status, redo.output).toBe(0);
+    expect(redo.output).toContain(`shard 2 of 4 (the count from ${parts}/shard-count)`);
+    const part = readPart(join(parts, 'part-00002.json'));
+    expect(part.shard).toEqual({ index: 2, count: 4 });
+    expect(part.result.clips).toBe(20); // clips 2, 6, …, 78 of the 80
+    expect(part.result.predictions.map((p) => p.id)).toEqual(lost.result.predictions.map((p) => p.id));
+    for (const f of ['part-00000.json', 'part-00001.json', 'part-00003.json', 'shard-count']) expect(readFileSync(join(parts, f)).equals(before[f]), f).toBe(true);
+    expect(withoutTiming(merge(parts))).toEqual(unshardedHere());
+
+    // --array=0 alone: shard 0 of 4 (already there, so skipped), not a run of one shard
+    const zero = sbatch('0', parts);
+    expect(zero.status, zero.output).toBe(0);
+    expect(zero.output).toContain('shard 0/4 of this run is already there (20 clips); skipped');
+    expect(readFileSync(join(parts, 'part-00000.json')).equals(before['part-00000.json'])).toBe(true);
+  }, 300_000);
+
+  it('a resubmitted task with no recorded count is refused by tsm, naming the array variables Slurm set, and writes nothing', () => {
+    const parts = join(work, 'parts-unrecorded');
+    const r = sbatch('1', parts);
+    expect(r.status, r.output).not.toBe(0);
+    expect(r.output).toContain('--shard auto: the Slurm array seen (SLURM_ARRAY_TASK_ID=1, SLURM_ARRAY_TASK_MIN=1, SLURM_ARRAY_TASK_MAX=1, SLURM_ARRAY_TASK_COUNT=1) is not 0..N-1');
+    expect(readdirSync(parts)).toEqual([]);
   });
 });

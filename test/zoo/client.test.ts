@@ -50,6 +50,23 @@ describe('zoo client', () => {
     fc.assert(fc.property(version, range, (v, r) => versionSatisfies(v, r) === semver.satisfies(v, r)), { numRuns: 2000 });
   });
 
+  it('npm-style ranges — partial versions (^1, ~1.2, 1), comparators, hyphen ranges, AND and || — agree with npm semver', () => {
+    // a version of 1–3 parts: numbers, then wildcards (npm refuses a number after a wildcard)
+    const partial = fc.tuple(fc.array(fc.nat(3), { minLength: 3, maxLength: 3 }), fc.integer({ min: 1, max: 3 }), fc.nat(3), fc.constantFrom('x', '*', 'X'))
+      .map(([numbers, given, numeric, wildcard]) => numbers.slice(0, given).map((n, i) => (i < numeric ? String(n) : wildcard)).join('.'));
+    const comparator = fc.tuple(fc.constantFrom('', '=', '>', '>=', '<', '<=', '^', '~', '~>', 'v', '>= '), fc.oneof(partial, fc.constant('*'))).map(([op, v]) => `${op}${v}`);
+    const hyphen = fc.tuple(partial, partial).map(([a, b]) => `${a} - ${b}`);
+    const set = fc.oneof(comparator, hyphen, fc.tuple(comparator, comparator).map(([a, b]) => `${a} ${b}`));
+    const range = fc.oneof(set, fc.tuple(set, set).map(([a, b]) => `${a} || ${b}`));
+    const version = fc.tuple(fc.nat(4), fc.nat(4), fc.nat(4)).map((v) => v.join('.'));
+    // every generated range is one npm accepts (satisfies() is false for the ones it refuses, proving nothing)
+    fc.assert(fc.property(version, range, (v, r) => semver.validRange(r) !== null && versionSatisfies(v, r) === semver.satisfies(v, r)), { numRuns: 5000 });
+    for (const [v, r] of [['1.4.2', '^1'], ['2.0.0', '^1'], ['0.2.9', '^0.2'], ['1.2.7', '~1.2'], ['1.3.0', '~1.2'], ['3.1.0', '>1.2 <4'], ['1.1.0', '1.0 - 1.2']]) {
+      expect({ v, r, ours: versionSatisfies(v, r) }).toEqual({ v, r, ours: semver.satisfies(v, r) });
+    }
+    expect(() => versionSatisfies('1.0.0', 'latest')).toThrow(/'latest' is not a version range/);
+  });
+
   it('normalizeRgba applies the entry\'s mean and std per channel, CHW', () => {
     const rgba = new Uint8ClampedArray([255, 0, 128, 9, 0, 255, 64, 9]); // two pixels
     const out = normalizeRgba(rgba, { mean: [0.5, 0.25, 0], std: [0.5, 0.25, 1], inputRange: [0, 1], cropSize: 1 } as never);

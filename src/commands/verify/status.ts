@@ -1,9 +1,9 @@
 import { Args } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
-import { shardStatus, type ShardStatus } from '../../verify/shards.js';
+import { missingShardsError, shardStatus, type ShardStatus } from '../../verify/shards.js';
 
 export default class VerifyStatus extends TsmCommand {
-  static override description = 'Which shards of a sharded verify run are done, for each run whose parts are in a folder';
+  static override description = 'Which shards of a sharded verify run are done, for each run whose parts are in a folder; exits 3 (E_SHARDS_MISSING, with this status) while any is missing';
   static override args = { dir: Args.string({ description: 'folder of part files', required: true }) };
 
   async run(): Promise<{ runs: readonly ShardStatus[] }> {
@@ -14,6 +14,8 @@ export default class VerifyStatus extends TsmCommand {
         this.log(`${r.model} on ${r.list}: ${r.done.length}/${r.count} shards done${r.complete ? ' — complete, ready for tsm verify merge' : `; missing ${r.missing.slice(0, 30).join(', ')}${r.missing.length > 30 ? ', …' : ''}`}`);
       }
     }
+    const missing = missingShardsError(args.dir, runs);
+    if (missing) throw missing;
     return { runs };
   }
 }

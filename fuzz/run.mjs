@@ -13,12 +13,14 @@ const opt = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(
 const COUNT = opt('--count', 10000);
 const SEED = opt('--seed', 1);
 const here = import.meta.dirname;
+// The sources include zips re-zipped with deflated entries (fixtures/pth/*_deflated.*), so mutants also reach the
+// inflate path: corrupt streams, wrong sizes and CRCs of inflated data; `deflated` counts those mutants apart.
 // NOTE: dtypes_bigendian.pth is left out: Debian's torch 1.13 ignores the zip `byteorder` record (torch 2 reads it),
 // so torch itself would be the wrong reference for its mutants.
 const sources = ['fixtures/pth', 'fixtures/hostile', 'fixtures/safetensors']
   .flatMap((d) => readdirSync(join(here, '..', d)).filter((f) => /\.(pth|pt|tar|safetensors)$/.test(f) && f !== 'dtypes_bigendian.pth').map((f) => join(here, '..', d, f)));
 const rand = prng(SEED);
-const stats = { tried: 0, refused: 0, succeeded: 0, crashes: 0, hangs: 0, wrongData: 0, torchRefusedWhatWeRead: 0, byKind: {}, codes: {} };
+const stats = { tried: 0, refused: 0, succeeded: 0, crashes: 0, hangs: 0, wrongData: 0, torchRefusedWhatWeRead: 0, byKind: {}, codes: {}, deflated: { tried: 0, refused: 0, succeeded: 0 } };
 const crashes = [];
 const successDir = join(here, '.generated/successes');
 rmSync(successDir, { recursive: true, force: true });
@@ -30,6 +32,8 @@ for (let i = 0; i < COUNT; i++) {
   const m = mutate(readFileSync(src), rand);
   stats.tried++;
   stats.byKind[m.kind] = (stats.byKind[m.kind] ?? 0) + 1;
+  const deflated = src.includes('_deflated.');
+  if (deflated) stats.deflated.tried++;
   const t0 = performance.now();
   try {
     const ckpt = readCheckpoint(m.bytes, { source: `mutant-${i}` });
@@ -37,12 +41,14 @@ for (let i = 0; i < COUNT; i++) {
     const digests = {};
     for (const [name, t] of ckpt.stateDict) digests[ckpt.originalNames.get(name)] = createHash('sha256').update(tensorBytes(t)).digest('hex');
     stats.succeeded++;
+    if (deflated) stats.deflated.succeeded++;
     const file = join(successDir, `${i}.pth`);
     writeFileSync(file, m.bytes);
     ours[`${i}.pth`] = digests;
   } catch (err) {
     if (err instanceof TsmError && err.kind === 'user') {
       stats.refused++;
+      if (deflated) stats.deflated.refused++;
       stats.codes[err.code] = (stats.codes[err.code] ?? 0) + 1;
     } else {
       stats.crashes++;
@@ -68,6 +74,7 @@ else {
   console.log(`fuzz: ${stats.tried} mutants (seed ${SEED}) of ${sources.length} checkpoints: ${JSON.stringify(stats.byKind)}`);
   console.log(`refused with a typed error ${stats.refused}, read ${stats.succeeded}, crashes ${stats.crashes}, hangs (>1 s) ${stats.hangs}, wrong data ${stats.wrongData} (torch refused ${stats.torchRefusedWhatWeRead} of the files we read)`);
   console.log(`refusal codes: ${JSON.stringify(stats.codes)}`);
+  console.log(`of them mutants of deflated zips: ${stats.deflated.tried} (refused ${stats.deflated.refused}, read ${stats.deflated.succeeded})`);
   for (const c of crashes) console.log(`crash: ${JSON.stringify(c)}`);
 }
 process.exitCode = stats.crashes || stats.hangs || stats.wrongData ? 1 : 0;

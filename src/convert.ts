@@ -10,6 +10,7 @@ import { readInputBytes, readInputText } from './io.js';
 import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer } from './onnx/tsn.js';
 import { concatModel, type SerializedModel } from './onnx/builder.js';
 import { writeChunksAtomically } from './onnx/write.js';
+import { scaleSizeFor } from './preprocessing.js';
 import { readCheckpoint } from './pth/read.js';
 import { DTYPES } from './pth/dtypes.js';
 import { numelOf, type Tensor } from './pth/tensor.js';
@@ -177,7 +178,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
   const labelled = options.labelsFile ? { labels: readLabels(options.labelsFile, spec.head.classes) } : defaultLabels(spec, fileName?.dataset, options.input);
   const labels = labelled.labels;
   const warnings = [...detected.warnings, ...(labelled.warning ? [labelled.warning] : [])];
-  const scale = Math.round((spec.inputSize * 256) / 224);
+  const scale = scaleSizeFor(spec.inputSize);
   const layout = spec.kind === 'image' || spec.kind === 'online' ? 'NCHW' : 'NTCHW';
   const preprocessing: Preprocessing = spec.modality === 'Flow'
     ? {

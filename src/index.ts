@@ -18,6 +18,7 @@ export { activationQuant, quantizeWeightsPerChannel, quantizeBias, RangeObserver
 export { verifyModel, type VerifyOptions, type VerifyResult } from './verify/verify.js';
 export { createOrtRunner, readModelInfo, type Runner, type ModelInfo } from './verify/runner.js';
 export { sampleClips, uniformIndices, type SamplingMode } from './verify/sampling.js';
+export { scaleSizeFor, resolveScaleShortSide, scaleShortSideOf, type ScaleChoice, type DeclaredScale } from './preprocessing.js';
 export { clipTensor, cropBoxes, loadScaledFrame, scaledSize, type ClipPreprocessing } from './verify/transforms.js';
 export { computeMetrics, topK, type Metrics } from './verify/metrics.js';
 export { JESTER_LABELS, IMAGENET_MEAN, IMAGENET_STD } from './data/jester.js';

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { exportOnnxModel } from './convert.js';
 import { TsmError } from './errors.js';
+import { scaleShortSideOf } from './preprocessing.js';
 import { GestureSmoother, openOnlineModel } from './stream/online.js';
 import { UNDECLARED_STREAMING, type StreamingProtocol } from './stream/protocol.js';
 import { topK } from './verify/metrics.js';
@@ -46,6 +47,8 @@ export interface PredictResult {
   readonly top: readonly Prediction[];
   /** online models: the last gesture reported while streaming (undefined when none was) */
   readonly lastGesture?: string;
+  /** e.g. a scale the model declares that is not upstream's */
+  readonly warnings: readonly string[];
 }
 
 const CHECKPOINT = /\.(pth|pt|tar|safetensors)$/i;
@@ -87,7 +90,9 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   }
   const source = await openFrameSource(options.input, { ffmpeg: options.ffmpeg });
   const S = info.size;
-  const scale = Math.floor((S * 256) / 224);
+  const choice = scaleShortSideOf(info.metadata, S, name);
+  const scale = choice.scaleShortSide;
+  const warnings = choice.warning ? [choice.warning] : [];
   const request = { scale, cropSize: S, crops: 1 as const };
   const k = options.top ?? 5;
   if (info.metadata['tsm.online_buffers']) {
@@ -115,6 +120,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
         protocol: { kind: 'stream', segments: 1, scaleShortSide: scale, cropSize: S, streaming: protocol },
         top: ranked(mean, model.labels, k),
         lastGesture: last >= 0 ? (model.labels?.[last] ?? `class_${last}`) : undefined,
+        warnings,
       };
     } finally {
       await model.close();
@@ -135,6 +141,7 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
       model: name, input: options.input, source: source.kind, frames: source.count, sampled,
       protocol: { kind: 'clip', segments: T, scaleShortSide: scale, cropSize: S },
       top: ranked(logits, info.labels, k),
+      warnings,
     };
   } finally {
     await runner.close();

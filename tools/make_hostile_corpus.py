@@ -166,12 +166,26 @@ def main():
     add(name, bytes(legacy), "legacy storage record declares 2^40 elements", "E_CORRUPT")
     # zip structure
     good = wrap_zip(tensor_pickle())
-    name = "zip_compressed.pth"
+    name = "zip_bzip2.pth"  # deflate (method 8) is read, as torch reads it; other methods are not
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_BZIP2) as z:
+        z.writestr("archive/data.pkl", tensor_pickle())
+        z.writestr("archive/data/0", struct.pack("<4f", 1, 2, 3, 4))
+    add(name, buf.getvalue(), "bzip2-compressed entries", "E_ZIP_COMPRESSED")
+    name = "zip_deflate_bomb.pth"  # 64 MiB of zeros deflated to ~64 KiB, declared as the 16 bytes the pickle needs
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("archive/data.pkl", tensor_pickle())
-        z.writestr("archive/data/0", struct.pack("<4f", 1, 2, 3, 4))
-    add(name, buf.getvalue(), "deflated entries", "E_ZIP_COMPRESSED")
+        z.writestr("archive/data/0", bytes(64 << 20))
+    data = bytearray(buf.getvalue())
+    cd = data.rfind(b"PK\x01\x02")  # last central entry (data/0): patch its uncompressed size
+    data[cd + 24:cd + 28] = struct.pack("<I", 16)
+    add(name, bytes(data), "deflate stream that inflates far past its declared size", "E_BAD_DEFLATE")
+    name = "zip_deflate_claim.pth"
+    data = bytearray(buf.getvalue())
+    cd = data.rfind(b"PK\x01\x02")
+    data[cd + 24:cd + 28] = struct.pack("<I", 0xfffffff0)  # ~4 GiB claimed for ~64 KiB of deflate
+    add(name, bytes(data), "declared size deflate cannot make of the data", "E_BAD_DEFLATE")
     name = "zip_duplicate_entry.pth"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:

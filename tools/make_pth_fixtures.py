@@ -3,7 +3,7 @@
 PyTorch itself reads back, so the TypeScript reader is checked against torch, not against our own belief.
 
 Usage: /usr/bin/python3 tools/make_pth_fixtures.py OUT_DIR [--big MB]
-Writes OUT_DIR/<name>.pth files plus OUT_DIR/manifest.json:
+Writes OUT_DIR/<name>.pth files (among them torch zips re-zipped with deflated entries) plus OUT_DIR/manifest.json:
   {file: {format, metadata, tensors: {name: {dtype, shape, sha256}}}}
 where sha256 is over the tensor's contiguous little-endian bytes.
 """
@@ -98,6 +98,24 @@ def to_big_endian_zip(src, dst):
         zout.writestr(prefix + "byteorder", b"big")
 
 
+def to_deflated_zip(src, dst, store_incompressible=False):
+    """Re-zips a torch zip as a zip tool would: entries deflated (level 9) — with `store_incompressible`, those that
+    deflate would not shrink are stored, as Info-ZIP's `zip` does — with fixed timestamps so the file is the same on
+    every run. torch.load reads such files (miniz inflates them)."""
+    import zlib
+
+    zin = zipfile.ZipFile(src)
+    with zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+            shrinks = len(packer.compress(data) + packer.flush()) < len(data)
+            method = zipfile.ZIP_STORED if store_incompressible and not shrinks else zipfile.ZIP_DEFLATED
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = method
+            zout.writestr(entry, data, compress_type=method, compresslevel=9)
+
+
 ITEM_SIZE_BY_KEY = {}
 
 
@@ -170,6 +188,12 @@ def main():
     to_big_endian_zip(os.path.join(out, "dtypes_zip.pth"), os.path.join(out, "dtypes_bigendian.pth"))
     big = manifest_entry(os.path.join(out, "dtypes_zip.pth"), "zip")
     manifest["dtypes_bigendian.pth"] = big
+
+    # re-zipped by a tool: every entry deflated, and a mix (what deflate would not shrink stored, as `zip` does)
+    for src, dst, mixed in (("dtypes_zip.pth", "dtypes_deflated.pth", False),
+                            ("train_checkpoint_zip.pth.tar", "train_checkpoint_deflated.pth.tar", True)):
+        to_deflated_zip(os.path.join(out, src), os.path.join(out, dst), mixed)
+        manifest[dst] = manifest_entry(os.path.join(out, dst), "zip")
 
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=False)

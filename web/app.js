@@ -4,7 +4,7 @@
 // shift buffers carried between frames; it shows the gesture and the frame rate.
 // Query parameters: ?model=<zoo id>&interval=<ms>&window=<frames>&zoo=<path> (interval and window override the entry)
 import * as ort from '../node_modules/onnxruntime-web/dist/ort.min.mjs';
-import { computeDtypeOf, fetchArtifact, fetchZoo, normalizeRgba, resolveModel, streamingOf } from '../dist/zoo/client.js';
+import { computeDtypeOf, fetchArtifact, fetchZoo, normalizeRgba, resolveModel, scaleShortSideOfEntry, streamingOf } from '../dist/zoo/client.js';
 
 const params = new URLSearchParams(location.search);
 const zooUrl = new URL(params.get('zoo') ?? '../zoo.json', location.href);
@@ -27,13 +27,13 @@ async function pickModel() {
   return { entry, bytes: await fetchArtifact(entry, zooUrl), interval, windowSize };
 }
 
-function frameTensor(video, canvas, preprocessing) {
+function frameTensor(video, canvas, preprocessing, scaleShortSide) {
   const size = preprocessing.cropSize;
   // scale the short side to the entry's scaleShortSide, take the centre crop (TSM's test transform)
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   const vw = video.videoWidth;
   const vh = video.videoHeight;
-  const scale = preprocessing.scaleShortSide / Math.min(vw, vh);
+  const scale = scaleShortSide / Math.min(vw, vh);
   const crop = size / scale;
   ctx.drawImage(video, (vw - crop) / 2, (vh - crop) / 2, crop, crop, 0, 0, size, size);
   return normalizeRgba(ctx.getImageData(0, 0, size, size).data, preprocessing);
@@ -47,6 +47,10 @@ async function main() {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
   const artifact = entry.artifacts[0];
   const size = entry.preprocessing.cropSize;
+  // the value verify scored the entry with: the entry's own, with a warning when it is not upstream's rule
+  const { scaleShortSide, warning } = scaleShortSideOfEntry(entry);
+  if (warning) console.warn(warning);
+  document.body.dataset.scaleShortSide = String(scaleShortSide);
   const bufferInputs = artifact.inputs.filter((i) => i.name.startsWith('shift_buffer_'));
   const zeros = () => Object.fromEntries(bufferInputs.map((b) => {
     const shape = b.shape.map((d) => (typeof d === 'number' ? d : 1));
@@ -64,7 +68,7 @@ async function main() {
   document.body.dataset.ready = 'true';
   for (;;) {
     const t0 = performance.now();
-    const input = frameTensor(video, canvas, entry.preprocessing);
+    const input = frameTensor(video, canvas, entry.preprocessing, scaleShortSide);
     const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, size, size]), ...buffers });
     buffers = Object.fromEntries(bufferInputs.map((b) => [b.name, out[`${b.name}_out`]]));
     history.push(out.logits.data);

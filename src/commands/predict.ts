@@ -15,7 +15,7 @@ export default class Predict extends TsmCommand {
   static override flags = {
     top: Flags.integer({ description: 'how many classes to show', default: 5, min: 1 }),
     zoo: Flags.string({ description: 'zoo index for a model given by id: a path or an http(s) URL', default: 'zoo.json' }),
-    ffmpeg: Flags.string({ description: 'ffmpeg to decode videos with (default: TSM_FFMPEG, else the one installed with tsm)' }),
+    ffmpeg: Flags.string({ description: 'ffmpeg to decode videos with (default: TSM_FFMPEG, else the first ffmpeg on PATH, else the one installed with tsm)' }),
     threads: Flags.integer({ description: 'onnxruntime intra-op threads', default: 2, min: 1 }),
   };
 
@@ -23,6 +23,7 @@ export default class Predict extends TsmCommand {
     const { args, flags } = await this.parse(Predict);
     const r = await predict({ model: args.model, input: args.input, top: flags.top, zoo: flags.zoo, ffmpeg: flags.ffmpeg, threads: flags.threads });
     if (!this.jsonEnabled()) {
+      for (const w of r.warnings) this.warn(w);
       const how = r.protocol.kind === 'stream' ? `streamed every ${r.protocol.streaming!.stride}th frame` : `${r.protocol.segments} segments (frames ${r.sampled.join(', ')})`;
       this.log(`${r.input} (${r.source}, ${r.frames} frames) → ${r.model}, ${how}, ${r.protocol.scaleShortSide} → ${r.protocol.cropSize}`);
       if (r.protocol.kind === 'stream') this.log(`last gesture reported: ${r.lastGesture ?? 'none'}`);

@@ -17,7 +17,7 @@ export default class Stream extends TsmCommand {
   static override flags = {
     frames: Flags.string({ description: 'folder of frames, in file-name order', exclusive: ['video'] }),
     video: Flags.string({ description: 'a video file (anything ffmpeg decodes) or an animated GIF/WebP', exclusive: ['frames'] }),
-    ffmpeg: Flags.string({ description: 'ffmpeg for --video (default: TSM_FFMPEG, else the one installed with tsm)' }),
+    ffmpeg: Flags.string({ description: 'ffmpeg for --video (default: TSM_FFMPEG, else the first ffmpeg on PATH, else the one installed with tsm)' }),
     fps: Flags.integer({ description: "frame rate of the source, for timestamps (default: the model's tsm.streaming, Jester 12)", min: 1 }),
     stride: Flags.integer({ description: "feed every N-th frame (default: the model's tsm.streaming, the spacing it was trained on)", min: 1 }),
     window: Flags.integer({ description: "logits averaged over this many fed frames (default: the model's tsm.streaming)", min: 1 }),
@@ -29,6 +29,7 @@ export default class Stream extends TsmCommand {
     const { args, flags } = await this.parse(Stream);
     const result = await streamFrames({ model: args.model, frames: flags.frames, video: flags.video, fps: flags.fps, stride: flags.stride, window: flags.window, stableFrames: flags.stable, threads: flags.threads, ffmpeg: flags.ffmpeg });
     if (!this.jsonEnabled()) {
+      for (const w of result.warnings) this.warn(w);
       this.log(`stride ${result.stride}, window ${result.smoothing.window}, stable ${result.smoothing.stableFrames}, ${result.fps} fps (${PROTOCOL_SOURCE[result.protocolSource]})`);
       for (const e of result.events) this.log(`${e.timeSeconds.toFixed(2).padStart(7)} s  frame ${String(e.frame).padStart(4)}  ${e.label}`);
       const { inference, perFrame, firstFrame } = result.latencyMs;

@@ -47,7 +47,7 @@ export default class Verify extends TsmCommand {
     predictions: Flags.string({ description: 'write per-clip predictions to this CSV' }),
     report: Flags.string({ description: 'write predictions, per-class and confusion CSVs, a confusion PNG and verify.json into this folder' }),
     videos: Flags.boolean({ description: "the list's ids are video files relative to --root (mp4, webm, …), decoded by ffmpeg with the same sampling; their own frame counts replace the list's" }),
-    ffmpeg: Flags.string({ description: 'ffmpeg for --videos (default: TSM_FFMPEG, else the one installed with tsm)' }),
+    ffmpeg: Flags.string({ description: 'ffmpeg for --videos (default: TSM_FFMPEG, else the first ffmpeg on PATH, else the one installed with tsm)' }),
     shard: Flags.string({ description: 'score one shard of the list: I/N (clip k goes to shard k mod N), or auto: I from a Slurm job array or a Kubernetes Indexed Job, N from TSM_SHARD_COUNT (or a Slurm array that is exactly 0..N-1); write it with -o', dependsOn: ['output'] }),
     output: Flags.string({ char: 'o', description: 'with --shard: the part file to write (skipped when it already holds this shard of this run); merge parts with tsm verify merge', dependsOn: ['shard'] }),
     reference: Flags.string({ description: 'reference outputs JSON (tools/reference/eval_jester.py) to compare with clip by clip' }),

@@ -2,13 +2,12 @@
  * bytes → Checkpoint: detects the torch.save format by content and resolves every tensor of the state dict
  * against its storage bytes. Format facts: torch/serialization.py (`_save`, `_legacy_save`).
  */
-import { crc32 } from 'node:zlib';
 import { TsmError } from '../errors.js';
 import { readInputBytes } from '../io.js';
 import { DTYPES, type DType } from './dtypes.js';
 import { swapBytes, viewExtent, type Storage, type Tensor } from './tensor.js';
 import { PickleStream, unpickle, type StorageRef, type TensorRef } from './unpickle.js';
-import { looksLikeZip, readZipDirectory, type ZipEntry } from './zip.js';
+import { DEFAULT_MAX_INFLATED_BYTES, looksLikeZip, readZipDirectory, readZipEntry, type InflateBudget, type ZipEntry } from './zip.js';
 import { looksLikeSafetensors, readSafetensors } from './safetensors.js';
 import { looksLikeTar, readTarEntries } from './tar.js';
 
@@ -41,10 +40,12 @@ const WEIGHT_KEYS = ['state_dict', 'model', 'net', 'model_state_dict'] as const;
 export interface ReadOptions {
   /** name used in messages; defaults to the path */
   source?: string;
+  /** cap on what a zip checkpoint's deflated entries may inflate to, all together (default 4 GiB) */
+  maxInflatedBytes?: number;
 }
 
 export function readCheckpointFile(path: string, options: ReadOptions = {}): Checkpoint {
-  return readCheckpoint(readInputBytes(path, 'checkpoint'), { source: options.source ?? path });
+  return readCheckpoint(readInputBytes(path, 'checkpoint'), { ...options, source: options.source ?? path });
 }
 
 export function detectFormat(bytes: Uint8Array): CheckpointFormat | undefined {
@@ -59,7 +60,7 @@ export function readCheckpoint(bytes: Uint8Array, options: ReadOptions = {}): Ch
   const source = options.source ?? '<buffer>';
   const format = detectFormat(bytes);
   switch (format) {
-    case 'zip': return readZip(bytes, source);
+    case 'zip': return readZip(bytes, source, options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
     case 'legacy': return readLegacy(bytes, source);
     case 'tar': return readTar(bytes, source);
     case 'safetensors': return fromSafetensors(bytes, source);
@@ -86,29 +87,14 @@ function fromSafetensors(bytes: Uint8Array, source: string): Checkpoint {
   return { file: source, format: 'safetensors', byteOrder: 'little', metadata: { ...file.metadata }, stateDictKey: '', stateDict, originalNames, otherEntries: [] };
 }
 
-function readZip(bytes: Uint8Array, source: string): Checkpoint {
+function readZip(bytes: Uint8Array, source: string, maxInflated: number): Checkpoint {
   const entries = readZipDirectory(bytes, source);
   const pkl = entries.find((e) => e.name === 'data.pkl' || e.name.endsWith('/data.pkl'));
   if (!pkl) throw new TsmError('input', 'E_NOT_CHECKPOINT', `${source}: zip has no data.pkl record, so it is not a torch checkpoint`, { details: { file: source } });
   const prefix = pkl.name.slice(0, pkl.name.length - 'data.pkl'.length);
   const byName = new Map(entries.map((e) => [e.name, e]));
-  const entryBytes = (e: ZipEntry): Uint8Array => {
-    if (e.method !== 0) {
-      throw new TsmError('unsupported', 'E_ZIP_COMPRESSED', `${source}: entry '${e.name}' is compressed (method ${e.method}); torch writes stored entries`, {
-        hint: 're-save the checkpoint with torch.save, or unzip and re-zip it with `zip -0`',
-        details: { file: source, entry: e.name },
-      });
-    }
-    if (e.size !== e.compressedSize) throw new TsmError('input', 'E_BAD_ZIP', `${source}: stored entry '${e.name}' has size ${e.size} but ${e.compressedSize} bytes of data`, { details: { file: source, entry: e.name } });
-    const data = bytes.subarray(e.dataOffset, e.dataOffset + e.size);
-    // Like torch's own reader (miniz), trust no record whose CRC-32 disagrees: a flipped bit in a weight is caught here.
-    if (crc32(data) !== e.crc32) {
-      throw new TsmError('input', 'E_CRC', `${source}: zip entry '${e.name}' fails its CRC-32 check (stored ${e.crc32.toString(16)}, computed ${crc32(data).toString(16)}); the file is corrupt`, {
-        details: { file: source, entry: e.name, offset: e.dataOffset },
-      });
-    }
-    return data;
-  };
+  const budget: InflateBudget = { remaining: maxInflated, limit: maxInflated };
+  const entryBytes = (e: ZipEntry): Uint8Array => readZipEntry(bytes, e, source, budget);
   const orderEntry = byName.get(`${prefix}byteorder`);
   const byteOrderText = orderEntry ? new TextDecoder().decode(entryBytes(orderEntry)).trim() : 'little';
   if (byteOrderText !== 'little' && byteOrderText !== 'big') {

@@ -1,14 +1,19 @@
 /**
  * Minimal zip reader for torch's zip checkpoints (PKWARE APPNOTE 6.3: EOCD, zip64 EOCD, central directory).
- * torch writes stored (uncompressed) entries with data descriptors, so sizes come from the central directory and
- * entry data is returned as a view into the file's bytes: no copy, no inflate. Compressed entries (a checkpoint
- * re-zipped by another tool) are reported so the caller can fall back to jszip.
+ * torch writes stored (uncompressed) entries with data descriptors, so sizes come from the central directory and a
+ * stored entry's data is a view into the file's bytes: no copy. A checkpoint re-zipped by another tool has deflated
+ * entries (method 8), which torch.load reads too: those are inflated through jszip (its pako-backed inflate worker,
+ * driven synchronously), never past the size the central directory declares. Every entry's CRC-32 is checked.
  */
+import { createRequire } from 'node:module';
+import { crc32 } from 'node:zlib';
 import { TsmError } from '../errors.js';
 
 export interface ZipEntry {
   readonly name: string;
   readonly method: number; // 0 stored, 8 deflate
+  /** general purpose bit flag (bit 0: encrypted) */
+  readonly flags: number;
   readonly crc32: number;
   readonly compressedSize: number;
   readonly size: number;
@@ -61,8 +66,9 @@ export function readZipDirectory(bytes: Uint8Array, source: string): ZipEntry[] 
   const decoder = new TextDecoder('utf-8', { fatal: false });
   for (let i = 0; i < count; i++) {
     if (p + 46 > bytes.length || view.getUint32(p, true) !== CENTRAL_SIG) bad(`central directory entry ${i} has a bad signature`, p);
+    const flags = view.getUint16(p + 8, true);
     const method = view.getUint16(p + 10, true);
-    const crc32 = view.getUint32(p + 16, true);
+    const crc = view.getUint32(p + 16, true);
     let compressedSize = view.getUint32(p + 20, true);
     let size = view.getUint32(p + 24, true);
     const nameLen = view.getUint16(p + 28, true);
@@ -101,8 +107,90 @@ export function readZipDirectory(bytes: Uint8Array, source: string): ZipEntry[] 
     if (method === 0 && size !== compressedSize) bad(`stored entry '${name}' claims ${size} bytes but holds ${compressedSize}`, p);
     if (name.startsWith('/') || name.split(/[\\/]/).includes('..')) bad(`entry name '${name}' escapes the archive`, p);
     names.add(name);
-    entries.push({ name, method, crc32, compressedSize, size, localHeaderOffset, dataOffset });
+    entries.push({ name, method, flags, crc32: crc, compressedSize, size, localHeaderOffset, dataOffset });
     p += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
+}
+
+/** jszip's inflate worker (lib/flate.js): a pako Inflate whose output chunks arrive as `data` events, synchronously. */
+interface InflateWorker {
+  on(event: 'data', listener: (chunk: { data: Uint8Array }) => void): InflateWorker;
+  processChunk(chunk: { data: Uint8Array; meta: object }): void;
+  flush(): void;
+  /** pako's state: its zlib message once a stream went wrong */
+  readonly _pako?: { readonly msg?: string } | null;
+}
+const jszipFlate = createRequire(import.meta.url)('jszip/lib/flate.js') as { uncompressWorker(): InflateWorker };
+
+/** Deflate's densest output: 258 bytes from 2 bits (so ≤ 1032:1), plus a little for block headers of tiny streams. */
+const MAX_DEFLATE_RATIO = 1032;
+const DEFLATE_SLACK = 1024;
+
+/** How many inflated bytes one checkpoint read may still produce (a deflate bomb ends here as an input error). */
+export interface InflateBudget {
+  remaining: number;
+  readonly limit: number;
+}
+
+/** Default cap on what one checkpoint's deflated entries may inflate to: ~20× the largest released TSM file. */
+export const DEFAULT_MAX_INFLATED_BYTES = 4 * 1024 ** 3;
+
+/**
+ * An entry's bytes: a view into `bytes` when stored, inflated through jszip when deflated; either way CRC-checked.
+ * Other methods (bzip2, LZMA, zstd…) and encrypted entries are refused by name: torch's reader (miniz) refuses them too.
+ */
+export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, source: string, budget: InflateBudget): Uint8Array {
+  const details = { file: source, entry: entry.name, offset: entry.dataOffset };
+  if (entry.flags & 1) {
+    throw new TsmError('unsupported', 'E_ZIP_ENCRYPTED', `${source}: zip entry '${entry.name}' is encrypted`, { hint: 'decrypt the archive (unzip it) and save it again with torch.save', details });
+  }
+  let data: Uint8Array;
+  if (entry.method === 0) {
+    if (entry.size !== entry.compressedSize) throw new TsmError('input', 'E_BAD_ZIP', `${source}: stored entry '${entry.name}' has size ${entry.size} but ${entry.compressedSize} bytes of data`, { details });
+    data = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.size);
+  } else if (entry.method === 8) {
+    data = inflateEntry(bytes, entry, source, budget);
+  } else {
+    throw new TsmError('unsupported', 'E_ZIP_COMPRESSED', `${source}: entry '${entry.name}' is compressed with method ${entry.method}; tsm reads stored (0) and deflated (8) entries, as torch does`, {
+      hint: 're-save the checkpoint with torch.save, or unzip it and zip it again with `zip -0` (stored) or plain deflate',
+      details: { ...details, method: entry.method },
+    });
+  }
+  // Like torch's own reader (miniz), trust no record whose CRC-32 disagrees: a flipped bit in a weight is caught here.
+  const computed = crc32(data);
+  if (computed !== entry.crc32) {
+    throw new TsmError('input', 'E_CRC', `${source}: zip entry '${entry.name}' fails its CRC-32 check (stored ${entry.crc32.toString(16)}, computed ${computed.toString(16)}); the file is corrupt`, { details });
+  }
+  return data;
+}
+
+function inflateEntry(bytes: Uint8Array, entry: ZipEntry, source: string, budget: InflateBudget): Uint8Array {
+  const details = { file: source, entry: entry.name, offset: entry.dataOffset };
+  const bad = (message: string): never => {
+    throw new TsmError('input', 'E_BAD_DEFLATE', `${source}: deflated entry '${entry.name}' (${entry.compressedSize} bytes at byte ${entry.dataOffset}) ${message}`, { details: { ...details, compressedSize: entry.compressedSize, size: entry.size } });
+  };
+  if (entry.size > MAX_DEFLATE_RATIO * entry.compressedSize + DEFLATE_SLACK) bad(`declares ${entry.size} bytes, more than deflate can make of it`);
+  if (entry.size > budget.remaining) {
+    throw new TsmError('input', 'E_INFLATE_LIMIT', `${source}: deflated entry '${entry.name}' declares ${entry.size} bytes, past the ${budget.limit}-byte limit on what one checkpoint may inflate to (${budget.limit - budget.remaining} used so far)`, {
+      hint: 'a real checkpoint this large: unzip it and save it again with torch.save (stored entries are read in place)',
+      details: { ...details, size: entry.size, limit: budget.limit },
+    });
+  }
+  const out = new Uint8Array(entry.size);
+  let written = 0;
+  const worker = jszipFlate.uncompressWorker();
+  worker.on('data', ({ data }) => {
+    // a stream that inflates past its declared size is stopped here, one pako chunk (16 KiB) past at most
+    if (written + data.length > out.length) bad(`inflates past the ${entry.size} bytes it declares`);
+    out.set(data, written);
+    written += data.length;
+  });
+  // a plain Uint8Array (not a Buffer), which jszip hands to pako without copying
+  worker.processChunk({ data: new Uint8Array(bytes.buffer, bytes.byteOffset + entry.dataOffset, entry.compressedSize), meta: {} });
+  worker.flush();
+  const reason = worker._pako?.msg;
+  if (written !== entry.size) bad(`inflates to ${written} bytes, not the ${entry.size} it declares${reason ? ` (${reason})` : ' (the stream ends early)'}`);
+  budget.remaining -= entry.size;
+  return out;
 }

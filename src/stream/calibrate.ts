@@ -46,7 +46,7 @@ export async function calibrateOnlineActivations(onnx: Uint8Array, points: reado
       for (let index = 1; index <= clip.frames; index += stride) {
         let frame;
         try {
-          frame = await loadScaledFrame(framePath(options.root, config, clip.id, index), { scale: Math.floor((S * 256) / 224), cropSize: S, crops: 1 });
+          frame = await loadScaledFrame(framePath(options.root, config, clip.id, index), { scale: model.scale.scaleShortSide, cropSize: S, crops: 1 });
         } catch {
           continue; // an unreadable frame is skipped: calibration only needs representative activations
         }

@@ -15,7 +15,7 @@ export interface StreamOptions extends Partial<SmoothingOptions> {
   /** feed every `stride`-th frame (default: the model's `tsm.streaming`, the spacing it was trained on) */
   readonly stride?: number;
   readonly threads?: number;
-  /** ffmpeg for --video files (default: TSM_FFMPEG, else the bundled one) */
+  /** ffmpeg for --video files (default: TSM_FFMPEG, else the first on PATH, else the bundled one) */
   readonly ffmpeg?: string;
   /** after each frame: its index, the gesture reported so far, and its latencies */
   readonly onFrame?: (frame: FrameTiming) => void;
@@ -50,6 +50,11 @@ export interface StreamResult {
    */
   readonly latencyMs: { readonly inference: LatencyStats; readonly perFrame: LatencyStats; readonly firstFrame: number };
   readonly smoothing: SmoothingOptions;
+  /** the short side frames were scaled to (the model's `tsm.preprocessing`, else the rule) before the centre crop */
+  readonly scaleShortSide: number;
+  readonly cropSize: number;
+  /** e.g. a scale the model declares that is not upstream's */
+  readonly warnings: readonly string[];
 }
 
 const isDirectory = (path: string) => {
@@ -81,7 +86,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
   const model = await openOnlineModel(options.model, { threads: options.threads });
   try {
     const S = model.size;
-    const scale = Math.floor((S * 256) / 224);
+    const scale = model.scale.scaleShortSide;
     const declared = model.streaming;
     const base = declared ?? UNDECLARED_STREAMING;
     const given = [options.stride, options.window, options.stableFrames, options.fps].some((x) => x !== undefined);
@@ -123,6 +128,9 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
       events,
       latencyMs: { inference: percentiles(afterFirst(inference)), perFrame: percentiles(afterFirst(perFrame)), firstFrame: perFrame[0] ?? 0 },
       smoothing,
+      scaleShortSide: scale,
+      cropSize: S,
+      warnings: model.scale.warning ? [model.scale.warning] : [],
     };
   } finally {
     await model.close();

@@ -39,6 +39,8 @@ export interface StreamedVerifyResult {
   readonly protocol: StreamingProtocol & { readonly declaredByModel: boolean };
   readonly size: number;
   readonly scale: number;
+  /** e.g. a scale the model declares that is not upstream's */
+  readonly warnings: readonly string[];
   readonly metrics: ReturnType<typeof computeMetrics>;
   readonly predictions: readonly StreamedClip[];
   readonly unreadableClips: ReadonlyArray<{ readonly clip: string; readonly line: number; readonly reason: string }>;
@@ -57,7 +59,7 @@ export async function verifyStreamed(options: StreamedVerifyOptions): Promise<St
     }
     const protocol = { ...(model.streaming ?? UNDECLARED_STREAMING), ...options.streaming, declaredByModel: model.streaming !== undefined };
     const S = model.size;
-    const scale = Math.floor((S * 256) / 224);
+    const scale = model.scale.scaleShortSide;
     const input = new Float32Array(3 * S * S);
     const predictions: StreamedClip[] = [];
     const unreadable: Array<{ clip: string; line: number; reason: string }> = [];
@@ -101,7 +103,7 @@ export async function verifyStreamed(options: StreamedVerifyOptions): Promise<St
       throw new TsmError('input', 'E_NO_CLIPS_READ', `none of the ${clips.length} clip(s) of ${options.list} could be read (first: ${unreadable[0]?.reason})`, { details: { list: options.list } });
     }
     return {
-      labels: categories, protocol, size: S, scale,
+      labels: categories, protocol, size: S, scale, warnings: model.scale.warning ? [model.scale.warning] : [],
       metrics: computeMetrics(categories, predictions),
       predictions, unreadableClips: unreadable, missingFrames, inferenceSeconds: inferenceMs / 1000,
       streamSeconds: (performance.now() - streamStart) / 1000,

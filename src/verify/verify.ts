@@ -18,6 +18,7 @@ import { FLOW_CHANNELS, FLOW_NEW_LENGTH } from '../arch/features.js';
 import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig, type FlowLayoutConfig } from './dataset.js';
 import { flowFrameCount, flowFrameExample, flowStorage, type FlowStorage } from './flow.js';
 import { flipLabelPairs, flipPermutation } from './flip.js';
+import { scaleShortSideOf } from '../preprocessing.js';
 import { computeMetrics, topK, type Metrics } from './metrics.js';
 import { createOrtRunner, DEFAULT_THREADS, readModelInfo, type ModelInfo, type Runner } from './runner.js';
 import type { StreamingProtocol } from '../stream/protocol.js';
@@ -187,7 +188,7 @@ async function verifyOnline(options: VerifyOptions, bytes: Uint8Array, config: D
     clipsPerSecond: predictions.length / r.streamSeconds,
     timing: { setupSeconds: seconds - r.streamSeconds, firstBatchSeconds: 0, overallClipsPerSecond: predictions.length / seconds, loaderThread: 'main thread' },
     inferenceSeconds: r.inferenceSeconds,
-    warnings: [],
+    warnings: r.warnings,
     missingFrames: { count: r.missingFrames, first: [] },
     unreadableClips: r.unreadableClips,
     badLines: list.bad,
@@ -275,7 +276,10 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
     const S = info.size;
     const crops = options.crops ?? 1;
     const sampling = options.sampling ?? 'uniform';
-    const scale = options.fullRes ? S : Math.floor((S * 256) / 224);
+    // --full-res: upstream's input_size = scale_size, a crop of the whole scaled frame
+    const declared = options.fullRes ? undefined : scaleShortSideOf(info.metadata, S, options.model);
+    if (declared?.warning) warnings.push(declared.warning);
+    const scale = declared ? declared.scaleShortSide : S;
     const resize = options.resize ?? 'pillow';
     const frameSize = info.channels * S * S;
     const clipSize = T * frameSize;

@@ -3,17 +3,36 @@
  * Kinetics `scale=-1:331` into `img_%05d.jpg`, Something v2 `scale=-1:256` into `%06d.jpg`, `-q:v 0`, native frame
  * rate, numbered from 1, one single-threaded ffmpeg per video. Runs a pool of workers; a clip folder counts as done
  * only once a marker written after a successful decode is there, so a killed run never leaves a half folder that looks
- * finished: the next run clears such a folder and decodes it again.
+ * finished: the next run clears such a folder and decodes it again. The marker records which ffmpeg (path, version)
+ * made the frames: JPEGs of different ffmpeg builds differ, so a dataset's frames say what made them.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
 import { TsmError } from '../errors.js';
 import { testPoint } from '../test-points.js';
-import { resolveFfmpeg } from './ffmpeg.js';
+import { ffmpegInfo, type FfmpegInfo } from './ffmpeg.js';
 
 /** Written into a clip folder after ffmpeg succeeded; `prepare labels` does not count it as a frame. */
 export const DONE_MARKER = '.tsm-frames-done';
+
+/** What a done marker holds (one JSON object; markers of older tsm versions hold only the frame count). */
+export interface DoneMarker {
+  readonly frames: number;
+  readonly ffmpeg: { readonly path: string; readonly version: string; readonly source: FfmpegInfo['source'] };
+  readonly filter: string | null;
+  readonly template: string;
+}
+
+/** A folder's done marker, or undefined for an older tsm's (a bare frame count) or an unreadable one. */
+export function readDoneMarker(folder: string): DoneMarker | undefined {
+  try {
+    const marker = JSON.parse(readFileSync(join(folder, DONE_MARKER), 'utf8'));
+    return typeof marker === 'object' && marker !== null && typeof marker.ffmpeg?.version === 'string' ? marker : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export const FRAME_LAYOUTS = Object.freeze({
   kinetics: { scale: 'scale=-1:331', template: 'img_%05d.jpg' },
@@ -49,6 +68,10 @@ export interface ExtractResult {
   readonly seconds: number;
   readonly failures: ReadonlyArray<{ readonly video: string; readonly reason: string }>;
   readonly settings: { readonly filter: string | null; readonly template: string };
+  /** the ffmpeg this run decoded with (also in each folder's done marker) */
+  readonly ffmpeg: FfmpegInfo;
+  /** e.g. folders of an earlier run, kept, that another ffmpeg made */
+  readonly warnings: readonly string[];
 }
 
 /** Video files under `dir` (recursively, sorted), with the clip folder each goes to: <out>/<relative dir>/<name>. */
@@ -84,13 +107,15 @@ export async function extractFrames(options: ExtractOptions): Promise<ExtractRes
   }
   const videos = isDir ? findVideos(options.videos) : [options.videos];
   if (!videos.length) throw new TsmError('input', 'E_NO_VIDEOS', `${options.videos}: no video files (.mp4, .webm, .avi, .mkv, .mov, .gif) in it or below it`, { details: { file: options.videos } });
-  const ffmpeg = resolveFfmpeg(options.ffmpeg);
+  const info = ffmpegInfo(options.ffmpeg);
+  const ffmpeg = info.path;
   const layout = FRAME_LAYOUTS[options.dataset ?? 'kinetics'];
   const filter = options.shortSide ? `scale='if(gt(iw,ih),-2,${options.shortSide})':'if(gt(iw,ih),${options.shortSide},-2)'` : layout.scale ?? null;
   const template = options.template ?? layout.template;
   const failures: Array<{ video: string; reason: string }> = [];
   let extracted = 0;
   let skipped = 0;
+  const keptFromOthers = new Map<string, number>();
   let redone = 0;
   let frames = 0;
   let done = 0;
@@ -114,6 +139,12 @@ export async function extractFrames(options: ExtractOptions): Promise<ExtractRes
       const folder = folderOf(video);
       if (existsSync(join(folder, DONE_MARKER))) {
         skipped++;
+        const madeBy = readDoneMarker(folder)?.ffmpeg;
+        // by version: the same build found under another path (/bin vs /usr/bin) writes the same frames
+        if (madeBy?.version !== info.version) {
+          const who = madeBy ? `ffmpeg ${madeBy.version} (${madeBy.path})` : 'an unrecorded ffmpeg (an older tsm)';
+          keptFromOthers.set(who, (keptFromOthers.get(who) ?? 0) + 1);
+        }
       } else {
         if (existsSync(folder)) {
           rmSync(folder, { recursive: true, force: true }); // an interrupted decode: never trust its frames
@@ -127,7 +158,8 @@ export async function extractFrames(options: ExtractOptions): Promise<ExtractRes
           rmSync(folder, { recursive: true, force: true });
           failures.push({ video, reason: r.stderr.trim().split('\n').pop() || `ffmpeg exited with ${r.code} and wrote no frame` });
         } else {
-          writeFileSync(join(folder, DONE_MARKER), `${written}\n`);
+          const marker: DoneMarker = { frames: written, ffmpeg: { path: info.path, version: info.version, source: info.source }, filter, template };
+          writeFileSync(join(folder, DONE_MARKER), `${JSON.stringify(marker)}\n`);
           extracted++;
           frames += written;
         }
@@ -138,5 +170,6 @@ export async function extractFrames(options: ExtractOptions): Promise<ExtractRes
     }
   };
   await Promise.all(Array.from({ length: Math.min(workers, videos.length) }, work));
-  return { videos: videos.length, extracted, skipped, redone, frames, seconds: (performance.now() - started) / 1000, failures, settings: { filter, template } };
+  const warnings = [...keptFromOthers].map(([who, n]) => `${n} folder(s) already done were kept as ${who} made them, not ffmpeg ${info.version} (${info.path}) as this run; delete them to decode them again`);
+  return { videos: videos.length, extracted, skipped, redone, frames, seconds: (performance.now() - started) / 1000, failures, settings: { filter, template }, ffmpeg: info, warnings };
 }

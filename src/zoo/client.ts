@@ -5,9 +5,11 @@
  * through these same functions.
  */
 import { TsmError } from '../errors.js';
+import { resolveScaleShortSide, type ScaleChoice } from '../preprocessing.js';
 import type { ComputeDtype, Zoo, ZooArtifact, ZooEntry, ZooPreprocessing, ZooStreaming, ZooTask } from './types.js';
 
 export type * from './types.js';
+export { scaleSizeFor, type ScaleChoice } from '../preprocessing.js';
 
 export interface ModelQuery {
   readonly id?: string;
@@ -231,6 +233,14 @@ export async function fetchArtifact(entry: ZooEntry, zooUrl: string | URL, init?
 /** How to feed an online entry (its declared protocol), or undefined for clip models. */
 export function streamingOf(entry: ZooEntry): ZooStreaming | undefined {
   return entry.arch.kind === 'online' ? entry.streaming : undefined;
+}
+
+/**
+ * The short side to scale an entry's frames to before its centre crop: the entry's `preprocessing.scaleShortSide`,
+ * with a warning when it is not upstream's `cropSize·256 // 224` (an entry made by an older, rounding tsm).
+ */
+export function scaleShortSideOfEntry(entry: Pick<ZooEntry, 'id' | 'preprocessing'>): ScaleChoice {
+  return resolveScaleShortSide(entry.preprocessing, entry.preprocessing.cropSize, entry.id);
 }
 
 /**

@@ -16,14 +16,18 @@ import { testTempDir } from '../helpers/tmp.js';
 describe('fuzz slice: 600 mutated checkpoints', () => {
   it('no crash, no hang, and whatever is read equals what torch.load reads from the same bytes', () => {
     const dir = join(ROOT, 'fixtures/pth');
-    const sources = readdirSync(dir).filter((f) => /\.(pth|pt|tar)$/.test(f) && f !== 'dtypes_bigendian.pth').map((f) => readFileSync(join(dir, f)));
+    const names = readdirSync(dir).filter((f) => /\.(pth|pt|tar)$/.test(f) && f !== 'dtypes_bigendian.pth');
+    expect(names.filter((f) => f.includes('_deflated.')).length).toBe(2); // zips re-zipped with deflated entries
+    const sources = names.map((f) => ({ name: f, bytes: readFileSync(join(dir, f)) }));
+    const fromDeflated = new Set<string>();
     const rand = prng(20261125);
     const accepted = testTempDir('tsm-fuzz-');
     const ours: Record<string, Record<string, string>> = {};
     let crashes = 0;
     let hangs = 0;
     for (let i = 0; i < 600; i++) {
-      const m = mutate(sources[Math.floor(rand() * sources.length)], rand);
+      const source = sources[Math.floor(rand() * sources.length)];
+      const m = mutate(source.bytes, rand);
       const t0 = performance.now();
       try {
         const ckpt = readCheckpoint(m.bytes, { source: `mutant-${i}` });
@@ -31,6 +35,7 @@ describe('fuzz slice: 600 mutated checkpoints', () => {
         const digests: Record<string, string> = {};
         for (const [name, t] of ckpt.stateDict) digests[ckpt.originalNames.get(name)!] = createHash('sha256').update(tensorBytes(t)).digest('hex');
         ours[`${i}.pth`] = digests;
+        if (source.name.includes('_deflated.')) fromDeflated.add(`${i}.pth`);
         writeFileSync(join(accepted, `${i}.pth`), m.bytes);
       } catch (err) {
         if (!(err instanceof TsmError) || err.kind !== 'user') crashes++;
@@ -40,11 +45,14 @@ describe('fuzz slice: 600 mutated checkpoints', () => {
     expect({ crashes, hangs }).toEqual({ crashes: 0, hangs: 0 });
     const theirs = JSON.parse(execFileSync(PYTHON, [join(ROOT, 'fuzz/torch_digests.py'), accepted], { encoding: 'utf8' }));
     let compared = 0;
+    let comparedDeflated = 0;
     for (const [file, digests] of Object.entries(ours)) {
       if (theirs[file]?.error) continue; // torch refused what we read: counted by npm run fuzz, not wrong data
       compared++;
+      if (fromDeflated.has(file)) comparedDeflated++;
       expect({ file, digests }).toEqual({ file, digests: theirs[file] });
     }
     expect(compared).toBeGreaterThan(10);
+    expect(comparedDeflated).toBeGreaterThan(2); // mutants of deflated zips read through the inflate path, checked too
   });
 });

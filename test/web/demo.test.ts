@@ -50,6 +50,8 @@ describe.runIf(haveChromium)('web demo in Chromium with a fake camera', () => {
       await page.goto(`${base}/web/index.html?model=${modelId}`);
       await page.waitForFunction(() => document.body.dataset.ready === 'true' || document.body.dataset.error, null, { timeout: 60_000 });
       expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
+      // frames are scaled as the entry declares (scaleShortSideOfEntry: 256 for its 224 crop, upstream's 224·256 // 224)
+      expect(await page.evaluate(() => document.body.dataset.scaleShortSide)).toBe('256');
       // The page shows the clip's gesture (the label lives in #gesture and in body[data-gesture])…
       await page.waitForFunction((g) => document.body.dataset.gesture === g && document.getElementById('gesture')?.textContent === g, CLIP.gesture, { timeout: 60_000 });
       await page.screenshot({ path: join(GENERATED, `web-demo-${modelId}.png`) });

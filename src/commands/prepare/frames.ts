@@ -18,7 +18,7 @@ export default class PrepareFrames extends TsmCommand {
     'short-side': Flags.integer({ description: "scale the short side to N instead of the dataset's fixed height", min: 16 }),
     template: Flags.string({ description: 'frame file names, an ffmpeg pattern (default per dataset)' }),
     workers: Flags.integer({ description: 'videos decoded at once (default: the cores)', min: 1 }),
-    ffmpeg: Flags.string({ description: 'ffmpeg to run (default: TSM_FFMPEG, else the one installed with tsm)' }),
+    ffmpeg: Flags.string({ description: 'ffmpeg to run (default: TSM_FFMPEG, else the first ffmpeg on PATH, else the one installed with tsm)' }),
   };
 
   async run(): Promise<ExtractResult> {
@@ -35,7 +35,8 @@ export default class PrepareFrames extends TsmCommand {
       });
     }
     if (!this.jsonEnabled()) {
-      this.log(`${r.videos} videos → ${flags.out}: ${r.extracted} extracted (${r.frames} frames, ${(r.frames / Math.max(r.seconds, 1e-9)).toFixed(0)} frames/s), ${r.skipped} already done${r.redone ? `, ${r.redone} interrupted ones redone` : ''}; ${r.settings.filter ?? 'native size'}, ${r.settings.template}`);
+      for (const w of r.warnings) this.warn(w);
+      this.log(`${r.videos} videos → ${flags.out}: ${r.extracted} extracted (${r.frames} frames, ${(r.frames / Math.max(r.seconds, 1e-9)).toFixed(0)} frames/s), ${r.skipped} already done${r.redone ? `, ${r.redone} interrupted ones redone` : ''}; ${r.settings.filter ?? 'native size'}, ${r.settings.template}; ffmpeg ${r.ffmpeg.version} (${r.ffmpeg.path}, from ${r.ffmpeg.source})`);
     }
     return r;
   }

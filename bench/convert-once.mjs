@@ -1,5 +1,5 @@
 // Converts one checkpoint in a fresh process; prints {seconds, peakRssBytes, bytes}.
-import { convertCheckpoint } from '../dist/convert.js';
+import { convertCheckpoint } from '../dist/convert/convert.js';
 
 const t0 = performance.now();
 const r = convertCheckpoint({ input: process.argv[2], output: process.argv[3] });

@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { convertCheckpoint, countMacs, detectArch, readCheckpointFile } from '../dist/index.js';
-import { quantizeCheckpoint } from '../dist/quantize.js';
+import { quantizeCheckpoint } from '../dist/convert/quantize.js';
 import { GraphBuilder } from '../dist/onnx/builder.js';
 import { median, runJson, timeOnnx } from './common.mjs';
 

@@ -8,8 +8,8 @@
 import './launch.mjs';
 import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { convertCheckpoint } from '../dist/convert.js';
-import { quantizeCheckpoint } from '../dist/quantize.js';
+import { convertCheckpoint } from '../dist/convert/convert.js';
+import { quantizeCheckpoint } from '../dist/convert/quantize.js';
 import { verifyModel } from '../dist/verify/verify.js';
 import * as ortWeb from 'onnxruntime-web';
 import { median, timeOnnx } from './common.mjs';

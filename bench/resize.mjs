@@ -7,8 +7,8 @@ import './launch.mjs';
 import { spawnSync } from 'node:child_process';
 import { rescaleSizeLikeMmcv, resizeLinearLikeOpenCV } from '../dist/frames/resize-cv2.js';
 import { openCVResizeKernel } from '../dist/frames/resize-cv2-kernels.js';
-import { preprocessKernels } from '../dist/verify/kernels.js';
-import { fixedTaps, resizeBilinearLikePillow } from '../dist/verify/resample.js';
+import { preprocessKernels } from '../dist/frames/kernels.js';
+import { fixedTaps, resizeBilinearLikePillow } from '../dist/frames/resample.js';
 
 const BATCHES = 25;
 // Jester frames (100 px high, scaled up), Kinetics-like frames already short side 256 (a copy), the same scaled to

@@ -16,11 +16,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { convertCheckpoint } from '../dist/convert.js';
-import { createOrtRunner } from '../dist/verify/runner.js';
-import { decodeJpeg } from '../dist/verify/decode.js';
-import { preprocessKernels } from '../dist/verify/kernels.js';
-import { cropBoxes, scaleDecodedSource, writeNormalizedCrop } from '../dist/verify/transforms.js';
+import { convertCheckpoint } from '../dist/convert/convert.js';
+import { createOrtRunner } from '../dist/inference/runner.js';
+import { decodeJpeg } from '../dist/frames/decode.js';
+import { preprocessKernels } from '../dist/frames/kernels.js';
+import { cropBoxes, scaleDecodedSource, writeNormalizedCrop } from '../dist/frames/transforms.js';
 import { verifyModel } from '../dist/verify/verify.js';
 import { median, runJson } from './common.mjs';
 

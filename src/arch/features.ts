@@ -5,7 +5,7 @@
  */
 import { TsmError } from '../errors.js';
 import type { TsmFileName } from './naming.js';
-import type { Modality } from './spec.js';
+import type { Modality } from '../model/spec.js';
 import { shapeOf, type StateDict } from './tensors.js';
 
 /** Flow segments stack new_length = 5 (x, y) pairs: upstream's fixed choice for Flow (main.py, test_models.py). */

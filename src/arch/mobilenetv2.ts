@@ -5,7 +5,7 @@
  * fork's `conv.net.M` on every block, or none.
  */
 import { TsmError } from '../errors.js';
-import type { ConvBn, MobileNetShiftLayout, MobileNetV2Backbone, MobileNetV2Block } from './spec.js';
+import type { ConvBn, MobileNetShiftLayout, MobileNetV2Backbone, MobileNetV2Block } from '../model/spec.js';
 import { childIndices, expectBatchNorm, shapeOf, type StateDict } from './tensors.js';
 
 /** features index → stride of its depthwise conv, from (t,c,n,s) = (1,16,1,1),(6,24,2,2),(6,32,3,2),(6,64,4,2),(6,96,3,1),(6,160,3,2),(6,320,1,1). */

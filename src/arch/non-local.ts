@@ -5,7 +5,7 @@
  * (BatchNorm3d). Only that layout is described, so only that layout is built; anything else is refused by name.
  */
 import { TsmError } from '../errors.js';
-import type { ConvBn, NonLocalSpec } from './spec.js';
+import type { ConvBn, NonLocalSpec } from '../model/spec.js';
 import { expectBatchNorm, expectShape, shapeOf, type StateDict } from './tensors.js';
 
 /** Where upstream puts the blocks: stage index (1-based) → block indices. */

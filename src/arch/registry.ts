@@ -8,7 +8,7 @@ import { detectModality, refuseNonLocalWithTemporalPool } from './features.js';
 import { looksLikeMobileNetV2, readMobileNetV2 } from './mobilenetv2.js';
 import { findTsmName, type NamedConfig, type TsmFileName } from './naming.js';
 import { expectedBlockresShift, looksLikeResNet, readResNet } from './resnet.js';
-import type { ArchSpec, Backbone, HeadSpec, ResNetBackbone, ShiftPlace, ShiftSpec } from './spec.js';
+import type { ArchSpec, Backbone, HeadSpec, ResNetBackbone, ShiftPlace, ShiftSpec } from '../model/spec.js';
 import { shapeOf, type StateDict } from './tensors.js';
 
 export interface ArchOverrides {

@@ -4,7 +4,7 @@
  */
 import { TsmError } from '../errors.js';
 import { checkNonLocalPlaces, expectNonLocalWrapper, hasNonLocal, readNonLocal } from './non-local.js';
-import type { ConvBn, ResNetBackbone, ResNetBlock, ResNetShift } from './spec.js';
+import type { ConvBn, ResNetBackbone, ResNetBlock, ResNetShift } from '../model/spec.js';
 import { childIndices, expectBatchNorm, shapeOf, type StateDict } from './tensors.js';
 
 const DEPTHS: ReadonlyArray<{ depth: number; type: 'basic' | 'bottleneck'; blocks: readonly number[] }> = [

@@ -1,4 +1,4 @@
-import type { ArchSpecSummary } from '../convert.js';
+import type { ArchSpecSummary } from '../convert/convert.js';
 
 /**
  * The parts of the upstream family beyond a plain backbone, as convert's summary line and inspect's `detected` line

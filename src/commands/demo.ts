@@ -2,9 +2,9 @@ import { Flags } from '@oclif/core';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsmCommand } from '../cli/base-command.js';
-import { convertCheckpoint, type ConvertResult } from '../convert.js';
+import { convertCheckpoint, type ConvertResult } from '../convert/convert.js';
 import { TsmError } from '../errors.js';
-import { DEFAULT_CALIBRATION_CLIPS, quantizeCheckpoint } from '../quantize.js';
+import { DEFAULT_CALIBRATION_CLIPS, quantizeCheckpoint } from '../convert/quantize.js';
 import { verifyModel } from '../verify/verify.js';
 
 interface DemoModel {

@@ -3,7 +3,7 @@ import { archFeatureNames } from '../cli/arch-text.js';
 import { TsmCommand } from '../cli/base-command.js';
 import { findTsmName } from '../arch/naming.js';
 import { detectArch } from '../arch/registry.js';
-import { summarizeArch, type ArchSpecSummary } from '../convert.js';
+import { summarizeArch, type ArchSpecSummary } from '../convert/convert.js';
 import { isTsmError } from '../errors.js';
 import { readCheckpointFile } from '../pth/read.js';
 import { summarizeCheckpoint, type CheckpointSummary } from '../pth/summary.js';

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
-import { predict, type PredictResult } from '../predict.js';
+import { predict, type PredictResult } from '../predict/predict.js';
 
 export default class Predict extends TsmCommand {
   static override description = "Classify one clip — a video file, an animated GIF/WebP or a folder of frames — with a model (.onnx, a checkpoint, or a zoo id), sampled and preprocessed by the model's protocol";

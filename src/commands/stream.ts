@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
-import { DEFAULT_STREAM_THREADS } from '../stream/online.js';
+import { DEFAULT_STREAM_THREADS } from '../inference/online.js';
 import { streamFrames, type StreamResult } from '../stream/stream.js';
 
 const PROTOCOL_SOURCE = {

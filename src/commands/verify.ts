@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { TsmCommand } from '../cli/base-command.js';
 import { writeFileAtomically } from '../onnx/write.js';
 import { predictionsCsv, writeReport } from '../verify/report.js';
-import { DATASETS } from '../verify/dataset.js';
+import { DATASETS } from '../data/dataset.js';
 import { PART_KIND, parseShard, readPart, samePart, sha256File, writePart, type RunIdentity, type Shard, type VerifyPart } from '../verify/shards.js';
 import { renderVerify } from '../verify/render.js';
 import { verifyModel, type VerifyResult } from '../verify/verify.js';

@@ -17,7 +17,7 @@ export interface OpenCVResizeKernel {
   /**
    * `cv2.resize(…, INTER_LINEAR)` of width×height pixels of `channels` bytes (3 or 4) to dstWidth×dstHeight, only
    * `window` of it. Returns window.width × window.height pixels of 4 bytes: the channels as resizeLinearLikeOpenCV
-   * gives them, then junk for 3-channel input (the layout the frame kernels in src/verify/kernels.ts take).
+   * gives them, then junk for 3-channel input (the layout the frame kernels in src/frames/kernels.ts take).
    */
   resizeWindow(src: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: 3 | 4, dstWidth: number, dstHeight: number, window?: ResizeWindow): Uint8Array;
 }

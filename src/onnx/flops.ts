@@ -3,7 +3,7 @@
  * 1×1 convs and both MatMuls) and the head; layers after a temporal pool run on T/2 frames.
  */
 import { outputSize, STEM_MAX_POOL, temporalPoolBlock } from '../arch/resnet.js';
-import type { ArchSpec, ConvBn } from '../arch/spec.js';
+import type { ArchSpec, ConvBn } from '../model/spec.js';
 
 export function countMacs(spec: ArchSpec): number {
   let macs = 0;

@@ -7,7 +7,7 @@
 import { TsmError } from '../errors.js';
 import { toFloat16Bits, type Tensor } from '../pth/tensor.js';
 import { outputSize } from '../arch/resnet.js';
-import type { ArchSpec, ConvBn } from '../arch/spec.js';
+import type { ArchSpec, ConvBn } from '../model/spec.js';
 import { GraphBuilder } from './builder.js';
 import { foldConvBn, type FoldedConv } from './fold.js';
 import { activationQuant, quantizeBias, quantizeWeightsPerChannel, type ActivationQuant, type ActivationRange } from './qdq.js';

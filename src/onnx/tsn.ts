@@ -5,7 +5,7 @@
  */
 import { TsmError } from '../errors.js';
 import type { Tensor } from '../pth/tensor.js';
-import type { ArchSpec } from '../arch/spec.js';
+import type { ArchSpec } from '../model/spec.js';
 import type { SerializedModel } from './builder.js';
 import { mobilenetV2Backbone } from './backbones/mobilenetv2.js';
 import { resnetBackbone } from './backbones/resnet.js';

@@ -6,10 +6,10 @@
 import { join } from 'node:path';
 import { TsmError } from '../errors.js';
 import { RangeObserver, type ActivationRange } from '../onnx/qdq.js';
-import { DATASETS, framePath, readCategories, readClipList } from '../verify/dataset.js';
+import { DATASETS, framePath, readCategories, readClipList } from '../data/dataset.js';
 import { topK } from '../verify/metrics.js';
-import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../verify/transforms.js';
-import { openOnlineModel } from './online.js';
+import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../frames/transforms.js';
+import { openOnlineModel } from '../inference/online.js';
 
 export interface OnlineCalibrationOptions {
   readonly root: string;

@@ -1,10 +1,10 @@
 /** `tsm stream`: frames of a folder (or an animated GIF/WebP) through an online model, one at a time, with smoothing. */
 import { statSync } from 'node:fs';
 import { TsmError } from '../errors.js';
-import { cropBoxes, writeNormalizedCrop, type DecodedFrame, type FrameRequest } from '../verify/transforms.js';
-import { openFrameSource } from '../video/frames.js';
-import { GestureSmoother, openOnlineModel, type GestureEvent, type SmoothingOptions } from './online.js';
-import { UNDECLARED_STREAMING } from './protocol.js';
+import { cropBoxes, writeNormalizedCrop, type DecodedFrame, type FrameRequest } from '../frames/transforms.js';
+import { openFrameSource } from '../frames/source.js';
+import { GestureSmoother, openOnlineModel, type GestureEvent, type SmoothingOptions } from '../inference/online.js';
+import { UNDECLARED_STREAMING } from '../model/streaming.js';
 
 export interface StreamOptions extends Partial<SmoothingOptions> {
   readonly model: string;

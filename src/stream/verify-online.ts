@@ -6,12 +6,12 @@
  */
 import { join } from 'node:path';
 import { TsmError } from '../errors.js';
-import { framePath, type ClipRecord, type DatasetConfig } from '../verify/dataset.js';
+import { framePath, type ClipRecord, type DatasetConfig } from '../data/dataset.js';
 import { computeMetrics, topK } from '../verify/metrics.js';
-import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../verify/transforms.js';
-import { GestureSmoother, openOnlineModel } from './online.js';
+import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../frames/transforms.js';
+import { GestureSmoother, openOnlineModel } from '../inference/online.js';
 import type { ClipPrediction } from '../verify/verify.js';
-import { UNDECLARED_STREAMING, type StreamingProtocol } from './protocol.js';
+import { UNDECLARED_STREAMING, type StreamingProtocol } from '../model/streaming.js';
 
 /** A streamed clip: `prediction` is the last gesture reported (-1 for none), `scores` the logits of the last window. */
 export interface StreamedClip extends ClipPrediction {

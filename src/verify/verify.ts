@@ -1,6 +1,6 @@
 /**
  * `tsm verify`: runs a model over a video-folder dataset with the TSM test protocol and scores it.
- * Clips of the next batches load (src/verify/clip.ts) on a worker thread while the current batch runs, where a core is
+ * Clips of the next batches load (src/frames/clip.ts) on a worker thread while the current batch runs, where a core is
  * free for it (onnxruntime-node runs a session synchronously on this thread), or on this thread between runs. The
  * session does not spin between runs, so its idle threads leave the cores to the loader (bench:verify measures what
  * each of these is worth).
@@ -8,23 +8,23 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname, isAbsolute, join } from 'node:path';
-import { exportOnnxModel } from '../convert.js';
+import { exportOnnxModel } from '../convert/convert.js';
 import { TsmError } from '../errors.js';
 import { readInputBytes, readInputText } from '../io.js';
 import { testPoint } from '../test-points.js';
-import { viewsPerClip as countViews, type ClipJob, type MissingFrame } from './clip.js';
-import { chooseLoaderThread, mainThreadLoader, workerLoader, type LoaderThread } from './clip-loader.js';
+import { viewsPerClip as countViews, type ClipJob, type MissingFrame } from '../frames/clip.js';
+import { chooseLoaderThread, mainThreadLoader, workerLoader, type LoaderThread } from '../frames/clip-loader.js';
 import { FLOW_CHANNELS, FLOW_NEW_LENGTH } from '../arch/features.js';
-import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig, type FlowLayoutConfig } from './dataset.js';
-import { flowFrameCount, flowFrameExample, flowStorage, type FlowStorage } from './flow.js';
+import { DATASETS, formatFrameName, readCategories, readClipList, type BadLine, type ClipRecord, type DatasetConfig, type FlowLayoutConfig } from '../data/dataset.js';
+import { flowFrameCount, flowFrameExample, flowStorage, type FlowStorage } from '../frames/flow.js';
 import { flipLabelPairs, flipPermutation } from './flip.js';
-import { scaleShortSideOf } from '../preprocessing.js';
+import { scaleShortSideOf } from '../model/preprocessing.js';
 import { computeMetrics, topK, type Metrics } from './metrics.js';
-import { createOrtRunner, DEFAULT_THREADS, readModelInfo, type ModelInfo, type Runner } from './runner.js';
-import type { StreamingProtocol } from '../stream/protocol.js';
+import { createOrtRunner, DEFAULT_THREADS, readModelInfo, type ModelInfo, type Runner } from '../inference/runner.js';
+import type { StreamingProtocol } from '../model/streaming.js';
 import { verifyStreamed } from '../stream/verify-online.js';
-import type { SamplingMode } from './sampling.js';
-import { cropBoxes, type CropCount, type ResizeMethod } from './transforms.js';
+import type { SamplingMode } from '../frames/sampling.js';
+import { cropBoxes, type CropCount, type ResizeMethod } from '../frames/transforms.js';
 
 export type { MissingFrame };
 

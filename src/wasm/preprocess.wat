@@ -1,7 +1,7 @@
 ;; Frame preprocessing kernels in WebAssembly SIMD (128-bit): the Pillow-exact bilinear resize's two passes and the
-;; torch-exact normalisation. Plain integer and IEEE float32 arithmetic, so the results equal src/verify/resample.ts
+;; torch-exact normalisation. Plain integer and IEEE float32 arithmetic, so the results equal src/frames/resample.ts
 ;; and transforms.ts bit for bit; only 4 or 16 lanes at a time. Assembled by tools/build-wasm.mjs; driven by
-;; src/verify/kernels.ts, which owns the memory layout (every pointer below is a byte offset it chose).
+;; src/frames/kernels.ts, which owns the memory layout (every pointer below is a byte offset it chose).
 (module
   (memory (export "memory") 1)
 

@@ -5,11 +5,11 @@
  * through these same functions.
  */
 import { TsmError } from '../errors.js';
-import { resolveScaleShortSide, type ScaleChoice } from '../preprocessing.js';
+import { resolveScaleShortSide, type ScaleChoice } from '../model/preprocessing.js';
 import type { ComputeDtype, Zoo, ZooArtifact, ZooEntry, ZooPreprocessing, ZooStreaming, ZooTask } from './types.js';
 
 export type * from './types.js';
-export { scaleSizeFor, type ScaleChoice } from '../preprocessing.js';
+export { scaleSizeFor, type ScaleChoice } from '../model/preprocessing.js';
 
 export interface ModelQuery {
   readonly id?: string;

@@ -2,7 +2,7 @@
  * Types of zoo.json, mirroring zoo.schema.json (the schema is the contract; test/zoo/schema.test.ts checks that
  * values built with these types validate against it). Accuracies are fractions in [0, 1].
  */
-import type { StreamingProtocol } from '../stream/protocol.js';
+import type { StreamingProtocol } from '../model/streaming.js';
 
 export interface ZooIo {
   readonly name: string;
@@ -90,7 +90,7 @@ export interface ZooVerification {
   readonly toolVersion: string;
 }
 
-/** How an online model is fed (src/stream/protocol.ts); in a verification, whether the model declared it. */
+/** How an online model is fed (src/model/streaming.ts); in a verification, whether the model declared it. */
 export type ZooStreaming = StreamingProtocol & { readonly declaredByModel?: boolean };
 
 export type ZooStatus = 'published' | 'source-only' | 'unsupported';

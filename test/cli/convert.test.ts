@@ -54,7 +54,7 @@ describe('tsm convert', () => {
 
   it('every opset from 11 to 17 loads in onnxruntime and computes the same logits', async () => {
     const ort = await import('onnxruntime-node');
-    const { convertCheckpoint } = await import('../../src/convert.js');
+    const { convertCheckpoint } = await import('../../src/convert/convert.js');
     const { readF32, maxAbsDiff } = await import('../helpers/reference.js');
     const v = variants.mbv2_width05;
     const clip = readF32(join(VARIANTS_DIR, 'mbv2_width05/input.f32'));

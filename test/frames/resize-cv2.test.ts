@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { isTsmError } from '../../src/errors.js';
 import { openCVResizeKernel } from '../../src/frames/resize-cv2-kernels.js';
 import { linearTapsLikeOpenCV, rescaleSizeLikeMmcv, resizeLinearLikeOpenCV } from '../../src/frames/resize-cv2.js';
-import { decodeFrame } from '../../src/verify/decode.js';
+import { decodeFrame } from '../../src/frames/decode.js';
 import { PYTHON, ROOT } from '../helpers/reference.js';
 import { requireTool } from '../helpers/requirements.js';
 import { fileTempDir } from '../helpers/tmp.js';
@@ -266,7 +266,7 @@ describe('resizeLinearLikeOpenCV arguments', () => {
   });
 });
 
-describe.runIf(haveCv2)('the JPEG decoder tsm uses (src/verify/decode.ts)', () => {
+describe.runIf(haveCv2)('the JPEG decoder tsm uses (src/frames/decode.ts)', () => {
   it('gives the pixels cv2.imread gives (after BGR→RGB) on every jester-mini frame', async () => {
     const jpegs = readdirSync(CLIPS).sort().flatMap(clipFrames);
     expect(jpegs.length).toBeGreaterThan(2000);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { convertCheckpoint } from '../../src/convert.js';
+import { convertCheckpoint } from '../../src/convert/convert.js';
 import { floatToHalf, halfToFloat } from '../../src/pth/tensor.js';
 import { ensureVariants, maxAbsDiff, readF32, VARIANTS_DIR } from '../helpers/reference.js';
 import { testTempDir } from '../helpers/tmp.js';

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertCheckpoint, exportOnnxModel } from '../../src/convert.js';
+import { convertCheckpoint, exportOnnxModel } from '../../src/convert/convert.js';
 import { activationQuant, quantizeBias, quantizeWeightsPerChannel, RangeObserver } from '../../src/onnx/qdq.js';
 import { verifyModel } from '../../src/verify/verify.js';
 import { runCli, type CliRun } from '../helpers/cli.js';

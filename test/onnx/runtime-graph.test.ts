@@ -2,7 +2,7 @@ import { arch, cpus } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { exportOnnxModel } from '../../src/convert.js';
+import { exportOnnxModel } from '../../src/convert/convert.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { optimizedOps } from '../helpers/ort.js';
 import { ensureVariants, maxAbsDiff, readF32, VARIANTS_DIR } from '../helpers/reference.js';

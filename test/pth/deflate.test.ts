@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
-import { exportOnnxModel } from '../../src/convert.js';
+import { exportOnnxModel } from '../../src/convert/convert.js';
 import { TsmError } from '../../src/errors.js';
 import { readCheckpoint } from '../../src/pth/read.js';
 import { tensorBytes } from '../../src/pth/tensor.js';

@@ -6,7 +6,7 @@ import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { detectArch } from '../../src/arch/registry.js';
-import { convertCheckpoint } from '../../src/convert.js';
+import { convertCheckpoint } from '../../src/convert/convert.js';
 import { TsmError } from '../../src/errors.js';
 import { buildTsnGraph } from '../../src/onnx/tsn.js';
 import { readCheckpoint, readCheckpointFile } from '../../src/pth/read.js';

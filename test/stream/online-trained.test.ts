@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GestureSmoother, openOnlineModel } from '../../src/stream/online.js';
-import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../../src/verify/transforms.js';
+import { GestureSmoother, openOnlineModel } from '../../src/inference/online.js';
+import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../../src/frames/transforms.js';
 import { loadZoo, resolveModel } from '../../src/zoo/index.js';
 import { GENERATED, PYTHON, ROOT } from '../helpers/reference.js';
 

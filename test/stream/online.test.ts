@@ -3,12 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convertCheckpoint } from '../../src/convert.js';
+import { convertCheckpoint } from '../../src/convert/convert.js';
 import { JESTER_LABELS } from '../../src/data/jester.js';
-import { GestureSmoother, openOnlineModel } from '../../src/stream/online.js';
+import { GestureSmoother, openOnlineModel } from '../../src/inference/online.js';
 import { runCli } from '../helpers/cli.js';
 import { optimizedOps } from '../helpers/ort.js';
-import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../../src/verify/transforms.js';
+import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../../src/frames/transforms.js';
 import { ensureOnline, ensureVariants, maxAbsDiff, ONLINE_DIR, PYTHON, readF32, ROOT, VARIANTS_DIR } from '../helpers/reference.js';
 
 const online = ensureOnline();

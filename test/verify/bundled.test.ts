@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertCheckpoint } from '../../src/convert.js';
+import { convertCheckpoint } from '../../src/convert/convert.js';
 import { verifyModel } from '../../src/verify/verify.js';
 import { runCli } from '../helpers/cli.js';
 import { PYTHON, ROOT } from '../helpers/reference.js';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseLoaderThread } from '../../src/verify/clip-loader.js';
-import type { Runner } from '../../src/verify/runner.js';
+import { chooseLoaderThread } from '../../src/frames/clip-loader.js';
+import type { Runner } from '../../src/inference/runner.js';
 import { verifyModel as verifyFromSources } from '../../src/verify/verify.js';
 import { ROOT } from '../helpers/cli.js';
 

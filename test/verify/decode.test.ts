@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../src/verify/decode.js';
-import { resizeBilinearLikePillow } from '../../src/verify/resample.js';
+import { decodeFrame } from '../../src/frames/decode.js';
+import { resizeBilinearLikePillow } from '../../src/frames/resample.js';
 import { ROOT } from '../helpers/reference.js';
 import { fileTempDir } from '../helpers/tmp.js';
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertCheckpoint } from '../../src/convert.js';
+import { convertCheckpoint } from '../../src/convert/convert.js';
 import { compareWithReference, verifyModel } from '../../src/verify/verify.js';
 import { runCli } from '../helpers/cli.js';
 import { ensureVariants, PYTHON, ROOT, VARIANTS_DIR } from '../helpers/reference.js';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertCheckpoint } from '../../src/convert.js';
+import { convertCheckpoint } from '../../src/convert/convert.js';
 import { verifyModel } from '../../src/verify/verify.js';
 import { ensureVariants, PYTHON, ROOT, VARIANTS_DIR } from '../helpers/reference.js';
 import { fileTempDir } from '../helpers/tmp.js';

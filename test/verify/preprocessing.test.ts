@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveScaleShortSide, scaleShortSideOf, scaleSizeFor } from '../../src/preprocessing.js';
+import { resolveScaleShortSide, scaleShortSideOf, scaleSizeFor } from '../../src/model/preprocessing.js';
 import { scaleShortSideOfEntry, type Zoo } from '../../src/zoo/client.js';
 import { ROOT } from '../helpers/reference.js';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { resizeBilinearLikePillow } from '../../src/verify/resample.js';
+import { resizeBilinearLikePillow } from '../../src/frames/resample.js';
 import { PYTHON, ROOT } from '../helpers/reference.js';
 import { fileTempDir } from '../helpers/tmp.js';
 

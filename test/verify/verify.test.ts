@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TsmError } from '../../src/errors.js';
-import type { Runner } from '../../src/verify/runner.js';
+import type { Runner } from '../../src/inference/runner.js';
 import { verifyModel } from '../../src/verify/verify.js';
 
 /**

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { predict } from '../../src/predict.js';
+import { predict } from '../../src/predict/predict.js';
 import { resolveFfmpeg } from '../../src/video/ffmpeg.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { fileTempDir } from '../helpers/tmp.js';

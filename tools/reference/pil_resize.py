@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Pillow's BILINEAR resize of an image, as raw RGB bytes: the reference for src/verify/resample.ts.
+"""Pillow's BILINEAR resize of an image, as raw RGB bytes: the reference for src/frames/resample.ts.
 Usage: /usr/bin/python3 tools/reference/pil_resize.py IN.jpg WIDTH HEIGHT OUT.rgb"""
 import sys
 

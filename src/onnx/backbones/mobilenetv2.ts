@@ -1,5 +1,5 @@
 /** MobileNetV2 on the frame tensor: inverted residuals, the shift on the first conv of shifted blocks, ReLU6 as Clip. */
-import type { MobileNetV2Backbone } from '../../arch/spec.js';
+import type { MobileNetV2Backbone } from '../../model/spec.js';
 import type { Feature, GraphContext } from '../graph.js';
 import { shiftFeature } from '../blocks/temporal-shift.js';
 

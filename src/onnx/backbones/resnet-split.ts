@@ -12,7 +12,7 @@
  * without this blocked layout (GPU, WebGPU, ARM), where the split would only add nodes.
  */
 import { outputSize, STEM_MAX_POOL, temporalPoolBlock } from '../../arch/resnet.js';
-import type { ConvBn, ResNetBackbone } from '../../arch/spec.js';
+import type { ConvBn, ResNetBackbone } from '../../model/spec.js';
 import { addTemporalShift } from '../blocks/temporal-shift.js';
 import { foldConvBn, type FoldedConv } from '../fold.js';
 import { windowAttributes, type Feature, type GraphContext } from '../graph.js';

@@ -1,6 +1,6 @@
 /** torchvision ResNet on the frame tensor: stem, max-pool, blocks with their shifts, temporal pool and non-local. */
 import { outputSize, STEM_MAX_POOL, temporalPoolBlock } from '../../arch/resnet.js';
-import type { ResNetBackbone } from '../../arch/spec.js';
+import type { ResNetBackbone } from '../../model/spec.js';
 import { windowAttributes, type Feature, type GraphContext } from '../graph.js';
 import { nonLocalBlock } from '../blocks/non-local.js';
 import { temporalPool } from '../blocks/temporal-pool.js';

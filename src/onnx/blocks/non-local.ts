@@ -5,7 +5,7 @@
  * θ [N, L, Ci] · φ [N, Ci, M] → softmax over M (no 1/√d) → · g [N, M, Ci] → [N, L, Ci] → frames → W (BN3d folded) + x.
  * Plain ONNX ops only: Conv, MaxPool, Reshape, Transpose, MatMul, Softmax, Add.
  */
-import type { NonLocalSpec } from '../../arch/spec.js';
+import type { NonLocalSpec } from '../../model/spec.js';
 import type { Feature, GraphContext } from '../graph.js';
 
 export function nonLocalBlock(ctx: GraphContext, f: Feature, nl: NonLocalSpec): Feature {

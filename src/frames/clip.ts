@@ -3,7 +3,7 @@
  * test protocol's sampling and transforms. Plain data in and out, so it runs the same in a worker thread.
  */
 import { TsmError } from '../errors.js';
-import { framePath, type DatasetConfig, type FlowLayoutConfig } from './dataset.js';
+import { framePath, type DatasetConfig, type FlowLayoutConfig } from '../data/dataset.js';
 import { flowFramePaths, loadFlowFrame, writeNormalizedFlowCrop } from './flow.js';
 import { sampleClips, stackedIndices, type SamplingMode } from './sampling.js';
 import { decodeVideo, type DecodedVideo } from '../video/ffmpeg.js';

@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { defaultOutputPath, exportOnnxModel, type ConvertOptions, type ConvertResult, type ExportedModel } from './convert.js';
-import { TsmError } from './errors.js';
-import { RangeObserver, type ActivationRange } from './onnx/qdq.js';
-import { writeFileAtomically } from './onnx/write.js';
-import { calibrateOnlineActivations } from './stream/calibrate.js';
-import { createOrtRunner } from './verify/runner.js';
-import { verifyModel } from './verify/verify.js';
+import { TsmError } from '../errors.js';
+import { RangeObserver, type ActivationRange } from '../onnx/qdq.js';
+import { writeFileAtomically } from '../onnx/write.js';
+import { calibrateOnlineActivations } from '../stream/calibrate.js';
+import { createOrtRunner } from '../inference/runner.js';
+import { verifyModel } from '../verify/verify.js';
 
 export interface CalibrationOptions {
   /** a dataset in the layout `tsm verify` reads */

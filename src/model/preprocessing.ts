@@ -5,7 +5,7 @@
  * from there through `scaleShortSideOf`, so what a zoo entry declares, what verify measures and what a browser feeds
  * are one number. Browser-safe: no `node:` imports (the zoo client re-exports it).
  */
-import { TsmError } from './errors.js';
+import { TsmError } from '../errors.js';
 
 /** `input_size * 256 // 224`: 224 → 256, 160 → 182, 256 → 292, 320 → 365. */
 export function scaleSizeFor(cropSize: number): number {

@@ -1,5 +1,5 @@
 /**
- * Loads a batch of clips (src/verify/clip.ts) into the batch's input buffer, on this thread or on a worker thread.
+ * Loads a batch of clips (src/frames/clip.ts) into the batch's input buffer, on this thread or on a worker thread.
  * onnxruntime-node runs a session synchronously on the main thread, so only a worker can load batch b + 1 while
  * batch b runs. The worker gets the buffer by transfer (no copy) and hands it back filled.
  */

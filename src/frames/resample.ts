@@ -80,7 +80,7 @@ const coefficients = sizeCache(precompute);
  * weights at their ends (a bilinear upscale computes 3 taps of which at most 2 are non-zero), K the longest trimmed
  * run (at most the input size), the start moved back where the taps would run past the input's end and zeros added
  * there. The same non-zero integers are summed, so the result is the same. The form the SIMD kernels take
- * (src/verify/kernels.ts).
+ * (src/frames/kernels.ts).
  */
 export const fixedTaps = sizeCache((inSize: number, outSize: number): FixedTaps => {
   const c = coefficients(inSize, outSize);

@@ -6,17 +6,17 @@
  */
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
-import { exportOnnxModel } from './convert.js';
-import { TsmError } from './errors.js';
-import { scaleShortSideOf } from './preprocessing.js';
-import { GestureSmoother, openOnlineModel } from './stream/online.js';
-import { UNDECLARED_STREAMING, type StreamingProtocol } from './stream/protocol.js';
-import { topK } from './verify/metrics.js';
-import { createOrtRunner, loadModel } from './verify/runner.js';
-import { uniformIndices } from './verify/sampling.js';
-import { cropBoxes, writeNormalizedCrop } from './verify/transforms.js';
-import { openFrameSource, type FrameSource } from './video/frames.js';
-import { fetchModel } from './zoo/cache.js';
+import { exportOnnxModel } from '../convert/convert.js';
+import { TsmError } from '../errors.js';
+import { scaleShortSideOf } from '../model/preprocessing.js';
+import { GestureSmoother, openOnlineModel } from '../inference/online.js';
+import { UNDECLARED_STREAMING, type StreamingProtocol } from '../model/streaming.js';
+import { topK } from '../verify/metrics.js';
+import { createOrtRunner, loadModel } from '../inference/runner.js';
+import { uniformIndices } from '../frames/sampling.js';
+import { cropBoxes, writeNormalizedCrop } from '../frames/transforms.js';
+import { openFrameSource, type FrameSource } from '../frames/source.js';
+import { fetchModel } from '../zoo/cache.js';
 
 export interface PredictOptions {
   readonly model: string;

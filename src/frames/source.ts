@@ -6,8 +6,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { TsmError } from '../errors.js';
-import { loadScaledFrame, scaleDecodedFrame, type DecodedFrame, type FrameRequest } from '../verify/transforms.js';
-import { decodeVideo } from './ffmpeg.js';
+import { loadScaledFrame, scaleDecodedFrame, type DecodedFrame, type FrameRequest } from './transforms.js';
+import { decodeVideo } from '../video/ffmpeg.js';
 
 export interface FrameSource {
   readonly kind: 'video' | 'animation' | 'frames';

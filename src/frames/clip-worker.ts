@@ -1,5 +1,5 @@
 /**
- * The worker thread of src/verify/clip-loader.ts: loads each requested batch into the buffer it was sent, one batch
+ * The worker thread of src/frames/clip-loader.ts: loads each requested batch into the buffer it was sent, one batch
  * at a time in arrival order, and sends the buffer back.
  */
 import { parentPort } from 'node:worker_threads';
@@ -7,7 +7,7 @@ import { loadBatch, serializeError, type WorkerReply, type WorkerRequest } from 
 import { preprocessKernels } from './kernels.js';
 
 const port = parentPort;
-if (!port) throw new Error('clip-worker.js runs as a worker thread of src/verify/clip-loader.ts');
+if (!port) throw new Error('clip-worker.js runs as a worker thread of src/frames/clip-loader.ts');
 // compiled now, while the main thread is still reading the model, not on the first batch
 preprocessKernels();
 let queue = Promise.resolve();

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { FLOW_MEAN, FLOW_STD } from '../data/jester.js';
 import { TsmError } from '../errors.js';
-import { formatTemplate, templateFields, type FlowLayoutConfig } from './dataset.js';
+import { formatTemplate, templateFields, type FlowLayoutConfig } from '../data/dataset.js';
 import { decodeFrame, type DecodedPixels } from './decode.js';
 import { scaleDecodedFrame, torchNormalizeTable, type CropBox, type DecodedFrame, type FrameRequest } from './transforms.js';
 

@@ -1,22 +1,22 @@
 /** The convert pipeline: file → Checkpoint → ArchSpec → ONNX bytes → file, each stage a plain function. */
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { detectArch, type ArchOverrides } from './arch/registry.js';
-import type { ArchSpec } from './arch/spec.js';
-import { FLOW_NEW_LENGTH } from './arch/features.js';
-import { FLOW_MEAN, FLOW_STD, IMAGENET_MEAN, IMAGENET_STD, JESTER_LABELS } from './data/jester.js';
-import { TsmError } from './errors.js';
-import { readInputBytes, readInputText } from './io.js';
-import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer } from './onnx/tsn.js';
-import { concatModel, type SerializedModel } from './onnx/builder.js';
-import { writeChunksAtomically } from './onnx/write.js';
-import { scaleSizeFor } from './preprocessing.js';
-import { readCheckpoint } from './pth/read.js';
-import { DTYPES } from './pth/dtypes.js';
-import { numelOf, type Tensor } from './pth/tensor.js';
-import { JESTER_STREAMING, type StreamingProtocol } from './stream/protocol.js';
-import { TSM_VERSION } from './version.js';
-import type { ComputeDtype } from './zoo/types.js';
+import { detectArch, type ArchOverrides } from '../arch/registry.js';
+import type { ArchSpec } from '../model/spec.js';
+import { FLOW_NEW_LENGTH } from '../arch/features.js';
+import { FLOW_MEAN, FLOW_STD, IMAGENET_MEAN, IMAGENET_STD, JESTER_LABELS } from '../data/jester.js';
+import { TsmError } from '../errors.js';
+import { readInputBytes, readInputText } from '../io.js';
+import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer } from '../onnx/tsn.js';
+import { concatModel, type SerializedModel } from '../onnx/builder.js';
+import { writeChunksAtomically } from '../onnx/write.js';
+import { scaleSizeFor } from '../model/preprocessing.js';
+import { readCheckpoint } from '../pth/read.js';
+import { DTYPES } from '../pth/dtypes.js';
+import { numelOf, type Tensor } from '../pth/tensor.js';
+import { JESTER_STREAMING, type StreamingProtocol } from '../model/streaming.js';
+import { TSM_VERSION } from '../version.js';
+import type { ComputeDtype } from '../zoo/types.js';
 
 export interface ConvertOptions {
   readonly input: string;
@@ -28,7 +28,7 @@ export interface ConvertOptions {
   readonly fp16Weights?: boolean;
   /** weights and activations in fp16 (float32 in and out); for runtimes with fp16 kernels (GPU, WebGPU, ARM) */
   readonly fp16Compute?: boolean;
-  /** online exports: how the model is to be fed (default: Jester's, src/stream/protocol.ts) */
+  /** online exports: how the model is to be fed (default: Jester's, src/model/streaming.ts) */
   readonly streaming?: Partial<StreamingProtocol>;
 }
 

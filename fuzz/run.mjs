@@ -39,7 +39,7 @@ for (let i = 0; i < COUNT; i++) {
     const ckpt = readCheckpoint(m.bytes, { source: `mutant-${i}` });
     summarizeCheckpoint(ckpt);
     const digests = {};
-    for (const [name, t] of ckpt.stateDict) digests[ckpt.originalNames.get(name)] = createHash('sha256').update(tensorBytes(t)).digest('hex');
+    for (const [name, t] of ckpt.stateDict) digests[name] = createHash('sha256').update(tensorBytes(t)).digest('hex');
     stats.succeeded++;
     if (deflated) stats.deflated.succeeded++;
     const file = join(successDir, `${i}.pth`);

@@ -10,9 +10,10 @@ export { summarizeCheckpoint, type CheckpointSummary, type TensorSummary } from 
 export { findTsmName, parseTsmFileName, type NamedConfig, type TsmFileName } from './arch/naming.js';
 export { detectArch, type ArchDetection, type ArchOverrides } from './arch/registry.js';
 export type * from './model/spec.js';
-export { buildTsnGraph, SUPPORTED_OPSETS, type BuiltGraph, type BuildOptions, type GraphPrecision } from './onnx/tsn.js';
-export { countMacs } from './onnx/flops.js';
-export { convertCheckpoint, exportOnnxModel, summarizeArch, type ConvertOptions, type ExportOptions, type ExportedModel, type ConvertResult, type ArchSpecSummary, type Preprocessing } from './convert/convert.js';
+export { buildTsnGraph, SUPPORTED_OPSETS, type BuiltGraph, type BuildOptions, type GraphPrecision } from './arch/graph.js';
+export { countMacs } from './arch/macs.js';
+export { summarizeArch } from './arch/summary.js';
+export { convertCheckpoint, exportOnnxModel, type ConvertOptions, type ExportOptions, type ExportedModel, type ConvertResult, type ArchSpecSummary, type Preprocessing } from './convert/convert.js';
 export { quantizeCheckpoint, exportInt8Model, calibrateActivations, type QuantizeOptions, type QuantizeResult, type CalibrationOptions, type QuantizationSummary } from './convert/quantize.js';
 export { activationQuant, quantizeWeightsPerChannel, quantizeBias, RangeObserver, type ActivationRange } from './onnx/qdq.js';
 export { verifyModel, type VerifyOptions, type VerifyResult } from './verify/verify.js';
@@ -21,7 +22,8 @@ export { sampleClips, uniformIndices, type SamplingMode } from './frames/samplin
 export { scaleSizeFor, resolveScaleShortSide, scaleShortSideOf, type ScaleChoice, type DeclaredScale } from './model/preprocessing.js';
 export { clipTensor, cropBoxes, loadScaledFrame, scaledSize, type ClipPreprocessing } from './frames/transforms.js';
 export { computeMetrics, topK, type Metrics } from './verify/metrics.js';
-export { JESTER_LABELS, IMAGENET_MEAN, IMAGENET_STD } from './data/jester.js';
+export { JESTER_LABELS } from './data/jester.js';
+export { IMAGENET_MEAN, IMAGENET_STD, preprocessingFor } from './model/preprocessing.js';
 export { loadZoo, parseZoo, findModels, resolveModel, artifactPath, validateZooFile, schemaErrors, type ModelQuery } from './zoo/index.js';
 export type * from './zoo/types.js';
 export { publishModel, nextVersion, type PublishOptions, type PublishResult } from './zoo/publish.js';
@@ -29,7 +31,7 @@ export { downloadFile, type DownloadTarget, type DownloadResult } from './zoo/do
 export { renderModelCard } from './zoo/cards.js';
 export { fetchModel, openZoo, defaultCacheDir, type CachedArtifact, type FetchOptions } from './zoo/cache.js';
 export { JESTER_STREAMING, parseStreamingProtocol, type StreamingProtocol } from './model/streaming.js';
-export { verifyStreamed, type StreamedVerifyOptions, type StreamedVerifyResult } from './stream/verify-online.js';
+export { verifyStreamed, type StreamedVerifyOptions, type StreamedVerifyResult } from './verify/online.js';
 export { flipLabelPairs, flipPermutation } from './verify/flip.js';
 export { predict, type PredictOptions, type PredictResult, type Prediction } from './predict/predict.js';
 export { decodeVideo, resolveFfmpeg, type DecodedVideo } from './video/ffmpeg.js';

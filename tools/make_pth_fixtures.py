@@ -156,7 +156,7 @@ def manifest_entry(path, fmt):
             if isinstance(v, (int, float, str, bool)):
                 metadata[k] = v
     for k, v in sd.items():
-        tensors[k[len("module."):] if k.startswith("module.") else k] = describe(v)
+        tensors[k] = describe(v)  # as stored: prefixes such as module. are the key layout's business
     return {"format": fmt, "metadata": metadata, "tensors": tensors}
 
 

@@ -5,12 +5,9 @@
  */
 import { TsmError } from '../errors.js';
 import type { TsmFileName } from './naming.js';
-import type { Modality } from '../model/spec.js';
+import { FLOW_CHANNELS, FLOW_NEW_LENGTH, type Modality } from '../model/spec.js';
 import { shapeOf, type StateDict } from './tensors.js';
 
-/** Flow segments stack new_length = 5 (x, y) pairs: upstream's fixed choice for Flow (main.py, test_models.py). */
-export const FLOW_NEW_LENGTH = 5;
-export const FLOW_CHANNELS = 2 * FLOW_NEW_LENGTH;
 
 export interface InputModality {
   readonly modality: Modality;
@@ -23,16 +20,14 @@ function unsupported(feature: string, message: string, details: Record<string, u
   return new TsmError('unsupported', 'E_UNSUPPORTED_FEATURE', message, { hint: SUPPORTED, details: { features: [feature], ...details } });
 }
 
-/** The first conv's key: ResNet `conv1.weight`, MobileNetV2 `features.0.0.weight`. */
-function firstConvKey(sd: StateDict, prefix: string): string | undefined {
-  return [`${prefix}conv1.weight`, `${prefix}features.0.0.weight`].find((k) => sd.has(k));
-}
-
-/** `origin`: where the name was read, as messages say it ('file name', 'folder name'). */
-export function detectModality(sd: StateDict, prefix: string, name: TsmFileName | undefined, origin = 'file name'): InputModality {
+/**
+ * `inputConv`: the backbone's first convolution (canonical key); `origin`: where the name was read, as messages say
+ * it ('file name', 'folder name').
+ */
+export function detectModality(sd: StateDict, inputConv: string, name: TsmFileName | undefined, origin = 'file name'): InputModality {
   if (name?.modality === 'RGBDiff') throw unsupported('rgbdiff', `this checkpoint uses the RGBDiff modality (the ${origin}'s _RGBDiff_ token), which tsm convert does not build`, { modality: 'RGBDiff' });
-  const key = firstConvKey(sd, prefix);
-  const inputChannels = key ? shapeOf(sd, key)[1] : 3;
+  const key = sd.modelName(inputConv);
+  const inputChannels = shapeOf(sd, inputConv)[1];
   const fromWeights: Modality | undefined = inputChannels === 3 ? 'RGB' : inputChannels === FLOW_CHANNELS ? 'Flow' : undefined;
   if (!fromWeights) {
     throw unsupported('input-channels', `'${key}' takes ${inputChannels} input channels; tsm builds 3 (RGB) or ${FLOW_CHANNELS} (Flow: ${FLOW_NEW_LENGTH} stacked x/y pairs)`, { key, found: inputChannels, expected: [3, FLOW_CHANNELS] });

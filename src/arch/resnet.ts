@@ -1,11 +1,19 @@
 /**
- * torchvision ResNet-18/34/50/101/152 (BasicBlock / Bottleneck, stride on the 3×3 conv) with TSM shift wrappers
- * recognised from the keys: `layerX.i.conv1.net.weight` (blockres) or `layerX.i.net.conv1.weight` (block).
+ * torchvision ResNet-18/34/50/101/152 (BasicBlock / Bottleneck, stride on the 3×3 conv) as TSN/TSM uses it, from
+ * weights to graph. Shift wrappers are read from the canonical keys: `layerX.i.conv1.net.weight` (blockres: the
+ * residual branch shifted) or `layerX.i.net.conv1.weight` (block: the whole block); temporal pooling and non-local
+ * blocks are the blocks/ modules'.
  */
 import { TsmError } from '../errors.js';
-import { checkNonLocalPlaces, expectNonLocalWrapper, hasNonLocal, readNonLocal } from './non-local.js';
-import type { ConvBn, ResNetBackbone, ResNetBlock, ResNetShift } from '../model/spec.js';
-import { childIndices, expectBatchNorm, shapeOf, type StateDict } from './tensors.js';
+import { STEM_MAX_POOL, type ConvBn, type ResNetBackbone, type ResNetBlock, type ResNetShift, type ShiftPlace } from '../model/spec.js';
+import { outputSize, windowAttributes, type Feature, type GraphContext } from '../onnx/graph.js';
+import { attentionMacs, checkNonLocalPlaces, expectNonLocalWrapper, hasNonLocal, nonLocalBlock, readNonLocal, refuseNonLocalPrecision } from './blocks/non-local.js';
+import { hasTemporalPool, POOLED_STAGE, pooledStagePrefix, refuseTemporalPoolPrecision, temporalPool, temporalPoolBlock } from './blocks/temporal-pool.js';
+import { shiftFeature } from './blocks/temporal-shift.js';
+import { refuseNonLocalWithTemporalPool } from './features.js';
+import { convMacs, type ArchitectureModule, type BackboneReading } from './module.js';
+import { canSplitShift, resnetSplitBackbone } from './resnet-split.js';
+import { childIndices, expectBatchNorm, hasPrefix, shapeOf, type StateDict } from './tensors.js';
 
 const DEPTHS: ReadonlyArray<{ depth: number; type: 'basic' | 'bottleneck'; blocks: readonly number[] }> = [
   { depth: 18, type: 'basic', blocks: [2, 2, 2, 2] },
@@ -15,15 +23,12 @@ const DEPTHS: ReadonlyArray<{ depth: number; type: 'basic' | 'bottleneck'; block
   { depth: 152, type: 'bottleneck', blocks: [3, 8, 36, 3] },
 ];
 
-export function looksLikeResNet(sd: StateDict, prefix: string): boolean {
-  return sd.has(`${prefix}conv1.weight`) && sd.has(`${prefix}bn1.weight`) && [...sd.keys()].some((k) => k.startsWith(`${prefix}layer1.`));
-}
-
 function convBn(sd: StateDict, weight: string, bn: string, inChannels: number, stride: number): ConvBn {
   const [out, inPerGroup, k] = shapeOf(sd, weight);
   if (inPerGroup !== inChannels) {
-    throw new TsmError('unsupported', 'E_SHAPE_MISMATCH', `'${weight}' expects ${inPerGroup} input channels but the previous layer gives ${inChannels}`, {
-      details: { key: weight, expected: inChannels, found: inPerGroup },
+    const key = sd.modelName(weight);
+    throw new TsmError('unsupported', 'E_SHAPE_MISMATCH', `'${key}' expects ${inPerGroup} input channels but the previous layer gives ${inChannels}`, {
+      details: { key, expected: inChannels, found: inPerGroup },
     });
   }
   expectBatchNorm(sd, bn, out);
@@ -31,13 +36,12 @@ function convBn(sd: StateDict, weight: string, bn: string, inChannels: number, s
 }
 
 /** `inputChannels`: 3 for RGB, 10 for Flow (conv1 sees 5 stacked x/y flow pairs). */
-export function readResNet(sd: StateDict, prefix: string, inputChannels = 3): ResNetBackbone {
-  const stem = convBn(sd, `${prefix}conv1.weight`, `${prefix}bn1`, inputChannels, 2);
-  // temporal pooling wraps layer2: its blocks sit under `layer2.net.`
-  const temporalPool = [...sd.keys()].some((k) => k.startsWith(`${prefix}layer2.net.0.`));
-  const stagePrefix = (s: number) => (s === 2 && temporalPool ? `${prefix}layer2.net` : `${prefix}layer${s}`);
+function readBackbone(sd: StateDict, inputChannels: number): ResNetBackbone {
+  const stem = convBn(sd, 'conv1.weight', 'bn1', inputChannels, 2);
+  const temporalPool = hasTemporalPool(sd);
+  const stagePrefix = (s: number) => (s === POOLED_STAGE && temporalPool ? pooledStagePrefix(`layer${s}`) : `layer${s}`);
   const stageBlocks = [1, 2, 3, 4].map((s) => childIndices(sd, stagePrefix(s)).length);
-  const bottleneck = [...sd.keys()].some((k) => k.startsWith(`${prefix}layer1.0.`) && k.includes('conv3'));
+  const bottleneck = [...sd.keys()].some((k) => k.startsWith('layer1.0.') && k.includes('conv3'));
   const type = bottleneck ? 'bottleneck' : 'basic';
   const known = DEPTHS.find((d) => d.type === type && d.blocks.every((n, i) => n === stageBlocks[i]));
   if (!known) {
@@ -77,8 +81,8 @@ export function readResNet(sd: StateDict, prefix: string, inputChannels = 3): Re
       const out = convs[convs.length - 1].outChannels;
       const downsample = sd.has(`${base}.downsample.0.weight`) ? convBn(sd, `${base}.downsample.0.weight`, `${base}.downsample.1`, channels, stride) : undefined;
       if (!downsample && (out !== channels || stride !== 1)) {
-        throw new TsmError('unsupported', 'E_MISSING_TENSOR', `block '${name}' changes shape (${channels}→${out} channels, stride ${stride}) but has no downsample`, {
-          details: { key: `${base}.downsample.0.weight` },
+        throw new TsmError('unsupported', 'E_MISSING_TENSOR', `block '${sd.modelName(name)}' changes shape (${channels}→${out} channels, stride ${stride}) but has no downsample`, {
+          details: { key: sd.modelName(`${base}.downsample.0.weight`) },
         });
       }
       blocks.push({ name, convs, downsample, shift, ...(nonLocal ? { nonLocal: readNonLocal(sd, name, out) } : {}) });
@@ -86,24 +90,103 @@ export function readResNet(sd: StateDict, prefix: string, inputChannels = 3): Re
     }
   }
   checkNonLocalPlaces(known.depth, nonLocalPlaces);
+  refuseNonLocalWithTemporalPool(nonLocalPlaces.length > 0, temporalPool);
   return { family: 'resnet', depth: known.depth, blockType: type, stageBlocks, stem, blocks, featureChannels: channels, temporalPool };
 }
 
-/** A square window's output size: convolutions and pools alike (floor division, as torch computes it). */
-export function outputSize(n: number, op: { readonly kernel: number; readonly stride: number; readonly padding: number }): number {
-  return Math.floor((n + 2 * op.padding - op.kernel) / op.stride) + 1;
-}
-
-/** torchvision ResNet's max-pool after the stem. */
-export const STEM_MAX_POOL = { kernel: 3, stride: 2, padding: 1 } as const;
-
-/** The block temporal pooling runs in front of (layer2.0), where layers 2–4 start seeing T/2 frames. */
-export function temporalPoolBlock(backbone: ResNetBackbone): string | undefined {
-  return backbone.temporalPool ? backbone.blocks[backbone.stageBlocks[0]]?.name : undefined;
-}
-
 /** What TSM's make_temporal_shift does for `blockres`: every block, or every second one when layer3 has ≥ 23. */
-export function expectedBlockresShift(backbone: ResNetBackbone, blockIndex: number): boolean {
+function expectedBlockresShift(backbone: ResNetBackbone, blockIndex: number): boolean {
   const everySecond = backbone.stageBlocks[2] >= 23;
   return !everySecond || blockIndex % 2 === 0;
 }
+
+function indexInStage(backbone: ResNetBackbone, flatIndex: number): number {
+  let i = flatIndex;
+  for (const n of backbone.stageBlocks) {
+    if (i < n) return i;
+    i -= n;
+  }
+  return i;
+}
+
+/** Where the weights put shifts, against TSM's rule for `blockres`. */
+function shifts(sd: StateDict, backbone: ResNetBackbone): BackboneReading<ResNetBackbone> {
+  const modes = new Set(backbone.blocks.map((b) => b.shift).filter((s) => s !== 'none'));
+  if (modes.size > 1) throw new TsmError('unsupported', 'E_UNKNOWN_LAYOUT', 'ResNet mixes block and blockres shift wrappers');
+  const place: ShiftPlace = modes.has('block') ? 'block' : modes.has('residual') ? 'blockres' : 'none';
+  const shiftedBlocks: string[] = [];
+  const warnings: string[] = [];
+  backbone.blocks.forEach((b, i) => {
+    if (b.shift !== 'none') shiftedBlocks.push(sd.modelName(b.name));
+    if (place === 'blockres' && (b.shift !== 'none') !== expectedBlockresShift(backbone, indexInStage(backbone, i))) {
+      warnings.push(`block ${sd.modelName(b.name)} is ${b.shift === 'none' ? 'not ' : ''}shifted, unlike TSM's blockres rule; following the weights`);
+    }
+  });
+  return { backbone, place, shiftedBlocks, warnings };
+}
+
+function buildResNet(ctx: GraphContext, f: Feature, b: ResNetBackbone): Feature {
+  // float blockres TSM: the shift on a quarter of the channels only (1.28× → ~1.05× of TSN's time, bench:shift)
+  if (canSplitShift(ctx, b)) return resnetSplitBackbone(ctx, f, b);
+  let x = ctx.conv(f, b.stem, 'relu');
+  const pooled = ctx.moveData(x.x, 'maxpool', (input) => ctx.g.op('MaxPool', [input], windowAttributes(STEM_MAX_POOL), 'maxpool'));
+  x = { x: pooled, c: x.c, h: outputSize(x.h, STEM_MAX_POOL), w: outputSize(x.w, STEM_MAX_POOL) };
+  const pooledBefore = temporalPoolBlock(b);
+  for (const block of b.blocks) {
+    if (block.name === pooledBefore) x = temporalPool(ctx, x);
+    const input = block.shift === 'block' ? shiftFeature(ctx, x, block.name) : x;
+    let y = block.shift === 'residual' ? shiftFeature(ctx, input, block.name) : input;
+    block.convs.forEach((c, i) => {
+      y = ctx.conv(y, c, i < block.convs.length - 1 ? 'relu' : 'none');
+    });
+    const identity = block.downsample ? ctx.conv(input, block.downsample, 'none') : input;
+    const sum = ctx.g.op('Add', [y.x, identity.x]);
+    x = { ...y, x: ctx.activation(ctx.g.op('Relu', [sum])) };
+    if (block.nonLocal) x = nonLocalBlock(ctx, x, block.nonLocal);
+  }
+  return x;
+}
+
+function resnetMacs(b: ResNetBackbone, segments: number, inputSize: number): { macs: number; frames: number } {
+  let macs = 0;
+  let frames = segments;
+  const conv = (c: ConvBn, size: number): number => {
+    const r = convMacs(c, frames, size);
+    macs += r.macs;
+    return r.size;
+  };
+  let h = outputSize(conv(b.stem, inputSize), STEM_MAX_POOL);
+  const pooledBefore = temporalPoolBlock(b);
+  for (const block of b.blocks) {
+    if (block.name === pooledBefore) frames /= 2;
+    let y = h;
+    for (const c of block.convs) y = conv(c, y);
+    if (block.downsample) conv(block.downsample, h);
+    h = y;
+    const nl = block.nonLocal;
+    if (nl) {
+      for (const c of [nl.theta, nl.phi, nl.g, nl.w]) conv(c, h);
+      macs += attentionMacs(nl, frames, h);
+    }
+  }
+  return { macs, frames };
+}
+
+export const RESNET: ArchitectureModule<ResNetBackbone> = {
+  family: 'resnet',
+  title: 'ResNet',
+  describes: 'a torchvision ResNet (conv1/bn1/layer1…)',
+  known: DEPTHS.map((d) => `resnet${d.depth}`),
+  inputConv: 'conv1.weight',
+  detect: (sd) => sd.has('conv1.weight') && sd.has('bn1.weight') && hasPrefix(sd, 'layer1.'),
+  read: (sd, inputChannels) => shifts(sd, readBackbone(sd, inputChannels)),
+  name: (b) => `resnet${b.depth}`,
+  summary: (b) => ({ ...(b.temporalPool ? { temporalPool: true } : {}), ...(b.blocks.some((x) => x.nonLocal) ? { nonLocal: true } : {}) }),
+  checkPrecision(b, precision) {
+    if (precision.mode === 'float') return;
+    if (b.temporalPool) refuseTemporalPoolPrecision(precision);
+    if (b.blocks.some((x) => x.nonLocal)) refuseNonLocalPrecision(precision);
+  },
+  build: buildResNet,
+  macs: (b, spec) => resnetMacs(b, spec.segments, spec.inputSize),
+};

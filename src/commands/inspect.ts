@@ -2,13 +2,17 @@ import { Args } from '@oclif/core';
 import { archFeatureNames } from '../cli/arch-text.js';
 import { TsmCommand } from '../cli/base-command.js';
 import { findTsmName } from '../arch/naming.js';
+import { keyLayoutOf } from '../arch/layouts/index.js';
 import { detectArch } from '../arch/registry.js';
-import { summarizeArch, type ArchSpecSummary } from '../convert/convert.js';
+import { summarizeArch } from '../arch/summary.js';
+import type { ArchSpecSummary } from '../model/spec.js';
 import { isTsmError } from '../errors.js';
 import { readCheckpointFile } from '../pth/read.js';
 import { summarizeCheckpoint, type CheckpointSummary } from '../pth/summary.js';
 
 export interface InspectResult extends CheckpointSummary {
+  /** how the file names its tensors (src/arch/layouts), which decides what the names mean */
+  readonly keyLayout: { readonly name: string; readonly describes: string };
   /** the architecture tsm convert would build, or why it cannot */
   readonly arch?: ArchSpecSummary;
   readonly archWarnings?: readonly string[];
@@ -26,7 +30,8 @@ export default class Inspect extends TsmCommand {
     const { args } = await this.parse(Inspect);
     const ckpt = readCheckpointFile(args.file);
     const named = findTsmName(args.file);
-    let result: InspectResult = { ...summarizeCheckpoint(ckpt), ...(named ? { configName: { from: named.from, name: named.name } } : {}) };
+    const layout = keyLayoutOf(ckpt.stateDict);
+    let result: InspectResult = { ...summarizeCheckpoint(ckpt), keyLayout: { name: layout.name, describes: layout.describes }, ...(named ? { configName: { from: named.from, name: named.name } } : {}) };
     try {
       const detected = detectArch(ckpt.stateDict, { fileName: args.file });
       result = { ...result, arch: summarizeArch(detected.spec), archWarnings: detected.warnings };
@@ -46,6 +51,7 @@ function renderSummary(s: InspectResult): string {
   if (s.format === 'safetensors') lines.push(`metadata    ${Object.keys(s.metadata).length ? '' : '(no __metadata__)'}`.trimEnd());
   if (s.sysInfo) lines.push(`sys_info    ${JSON.stringify(s.sysInfo)}`);
   lines.push(`weights     ${s.stateDictKey ? `under '${s.stateDictKey}'` : 'bare state dict'}`);
+  lines.push(`key layout  ${s.keyLayout.name} (${s.keyLayout.describes})`);
   if (s.configName) lines.push(`config      ${s.configName.from === 'folder' ? `from the folder name ${s.configName.name} (the file name carries none)` : 'from the file name'}`);
   for (const [k, v] of Object.entries(s.metadata)) lines.push(`${k.padEnd(11)} ${JSON.stringify(v)}`);
   if (s.otherEntries.length) lines.push(`also        ${s.otherEntries.join(', ')} (not read)`);

@@ -2,21 +2,20 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { detectArch, type ArchOverrides } from '../arch/registry.js';
-import type { ArchSpec } from '../model/spec.js';
-import { FLOW_NEW_LENGTH } from '../arch/features.js';
-import { FLOW_MEAN, FLOW_STD, IMAGENET_MEAN, IMAGENET_STD, JESTER_LABELS } from '../data/jester.js';
+import { summarizeArch } from '../arch/summary.js';
+import type { ArchSpec, ArchSpecSummary, ComputeDtype } from '../model/spec.js';
+import { JESTER_LABELS } from '../data/jester.js';
 import { TsmError } from '../errors.js';
 import { readInputBytes, readInputText } from '../io.js';
-import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer } from '../onnx/tsn.js';
+import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer } from '../arch/graph.js';
 import { concatModel, type SerializedModel } from '../onnx/builder.js';
 import { writeChunksAtomically } from '../onnx/write.js';
-import { scaleSizeFor } from '../model/preprocessing.js';
+import { preprocessingFor, type Preprocessing } from '../model/preprocessing.js';
 import { readCheckpoint } from '../pth/read.js';
 import { DTYPES } from '../pth/dtypes.js';
 import { numelOf, type Tensor } from '../pth/tensor.js';
 import { JESTER_STREAMING, type StreamingProtocol } from '../model/streaming.js';
 import { TSM_VERSION } from '../version.js';
-import type { ComputeDtype } from '../zoo/types.js';
 
 export interface ConvertOptions {
   readonly input: string;
@@ -37,22 +36,6 @@ export interface ExportOptions extends Omit<ConvertOptions, 'output'> {
   readonly precision?: GraphPrecision;
   /** extra `tsm.*` metadata entries (e.g. how an int8 model was calibrated) */
   readonly extraMetadata?: Record<string, string>;
-}
-
-export interface Preprocessing {
-  readonly mean: readonly number[];
-  readonly std: readonly number[];
-  /** pixels are divided by 255 first */
-  readonly inputRange: readonly [number, number];
-  readonly scaleShortSide: number;
-  readonly cropSize: number;
-  /** RGB: 3 colour channels; flow-xy: per segment 5 grey (x, y) flow image pairs, x1 y1 … x5 y5 (TSM-FACTS-2 §3) */
-  readonly channelOrder: 'RGB' | 'flow-xy';
-  readonly layout: 'NTCHW' | 'NCHW';
-  readonly segments: number;
-  readonly modality?: 'RGB' | 'Flow';
-  /** Flow: consecutive flow frames stacked per segment */
-  readonly newLength?: number;
 }
 
 export interface ConvertResult {
@@ -81,48 +64,7 @@ export interface ConvertResult {
   readonly configName?: { readonly from: 'file' | 'folder'; readonly name: string };
 }
 
-export type { ComputeDtype };
-
-/** The arch spec without per-layer detail: what a person or a zoo entry wants to see. */
-export interface ArchSpecSummary {
-  readonly name: string;
-  readonly kind: ArchSpec['kind'];
-  readonly backbone: string;
-  readonly widthMultiplier?: number;
-  readonly segments: number;
-  readonly shiftDiv: number;
-  readonly shiftPlace: ArchSpec['shift']['place'];
-  readonly shiftLayout?: string;
-  readonly shiftedBlocks: number;
-  readonly numClasses: number;
-  readonly consensus: 'avg';
-  readonly inputSize: number;
-  readonly temporalPool?: boolean;
-  readonly nonLocal?: boolean;
-  /** absent for RGB */
-  readonly modality?: 'Flow';
-}
-
-export function summarizeArch(spec: ArchSpec): ArchSpecSummary {
-  const b = spec.backbone;
-  return {
-    name: spec.name,
-    kind: spec.kind,
-    backbone: b.family === 'resnet' ? `resnet${b.depth}` : 'mobilenetv2',
-    widthMultiplier: b.family === 'mobilenetv2' ? b.widthMultiplier : undefined,
-    segments: spec.segments,
-    shiftDiv: spec.shift.div,
-    shiftPlace: spec.shift.place,
-    shiftLayout: spec.shift.layout,
-    shiftedBlocks: spec.shift.shiftedBlocks.length,
-    numClasses: spec.head.classes,
-    consensus: spec.consensus,
-    inputSize: spec.inputSize,
-    ...(b.family === 'resnet' && b.temporalPool ? { temporalPool: true } : {}),
-    ...(b.family === 'resnet' && b.blocks.some((x) => x.nonLocal) ? { nonLocal: true } : {}),
-    ...(spec.modality === 'Flow' ? { modality: 'Flow' as const } : {}),
-  };
-}
+export type { ArchSpecSummary, ComputeDtype, Preprocessing };
 
 /** Bytes of the floating-point weights: what the ONNX file size is held against. */
 function floatBytes(stateDict: ReadonlyMap<string, Tensor>): number {
@@ -178,14 +120,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
   const labelled = options.labelsFile ? { labels: readLabels(options.labelsFile, spec.head.classes) } : defaultLabels(spec, fileName?.dataset, options.input);
   const labels = labelled.labels;
   const warnings = [...detected.warnings, ...(labelled.warning ? [labelled.warning] : [])];
-  const scale = scaleSizeFor(spec.inputSize);
-  const layout = spec.kind === 'image' || spec.kind === 'online' ? 'NCHW' : 'NTCHW';
-  const preprocessing: Preprocessing = spec.modality === 'Flow'
-    ? {
-      mean: new Array(spec.inputChannels).fill(FLOW_MEAN), std: new Array(spec.inputChannels).fill(FLOW_STD), inputRange: [0, 1], scaleShortSide: scale,
-      cropSize: spec.inputSize, channelOrder: 'flow-xy', layout, segments: spec.segments, modality: 'Flow', newLength: FLOW_NEW_LENGTH,
-    }
-    : { mean: IMAGENET_MEAN, std: IMAGENET_STD, inputRange: [0, 1], scaleShortSide: scale, cropSize: spec.inputSize, channelOrder: 'RGB', layout, segments: spec.segments };
+  const preprocessing = preprocessingFor(spec);
   const arch = summarizeArch(spec);
   const streaming = spec.kind === 'online' ? { ...JESTER_STREAMING, ...options.streaming } : undefined;
   const named = detected.named;
@@ -193,7 +128,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
   const opset = options.opset ?? 13;
   const precision = options.precision ?? (options.fp16Compute ? { mode: 'fp16' as const } : undefined);
   const computeDtype: ComputeDtype = precision?.mode === 'int8' ? 'int8' : precision?.mode === 'fp16' ? 'float16' : 'float32';
-  const built = buildTsnGraph(spec, ckpt.stateDict, {
+  const built = buildTsnGraph(spec, detected.stateDict, {
     opset,
     softmax: options.softmax,
     fp16Weights: options.fp16Weights,

@@ -10,8 +10,15 @@ import { TsmError } from '../errors.js';
 import { RangeObserver, type ActivationRange } from '../onnx/qdq.js';
 import { writeFileAtomically } from '../onnx/write.js';
 import { calibrateOnlineActivations } from '../stream/calibrate.js';
+import type { ClipRecord } from '../data/dataset.js';
+import type { ClipJob } from '../frames/clip.js';
+import { mainThreadLoader } from '../frames/clip-loader.js';
+import { readClipSet } from '../frames/clip-set.js';
+import { runBatches } from '../inference/batches.js';
 import { createOrtRunner } from '../inference/runner.js';
-import { verifyModel } from '../verify/verify.js';
+import { topK } from '../inference/scores.js';
+import { scaleShortSideOf } from '../model/preprocessing.js';
+import { FLOW_CHANNELS } from '../model/spec.js';
 
 export interface CalibrationOptions {
   /** a dataset in the layout `tsm verify` reads */
@@ -68,13 +75,37 @@ export async function calibrateActivations(onnx: Uint8Array, points: readonly st
     threads: options.threads ?? 2,
     onOutputs: (out) => points.forEach((name, i) => observer.observe(i, out[name].data as Float32Array)),
   });
-  // One clip per run keeps the observed activations (hundreds of MB for a ResNet-50 clip) bounded.
-  const result = await verifyModel({
-    model: '<calibration graph>', dataset: options.dataset ?? 'jester', root: options.root, list: options.list,
-    maxNum: clipsWanted, batch: 1, runner, onProgress: options.onProgress,
-  });
-  if (!result.predictions.length) throw new TsmError('input', 'E_NO_CLIPS', `no calibration clip could be read under ${options.root}`);
-  return { ranges: observer.ranges(), clips: result.predictions.length, floatTop1: result.top1, seconds: (performance.now() - started) / 1000 };
+  const loader = mainThreadLoader();
+  try {
+    const { info } = runner;
+    const set = readClipSet({ model: '<calibration graph>', dataset: options.dataset ?? 'jester', root: options.root, list: options.list, maxNum: clipsWanted }, info.channels === FLOW_CHANNELS, []);
+    if (info.classes !== set.categories.length) {
+      throw new TsmError('usage', 'E_CLASSES_MISMATCH', `the model has ${info.classes} classes but the calibration set's category list has ${set.categories.length}`, {
+        details: { expected: set.categories.length, found: info.classes },
+      });
+    }
+    const scale = scaleShortSideOf(info.metadata, info.size, '<calibration graph>').scaleShortSide;
+    const jobOf = (record: ClipRecord): ClipJob => ({
+      root: options.root, config: set.config, id: record.id, frames: record.frames, segments: info.segments, size: info.size, scale, crops: 1, sampling: 'uniform', resize: 'pillow',
+      ...(set.flow ? { flow: { layout: set.flow.layout, newLength: set.flow.newLength } } : {}),
+    });
+    let correct = 0;
+    let scored = 0;
+    // One clip per run keeps the observed activations (hundreds of MB for a ResNet-50 clip) bounded.
+    await runBatches(set.clips, {
+      runner, loader, batch: 1, viewsPerClip: 1, viewSize: info.segments * info.channels * info.size * info.size, jobOf,
+      onClip: (record, logits) => {
+        scored++;
+        if (topK(logits, 1)[0] === record.label) correct++;
+      },
+      onBatch: (_, done) => options.onProgress?.(done, set.clips.length),
+    });
+    if (!scored) throw new TsmError('input', 'E_NO_CLIPS', `no calibration clip could be read under ${options.root}`);
+    return { ranges: observer.ranges(), clips: scored, floatTop1: correct / scored, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await loader.close();
+    await runner.close();
+  }
 }
 
 /** Checkpoint → calibrated int8 ONNX bytes (nothing written). */

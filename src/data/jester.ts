@@ -7,11 +7,3 @@ export const JESTER_LABELS: readonly string[] = Object.freeze([
   'Turning Hand Clockwise', 'Turning Hand Counterclockwise', 'Zooming In With Full Hand', 'Zooming In With Two Fingers',
   'Zooming Out With Full Hand', 'Zooming Out With Two Fingers',
 ]);
-
-/** ImageNet normalisation used by every TSM model (inputs first scaled to [0, 1]). */
-export const IMAGENET_MEAN = Object.freeze([0.485, 0.456, 0.406]);
-export const IMAGENET_STD = Object.freeze([0.229, 0.224, 0.225]);
-
-/** Flow input (TSM models.py for ResNet and MobileNetV2): mean 0.5, std = the mean of ImageNet's stds, on every channel. */
-export const FLOW_MEAN = 0.5;
-export const FLOW_STD = (IMAGENET_STD[0] + IMAGENET_STD[1] + IMAGENET_STD[2]) / 3;

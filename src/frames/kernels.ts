@@ -5,14 +5,10 @@
  * SIMD is missing, `preprocessKernels()` is undefined and callers use the JavaScript.
  */
 import { PREPROCESS_WASM } from '../wasm/preprocess.wasm.js';
-import type { ResizeWindow } from './resample.js';
+import type { FixedTaps } from './resample.js';
+import type { ResizeWindow } from './window.js';
 
-/** Output pixel (or row) i reads `ksize` inputs from starts[i] with weights[i·ksize …]; zero weights pad the taps. */
-export interface FixedTaps {
-  readonly ksize: number;
-  readonly starts: Int32Array;
-  readonly weights: Int32Array;
-}
+export type { FixedTaps };
 
 interface Exports {
   readonly memory: WebAssembly.Memory;

@@ -4,7 +4,9 @@
  * 22-bit fixed point, a horizontal pass rounded to 8 bits, then a vertical pass. TSM's test code scales frames with
  * Pillow, so this is what makes our inputs equal the reference's.
  */
-import type { FixedTaps } from './kernels.js';
+import type { ResizeWindow } from './window.js';
+
+export type { ResizeWindow };
 
 const PRECISION_BITS = 32 - 8 - 2;
 const HALF = 1 << (PRECISION_BITS - 1);
@@ -50,12 +52,11 @@ const clip8 = (v: number) => {
   return x < 0 ? 0 : x > 255 ? 255 : x;
 };
 
-/** The part of the resized image to compute: output columns [left, left+width), rows [top, top+height). */
-export interface ResizeWindow {
-  readonly left: number;
-  readonly top: number;
-  readonly width: number;
-  readonly height: number;
+/** Output pixel (or row) i reads `ksize` inputs from starts[i] with weights[i·ksize …]; zero weights pad the taps. */
+export interface FixedTaps {
+  readonly ksize: number;
+  readonly starts: Int32Array;
+  readonly weights: Int32Array;
 }
 
 /** Coefficients depend only on the sizes, and a data set's frames mostly share them: one cache per form, bounded. */

@@ -17,17 +17,12 @@
  *   formulas above give too (weights 1024, 1024); an unchanged size is a copy, which they also give.
  */
 import { TsmError } from '../errors.js';
+import type { ResizeWindow } from './window.js';
 
 const COEF_BITS = 11;
 const COEF_SCALE = 1 << COEF_BITS;
 
-/** The part of the output to compute: columns [left, left + width), rows [top, top + height). */
-export interface ResizeWindow {
-  readonly left: number;
-  readonly top: number;
-  readonly width: number;
-  readonly height: number;
-}
+export type { ResizeWindow };
 
 /** Per output position: the two source positions read and their fixed-point weights. */
 export interface LinearTaps {

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { TsmError } from '../errors.js';
 import { loadScaledFrame, scaleDecodedFrame, type DecodedFrame, type FrameRequest } from './transforms.js';
 import { decodeVideo } from '../video/ffmpeg.js';
+import { framePath, type DatasetConfig } from '../data/dataset.js';
 
 export interface FrameSource {
   readonly kind: 'video' | 'animation' | 'frames';
@@ -47,4 +48,9 @@ export async function openFrameSource(input: string, options: { ffmpeg?: string 
   }
   const video = await decodeVideo(input, options);
   return { kind: 'video', count: video.frames.length, fps: video.fps, frame: async (i, request) => scaleDecodedFrame(video.frames[i], video.width, video.height, request) };
+}
+
+/** A dataset clip's frames (files 1…count named by the dataset's template) as a frame source. */
+export function datasetClipFrames(root: string, config: DatasetConfig, id: string, count: number): FrameSource {
+  return { kind: 'frames', count, fps: 0, frame: (i, request) => loadScaledFrame(framePath(root, config, id, i + 1), request) };
 }

@@ -5,7 +5,7 @@
  * run in the WebAssembly SIMD kernels (kernels.ts) where they load, in JavaScript otherwise, with the same result.
  */
 import sharp from 'sharp';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../data/jester.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../model/preprocessing.js';
 import { decodeFrame, type DecodedPixels } from './decode.js';
 import { preprocessKernels } from './kernels.js';
 import { fixedTaps, resizeBilinearLikePillow } from './resample.js';

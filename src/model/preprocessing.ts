@@ -6,6 +6,50 @@
  * are one number. Browser-safe: no `node:` imports (the zoo client re-exports it).
  */
 import { TsmError } from '../errors.js';
+import { FLOW_NEW_LENGTH, type ArchSpec } from './spec.js';
+
+/** ImageNet normalisation used by every TSM model (inputs first scaled to [0, 1]). */
+export const IMAGENET_MEAN = Object.freeze([0.485, 0.456, 0.406]);
+export const IMAGENET_STD = Object.freeze([0.229, 0.224, 0.225]);
+
+/** Flow input (TSM models.py for ResNet and MobileNetV2): mean 0.5, std = the mean of ImageNet's stds, on every channel. */
+export const FLOW_MEAN = 0.5;
+export const FLOW_STD = (IMAGENET_STD[0] + IMAGENET_STD[1] + IMAGENET_STD[2]) / 3;
+
+/**
+ * How a model's input is made from frames: what `tsm convert` writes into the model's `tsm.preprocessing` and
+ * every consumer reads back (verify, predict, stream, the zoo entry, the browser).
+ */
+export interface Preprocessing {
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+  /** pixels are divided by 255 first */
+  readonly inputRange: readonly [number, number];
+  readonly scaleShortSide: number;
+  readonly cropSize: number;
+  /** RGB: 3 colour channels; flow-xy: per segment 5 grey (x, y) flow image pairs, x1 y1 … x5 y5 (TSM-FACTS-2 §3) */
+  readonly channelOrder: 'RGB' | 'flow-xy';
+  readonly layout: 'NTCHW' | 'NCHW';
+  readonly segments: number;
+  readonly modality?: 'RGB' | 'Flow';
+  /** Flow: consecutive flow frames stacked per segment */
+  readonly newLength?: number;
+}
+
+/** The preprocessing of a model built from `spec`: the TSM test transform for its crop, ImageNet or Flow statistics. */
+export function preprocessingFor(spec: ArchSpec): Preprocessing {
+  const scaleShortSide = scaleSizeFor(spec.inputSize);
+  const layout = spec.kind === 'image' || spec.kind === 'online' ? 'NCHW' : 'NTCHW';
+  const shared = { inputRange: [0, 1] as [number, number], scaleShortSide, cropSize: spec.inputSize };
+  if (spec.modality !== 'Flow') {
+    return { mean: IMAGENET_MEAN, std: IMAGENET_STD, ...shared, channelOrder: 'RGB', layout, segments: spec.segments };
+  }
+  const channels = spec.inputChannels;
+  return {
+    mean: new Array(channels).fill(FLOW_MEAN), std: new Array(channels).fill(FLOW_STD), ...shared,
+    channelOrder: 'flow-xy', layout, segments: spec.segments, modality: 'Flow', newLength: FLOW_NEW_LENGTH,
+  };
+}
 
 /** `input_size * 256 // 224`: 224 → 256, 160 → 182, 256 → 292, 320 → 365. */
 export function scaleSizeFor(cropSize: number): number {

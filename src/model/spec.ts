@@ -48,6 +48,9 @@ export interface NonLocalSpec {
   readonly subSample: boolean;
 }
 
+/** torchvision ResNet's max-pool after the stem (part of every ResNet backbone). */
+export const STEM_MAX_POOL = Object.freeze({ kernel: 3, stride: 2, padding: 1 } as const);
+
 export interface ResNetBackbone {
   readonly family: 'resnet';
   readonly depth: number;
@@ -100,6 +103,10 @@ export interface HeadSpec {
 /** RGB: 3 channels a frame; Flow: 5 stacked (x, y) flow image pairs, 10 channels a segment (TSM-FACTS-2 §3). */
 export type Modality = 'RGB' | 'Flow';
 
+/** Flow segments stack new_length = 5 (x, y) pairs: upstream's fixed choice for Flow (main.py, test_models.py). */
+export const FLOW_NEW_LENGTH = 5;
+export const FLOW_CHANNELS = 2 * FLOW_NEW_LENGTH;
+
 export interface ArchSpec {
   /** e.g. `TSM-resnet50`, `TSN-mobilenetv2`, `mobilenetv2` for a one-frame classifier */
   readonly name: string;
@@ -115,3 +122,26 @@ export interface ArchSpec {
   /** channels of one segment's input: 3 (RGB) or 10 (Flow) */
   readonly inputChannels: number;
 }
+
+/** The arch spec without per-layer detail: what a person or a zoo entry wants to see (a model's `tsm.arch`). */
+export interface ArchSpecSummary {
+  readonly name: string;
+  readonly kind: ArchSpec['kind'];
+  readonly backbone: string;
+  readonly widthMultiplier?: number;
+  readonly segments: number;
+  readonly shiftDiv: number;
+  readonly shiftPlace: ShiftPlace;
+  readonly shiftLayout?: string;
+  readonly shiftedBlocks: number;
+  readonly numClasses: number;
+  readonly consensus: 'avg';
+  readonly inputSize: number;
+  readonly temporalPool?: boolean;
+  readonly nonLocal?: boolean;
+  /** absent for RGB */
+  readonly modality?: 'Flow';
+}
+
+/** What an ONNX graph computes in (a model's `tsm.compute_dtype`): fp16 weights alone still compute in float32. */
+export type ComputeDtype = 'float32' | 'float16' | 'int8';

@@ -6,7 +6,6 @@
  */
 import { TsmError } from '../errors.js';
 import { toFloat16Bits, type Tensor } from '../pth/tensor.js';
-import { outputSize } from '../arch/resnet.js';
 import type { ArchSpec, ConvBn } from '../model/spec.js';
 import { GraphBuilder } from './builder.js';
 import { foldConvBn, type FoldedConv } from './fold.js';
@@ -42,6 +41,11 @@ export interface Feature {
   readonly padded?: number;
 }
 
+/** A square window's output size: convolutions and pools alike (floor division, as torch computes it). */
+export function outputSize(n: number, op: { readonly kernel: number; readonly stride: number; readonly padding: number }): number {
+  return Math.floor((n + 2 * op.padding - op.kernel) / op.stride) + 1;
+}
+
 /** A square window (conv or pool) as ONNX attributes. */
 export function windowAttributes(op: { readonly kernel: number; readonly stride: number; readonly padding: number }): { kernel_shape: number[]; pads: number[]; strides: number[] } {
   return { kernel_shape: [op.kernel, op.kernel], pads: [op.padding, op.padding, op.padding, op.padding], strides: [op.stride, op.stride] };
@@ -55,6 +59,14 @@ interface QuantizedEdge extends ActivationQuant {
   readonly q: string;
   readonly scaleName: string;
   readonly zeroPointName: string;
+}
+
+/** How the spec's names appear in the graph and in messages (arch/tensors.ts StateDict provides both). */
+export interface GraphNames {
+  /** in node names: the model's name without its wrapper */
+  readonly node: (name: string) => string;
+  /** in messages and metadata: the model's own name */
+  readonly model: (name: string) => string;
 }
 
 /** The symbolic name of the frame axis, N·T, inside the graph. */
@@ -76,8 +88,18 @@ export class GraphContext {
    */
   private readonly quantized = new Map<string, QuantizedEdge | undefined>();
 
-  constructor(readonly spec: ArchSpec, stateDict: ReadonlyMap<string, Tensor>, private readonly fp16Weights = false, readonly precision: GraphPrecision = { mode: 'float' }) {
-    this.sd = new TrackedStateDict(stateDict);
+  /**
+   * `stateDict`: the weights under the names the spec uses; `nodeName`: the name a tensor or module of it gets in the
+   * graph (the model's own name without its wrapper, so nodes can be traced back to the checkpoint)
+   */
+  constructor(
+    readonly spec: ArchSpec,
+    stateDict: ReadonlyMap<string, Tensor>,
+    private readonly fp16Weights = false,
+    readonly precision: GraphPrecision = { mode: 'float' },
+    readonly names: GraphNames = { node: (name) => name, model: (name) => name },
+  ) {
+    this.sd = new TrackedStateDict(stateDict, names.model);
     this.segmentsNow = spec.segments;
   }
 
@@ -89,9 +111,9 @@ export class GraphContext {
     return this.precision.mode === 'float' || this.precision.mode === 'fp16';
   }
 
-  /** A node name for a state-dict prefix: without `base_model.`. */
+  /** A node name for a tensor key or module prefix of the spec. */
   label(key: string): string {
-    return key.replace(/\.weight$/, '').replace(/^base_model\./, '');
+    return this.names.node(key).replace(/\.weight$/, '');
   }
 
   /** An activation point: observed (calibrate), or QuantizeLinear → DequantizeLinear with its calibrated range (int8). */

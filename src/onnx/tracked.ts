@@ -5,14 +5,15 @@ import type { Tensor } from '../pth/tensor.js';
 
 export class TrackedStateDict {
   private readonly used = new Set<string>();
-  constructor(private readonly sd: ReadonlyMap<string, Tensor>) {}
+  /** `nameOf`: how messages name a key (the model's own name for it) */
+  constructor(private readonly sd: ReadonlyMap<string, Tensor>, private readonly nameOf: (key: string) => string = (k) => k) {}
 
   take(key: string): Tensor {
     const t = this.sd.get(key);
-    if (!t) throw new TsmError('unsupported', 'E_MISSING_TENSOR', `state dict has no '${key}', which the architecture needs`, { details: { key } });
+    if (!t) throw new TsmError('unsupported', 'E_MISSING_TENSOR', `state dict has no '${this.nameOf(key)}', which the architecture needs`, { details: { key: this.nameOf(key) } });
     if (!DTYPES[t.dtype].real) {
-      throw new TsmError('unsupported', 'E_DTYPE_UNSUPPORTED', `tensor '${key}' is ${t.dtype}, which the graph cannot use (it needs real numbers)`, {
-        details: { key, dtype: t.dtype },
+      throw new TsmError('unsupported', 'E_DTYPE_UNSUPPORTED', `tensor '${this.nameOf(key)}' is ${t.dtype}, which the graph cannot use (it needs real numbers)`, {
+        details: { key: this.nameOf(key), dtype: t.dtype },
       });
     }
     this.used.add(key);
@@ -25,7 +26,7 @@ export class TrackedStateDict {
   }
 
   unused(): string[] {
-    return [...this.sd.keys()].filter((k) => !this.used.has(k));
+    return [...this.sd.keys()].filter((k) => !this.used.has(k)).map(this.nameOf);
   }
 
   /** Throws naming every tensor the graph did not consume. */

@@ -9,10 +9,12 @@ import { extname } from 'node:path';
 import { exportOnnxModel } from '../convert/convert.js';
 import { TsmError } from '../errors.js';
 import { scaleShortSideOf } from '../model/preprocessing.js';
-import { GestureSmoother, openOnlineModel } from '../inference/online.js';
+import { openOnlineModel } from '../inference/online.js';
 import { UNDECLARED_STREAMING, type StreamingProtocol } from '../model/streaming.js';
-import { topK } from '../verify/metrics.js';
-import { createOrtRunner, loadModel } from '../inference/runner.js';
+import { softmax, topK } from '../inference/scores.js';
+import { createOrtRunner, loadModel, type ModelInfo } from '../inference/runner.js';
+import { streamClip } from '../stream/loop.js';
+import { ClipTracker } from '../stream/smoother.js';
 import { uniformIndices } from '../frames/sampling.js';
 import { cropBoxes, writeNormalizedCrop } from '../frames/transforms.js';
 import { openFrameSource, type FrameSource } from '../frames/source.js';
@@ -66,13 +68,6 @@ async function resolveModelBytes(model: string, zoo = 'zoo.json'): Promise<{ byt
   return { bytes: loadModel(fetched.path).bytes, name: `${fetched.entry.id}@${fetched.entry.version}` };
 }
 
-const softmax = (logits: ArrayLike<number>) => {
-  const max = Math.max(...Array.from(logits));
-  const e = Array.from(logits, (x) => Math.exp(x - max));
-  const sum = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / sum);
-};
-
 function ranked(logits: ArrayLike<number>, labels: readonly string[] | undefined, k: number): Prediction[] {
   const p = softmax(logits);
   return topK(logits, Math.min(k, logits.length)).map((i) => ({ index: i, label: labels?.[i] ?? `class_${i}`, score: p[i], logit: logits[i] }));
@@ -95,37 +90,8 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   const warnings = choice.warning ? [choice.warning] : [];
   const request = { scale, cropSize: S, crops: 1 as const };
   const k = options.top ?? 5;
-  if (info.metadata['tsm.online_buffers']) {
-    const model = await openOnlineModel(bytes, { threads: options.threads });
-    try {
-      const protocol = model.streaming ?? UNDECLARED_STREAMING;
-      const smoother = new GestureSmoother(protocol);
-      const input = new Float32Array(3 * S * S);
-      const recent: Float32Array[] = [];
-      const sampled: number[] = [];
-      let last = -1;
-      for (let i = 0; i < source.count; i += protocol.stride) {
-        const frame = await source.frame(i, request);
-        writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);
-        const logits = Float32Array.from(await model.step(input));
-        recent.push(logits);
-        if (recent.length > protocol.window) recent.shift();
-        const changed = smoother.push(logits);
-        if (changed >= 0) last = changed;
-        sampled.push(i + 1);
-      }
-      const mean = Array.from({ length: model.classes }, (_, c) => recent.reduce((a, l) => a + l[c], 0) / recent.length);
-      return {
-        model: name, input: options.input, source: source.kind, frames: source.count, sampled,
-        protocol: { kind: 'stream', segments: 1, scaleShortSide: scale, cropSize: S, streaming: protocol },
-        top: ranked(mean, model.labels, k),
-        lastGesture: last >= 0 ? (model.labels?.[last] ?? `class_${last}`) : undefined,
-        warnings,
-      };
-    } finally {
-      await model.close();
-    }
-  }
+  const common = { model: name, input: options.input, source: source.kind, frames: source.count, warnings };
+  if (info.metadata['tsm.online_buffers']) return { ...common, ...(await predictStreamed(bytes, source, k, options.threads)) };
   const T = info.segments;
   const sampled = uniformIndices(source.count, T);
   const frameSize = 3 * S * S;
@@ -137,13 +103,31 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   const runner = await createOrtRunner(bytes, { threads: options.threads });
   try {
     const logits = await runner.run(clip, 1);
-    return {
-      model: name, input: options.input, source: source.kind, frames: source.count, sampled,
-      protocol: { kind: 'clip', segments: T, scaleShortSide: scale, cropSize: S },
-      top: ranked(logits, info.labels, k),
-      warnings,
-    };
+    return { ...common, sampled, protocol: { kind: 'clip', segments: T, scaleShortSide: scale, cropSize: S }, top: ranked(logits, info.labels, k) };
   } finally {
     await runner.close();
+  }
+}
+
+/** An online model streamed over the clip at its declared stride: the last window's scores, the last gesture. */
+async function predictStreamed(bytes: Uint8Array, source: FrameSource, k: number, threads?: number): Promise<Pick<PredictResult, 'sampled' | 'protocol' | 'top' | 'lastGesture'>> {
+  const model = await openOnlineModel(bytes, { threads });
+  try {
+    const protocol = model.streaming ?? UNDECLARED_STREAMING;
+    const tracker = new ClipTracker(protocol);
+    const sampled: number[] = [];
+    await streamClip(model, source, { stride: protocol.stride, unreadable: 'fail' }, ({ index, logits }) => {
+      tracker.push(logits);
+      sampled.push(index + 1);
+    });
+    const last = tracker.last;
+    return {
+      sampled,
+      protocol: { kind: 'stream', segments: 1, scaleShortSide: model.scale.scaleShortSide, cropSize: model.size, streaming: protocol },
+      top: ranked(tracker.windowMean(model.classes), model.labels, k),
+      lastGesture: last >= 0 ? (model.labels?.[last] ?? `class_${last}`) : undefined,
+    };
+  } finally {
+    await model.close();
   }
 }

@@ -25,10 +25,11 @@ export interface Checkpoint {
   readonly metadata: Record<string, MetadataValue>;
   /** Where the weights were found: `state_dict`, `model`, `net`, or '' for a bare state dict. */
   readonly stateDictKey: string;
-  /** Weights by name, `module.` prefix stripped, in file order. */
+  /**
+   * Weights by name as the file stores them, in file order. Prefixes such as DataParallel's `module.` are kept:
+   * what a name means is the key layout's business (src/arch/layouts).
+   */
   readonly stateDict: ReadonlyMap<string, Tensor>;
-  /** Stripped name → name as stored in the file. */
-  readonly originalNames: ReadonlyMap<string, string>;
   /** Top-level entries that are neither weights nor scalars (e.g. `optimizer`), named so nothing is silently dropped. */
   readonly otherEntries: readonly string[];
 }
@@ -72,19 +73,12 @@ export function readCheckpoint(bytes: Uint8Array, options: ReadOptions = {}): Ch
   }
 }
 
-/** A safetensors file as a bare state dict: `module.` stripped as for .pth, `__metadata__` as the metadata. */
+/** A safetensors file as a bare state dict, `__metadata__` as the metadata. */
 function fromSafetensors(bytes: Uint8Array, source: string): Checkpoint {
   const file = readSafetensors(bytes, source);
-  const stateDict = new Map<string, Tensor>();
-  const originalNames = new Map<string, string>();
-  for (const { name, tensor } of file.tensors) {
-    const stripped = name.startsWith('module.') ? name.slice('module.'.length) : name;
-    if (stateDict.has(stripped)) throw new TsmError('input', 'E_DUPLICATE_KEY', `${source}: '${name}' and another key both map to '${stripped}' after stripping 'module.'`, { details: { file: source, key: name } });
-    stateDict.set(stripped, tensor);
-    originalNames.set(stripped, name);
-  }
+  const stateDict = new Map(file.tensors.map(({ name, tensor }) => [name, tensor] as const));
   if (!stateDict.size) throw new TsmError('unsupported', 'E_NO_STATE_DICT', `${source}: the safetensors file holds no tensors`, { details: { file: source } });
-  return { file: source, format: 'safetensors', byteOrder: 'little', metadata: { ...file.metadata }, stateDictKey: '', stateDict, originalNames, otherEntries: [] };
+  return { file: source, format: 'safetensors', byteOrder: 'little', metadata: { ...file.metadata }, stateDictKey: '', stateDict, otherEntries: [] };
 }
 
 function readZip(bytes: Uint8Array, source: string, maxInflated: number): Checkpoint {
@@ -274,14 +268,7 @@ function assemble(input: AssembleInput): Checkpoint {
     });
   }
   const stateDict = new Map<string, Tensor>();
-  const originalNames = new Map<string, string>();
-  for (const [name, v] of weights) {
-    if (!isTensorRef(v)) continue;
-    const stripped = name.startsWith('module.') ? name.slice('module.'.length) : name;
-    if (stateDict.has(stripped)) throw new TsmError('input', 'E_DUPLICATE_KEY', `${file}: '${name}' and another key both map to '${stripped}' after stripping 'module.'`, { details: { file, key: name } });
-    stateDict.set(stripped, toTensor(v, name, file, input.resolveStorage));
-    originalNames.set(stripped, name);
-  }
+  for (const [name, v] of weights) if (isTensorRef(v)) stateDict.set(name, toTensor(v, name, file, input.resolveStorage));
   const metadata = stateDictKey ? scalarsOf(value) : {};
   const otherEntries: string[] = [];
   if (stateDictKey) {
@@ -297,7 +284,7 @@ function assemble(input: AssembleInput): Checkpoint {
   }
   return {
     file, format: input.format, protocol: input.protocol, sysInfo: input.sysInfo, byteOrder: input.byteOrder,
-    metadata, stateDictKey, stateDict, originalNames, otherEntries,
+    metadata, stateDictKey, stateDict, otherEntries,
   };
 }
 

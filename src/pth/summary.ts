@@ -4,8 +4,8 @@ import type { Checkpoint, CheckpointFormat, MetadataValue } from './read.js';
 import { numelOf } from './tensor.js';
 
 export interface TensorSummary {
+  /** as the file stores it */
   readonly name: string;
-  readonly originalName: string;
   readonly dtype: DType;
   readonly shape: readonly number[];
 }
@@ -46,7 +46,7 @@ export function summarizeCheckpoint(ckpt: Checkpoint): CheckpointSummary {
     tensorBytes += n * DTYPES[t.dtype].itemSize;
     if (DTYPES[t.dtype].floating && !isBufferName(name)) parameterCount += n;
     else if (isBufferName(name)) excluded.add(name.slice(name.lastIndexOf('.') + 1));
-    tensors.push({ name, originalName: ckpt.originalNames.get(name) ?? name, dtype: t.dtype, shape: [...t.shape] });
+    tensors.push({ name, dtype: t.dtype, shape: [...t.shape] });
   }
   return {
     file: ckpt.file,

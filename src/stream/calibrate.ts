@@ -3,13 +3,13 @@
  * the calibration graph with openOnlineModel (the shift buffers carried as `tsm stream` carries them), and every
  * activation point's range is observed on every frame.
  */
-import { join } from 'node:path';
 import { TsmError } from '../errors.js';
-import { RangeObserver, type ActivationRange } from '../onnx/qdq.js';
-import { DATASETS, framePath, readCategories, readClipList } from '../data/dataset.js';
-import { topK } from '../verify/metrics.js';
-import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../frames/transforms.js';
+import { readClipSet } from '../frames/clip-set.js';
+import { datasetClipFrames } from '../frames/source.js';
 import { openOnlineModel } from '../inference/online.js';
+import { topK } from '../inference/scores.js';
+import { RangeObserver, type ActivationRange } from '../onnx/qdq.js';
+import { streamClip } from './loop.js';
 
 export interface OnlineCalibrationOptions {
   readonly root: string;
@@ -24,38 +24,24 @@ export interface OnlineCalibrationOptions {
 
 export async function calibrateOnlineActivations(onnx: Uint8Array, points: readonly string[], options: OnlineCalibrationOptions): Promise<{ ranges: ActivationRange[]; clips: number; floatTop1: number; seconds: number }> {
   const started = performance.now();
-  const config = DATASETS[options.dataset ?? 'jester'];
-  if (!config) throw new TsmError('usage', 'E_UNKNOWN_DATASET', `unknown dataset '${options.dataset}'`, { hint: `known: ${Object.keys(DATASETS).join(', ')}` });
-  const categories = readCategories(join(options.root, config.categories));
-  const clips = readClipList(options.list ?? join(options.root, config.list), categories.length).clips.slice(0, options.clips);
+  const { config, clips } = readClipSet({ model: '<calibration graph>', dataset: options.dataset ?? 'jester', root: options.root, list: options.list, maxNum: options.clips }, false, []);
   const observer = new RangeObserver(points.length);
   const model = await openOnlineModel(onnx, {
     threads: options.threads ?? 2,
     onOutputs: (out) => points.forEach((name, i) => observer.observe(i, out[name].data as Float32Array)),
   });
-  const S = model.size;
-  const input = new Float32Array(3 * S * S);
-  const stride = options.stride ?? 1;
   let correct = 0;
   let streamed = 0;
   try {
     for (const clip of clips) {
       model.reset();
       const sum = new Float64Array(model.classes);
-      let frames = 0;
-      for (let index = 1; index <= clip.frames; index += stride) {
-        let frame;
-        try {
-          frame = await loadScaledFrame(framePath(options.root, config, clip.id, index), { scale: model.scale.scaleShortSide, cropSize: S, crops: 1 });
-        } catch {
-          continue; // an unreadable frame is skipped: calibration only needs representative activations
-        }
-        writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);
-        const logits = await model.step(input);
+      // an unreadable frame is skipped: calibration only needs representative activations
+      const feed = datasetClipFrames(options.root, config, clip.id, clip.frames);
+      const { fed } = await streamClip(model, feed, { stride: options.stride ?? 1, unreadable: 'skip' }, ({ logits }) => {
         for (let k = 0; k < sum.length; k++) sum[k] += logits[k];
-        frames++;
-      }
-      if (frames) {
+      });
+      if (fed) {
         streamed++;
         if (topK(Array.from(sum), 1)[0] === clip.label) correct++;
       }

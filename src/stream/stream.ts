@@ -1,10 +1,11 @@
 /** `tsm stream`: frames of a folder (or an animated GIF/WebP) through an online model, one at a time, with smoothing. */
 import { statSync } from 'node:fs';
 import { TsmError } from '../errors.js';
-import { cropBoxes, writeNormalizedCrop, type DecodedFrame, type FrameRequest } from '../frames/transforms.js';
 import { openFrameSource } from '../frames/source.js';
-import { GestureSmoother, openOnlineModel, type GestureEvent, type SmoothingOptions } from '../inference/online.js';
+import { openOnlineModel } from '../inference/online.js';
 import { UNDECLARED_STREAMING } from '../model/streaming.js';
+import { streamClip } from './loop.js';
+import { GestureSmoother, type GestureEvent, type SmoothingOptions } from './smoother.js';
 
 export interface StreamOptions extends Partial<SmoothingOptions> {
   readonly model: string;
@@ -74,18 +75,11 @@ export function percentiles(xs: readonly number[]): LatencyStats {
   return { p50: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
 }
 
-/** Every `stride`-th frame of a folder, a video (ffmpeg) or an animated GIF/WebP, scaled like verify's. */
-async function* strideFrames(input: string, request: FrameRequest, stride: number, ffmpeg?: string): AsyncGenerator<DecodedFrame> {
-  const source = await openFrameSource(input, { ffmpeg });
-  for (let i = 0; i < source.count; i += stride) yield source.frame(i, request);
-}
-
 export async function streamFrames(options: StreamOptions): Promise<StreamResult> {
   if (!options.frames === !options.video) throw new TsmError('usage', 'E_USAGE', 'give exactly one of --frames DIR or --video FILE');
   if (options.frames && !isDirectory(options.frames)) throw new TsmError('input', 'E_NOT_FOUND', `${options.frames}: frames folder not found`, { details: { file: options.frames } });
   const model = await openOnlineModel(options.model, { threads: options.threads });
   try {
-    const S = model.size;
     const scale = model.scale.scaleShortSide;
     const declared = model.streaming;
     const base = declared ?? UNDECLARED_STREAMING;
@@ -93,31 +87,23 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
     const smoothing: SmoothingOptions = { window: options.window ?? base.window, stableFrames: options.stableFrames ?? base.stableFrames };
     const fps = options.fps ?? base.fps;
     const smoother = new GestureSmoother(smoothing);
-    const input = new Float32Array(3 * S * S);
     const inference: number[] = [];
     const perFrame: number[] = [];
     const events: GestureEvent[] = [];
     const label = (k: number) => model.labels?.[k] ?? `class_${k}`;
-    let n = 0;
     let gesture: string | undefined;
     const stride = options.stride ?? base.stride;
-    const request: FrameRequest = { scale, cropSize: S, crops: 1 };
-    const source = strideFrames((options.frames ?? options.video) as string, request, stride, options.ffmpeg);
-    let t0 = performance.now();
-    for await (const frame of source) {
-      writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);
-      const t1 = performance.now();
-      const logits = await model.step(input);
-      const t2 = performance.now();
-      inference.push(t2 - t1);
-      perFrame.push(t2 - t0);
+    const source = await openFrameSource((options.frames ?? options.video) as string, { ffmpeg: options.ffmpeg });
+    const { fed: n } = await streamClip(model, source, { stride, unreadable: 'fail' }, ({ index, logits, frameMs, inferenceMs }) => {
+      inference.push(inferenceMs);
+      perFrame.push(frameMs);
       const changed = smoother.push(logits);
-      if (changed >= 0) events.push({ frame: n * stride, timeSeconds: (n * stride) / fps, index: changed, label: label(changed) });
-      if (changed >= 0) gesture = label(changed);
-      options.onFrame?.({ index: n * stride, gesture, perFrameMs: t2 - t0, inferenceMs: t2 - t1 });
-      n++;
-      t0 = performance.now();
-    }
+      if (changed >= 0) {
+        gesture = label(changed);
+        events.push({ frame: index, timeSeconds: index / fps, index: changed, label: gesture });
+      }
+      options.onFrame?.({ index, gesture, perFrameMs: frameMs, inferenceMs });
+    });
     if (!n) throw new TsmError('input', 'E_NO_FRAMES', `${options.frames ?? options.video}: no frames decoded`, { details: { file: options.frames ?? options.video } });
     return {
       model: options.model,
@@ -129,7 +115,7 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
       latencyMs: { inference: percentiles(afterFirst(inference)), perFrame: percentiles(afterFirst(perFrame)), firstFrame: perFrame[0] ?? 0 },
       smoothing,
       scaleShortSide: scale,
-      cropSize: S,
+      cropSize: model.size,
       warnings: model.scale.warning ? [model.scale.warning] : [],
     };
   } finally {

@@ -1,4 +1,7 @@
 /** Accuracy metrics as TSM's test_models.py reports them: top-1/top-5 over clips, per-class from the confusion matrix. */
+import { topK } from '../inference/scores.js';
+
+export { topK };
 export interface ClassAccuracy {
   readonly index: number;
   readonly label: string;
@@ -18,12 +21,6 @@ export interface Metrics {
   readonly confusion: readonly (readonly number[])[];
 }
 
-/** Indices of the k largest scores, ties broken by lower index (as torch.topk on CPU in practice). */
-export function topK(scores: ArrayLike<number>, k: number): number[] {
-  const idx = Array.from({ length: scores.length }, (_, i) => i);
-  idx.sort((a, b) => scores[b] - scores[a] || a - b);
-  return idx.slice(0, k);
-}
 
 /**
  * `prediction`, when given, is the class a protocol reports for the clip (a streamed clip: the last gesture reported,

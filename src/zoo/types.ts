@@ -2,6 +2,7 @@
  * Types of zoo.json, mirroring zoo.schema.json (the schema is the contract; test/zoo/schema.test.ts checks that
  * values built with these types validate against it). Accuracies are fractions in [0, 1].
  */
+import type { ComputeDtype } from '../model/spec.js';
 import type { StreamingProtocol } from '../model/streaming.js';
 
 export interface ZooIo {
@@ -51,8 +52,7 @@ export interface ZooSource {
   readonly note?: string;
 }
 
-/** What an ONNX graph computes in (a model's `tsm.compute_dtype`): fp16 weights alone still compute in float32. */
-export type ComputeDtype = 'float32' | 'float16' | 'int8';
+export type { ComputeDtype };
 
 export interface ZooArtifact {
   readonly kind: 'onnx';

@@ -39,8 +39,7 @@ function synthetic(id: string): string {
   const header: Record<string, unknown> = {};
   const parts: Buffer[] = [];
   let offset = 0;
-  for (const [name, t] of ckpt.stateDict as ReadonlyMap<string, Tensor>) {
-    const stored = ckpt.originalNames.get(name) ?? name;
+  for (const [stored, t] of ckpt.stateDict as ReadonlyMap<string, Tensor>) {
     const n = t.shape.reduce((a, b) => a * b, 1);
     let bytes: Buffer;
     if (t.dtype === 'int64') {

@@ -26,7 +26,7 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 function digestsOf(bytes: Uint8Array, options = {}): Record<string, string> {
   const ckpt = readCheckpoint(bytes, { source: 'x.pth', ...options });
-  return Object.fromEntries([...ckpt.stateDict].map(([name, t]) => [ckpt.originalNames.get(name)!, sha(tensorBytes(t))]));
+  return Object.fromEntries([...ckpt.stateDict].map(([name, t]) => [name, sha(tensorBytes(t))]));
 }
 
 function thrown(fn: () => unknown): TsmError {

@@ -42,10 +42,11 @@ describe('readCheckpoint matches torch.load bit for bit', () => {
     expect(readCheckpointFile(join(PTH, 'dtypes_bigendian.pth')).byteOrder).toBe('big');
   });
 
-  it('keeps original names, strips module., finds state_dict and names the other entries', () => {
+  it('keeps names as stored (module. included: prefixes are the key layout\'s business), finds state_dict and names the other entries', () => {
     const ckpt = readCheckpointFile(join(PTH, 'train_checkpoint_legacy.pth.tar'));
     expect(ckpt.stateDictKey).toBe('state_dict');
-    expect(ckpt.originalNames.get('new_fc.weight')).toBe('module.new_fc.weight');
+    expect(ckpt.stateDict.has('module.new_fc.weight')).toBe(true);
+    expect(ckpt.stateDict.has('new_fc.weight')).toBe(false);
     expect(ckpt.metadata).toMatchObject({ epoch: 25, arch: 'resnet50', best_prec1: 91.5 });
     expect(ckpt.otherEntries).toEqual(['optimizer']);
     expect(ckpt.sysInfo).toMatchObject({ little_endian: true, protocol_version: 1001 });

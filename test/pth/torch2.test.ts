@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { detectArch } from '../../src/arch/registry.js';
 import { convertCheckpoint } from '../../src/convert/convert.js';
 import { TsmError } from '../../src/errors.js';
-import { buildTsnGraph } from '../../src/onnx/tsn.js';
+import { buildTsnGraph } from '../../src/arch/graph.js';
 import { readCheckpoint, readCheckpointFile } from '../../src/pth/read.js';
 import { float8E4M3FnToFloat, halfToFloat, tensorBytes, type Tensor } from '../../src/pth/tensor.js';
 import { runCli } from '../helpers/cli.js';
@@ -76,15 +76,15 @@ describe('torch 2.11 dtypes', () => {
   it('a tensor the graph cannot use is unsupported (exit 5) by name and dtype, never unsafe', () => {
     const v = ensureVariants().tsn_mbv2;
     const ckpt = readCheckpointFile(join(VARIANTS_DIR, v.file));
-    const { spec } = detectArch(ckpt.stateDict, { fileName: v.file });
     const key = 'base_model.features.0.0.weight';
-    const t = ckpt.stateDict.get(key)!;
+    const t = ckpt.stateDict.get(`module.${key}`)!;
     const complex: Tensor = { ...t, dtype: 'complex64', storage: { ...t.storage, dtype: 'complex64', bytes: new Uint8Array(t.storage.bytes.length * 2) } };
     const sd = new Map(ckpt.stateDict);
-    sd.set(key, complex);
+    sd.set(`module.${key}`, complex);
+    const { spec, stateDict } = detectArch(sd, { fileName: v.file });
     let error: unknown;
     try {
-      buildTsnGraph(spec, sd, { opset: 13, producerVersion: 't', metadata: {} });
+      buildTsnGraph(spec, stateDict, { opset: 13, producerVersion: 't', metadata: {} });
     } catch (err) {
       error = err;
     }
@@ -103,7 +103,7 @@ describe('safetensors', () => {
     // zero-copy: a safetensors tensor is a view of the file's bytes
     const bytes = readFileSync(join(T2, 'state_dict.safetensors'));
     const viewed = readCheckpoint(bytes, { source: 'state_dict.safetensors' });
-    expect(tensorBytes(viewed.stateDict.get('base_model.features.0.0.weight')!).buffer).toBe(bytes.buffer);
+    expect(tensorBytes(viewed.stateDict.get('module.base_model.features.0.0.weight')!).buffer).toBe(bytes.buffer);
 
     const a = convertCheckpoint({ input: join(T2, 'state_dict.safetensors'), output: join(out, 'st.onnx'), overrides: { segments: 8 } });
     const b = convertCheckpoint({ input: join(T2, 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e1.pth'), output: join(out, 'pth.onnx') });

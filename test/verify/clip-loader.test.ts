@@ -66,10 +66,10 @@ describe('the clip loader thread', () => {
     expect(main.timing.loaderThread).toBe('main thread');
     expect(sources.timing.loaderThread).toBe('main thread');
     expect(worker.predictions).toHaveLength(10);
-    expect(worker.predictions.map((p: { scores: number[] }) => p.scores)).toEqual(main.predictions.map((p) => p.scores));
-    expect(sources.predictions.map((p) => p.scores)).toEqual(main.predictions.map((p) => p.scores));
+    expect(worker.predictions.map((p: { scores: readonly number[] }) => p.scores)).toEqual(main.predictions.map((p: { scores: readonly number[] }) => p.scores));
+    expect(sources.predictions.map((p: { scores: readonly number[] }) => p.scores)).toEqual(main.predictions.map((p: { scores: readonly number[] }) => p.scores));
     // the checksums differ between clips: the comparison above is not between constants
-    expect(new Set(worker.predictions.map((p: { scores: number[] }) => p.scores[0])).size).toBe(10);
+    expect(new Set(worker.predictions.map((p: { scores: readonly number[] }) => p.scores[0])).size).toBe(10);
   });
 
   it('verifies that overlap share the worker, and one failing drops only its own batches', async () => {

@@ -4,7 +4,7 @@ import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { detectArch } from '../../src/arch/registry.js';
 import { parseTsmFileName } from '../../src/arch/naming.js';
-import { summarizeArch } from '../../src/convert/convert.js';
+import { summarizeArch } from '../../src/arch/summary.js';
 import { isTsmError } from '../../src/errors.js';
 import { readCheckpointFile } from '../../src/pth/read.js';
 import { loadZoo, validateZooFile, type ZooEntry } from '../../src/zoo/index.js';

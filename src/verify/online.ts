@@ -6,12 +6,15 @@
  */
 import { join } from 'node:path';
 import { TsmError } from '../errors.js';
-import { framePath, type ClipRecord, type DatasetConfig } from '../data/dataset.js';
-import { computeMetrics, topK } from '../verify/metrics.js';
-import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../frames/transforms.js';
-import { GestureSmoother, openOnlineModel } from '../inference/online.js';
-import type { ClipPrediction } from '../verify/verify.js';
+import type { ClipRecord, DatasetConfig } from '../data/dataset.js';
+import { datasetClipFrames } from '../frames/source.js';
+import { openOnlineModel } from '../inference/online.js';
+import { topK } from '../inference/scores.js';
 import { UNDECLARED_STREAMING, type StreamingProtocol } from '../model/streaming.js';
+import { streamClip } from '../stream/loop.js';
+import { ClipTracker } from '../stream/smoother.js';
+import { computeMetrics } from './metrics.js';
+import type { ClipPrediction } from './scoring.js';
 
 /** A streamed clip: `prediction` is the last gesture reported (-1 for none), `scores` the logits of the last window. */
 export interface StreamedClip extends ClipPrediction {
@@ -58,9 +61,7 @@ export async function verifyStreamed(options: StreamedVerifyOptions): Promise<St
       throw new TsmError('usage', 'E_CLASSES_MISMATCH', `the model has ${model.classes} classes but the category list has ${categories.length}`, { details: { expected: categories.length, found: model.classes } });
     }
     const protocol = { ...(model.streaming ?? UNDECLARED_STREAMING), ...options.streaming, declaredByModel: model.streaming !== undefined };
-    const S = model.size;
     const scale = model.scale.scaleShortSide;
-    const input = new Float32Array(3 * S * S);
     const predictions: StreamedClip[] = [];
     const unreadable: Array<{ clip: string; line: number; reason: string }> = [];
     let missingFrames = 0;
@@ -69,33 +70,18 @@ export async function verifyStreamed(options: StreamedVerifyOptions): Promise<St
     for (let c = 0; c < clips.length; c++) {
       const record = clips[c];
       model.reset();
-      const smoother = new GestureSmoother(protocol);
-      const recent: Float32Array[] = [];
-      let last = -1;
-      let fed = 0;
-      for (let index = 1; index <= record.frames; index += protocol.stride) {
-        let frame;
-        try {
-          frame = await loadScaledFrame(framePath(options.root, options.config, record.id, index), { scale, cropSize: S, crops: 1 });
-        } catch {
-          missingFrames++; // a stream has no "frame 1" to fall back to: the frame is skipped
-          continue;
-        }
-        writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);
-        const t0 = performance.now();
-        const logits = Float32Array.from(await model.step(input));
-        inferenceMs += performance.now() - t0;
-        fed++;
-        recent.push(logits);
-        if (recent.length > protocol.window) recent.shift();
-        const changed = smoother.push(logits);
-        if (changed >= 0) last = changed;
-      }
+      const tracker = new ClipTracker(protocol);
+      const feed = datasetClipFrames(options.root, options.config, record.id, record.frames);
+      const { fed, skipped } = await streamClip(model, feed, { stride: protocol.stride, unreadable: 'skip' }, (frame) => {
+        inferenceMs += frame.inferenceMs;
+        tracker.push(frame.logits);
+      });
+      missingFrames += skipped;
       if (!fed) {
         unreadable.push({ clip: record.id, line: record.line, reason: `none of its ${record.frames} frames could be read under ${join(options.root, options.config.framesDir, record.id)}` });
       } else {
-        const scores = Array.from({ length: model.classes }, (_, k) => recent.reduce((a, l) => a + l[k], 0) / recent.length);
-        predictions.push({ id: record.id, line: record.line, label: record.label, prediction: last, top5: topK(scores, Math.min(5, scores.length)), scores, framesFed: fed });
+        const scores = tracker.windowMean(model.classes);
+        predictions.push({ id: record.id, line: record.line, label: record.label, prediction: tracker.last, top5: topK(scores, Math.min(5, scores.length)), scores, framesFed: fed });
       }
       options.onProgress?.(c + 1, clips.length);
     }
@@ -103,7 +89,7 @@ export async function verifyStreamed(options: StreamedVerifyOptions): Promise<St
       throw new TsmError('input', 'E_NO_CLIPS_READ', `none of the ${clips.length} clip(s) of ${options.list} could be read (first: ${unreadable[0]?.reason})`, { details: { list: options.list } });
     }
     return {
-      labels: categories, protocol, size: S, scale, warnings: model.scale.warning ? [model.scale.warning] : [],
+      labels: categories, protocol, size: model.size, scale, warnings: model.scale.warning ? [model.scale.warning] : [],
       metrics: computeMetrics(categories, predictions),
       predictions, unreadableClips: unreadable, missingFrames, inferenceSeconds: inferenceMs / 1000,
       streamSeconds: (performance.now() - streamStart) / 1000,

@@ -1,16 +1,15 @@
 /**
  * ArchSpec + state dict → ONNX graph of the whole TSN/TSM model: video [N, T, C, S, S] → logits [N, classes]
- * (C = 3 for RGB, 10 for Flow), the backbone on all N·T frames (src/onnx/backbones, src/onnx/blocks), BatchNorm folded
+ * (C = 3 for RGB, 10 for Flow), the backbone on all N·T frames (its architecture module builds it), BatchNorm folded
  * into convs, average consensus over T. The precision modes are one mechanism in src/onnx/graph.ts.
  */
 import { TsmError } from '../errors.js';
-import type { Tensor } from '../pth/tensor.js';
 import type { ArchSpec } from '../model/spec.js';
-import type { SerializedModel } from './builder.js';
-import { mobilenetV2Backbone } from './backbones/mobilenetv2.js';
-import { resnetBackbone } from './backbones/resnet.js';
+import type { SerializedModel } from '../onnx/builder.js';
+import { GraphContext, type Feature, type GraphPrecision, type ShiftBuffer } from '../onnx/graph.js';
 import { headAndConsensus } from './blocks/head.js';
-import { GraphContext, type Feature, type GraphPrecision, type ShiftBuffer } from './graph.js';
+import { moduleOf } from './registry.js';
+import type { StateDict } from './tensors.js';
 
 export type { GraphPrecision, ShiftBuffer };
 
@@ -44,29 +43,13 @@ export interface BuiltGraph {
 
 export const SUPPORTED_OPSETS = Object.freeze({ min: 11, max: 17, default: 13 });
 
-/**
- * Blocks built in float32 only, by the error each raises: a quantised or fp16 version of them has not been checked
- * against PyTorch (temporal pooling's max over time in uint8; non-local's unscaled θᵀφ overflows fp16's range).
- */
-function refuseFloatOnlyBlocks(spec: ArchSpec, precision: GraphPrecision): void {
-  if (precision.mode === 'float' || spec.backbone.family !== 'resnet') return;
-  const hint = 'export without --int8/--fp16-compute (--fp16 weight storage works)';
-  if (spec.backbone.temporalPool) {
-    throw new TsmError('unsupported', 'E_TPOOL_PRECISION', `temporal pooling is exported in float32 only; ${precision.mode} is not built for it yet`, { hint, details: { mode: precision.mode } });
-  }
-  if (spec.backbone.blocks.some((b) => b.nonLocal)) {
-    throw new TsmError('unsupported', 'E_NONLOCAL_PRECISION', `non-local blocks are exported in float32 only; ${precision.mode} is not built for them (their unscaled attention logits leave fp16's range, and int8 attention was not checked against PyTorch)`, {
-      hint, details: { mode: precision.mode },
-    });
-  }
-}
-
 function buildGraph(ctx: GraphContext, options: BuildOptions): BuiltGraph {
   const { spec, g } = ctx;
   const S = spec.inputSize;
   const T = spec.segments;
   const C = spec.inputChannels;
-  refuseFloatOnlyBlocks(spec, ctx.precision);
+  const module = moduleOf(spec.backbone);
+  module.checkPrecision(spec.backbone, ctx.precision);
   const online = spec.kind === 'online';
   const image = spec.kind === 'image' || online;
   const inputName = online ? 'frame' : image ? 'image' : 'video';
@@ -75,7 +58,7 @@ function buildGraph(ctx: GraphContext, options: BuildOptions): BuiltGraph {
   const reshaped = image ? input : ctx.declareFrames(g.op('Reshape', [input, g.int64s('frames_shape', [-1, C, S, S])], {}, ctx.half ? 'frames_fp32' : 'frames'), C, S, S, 'float');
   const frames = ctx.half ? (image ? g.op('Cast', [reshaped], { to: 10 }, 'image_fp16') : ctx.declareFrames(g.op('Cast', [reshaped], { to: 10 }, 'frames'), C, S, S)) : reshaped;
   let f: Feature = { x: frames, c: C, h: S, w: S };
-  f = spec.backbone.family === 'resnet' ? resnetBackbone(ctx, f, spec.backbone) : mobilenetV2Backbone(ctx, f, spec.backbone);
+  f = module.build(ctx, f, spec.backbone);
   if (f.h < 1 || f.w < 1) throw new TsmError('usage', 'E_BAD_FLAG', `input size ${S} is too small for ${spec.name}`);
   const K = spec.head.classes;
   let logits = headAndConsensus(ctx, f, ctx.half ? 'logits_fp16' : 'logits');
@@ -106,7 +89,7 @@ function buildGraph(ctx: GraphContext, options: BuildOptions): BuiltGraph {
   };
 }
 
-export function buildTsnGraph(spec: ArchSpec, stateDict: ReadonlyMap<string, Tensor>, options: BuildOptions): BuiltGraph {
+export function buildTsnGraph(spec: ArchSpec, stateDict: StateDict, options: BuildOptions): BuiltGraph {
   const opset = options.opset ?? SUPPORTED_OPSETS.default;
   if (!Number.isInteger(opset) || opset < SUPPORTED_OPSETS.min || opset > SUPPORTED_OPSETS.max) {
     throw new TsmError('usage', 'E_BAD_FLAG', `--opset ${opset} is not supported; use ${SUPPORTED_OPSETS.min}–${SUPPORTED_OPSETS.max}`, { details: { expected: SUPPORTED_OPSETS, found: opset } });
@@ -118,5 +101,6 @@ export function buildTsnGraph(spec: ArchSpec, stateDict: ReadonlyMap<string, Ten
     if (opset < 13) throw new TsmError('usage', 'E_BAD_FLAG', `int8 needs opset 13 or later (per-channel DequantizeLinear); got --opset ${opset}`, { details: { expected: '>= 13', found: opset } });
     if (options.fp16Weights) throw new TsmError('usage', 'E_BAD_FLAG', '--fp16 and --int8 exclude each other');
   }
-  return buildGraph(new GraphContext(spec, stateDict, options.fp16Weights, options.precision), options);
+  const names = { node: stateDict.nodeName, model: stateDict.modelName };
+  return buildGraph(new GraphContext(spec, stateDict.map, options.fp16Weights, options.precision, names), options);
 }

@@ -3,8 +3,8 @@
  * frame t+1 (zero at the last frame), channels [fold, 2·fold) take frame t−1 (zero at the first), the rest pass.
  * No ScatterND, no index tensors: the zero frame is a constant Pad of one step along T.
  */
-import type { GraphBuilder } from '../builder.js';
-import { tensorChannels, type Feature, type GraphContext } from '../graph.js';
+import type { GraphBuilder } from '../../onnx/builder.js';
+import { tensorChannels, type Feature, type GraphContext } from '../../onnx/graph.js';
 
 export interface ShiftInput {
   readonly x: string;
@@ -65,6 +65,6 @@ function onlineShift(ctx: GraphContext, f: Feature, name: string): Feature {
     g.op('Slice', [f.x, g.int64s(`${base}.${label}_starts`, [from]), g.int64s(`${base}.${label}_ends`, [to]), g.int64s(`${base}.${label}_axes`, [1])], {}, `${base}.${label}`);
   g.node('Identity', [slice(0, fold, 'buffer')], {}, { outputNames: [output] });
   const x = g.op('Concat', [input, slice(fold, tensorChannels(f), 'kept')], { axis: 1 }, `${base}.online_shift`);
-  ctx.buffers.push({ input, output, shape, block: name });
+  ctx.buffers.push({ input, output, shape, block: ctx.names.model(name) });
   return { ...f, x };
 }

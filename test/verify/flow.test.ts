@@ -106,7 +106,7 @@ describe('int8 and fp16 compute of a Flow model, against PyTorch on clips they w
   beforeAll(() => {
     mkdirSync(join(dir, 'fitted'), { recursive: true });
     const clips = (root: string, n: number, seed: number, layout: string) =>
-      execFileSync(PYTHON, [join(ROOT, 'tools/make_flow_clips.py'), join(dir, root), '--clips', String(n), '--seed', String(seed), '--pattern', 'waves', '--layout', layout], { stdio: 'ignore' });
+      execFileSync(PYTHON, [join(ROOT, 'tools/make_flow_clips.py'), join(dir, root), '--clips', String(n), '--seed', String(seed), '--layout', layout], { stdio: 'ignore' });
     clips('calibration', 16, 11, 'packed');
     clips('scored', SCORED, 21, 'pair');
     execFileSync(PYTHON, [join(ROOT, 'tools/fit_to_clips.py'), checkpoint, join(dir, 'calibration'), fitted, '--frames-dir', '20bn-something-something-v2-flow',

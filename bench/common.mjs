@@ -22,8 +22,8 @@ async function sessionWithInput(model, shape, threads) {
   return { session, feeds: { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) } };
 }
 
-/** Median ms per run of an ONNX model on a random input of `shape` (1 warm-up, `runs` timed). */
-export async function timeOnnx(model, shape, runs, threads = 2) {
+/** Every run's ms of an ONNX model on a random input of `shape` (1 warm-up, then `runs` timed), in run order. */
+export async function timeOnnxRuns(model, shape, runs, threads = 2) {
   const { session, feeds } = await sessionWithInput(model, shape, threads);
   await session.run(feeds);
   const times = [];
@@ -33,7 +33,12 @@ export async function timeOnnx(model, shape, runs, threads = 2) {
     times.push(performance.now() - t0);
   }
   await session.release();
-  return median(times);
+  return times;
+}
+
+/** Median ms per run of an ONNX model on a random input of `shape` (1 warm-up, `runs` timed). */
+export async function timeOnnx(model, shape, runs, threads = 2) {
+  return median(await timeOnnxRuns(model, shape, runs, threads));
 }
 
 // a side of a pair is a burst of runs lasting about this long: one preempted run of a small model must not decide it

@@ -11,12 +11,21 @@ export function median(xs) {
 
 /** Runs a command whose last stdout line is JSON (references pass `userEnv()` of launch.mjs as `env`). */
 export function runJson(cmd, args, env = process.env) {
-  return JSON.parse(execFileSync(cmd, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop());
+  return JSON.parse(
+    execFileSync(cmd, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')
+      .pop(),
+  );
 }
 
 /** A session of `model` (`threads` intra-op threads, all optimisations) and a fixed pseudo-random input of `shape`. */
 async function sessionWithInput(model, shape, threads) {
-  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(model, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
   const n = shape.reduce((a, b) => a * b, 1);
   const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
   return { session, feeds: { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) } };
@@ -71,5 +80,11 @@ export async function timeOnnxPaired(modelA, modelB, shape, pairs, threads = 2) 
     ratios.push(t[0] / t[1]);
   }
   for (const { session } of opened) await session.release();
-  return { aMs: median(a), bMs: median(b), ratio: median(ratios), ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios) };
+  return {
+    aMs: median(a),
+    bMs: median(b),
+    ratio: median(ratios),
+    ratioMin: Math.min(...ratios),
+    ratioMax: Math.max(...ratios),
+  };
 }

@@ -20,11 +20,26 @@ const THREADS = 2; // every onnxruntime session here, the peak's included
 const here = import.meta.dirname;
 const gen = join(here, '.generated');
 mkdirSync(gen, { recursive: true });
-const R50 = { arch: 'resnet50', place: 'blockres', file: 'TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth' };
-const NL = { arch: 'resnet50', place: 'blockres', file: 'TSM_kinetics_RGB_resnet50_shift8_blockres_avg_segment8_e100_dense_nl.pth' };
+const R50 = {
+  arch: 'resnet50',
+  place: 'blockres',
+  file: 'TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth',
+};
+const NL = {
+  arch: 'resnet50',
+  place: 'blockres',
+  file: 'TSM_kinetics_RGB_resnet50_shift8_blockres_avg_segment8_e100_dense_nl.pth',
+};
 const MODELS = [
   { id: 'r50_blockres', ...R50, size: 224, batches: [1, 8] },
-  { id: 'mbv2_official', arch: 'mobilenetv2', file: 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e25.pth', place: 'blockres', size: 224, batches: [1, 8] },
+  {
+    id: 'mbv2_official',
+    arch: 'mobilenetv2',
+    file: 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e25.pth',
+    place: 'blockres',
+    size: 224,
+    batches: [1, 8],
+  },
   // non-local R50: float32 only (no int8 export), batch 1 only (PyTorch eager takes seconds a clip)
   { id: 'nl_r50', ...NL, size: 224, batches: [1], int8: false },
   // a view of the dense Kinetics protocol (--full-res: 8 frames at 256²), at batch 8 since verify runs a batch of
@@ -46,26 +61,66 @@ const MODELS = [
  */
 async function peakGflops() {
   const DEPTH = 4;
-  const matmul = (n) => ({ name: `MatMul ${n}² (prepacked)`, flops: 2 * n ** 3, shape: [n, n], build: (g) => {
-    const a = g.input({ name: 'a', elemType: 'float', shape: [n, n] });
-    g.node('MatMul', [a, g.initializer('b', 'float', [n, n], Float32Array.from({ length: n * n }, (_, i) => Math.sin(i)))], {}, { outputNames: ['y'] });
-    g.output({ name: 'y', elemType: 'float', shape: [n, n] });
-  } });
-  const convChain = ([c, k, hw, n]) => ({ name: `${DEPTH}× Conv+ReLU ${c}→${c} ${k}×${k} at ${hw}², batch ${n}`, flops: DEPTH * 2 * c * c * k * k * hw * hw * n, shape: [n, c, hw, hw], build: (g) => {
-    let x = g.input({ name: 'x', elemType: 'float', shape: [n, c, hw, hw] });
-    const p = (k - 1) / 2;
-    for (let d = 0; d < DEPTH; d++) {
-      // weights scaled so that activations neither vanish nor blow up along the chain (He-like, sign-mixed by sin)
-      const w = g.initializer(`w${d}`, 'float', [c, c, k, k], Float32Array.from({ length: c * c * k * k }, (_, i) => Math.sin(i + d) * Math.sqrt(4 / (c * k * k))));
-      const [y] = g.node('Conv', [x, w, g.initializer(`b${d}`, 'float', [c], new Float32Array(c))], { kernel_shape: [k, k], pads: [p, p, p, p] });
-      [x] = g.node('Relu', [y], {}, d === DEPTH - 1 ? { outputNames: ['y'] } : {});
-    }
-    g.output({ name: 'y', elemType: 'float', shape: [n, c, hw, hw] });
-  } });
+  const matmul = (n) => ({
+    name: `MatMul ${n}² (prepacked)`,
+    flops: 2 * n ** 3,
+    shape: [n, n],
+    build: (g) => {
+      const a = g.input({ name: 'a', elemType: 'float', shape: [n, n] });
+      g.node(
+        'MatMul',
+        [
+          a,
+          g.initializer(
+            'b',
+            'float',
+            [n, n],
+            Float32Array.from({ length: n * n }, (_, i) => Math.sin(i)),
+          ),
+        ],
+        {},
+        { outputNames: ['y'] },
+      );
+      g.output({ name: 'y', elemType: 'float', shape: [n, n] });
+    },
+  });
+  const convChain = ([c, k, hw, n]) => ({
+    name: `${DEPTH}× Conv+ReLU ${c}→${c} ${k}×${k} at ${hw}², batch ${n}`,
+    flops: DEPTH * 2 * c * c * k * k * hw * hw * n,
+    shape: [n, c, hw, hw],
+    build: (g) => {
+      let x = g.input({ name: 'x', elemType: 'float', shape: [n, c, hw, hw] });
+      const p = (k - 1) / 2;
+      for (let d = 0; d < DEPTH; d++) {
+        // weights scaled so that activations neither vanish nor blow up along the chain (He-like, sign-mixed by sin)
+        const w = g.initializer(
+          `w${d}`,
+          'float',
+          [c, c, k, k],
+          Float32Array.from({ length: c * c * k * k }, (_, i) => Math.sin(i + d) * Math.sqrt(4 / (c * k * k))),
+        );
+        const [y] = g.node('Conv', [x, w, g.initializer(`b${d}`, 'float', [c], new Float32Array(c))], {
+          kernel_shape: [k, k],
+          pads: [p, p, p, p],
+        });
+        [x] = g.node('Relu', [y], {}, d === DEPTH - 1 ? { outputNames: ['y'] } : {});
+      }
+      g.output({ name: 'y', elemType: 'float', shape: [n, c, hw, hw] });
+    },
+  });
   const kernels = [
     ...[1024, 2048].map(matmul),
     // ResNet-50's 3×3 convolutions at 224² for one 8-frame clip (layers 1–4), one wider at 56², and 1×1 convolutions
-    ...[[64, 3, 56, 8], [128, 3, 28, 8], [256, 3, 14, 8], [512, 3, 7, 8], [256, 3, 56, 1], [256, 1, 56, 8], [512, 1, 28, 8], [1024, 1, 14, 8]].map(convChain),
+    ...[
+      [64, 3, 56, 8],
+      [128, 3, 28, 8],
+      [256, 3, 14, 8],
+      [512, 3, 7, 8],
+      [256, 3, 56, 1],
+      [256, 1, 56, 8],
+      [512, 1, 28, 8],
+      [1024, 1, 14, 8],
+    ].map(convChain),
   ];
   const best = { gflops: 0, kernel: '', byKernel: {} };
   for (const kernel of kernels) {
@@ -106,18 +161,38 @@ function eagerPython() {
   const env = userEnv();
   const probe = (python) => {
     try {
-      return JSON.parse(execFileSync(python, ['-c', PROBE], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop());
+      return JSON.parse(
+        execFileSync(python, ['-c', PROBE], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] })
+          .trim()
+          .split('\n')
+          .pop(),
+      );
     } catch (err) {
-      return { executable: python, error: err.code === 'ENOENT' ? 'is not there' : `fails (${String(err.stderr || err.message).trim().split('\n').pop()})` };
+      return {
+        executable: python,
+        error:
+          err.code === 'ENOENT'
+            ? 'is not there'
+            : `fails (${String(err.stderr || err.message)
+                .trim()
+                .split('\n')
+                .pop()})`,
+      };
     }
   };
   const first = probe('python3');
   const usable = (p) => !p.error && Number(p.torch.split('.')[0]) >= 2;
   const chosen = usable(first) ? first : probe('/usr/bin/python3');
-  if (chosen.error) throw new Error(`no PyTorch for the eager column: python3 ${first.error ?? `has torch ${first.torch}`}; ${chosen.executable} ${chosen.error}`);
+  if (chosen.error)
+    throw new Error(
+      `no PyTorch for the eager column: python3 ${first.error ?? `has torch ${first.torch}`}; ${chosen.executable} ${chosen.error}`,
+    );
   const standIn = chosen.torchvision === null;
   const runEnv = standIn ? { ...env, PYTHONPATH: [STAND_IN, env.PYTHONPATH].filter(Boolean).join(delimiter) } : env;
-  const why = chosen === first ? '' : `; the first python3 on PATH (${first.executable}) ${first.error ?? `has torch ${first.torch}, not 2.x`}`;
+  const why =
+    chosen === first
+      ? ''
+      : `; the first python3 on PATH (${first.executable}) ${first.error ?? `has torch ${first.torch}, not 2.x`}`;
   return { python: chosen.executable, torch: chosen.torch, torchvisionStandIn: standIn, env: runEnv, note: why };
 }
 
@@ -125,14 +200,37 @@ const eager = eagerPython();
 const rows = [];
 for (const m of MODELS) {
   const ckpt = join(gen, m.id, m.file);
-  if (!existsSync(ckpt)) execFileSync('/usr/bin/python3', [join(here, '../tools/reference/make_variants.py'), gen, m.id], { stdio: 'ignore' });
+  if (!existsSync(ckpt))
+    execFileSync('/usr/bin/python3', [join(here, '../tools/reference/make_variants.py'), gen, m.id], {
+      stdio: 'ignore',
+    });
   const tag = `${m.id}_${m.size}`;
   const overrides = { size: m.size };
   const ours = convertCheckpoint({ input: ckpt, output: join(gen, `${tag}_tsm.onnx`), overrides }).output;
-  const int8 = m.int8 === false ? undefined : (await quantizeCheckpoint({ input: ckpt, output: join(gen, `${tag}_tsm_int8.onnx`), overrides, calibration: { root: join(here, '../fixtures/jester-mini'), clips: 8 } })).output;
+  const int8 =
+    m.int8 === false
+      ? undefined
+      : (
+          await quantizeCheckpoint({
+            input: ckpt,
+            output: join(gen, `${tag}_tsm_int8.onnx`),
+            overrides,
+            calibration: { root: join(here, '../fixtures/jester-mini'), clips: 8 },
+          })
+        ).output;
   const references = m.references !== false; // the torch.onnx export and eager PyTorch, both at 224² only
   const torchOnnx = join(gen, `${m.id}_torch.onnx`);
-  if (references && !existsSync(torchOnnx)) runJson('/usr/bin/python3', [join(here, '../tools/reference/torch_route.py'), ckpt, torchOnnx, m.arch, '8', '8', m.place, '27']);
+  if (references && !existsSync(torchOnnx))
+    runJson('/usr/bin/python3', [
+      join(here, '../tools/reference/torch_route.py'),
+      ckpt,
+      torchOnnx,
+      m.arch,
+      '8',
+      '8',
+      m.place,
+      '27',
+    ]);
   const macs = countMacs(detectArch(readCheckpointFile(ckpt).stateDict, { fileName: ckpt, overrides }).spec);
   const row = { model: m.id, size: m.size, gmacsPerClip: macs / 1e9 };
   for (const batch of m.batches) {
@@ -140,37 +238,90 @@ for (const m of MODELS) {
     const o = (await timeOnnx(ours, shape, RUNS, THREADS)) / batch;
     const t = references ? (await timeOnnx(torchOnnx, shape, RUNS, THREADS)) / batch : NaN;
     const q = int8 ? (await timeOnnx(int8, shape, RUNS, THREADS)) / batch : NaN;
-    const e = references ? runJson(eager.python, [join(here, '../tools/reference/time_eager.py'), ckpt, m.arch, '8', m.place, String(batch), String(RUNS)], eager.env).msPerClip : NaN;
-    row[`batch${batch}`] = { tsmMs: o, torchOnnxMs: t, eagerMs: e, vsTorchOnnx: t / o, vsEager: e / o, tsmGflops: (2 * macs) / (o / 1000) / 1e9, int8Ms: q, int8VsTsm: o / q, int8VsEager: e / q };
+    const e = references
+      ? runJson(
+          eager.python,
+          [join(here, '../tools/reference/time_eager.py'), ckpt, m.arch, '8', m.place, String(batch), String(RUNS)],
+          eager.env,
+        ).msPerClip
+      : NaN;
+    row[`batch${batch}`] = {
+      tsmMs: o,
+      torchOnnxMs: t,
+      eagerMs: e,
+      vsTorchOnnx: t / o,
+      vsEager: e / o,
+      tsmGflops: (2 * macs) / (o / 1000) / 1e9,
+      int8Ms: q,
+      int8VsTsm: o / q,
+      int8VsEager: e / q,
+    };
   }
   rows.push(row);
 }
 const kernels = await peakGflops();
-const measured = rows.flatMap((r) => [1, 8].map((b) => r[`batch${b}`]).filter(Boolean).map((x) => ({ r, x })));
+const measured = rows.flatMap((r) =>
+  [1, 8]
+    .map((b) => r[`batch${b}`])
+    .filter(Boolean)
+    .map((x) => ({ r, x })),
+);
 const fastest = measured.reduce((a, b) => (b.x.tsmGflops > a.x.tsmGflops ? b : a));
 const missed = fastest.x.tsmGflops > kernels.gflops;
 const peak = {
-  gflops: kernels.gflops, setBy: kernels.kernel, kernelGflops: kernels.byKernel, threads: THREADS, cpu: cpus()[0]?.model ?? 'unknown',
+  gflops: kernels.gflops,
+  setBy: kernels.kernel,
+  kernelGflops: kernels.byKernel,
+  threads: THREADS,
+  cpu: cpus()[0]?.model ?? 'unknown',
   // a model faster than every kernel means the kernels did not find the peak: no fraction is printed then
   missedBy: missed ? { model: `${fastest.r.model} at ${fastest.r.size}²`, gflops: fastest.x.tsmGflops } : null,
 };
 for (const { x } of measured) x.fractionOfPeak = missed ? null : x.tsmGflops / peak.gflops;
-const result = { runs: RUNS, eager: { torch: eager.torch, python: eager.python, torchvisionStandIn: eager.torchvisionStandIn, threads: 2, note: eager.note || null }, peak, rows };
+const result = {
+  runs: RUNS,
+  eager: {
+    torch: eager.torch,
+    python: eager.python,
+    torchvisionStandIn: eager.torchvisionStandIn,
+    threads: 2,
+    note: eager.note || null,
+  },
+  peak,
+  rows,
+};
 if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
 else {
   const num = (v, digits, width) => (Number.isFinite(v) ? v.toFixed(digits) : '—').padStart(width);
   const times = (v, width) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '—').padStart(width + 1);
   const eagerName = `PyTorch ${eager.torch} (${eager.python}${eager.torchvisionStandIn ? ', ResNets from bench/torchvision-stand-in' : ''}), 2 threads${eager.note}`;
   console.log(`${peak.cpu}; ${THREADS} onnxruntime threads; medians of ${RUNS} after a warm-up; eager is ${eagerName}`);
-  if (missed) console.log(`fp32 peak NOT measured: ${peak.missedBy.model} ran at ${peak.missedBy.gflops.toFixed(1)} GFLOP/s, faster than every kernel (best ${peak.gflops.toFixed(1)}, ${peak.setBy}); no % of peak is printed`);
-  else console.log(`fp32 peak, measured: ${peak.gflops.toFixed(1)} GFLOP/s (the fastest run of ${peak.setBy}); every model in this run is below it`);
-  console.log(`  kernels (fastest run): ${Object.entries(peak.kernelGflops).map(([k, v]) => `${k} ${v.toFixed(1)}`).join('; ')} GFLOP/s`);
-  console.log('model           size  batch  tsm ms/clip  torch.onnx ms/clip  eager ms/clip  ×torch.onnx  ×eager  GFLOP/s (% of peak)  | int8 ms/clip  ×tsm fp32  ×eager');
-  for (const r of rows) for (const b of [1, 8]) {
-    const x = r[`batch${b}`];
-    if (!x) continue;
-    const ofPeak = x.fractionOfPeak === null ? '' : ` (${(x.fractionOfPeak * 100).toFixed(0)} %)`;
-    const int8 = Number.isNaN(x.int8Ms) ? '   (float32 only)' : `${num(x.int8Ms, 1, 12)}  ${times(x.int8VsTsm, 8)}  ${times(x.int8VsEager, 5)}`;
-    console.log(`${r.model.padEnd(14)} ${String(r.size).padStart(5)} ${String(b).padStart(6)}  ${num(x.tsmMs, 1, 11)}  ${num(x.torchOnnxMs, 1, 18)}  ${num(x.eagerMs, 1, 13)}  ${times(x.vsTorchOnnx, 10)}  ${times(x.vsEager, 5)}  ${`${x.tsmGflops.toFixed(1)}${ofPeak}`.padEnd(19)}  | ${int8}`);
-  }
+  if (missed)
+    console.log(
+      `fp32 peak NOT measured: ${peak.missedBy.model} ran at ${peak.missedBy.gflops.toFixed(1)} GFLOP/s, faster than every kernel (best ${peak.gflops.toFixed(1)}, ${peak.setBy}); no % of peak is printed`,
+    );
+  else
+    console.log(
+      `fp32 peak, measured: ${peak.gflops.toFixed(1)} GFLOP/s (the fastest run of ${peak.setBy}); every model in this run is below it`,
+    );
+  console.log(
+    `  kernels (fastest run): ${Object.entries(peak.kernelGflops)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join('; ')} GFLOP/s`,
+  );
+  console.log(
+    'model           size  batch  tsm ms/clip  torch.onnx ms/clip  eager ms/clip  ×torch.onnx  ×eager  GFLOP/s (% of peak)  | int8 ms/clip  ×tsm fp32  ×eager',
+  );
+  for (const r of rows)
+    for (const b of [1, 8]) {
+      const x = r[`batch${b}`];
+      if (!x) continue;
+      const ofPeak = x.fractionOfPeak === null ? '' : ` (${(x.fractionOfPeak * 100).toFixed(0)} %)`;
+      const int8 = Number.isNaN(x.int8Ms)
+        ? '   (float32 only)'
+        : `${num(x.int8Ms, 1, 12)}  ${times(x.int8VsTsm, 8)}  ${times(x.int8VsEager, 5)}`;
+      console.log(
+        `${r.model.padEnd(14)} ${String(r.size).padStart(5)} ${String(b).padStart(6)}  ${num(x.tsmMs, 1, 11)}  ${num(x.torchOnnxMs, 1, 18)}  ${num(x.eagerMs, 1, 13)}  ${times(x.vsTorchOnnx, 10)}  ${times(x.vsEager, 5)}  ${`${x.tsmGflops.toFixed(1)}${ofPeak}`.padEnd(19)}  | ${int8}`,
+      );
+    }
 }

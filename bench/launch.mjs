@@ -10,7 +10,10 @@ process.env.ORT_TELEMETRY_DISABLED ??= '1';
 const MARK = 'TSM_BENCH_USER_VALUES';
 if (process.env[MARK] === undefined) {
   const userValues = Object.fromEntries(shebangAssignments().map(([name]) => [name, process.env[name] ?? null]));
-  runNodeAndExit([...process.execArgv, ...process.argv.slice(1)], { ...launchEnv(), [MARK]: JSON.stringify(userValues) });
+  runNodeAndExit([...process.execArgv, ...process.argv.slice(1)], {
+    ...launchEnv(),
+    [MARK]: JSON.stringify(userValues),
+  });
 }
 
 /** The environment the benchmark was started with (the shebang's variables as the caller had them). */

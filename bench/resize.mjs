@@ -62,11 +62,22 @@ for (const { w, h, scale } of CASES) {
   const crop = { left: (dw - 224) >> 1, top: (dh - 224) >> 1, width: 224, height: 224 };
   const perBatch = Math.max(5, Math.round(2e6 / (dw * dh)));
   const row = { frame: `${w}×${h}`, output: `${dw}×${dh}` };
-  for (const [name, win] of [['whole', whole], ['crop224', crop]]) {
-    row[`cv2exactJs_${name}`] = cpuMs(() => resizeLinearLikeOpenCV(src, w, h, 4, dw, dh, { window: win, outputChannels: 3 }), perBatch);
-    if (cv2Kernel) row[`cv2exactWasm_${name}`] = cpuMs(() => cv2Kernel.resizeWindow(src, w, h, 4, dw, dh, win), perBatch);
+  for (const [name, win] of [
+    ['whole', whole],
+    ['crop224', crop],
+  ]) {
+    row[`cv2exactJs_${name}`] = cpuMs(
+      () => resizeLinearLikeOpenCV(src, w, h, 4, dw, dh, { window: win, outputChannels: 3 }),
+      perBatch,
+    );
+    if (cv2Kernel)
+      row[`cv2exactWasm_${name}`] = cpuMs(() => cv2Kernel.resizeWindow(src, w, h, 4, dw, dh, win), perBatch);
     row[`pillowJs_${name}`] = cpuMs(() => resizeBilinearLikePillow(src, w, h, dw, dh, win, 4), perBatch);
-    if (kernels) row[`pillowWasm_${name}`] = cpuMs(() => kernels.resizeWindow(src, w, 4, fixedTaps(w, dw), fixedTaps(h, dh), win), perBatch);
+    if (kernels)
+      row[`pillowWasm_${name}`] = cpuMs(
+        () => kernels.resizeWindow(src, w, 4, fixedTaps(w, dw), fixedTaps(h, dh), win),
+        perBatch,
+      );
   }
   rows.push({ ...row, w, h, dw, dh });
 }
@@ -75,9 +86,13 @@ rows.forEach((r, i) => (r.cv2Native_whole = native?.[i]));
 
 if (process.argv.includes('--json')) console.log(JSON.stringify({ batches: BATCHES, rows }, null, 2));
 else {
-  console.log(`ms a frame (best of ${BATCHES} batches, CPU time), RGBA in, RGB out (the WASM kernels: 4-byte pixels); whole output / centred 224² window`);
+  console.log(
+    `ms a frame (best of ${BATCHES} batches, CPU time), RGBA in, RGB out (the WASM kernels: 4-byte pixels); whole output / centred 224² window`,
+  );
   const f = (v) => (v === undefined ? '   –  ' : v.toFixed(3));
   for (const r of rows) {
-    console.log(`${r.frame.padEnd(8)} → ${r.output.padEnd(8)} OpenCV-exact JS ${f(r.cv2exactJs_whole)} / ${f(r.cv2exactJs_crop224)}   WASM ${f(r.cv2exactWasm_whole)} / ${f(r.cv2exactWasm_crop224)}   Pillow-exact JS ${f(r.pillowJs_whole)} / ${f(r.pillowJs_crop224)}   Pillow-exact WASM ${f(r.pillowWasm_whole)} / ${f(r.pillowWasm_crop224)}   cv2.resize native (1 thread, RGB) ${f(r.cv2Native_whole)}`);
+    console.log(
+      `${r.frame.padEnd(8)} → ${r.output.padEnd(8)} OpenCV-exact JS ${f(r.cv2exactJs_whole)} / ${f(r.cv2exactJs_crop224)}   WASM ${f(r.cv2exactWasm_whole)} / ${f(r.cv2exactWasm_crop224)}   Pillow-exact JS ${f(r.pillowJs_whole)} / ${f(r.pillowJs_crop224)}   Pillow-exact WASM ${f(r.pillowWasm_whole)} / ${f(r.pillowWasm_crop224)}   cv2.resize native (1 thread, RGB) ${f(r.cv2Native_whole)}`,
+    );
   }
 }

@@ -34,26 +34,49 @@ function build(spec, stateDict, path) {
 function withoutShift(spec) {
   const b = spec.backbone;
   const blocks = b.blocks.map((x) => ({ ...x, shift: b.family === 'resnet' ? 'none' : false }));
-  return { ...spec, kind: 'tsn', name: spec.name.replace(/^TSM/, 'TSN'), backbone: { ...b, blocks }, shift: { ...spec.shift, place: 'none', shiftedBlocks: [] } };
+  return {
+    ...spec,
+    kind: 'tsn',
+    name: spec.name.replace(/^TSM/, 'TSN'),
+    backbone: { ...b, blocks },
+    shift: { ...spec.shift, place: 'none', shiftedBlocks: [] },
+  };
 }
 
 /** onnxruntime's profile of `model` at `shape`: kernel ms a run by op type, and the op histogram after optimisation. */
 async function profile(model, shape) {
   const prefix = join(gen, 'ortprofile');
   const optimized = join(gen, 'optimized.onnx');
-  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: prefix, optimizedModelFilePath: optimized, logSeverityLevel: 3 });
-  const x = new ort.Tensor('float32', Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i)), shape);
+  const session = await ort.InferenceSession.create(model, {
+    intraOpNumThreads: 2,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    enableProfiling: true,
+    profileFilePrefix: prefix,
+    optimizedModelFilePath: optimized,
+    logSeverityLevel: 3,
+  });
+  const x = new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i)),
+    shape,
+  );
   for (let i = 0; i <= RUNS; i++) await session.run({ [session.inputNames[0]]: x });
   session.endProfiling();
   await session.release();
-  const file = readdirSync(gen).filter((f) => f.startsWith('ortprofile')).map((f) => join(gen, f)).pop();
+  const file = readdirSync(gen)
+    .filter((f) => f.startsWith('ortprofile'))
+    .map((f) => join(gen, f))
+    .pop();
   const events = JSON.parse(readFileSync(file, 'utf8'));
   rmSync(file);
   // per run, the first (warm-up) run left out
   const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts);
   const after = runs[1]?.ts ?? 0;
   const byOp = {};
-  for (const e of events) if (e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.ts >= after) byOp[e.args.op_name] = (byOp[e.args.op_name] ?? 0) + e.dur / 1000 / (runs.length - 1);
+  for (const e of events)
+    if (e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.ts >= after)
+      byOp[e.args.op_name] = (byOp[e.args.op_name] ?? 0) + e.dur / 1000 / (runs.length - 1);
   const graph = onnxProto.onnx.ModelProto.decode(readFileSync(optimized)).graph;
   const nodes = {};
   for (const n of graph.node) nodes[n.opType] = (nodes[n.opType] ?? 0) + 1;
@@ -64,7 +87,10 @@ async function profile(model, shape) {
 const rows = [];
 for (const m of MODELS) {
   const ckpt = join(gen, m.id, m.file);
-  if (!existsSync(ckpt)) execFileSync('/usr/bin/python3', [join(here, '../tools/reference/make_variants.py'), gen, m.id], { stdio: 'ignore' });
+  if (!existsSync(ckpt))
+    execFileSync('/usr/bin/python3', [join(here, '../tools/reference/make_variants.py'), gen, m.id], {
+      stdio: 'ignore',
+    });
   const { stateDict } = readCheckpointFile(ckpt);
   const { spec } = detectArch(stateDict, { fileName: ckpt });
   const tsm = build(spec, stateDict, join(gen, `${m.id}_shift_tsm.onnx`));
@@ -72,7 +98,13 @@ for (const m of MODELS) {
   const row = { model: m.id, shiftedBlocks: spec.shift.shiftedBlocks.length };
   for (const batch of [1, 8]) {
     const t = await timeOnnxPaired(tsm, tsn, [batch, 8, 3, 224, 224], PAIRS);
-    row[`batch${batch}`] = { tsmMs: t.aMs / batch, tsnMs: t.bMs / batch, ratio: t.ratio, ratioMin: t.ratioMin, ratioMax: t.ratioMax };
+    row[`batch${batch}`] = {
+      tsmMs: t.aMs / batch,
+      tsnMs: t.bMs / batch,
+      ratio: t.ratio,
+      ratioMin: t.ratioMin,
+      ratioMax: t.ratioMax,
+    };
   }
   row.profile = await profile(tsm, [1, 8, 3, 224, 224]);
   rows.push(row);
@@ -80,16 +112,26 @@ for (const m of MODELS) {
 const SHIFT_OPS = ['Slice', 'Pad', 'Concat', 'ReorderInput', 'ReorderOutput', 'Reshape'];
 if (process.argv.includes('--json')) console.log(JSON.stringify({ pairs: PAIRS, profileRuns: RUNS, rows }, null, 2));
 else {
-  console.log(`the shift's cost: TSM graph vs TSN graph of the same weights, onnxruntime-node, 2 threads, median of ${PAIRS} paired runs (range of the pair ratios in brackets)`);
+  console.log(
+    `the shift's cost: TSM graph vs TSN graph of the same weights, onnxruntime-node, 2 threads, median of ${PAIRS} paired runs (range of the pair ratios in brackets)`,
+  );
   for (const r of rows) {
     for (const b of [1, 8]) {
       const x = r[`batch${b}`];
-      console.log(`${r.model.padEnd(14)} batch ${b}: TSM ${x.tsmMs.toFixed(1)} ms/clip, TSN ${x.tsnMs.toFixed(1)} ms/clip → ${x.ratio.toFixed(3)}× [${x.ratioMin.toFixed(3)}–${x.ratioMax.toFixed(3)}]`);
+      console.log(
+        `${r.model.padEnd(14)} batch ${b}: TSM ${x.tsmMs.toFixed(1)} ms/clip, TSN ${x.tsnMs.toFixed(1)} ms/clip → ${x.ratio.toFixed(3)}× [${x.ratioMin.toFixed(3)}–${x.ratioMax.toFixed(3)}]`,
+      );
     }
     const p = r.profile;
     const total = Object.values(p.kernelMsByOp).reduce((s, v) => s + v, 0);
     const shiftMs = SHIFT_OPS.reduce((s, op) => s + (p.kernelMsByOp[op] ?? 0), 0);
-    const top = Object.entries(p.kernelMsByOp).sort((u, v) => v[1] - u[1]).slice(0, 8).map(([op, ms]) => `${op} ${ms.toFixed(1)}`).join(', ');
-    console.log(`${''.padEnd(14)} profile (batch 1, kernel ms a run): ${top}; shift ops + reorders ${shiftMs.toFixed(1)} of ${total.toFixed(1)} ms; ${r.shiftedBlocks} shifted blocks, ${p.optimizedNodes.ReorderInput ?? 0} ReorderInput / ${p.optimizedNodes.ReorderOutput ?? 0} ReorderOutput after optimisation`);
+    const top = Object.entries(p.kernelMsByOp)
+      .sort((u, v) => v[1] - u[1])
+      .slice(0, 8)
+      .map(([op, ms]) => `${op} ${ms.toFixed(1)}`)
+      .join(', ');
+    console.log(
+      `${''.padEnd(14)} profile (batch 1, kernel ms a run): ${top}; shift ops + reorders ${shiftMs.toFixed(1)} of ${total.toFixed(1)} ms; ${r.shiftedBlocks} shifted blocks, ${p.optimizedNodes.ReorderInput ?? 0} ReorderInput / ${p.optimizedNodes.ReorderOutput ?? 0} ReorderOutput after optimisation`,
+    );
   }
 }

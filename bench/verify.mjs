@@ -30,14 +30,23 @@ const gen = join(here, '.generated');
 const root = join(here, '../fixtures/jester-mini');
 const models = join(here, '../fixtures/models');
 mkdirSync(gen, { recursive: true });
-const bundled = join(models, readdirSync(models).find((f) => f.includes('_shift')));
+const bundled = join(
+  models,
+  readdirSync(models).find((f) => f.includes('_shift')),
+);
 const r50 = join(gen, 'r50_blockres/TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth');
-if (!existsSync(r50)) execFileSync('/usr/bin/python3', [join(here, '../tools/reference/make_variants.py'), gen, 'r50_blockres'], { stdio: 'ignore' });
+if (!existsSync(r50))
+  execFileSync('/usr/bin/python3', [join(here, '../tools/reference/make_variants.py'), gen, 'r50_blockres'], {
+    stdio: 'ignore',
+  });
 const BATCH = 4;
 
 async function measure(name, checkpoint, maxNum, threads = 2) {
   let t0 = performance.now();
-  const onnx = convertCheckpoint({ input: checkpoint, output: join(gen, `verify_${name.replace(/[^A-Za-z0-9.]+/g, '_')}.onnx`) }).output;
+  const onnx = convertCheckpoint({
+    input: checkpoint,
+    output: join(gen, `verify_${name.replace(/[^A-Za-z0-9.]+/g, '_')}.onnx`),
+  }).output;
   const convertSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
   // the session as verify creates it (no spinning between runs), and one with onnxruntime's default (spinning)
@@ -46,8 +55,16 @@ async function measure(name, checkpoint, maxNum, threads = 2) {
   const spinningOrt = await createOrtRunner(onnx, { threads });
   // verify closes the runner it is given: this one stays open across runs, and keeps the first run's batches
   const recorded = [];
-  const warm = (record) => ({ info: ort.info, close: async () => {}, run: async (batch, n) => { if (record) recorded.push([batch.slice(), n]); return ort.run(batch, n); } });
-  const verify = (runner, loaderThread = 'auto') => verifyModel({ model: onnx, dataset: 'jester', root, batch: BATCH, maxNum, runner, threads, loaderThread });
+  const warm = (record) => ({
+    info: ort.info,
+    close: async () => {},
+    run: async (batch, n) => {
+      if (record) recorded.push([batch.slice(), n]);
+      return ort.run(batch, n);
+    },
+  });
+  const verify = (runner, loaderThread = 'auto') =>
+    verifyModel({ model: onnx, dataset: 'jester', root, batch: BATCH, maxNum, runner, threads, loaderThread });
   const first = await verify(warm(true));
   const replay = async (session) => {
     let clips = 0;
@@ -65,7 +82,11 @@ async function measure(name, checkpoint, maxNum, threads = 2) {
   const pure = [];
   const pureSpinning = [];
   const preprocessing = [];
-  const zeros = { info: ort.info, close: async () => {}, run: async (_batch, n) => new Float32Array(n * ort.info.classes) };
+  const zeros = {
+    info: ort.info,
+    close: async () => {},
+    run: async (_batch, n) => new Float32Array(n * ort.info.classes),
+  };
   for (let i = 0; i < RUNS; i++) {
     endToEnd.push((await verify(warm(false))).clipsPerSecond);
     pure.push(await replay(ort));
@@ -79,11 +100,25 @@ async function measure(name, checkpoint, maxNum, threads = 2) {
   // the better of the two sessions is the denominator: verify's settings must not flatter the ratio
   const pureRate = Math.max(median(pure), median(pureSpinning));
   const row = {
-    model: name, sessionThreads: threads, clips: first.predictions.length, kernels: preprocessKernels() ? 'WebAssembly SIMD' : 'JavaScript', loaderThread: first.timing.loaderThread,
-    endToEndClipsPerSecond: median(endToEnd), mainThreadLoaderClipsPerSecond: median(mainThread), workerLoaderClipsPerSecond: median(workerThread),
-    pureInferenceClipsPerSecond: pureRate, pureInferenceNoSpinningClipsPerSecond: median(pure), pureInferenceSpinningClipsPerSecond: median(pureSpinning),
+    model: name,
+    sessionThreads: threads,
+    clips: first.predictions.length,
+    kernels: preprocessKernels() ? 'WebAssembly SIMD' : 'JavaScript',
+    loaderThread: first.timing.loaderThread,
+    endToEndClipsPerSecond: median(endToEnd),
+    mainThreadLoaderClipsPerSecond: median(mainThread),
+    workerLoaderClipsPerSecond: median(workerThread),
+    pureInferenceClipsPerSecond: pureRate,
+    pureInferenceNoSpinningClipsPerSecond: median(pure),
+    pureInferenceSpinningClipsPerSecond: median(pureSpinning),
     preprocessingOnlyClipsPerSecond: median(preprocessing),
-    fixedCosts: { convertSeconds, sessionSeconds, firstVerifySetupSeconds: first.timing.setupSeconds, firstVerifyFirstBatchSeconds: first.timing.firstBatchSeconds, firstVerifyOverallClipsPerSecond: first.timing.overallClipsPerSecond },
+    fixedCosts: {
+      convertSeconds,
+      sessionSeconds,
+      firstVerifySetupSeconds: first.timing.setupSeconds,
+      firstVerifyFirstBatchSeconds: first.timing.firstBatchSeconds,
+      firstVerifyOverallClipsPerSecond: first.timing.overallClipsPerSecond,
+    },
   };
   row.endToEndOverPureInference = row.endToEndClipsPerSecond / row.pureInferenceClipsPerSecond;
   row.mainThreadLoaderOverPureInference = row.mainThreadLoaderClipsPerSecond / row.pureInferenceClipsPerSecond;
@@ -97,7 +132,12 @@ async function measure(name, checkpoint, maxNum, threads = 2) {
  */
 function preprocessingStages(ROUNDS = 7) {
   const framesDir = join(root, '20bn-jester-v1');
-  const paths = readdirSync(framesDir).flatMap((c) => readdirSync(join(framesDir, c)).sort().slice(0, 8).map((f) => join(framesDir, c, f)));
+  const paths = readdirSync(framesDir).flatMap((c) =>
+    readdirSync(join(framesDir, c))
+      .sort()
+      .slice(0, 8)
+      .map((f) => join(framesDir, c, f)),
+  );
   const request = { scale: 256, cropSize: 224, crops: 1 };
   const plane = 3 * 224 * 224;
   const out = new Float32Array(BATCH * 8 * plane); // a batch's worth, as verify writes: not a cache-resident slot
@@ -112,12 +152,23 @@ function preprocessingStages(ROUNDS = 7) {
   };
   let bytes = [];
   let pixels = [];
-  const readMicros = best(() => { bytes = paths.map((p) => readFileSync(p)); });
-  const decodeMicros = best(() => { pixels = bytes.map((b) => decodeJpeg(b)); });
-  const scaleMicros = best(() => pixels.forEach((px, i) => {
-    const frame = scaleDecodedSource(px.data, px.width, px.height, request, px.channels);
-    writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, 224, 1)[0], out, (i % (BATCH * 8)) * plane);
-  }));
+  const readMicros = best(() => {
+    bytes = paths.map((p) => readFileSync(p));
+  });
+  const decodeMicros = best(() => {
+    pixels = bytes.map((b) => decodeJpeg(b));
+  });
+  const scaleMicros = best(() =>
+    pixels.forEach((px, i) => {
+      const frame = scaleDecodedSource(px.data, px.width, px.height, request, px.channels);
+      writeNormalizedCrop(
+        frame,
+        cropBoxes(frame.fullWidth, frame.fullHeight, 224, 1)[0],
+        out,
+        (i % (BATCH * 8)) * plane,
+      );
+    }),
+  );
   return { frames: paths.length, readMicros, decodeMicros, scaleCropNormalizeMicros: scaleMicros };
 }
 
@@ -130,20 +181,46 @@ const rows = [
   await measure(`bundled x0.5, ${spare} thread${spare > 1 ? 's' : ''}`, bundled, undefined, spare),
 ];
 const stages = preprocessingStages();
-const py = runJson('/usr/bin/python3', [join(here, '../tools/reference/eval_jester.py'), bundled, root, join(gen, 'reference.json')], userEnv());
-const result = { batch: BATCH, runs: RUNS, rows, preprocessingMicrosPerFrame: stages, pythonReference: { model: 'bundled TSM-MobileNetV2 x0.5', clipsPerSecond: py.clips / py.seconds } };
+const py = runJson(
+  '/usr/bin/python3',
+  [join(here, '../tools/reference/eval_jester.py'), bundled, root, join(gen, 'reference.json')],
+  userEnv(),
+);
+const result = {
+  batch: BATCH,
+  runs: RUNS,
+  rows,
+  preprocessingMicrosPerFrame: stages,
+  pythonReference: { model: 'bundled TSM-MobileNetV2 x0.5', clipsPerSecond: py.clips / py.seconds },
+};
 result.ratios = { bundledOverPythonReference: rows[0].endToEndClipsPerSecond / result.pythonReference.clipsPerSecond };
 if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
 else {
-  console.log(`tsm verify on the mini Jester set, batch ${BATCH}, ${availableParallelism()} cores (medians of ${RUNS})`);
+  console.log(
+    `tsm verify on the mini Jester set, batch ${BATCH}, ${availableParallelism()} cores (medians of ${RUNS})`,
+  );
   for (const r of rows) {
     const f = r.fixedCosts;
-    console.log(`${r.model.padEnd(30)} ${String(r.clips).padStart(3)} clips, warm session, after each run's first batch: end to end ${r.endToEndClipsPerSecond.toFixed(1)} clips/s, pure inference ${r.pureInferenceClipsPerSecond.toFixed(1)} clips/s → ${r.endToEndOverPureInference.toFixed(2)}×`);
-    console.log(`${''.padEnd(30)}      clips loaded on the ${r.loaderThread} (--loader auto, ${availableParallelism()} cores, ${r.sessionThreads} session thread${r.sessionThreads > 1 ? 's' : ''}); forced: main thread ${r.mainThreadLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.mainThreadLoaderOverPureInference.toFixed(2)}×, worker ${r.workerLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.workerLoaderOverPureInference.toFixed(2)}×`);
-    console.log(`${''.padEnd(30)}      pure inference, session without / with spinning: ${r.pureInferenceNoSpinningClipsPerSecond.toFixed(1)} / ${r.pureInferenceSpinningClipsPerSecond.toFixed(1)} clips/s (the ratio uses the better)`);
-    console.log(`${''.padEnd(30)}      preprocessing alone (${r.kernels}): ${r.preprocessingOnlyClipsPerSecond.toFixed(1)} clips/s = ${(1000 / r.preprocessingOnlyClipsPerSecond).toFixed(1)} ms a clip, inference ${(1000 / r.pureInferenceClipsPerSecond).toFixed(1)} ms a clip`);
-    console.log(`${''.padEnd(30)}      fixed costs: convert ${f.convertSeconds.toFixed(2)} s, session ${f.sessionSeconds.toFixed(2)} s, first verify's first batch ${f.firstVerifyFirstBatchSeconds.toFixed(2)} s (its overall rate ${f.firstVerifyOverallClipsPerSecond.toFixed(1)} clips/s)`);
+    console.log(
+      `${r.model.padEnd(30)} ${String(r.clips).padStart(3)} clips, warm session, after each run's first batch: end to end ${r.endToEndClipsPerSecond.toFixed(1)} clips/s, pure inference ${r.pureInferenceClipsPerSecond.toFixed(1)} clips/s → ${r.endToEndOverPureInference.toFixed(2)}×`,
+    );
+    console.log(
+      `${''.padEnd(30)}      clips loaded on the ${r.loaderThread} (--loader auto, ${availableParallelism()} cores, ${r.sessionThreads} session thread${r.sessionThreads > 1 ? 's' : ''}); forced: main thread ${r.mainThreadLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.mainThreadLoaderOverPureInference.toFixed(2)}×, worker ${r.workerLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.workerLoaderOverPureInference.toFixed(2)}×`,
+    );
+    console.log(
+      `${''.padEnd(30)}      pure inference, session without / with spinning: ${r.pureInferenceNoSpinningClipsPerSecond.toFixed(1)} / ${r.pureInferenceSpinningClipsPerSecond.toFixed(1)} clips/s (the ratio uses the better)`,
+    );
+    console.log(
+      `${''.padEnd(30)}      preprocessing alone (${r.kernels}): ${r.preprocessingOnlyClipsPerSecond.toFixed(1)} clips/s = ${(1000 / r.preprocessingOnlyClipsPerSecond).toFixed(1)} ms a clip, inference ${(1000 / r.pureInferenceClipsPerSecond).toFixed(1)} ms a clip`,
+    );
+    console.log(
+      `${''.padEnd(30)}      fixed costs: convert ${f.convertSeconds.toFixed(2)} s, session ${f.sessionSeconds.toFixed(2)} s, first verify's first batch ${f.firstVerifyFirstBatchSeconds.toFixed(2)} s (its overall rate ${f.firstVerifyOverallClipsPerSecond.toFixed(1)} clips/s)`,
+    );
   }
-  console.log(`preprocessing a frame (${stages.frames} mini Jester frames, one thread, best of 7): read ${stages.readMicros.toFixed(0)} µs, JPEG decode ${stages.decodeMicros.toFixed(0)} µs, scale + crop + normalise ${stages.scaleCropNormalizeMicros.toFixed(0)} µs`);
-  console.log(`Python reference (PIL + torch eager) on the bundled model: ${result.pythonReference.clipsPerSecond.toFixed(1)} clips/s → tsm is ${result.ratios.bundledOverPythonReference.toFixed(2)}× faster`);
+  console.log(
+    `preprocessing a frame (${stages.frames} mini Jester frames, one thread, best of 7): read ${stages.readMicros.toFixed(0)} µs, JPEG decode ${stages.decodeMicros.toFixed(0)} µs, scale + crop + normalise ${stages.scaleCropNormalizeMicros.toFixed(0)} µs`,
+  );
+  console.log(
+    `Python reference (PIL + torch eager) on the bundled model: ${result.pythonReference.clipsPerSecond.toFixed(1)} clips/s → tsm is ${result.ratios.bundledOverPythonReference.toFixed(2)}× faster`,
+  );
 }

@@ -8,5 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', root, '--incremental', '--tsBuildInfoFile', join(root, 'dist/.tsbuildinfo')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [tsc, '-p', root, '--incremental', '--tsBuildInfoFile', join(root, 'dist/.tsbuildinfo')],
+  { stdio: 'inherit' },
+);
 await import('./run.js');

@@ -17,9 +17,14 @@ process.env.ORT_TELEMETRY_DISABLED ??= '1';
 // A checkout has no dist/ after `npm ci` (the project's .npmrc sets ignore-scripts, so `prepare` does not run):
 // build it once, here. A published package ships dist/.
 const root = fileURLToPath(new URL('..', import.meta.url));
-if (!existsSync(new URL('../dist/cli/top-level.js', import.meta.url)) && existsSync(new URL('../src', import.meta.url))) {
+if (
+  !existsSync(new URL('../dist/cli/top-level.js', import.meta.url)) &&
+  existsSync(new URL('../src', import.meta.url))
+) {
   process.stderr.write('tsm: building dist/ (first run in this checkout)…\n');
-  execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', root], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', root], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
 }
 const { flush, run } = await import('@oclif/core');
 const { handleTopLevelError } = await import('../dist/cli/top-level.js');

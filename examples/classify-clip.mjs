@@ -19,16 +19,33 @@ const zooPath = flag('--zoo', 'zoo.json');
 const clipDir = args[0] && !args[0].startsWith('--') ? args[0] : 'fixtures/jester-mini/20bn-jester-v1/100001';
 
 const zoo = parseZooDocument(JSON.parse(readFileSync(zooPath, 'utf8')), zooPath);
-const entry = resolveModel(zoo, { task: 'gesture-recognition', dataset: flag('--dataset', 'jester-mini'), kind: 'tsm' });
+const entry = resolveModel(zoo, {
+  task: 'gesture-recognition',
+  dataset: flag('--dataset', 'jester-mini'),
+  kind: 'tsm',
+});
 const modelUrl = new URL(onnxArtifact(entry).path, pathToFileURL(zooPath));
 const bytes = readFileSync(modelUrl);
 await checkArtifact(entry, bytes, modelUrl.pathname); // throws E_CHECKSUM on a mismatch
 
-const frames = readdirSync(clipDir).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(clipDir, f));
+const frames = readdirSync(clipDir)
+  .filter((f) => f.endsWith('.jpg'))
+  .sort()
+  .map((f) => join(clipDir, f));
 const p = entry.preprocessing;
 const input = await clipTensor(frames, p);
 const session = await ort.InferenceSession.create(bytes);
-const { logits } = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, p.segments, 3, p.cropSize, p.cropSize]) });
+const { logits } = await session.run({
+  [session.inputNames[0]]: new ort.Tensor('float32', input, [1, p.segments, 3, p.cropSize, p.cropSize]),
+});
 const scores = Array.from(logits.data);
 const best = scores.indexOf(Math.max(...scores));
-console.log(JSON.stringify({ model: `${entry.id}@${entry.version}`, clip: clipDir, frames: frames.length, label: entry.labels[best], index: best }));
+console.log(
+  JSON.stringify({
+    model: `${entry.id}@${entry.version}`,
+    clip: clipDir,
+    frames: frames.length,
+    label: entry.labels[best],
+    index: best,
+  }),
+);

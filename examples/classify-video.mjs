@@ -14,5 +14,18 @@ if (!video) {
   console.error('usage: node examples/classify-video.mjs VIDEO [--model ID] [--zoo zoo.json]');
   process.exit(2);
 }
-const result = await predict({ model: flag('--model', 'tsm-mobilenetv2-jester-mini'), input: video, zoo: flag('--zoo', 'zoo.json'), top: 3 });
-console.log(JSON.stringify({ model: result.model, video, frames: result.frames, sampled: result.sampled, top: result.top.map((p) => ({ label: p.label, score: Number(p.score.toFixed(4)) })) }));
+const result = await predict({
+  model: flag('--model', 'tsm-mobilenetv2-jester-mini'),
+  input: video,
+  zoo: flag('--zoo', 'zoo.json'),
+  top: 3,
+});
+console.log(
+  JSON.stringify({
+    model: result.model,
+    video,
+    frames: result.frames,
+    sampled: result.sampled,
+    top: result.top.map((p) => ({ label: p.label, score: Number(p.score.toFixed(4)) })),
+  }),
+);

@@ -17,10 +17,24 @@ const here = import.meta.dirname;
 // inflate path: corrupt streams, wrong sizes and CRCs of inflated data; `deflated` counts those mutants apart.
 // NOTE: dtypes_bigendian.pth is left out: Debian's torch 1.13 ignores the zip `byteorder` record (torch 2 reads it),
 // so torch itself would be the wrong reference for its mutants.
-const sources = ['fixtures/pth', 'fixtures/hostile', 'fixtures/safetensors']
-  .flatMap((d) => readdirSync(join(here, '..', d)).filter((f) => /\.(pth|pt|tar|safetensors)$/.test(f) && f !== 'dtypes_bigendian.pth').map((f) => join(here, '..', d, f)));
+const sources = ['fixtures/pth', 'fixtures/hostile', 'fixtures/safetensors'].flatMap((d) =>
+  readdirSync(join(here, '..', d))
+    .filter((f) => /\.(pth|pt|tar|safetensors)$/.test(f) && f !== 'dtypes_bigendian.pth')
+    .map((f) => join(here, '..', d, f)),
+);
 const rand = prng(SEED);
-const stats = { tried: 0, refused: 0, succeeded: 0, crashes: 0, hangs: 0, wrongData: 0, torchRefusedWhatWeRead: 0, byKind: {}, codes: {}, deflated: { tried: 0, refused: 0, succeeded: 0 } };
+const stats = {
+  tried: 0,
+  refused: 0,
+  succeeded: 0,
+  crashes: 0,
+  hangs: 0,
+  wrongData: 0,
+  torchRefusedWhatWeRead: 0,
+  byKind: {},
+  codes: {},
+  deflated: { tried: 0, refused: 0, succeeded: 0 },
+};
 const crashes = [];
 const successDir = join(here, '.generated/successes');
 rmSync(successDir, { recursive: true, force: true });
@@ -52,7 +66,17 @@ for (let i = 0; i < COUNT; i++) {
       stats.codes[err.code] = (stats.codes[err.code] ?? 0) + 1;
     } else {
       stats.crashes++;
-      if (crashes.length < 20) crashes.push({ i, source: src, kind: m.kind, detail: m.detail, error: String(err?.stack ?? err).split('\n').slice(0, 3).join(' | ') });
+      if (crashes.length < 20)
+        crashes.push({
+          i,
+          source: src,
+          kind: m.kind,
+          detail: m.detail,
+          error: String(err?.stack ?? err)
+            .split('\n')
+            .slice(0, 3)
+            .join(' | '),
+        });
     }
   }
   if (performance.now() - t0 > 1000) stats.hangs++;
@@ -60,21 +84,36 @@ for (let i = 0; i < COUNT; i++) {
 
 // What does torch read from the mutants we accepted?
 if (stats.succeeded) {
-  const theirs = JSON.parse(execFileSync('/usr/bin/python3', [join(here, 'torch_digests.py'), successDir], { encoding: 'utf8', maxBuffer: 256 << 20 }));
+  const theirs = JSON.parse(
+    execFileSync('/usr/bin/python3', [join(here, 'torch_digests.py'), successDir], {
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+    }),
+  );
   for (const [file, digests] of Object.entries(ours)) {
     const t = theirs[file];
-    if (!t || t.error) { stats.torchRefusedWhatWeRead++; continue; }
-    const same = Object.keys(digests).length === Object.keys(t).length && Object.entries(digests).every(([k, v]) => t[k] === v);
+    if (!t || t.error) {
+      stats.torchRefusedWhatWeRead++;
+      continue;
+    }
+    const same =
+      Object.keys(digests).length === Object.keys(t).length && Object.entries(digests).every(([k, v]) => t[k] === v);
     if (!same) stats.wrongData++;
   }
 }
 const result = { seed: SEED, sources: sources.length, ...stats, crashSamples: crashes };
 if (args.includes('--json')) console.log(JSON.stringify(result, null, 2));
 else {
-  console.log(`fuzz: ${stats.tried} mutants (seed ${SEED}) of ${sources.length} checkpoints: ${JSON.stringify(stats.byKind)}`);
-  console.log(`refused with a typed error ${stats.refused}, read ${stats.succeeded}, crashes ${stats.crashes}, hangs (>1 s) ${stats.hangs}, wrong data ${stats.wrongData} (torch refused ${stats.torchRefusedWhatWeRead} of the files we read)`);
+  console.log(
+    `fuzz: ${stats.tried} mutants (seed ${SEED}) of ${sources.length} checkpoints: ${JSON.stringify(stats.byKind)}`,
+  );
+  console.log(
+    `refused with a typed error ${stats.refused}, read ${stats.succeeded}, crashes ${stats.crashes}, hangs (>1 s) ${stats.hangs}, wrong data ${stats.wrongData} (torch refused ${stats.torchRefusedWhatWeRead} of the files we read)`,
+  );
   console.log(`refusal codes: ${JSON.stringify(stats.codes)}`);
-  console.log(`of them mutants of deflated zips: ${stats.deflated.tried} (refused ${stats.deflated.refused}, read ${stats.deflated.succeeded})`);
+  console.log(
+    `of them mutants of deflated zips: ${stats.deflated.tried} (refused ${stats.deflated.refused}, read ${stats.deflated.succeeded})`,
+  );
   for (const c of crashes) console.log(`crash: ${JSON.stringify(c)}`);
 }
 process.exitCode = stats.crashes || stats.hangs || stats.wrongData ? 1 : 0;

@@ -12,10 +12,14 @@ export function shebangAssignments(bin = BIN) {
   const first = readFileSync(bin, 'utf8').split('\n', 1)[0];
   const m = /^#!\/usr\/bin\/env -S ((?:\S+=\S*\s+)*)node$/.exec(first);
   if (!m) throw new Error(`${bin}: first line '${first}' is not '#!/usr/bin/env -S NAME=value… node'`);
-  return m[1].trim().split(/\s+/).filter(Boolean).map((a) => {
-    const i = a.indexOf('=');
-    return [a.slice(0, i), a.slice(i + 1)];
-  });
+  return m[1]
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((a) => {
+      const i = a.indexOf('=');
+      return [a.slice(0, i), a.slice(i + 1)];
+    });
 }
 
 /** Runs node with `args` in `env` and ends this process as it ended (its exit code, or its signal). */

@@ -4,7 +4,15 @@
 // shift buffers carried between frames; it shows the gesture and the frame rate.
 // Query parameters: ?model=<zoo id>&interval=<ms>&window=<frames>&zoo=<path> (interval and window override the entry)
 import * as ort from '../node_modules/onnxruntime-web/dist/ort.min.mjs';
-import { computeDtypeOf, fetchArtifact, fetchZoo, normalizeRgba, resolveModel, scaleShortSideOfEntry, streamingOf } from '../dist/zoo/client.js';
+import {
+  computeDtypeOf,
+  fetchArtifact,
+  fetchZoo,
+  normalizeRgba,
+  resolveModel,
+  scaleShortSideOfEntry,
+  streamingOf,
+} from '../dist/zoo/client.js';
 
 const params = new URLSearchParams(location.search);
 const zooUrl = new URL(params.get('zoo') ?? '../zoo.json', location.href);
@@ -19,7 +27,9 @@ async function pickModel() {
   const wanted = params.get('model') ?? undefined;
   const entry = resolveModel(zoo, { id: wanted, kind: 'online', computeDtypes: wanted ? undefined : BROWSER_DTYPES });
   if (!BROWSER_DTYPES.includes(computeDtypeOf(entry))) {
-    throw new Error(`${entry.id} computes in ${computeDtypeOf(entry)}, which this demo does not offer: onnxruntime-web runs it slower than float32 in the browser (npm run bench:precision); pick a float32 online model`);
+    throw new Error(
+      `${entry.id} computes in ${computeDtypeOf(entry)}, which this demo does not offer: onnxruntime-web runs it slower than float32 in the browser (npm run bench:precision); pick a float32 online model`,
+    );
   }
   const streaming = streamingOf(entry);
   const interval = Number(params.get('interval') ?? (streaming ? (1000 * streaming.stride) / streaming.fps : 333));
@@ -41,7 +51,8 @@ function frameTensor(video, canvas, preprocessing, scaleShortSide) {
 
 async function main() {
   const { entry, bytes, interval, windowSize } = await pickModel();
-  $('model').textContent = `${entry.id}@${entry.version} (${entry.arch.name}), a frame every ${Math.round(interval)} ms, window ${windowSize}`;
+  $('model').textContent =
+    `${entry.id}@${entry.version} (${entry.arch.name}), a frame every ${Math.round(interval)} ms, window ${windowSize}`;
   ort.env.wasm.wasmPaths = new URL('../node_modules/onnxruntime-web/dist/', import.meta.url).href;
   ort.env.wasm.numThreads = 1;
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
@@ -52,10 +63,13 @@ async function main() {
   if (warning) console.warn(warning);
   document.body.dataset.scaleShortSide = String(scaleShortSide);
   const bufferInputs = artifact.inputs.filter((i) => i.name.startsWith('shift_buffer_'));
-  const zeros = () => Object.fromEntries(bufferInputs.map((b) => {
-    const shape = b.shape.map((d) => (typeof d === 'number' ? d : 1));
-    return [b.name, new ort.Tensor('float32', new Float32Array(shape.reduce((a, c) => a * c, 1)), shape)];
-  }));
+  const zeros = () =>
+    Object.fromEntries(
+      bufferInputs.map((b) => {
+        const shape = b.shape.map((d) => (typeof d === 'number' ? d : 1));
+        return [b.name, new ort.Tensor('float32', new Float32Array(shape.reduce((a, c) => a * c, 1)), shape)];
+      }),
+    );
   let buffers = zeros();
   const video = $('camera');
   video.srcObject = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
@@ -69,7 +83,10 @@ async function main() {
   for (;;) {
     const t0 = performance.now();
     const input = frameTensor(video, canvas, entry.preprocessing, scaleShortSide);
-    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, size, size]), ...buffers });
+    const out = await session.run({
+      [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, size, size]),
+      ...buffers,
+    });
     buffers = Object.fromEntries(bufferInputs.map((b) => [b.name, out[`${b.name}_out`]]));
     history.push(out.logits.data);
     if (history.length > windowSize) history.shift();
@@ -79,8 +96,15 @@ async function main() {
     $('gesture').textContent = label;
     document.body.dataset.gesture = label;
     frames++;
-    $('fps').textContent = `${(frames / ((performance.now() - started) / 1000)).toFixed(1)} model fps, ${(performance.now() - t0).toFixed(0)} ms a frame`;
-    $('top').innerHTML = order.slice(0, 5).map((k) => `<tr><td>${entry.labels?.[k] ?? k}</td><td><div class="bar" style="width:${Math.max(2, 20 * (avg[k] - avg[order[4]]))}px"></div></td></tr>`).join('');
+    $('fps').textContent =
+      `${(frames / ((performance.now() - started) / 1000)).toFixed(1)} model fps, ${(performance.now() - t0).toFixed(0)} ms a frame`;
+    $('top').innerHTML = order
+      .slice(0, 5)
+      .map(
+        (k) =>
+          `<tr><td>${entry.labels?.[k] ?? k}</td><td><div class="bar" style="width:${Math.max(2, 20 * (avg[k] - avg[order[4]]))}px"></div></td></tr>`,
+      )
+      .join('');
     await new Promise((r) => setTimeout(r, Math.max(0, interval - (performance.now() - t0))));
   }
 }

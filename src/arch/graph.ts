@@ -55,19 +55,35 @@ function buildGraph(ctx: GraphContext, options: BuildOptions): BuiltGraph {
   const inputName = online ? 'frame' : image ? 'image' : 'video';
   const inputShape = image ? ['N', C, S, S] : ['N', T, C, S, S];
   const input = g.input({ name: inputName, elemType: 'float', shape: inputShape });
-  const reshaped = image ? input : ctx.declareFrames(g.op('Reshape', [input, g.int64s('frames_shape', [-1, C, S, S])], {}, ctx.half ? 'frames_fp32' : 'frames'), C, S, S, 'float');
-  const frames = ctx.half ? (image ? g.op('Cast', [reshaped], { to: 10 }, 'image_fp16') : ctx.declareFrames(g.op('Cast', [reshaped], { to: 10 }, 'frames'), C, S, S)) : reshaped;
+  const reshaped = image
+    ? input
+    : ctx.declareFrames(
+        g.op('Reshape', [input, g.int64s('frames_shape', [-1, C, S, S])], {}, ctx.half ? 'frames_fp32' : 'frames'),
+        C,
+        S,
+        S,
+        'float',
+      );
+  const frames = ctx.half
+    ? image
+      ? g.op('Cast', [reshaped], { to: 10 }, 'image_fp16')
+      : ctx.declareFrames(g.op('Cast', [reshaped], { to: 10 }, 'frames'), C, S, S)
+    : reshaped;
   let f: Feature = { x: frames, c: C, h: S, w: S };
   f = module.build(ctx, f, spec.backbone);
   if (f.h < 1 || f.w < 1) throw new TsmError('usage', 'E_BAD_FLAG', `input size ${S} is too small for ${spec.name}`);
   const K = spec.head.classes;
   let logits = headAndConsensus(ctx, f, ctx.half ? 'logits_fp16' : 'logits');
   if (ctx.half) logits = g.node('Cast', [logits], { to: 1 }, { outputNames: ['logits'] })[0];
-  const outputs: IoSpec[] = [{ name: 'logits', shape: ['N', K] }, ...ctx.buffers.map((b) => ({ name: b.output, shape: ['N', ...b.shape.slice(1)] }))];
+  const outputs: IoSpec[] = [
+    { name: 'logits', shape: ['N', K] },
+    ...ctx.buffers.map((b) => ({ name: b.output, shape: ['N', ...b.shape.slice(1)] })),
+  ];
   g.output({ name: logits, elemType: 'float', shape: ['N', K] });
   // calibrate mode: every activation point is an output too (frames of all clips, so the first dim is N·T)
   const calibrating = ctx.precision.mode === 'calibrate';
-  for (const x of calibrating ? ctx.calibrationOutputs : []) g.output({ name: x, elemType: 'float', shape: ['NT', 'C', 'H', 'W'] });
+  for (const x of calibrating ? ctx.calibrationOutputs : [])
+    g.output({ name: x, elemType: 'float', shape: ['NT', 'C', 'H', 'W'] });
   for (const b of ctx.buffers) g.output({ name: b.output, elemType: 'float', shape: ['N', ...b.shape.slice(1)] });
   if (options.softmax) {
     g.node('Softmax', [logits], { axis: 1 }, { outputNames: ['probabilities'] });
@@ -76,12 +92,23 @@ function buildGraph(ctx: GraphContext, options: BuildOptions): BuiltGraph {
   }
   ctx.sd.assertAllUsed();
   const opset = options.opset ?? SUPPORTED_OPSETS.default;
-  const metadata = online ? { ...options.metadata, 'tsm.online_buffers': JSON.stringify(ctx.buffers) } : options.metadata;
-  const model = g.serialize({ opset, producerVersion: options.producerVersion, graphName: spec.name, metadata, docString: `${spec.name} exported by tsm` });
+  const metadata = online
+    ? { ...options.metadata, 'tsm.online_buffers': JSON.stringify(ctx.buffers) }
+    : options.metadata;
+  const model = g.serialize({
+    opset,
+    producerVersion: options.producerVersion,
+    graphName: spec.name,
+    metadata,
+    docString: `${spec.name} exported by tsm`,
+  });
   return {
     model,
     buffers: ctx.buffers,
-    inputs: [{ name: inputName, shape: inputShape }, ...ctx.buffers.map((b) => ({ name: b.input, shape: ['N', ...b.shape.slice(1)] }))],
+    inputs: [
+      { name: inputName, shape: inputShape },
+      ...ctx.buffers.map((b) => ({ name: b.input, shape: ['N', ...b.shape.slice(1)] })),
+    ],
     outputs,
     opHistogram: g.opHistogram(),
     weightBytes: g.weightBytes(),
@@ -92,13 +119,26 @@ function buildGraph(ctx: GraphContext, options: BuildOptions): BuiltGraph {
 export function buildTsnGraph(spec: ArchSpec, stateDict: StateDict, options: BuildOptions): BuiltGraph {
   const opset = options.opset ?? SUPPORTED_OPSETS.default;
   if (!Number.isInteger(opset) || opset < SUPPORTED_OPSETS.min || opset > SUPPORTED_OPSETS.max) {
-    throw new TsmError('usage', 'E_BAD_FLAG', `--opset ${opset} is not supported; use ${SUPPORTED_OPSETS.min}–${SUPPORTED_OPSETS.max}`, { details: { expected: SUPPORTED_OPSETS, found: opset } });
+    throw new TsmError(
+      'usage',
+      'E_BAD_FLAG',
+      `--opset ${opset} is not supported; use ${SUPPORTED_OPSETS.min}–${SUPPORTED_OPSETS.max}`,
+      { details: { expected: SUPPORTED_OPSETS, found: opset } },
+    );
   }
   if (options.precision?.mode === 'fp16' && spec.kind === 'online') {
-    throw new TsmError('unsupported', 'E_UNSUPPORTED', 'fp16 compute is not available for online (streaming) exports', { hint: 'use --fp16 alone (fp16 weights, fp32 compute)' });
+    throw new TsmError('unsupported', 'E_UNSUPPORTED', 'fp16 compute is not available for online (streaming) exports', {
+      hint: 'use --fp16 alone (fp16 weights, fp32 compute)',
+    });
   }
   if (options.precision && options.precision.mode !== 'float' && options.precision.mode !== 'fp16') {
-    if (opset < 13) throw new TsmError('usage', 'E_BAD_FLAG', `int8 needs opset 13 or later (per-channel DequantizeLinear); got --opset ${opset}`, { details: { expected: '>= 13', found: opset } });
+    if (opset < 13)
+      throw new TsmError(
+        'usage',
+        'E_BAD_FLAG',
+        `int8 needs opset 13 or later (per-channel DequantizeLinear); got --opset ${opset}`,
+        { details: { expected: '>= 13', found: opset } },
+      );
     if (options.fp16Weights) throw new TsmError('usage', 'E_BAD_FLAG', '--fp16 and --int8 exclude each other');
   }
   const names = { node: stateDict.nodeName, model: stateDict.modelName };

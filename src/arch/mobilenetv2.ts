@@ -28,9 +28,14 @@ function conv(sd: StateDict, weight: string, bn: string, inChannels: number, str
   const groups = inChannels / inPerGroup;
   if (!Number.isInteger(groups) || out % groups !== 0) {
     const key = sd.modelName(weight);
-    throw new TsmError('unsupported', 'E_SHAPE_MISMATCH', `'${key}' [${shapeOf(sd, weight).join(', ')}] does not fit ${inChannels} input channels`, {
-      details: { key, expected: inChannels, found: inPerGroup },
-    });
+    throw new TsmError(
+      'unsupported',
+      'E_SHAPE_MISMATCH',
+      `'${key}' [${shapeOf(sd, weight).join(', ')}] does not fit ${inChannels} input channels`,
+      {
+        details: { key, expected: inChannels, found: inPerGroup },
+      },
+    );
   }
   expectBatchNorm(sd, bn, out);
   return { weight, bn, inChannels, outChannels: out, kernel: k, stride, padding: (k - 1) >> 1, groups };
@@ -41,7 +46,12 @@ function readMobileNetV2(sd: StateDict, inputChannels: number): BackboneReading<
   const f = 'features';
   const indices = childIndices(sd, f);
   if (indices.length !== BLOCK_COUNT + 2 || indices[indices.length - 1] !== BLOCK_COUNT + 1) {
-    throw new TsmError('unsupported', 'E_UNKNOWN_LAYOUT', `MobileNetV2 '${sd.modelName(f)}' has entries [${indices.join(', ')}], expected 0..18`, { details: { indices } });
+    throw new TsmError(
+      'unsupported',
+      'E_UNKNOWN_LAYOUT',
+      `MobileNetV2 '${sd.modelName(f)}' has entries [${indices.join(', ')}], expected 0..18`,
+      { details: { indices } },
+    );
   }
   const everyBlock = sd.facts.mobileNetShift === 'embedded';
   const stem = conv(sd, `${f}.0.0.weight`, `${f}.0.1`, inputChannels, 2);
@@ -65,12 +75,22 @@ function readMobileNetV2(sd: StateDict, inputChannels: number): BackboneReading<
       convs.push(conv(sd, key(3), `${base}.4`, convs[0].outChannels, stride));
       convs.push(conv(sd, key(6), `${base}.7`, convs[1].outChannels, 1));
     } else {
-      throw new TsmError('unsupported', 'E_UNKNOWN_LAYOUT', `MobileNetV2 block '${sd.modelName(name)}' has ${modules} modules in its conv, expected 5 or 8`, { details: { key: sd.modelName(base) } });
+      throw new TsmError(
+        'unsupported',
+        'E_UNKNOWN_LAYOUT',
+        `MobileNetV2 block '${sd.modelName(name)}' has ${modules} modules in its conv, expected 5 or 8`,
+        { details: { key: sd.modelName(base) } },
+      );
     }
     const out = convs[convs.length - 1].outChannels;
     const residual = stride === 1 && out === channels;
     if (shift && !everyBlock && !(residual && modules === 8)) {
-      throw new TsmError('unsupported', 'E_UNKNOWN_LAYOUT', `'${sd.modelName(name)}' is shifted at conv.0 but is not a residual 8-module block; no known TSM layout does that`, { details: { key: sd.modelName(key(0)) } });
+      throw new TsmError(
+        'unsupported',
+        'E_UNKNOWN_LAYOUT',
+        `'${sd.modelName(name)}' is shifted at conv.0 but is not a residual 8-module block; no known TSM layout does that`,
+        { details: { key: sd.modelName(key(0)) } },
+      );
     }
     blocks.push({ name, convs, residual, shift });
     channels = out;
@@ -78,11 +98,25 @@ function readMobileNetV2(sd: StateDict, inputChannels: number): BackboneReading<
   const last = conv(sd, `${f}.18.0.weight`, `${f}.18.1`, channels, 1);
   const shifted = blocks.filter((b) => b.shift);
   if (everyBlock && shifted.length !== BLOCK_COUNT) {
-    throw new TsmError('unsupported', 'E_UNKNOWN_LAYOUT', `embedded-fork MobileNetV2 should wrap all ${BLOCK_COUNT} blocks; unwrapped: ${blocks.filter((b) => !b.shift).map((b) => sd.modelName(b.name)).join(', ')}`);
+    throw new TsmError(
+      'unsupported',
+      'E_UNKNOWN_LAYOUT',
+      `embedded-fork MobileNetV2 should wrap all ${BLOCK_COUNT} blocks; unwrapped: ${blocks
+        .filter((b) => !b.shift)
+        .map((b) => sd.modelName(b.name))
+        .join(', ')}`,
+    );
   }
   const layout: MobileNetShiftLayout | undefined = shifted.length ? (everyBlock ? 'embedded' : 'official') : undefined;
   return {
-    backbone: { family: 'mobilenetv2', widthMultiplier: stem.outChannels / 32, stem, blocks, last, featureChannels: last.outChannels },
+    backbone: {
+      family: 'mobilenetv2',
+      widthMultiplier: stem.outChannels / 32,
+      stem,
+      blocks,
+      last,
+      featureChannels: last.outChannels,
+    },
     place: shifted.length ? 'blockres' : 'none',
     layout,
     shiftedBlocks: shifted.map((b) => sd.modelName(b.name)),
@@ -121,7 +155,8 @@ export const MOBILENET_V2: ArchitectureModule<MobileNetV2Backbone> = {
   describes: 'a MobileNetV2 (features.0.0…)',
   known: ['mobilenetv2'],
   inputConv: 'features.0.0.weight',
-  detect: (sd) => sd.has('features.0.0.weight') && (sd.has('features.1.conv.0.weight') || sd.has('features.1.conv.0.net.weight')),
+  detect: (sd) =>
+    sd.has('features.0.0.weight') && (sd.has('features.1.conv.0.weight') || sd.has('features.1.conv.0.net.weight')),
   read: readMobileNetV2,
   name: () => 'mobilenetv2',
   summary: (b) => ({ widthMultiplier: b.widthMultiplier }),

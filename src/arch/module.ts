@@ -49,7 +49,11 @@ export interface ArchitectureModule<B extends Backbone = Backbone> {
 }
 
 /** MACs of one convolution over `frames` square inputs of side `size`; returns the output side too. */
-export function convMacs(c: { inChannels: number; outChannels: number; groups: number; kernel: number; stride: number; padding: number }, frames: number, size: number): { macs: number; size: number } {
+export function convMacs(
+  c: { inChannels: number; outChannels: number; groups: number; kernel: number; stride: number; padding: number },
+  frames: number,
+  size: number,
+): { macs: number; size: number } {
   const out = outputSize(size, c);
   return { macs: frames * out * out * c.outChannels * (c.inChannels / c.groups) * c.kernel * c.kernel, size: out };
 }

@@ -17,7 +17,10 @@ import { RESNET } from './resnet.js';
 import type { StateDict } from './tensors.js';
 
 /** The architecture modules tsm builds; the first whose weights match reads them. */
-export const ARCHITECTURES: readonly ArchitectureModule[] = Object.freeze([RESNET as ArchitectureModule, MOBILENET_V2 as ArchitectureModule]);
+export const ARCHITECTURES: readonly ArchitectureModule[] = Object.freeze([
+  RESNET as ArchitectureModule,
+  MOBILENET_V2 as ArchitectureModule,
+]);
 
 /** The module of a backbone. */
 export function moduleOf<B extends Backbone>(backbone: B): ArchitectureModule<B> {
@@ -52,14 +55,22 @@ const IMAGENET_CLASSES = 1000;
 
 function unknownBackbone(sd: StateDict): TsmError {
   const sample = [...sd.keys()].slice(0, 8).map((k) => sd.modelName(k));
-  return new TsmError('unsupported', 'E_UNKNOWN_LAYOUT', `cannot place this state dict (read in the ${sd.facts.layout} key layout): it is none of ${ARCHITECTURES.map((m) => m.describes).join(', ')}; first keys: ${sample.join(', ')}`, {
-    hint: `supported: ${ARCHITECTURES.flatMap((m) => m.known).join(', ')}, each as TSN or TSM; key layouts: ${KEY_LAYOUTS.map((l) => `${l.name} (${l.describes})`).join('; ')}`,
-    details: { layout: sd.facts.layout, keys: [...sd.keys()].slice(0, 50).map((k) => sd.modelName(k)) },
-  });
+  return new TsmError(
+    'unsupported',
+    'E_UNKNOWN_LAYOUT',
+    `cannot place this state dict (read in the ${sd.facts.layout} key layout): it is none of ${ARCHITECTURES.map((m) => m.describes).join(', ')}; first keys: ${sample.join(', ')}`,
+    {
+      hint: `supported: ${ARCHITECTURES.flatMap((m) => m.known).join(', ')}, each as TSN or TSM; key layouts: ${KEY_LAYOUTS.map((l) => `${l.name} (${l.describes})`).join('; ')}`,
+      details: { layout: sd.facts.layout, keys: [...sd.keys()].slice(0, 50).map((k) => sd.modelName(k)) },
+    },
+  );
 }
 
 /** `tensors`: the checkpoint's weights as the file names them (Checkpoint.stateDict). */
-export function detectArch(tensors: ReadonlyMap<string, Tensor>, options: { fileName?: string; overrides?: ArchOverrides } = {}): ArchDetection {
+export function detectArch(
+  tensors: ReadonlyMap<string, Tensor>,
+  options: { fileName?: string; overrides?: ArchOverrides } = {},
+): ArchDetection {
   const overrides = options.overrides ?? {};
   const sd = canonicalize(tensors);
   const named = options.fileName ? findTsmName(options.fileName) : undefined;
@@ -75,66 +86,107 @@ export function detectArch(tensors: ReadonlyMap<string, Tensor>, options: { file
   const detected = module.name(reading.backbone);
   const wanted = overrides.arch?.toLowerCase();
   if (wanted && wanted !== detected) {
-    throw new TsmError('usage', 'E_ARCH_CONFLICT', `--arch ${overrides.arch} but the weights are a ${detected}`, { details: { expected: wanted, found: detected } });
+    throw new TsmError('usage', 'E_ARCH_CONFLICT', `--arch ${overrides.arch} but the weights are a ${detected}`, {
+      details: { expected: wanted, found: detected },
+    });
   }
-  if (parsed && parsed.arch !== detected) warnings.push(`${said} says ${parsed.arch} but the weights are a ${detected}; using ${detected}`);
+  if (parsed && parsed.arch !== detected)
+    warnings.push(`${said} says ${parsed.arch} but the weights are a ${detected}; using ${detected}`);
   warnings.push(...reading.warnings);
   const { place } = reading;
 
   if (overrides.shiftPlace && overrides.shiftPlace !== place) {
-    throw new TsmError('usage', 'E_ARCH_CONFLICT', `--shift-place ${overrides.shiftPlace} but the weights have ${place === 'none' ? 'no shift wrappers' : `'${place}' shift wrappers`}`, {
-      details: { expected: overrides.shiftPlace, found: place },
-    });
+    throw new TsmError(
+      'usage',
+      'E_ARCH_CONFLICT',
+      `--shift-place ${overrides.shiftPlace} but the weights have ${place === 'none' ? 'no shift wrappers' : `'${place}' shift wrappers`}`,
+      {
+        details: { expected: overrides.shiftPlace, found: place },
+      },
+    );
   }
   if (parsed) {
     const namePlace = parsed.shiftPlace ?? 'none';
-    if (namePlace !== place) warnings.push(`${said} says shift place '${namePlace}' but the weights show '${place}'; following the weights`);
+    if (namePlace !== place)
+      warnings.push(`${said} says shift place '${namePlace}' but the weights show '${place}'; following the weights`);
   }
 
   if (parsed && overrides.segments !== undefined && overrides.segments !== parsed.segments) {
-    warnings.push(`${said} says segment${parsed.segments} (trained on ${parsed.segments} segments) but --segments ${overrides.segments}; building for ${overrides.segments}, where its accuracy was not measured`);
+    warnings.push(
+      `${said} says segment${parsed.segments} (trained on ${parsed.segments} segments) but --segments ${overrides.segments}; building for ${overrides.segments}, where its accuracy was not measured`,
+    );
   }
   if (parsed?.shiftDiv !== undefined && overrides.shiftDiv !== undefined && overrides.shiftDiv !== parsed.shiftDiv) {
-    warnings.push(`${said} says shift${parsed.shiftDiv} (1/${parsed.shiftDiv} of the channels shifted in training) but --shift-div ${overrides.shiftDiv}; shifting 1/${overrides.shiftDiv}, which the weights were not trained for`);
+    warnings.push(
+      `${said} says shift${parsed.shiftDiv} (1/${parsed.shiftDiv} of the channels shifted in training) but --shift-div ${overrides.shiftDiv}; shifting 1/${overrides.shiftDiv}, which the weights were not trained for`,
+    );
   }
   const segments = overrides.segments ?? parsed?.segments ?? 8;
   const bareBackbone = !sd.facts.wrapped && place === 'none';
-  if (!overrides.segments && !parsed && !overrides.online && !bareBackbone) warnings.push('segments not given and not in the file name (nor its folder\'s); assuming 8 (pass --segments)');
+  if (!overrides.segments && !parsed && !overrides.online && !bareBackbone)
+    warnings.push("segments not given and not in the file name (nor its folder's); assuming 8 (pass --segments)");
   const div = overrides.shiftDiv ?? parsed?.shiftDiv ?? 8;
-  if (!overrides.shiftDiv && !parsed?.shiftDiv && reading.shiftedBlocks.length) warnings.push('shift fold not given and not in the file name (nor its folder\'s); assuming shift_div 8 (pass --shift-div)');
-  if (!Number.isInteger(segments) || segments < 1) throw new TsmError('usage', 'E_BAD_FLAG', `segments must be a positive integer, got ${segments}`);
+  if (!overrides.shiftDiv && !parsed?.shiftDiv && reading.shiftedBlocks.length)
+    warnings.push(
+      "shift fold not given and not in the file name (nor its folder's); assuming shift_div 8 (pass --shift-div)",
+    );
+  if (!Number.isInteger(segments) || segments < 1)
+    throw new TsmError('usage', 'E_BAD_FLAG', `segments must be a positive integer, got ${segments}`);
   const features = module.summary(reading.backbone);
   const nonLocal = features.nonLocal === true;
   const temporalPool = features.temporalPool === true;
   if (parsed && parsed.nonLocal !== nonLocal) {
-    warnings.push(`${said} ${parsed.nonLocal ? 'says' : 'does not say'} _nl but the weights ${nonLocal ? 'have' : 'have no'} non-local blocks (….nl.*); following the weights`);
+    warnings.push(
+      `${said} ${parsed.nonLocal ? 'says' : 'does not say'} _nl but the weights ${nonLocal ? 'have' : 'have no'} non-local blocks (….nl.*); following the weights`,
+    );
   }
   if (parsed && parsed.temporalPool !== temporalPool) {
-    warnings.push(`${said} ${parsed.temporalPool ? 'says' : 'does not say'} _tpool but the weights ${temporalPool ? 'have' : 'have no'} temporal pooling (layer2.net.*); following the weights`);
+    warnings.push(
+      `${said} ${parsed.temporalPool ? 'says' : 'does not say'} _tpool but the weights ${temporalPool ? 'have' : 'have no'} temporal pooling (layer2.net.*); following the weights`,
+    );
   }
   if (temporalPool && segments % 2 !== 0) {
-    throw new TsmError('usage', 'E_TPOOL_SEGMENTS', `temporal pooling halves the segments, so they must be even; got ${segments}`, { hint: 'pass an even --segments (a TSM file or run folder name says the trained value)', details: { segments } });
+    throw new TsmError(
+      'usage',
+      'E_TPOOL_SEGMENTS',
+      `temporal pooling halves the segments, so they must be even; got ${segments}`,
+      { hint: 'pass an even --segments (a TSM file or run folder name says the trained value)', details: { segments } },
+    );
   }
-  if (!Number.isInteger(div) || div < 1) throw new TsmError('usage', 'E_BAD_FLAG', `shift div must be a positive integer, got ${div}`);
+  if (!Number.isInteger(div) || div < 1)
+    throw new TsmError('usage', 'E_BAD_FLAG', `shift div must be a positive integer, got ${div}`);
 
   if (overrides.online) {
-    if (modality !== 'RGB') throw new TsmError('unsupported', 'E_ONLINE_ARCH', `--online builds RGB models (the online demo's); this checkpoint is ${modality}`);
+    if (modality !== 'RGB')
+      throw new TsmError(
+        'unsupported',
+        'E_ONLINE_ARCH',
+        `--online builds RGB models (the online demo's); this checkpoint is ${modality}`,
+      );
     if (!module.online) {
       const families = ARCHITECTURES.filter((m) => m.online).map((m) => m.known.join('/'));
-      throw new TsmError('unsupported', 'E_ONLINE_ARCH', `--online supports ${families.join(', ')} checkpoints (the online demo's family); this is a ${detected}`);
+      throw new TsmError(
+        'unsupported',
+        'E_ONLINE_ARCH',
+        `--online supports ${families.join(', ')} checkpoints (the online demo's family); this is a ${detected}`,
+      );
     }
     reading = module.online(reading, sd);
     if (reading.place !== place) warnings.push(...reading.warnings);
   }
   const head = findHead(sd, reading.backbone.featureChannels, overrides.numClasses);
-  const image = !overrides.online && !parsed && overrides.segments === undefined && bareBackbone && head.weight !== 'new_fc.weight';
+  const image =
+    !overrides.online && !parsed && overrides.segments === undefined && bareBackbone && head.weight !== 'new_fc.weight';
   const kind = overrides.online ? 'online' : reading.place !== 'none' ? 'tsm' : image ? 'image' : 'tsn';
   if (kind === 'image' && module.online && head.classes !== IMAGENET_CLASSES) {
     // The online demo saves a bare MobileNetV2 state dict: nothing in it says "TSM" or "streaming".
-    warnings.push(`a bare ${module.title} state dict with ${head.classes} classes, read as a one-frame image classifier; if it is a TSM online (streaming) model like the online demo's, \`tsm convert --online\` builds the streaming model`);
+    warnings.push(
+      `a bare ${module.title} state dict with ${head.classes} classes, read as a one-frame image classifier; if it is a TSM online (streaming) model like the online demo's, \`tsm convert --online\` builds the streaming model`,
+    );
   }
   const spec: ArchSpec = {
-    name: kind === 'image' ? detected : kind === 'online' ? `TSM-${detected}-online` : `${kind.toUpperCase()}-${detected}`,
+    name:
+      kind === 'image' ? detected : kind === 'online' ? `TSM-${detected}-online` : `${kind.toUpperCase()}-${detected}`,
     kind,
     backbone: reading.backbone,
     segments: kind === 'image' || kind === 'online' ? 1 : segments,

@@ -32,9 +32,19 @@ interface SplitFeature {
  * every block shifted in its residual branch and nothing else, with channels to split on both sides.
  */
 export function canSplitShift(ctx: GraphContext, b: ResNetBackbone): boolean {
-  return ctx.precision.mode === 'float' && ctx.spec.kind === 'tsm' && temporalPoolBlock(b) === undefined
-    && b.blocks.every((block) => block.shift === 'residual' && !block.nonLocal && block.convs.length >= 2
-      && splitPoint(ctx, block.convs[0].inChannels) > 0 && splitPoint(ctx, block.convs[block.convs.length - 1].outChannels) > 0);
+  return (
+    ctx.precision.mode === 'float' &&
+    ctx.spec.kind === 'tsm' &&
+    temporalPoolBlock(b) === undefined &&
+    b.blocks.every(
+      (block) =>
+        block.shift === 'residual' &&
+        !block.nonLocal &&
+        block.convs.length >= 2 &&
+        splitPoint(ctx, block.convs[0].inChannels) > 0 &&
+        splitPoint(ctx, block.convs[block.convs.length - 1].outChannels) > 0,
+    )
+  );
 }
 
 const splitPoint = (ctx: GraphContext, channels: number) => 2 * Math.floor(channels / ctx.spec.shift.div);
@@ -44,10 +54,21 @@ export function resnetSplitBackbone(ctx: GraphContext, f: Feature, b: ResNetBack
   const stem = splitConv(ctx, [f.x], [f.c], b.stem, k0, f);
   const relu = (x: string) => ctx.g.op('Relu', [x]);
   const pool = (x: string) => ctx.g.op('MaxPool', [relu(x)], windowAttributes(STEM_MAX_POOL));
-  let x: SplitFeature = { s: pool(stem.s), r: pool(stem.r), k: k0, c: b.stem.outChannels, h: outputSize(stem.h, STEM_MAX_POOL), w: outputSize(stem.w, STEM_MAX_POOL) };
+  let x: SplitFeature = {
+    s: pool(stem.s),
+    r: pool(stem.r),
+    k: k0,
+    c: b.stem.outChannels,
+    h: outputSize(stem.h, STEM_MAX_POOL),
+    w: outputSize(stem.w, STEM_MAX_POOL),
+  };
   for (const block of b.blocks) {
     const name = ctx.label(block.name);
-    const shifted = addTemporalShift(ctx.g, { x: x.s, channels: x.k, height: x.h, width: x.w, segments: ctx.segmentsNow, div: 2 }, `${name}.shift`);
+    const shifted = addTemporalShift(
+      ctx.g,
+      { x: x.s, channels: x.k, height: x.h, width: x.w, segments: ctx.segmentsNow, div: 2 },
+      `${name}.shift`,
+    );
     const s = ctx.declareFrames(shifted, x.k, x.h, x.w);
     // ResNet blocks have 2 (basic) or 3 (bottleneck) convolutions: the first reads the split input, the last writes one
     const first = block.convs[0];
@@ -61,20 +82,36 @@ export function resnetSplitBackbone(ctx: GraphContext, f: Feature, b: ResNetBack
     x = {
       s: relu(ctx.g.op('Add', [out.s, identity.s])),
       r: relu(ctx.g.op('Add', [out.r, identity.r])),
-      k: kOut, c: out.c, h: out.h, w: out.w,
+      k: kOut,
+      c: out.c,
+      h: out.h,
+      w: out.w,
     };
   }
   return { x: ctx.g.op('Concat', [x.s, x.r], { axis: 1 }, 'layer_out'), c: x.c, h: x.h, w: x.w };
 }
 
 /** Conv over inputs that together make its input channels (in order): one Conv each, summed, bias once. */
-function joinConv(ctx: GraphContext, inputs: readonly string[], widths: readonly number[], c: ConvBn, f: Pick<Feature, 'h' | 'w'>): Feature {
+function joinConv(
+  ctx: GraphContext,
+  inputs: readonly string[],
+  widths: readonly number[],
+  c: ConvBn,
+  f: Pick<Feature, 'h' | 'w'>,
+): Feature {
   const folded = foldConvBn(ctx.sd, c);
   return { x: sumOfConvs(ctx, inputs, widths, c, folded, 0, c.outChannels, ''), c: c.outChannels, ...outSize(c, f) };
 }
 
 /** Conv whose output rows are split at k: two sums of per-input Convs. */
-function splitConv(ctx: GraphContext, inputs: readonly string[], widths: readonly number[], c: ConvBn, k: number, f: Pick<Feature, 'h' | 'w'>): SplitFeature {
+function splitConv(
+  ctx: GraphContext,
+  inputs: readonly string[],
+  widths: readonly number[],
+  c: ConvBn,
+  k: number,
+  f: Pick<Feature, 'h' | 'w'>,
+): SplitFeature {
   const folded = foldConvBn(ctx.sd, c);
   const s = sumOfConvs(ctx, inputs, widths, c, folded, 0, k, '.s');
   const r = sumOfConvs(ctx, inputs, widths, c, folded, k, c.outChannels, '.r');
@@ -86,7 +123,16 @@ function outSize(c: ConvBn, f: Pick<Feature, 'h' | 'w'>): { h: number; w: number
 }
 
 /** Σ_i Conv(inputs[i], W[o0:o1, in-range i]) + b[o0:o1]: the bias on the last Conv, each sum fused by the runtime. */
-function sumOfConvs(ctx: GraphContext, inputs: readonly string[], widths: readonly number[], c: ConvBn, folded: FoldedConv, o0: number, o1: number, suffix: string): string {
+function sumOfConvs(
+  ctx: GraphContext,
+  inputs: readonly string[],
+  widths: readonly number[],
+  c: ConvBn,
+  folded: FoldedConv,
+  o0: number,
+  o1: number,
+  suffix: string,
+): string {
   const base = `${ctx.label(c.weight)}${suffix}`;
   const [, inAll, kh, kw] = folded.dims;
   const taps = kh * kw;
@@ -95,7 +141,11 @@ function sumOfConvs(ctx: GraphContext, inputs: readonly string[], widths: readon
   inputs.forEach((input, i) => {
     const width = widths[i];
     const w = new Float32Array((o1 - o0) * width * taps);
-    for (let o = o0; o < o1; o++) w.set(folded.weight.subarray((o * inAll + from) * taps, (o * inAll + from + width) * taps), (o - o0) * width * taps);
+    for (let o = o0; o < o1; o++)
+      w.set(
+        folded.weight.subarray((o * inAll + from) * taps, (o * inAll + from + width) * taps),
+        (o - o0) * width * taps,
+      );
     const last = i === inputs.length - 1;
     const args = [input, ctx.weight(`${base}.in${i}.weight`, [o1 - o0, width, kh, kw], w)];
     if (last) args.push(ctx.constant(`${base}.bias`, [o1 - o0], folded.bias.slice(o0, o1)));

@@ -5,10 +5,32 @@
  * blocks are the blocks/ modules'.
  */
 import { TsmError } from '../errors.js';
-import { STEM_MAX_POOL, type ConvBn, type ResNetBackbone, type ResNetBlock, type ResNetShift, type ShiftPlace } from '../model/spec.js';
+import {
+  STEM_MAX_POOL,
+  type ConvBn,
+  type ResNetBackbone,
+  type ResNetBlock,
+  type ResNetShift,
+  type ShiftPlace,
+} from '../model/spec.js';
 import { outputSize, windowAttributes, type Feature, type GraphContext } from '../onnx/graph.js';
-import { attentionMacs, checkNonLocalPlaces, expectNonLocalWrapper, hasNonLocal, nonLocalBlock, readNonLocal, refuseNonLocalPrecision } from './blocks/non-local.js';
-import { hasTemporalPool, POOLED_STAGE, pooledStagePrefix, refuseTemporalPoolPrecision, temporalPool, temporalPoolBlock } from './blocks/temporal-pool.js';
+import {
+  attentionMacs,
+  checkNonLocalPlaces,
+  expectNonLocalWrapper,
+  hasNonLocal,
+  nonLocalBlock,
+  readNonLocal,
+  refuseNonLocalPrecision,
+} from './blocks/non-local.js';
+import {
+  hasTemporalPool,
+  POOLED_STAGE,
+  pooledStagePrefix,
+  refuseTemporalPoolPrecision,
+  temporalPool,
+  temporalPoolBlock,
+} from './blocks/temporal-pool.js';
 import { shiftFeature } from './blocks/temporal-shift.js';
 import { refuseNonLocalWithTemporalPool } from './features.js';
 import { convMacs, type ArchitectureModule, type BackboneReading } from './module.js';
@@ -27,9 +49,14 @@ function convBn(sd: StateDict, weight: string, bn: string, inChannels: number, s
   const [out, inPerGroup, k] = shapeOf(sd, weight);
   if (inPerGroup !== inChannels) {
     const key = sd.modelName(weight);
-    throw new TsmError('unsupported', 'E_SHAPE_MISMATCH', `'${key}' expects ${inPerGroup} input channels but the previous layer gives ${inChannels}`, {
-      details: { key, expected: inChannels, found: inPerGroup },
-    });
+    throw new TsmError(
+      'unsupported',
+      'E_SHAPE_MISMATCH',
+      `'${key}' expects ${inPerGroup} input channels but the previous layer gives ${inChannels}`,
+      {
+        details: { key, expected: inChannels, found: inPerGroup },
+      },
+    );
   }
   expectBatchNorm(sd, bn, out);
   return { weight, bn, inChannels, outChannels: out, kernel: k, stride, padding: (k - 1) >> 1, groups: 1 };
@@ -39,16 +66,22 @@ function convBn(sd: StateDict, weight: string, bn: string, inChannels: number, s
 function readBackbone(sd: StateDict, inputChannels: number): ResNetBackbone {
   const stem = convBn(sd, 'conv1.weight', 'bn1', inputChannels, 2);
   const temporalPool = hasTemporalPool(sd);
-  const stagePrefix = (s: number) => (s === POOLED_STAGE && temporalPool ? pooledStagePrefix(`layer${s}`) : `layer${s}`);
+  const stagePrefix = (s: number) =>
+    s === POOLED_STAGE && temporalPool ? pooledStagePrefix(`layer${s}`) : `layer${s}`;
   const stageBlocks = [1, 2, 3, 4].map((s) => childIndices(sd, stagePrefix(s)).length);
   const bottleneck = [...sd.keys()].some((k) => k.startsWith('layer1.0.') && k.includes('conv3'));
   const type = bottleneck ? 'bottleneck' : 'basic';
   const known = DEPTHS.find((d) => d.type === type && d.blocks.every((n, i) => n === stageBlocks[i]));
   if (!known) {
-    throw new TsmError('unsupported', 'E_UNKNOWN_LAYOUT', `ResNet with ${type} blocks per stage [${stageBlocks.join(', ')}] is not a torchvision depth`, {
-      hint: `known: ${DEPTHS.map((d) => `resnet${d.depth} ${d.type} [${d.blocks.join(',')}]`).join('; ')}`,
-      details: { stageBlocks },
-    });
+    throw new TsmError(
+      'unsupported',
+      'E_UNKNOWN_LAYOUT',
+      `ResNet with ${type} blocks per stage [${stageBlocks.join(', ')}] is not a torchvision depth`,
+      {
+        hint: `known: ${DEPTHS.map((d) => `resnet${d.depth} ${d.type} [${d.blocks.join(',')}]`).join('; ')}`,
+        details: { stageBlocks },
+      },
+    );
   }
   const blocks: ResNetBlock[] = [];
   const nonLocalPlaces: Array<{ stage: number; index: number; name: string }> = [];
@@ -79,11 +112,18 @@ function readBackbone(sd: StateDict, inputChannels: number): ResNetBackbone {
         convs.push(convBn(sd, `${base}.conv3.weight`, `${base}.bn3`, convs[1].outChannels, 1));
       }
       const out = convs[convs.length - 1].outChannels;
-      const downsample = sd.has(`${base}.downsample.0.weight`) ? convBn(sd, `${base}.downsample.0.weight`, `${base}.downsample.1`, channels, stride) : undefined;
+      const downsample = sd.has(`${base}.downsample.0.weight`)
+        ? convBn(sd, `${base}.downsample.0.weight`, `${base}.downsample.1`, channels, stride)
+        : undefined;
       if (!downsample && (out !== channels || stride !== 1)) {
-        throw new TsmError('unsupported', 'E_MISSING_TENSOR', `block '${sd.modelName(name)}' changes shape (${channels}→${out} channels, stride ${stride}) but has no downsample`, {
-          details: { key: sd.modelName(`${base}.downsample.0.weight`) },
-        });
+        throw new TsmError(
+          'unsupported',
+          'E_MISSING_TENSOR',
+          `block '${sd.modelName(name)}' changes shape (${channels}→${out} channels, stride ${stride}) but has no downsample`,
+          {
+            details: { key: sd.modelName(`${base}.downsample.0.weight`) },
+          },
+        );
       }
       blocks.push({ name, convs, downsample, shift, ...(nonLocal ? { nonLocal: readNonLocal(sd, name, out) } : {}) });
       channels = out;
@@ -91,7 +131,16 @@ function readBackbone(sd: StateDict, inputChannels: number): ResNetBackbone {
   }
   checkNonLocalPlaces(known.depth, nonLocalPlaces);
   refuseNonLocalWithTemporalPool(nonLocalPlaces.length > 0, temporalPool);
-  return { family: 'resnet', depth: known.depth, blockType: type, stageBlocks, stem, blocks, featureChannels: channels, temporalPool };
+  return {
+    family: 'resnet',
+    depth: known.depth,
+    blockType: type,
+    stageBlocks,
+    stem,
+    blocks,
+    featureChannels: channels,
+    temporalPool,
+  };
 }
 
 /** What TSM's make_temporal_shift does for `blockres`: every block, or every second one when layer3 has ≥ 23. */
@@ -112,14 +161,17 @@ function indexInStage(backbone: ResNetBackbone, flatIndex: number): number {
 /** Where the weights put shifts, against TSM's rule for `blockres`. */
 function shifts(sd: StateDict, backbone: ResNetBackbone): BackboneReading<ResNetBackbone> {
   const modes = new Set(backbone.blocks.map((b) => b.shift).filter((s) => s !== 'none'));
-  if (modes.size > 1) throw new TsmError('unsupported', 'E_UNKNOWN_LAYOUT', 'ResNet mixes block and blockres shift wrappers');
+  if (modes.size > 1)
+    throw new TsmError('unsupported', 'E_UNKNOWN_LAYOUT', 'ResNet mixes block and blockres shift wrappers');
   const place: ShiftPlace = modes.has('block') ? 'block' : modes.has('residual') ? 'blockres' : 'none';
   const shiftedBlocks: string[] = [];
   const warnings: string[] = [];
   backbone.blocks.forEach((b, i) => {
     if (b.shift !== 'none') shiftedBlocks.push(sd.modelName(b.name));
     if (place === 'blockres' && (b.shift !== 'none') !== expectedBlockresShift(backbone, indexInStage(backbone, i))) {
-      warnings.push(`block ${sd.modelName(b.name)} is ${b.shift === 'none' ? 'not ' : ''}shifted, unlike TSM's blockres rule; following the weights`);
+      warnings.push(
+        `block ${sd.modelName(b.name)} is ${b.shift === 'none' ? 'not ' : ''}shifted, unlike TSM's blockres rule; following the weights`,
+      );
     }
   });
   return { backbone, place, shiftedBlocks, warnings };
@@ -129,7 +181,9 @@ function buildResNet(ctx: GraphContext, f: Feature, b: ResNetBackbone): Feature 
   // float blockres TSM: the shift on a quarter of the channels only (1.28× → ~1.05× of TSN's time, bench:shift)
   if (canSplitShift(ctx, b)) return resnetSplitBackbone(ctx, f, b);
   let x = ctx.conv(f, b.stem, 'relu');
-  const pooled = ctx.moveData(x.x, 'maxpool', (input) => ctx.g.op('MaxPool', [input], windowAttributes(STEM_MAX_POOL), 'maxpool'));
+  const pooled = ctx.moveData(x.x, 'maxpool', (input) =>
+    ctx.g.op('MaxPool', [input], windowAttributes(STEM_MAX_POOL), 'maxpool'),
+  );
   x = { x: pooled, c: x.c, h: outputSize(x.h, STEM_MAX_POOL), w: outputSize(x.w, STEM_MAX_POOL) };
   const pooledBefore = temporalPoolBlock(b);
   for (const block of b.blocks) {
@@ -181,7 +235,10 @@ export const RESNET: ArchitectureModule<ResNetBackbone> = {
   detect: (sd) => sd.has('conv1.weight') && sd.has('bn1.weight') && hasPrefix(sd, 'layer1.'),
   read: (sd, inputChannels) => shifts(sd, readBackbone(sd, inputChannels)),
   name: (b) => `resnet${b.depth}`,
-  summary: (b) => ({ ...(b.temporalPool ? { temporalPool: true } : {}), ...(b.blocks.some((x) => x.nonLocal) ? { nonLocal: true } : {}) }),
+  summary: (b) => ({
+    ...(b.temporalPool ? { temporalPool: true } : {}),
+    ...(b.blocks.some((x) => x.nonLocal) ? { nonLocal: true } : {}),
+  }),
   checkPrecision(b, precision) {
     if (precision.mode === 'float') return;
     if (b.temporalPool) refuseTemporalPoolPrecision(precision);

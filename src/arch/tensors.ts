@@ -31,7 +31,10 @@ export class StateDict {
   ) {}
 
   /** A state dict already in canonical names (tests, tools): model names are the same. */
-  static plain(tensors: ReadonlyMap<string, Tensor>, facts: LayoutFacts = { layout: 'canonical', wrapped: false }): StateDict {
+  static plain(
+    tensors: ReadonlyMap<string, Tensor>,
+    facts: LayoutFacts = { layout: 'canonical', wrapped: false },
+  ): StateDict {
     return new StateDict(tensors, new Map(), (p) => p, facts);
   }
 
@@ -69,7 +72,10 @@ export class StateDict {
 
 export function shapeOf(sd: StateDict, key: string): readonly number[] {
   const t = sd.get(key);
-  if (!t) throw new TsmError('unsupported', 'E_MISSING_TENSOR', `state dict has no '${sd.modelName(key)}'`, { details: { key: sd.modelName(key) } });
+  if (!t)
+    throw new TsmError('unsupported', 'E_MISSING_TENSOR', `state dict has no '${sd.modelName(key)}'`, {
+      details: { key: sd.modelName(key) },
+    });
   return t.shape;
 }
 
@@ -77,15 +83,21 @@ export function expectShape(sd: StateDict, key: string, expected: readonly numbe
   const found = shapeOf(sd, key);
   if (found.length !== expected.length || found.some((d, i) => d !== expected[i])) {
     const name = sd.modelName(key);
-    throw new TsmError('unsupported', 'E_SHAPE_MISMATCH', `'${name}' has shape [${found.join(', ')}], expected [${expected.join(', ')}]`, {
-      details: { key: name, expected, found },
-    });
+    throw new TsmError(
+      'unsupported',
+      'E_SHAPE_MISMATCH',
+      `'${name}' has shape [${found.join(', ')}], expected [${expected.join(', ')}]`,
+      {
+        details: { key: name, expected, found },
+      },
+    );
   }
 }
 
 /** BatchNorm at `prefix` with `channels` channels: checks all four tensors. */
 export function expectBatchNorm(sd: StateDict, prefix: string, channels: number): void {
-  for (const part of ['weight', 'bias', 'running_mean', 'running_var']) expectShape(sd, `${prefix}.${part}`, [channels]);
+  for (const part of ['weight', 'bias', 'running_mean', 'running_var'])
+    expectShape(sd, `${prefix}.${part}`, [channels]);
 }
 
 /** Indices `i` for which some key starts with `${prefix}.${i}.`, sorted. */

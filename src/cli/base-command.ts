@@ -11,7 +11,9 @@ import { commandInfo, usageErrorFromOclif, type CommandInfo } from './usage-erro
 export abstract class TsmCommand extends Command {
   static enableJsonFlag = true;
 
-  protected override async catch(err: Error & { oclif?: { exit?: number }; skipOclifErrorHandling?: boolean }): Promise<never> {
+  protected override async catch(
+    err: Error & { oclif?: { exit?: number }; skipOclifErrorHandling?: boolean },
+  ): Promise<never> {
     const error = this.toTsmError(err);
     reportError(error, { json: this.jsonEnabled(), stack: err.stack });
     err.skipOclifErrorHandling = true;

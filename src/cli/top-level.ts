@@ -35,7 +35,9 @@ export async function handleTopLevelError(err: OclifError, argv: readonly string
       // oclif joins every leading word into the id ('convrt x.pth'): the command is the first word, or the first two
       // when the first is a topic ('zoo lst').
       const words = argv.filter((a) => !a.startsWith('-'));
-      const typed = config.topics.some((t) => t.name === words[0]) ? words.slice(0, 2).join(':') : words[0] ?? notFound[1];
+      const typed = config.topics.some((t) => t.name === words[0])
+        ? words.slice(0, 2).join(':')
+        : (words[0] ?? notFound[1]);
       error = unknownCommandError(typed, config.commandIDs);
     }
   } else {

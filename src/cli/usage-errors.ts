@@ -62,11 +62,16 @@ export function closest(word: string, candidates: readonly string[]): string | u
 const didYouMean = (s: string | undefined) => (s ? `; did you mean ${s}?` : '');
 
 function flagList(info: CommandInfo): string {
-  return Object.keys(info.flags).filter((f) => f !== 'json').map((f) => `--${f}`).join(', ');
+  return Object.keys(info.flags)
+    .filter((f) => f !== 'json')
+    .map((f) => `--${f}`)
+    .join(', ');
 }
 
 function usageLine(info: CommandInfo): string {
-  const args = Object.entries(info.args).map(([name, a]) => (a.required ? name.toUpperCase() : `[${name.toUpperCase()}]`));
+  const args = Object.entries(info.args).map(([name, a]) =>
+    a.required ? name.toUpperCase() : `[${name.toUpperCase()}]`,
+  );
   return `tsm ${info.name}${args.length ? ` ${args.join(' ')}` : ''} [flags] (tsm ${info.name} --help)`;
 }
 
@@ -83,51 +88,93 @@ function givenValue(argv: readonly string[], flag: string): string | undefined {
  * A TsmError for an oclif parse error, or undefined when `err` is not one. Kinds are told apart by the error's class
  * name and the fields oclif sets on it (`flags`, `args`), with its message read only for values.
  */
-export function usageErrorFromOclif(err: Error & { flags?: string[]; args?: Array<{ name?: string; description?: string }> }, info: CommandInfo): TsmError | undefined {
+export function usageErrorFromOclif(
+  err: Error & { flags?: string[]; args?: Array<{ name?: string; description?: string }> },
+  info: CommandInfo,
+): TsmError | undefined {
   const kind = err.constructor?.name ?? '';
   const message = err.message ?? '';
   const cmd = info.name;
   const base = { command: info.name };
 
   if (kind === 'NonExistentFlagsError' || /^Nonexistent flags?:/.test(message)) {
-    const given = err.flags?.[0] ?? message.replace(/^Nonexistent flags?:\s*/, '').split(/[,\n]/)[0].trim();
+    const given =
+      err.flags?.[0] ??
+      message
+        .replace(/^Nonexistent flags?:\s*/, '')
+        .split(/[,\n]/)[0]
+        .trim();
     const name = given.replace(/^-+/, '').split('=')[0];
     const suggestion = closest(name, Object.keys(info.flags));
-    return new TsmError('usage', 'E_UNKNOWN_FLAG', `${cmd}: unknown flag ${given}${didYouMean(suggestion && `--${suggestion}`)}`, {
-      hint: `flags of tsm ${cmd}: ${flagList(info)}`,
-      details: { ...base, flag: given, suggestion: suggestion && `--${suggestion}` },
-    });
+    return new TsmError(
+      'usage',
+      'E_UNKNOWN_FLAG',
+      `${cmd}: unknown flag ${given}${didYouMean(suggestion && `--${suggestion}`)}`,
+      {
+        hint: `flags of tsm ${cmd}: ${flagList(info)}`,
+        details: { ...base, flag: given, suggestion: suggestion && `--${suggestion}` },
+      },
+    );
   }
   if (kind === 'RequiredArgsError' || /^Missing \d+ required arg/.test(message)) {
     const missing = (err.args ?? []).map((a) => a.name).filter((n): n is string => !!n);
-    const names = missing.length ? missing : Object.entries(info.args).filter(([, a]) => a.required).map(([n]) => n);
-    const described = names.map((n) => `${n.toUpperCase()}${info.args[n]?.description ? ` (${info.args[n].description})` : ''}`);
+    const names = missing.length
+      ? missing
+      : Object.entries(info.args)
+          .filter(([, a]) => a.required)
+          .map(([n]) => n);
+    const described = names.map(
+      (n) => `${n.toUpperCase()}${info.args[n]?.description ? ` (${info.args[n].description})` : ''}`,
+    );
     return new TsmError('usage', 'E_MISSING_ARGUMENT', `${cmd}: missing argument ${described.join(', ')}`, {
       hint: `usage: ${usageLine(info)}`,
       details: { ...base, arguments: names },
     });
   }
   if (kind === 'UnexpectedArgsError' || /^Unexpected arguments?:/.test(message)) {
-    return unexpectedArgumentsError(info, (err.args as unknown as string[] | undefined) ?? [message.replace(/^Unexpected arguments?:\s*/, '').split('\n')[0]]);
+    return unexpectedArgumentsError(
+      info,
+      (err.args as unknown as string[] | undefined) ?? [
+        message.replace(/^Unexpected arguments?:\s*/, '').split('\n')[0],
+      ],
+    );
   }
-  const option = /^Expected --([\w-]+)=(.*) to be one of: (.*)$/m.exec(message) ?? /^Flag --([\w-]+) expects one of these values: ()(.*)$/m.exec(message);
+  const option =
+    /^Expected --([\w-]+)=(.*) to be one of: (.*)$/m.exec(message) ??
+    /^Flag --([\w-]+) expects one of these values: ()(.*)$/m.exec(message);
   if (option) {
     const [, flag, valueFromMessage, list] = option;
-    const accepted = list.split(',').map((s) => s.trim()).filter(Boolean);
+    const accepted = list
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const value = valueFromMessage || givenValue(info.argv, flag) || '';
     const suggestion = closest(value, accepted);
-    return new TsmError('usage', 'E_BAD_FLAG_VALUE', `${cmd}: --${flag} ${value === '' ? '(empty)' : `'${value}'`} is not accepted; one of ${accepted.join(', ')}${didYouMean(suggestion)}`, {
-      details: { ...base, flag: `--${flag}`, value, accepted, suggestion },
-    });
+    return new TsmError(
+      'usage',
+      'E_BAD_FLAG_VALUE',
+      `${cmd}: --${flag} ${value === '' ? '(empty)' : `'${value}'`} is not accepted; one of ${accepted.join(', ')}${didYouMean(suggestion)}`,
+      {
+        details: { ...base, flag: `--${flag}`, value, accepted, suggestion },
+      },
+    );
   }
   const parsing = /^Parsing --([\w-]+)\s*\n\s*(.*)$/m.exec(message);
   if (parsing) {
     const [, flag, reason] = parsing;
     const value = givenValue(info.argv, flag) ?? /received: (.*)$/.exec(reason)?.[1] ?? '';
-    const accepted = reason.replace(/ but received: .*$/, '').replace(/^Expected /, '').trim();
-    return new TsmError('usage', 'E_BAD_FLAG_VALUE', `${cmd}: --${flag} '${value}' is not accepted; expected ${accepted}`, {
-      details: { ...base, flag: `--${flag}`, value, accepted },
-    });
+    const accepted = reason
+      .replace(/ but received: .*$/, '')
+      .replace(/^Expected /, '')
+      .trim();
+    return new TsmError(
+      'usage',
+      'E_BAD_FLAG_VALUE',
+      `${cmd}: --${flag} '${value}' is not accepted; expected ${accepted}`,
+      {
+        details: { ...base, flag: `--${flag}`, value, accepted },
+      },
+    );
   }
   const needsValue = /^Flag --([\w-]+) expects a value/.exec(message);
   if (needsValue) {
@@ -138,23 +185,44 @@ export function usageErrorFromOclif(err: Error & { flags?: string[]; args?: Arra
   }
   if (kind === 'FailedFlagValidationError' || /^The following errors? occurred/.test(message)) {
     // e.g. "--dense=true cannot also be provided when using --twice"
-    const reasons = message.split('\n').slice(1).map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim()).filter((l) => l && !/^See more help/.test(l));
-    const conflict = reasons.map((r) => /^--([\w-]+)=\S* cannot also be provided when using --([\w-]+)/.exec(r)).find(Boolean);
+    const reasons = message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
+      .filter((l) => l && !/^See more help/.test(l));
+    const conflict = reasons
+      .map((r) => /^--([\w-]+)=\S* cannot also be provided when using --([\w-]+)/.exec(r))
+      .find(Boolean);
     if (conflict) {
-      return new TsmError('usage', 'E_FLAG_CONFLICT', `${cmd}: --${conflict[1]} cannot be used with --${conflict[2]}`, { details: { ...base, flags: [`--${conflict[1]}`, `--${conflict[2]}`] } });
+      return new TsmError('usage', 'E_FLAG_CONFLICT', `${cmd}: --${conflict[1]} cannot be used with --${conflict[2]}`, {
+        details: { ...base, flags: [`--${conflict[1]}`, `--${conflict[2]}`] },
+      });
     }
-    const required = reasons.map((r) => /^All of the following must be provided when using --([\w-]+): (.*)$/.exec(r)).find(Boolean);
+    const required = reasons
+      .map((r) => /^All of the following must be provided when using --([\w-]+): (.*)$/.exec(r))
+      .find(Boolean);
     if (required) {
-      return new TsmError('usage', 'E_FLAG_CONFLICT', `${cmd}: --${required[1]} also needs ${required[2]}`, { details: { ...base, flags: [`--${required[1]}`] } });
+      return new TsmError('usage', 'E_FLAG_CONFLICT', `${cmd}: --${required[1]} also needs ${required[2]}`, {
+        details: { ...base, flags: [`--${required[1]}`] },
+      });
     }
-    return new TsmError('usage', 'E_USAGE', `${cmd}: ${reasons.join('; ') || 'invalid flags'}`, { hint: `usage: ${usageLine(info)}`, details: base });
+    return new TsmError('usage', 'E_USAGE', `${cmd}: ${reasons.join('; ') || 'invalid flags'}`, {
+      hint: `usage: ${usageLine(info)}`,
+      details: base,
+    });
   }
   if (/^Flag --([\w-]+) can only be specified once/.test(message)) {
     const flag = /--([\w-]+)/.exec(message)?.[1];
-    return new TsmError('usage', 'E_REPEATED_FLAG', `${cmd}: --${flag} given more than once`, { details: { ...base, flag: `--${flag}` } });
+    return new TsmError('usage', 'E_REPEATED_FLAG', `${cmd}: --${flag} given more than once`, {
+      details: { ...base, flag: `--${flag}` },
+    });
   }
   if ((err as { oclif?: unknown }).oclif !== undefined && kind !== 'Error' && kind !== 'TsmError') {
-    const first = message.split('\n').map((l) => l.trim()).find((l) => l && !/^See more help/.test(l)) ?? 'invalid arguments';
+    const first =
+      message
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => l && !/^See more help/.test(l)) ?? 'invalid arguments';
     return new TsmError('usage', 'E_USAGE', `${cmd}: ${first}`, { hint: `usage: ${usageLine(info)}`, details: base });
   }
   return undefined;
@@ -162,22 +230,39 @@ export function usageErrorFromOclif(err: Error & { flags?: string[]; args?: Arra
 
 /** Arguments a command does not take, named with its usage line. */
 export function unexpectedArgumentsError(info: CommandInfo, extra: readonly string[]): TsmError {
-  return new TsmError('usage', 'E_UNEXPECTED_ARGUMENT', `${info.name}: unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `'${a}'`).join(', ')}`, {
-    hint: `usage: ${usageLine(info)}`,
-    details: { command: info.name, arguments: [...extra] },
-  });
+  return new TsmError(
+    'usage',
+    'E_UNEXPECTED_ARGUMENT',
+    `${info.name}: unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `'${a}'`).join(', ')}`,
+    {
+      hint: `usage: ${usageLine(info)}`,
+      details: { command: info.name, arguments: [...extra] },
+    },
+  );
 }
 
 /** What the messages need of a command, from its class or from oclif's manifest entry (both have flags and args). */
 export function commandInfo(
   id: string,
-  command: { readonly flags?: Readonly<Record<string, { options?: readonly string[]; type?: string; description?: string; char?: string }>>; readonly args?: Readonly<Record<string, { description?: string; required?: boolean }>> },
+  command: {
+    readonly flags?: Readonly<
+      Record<string, { options?: readonly string[]; type?: string; description?: string; char?: string }>
+    >;
+    readonly args?: Readonly<Record<string, { description?: string; required?: boolean }>>;
+  },
   argv: readonly string[],
 ): CommandInfo {
   return {
     name: id.replace(/:/g, ' '),
-    flags: Object.fromEntries(Object.entries(command.flags ?? {}).map(([k, f]) => [k, { options: f.options, type: f.type, description: f.description, char: f.char }])),
-    args: Object.fromEntries(Object.entries(command.args ?? {}).map(([k, a]) => [k, { description: a.description, required: a.required }])),
+    flags: Object.fromEntries(
+      Object.entries(command.flags ?? {}).map(([k, f]) => [
+        k,
+        { options: f.options, type: f.type, description: f.description, char: f.char },
+      ]),
+    ),
+    args: Object.fromEntries(
+      Object.entries(command.args ?? {}).map(([k, a]) => [k, { description: a.description, required: a.required }]),
+    ),
     argv,
   };
 }
@@ -187,7 +272,10 @@ export function commandInfo(
  * up as 'zoo:list:foo'). The longest leading run of words that names a command, and the words after it, or undefined
  * when no leading words name one.
  */
-export function splitCommandWords(argv: readonly string[], commandIds: readonly string[]): { readonly id: string; readonly extra: readonly string[] } | undefined {
+export function splitCommandWords(
+  argv: readonly string[],
+  commandIds: readonly string[],
+): { readonly id: string; readonly extra: readonly string[] } | undefined {
   const end = argv.findIndex((a) => a === '--' || a.startsWith('-') || a.includes('='));
   const words = argv.slice(0, end === -1 ? argv.length : end);
   for (let n = words.length - 1; n >= 1; n--) {
@@ -202,8 +290,13 @@ export function unknownCommandError(id: string, known: readonly string[]): TsmEr
   const shown = id.replace(/:/g, ' ');
   const names = known.map((k) => k.replace(/:/g, ' '));
   const suggestion = closest(shown, names);
-  return new TsmError('usage', 'E_UNKNOWN_COMMAND', `unknown command '${shown}'${didYouMean(suggestion && `'${suggestion}'`)}`, {
-    hint: `commands: ${names.sort().join(', ')} (tsm --help)`,
-    details: { command: shown, suggestion },
-  });
+  return new TsmError(
+    'usage',
+    'E_UNKNOWN_COMMAND',
+    `unknown command '${shown}'${didYouMean(suggestion && `'${suggestion}'`)}`,
+    {
+      hint: `commands: ${names.sort().join(', ')} (tsm --help)`,
+      details: { command: shown, suggestion },
+    },
+  );
 }

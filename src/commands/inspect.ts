@@ -22,8 +22,12 @@ export interface InspectResult extends CheckpointSummary {
 }
 
 export default class Inspect extends TsmCommand {
-  static override description = 'Show what a weights file (.pth, .pth.tar, .pt, .safetensors) holds: format, metadata, tensors';
-  static override examples = ['<%= config.bin %> inspect pretrained/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e5.pth', '<%= config.bin %> inspect model.pth --json'];
+  static override description =
+    'Show what a weights file (.pth, .pth.tar, .pt, .safetensors) holds: format, metadata, tensors';
+  static override examples = [
+    '<%= config.bin %> inspect pretrained/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e5.pth',
+    '<%= config.bin %> inspect model.pth --json',
+  ];
   static override args = { file: Args.string({ description: 'checkpoint file', required: true }) };
 
   async run(): Promise<InspectResult> {
@@ -31,7 +35,11 @@ export default class Inspect extends TsmCommand {
     const ckpt = readCheckpointFile(args.file);
     const named = findTsmName(args.file);
     const layout = keyLayoutOf(ckpt.stateDict);
-    let result: InspectResult = { ...summarizeCheckpoint(ckpt), keyLayout: { name: layout.name, describes: layout.describes }, ...(named ? { configName: { from: named.from, name: named.name } } : {}) };
+    let result: InspectResult = {
+      ...summarizeCheckpoint(ckpt),
+      keyLayout: { name: layout.name, describes: layout.describes },
+      ...(named ? { configName: { from: named.from, name: named.name } } : {}),
+    };
     try {
       const detected = detectArch(ckpt.stateDict, { fileName: args.file });
       result = { ...result, arch: summarizeArch(detected.spec), archWarnings: detected.warnings };
@@ -47,24 +55,39 @@ export default class Inspect extends TsmCommand {
 function renderSummary(s: InspectResult): string {
   const lines: string[] = [];
   lines.push(`file        ${s.file}`);
-  lines.push(`format      ${s.format}${s.protocol !== undefined ? ` (pickle protocol ${s.protocol})` : ''}, ${s.byteOrder}-endian`);
-  if (s.format === 'safetensors') lines.push(`metadata    ${Object.keys(s.metadata).length ? '' : '(no __metadata__)'}`.trimEnd());
+  lines.push(
+    `format      ${s.format}${s.protocol !== undefined ? ` (pickle protocol ${s.protocol})` : ''}, ${s.byteOrder}-endian`,
+  );
+  if (s.format === 'safetensors')
+    lines.push(`metadata    ${Object.keys(s.metadata).length ? '' : '(no __metadata__)'}`.trimEnd());
   if (s.sysInfo) lines.push(`sys_info    ${JSON.stringify(s.sysInfo)}`);
   lines.push(`weights     ${s.stateDictKey ? `under '${s.stateDictKey}'` : 'bare state dict'}`);
   lines.push(`key layout  ${s.keyLayout.name} (${s.keyLayout.describes})`);
-  if (s.configName) lines.push(`config      ${s.configName.from === 'folder' ? `from the folder name ${s.configName.name} (the file name carries none)` : 'from the file name'}`);
+  if (s.configName)
+    lines.push(
+      `config      ${s.configName.from === 'folder' ? `from the folder name ${s.configName.name} (the file name carries none)` : 'from the file name'}`,
+    );
   for (const [k, v] of Object.entries(s.metadata)) lines.push(`${k.padEnd(11)} ${JSON.stringify(v)}`);
   if (s.otherEntries.length) lines.push(`also        ${s.otherEntries.join(', ')} (not read)`);
   lines.push(`tensors     ${s.tensorCount} (${(s.tensorBytes / 1e6).toFixed(2)} MB)`);
-  lines.push(`parameters  ${s.parameterCount.toLocaleString('en-US')}${s.parameterCountExcludes.length ? ` (excluding ${s.parameterCountExcludes.join(', ')})` : ''}`);
-  lines.push(`dtypes      ${Object.entries(s.dtypes).map(([d, n]) => `${d}×${n}`).join(', ')}`);
+  lines.push(
+    `parameters  ${s.parameterCount.toLocaleString('en-US')}${s.parameterCountExcludes.length ? ` (excluding ${s.parameterCountExcludes.join(', ')})` : ''}`,
+  );
+  lines.push(
+    `dtypes      ${Object.entries(s.dtypes)
+      .map(([d, n]) => `${d}×${n}`)
+      .join(', ')}`,
+  );
   if (s.arch) {
     const a = s.arch;
     const width = a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : '';
-    const shape = a.kind === 'image'
-      ? 'one-frame image classifier'
-      : `${a.segments} segments, ${a.shiftPlace === 'none' ? 'no temporal shift' : `shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks`}`;
-    lines.push(`detected    ${[`${a.name}${width}`, shape, ...archFeatureNames(a), `${a.numClasses} classes`].join(', ')}`);
+    const shape =
+      a.kind === 'image'
+        ? 'one-frame image classifier'
+        : `${a.segments} segments, ${a.shiftPlace === 'none' ? 'no temporal shift' : `shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks`}`;
+    lines.push(
+      `detected    ${[`${a.name}${width}`, shape, ...archFeatureNames(a), `${a.numClasses} classes`].join(', ')}`,
+    );
     for (const w of s.archWarnings ?? []) lines.push(`            warning: ${w}`);
   } else if (s.archError) {
     lines.push(`detected    not convertible: ${s.archError.message}`);
@@ -73,6 +96,7 @@ function renderSummary(s: InspectResult): string {
   const width = Math.max(4, ...s.tensors.map((t) => t.name.length));
   const dtypeWidth = Math.max(5, ...s.tensors.map((t) => t.dtype.length));
   lines.push(`${'name'.padEnd(width)}  ${'dtype'.padEnd(dtypeWidth)}  shape`);
-  for (const t of s.tensors) lines.push(`${t.name.padEnd(width)}  ${t.dtype.padEnd(dtypeWidth)}  [${t.shape.join(', ')}]`);
+  for (const t of s.tensors)
+    lines.push(`${t.name.padEnd(width)}  ${t.dtype.padEnd(dtypeWidth)}  [${t.shape.join(', ')}]`);
   return lines.join('\n');
 }

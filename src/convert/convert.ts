@@ -59,7 +59,12 @@ export interface ConvertResult {
   readonly computeDtype: ComputeDtype;
   readonly warnings: readonly string[];
   /** `folder`: the run folder whose name gave the config (the file's own name carries none) */
-  readonly source: { readonly file: string; readonly sha256: string; readonly format: string; readonly folder?: string };
+  readonly source: {
+    readonly file: string;
+    readonly sha256: string;
+    readonly format: string;
+    readonly folder?: string;
+  };
   /** the TSM name the config (segments, shift fold, …) was read from, and whether it is the file's or its folder's */
   readonly configName?: { readonly from: 'file' | 'folder'; readonly name: string };
 }
@@ -69,20 +74,33 @@ export type { ArchSpecSummary, ComputeDtype, Preprocessing };
 /** Bytes of the floating-point weights: what the ONNX file size is held against. */
 function floatBytes(stateDict: ReadonlyMap<string, Tensor>): number {
   let bytes = 0;
-  for (const t of stateDict.values()) if (DTYPES[t.dtype].floating) bytes += numelOf(t.shape) * DTYPES[t.dtype].itemSize;
+  for (const t of stateDict.values())
+    if (DTYPES[t.dtype].floating) bytes += numelOf(t.shape) * DTYPES[t.dtype].itemSize;
   return bytes;
 }
 
 export function readLabels(path: string, classes: number): string[] {
-  const labels = readInputText(path, 'labels file').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const labels = readInputText(path, 'labels file')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (labels.length !== classes) {
-    throw new TsmError('usage', 'E_LABELS_MISMATCH', `${path} has ${labels.length} labels but the model has ${classes} classes`, { details: { file: path, expected: classes, found: labels.length } });
+    throw new TsmError(
+      'usage',
+      'E_LABELS_MISMATCH',
+      `${path} has ${labels.length} labels but the model has ${classes} classes`,
+      { details: { file: path, expected: classes, found: labels.length } },
+    );
   }
   return labels;
 }
 
 /** Labels known from the name (Jester's), else `class_i` with a warning: no checkpoint format carries labels. */
-function defaultLabels(spec: ArchSpec, dataset: string | undefined, input: string): { labels: string[]; warning?: string } {
+function defaultLabels(
+  spec: ArchSpec,
+  dataset: string | undefined,
+  input: string,
+): { labels: string[]; warning?: string } {
   // TSM names carry the dataset; the online demo's file (mobilenetv2_jester_online.pth.tar) only mentions it
   const jester = dataset === 'jester' || (!dataset && /jester/i.test(basename(input)));
   if (jester && spec.head.classes === JESTER_LABELS.length) return { labels: [...JESTER_LABELS] };
@@ -117,17 +135,25 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
   const sourceSha = createHash('sha256').update(fileBytes).digest('hex');
   const detected = detectArch(ckpt.stateDict, { fileName: options.input, overrides: options.overrides });
   const { spec, fileName } = detected;
-  const labelled = options.labelsFile ? { labels: readLabels(options.labelsFile, spec.head.classes) } : defaultLabels(spec, fileName?.dataset, options.input);
+  const labelled = options.labelsFile
+    ? { labels: readLabels(options.labelsFile, spec.head.classes) }
+    : defaultLabels(spec, fileName?.dataset, options.input);
   const labels = labelled.labels;
   const warnings = [...detected.warnings, ...(labelled.warning ? [labelled.warning] : [])];
   const preprocessing = preprocessingFor(spec);
   const arch = summarizeArch(spec);
   const streaming = spec.kind === 'online' ? { ...JESTER_STREAMING, ...options.streaming } : undefined;
   const named = detected.named;
-  const source = { file: basename(options.input), sha256: sourceSha, format: ckpt.format, ...(named?.from === 'folder' ? { folder: named.name } : {}) };
+  const source = {
+    file: basename(options.input),
+    sha256: sourceSha,
+    format: ckpt.format,
+    ...(named?.from === 'folder' ? { folder: named.name } : {}),
+  };
   const opset = options.opset ?? 13;
   const precision = options.precision ?? (options.fp16Compute ? { mode: 'fp16' as const } : undefined);
-  const computeDtype: ComputeDtype = precision?.mode === 'int8' ? 'int8' : precision?.mode === 'fp16' ? 'float16' : 'float32';
+  const computeDtype: ComputeDtype =
+    precision?.mode === 'int8' ? 'int8' : precision?.mode === 'fp16' ? 'float16' : 'float32';
   const built = buildTsnGraph(spec, detected.stateDict, {
     opset,
     softmax: options.softmax,
@@ -139,11 +165,17 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
       'tsm.preprocessing': JSON.stringify(preprocessing),
       'tsm.segments': String(spec.segments),
       'tsm.arch': JSON.stringify(arch),
-      'tsm.shift': JSON.stringify({ div: spec.shift.div, place: spec.shift.place, layout: spec.shift.layout ?? null, blocks: spec.shift.shiftedBlocks }),
+      'tsm.shift': JSON.stringify({
+        div: spec.shift.div,
+        place: spec.shift.place,
+        layout: spec.shift.layout ?? null,
+        blocks: spec.shift.shiftedBlocks,
+      }),
       'tsm.source': JSON.stringify(source),
       'tsm.version': TSM_VERSION,
       'tsm.checkpoint_metadata': JSON.stringify(ckpt.metadata),
-      'tsm.weights_dtype': precision?.mode === 'int8' ? 'int8' : options.fp16Weights || precision?.mode === 'fp16' ? 'float16' : 'float32',
+      'tsm.weights_dtype':
+        precision?.mode === 'int8' ? 'int8' : options.fp16Weights || precision?.mode === 'fp16' ? 'float16' : 'float32',
       'tsm.compute_dtype': computeDtype,
       ...(streaming ? { 'tsm.streaming': JSON.stringify(streaming) } : {}),
       ...options.extraMetadata,

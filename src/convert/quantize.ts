@@ -5,7 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import { defaultOutputPath, exportOnnxModel, type ConvertOptions, type ConvertResult, type ExportedModel } from './convert.js';
+import {
+  defaultOutputPath,
+  exportOnnxModel,
+  type ConvertOptions,
+  type ConvertResult,
+  type ExportedModel,
+} from './convert.js';
 import { TsmError } from '../errors.js';
 import { RangeObserver, type ActivationRange } from '../onnx/qdq.js';
 import { writeFileAtomically } from '../onnx/write.js';
@@ -64,7 +70,11 @@ export const DEFAULT_CALIBRATION_CLIPS = 20;
  * Runs a calibration graph (logits first, then one output per activation point) over the calibration clips and
  * returns each point's observed range.
  */
-export async function calibrateActivations(onnx: Uint8Array, points: readonly string[], options: CalibrationOptions): Promise<{ ranges: ActivationRange[]; clips: number; floatTop1: number; seconds: number }> {
+export async function calibrateActivations(
+  onnx: Uint8Array,
+  points: readonly string[],
+  options: CalibrationOptions,
+): Promise<{ ranges: ActivationRange[]; clips: number; floatTop1: number; seconds: number }> {
   const started = performance.now();
   const clipsWanted = options.clips ?? DEFAULT_CALIBRATION_CLIPS;
   if (!Number.isInteger(clipsWanted) || clipsWanted < 1) {
@@ -78,22 +88,51 @@ export async function calibrateActivations(onnx: Uint8Array, points: readonly st
   const loader = mainThreadLoader();
   try {
     const { info } = runner;
-    const set = readClipSet({ model: '<calibration graph>', dataset: options.dataset ?? 'jester', root: options.root, list: options.list, maxNum: clipsWanted }, info.channels === FLOW_CHANNELS, []);
+    const set = readClipSet(
+      {
+        model: '<calibration graph>',
+        dataset: options.dataset ?? 'jester',
+        root: options.root,
+        list: options.list,
+        maxNum: clipsWanted,
+      },
+      info.channels === FLOW_CHANNELS,
+      [],
+    );
     if (info.classes !== set.categories.length) {
-      throw new TsmError('usage', 'E_CLASSES_MISMATCH', `the model has ${info.classes} classes but the calibration set's category list has ${set.categories.length}`, {
-        details: { expected: set.categories.length, found: info.classes },
-      });
+      throw new TsmError(
+        'usage',
+        'E_CLASSES_MISMATCH',
+        `the model has ${info.classes} classes but the calibration set's category list has ${set.categories.length}`,
+        {
+          details: { expected: set.categories.length, found: info.classes },
+        },
+      );
     }
     const scale = scaleShortSideOf(info.metadata, info.size, '<calibration graph>').scaleShortSide;
     const jobOf = (record: ClipRecord): ClipJob => ({
-      root: options.root, config: set.config, id: record.id, frames: record.frames, segments: info.segments, size: info.size, scale, crops: 1, sampling: 'uniform', resize: 'pillow',
+      root: options.root,
+      config: set.config,
+      id: record.id,
+      frames: record.frames,
+      segments: info.segments,
+      size: info.size,
+      scale,
+      crops: 1,
+      sampling: 'uniform',
+      resize: 'pillow',
       ...(set.flow ? { flow: { layout: set.flow.layout, newLength: set.flow.newLength } } : {}),
     });
     let correct = 0;
     let scored = 0;
     // One clip per run keeps the observed activations (hundreds of MB for a ResNet-50 clip) bounded.
     await runBatches(set.clips, {
-      runner, loader, batch: 1, viewsPerClip: 1, viewSize: info.segments * info.channels * info.size * info.size, jobOf,
+      runner,
+      loader,
+      batch: 1,
+      viewsPerClip: 1,
+      viewSize: info.segments * info.channels * info.size * info.size,
+      jobOf,
       onClip: (record, logits) => {
         scored++;
         if (topK(logits, 1)[0] === record.label) correct++;
@@ -101,7 +140,12 @@ export async function calibrateActivations(onnx: Uint8Array, points: readonly st
       onBatch: (_, done) => options.onProgress?.(done, set.clips.length),
     });
     if (!scored) throw new TsmError('input', 'E_NO_CLIPS', `no calibration clip could be read under ${options.root}`);
-    return { ranges: observer.ranges(), clips: scored, floatTop1: correct / scored, seconds: (performance.now() - started) / 1000 };
+    return {
+      ranges: observer.ranges(),
+      clips: scored,
+      floatTop1: correct / scored,
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     await loader.close();
     await runner.close();
@@ -109,7 +153,9 @@ export async function calibrateActivations(onnx: Uint8Array, points: readonly st
 }
 
 /** Checkpoint → calibrated int8 ONNX bytes (nothing written). */
-export async function exportInt8Model(options: Omit<QuantizeOptions, 'output'>): Promise<ExportedModel & { readonly quantization: QuantizationSummary }> {
+export async function exportInt8Model(
+  options: Omit<QuantizeOptions, 'output'>,
+): Promise<ExportedModel & { readonly quantization: QuantizationSummary }> {
   if (options.fp16Weights) throw new TsmError('usage', 'E_BAD_FLAG', '--fp16 and --int8 exclude each other');
   const calibrationGraph = exportOnnxModel({ ...options, precision: { mode: 'calibrate' } });
   const c = options.calibration;

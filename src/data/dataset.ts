@@ -38,25 +38,57 @@ const FLOW_PAIRS_IN_IMAGES: FlowLayoutConfig = { framesDir: 'images', template: 
 
 /** Defaults per dataset, as TSM's ops/dataset_config.py lays them out. */
 export const DATASETS: Readonly<Record<string, DatasetConfig>> = Object.freeze({
-  jester: { name: 'jester', framesDir: '20bn-jester-v1', imageTemplate: '{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 27 },
+  jester: {
+    name: 'jester',
+    framesDir: '20bn-jester-v1',
+    imageTemplate: '{:05d}.jpg',
+    list: 'val_videofolder.txt',
+    categories: 'category.txt',
+    classes: 27,
+  },
   something: {
-    name: 'something', framesDir: '20bn-something-something-v1', imageTemplate: '{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 174,
+    name: 'something',
+    framesDir: '20bn-something-something-v1',
+    imageTemplate: '{:05d}.jpg',
+    list: 'val_videofolder.txt',
+    categories: 'category.txt',
+    classes: 174,
     flow: { framesDir: '20bn-something-something-v1-flow', template: '{:06d}-{}_{:05d}.jpg', list: FLOW_LIST },
   },
   somethingv2: {
-    name: 'somethingv2', framesDir: '20bn-something-something-v2-frames', imageTemplate: '{:06d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 174,
+    name: 'somethingv2',
+    framesDir: '20bn-something-something-v2-frames',
+    imageTemplate: '{:06d}.jpg',
+    list: 'val_videofolder.txt',
+    categories: 'category.txt',
+    classes: 174,
     flow: { framesDir: '20bn-something-something-v2-flow', template: '{:06d}.jpg', list: FLOW_LIST },
   },
   kinetics: {
-    name: 'kinetics', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 400,
+    name: 'kinetics',
+    framesDir: 'images',
+    imageTemplate: 'img_{:05d}.jpg',
+    list: 'val_videofolder.txt',
+    categories: 'category.txt',
+    classes: 400,
     flow: { ...FLOW_PAIRS_IN_IMAGES, undocumented: true },
   },
   ucf101: {
-    name: 'ucf101', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 101,
+    name: 'ucf101',
+    framesDir: 'images',
+    imageTemplate: 'img_{:05d}.jpg',
+    list: 'val_videofolder.txt',
+    categories: 'category.txt',
+    classes: 101,
     flow: FLOW_PAIRS_IN_IMAGES,
   },
   hmdb51: {
-    name: 'hmdb51', framesDir: 'images', imageTemplate: 'img_{:05d}.jpg', list: 'val_videofolder.txt', categories: 'category.txt', classes: 51,
+    name: 'hmdb51',
+    framesDir: 'images',
+    imageTemplate: 'img_{:05d}.jpg',
+    list: 'val_videofolder.txt',
+    categories: 'category.txt',
+    classes: 51,
     flow: FLOW_PAIRS_IN_IMAGES,
   },
 });
@@ -80,12 +112,17 @@ export interface ClipList {
   readonly bad: readonly BadLine[];
 }
 
-const LAYOUT_HINT = 'expected the TSM layout: <root>/20bn-jester-v1/<id>/00001.jpg, <root>/category.txt, <root>/val_videofolder.txt';
+const LAYOUT_HINT =
+  'expected the TSM layout: <root>/20bn-jester-v1/<id>/00001.jpg, <root>/category.txt, <root>/val_videofolder.txt';
 const readText = (path: string, what: string) => readInputText(path, what, LAYOUT_HINT);
 
 export function readCategories(path: string): string[] {
-  const labels = readText(path, 'category list').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  if (!labels.length) throw new TsmError('input', 'E_EMPTY_CATEGORIES', `${path}: no categories`, { details: { file: path } });
+  const labels = readText(path, 'category list')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (!labels.length)
+    throw new TsmError('input', 'E_EMPTY_CATEGORIES', `${path}: no categories`, { details: { file: path } });
   return labels;
 }
 
@@ -98,13 +135,24 @@ export function parseClipList(text: string, classes: number): ClipList {
     const t = raw.trim();
     if (!t) return;
     const parts = t.split(/\s+/);
-    if (parts.length < 3) return bad.push({ line, text: raw, reason: `expected '<id> <num_frames> <label>', found ${parts.length} field(s)` });
+    if (parts.length < 3)
+      return bad.push({
+        line,
+        text: raw,
+        reason: `expected '<id> <num_frames> <label>', found ${parts.length} field(s)`,
+      });
     // Ids may contain spaces in some lists (something-something); the last two fields are numbers.
     const label = Number(parts[parts.length - 1]);
     const frames = Number(parts[parts.length - 2]);
     const id = parts.slice(0, -2).join(' ');
-    if (!Number.isInteger(frames) || frames < 1) return bad.push({ line, text: raw, reason: `frame count '${parts[parts.length - 2]}' is not a positive integer` });
-    if (!Number.isInteger(label) || label < 0 || label >= classes) return bad.push({ line, text: raw, reason: `label '${parts[parts.length - 1]}' is not in 0..${classes - 1}` });
+    if (!Number.isInteger(frames) || frames < 1)
+      return bad.push({
+        line,
+        text: raw,
+        reason: `frame count '${parts[parts.length - 2]}' is not a positive integer`,
+      });
+    if (!Number.isInteger(label) || label < 0 || label >= classes)
+      return bad.push({ line, text: raw, reason: `label '${parts[parts.length - 1]}' is not in 0..${classes - 1}` });
     clips.push({ id, frames, label, line });
   });
   return { clips, bad };

@@ -29,7 +29,11 @@ export type LoaderThread = 'main thread' | 'worker thread';
  * threads leave free. Where the session fills every core, a loading worker preempts its threads mid-operator; on 2
  * cores with 2 session threads, bench:verify measured the worker at 0.74× pure inference and the main thread at 0.81×.
  */
-export function chooseLoaderThread(requested: 'worker' | 'main' | 'auto' | undefined, sessionThreads: number, cores: number): 'worker' | 'main' {
+export function chooseLoaderThread(
+  requested: 'worker' | 'main' | 'auto' | undefined,
+  sessionThreads: number,
+  cores: number,
+): 'worker' | 'main' {
   if (requested === 'worker' || requested === 'main') return requested;
   return cores > sessionThreads ? 'worker' : 'main';
 }
@@ -42,12 +46,18 @@ export interface ClipLoader {
 }
 
 /** The clips of a batch, loaded into it: what the worker runs, and the main-thread loader. */
-export async function loadBatch(jobs: readonly ClipJob[], input: Float32Array, slot: number): Promise<ClipLoadResult[]> {
+export async function loadBatch(
+  jobs: readonly ClipJob[],
+  input: Float32Array,
+  slot: number,
+): Promise<ClipLoadResult[]> {
   // concurrently: a video clip waits on its ffmpeg process
-  return Promise.all(jobs.map(async (job, k) => {
-    const r = await loadClipViews(job, input.subarray(k * slot, (k + 1) * slot));
-    return { ok: r.views !== null, missing: r.missing, reason: r.reason };
-  }));
+  return Promise.all(
+    jobs.map(async (job, k) => {
+      const r = await loadClipViews(job, input.subarray(k * slot, (k + 1) * slot));
+      return { ok: r.views !== null, missing: r.missing, reason: r.reason };
+    }),
+  );
 }
 
 export function mainThreadLoader(): ClipLoader {
@@ -80,7 +90,12 @@ function deserializeError(e: SerializedError): TsmError {
   return err;
 }
 
-export interface WorkerRequest { readonly id: number; readonly jobs: readonly ClipJob[]; readonly buffer: ArrayBuffer; readonly slot: number }
+export interface WorkerRequest {
+  readonly id: number;
+  readonly jobs: readonly ClipJob[];
+  readonly buffer: ArrayBuffer;
+  readonly slot: number;
+}
 export type WorkerReply =
   | { readonly id: number; readonly buffer: ArrayBuffer; readonly clips: readonly ClipLoadResult[] }
   | { readonly id: number; readonly buffer: ArrayBuffer; readonly error: SerializedError };
@@ -115,12 +130,27 @@ export function workerLoader(): ClipLoader | undefined {
     load(jobs, input, slot) {
       if (w.failed) return Promise.reject(w.failed);
       if (input.byteOffset !== 0 || input.byteLength !== input.buffer.byteLength) {
-        return Promise.reject(new TsmError('bug', 'E_WORKER', `a batch buffer must span its ArrayBuffer (offset ${input.byteOffset}, ${input.byteLength} of ${input.buffer.byteLength} bytes)`));
+        return Promise.reject(
+          new TsmError(
+            'bug',
+            'E_WORKER',
+            `a batch buffer must span its ArrayBuffer (offset ${input.byteOffset}, ${input.byteLength} of ${input.buffer.byteLength} bytes)`,
+          ),
+        );
       }
       const id = w.nextId++;
       mine.add(id);
       return new Promise<BatchLoad>((resolve, reject) => {
-        w.waiting.set(id, { resolve: (r) => { mine.delete(id); resolve(r); }, reject: (e) => { mine.delete(id); reject(e); } });
+        w.waiting.set(id, {
+          resolve: (r) => {
+            mine.delete(id);
+            resolve(r);
+          },
+          reject: (e) => {
+            mine.delete(id);
+            reject(e);
+          },
+        });
         w.worker.ref();
         const request: WorkerRequest = { id, jobs, buffer: input.buffer as ArrayBuffer, slot };
         w.worker.postMessage(request, [input.buffer as ArrayBuffer]);
@@ -138,7 +168,14 @@ export function workerLoader(): ClipLoader | undefined {
 function startWorker(): SharedWorker {
   const worker = new Worker(WORKER_MODULE);
   const waiting: SharedWorker['waiting'] = new Map();
-  const state: SharedWorker = { worker, waiting, settle: () => { if (!waiting.size) worker.unref(); }, nextId: 0 };
+  const state: SharedWorker = {
+    worker,
+    waiting,
+    settle: () => {
+      if (!waiting.size) worker.unref();
+    },
+    nextId: 0,
+  };
   const failAll = (err: TsmError) => {
     state.failed = err;
     for (const w of waiting.values()) w.reject(err);
@@ -155,7 +192,13 @@ function startWorker(): SharedWorker {
   worker.on('error', (err) => failAll(asTsmError(err)));
   worker.on('exit', (code) => {
     if (shared === state) shared = undefined; // the next verify starts a new one
-    failAll(new TsmError('bug', 'E_WORKER', `the clip-loading worker thread exited (code ${code})${waiting.size ? ` with ${waiting.size} batch(es) pending` : ''}`));
+    failAll(
+      new TsmError(
+        'bug',
+        'E_WORKER',
+        `the clip-loading worker thread exited (code ${code})${waiting.size ? ` with ${waiting.size} batch(es) pending` : ''}`,
+      ),
+    );
   });
   state.settle(); // after the listeners: adding a 'message' listener refs the worker again
   return state;

@@ -15,7 +15,11 @@ port.on('message', (request: WorkerRequest) => {
   queue = queue.then(async () => {
     let reply: WorkerReply;
     try {
-      reply = { id: request.id, buffer: request.buffer, clips: await loadBatch(request.jobs, new Float32Array(request.buffer), request.slot) };
+      reply = {
+        id: request.id,
+        buffer: request.buffer,
+        clips: await loadBatch(request.jobs, new Float32Array(request.buffer), request.slot),
+      };
     } catch (err) {
       reply = { id: request.id, buffer: request.buffer, error: serializeError(err) };
     }

@@ -7,7 +7,16 @@ import { framePath, type DatasetConfig, type FlowLayoutConfig } from '../data/da
 import { flowFramePaths, loadFlowFrame, writeNormalizedFlowCrop } from './flow.js';
 import { sampleClips, stackedIndices, type SamplingMode } from './sampling.js';
 import { decodeVideo, type DecodedVideo } from '../video/ffmpeg.js';
-import { cropBoxes, loadCropSource, scaleDecodedSource, writeNormalizedCrop, type CropCount, type CropSource, type DecodedFrame, type ResizeMethod } from './transforms.js';
+import {
+  cropBoxes,
+  loadCropSource,
+  scaleDecodedSource,
+  writeNormalizedCrop,
+  type CropCount,
+  type CropSource,
+  type DecodedFrame,
+  type ResizeMethod,
+} from './transforms.js';
 
 export interface ClipJob {
   readonly root: string;
@@ -64,11 +73,15 @@ export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<
   }
   const numFrames = decoded ? decoded.frames.length : job.frames;
   // per sampled clip, per segment: the frame indices it reads (one for RGB, newLength stacked for flow)
-  const groups = sampleClips(numFrames, T, job.sampling, newLength).map((starts) => starts.map((p) => stackedIndices(p, newLength, numFrames)));
+  const groups = sampleClips(numFrames, T, job.sampling, newLength).map((starts) =>
+    starts.map((p) => stackedIndices(p, newLength, numFrames)),
+  );
   const wanted = [...new Set(groups.flat(2))];
   const pathOf = (index: number) => {
     if (job.video) return `${job.video.path}#${index}`;
-    return flow ? flowFramePaths(job.root, flow.layout, job.id, index).join(' + ') : framePath(job.root, job.config, job.id, index);
+    return flow
+      ? flowFramePaths(job.root, flow.layout, job.id, index).join(' + ')
+      : framePath(job.root, job.config, job.id, index);
   };
   const loadOne = async (index: number): Promise<CropSource | undefined> => {
     try {
@@ -97,7 +110,11 @@ export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<
   const first = frames.values().next().value as CropSource;
   for (const [index, frame] of frames) {
     if (frame.fullWidth !== first.fullWidth || frame.fullHeight !== first.fullHeight) {
-      throw new TsmError('input', 'E_FRAME_SIZE', `clip ${job.id}: frame ${index} is ${frame.fullWidth}×${frame.fullHeight} after scaling, others ${first.fullWidth}×${first.fullHeight}`);
+      throw new TsmError(
+        'input',
+        'E_FRAME_SIZE',
+        `clip ${job.id}: frame ${index} is ${frame.fullWidth}×${frame.fullHeight} after scaling, others ${first.fullWidth}×${first.fullHeight}`,
+      );
     }
   }
   const boxes = cropBoxes(first.fullWidth, first.fullHeight, S, job.crops);
@@ -105,7 +122,12 @@ export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<
   const frameSize = segmentChannels(job) * plane;
   const clipSize = T * frameSize;
   const views = into ?? new Float32Array(viewsPerClip(job) * clipSize);
-  if (views.length !== viewsPerClip(job) * clipSize) throw new TsmError('bug', 'E_VIEWS_SIZE', `clip ${job.id}: a buffer of ${views.length} floats for ${viewsPerClip(job) * clipSize}`);
+  if (views.length !== viewsPerClip(job) * clipSize)
+    throw new TsmError(
+      'bug',
+      'E_VIEWS_SIZE',
+      `clip ${job.id}: a buffer of ${views.length} floats for ${viewsPerClip(job) * clipSize}`,
+    );
   let v = 0;
   for (const group of groups) {
     for (const box of boxes) {
@@ -113,7 +135,8 @@ export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<
         const at = v * clipSize + t * frameSize;
         stack.forEach((index, k) => {
           const frame = frames.get(index) as CropSource;
-          if (flow) writeNormalizedFlowCrop(frame as DecodedFrame, box, views, at + 2 * k * plane, at + (2 * k + 1) * plane);
+          if (flow)
+            writeNormalizedFlowCrop(frame as DecodedFrame, box, views, at + 2 * k * plane, at + (2 * k + 1) * plane);
           else writeNormalizedCrop(frame, box, views, at);
         });
       });

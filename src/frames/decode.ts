@@ -34,6 +34,10 @@ export async function decodeFrame(path: string): Promise<DecodedPixels> {
   const bytes = readFileSync(path);
   const jpeg = decodeJpeg(bytes);
   if (jpeg) return jpeg;
-  const { data, info } = await sharp(bytes, { failOn: 'error' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(bytes, { failOn: 'error' })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: 3 };
 }

@@ -11,7 +11,13 @@ import { FLOW_MEAN, FLOW_STD } from '../model/preprocessing.js';
 import { TsmError } from '../errors.js';
 import { formatTemplate, templateFields, type FlowLayoutConfig } from '../data/dataset.js';
 import { decodeFrame, type DecodedPixels } from './decode.js';
-import { scaleDecodedFrame, torchNormalizeTable, type CropBox, type DecodedFrame, type FrameRequest } from './transforms.js';
+import {
+  scaleDecodedFrame,
+  torchNormalizeTable,
+  type CropBox,
+  type DecodedFrame,
+  type FrameRequest,
+} from './transforms.js';
 
 /**
  * `pair`: `flow_{}_{:05d}.jpg` (axis, index) in the clip folder; `padded-pair`: `{:06d}-{}_{:05d}.jpg` (id, axis,
@@ -24,9 +30,14 @@ export function flowStorage(template: string): FlowStorage {
   if (fields === 1) return 'packed';
   if (fields === 2) return 'pair';
   if (fields === 3) return 'padded-pair';
-  throw new TsmError('usage', 'E_BAD_FLAG', `flow template '${template}' has ${fields} field(s); expected 'flow_{}_{:05d}.jpg' (axis, index), '{:06d}-{}_{:05d}.jpg' (id, axis, index) or a one-field template for x/y packed in one RGB image`, {
-    details: { flag: '--template', value: template },
-  });
+  throw new TsmError(
+    'usage',
+    'E_BAD_FLAG',
+    `flow template '${template}' has ${fields} field(s); expected 'flow_{}_{:05d}.jpg' (axis, index), '{:06d}-{}_{:05d}.jpg' (id, axis, index) or a one-field template for x/y packed in one RGB image`,
+    {
+      details: { flag: '--template', value: template },
+    },
+  );
 }
 
 /** Upstream halves the list's frame count for the padded-pair layout (Something-V1 flow counts both axes). */
@@ -45,11 +56,20 @@ export function flowFrameExample(layout: FlowLayoutConfig): string {
 export function flowFramePaths(root: string, layout: FlowLayoutConfig, id: string, index: number): string[] {
   const storage = flowStorage(layout.template);
   if (storage === 'packed') return [join(root, layout.framesDir, id, formatTemplate(layout.template, [index]))];
-  if (storage === 'pair') return ['x', 'y'].map((axis) => join(root, layout.framesDir, id, formatTemplate(layout.template, [axis, index])));
+  if (storage === 'pair')
+    return ['x', 'y'].map((axis) => join(root, layout.framesDir, id, formatTemplate(layout.template, [axis, index])));
   const numeric = Number.parseInt(id, 10);
-  if (!Number.isFinite(numeric)) throw new TsmError('input', 'E_FLOW_ID', `clip id '${id}' is not a number, which the '${layout.template}' layout needs (folders are named by the zero-padded id)`, { details: { clip: id } });
+  if (!Number.isFinite(numeric))
+    throw new TsmError(
+      'input',
+      'E_FLOW_ID',
+      `clip id '${id}' is not a number, which the '${layout.template}' layout needs (folders are named by the zero-padded id)`,
+      { details: { clip: id } },
+    );
   const folder = String(numeric).padStart(6, '0');
-  return ['x', 'y'].map((axis) => join(root, layout.framesDir, folder, formatTemplate(layout.template, [numeric, axis, index])));
+  return ['x', 'y'].map((axis) =>
+    join(root, layout.framesDir, folder, formatTemplate(layout.template, [numeric, axis, index])),
+  );
 }
 
 /** Pillow's RGB → L: (R·19595 + G·38470 + B·7471 + 2¹⁵) >> 16 (a grey JPEG decoded as R = G = B gives its value). */
@@ -65,7 +85,12 @@ export async function loadFlowFrame(paths: readonly string[], request: FrameRequ
   const { width, height } = first;
   for (const [i, im] of images.entries()) {
     if (im.width !== width || im.height !== height) {
-      throw new TsmError('input', 'E_FRAME_SIZE', `${paths[i]} is ${im.width}×${im.height} but ${paths[0]} is ${width}×${height}`, { details: { file: paths[i] } });
+      throw new TsmError(
+        'input',
+        'E_FRAME_SIZE',
+        `${paths[i]} is ${im.width}×${im.height} but ${paths[0]} is ${width}×${height}`,
+        { details: { file: paths[i] } },
+      );
     }
   }
   const pixels = width * height;
@@ -93,7 +118,13 @@ const FLOW_NORMALIZED = torchNormalizeTable(FLOW_MEAN, FLOW_STD);
  * Writes one crop of a flow frame as two S×S planes: x at `out[xOffset…]`, y at `out[yOffset…]`. A mirrored crop
  * inverts x (255 − v): flipping an image left-right reverses horizontal motion.
  */
-export function writeNormalizedFlowCrop(frame: DecodedFrame, box: CropBox, out: Float32Array, xOffset: number, yOffset: number): void {
+export function writeNormalizedFlowCrop(
+  frame: DecodedFrame,
+  box: CropBox,
+  out: Float32Array,
+  xOffset: number,
+  yOffset: number,
+): void {
   const { size } = box;
   const data = frame.data;
   const step = frame.channels;

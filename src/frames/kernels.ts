@@ -12,10 +12,49 @@ export type { FixedTaps };
 
 interface Exports {
   readonly memory: WebAssembly.Memory;
-  horizontal(src: number, srcStride: number, channels: number, rows: number, starts: number, weights: number, ksize: number, outW: number, dst: number): void;
-  vertical(src: number, rowBytes: number, starts: number, weights: number, ksize: number, outRows: number, dst: number): void;
-  normalize(src: number, stride: number, size: number, flip: number, dst: number, m0: number, m1: number, m2: number, s0: number, s1: number, s2: number): void;
-  verticalNormalize(src: number, starts: number, weights: number, ksize: number, size: number, flip: number, dst: number, table: number): void;
+  horizontal(
+    src: number,
+    srcStride: number,
+    channels: number,
+    rows: number,
+    starts: number,
+    weights: number,
+    ksize: number,
+    outW: number,
+    dst: number,
+  ): void;
+  vertical(
+    src: number,
+    rowBytes: number,
+    starts: number,
+    weights: number,
+    ksize: number,
+    outRows: number,
+    dst: number,
+  ): void;
+  normalize(
+    src: number,
+    stride: number,
+    size: number,
+    flip: number,
+    dst: number,
+    m0: number,
+    m1: number,
+    m2: number,
+    s0: number,
+    s1: number,
+    s2: number,
+  ): void;
+  verticalNormalize(
+    src: number,
+    starts: number,
+    weights: number,
+    ksize: number,
+    size: number,
+    flip: number,
+    dst: number,
+    table: number,
+  ): void;
 }
 
 /** Loads may read, and the vertical pass may write, up to 16 bytes past a region's end. */
@@ -27,18 +66,47 @@ export interface PreprocessKernels {
    * Pillow BILINEAR resize of w×h pixels (`channels` bytes each) to outW×outH, only `window` of the output, given the
    * fixed-tap coefficients of both axes. Returns window.width × window.height pixels of 4 bytes (the 4th is junk).
    */
-  resizeWindow(src: Uint8Array | Uint8ClampedArray, w: number, channels: 3 | 4, horizontal: FixedTaps, vertical: FixedTaps, window: ResizeWindow): Uint8Array;
+  resizeWindow(
+    src: Uint8Array | Uint8ClampedArray,
+    w: number,
+    channels: 3 | 4,
+    horizontal: FixedTaps,
+    vertical: FixedTaps,
+    window: ResizeWindow,
+  ): Uint8Array;
   /**
    * One size×size crop at (left, top) of 4-byte pixels (`width` a row) → three float32 planes at out[offset…], each
    * ((v / 255) − mean) / std in float32; `flip` mirrors it. size must be a multiple of 4.
    */
-  normalizeCrop(pixels: Uint8Array, width: number, left: number, top: number, size: number, flip: boolean, mean: readonly number[], std: readonly number[], out: Float32Array, offset: number): void;
+  normalizeCrop(
+    pixels: Uint8Array,
+    width: number,
+    left: number,
+    top: number,
+    size: number,
+    flip: boolean,
+    mean: readonly number[],
+    std: readonly number[],
+    out: Float32Array,
+    offset: number,
+  ): void;
   /**
    * resizeWindow then normalizeCrop of the whole window, for a square `window` (size % 4 == 0) that is the one crop:
    * the vertical pass writes floats directly, looked up in `tables`: 3 × 256 normalised values, channel after channel
    * (transforms.ts builds them with torch's float32 steps). Same result as the two calls, bit for bit.
    */
-  resizeNormalizeCrop(src: Uint8Array | Uint8ClampedArray, w: number, channels: 3 | 4, horizontal: FixedTaps, vertical: FixedTaps, window: ResizeWindow, flip: boolean, tables: Float32Array, out: Float32Array, offset: number): void;
+  resizeNormalizeCrop(
+    src: Uint8Array | Uint8ClampedArray,
+    w: number,
+    channels: 3 | 4,
+    horizontal: FixedTaps,
+    vertical: FixedTaps,
+    window: ResizeWindow,
+    flip: boolean,
+    tables: Float32Array,
+    out: Float32Array,
+    offset: number,
+  ): void;
 }
 
 let loaded: PreprocessKernels | null | undefined;
@@ -73,7 +141,15 @@ function instantiate(): PreprocessKernels | null {
    * Copies in the input rows `window`'s vertical taps read and the window's taps, and runs the horizontal pass over
    * them. Returns where the vertical pass reads (its input and taps) and where it may write `outBytes`.
    */
-  const horizontalStage = (src: Uint8Array | Uint8ClampedArray, w: number, channels: 3 | 4, horizontal: FixedTaps, vertical: FixedTaps, window: ResizeWindow, outBytes: number) => {
+  const horizontalStage = (
+    src: Uint8Array | Uint8ClampedArray,
+    w: number,
+    channels: 3 | 4,
+    horizontal: FixedTaps,
+    vertical: FixedTaps,
+    window: ResizeWindow,
+    outBytes: number,
+  ) => {
     const { left, top, width: winW, height: winH } = window;
     // the input rows the window's vertical taps read; only those go through the horizontal pass
     const vStarts = vertical.starts.subarray(top, top + winH);
@@ -88,7 +164,15 @@ function instantiate(): PreprocessKernels | null {
     const rowBytes = winW * 4;
     const hTaps = winW * horizontal.ksize;
     const vTaps = winH * vertical.ksize;
-    const [srcAt, hStartsAt, hWeightsAt, tmpAt, vStartsAt, vWeightsAt, outAt] = layout(srcBytes, winW * 4, hTaps * 4, rows * rowBytes, winH * 4, vTaps * 4, outBytes);
+    const [srcAt, hStartsAt, hWeightsAt, tmpAt, vStartsAt, vWeightsAt, outAt] = layout(
+      srcBytes,
+      winW * 4,
+      hTaps * 4,
+      rows * rowBytes,
+      winH * 4,
+      vTaps * 4,
+      outBytes,
+    );
     const heap = new Uint8Array(memory.buffer);
     const ints = new Int32Array(memory.buffer);
     heap.set(src.subarray(yFirst * w * channels, yFirst * w * channels + srcBytes), srcAt);
@@ -113,7 +197,16 @@ function instantiate(): PreprocessKernels | null {
       const stage = horizontalStage(src, w, channels, horizontal, vertical, window, planes * 4 + 3 * 1024);
       const tableAt = stage.outAt + planes * 4;
       new Float32Array(memory.buffer, tableAt, 3 * 256).set(tables);
-      exports.verticalNormalize(stage.tmpAt, stage.vStartsAt, stage.vWeightsAt, vertical.ksize, size, flip ? 1 : 0, stage.outAt, tableAt);
+      exports.verticalNormalize(
+        stage.tmpAt,
+        stage.vStartsAt,
+        stage.vWeightsAt,
+        vertical.ksize,
+        size,
+        flip ? 1 : 0,
+        stage.outAt,
+        tableAt,
+      );
       out.set(new Float32Array(memory.buffer, stage.outAt, planes), offset);
     },
     normalizeCrop(pixels, width, left, top, size, flip, mean, std, out, offset) {
@@ -125,7 +218,19 @@ function instantiate(): PreprocessKernels | null {
       const [srcAt, dstAt] = layout(bytes, planes * 4);
       new Uint8Array(memory.buffer).set(pixels.subarray(first, first + bytes), srcAt);
       const f = Math.fround;
-      exports.normalize(srcAt, stride, size, flip ? 1 : 0, dstAt, f(mean[0]), f(mean[1]), f(mean[2]), f(std[0]), f(std[1]), f(std[2]));
+      exports.normalize(
+        srcAt,
+        stride,
+        size,
+        flip ? 1 : 0,
+        dstAt,
+        f(mean[0]),
+        f(mean[1]),
+        f(mean[2]),
+        f(std[0]),
+        f(std[1]),
+        f(std[2]),
+      );
       out.set(new Float32Array(memory.buffer, dstAt, planes), offset);
     },
   };

@@ -39,7 +39,8 @@ function precompute(inSize: number, outSize: number): Coefficients {
     }
     for (let x = 0; x < xmax; x++) {
       const w = ww !== 0 ? k[x] / ww : k[x];
-      weights[xx * ksize + x] = w < 0 ? Math.trunc(-0.5 + w * (1 << PRECISION_BITS)) : Math.trunc(0.5 + w * (1 << PRECISION_BITS));
+      weights[xx * ksize + x] =
+        w < 0 ? Math.trunc(-0.5 + w * (1 << PRECISION_BITS)) : Math.trunc(0.5 + w * (1 << PRECISION_BITS));
     }
     bounds[xx * 2] = xmin;
     bounds[xx * 2 + 1] = xmax;
@@ -104,7 +105,8 @@ export const fixedTaps = sizeCache((inSize: number, outSize: number): FixedTaps 
     const xmin = c.bounds[x * 2] + runs[x * 2];
     const start = Math.min(xmin, inSize - K);
     starts[x] = start;
-    for (let t = runs[x * 2]; t < runs[x * 2 + 1]; t++) weights[x * K + c.bounds[x * 2] + t - start] = c.weights[x * c.ksize + t];
+    for (let t = runs[x * 2]; t < runs[x * 2 + 1]; t++)
+      weights[x * K + c.bounds[x * 2] + t - start] = c.weights[x * c.ksize + t];
   }
   return { ksize: K, starts, weights };
 });
@@ -114,7 +116,15 @@ export const fixedTaps = sizeCache((inSize: number, outSize: number): FixedTaps 
  * computing only `window` of the output (each output pixel depends only on its own coefficients, so the window is
  * bit-identical to the same region of the full resize). Returns window.width × window.height RGB pixels.
  */
-export function resizeBilinearLikePillow(src: Uint8Array | Uint8ClampedArray, w: number, h: number, outW: number, outH: number, window: ResizeWindow = { left: 0, top: 0, width: outW, height: outH }, channels: 3 | 4 = 3): Uint8Array {
+export function resizeBilinearLikePillow(
+  src: Uint8Array | Uint8ClampedArray,
+  w: number,
+  h: number,
+  outW: number,
+  outH: number,
+  window: ResizeWindow = { left: 0, top: 0, width: outW, height: outH },
+  channels: 3 | 4 = 3,
+): Uint8Array {
   const horiz = coefficients(w, outW);
   const vert = coefficients(h, outH);
   const { left, top, width: winW, height: winH } = window;
@@ -134,7 +144,9 @@ export function resizeBilinearLikePillow(src: Uint8Array | Uint8ClampedArray, w:
       const n = hb[xx * 2 + 1];
       let p = srcRow + hb[xx * 2] * channels;
       let k = xx * hk;
-      let s0 = HALF, s1 = HALF, s2 = HALF;
+      let s0 = HALF,
+        s1 = HALF,
+        s2 = HALF;
       for (let x = 0; x < n; x++, p += channels, k++) {
         const kx = hw[k];
         s0 += src[p] * kx;
@@ -164,7 +176,8 @@ export function resizeBilinearLikePillow(src: Uint8Array | Uint8ClampedArray, w:
     if (n === 2) {
       for (let i = 0; i < rowStride; i++) out[o + i] = clip8(HALF + tmp[r0 + i] * k0 + tmp[r1 + i] * k1);
     } else if (n === 3) {
-      for (let i = 0; i < rowStride; i++) out[o + i] = clip8(HALF + tmp[r0 + i] * k0 + tmp[r1 + i] * k1 + tmp[r2 + i] * k2);
+      for (let i = 0; i < rowStride; i++)
+        out[o + i] = clip8(HALF + tmp[r0 + i] * k0 + tmp[r1 + i] * k1 + tmp[r2 + i] * k2);
     } else {
       for (let i = 0; i < rowStride; i++) {
         let sum = HALF;

@@ -9,7 +9,17 @@ import { checkResizeArguments, columnTaps, rowTaps, sourceRowSlots, type ResizeW
 
 interface Exports {
   readonly memory: WebAssembly.Memory;
-  horizontal(src: number, srcStride: number, rows: number, rowIndex: number, x0: number, x1: number, weights: number, outW: number, dst: number): void;
+  horizontal(
+    src: number,
+    srcStride: number,
+    rows: number,
+    rowIndex: number,
+    x0: number,
+    x1: number,
+    weights: number,
+    outW: number,
+    dst: number,
+  ): void;
   vertical(tmp: number, rowLen: number, r0: number, r1: number, weights: number, outRows: number, dst: number): void;
 }
 
@@ -19,7 +29,15 @@ export interface OpenCVResizeKernel {
    * `window` of it. Returns window.width × window.height pixels of 4 bytes: the channels as resizeLinearLikeOpenCV
    * gives them, then junk for 3-channel input (the layout the frame kernels in src/frames/kernels.ts take).
    */
-  resizeWindow(src: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: 3 | 4, dstWidth: number, dstHeight: number, window?: ResizeWindow): Uint8Array;
+  resizeWindow(
+    src: Uint8Array | Uint8ClampedArray,
+    width: number,
+    height: number,
+    channels: 3 | 4,
+    dstWidth: number,
+    dstHeight: number,
+    window?: ResizeWindow,
+  ): Uint8Array;
 }
 
 /** Reads may run 30 bytes, writes 15, past a region's end; every region starts 16-byte aligned. */
@@ -55,7 +73,15 @@ function instantiate(): OpenCVResizeKernel | null {
     return offsets;
   };
   return {
-    resizeWindow(src, width, height, channels, dstWidth, dstHeight, window = { left: 0, top: 0, width: dstWidth, height: dstHeight }) {
+    resizeWindow(
+      src,
+      width,
+      height,
+      channels,
+      dstWidth,
+      dstHeight,
+      window = { left: 0, top: 0, width: dstWidth, height: dstHeight },
+    ) {
       checkResizeArguments(src, width, height, channels, dstWidth, dstHeight, window, channels);
       const { left, top, width: winW, height: winH } = window;
       if (width === dstWidth && height === dstHeight) return copyTo4(src, width, channels, window); // OpenCV copies
@@ -65,7 +91,18 @@ function instantiate(): OpenCVResizeKernel | null {
       const srcStride = width * channels;
       const srcBytes = slots.length * srcStride;
       const rowLen = winW * 4; // int16 values a row of the horizontal pass = bytes a row of the output
-      const [srcAt, rowIndexAt, x0At, x1At, hWeightsAt, tmpAt, r0At, r1At, vWeightsAt, outAt] = layout(srcBytes, used * 4, winW * 4, winW * 4, winW * 4, used * rowLen * 2, winH * 4, winH * 4, winH * 4, winH * rowLen);
+      const [srcAt, rowIndexAt, x0At, x1At, hWeightsAt, tmpAt, r0At, r1At, vWeightsAt, outAt] = layout(
+        srcBytes,
+        used * 4,
+        winW * 4,
+        winW * 4,
+        winW * 4,
+        used * rowLen * 2,
+        winH * 4,
+        winH * 4,
+        winH * 4,
+        winH * rowLen,
+      );
       const heap = new Uint8Array(memory.buffer);
       const ints = new Int32Array(memory.buffer);
       heap.set(src.subarray(yFirst * srcStride, yFirst * srcStride + srcBytes), srcAt);
@@ -89,7 +126,12 @@ function instantiate(): OpenCVResizeKernel | null {
 }
 
 /** The window of an unchanged size as 4-byte pixels. */
-function copyTo4(src: Uint8Array | Uint8ClampedArray, width: number, channels: 3 | 4, window: ResizeWindow): Uint8Array {
+function copyTo4(
+  src: Uint8Array | Uint8ClampedArray,
+  width: number,
+  channels: 3 | 4,
+  window: ResizeWindow,
+): Uint8Array {
   const out = new Uint8Array(window.width * window.height * 4);
   for (let y = 0, o = 0; y < window.height; y++) {
     const row = ((window.top + y) * width + window.left) * channels;
@@ -97,7 +139,8 @@ function copyTo4(src: Uint8Array | Uint8ClampedArray, width: number, channels: 3
       out.set(src.subarray(row, row + window.width * 4), o);
       o += window.width * 4;
     } else {
-      for (let p = row, end = row + window.width * 3; p < end; p += 3, o += 4) (out[o] = src[p]), (out[o + 1] = src[p + 1]), (out[o + 2] = src[p + 2]);
+      for (let p = row, end = row + window.width * 3; p < end; p += 3, o += 4)
+        (out[o] = src[p]), (out[o + 1] = src[p + 1]), (out[o + 2] = src[p + 2]);
     }
   }
   return out;

@@ -90,7 +90,11 @@ export const rowTaps = tapCache(false);
  * The source rows that output rows [top, top + height) read, each given a slot (its place in the horizontal pass's
  * buffer) in the order first needed; `slots[r − yFirst]` is −1 for a row nothing reads (a down-scale skips rows).
  */
-export function sourceRowSlots(rows: LinearTaps, top: number, height: number): { yFirst: number; slots: Int32Array; used: number } {
+export function sourceRowSlots(
+  rows: LinearTaps,
+  top: number,
+  height: number,
+): { yFirst: number; slots: Int32Array; used: number } {
   const yFirst = rows.first[top];
   const slots = new Int32Array(rows.second[top + height - 1] - yFirst + 1).fill(-1);
   let used = 0;
@@ -115,7 +119,15 @@ export interface ResizeLikeOpenCVOptions {
  * bytes each, every channel treated alike, as OpenCV does). Returns window.width × window.height pixels of
  * `outputChannels` bytes.
  */
-export function resizeLinearLikeOpenCV(src: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: number, dstWidth: number, dstHeight: number, options: ResizeLikeOpenCVOptions = {}): Uint8Array {
+export function resizeLinearLikeOpenCV(
+  src: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  channels: number,
+  dstWidth: number,
+  dstHeight: number,
+  options: ResizeLikeOpenCVOptions = {},
+): Uint8Array {
   const window = options.window ?? { left: 0, top: 0, width: dstWidth, height: dstHeight };
   const outCn = options.outputChannels ?? channels;
   checkResizeArguments(src, width, height, channels, dstWidth, dstHeight, window, outCn);
@@ -183,7 +195,13 @@ export function resizeLinearLikeOpenCV(src: Uint8Array | Uint8ClampedArray, widt
   return out;
 }
 
-function copyWindow(src: Uint8Array | Uint8ClampedArray, width: number, channels: number, window: ResizeWindow, outCn: number): Uint8Array {
+function copyWindow(
+  src: Uint8Array | Uint8ClampedArray,
+  width: number,
+  channels: number,
+  window: ResizeWindow,
+  outCn: number,
+): Uint8Array {
   const out = new Uint8Array(window.width * window.height * outCn);
   let o = 0;
   for (let y = window.top; y < window.top + window.height; y++) {
@@ -192,26 +210,50 @@ function copyWindow(src: Uint8Array | Uint8ClampedArray, width: number, channels
       out.set(src.subarray(row, row + window.width * channels), o);
       o += window.width * channels;
     } else if (outCn === 3) {
-      for (let p = row, end = row + window.width * channels; p < end; p += channels) (out[o] = src[p]), (out[o + 1] = src[p + 1]), (out[o + 2] = src[p + 2]), (o += 3);
+      for (let p = row, end = row + window.width * channels; p < end; p += channels)
+        (out[o] = src[p]), (out[o + 1] = src[p + 1]), (out[o + 2] = src[p + 2]), (o += 3);
     } else {
-      for (let p = row, end = row + window.width * channels; p < end; p += channels) for (let c = 0; c < outCn; c++) out[o++] = src[p + c];
+      for (let p = row, end = row + window.width * channels; p < end; p += channels)
+        for (let c = 0; c < outCn; c++) out[o++] = src[p + c];
     }
   }
   return out;
 }
 
 /** Throws E_RESIZE_ARGUMENTS (a caller's bug) naming what does not fit. */
-export function checkResizeArguments(src: ArrayLike<number>, width: number, height: number, channels: number, dstWidth: number, dstHeight: number, window: ResizeWindow, outCn: number): void {
+export function checkResizeArguments(
+  src: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+  dstWidth: number,
+  dstHeight: number,
+  window: ResizeWindow,
+  outCn: number,
+): void {
   const fail = (what: string) => {
-    throw new TsmError('bug', 'E_RESIZE_ARGUMENTS', `OpenCV-exact resize: ${what}`, { details: { width, height, channels, dstWidth, dstHeight, window, outputChannels: outCn } });
+    throw new TsmError('bug', 'E_RESIZE_ARGUMENTS', `OpenCV-exact resize: ${what}`, {
+      details: { width, height, channels, dstWidth, dstHeight, window, outputChannels: outCn },
+    });
   };
   if (!isSize(width) || !isSize(height)) fail(`source size ${width}×${height} is not two integers in 1…65535`);
-  if (!isSize(dstWidth) || !isSize(dstHeight)) fail(`output size ${dstWidth}×${dstHeight} is not two integers in 1…65535`);
+  if (!isSize(dstWidth) || !isSize(dstHeight))
+    fail(`output size ${dstWidth}×${dstHeight} is not two integers in 1…65535`);
   if (!Number.isInteger(channels) || channels < 1 || channels > 4) fail(`channels ${channels} is not 1, 2, 3 or 4`);
-  if (!Number.isInteger(outCn) || outCn < 1 || outCn > channels) fail(`outputChannels ${outCn} is not in 1…${channels}`);
-  if (src.length < width * height * channels) fail(`source holds ${src.length} bytes, expected ${width}×${height}×${channels} = ${width * height * channels}`);
+  if (!Number.isInteger(outCn) || outCn < 1 || outCn > channels)
+    fail(`outputChannels ${outCn} is not in 1…${channels}`);
+  if (src.length < width * height * channels)
+    fail(`source holds ${src.length} bytes, expected ${width}×${height}×${channels} = ${width * height * channels}`);
   const { left, top, width: w, height: h } = window;
-  if (![left, top, w, h].every(Number.isInteger) || left < 0 || top < 0 || w < 1 || h < 1 || left + w > dstWidth || top + h > dstHeight) {
+  if (
+    ![left, top, w, h].every(Number.isInteger) ||
+    left < 0 ||
+    top < 0 ||
+    w < 1 ||
+    h < 1 ||
+    left + w > dstWidth ||
+    top + h > dstHeight
+  ) {
     fail(`window ${w}×${h} at (${left}, ${top}) is not inside the ${dstWidth}×${dstHeight} output`);
   }
 }
@@ -229,9 +271,17 @@ export interface RescaledSize {
  * keeps the long side ≤ the larger and the short side ≤ the smaller number, and −1 for one of them (MMAction2's
  * `(-1, 256)`: short side 256) leaves that side unbounded. Each side becomes `int(side·factor + 0.5)`.
  */
-export function rescaleSizeLikeMmcv(width: number, height: number, scale: number | readonly [number, number]): RescaledSize {
+export function rescaleSizeLikeMmcv(
+  width: number,
+  height: number,
+  scale: number | readonly [number, number],
+): RescaledSize {
   if (!isSize(width) || !isSize(height)) {
-    throw new TsmError('bug', 'E_RESIZE_ARGUMENTS', `rescaleSizeLikeMmcv: frame size ${width}×${height} is not two integers in 1…65535`);
+    throw new TsmError(
+      'bug',
+      'E_RESIZE_ARGUMENTS',
+      `rescaleSizeLikeMmcv: frame size ${width}×${height} is not two integers in 1…65535`,
+    );
   }
   let factor: number;
   if (typeof scale === 'number') {
@@ -240,7 +290,8 @@ export function rescaleSizeLikeMmcv(width: number, height: number, scale: number
   } else {
     const [a, b] = scale;
     const valid = (v: number) => v === -1 || (v > 0 && Number.isFinite(v));
-    if (!valid(a) || !valid(b) || (a === -1 && b === -1)) throw badScale(scale, 'a scale pair holds two numbers > 0, or one of them −1 (that side unbounded)');
+    if (!valid(a) || !valid(b) || (a === -1 && b === -1))
+      throw badScale(scale, 'a scale pair holds two numbers > 0, or one of them −1 (that side unbounded)');
     // MMAction2 turns a −1 short edge into an infinite long edge (Resize.__init__), then mmcv takes max and min
     const pair = a === -1 ? [Infinity, b] : b === -1 ? [Infinity, a] : [a, b];
     const longEdge = Math.max(pair[0], pair[1]);
@@ -250,11 +301,18 @@ export function rescaleSizeLikeMmcv(width: number, height: number, scale: number
   const side = (v: number) => Math.trunc(v * factor + 0.5);
   const size = { width: side(width), height: side(height), scaleFactor: factor };
   if (!isSize(size.width) || !isSize(size.height)) {
-    throw new TsmError('usage', 'E_BAD_SCALE', `Resize scale ${JSON.stringify(scale)} turns a ${width}×${height} frame into ${size.width}×${size.height}, which is not a size in 1…65535 pixels a side`, { details: { scale, width, height, result: [size.width, size.height] } });
+    throw new TsmError(
+      'usage',
+      'E_BAD_SCALE',
+      `Resize scale ${JSON.stringify(scale)} turns a ${width}×${height} frame into ${size.width}×${size.height}, which is not a size in 1…65535 pixels a side`,
+      { details: { scale, width, height, result: [size.width, size.height] } },
+    );
   }
   return size;
 }
 
 function badScale(scale: unknown, expected: string): TsmError {
-  return new TsmError('usage', 'E_BAD_SCALE', `Resize scale ${JSON.stringify(scale)} is not valid: ${expected}`, { details: { scale } });
+  return new TsmError('usage', 'E_BAD_SCALE', `Resize scale ${JSON.stringify(scale)} is not valid: ${expected}`, {
+    details: { scale },
+  });
 }

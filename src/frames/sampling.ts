@@ -14,7 +14,10 @@ export function sampleClips(numFrames: number, segments: number, mode: SamplingM
   if (mode === 'uniform') return [uniformIndices(numFrames, segments, newLength)];
   if (mode === 'twice') {
     const tick = (numFrames - newLength + 1) / segments;
-    return [uniformIndices(numFrames, segments, newLength), Array.from({ length: segments }, (_, x) => Math.trunc(tick * x) + 1)];
+    return [
+      uniformIndices(numFrames, segments, newLength),
+      Array.from({ length: segments }, (_, x) => Math.trunc(tick * x) + 1),
+    ];
   }
   // dense: 10 clips of stride 64/T starting at linspace(0, max(1, 1 + nf − 64) − 1, 10) (numpy casts to int)
   const samplePos = Math.max(1, 1 + numFrames - 64);

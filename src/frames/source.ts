@@ -27,30 +27,61 @@ export async function openFrameSource(input: string, options: { ffmpeg?: string 
   try {
     isDir = statSync(input).isDirectory();
   } catch {
-    throw new TsmError('input', 'E_NOT_FOUND', `${input}: not found (a video file, an animated GIF/WebP, or a folder of frames)`, { details: { file: input } });
+    throw new TsmError(
+      'input',
+      'E_NOT_FOUND',
+      `${input}: not found (a video file, an animated GIF/WebP, or a folder of frames)`,
+      { details: { file: input } },
+    );
   }
   if (isDir) {
-    const files = readdirSync(input).filter((f) => IMAGE.test(f)).sort();
-    if (!files.length) throw new TsmError('input', 'E_NO_FRAMES', `${input}: no image files (.jpg, .png, …) in the folder`, { details: { file: input } });
-    return { kind: 'frames', count: files.length, fps: 0, frame: (i, request) => loadScaledFrame(join(input, files[i]), request) };
+    const files = readdirSync(input)
+      .filter((f) => IMAGE.test(f))
+      .sort();
+    if (!files.length)
+      throw new TsmError('input', 'E_NO_FRAMES', `${input}: no image files (.jpg, .png, …) in the folder`, {
+        details: { file: input },
+      });
+    return {
+      kind: 'frames',
+      count: files.length,
+      fps: 0,
+      frame: (i, request) => loadScaledFrame(join(input, files[i]), request),
+    };
   }
   if (ANIMATION.test(extname(input))) {
     const pages = (await sharp(input).metadata()).pages ?? 1;
     if (pages > 1 || /\.gif$/i.test(input)) {
       return {
-        kind: 'animation', count: pages, fps: 0,
+        kind: 'animation',
+        count: pages,
+        fps: 0,
         frame: async (i, request) => {
-          const { data, info } = await sharp(input, { page: i }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+          const { data, info } = await sharp(input, { page: i })
+            .removeAlpha()
+            .toColourspace('srgb')
+            .raw()
+            .toBuffer({ resolveWithObject: true });
           return scaleDecodedFrame(data, info.width, info.height, request);
         },
       };
     }
   }
   const video = await decodeVideo(input, options);
-  return { kind: 'video', count: video.frames.length, fps: video.fps, frame: async (i, request) => scaleDecodedFrame(video.frames[i], video.width, video.height, request) };
+  return {
+    kind: 'video',
+    count: video.frames.length,
+    fps: video.fps,
+    frame: async (i, request) => scaleDecodedFrame(video.frames[i], video.width, video.height, request),
+  };
 }
 
 /** A dataset clip's frames (files 1…count named by the dataset's template) as a frame source. */
 export function datasetClipFrames(root: string, config: DatasetConfig, id: string, count: number): FrameSource {
-  return { kind: 'frames', count, fps: 0, frame: (i, request) => loadScaledFrame(framePath(root, config, id, i + 1), request) };
+  return {
+    kind: 'frames',
+    count,
+    fps: 0,
+    frame: (i, request) => loadScaledFrame(framePath(root, config, id, i + 1), request),
+  };
 }

@@ -21,7 +21,9 @@ export interface CropBox {
 
 /** torchvision Resize(int) size rule: the short side becomes `scale`, the long side int(scale · long / short). */
 export function scaledSize(width: number, height: number, scale: number): { width: number; height: number } {
-  return width < height ? { width: scale, height: Math.floor((scale * height) / width) } : { width: Math.floor((scale * width) / height), height: scale };
+  return width < height
+    ? { width: scale, height: Math.floor((scale * height) / width) }
+    : { width: Math.floor((scale * width) / height), height: scale };
 }
 
 /** Python's round(): halves to even (torchvision CenterCrop uses it). */
@@ -32,16 +34,28 @@ function roundHalfEven(x: number): number {
 
 export function cropBoxes(width: number, height: number, crop: number, crops: CropCount): CropBox[] {
   if (crops === 1) {
-    return [{ left: roundHalfEven((width - crop) / 2), top: roundHalfEven((height - crop) / 2), size: crop, flip: false }];
+    return [
+      { left: roundHalfEven((width - crop) / 2), top: roundHalfEven((height - crop) / 2), size: crop, flip: false },
+    ];
   }
   const w = Math.floor((width - crop) / 4);
   const h = Math.floor((height - crop) / 4);
   if (crops === 3) {
     // GroupFullResSample: left, right, centre at mid height
-    return [[0, 2 * h], [4 * w, 2 * h], [2 * w, 2 * h]].map(([left, top]) => ({ left, top, size: crop, flip: false }));
+    return [
+      [0, 2 * h],
+      [4 * w, 2 * h],
+      [2 * w, 2 * h],
+    ].map(([left, top]) => ({ left, top, size: crop, flip: false }));
   }
   // GroupOverSample: fill_fix_offset(False) = 4 corners + centre, each normal then flipped
-  const offsets = [[0, 0], [4 * w, 0], [0, 4 * h], [4 * w, 4 * h], [2 * w, 2 * h]];
+  const offsets = [
+    [0, 0],
+    [4 * w, 0],
+    [0, 4 * h],
+    [4 * w, 4 * h],
+    [2 * w, 2 * h],
+  ];
   return offsets.flatMap(([left, top]) => [
     { left, top, size: crop, flip: false },
     { left, top, size: crop, flip: true },
@@ -91,26 +105,63 @@ export async function loadScaledFrame(path: string, request: FrameRequest): Prom
     const image = sharp(path, { failOn: 'error' }).removeAlpha().toColourspace('srgb');
     const meta = await image.metadata();
     const size = scaledSize(meta.width ?? 0, meta.height ?? 0, request.scale);
-    const { data, info } = await image.resize(size.width, size.height, { kernel: 'linear', fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height, offsetX: 0, offsetY: 0, fullWidth: info.width, fullHeight: info.height, channels: 3 };
+    const { data, info } = await image
+      .resize(size.width, size.height, { kernel: 'linear', fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return {
+      data,
+      width: info.width,
+      height: info.height,
+      offsetX: 0,
+      offsetY: 0,
+      fullWidth: info.width,
+      fullHeight: info.height,
+      channels: 3,
+    };
   }
   const pixels = await decodeFrame(path);
   return scaleDecodedFrame(pixels.data, pixels.width, pixels.height, request, pixels.channels);
 }
 
 /** Pillow-exact scaling of decoded RGB pixels, computing only the window the requested crops cover. */
-export function scaleDecodedFrame(rgb: Uint8Array | Uint8ClampedArray, width: number, height: number, request: Omit<FrameRequest, 'resize'>, channels: 3 | 4 = 3): DecodedFrame {
+export function scaleDecodedFrame(
+  rgb: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  request: Omit<FrameRequest, 'resize'>,
+  channels: 3 | 4 = 3,
+): DecodedFrame {
   const size = scaledSize(width, height, request.scale);
-  const window = request.cropSize && request.crops && request.cropSize <= Math.min(size.width, size.height)
-    ? cropWindow(cropBoxes(size.width, size.height, request.cropSize, request.crops))
-    : { left: 0, top: 0, width: size.width, height: size.height };
-  const at = { width: window.width, height: window.height, offsetX: window.left, offsetY: window.top, fullWidth: size.width, fullHeight: size.height };
+  const window =
+    request.cropSize && request.crops && request.cropSize <= Math.min(size.width, size.height)
+      ? cropWindow(cropBoxes(size.width, size.height, request.cropSize, request.crops))
+      : { left: 0, top: 0, width: size.width, height: size.height };
+  const at = {
+    width: window.width,
+    height: window.height,
+    offsetX: window.left,
+    offsetY: window.top,
+    fullWidth: size.width,
+    fullHeight: size.height,
+  };
   const kernels = preprocessKernels();
   if (kernels) {
-    const data = kernels.resizeWindow(rgb, width, channels, fixedTaps(width, size.width), fixedTaps(height, size.height), window);
+    const data = kernels.resizeWindow(
+      rgb,
+      width,
+      channels,
+      fixedTaps(width, size.width),
+      fixedTaps(height, size.height),
+      window,
+    );
     return { data, ...at, channels: 4 };
   }
-  return { data: resizeBilinearLikePillow(rgb, width, height, size.width, size.height, window, channels), ...at, channels: 3 };
+  return {
+    data: resizeBilinearLikePillow(rgb, width, height, size.width, size.height, window, channels),
+    ...at,
+    channels: 3,
+  };
 }
 
 /**
@@ -128,7 +179,12 @@ export interface DeferredFrame {
 /** A frame ready for writeNormalizedCrop: scaled (the crops' window of it), or decoded with its scaling deferred. */
 export type CropSource = DecodedFrame | DeferredFrame;
 
-const defers = (request: FrameRequest) => request.crops === 1 && request.cropSize !== undefined && request.cropSize % 4 === 0 && (request.resize ?? 'pillow') === 'pillow' && preprocessKernels() !== undefined;
+const defers = (request: FrameRequest) =>
+  request.crops === 1 &&
+  request.cropSize !== undefined &&
+  request.cropSize % 4 === 0 &&
+  (request.resize ?? 'pillow') === 'pillow' &&
+  preprocessKernels() !== undefined;
 
 /** loadScaledFrame, except that a one-crop request (Pillow scaling, kernels loaded) leaves the scaling to the crop. */
 export async function loadCropSource(path: string, request: FrameRequest): Promise<CropSource> {
@@ -137,7 +193,13 @@ export async function loadCropSource(path: string, request: FrameRequest): Promi
 }
 
 /** scaleDecodedFrame, except that a one-crop request (kernels loaded) leaves the scaling to the crop. */
-export function scaleDecodedSource(rgb: Uint8Array | Uint8ClampedArray, width: number, height: number, request: Omit<FrameRequest, 'resize'>, channels: 3 | 4 = 3): CropSource {
+export function scaleDecodedSource(
+  rgb: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  request: Omit<FrameRequest, 'resize'>,
+  channels: 3 | 4 = 3,
+): CropSource {
   if (!defers(request)) return scaleDecodedFrame(rgb, width, height, request, channels);
   return deferScaling({ data: rgb, width, height, channels }, request.scale);
 }
@@ -173,7 +235,18 @@ export function writeNormalizedCrop(source: CropSource, box: CropBox, out: Float
     const inside = box.left >= 0 && box.top >= 0 && box.left + size <= fullWidth && box.top + size <= fullHeight;
     if (kernels && size % 4 === 0 && inside) {
       const window = { left: box.left, top: box.top, width: size, height: size };
-      kernels.resizeNormalizeCrop(data, width, channels, fixedTaps(width, fullWidth), fixedTaps(height, fullHeight), window, box.flip, NORMALIZED_PLANES, out, offset);
+      kernels.resizeNormalizeCrop(
+        data,
+        width,
+        channels,
+        fixedTaps(width, fullWidth),
+        fixedTaps(height, fullHeight),
+        window,
+        box.flip,
+        NORMALIZED_PLANES,
+        out,
+        offset,
+      );
       return;
     }
     frame = scaleDecodedFrame(data, width, height, { scale: source.scale, cropSize: size, crops: 1 }, channels);
@@ -181,7 +254,18 @@ export function writeNormalizedCrop(source: CropSource, box: CropBox, out: Float
     frame = source;
   }
   if (kernels && frame.channels === 4 && size % 4 === 0) {
-    kernels.normalizeCrop(frame.data as Uint8Array, frame.width, box.left - frame.offsetX, box.top - frame.offsetY, size, box.flip, IMAGENET_MEAN, IMAGENET_STD, out, offset);
+    kernels.normalizeCrop(
+      frame.data as Uint8Array,
+      frame.width,
+      box.left - frame.offsetX,
+      box.top - frame.offsetY,
+      size,
+      box.flip,
+      IMAGENET_MEAN,
+      IMAGENET_STD,
+      out,
+      offset,
+    );
     return;
   }
   const plane = size * size;
@@ -215,9 +299,13 @@ export interface ClipPreprocessing {
 export async function clipTensor(framePaths: readonly string[], p: ClipPreprocessing): Promise<Float32Array> {
   const tick = framePaths.length / p.segments;
   const picks = Array.from({ length: p.segments }, (_, x) => framePaths[Math.floor(tick / 2 + tick * x)]);
-  const frames = await Promise.all(picks.map((f) => loadCropSource(f, { scale: p.scaleShortSide, resize: p.resize, cropSize: p.cropSize, crops: 1 })));
+  const frames = await Promise.all(
+    picks.map((f) => loadCropSource(f, { scale: p.scaleShortSide, resize: p.resize, cropSize: p.cropSize, crops: 1 })),
+  );
   const size = 3 * p.cropSize * p.cropSize;
   const out = new Float32Array(p.segments * size);
-  frames.forEach((f, t) => writeNormalizedCrop(f, cropBoxes(f.fullWidth, f.fullHeight, p.cropSize, 1)[0], out, t * size));
+  frames.forEach((f, t) =>
+    writeNormalizedCrop(f, cropBoxes(f.fullWidth, f.fullHeight, p.cropSize, 1)[0], out, t * size),
+  );
   return out;
 }

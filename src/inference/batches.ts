@@ -43,7 +43,11 @@ export interface BatchRunResult {
 interface LoadedBatch {
   readonly records: readonly ClipRecord[];
   readonly input: Float32Array;
-  readonly results: ReadonlyArray<{ readonly ok: boolean; readonly missing: readonly MissingFrame[]; readonly reason?: string }>;
+  readonly results: ReadonlyArray<{
+    readonly ok: boolean;
+    readonly missing: readonly MissingFrame[];
+    readonly reason?: string;
+  }>;
 }
 
 export async function runBatches(clips: readonly ClipRecord[], options: BatchEngineOptions): Promise<BatchRunResult> {
@@ -60,10 +64,12 @@ export async function runBatches(clips: readonly ClipRecord[], options: BatchEng
     if (i >= batches.length) return;
     const at = i % (PREFETCH + 1);
     const records = batches[i];
-    pending[i] = loader.load(records.map(options.jobOf), (ring[at] ??= new Float32Array(batchClips * slot)), slot).then(({ input, clips: results }) => {
-      ring[at] = input; // a worker hands back a new view of the same memory
-      return { records, input, results };
-    });
+    pending[i] = loader
+      .load(records.map(options.jobOf), (ring[at] ??= new Float32Array(batchClips * slot)), slot)
+      .then(({ input, clips: results }) => {
+        ring[at] = input; // a worker hands back a new view of the same memory
+        return { records, input, results };
+      });
   };
   for (let i = 0; i < PREFETCH; i++) schedule(i);
 
@@ -99,5 +105,10 @@ export async function runBatches(clips: readonly ClipRecord[], options: BatchEng
     if (b === 0) firstBatch = { endedAt: performance.now(), clips: scored };
     options.onBatch?.(b, done);
   }
-  return { unreadable, missingFrames: { count: missingCount, first: missing }, inferenceSeconds: inferenceMs / 1000, firstBatch };
+  return {
+    unreadable,
+    missingFrames: { count: missingCount, first: missing },
+    inferenceSeconds: inferenceMs / 1000,
+    firstBatch,
+  };
 }

@@ -32,24 +32,46 @@ export interface OnlineModel {
 export const DEFAULT_STREAM_THREADS = 1;
 
 /** Opens an online export (a path, or ONNX bytes) for frame-by-frame stepping. */
-export async function openOnlineModel(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<OnlineModel> {
+export async function openOnlineModel(
+  model: string | Uint8Array,
+  options: OrtRunnerOptions = {},
+): Promise<OnlineModel> {
   const { bytes, info, source: path } = loadModel(model);
   const raw = info.metadata['tsm.online_buffers'];
   if (!raw) {
-    throw new TsmError('usage', 'E_NOT_ONLINE', `${path} is not an online model (no tsm.online_buffers metadata)`, { hint: 'convert the checkpoint with `tsm convert --online`' });
+    throw new TsmError('usage', 'E_NOT_ONLINE', `${path} is not an online model (no tsm.online_buffers metadata)`, {
+      hint: 'convert the checkpoint with `tsm convert --online`',
+    });
   }
   const buffers: BufferSpec[] = JSON.parse(raw);
   const scale = scaleShortSideOf(info.metadata, info.size, path);
   // One intra-op thread by default: a second one lowers the median (1.9 vs 2.6 ms for MobileNetV2 ×0.5 at 224) but,
   // spinning between frames on 2 cores, it competes with frame decoding and V8's GC and doubles the p99 (7 vs 3.2 ms).
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: options.threads ?? DEFAULT_STREAM_THREADS, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: options.threads ?? DEFAULT_STREAM_THREADS,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
   let state = new Map<string, ort.Tensor>();
   const reset = () => {
-    state = new Map(buffers.map((b) => [b.input, new ort.Tensor('float32', new Float32Array(b.shape.reduce((a, c) => a * c, 1)), [...b.shape])]));
+    state = new Map(
+      buffers.map((b) => [
+        b.input,
+        new ort.Tensor('float32', new Float32Array(b.shape.reduce((a, c) => a * c, 1)), [...b.shape]),
+      ]),
+    );
   };
   reset();
   // One warm-up run: onnxruntime allocates and plans on its first call, which would otherwise be the p99.
-  await session.run({ [info.inputName]: new ort.Tensor('float32', new Float32Array(3 * info.size * info.size), [1, 3, info.size, info.size]), ...Object.fromEntries(state) });
+  await session.run({
+    [info.inputName]: new ort.Tensor('float32', new Float32Array(3 * info.size * info.size), [
+      1,
+      3,
+      info.size,
+      info.size,
+    ]),
+    ...Object.fromEntries(state),
+  });
   return {
     size: info.size,
     classes: info.classes,
@@ -58,7 +80,9 @@ export async function openOnlineModel(model: string | Uint8Array, options: OrtRu
     streaming: parseStreamingProtocol(info.metadata['tsm.streaming']),
     scale,
     async step(frame) {
-      const feeds: Record<string, ort.Tensor> = { [info.inputName]: new ort.Tensor('float32', frame, [1, 3, info.size, info.size]) };
+      const feeds: Record<string, ort.Tensor> = {
+        [info.inputName]: new ort.Tensor('float32', frame, [1, 3, info.size, info.size]),
+      };
       for (const [name, t] of state) feeds[name] = t;
       const out = await session.run(feeds);
       options.onOutputs?.(out);

@@ -39,7 +39,9 @@ export function readModelInfo(bytes: Uint8Array, source: string): ModelInfo {
   try {
     model = onnxProto.onnx.ModelProto.decode(bytes);
   } catch (err) {
-    throw new TsmError('input', 'E_NOT_ONNX', `${source}: not an ONNX model (${(err as Error).message})`, { details: { file: source } });
+    throw new TsmError('input', 'E_NOT_ONNX', `${source}: not an ONNX model (${(err as Error).message})`, {
+      details: { file: source },
+    });
   }
   const graph = model.graph;
   const initializers = new Set((graph?.initializer ?? []).map((i) => i.name));
@@ -53,10 +55,22 @@ export function readModelInfo(bytes: Uint8Array, source: string): ModelInfo {
   const size = dimValue(inDims[inDims.length - 1] as never);
   const channels = dimValue(inDims[inDims.length - 3] as never);
   const classes = dimValue(outDims[1] as never);
-  if (!input?.name || (inDims.length !== 5 && inDims.length !== 4) || !segments || !size || !classes || (channels !== 3 && channels !== 10)) {
-    throw new TsmError('unsupported', 'E_MODEL_SHAPE', `${source}: expected an input [N, T, C, S, S] (or [N, C, S, S]) with C = 3 (RGB) or 10 (Flow), static T and S, and an output [N, classes]`, {
-      details: { file: source, input: input?.name, rank: inDims.length },
-    });
+  if (
+    !input?.name ||
+    (inDims.length !== 5 && inDims.length !== 4) ||
+    !segments ||
+    !size ||
+    !classes ||
+    (channels !== 3 && channels !== 10)
+  ) {
+    throw new TsmError(
+      'unsupported',
+      'E_MODEL_SHAPE',
+      `${source}: expected an input [N, T, C, S, S] (or [N, C, S, S]) with C = 3 (RGB) or 10 (Flow), static T and S, and an output [N, classes]`,
+      {
+        details: { file: source, input: input?.name, rank: inDims.length },
+      },
+    );
   }
   let labels: string[] | undefined;
   try {
@@ -79,11 +93,17 @@ export interface OrtRunnerOptions {
 
 /** A model given as a path or as ONNX bytes: its bytes, and the name messages use for it. */
 function modelSource(model: string | Uint8Array): { readonly bytes: Uint8Array; readonly source: string } {
-  return typeof model === 'string' ? { bytes: readInputBytes(model, 'model'), source: model } : { bytes: model, source: '<model bytes>' };
+  return typeof model === 'string'
+    ? { bytes: readInputBytes(model, 'model'), source: model }
+    : { bytes: model, source: '<model bytes>' };
 }
 
 /** A model given as a path or as ONNX bytes: its bytes and what readModelInfo finds in them. */
-export function loadModel(model: string | Uint8Array): { readonly bytes: Uint8Array; readonly info: ModelInfo; readonly source: string } {
+export function loadModel(model: string | Uint8Array): {
+  readonly bytes: Uint8Array;
+  readonly info: ModelInfo;
+  readonly source: string;
+} {
   const { bytes, source } = modelSource(model);
   return { bytes, info: readModelInfo(bytes, source), source };
 }
@@ -104,7 +124,9 @@ export async function createOrtRunner(model: string | Uint8Array, options: OrtRu
   return {
     info,
     async run(batch, clips) {
-      const shape = info.frameInput ? [clips, info.channels, info.size, info.size] : [clips, info.segments, info.channels, info.size, info.size];
+      const shape = info.frameInput
+        ? [clips, info.channels, info.size, info.size]
+        : [clips, info.segments, info.channels, info.size, info.size];
       const result = await session.run({ [info.inputName]: new ort.Tensor('float32', batch, shape) });
       options.onOutputs?.(result);
       return result[outputName].data as Float32Array;

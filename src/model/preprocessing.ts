@@ -46,8 +46,14 @@ export function preprocessingFor(spec: ArchSpec): Preprocessing {
   }
   const channels = spec.inputChannels;
   return {
-    mean: new Array(channels).fill(FLOW_MEAN), std: new Array(channels).fill(FLOW_STD), ...shared,
-    channelOrder: 'flow-xy', layout, segments: spec.segments, modality: 'Flow', newLength: FLOW_NEW_LENGTH,
+    mean: new Array(channels).fill(FLOW_MEAN),
+    std: new Array(channels).fill(FLOW_STD),
+    ...shared,
+    channelOrder: 'flow-xy',
+    layout,
+    segments: spec.segments,
+    modality: 'Flow',
+    newLength: FLOW_NEW_LENGTH,
   };
 }
 
@@ -77,15 +83,29 @@ export interface DeclaredScale {
  * is not upstream's floor rule; without a declaration, the rule. A declaration that cannot be right (not an integer,
  * smaller than the crop, or for another crop size) is an input error naming the model, key and value.
  */
-export function resolveScaleShortSide(declared: DeclaredScale | undefined, cropSize: number, model: string): ScaleChoice {
+export function resolveScaleShortSide(
+  declared: DeclaredScale | undefined,
+  cropSize: number,
+  model: string,
+): ScaleChoice {
   const rule = scaleSizeFor(cropSize);
   if (declared?.scaleShortSide === undefined) return { scaleShortSide: rule, from: 'rule' };
   const bad = (message: string, value: unknown): never => {
-    throw new TsmError('input', 'E_BAD_PREPROCESSING', `${model}: tsm.preprocessing ${message}`, { details: { model, key: 'tsm.preprocessing', value, cropSize } });
+    throw new TsmError('input', 'E_BAD_PREPROCESSING', `${model}: tsm.preprocessing ${message}`, {
+      details: { model, key: 'tsm.preprocessing', value, cropSize },
+    });
   };
-  if (declared.cropSize !== undefined && declared.cropSize !== cropSize) bad(`is for a ${String(declared.cropSize)} crop but the model's input is ${cropSize}×${cropSize}`, declared.cropSize);
+  if (declared.cropSize !== undefined && declared.cropSize !== cropSize)
+    bad(
+      `is for a ${String(declared.cropSize)} crop but the model's input is ${cropSize}×${cropSize}`,
+      declared.cropSize,
+    );
   const scale = declared.scaleShortSide;
-  if (typeof scale !== 'number' || !Number.isInteger(scale) || scale < cropSize) bad(`scaleShortSide is ${JSON.stringify(scale)}; expected an integer ≥ the ${cropSize} crop (upstream: ${rule})`, scale);
+  if (typeof scale !== 'number' || !Number.isInteger(scale) || scale < cropSize)
+    bad(
+      `scaleShortSide is ${JSON.stringify(scale)}; expected an integer ≥ the ${cropSize} crop (upstream: ${rule})`,
+      scale,
+    );
   const value = scale as number;
   if (value === rule) return { scaleShortSide: value, from: 'model' };
   const why = value === Math.round((cropSize * 256) / 224) ? ' (rounded, as older tsm versions wrote it)' : '';
@@ -97,17 +117,31 @@ export function resolveScaleShortSide(declared: DeclaredScale | undefined, cropS
 }
 
 /** resolveScaleShortSide over an ONNX model's metadata (`tsm.preprocessing`, JSON); a foreign model gets the rule. */
-export function scaleShortSideOf(metadata: Readonly<Record<string, string>>, cropSize: number, model: string): ScaleChoice {
+export function scaleShortSideOf(
+  metadata: Readonly<Record<string, string>>,
+  cropSize: number,
+  model: string,
+): ScaleChoice {
   const raw = metadata['tsm.preprocessing'];
   if (raw === undefined) return resolveScaleShortSide(undefined, cropSize, model);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch (err) {
-    throw new TsmError('input', 'E_BAD_PREPROCESSING', `${model}: tsm.preprocessing is not JSON (${(err as Error).message})`, { details: { model, key: 'tsm.preprocessing' } });
+    throw new TsmError(
+      'input',
+      'E_BAD_PREPROCESSING',
+      `${model}: tsm.preprocessing is not JSON (${(err as Error).message})`,
+      { details: { model, key: 'tsm.preprocessing' } },
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new TsmError('input', 'E_BAD_PREPROCESSING', `${model}: tsm.preprocessing is ${Array.isArray(parsed) ? 'an array' : typeof parsed}, expected a JSON object`, { details: { model, key: 'tsm.preprocessing' } });
+    throw new TsmError(
+      'input',
+      'E_BAD_PREPROCESSING',
+      `${model}: tsm.preprocessing is ${Array.isArray(parsed) ? 'an array' : typeof parsed}, expected a JSON object`,
+      { details: { model, key: 'tsm.preprocessing' } },
+    );
   }
   return resolveScaleShortSide(parsed as DeclaredScale, cropSize, model);
 }

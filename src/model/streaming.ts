@@ -22,17 +22,37 @@ export interface StreamingProtocol {
  * of half the training segments. On the 80 mini clips this reports the right last gesture on 80 %, against 12.5 % with
  * stride 1, window 12, stable 2 (bench:stream).
  */
-export const JESTER_STREAMING: StreamingProtocol = Object.freeze({ stride: 4, window: 4, stableFrames: 1, fps: 12, trainedSegments: 8, counted: 'last-reported-gesture' });
+export const JESTER_STREAMING: StreamingProtocol = Object.freeze({
+  stride: 4,
+  window: 4,
+  stableFrames: 1,
+  fps: 12,
+  trainedSegments: 8,
+  counted: 'last-reported-gesture',
+});
 
 /** What stream falls back to for a model without `tsm.streaming` (an export older than the field). */
-export const UNDECLARED_STREAMING: StreamingProtocol = Object.freeze({ stride: 1, window: 12, stableFrames: 2, fps: 12, trainedSegments: 8, counted: 'last-reported-gesture' });
+export const UNDECLARED_STREAMING: StreamingProtocol = Object.freeze({
+  stride: 1,
+  window: 12,
+  stableFrames: 2,
+  fps: 12,
+  trainedSegments: 8,
+  counted: 'last-reported-gesture',
+});
 
 export function parseStreamingProtocol(text: string | undefined): StreamingProtocol | undefined {
   if (!text) return undefined;
   try {
     const p = JSON.parse(text) as Partial<StreamingProtocol>;
     const positive = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x > 0;
-    if (!positive(p.stride) || !positive(p.window) || !positive(p.stableFrames) || !(typeof p.fps === 'number' && p.fps > 0)) return undefined;
+    if (
+      !positive(p.stride) ||
+      !positive(p.window) ||
+      !positive(p.stableFrames) ||
+      !(typeof p.fps === 'number' && p.fps > 0)
+    )
+      return undefined;
     return { ...JESTER_STREAMING, ...p } as StreamingProtocol;
   } catch {
     return undefined;

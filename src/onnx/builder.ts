@@ -16,7 +16,12 @@ const ITEM_SIZE: Record<OnnxElementType, number> = { float: 4, uint8: 1, int8: 1
 /** AttributeProto.AttributeType */
 const ATTR = Object.freeze({ FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 });
 
-export type AttributeValue = number | string | readonly number[] | { readonly float: number } | { readonly floats: readonly number[] };
+export type AttributeValue =
+  | number
+  | string
+  | readonly number[]
+  | { readonly float: number }
+  | { readonly floats: readonly number[] };
 
 export interface ValueInfo {
   readonly name: string;
@@ -71,11 +76,20 @@ export class GraphBuilder {
     return info.name;
   }
 
-  initializer(name: string, elemType: OnnxElementType, dims: readonly number[], data: Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | Uint16Array): string {
+  initializer(
+    name: string,
+    elemType: OnnxElementType,
+    dims: readonly number[],
+    data: Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | Uint16Array,
+  ): string {
     const raw = rawOf(data);
     const expected = dims.reduce((a, b) => a * b, 1) * ITEM_SIZE[elemType];
     if (raw.byteLength !== expected) {
-      throw new TsmError('bug', 'E_INITIALIZER_SIZE', `initializer '${name}' has ${raw.byteLength} bytes for dims [${dims.join(', ')}] (${expected} expected)`);
+      throw new TsmError(
+        'bug',
+        'E_INITIALIZER_SIZE',
+        `initializer '${name}' has ${raw.byteLength} bytes for dims [${dims.join(', ')}] (${expected} expected)`,
+      );
     }
     const unique = this.fresh(name);
     this.initializers.push({ name: unique, elemType, dims: [...dims], raw });
@@ -87,13 +101,24 @@ export class GraphBuilder {
   }
 
   /** Adds a node; returns its output names (one unless `outputs` > 1). */
-  node(op: string, inputs: readonly string[], attrs: Record<string, AttributeValue> = {}, options: { outputs?: number; name?: string; outputNames?: readonly string[] } = {}): string[] {
+  node(
+    op: string,
+    inputs: readonly string[],
+    attrs: Record<string, AttributeValue> = {},
+    options: { outputs?: number; name?: string; outputNames?: readonly string[] } = {},
+  ): string[] {
     const count = (this.opCounts.get(op) ?? 0) + 1;
     this.opCounts.set(op, count);
     const base = options.name ?? `${op}_${count}`;
-    const outputs = options.outputNames ? [...options.outputNames] : Array.from({ length: options.outputs ?? 1 }, (_, i) => this.fresh(options.outputs && options.outputs > 1 ? `${base}_out${i}` : base));
+    const outputs = options.outputNames
+      ? [...options.outputNames]
+      : Array.from({ length: options.outputs ?? 1 }, (_, i) =>
+          this.fresh(options.outputs && options.outputs > 1 ? `${base}_out${i}` : base),
+        );
     for (const o of outputs) this.names.add(o);
-    const attribute = Object.keys(attrs).sort().map((key) => encodeAttribute(key, attrs[key]));
+    const attribute = Object.keys(attrs)
+      .sort()
+      .map((key) => encodeAttribute(key, attrs[key]));
     this.nodes.push({ name: this.fresh(`${base}_node`), opType: op, input: [...inputs], output: outputs, attribute });
     return outputs;
   }
@@ -123,26 +148,39 @@ export class GraphBuilder {
    * each framed by hand: tag, length, TensorProto header, then raw_data (field 9).
    */
   serialize(options: ModelOptions): SerializedModel {
-    const head = onnx.ModelProto.encode(onnx.ModelProto.fromObject({
-      irVersion: 8,
-      producerName: 'tsm',
-      producerVersion: options.producerVersion,
-      docString: options.docString ?? '',
-      opsetImport: [{ domain: '', version: options.opset }],
-      metadataProps: Object.keys(options.metadata).sort().map((key) => ({ key, value: options.metadata[key] })),
-    })).finish();
-    const graphHead = onnx.GraphProto.encode(onnx.GraphProto.fromObject({
-      name: options.graphName,
-      node: this.nodes,
-      input: this.inputs.map(valueInfo),
-      output: this.outputs.map(valueInfo),
-      valueInfo: this.valueInfos.map(valueInfo),
-    })).finish();
+    const head = onnx.ModelProto.encode(
+      onnx.ModelProto.fromObject({
+        irVersion: 8,
+        producerName: 'tsm',
+        producerVersion: options.producerVersion,
+        docString: options.docString ?? '',
+        opsetImport: [{ domain: '', version: options.opset }],
+        metadataProps: Object.keys(options.metadata)
+          .sort()
+          .map((key) => ({ key, value: options.metadata[key] })),
+      }),
+    ).finish();
+    const graphHead = onnx.GraphProto.encode(
+      onnx.GraphProto.fromObject({
+        name: options.graphName,
+        node: this.nodes,
+        input: this.inputs.map(valueInfo),
+        output: this.outputs.map(valueInfo),
+        valueInfo: this.valueInfos.map(valueInfo),
+      }),
+    ).finish();
     const graphParts: Uint8Array[] = [graphHead];
     for (const i of this.initializers) {
-      const tensorHead = onnx.TensorProto.encode(onnx.TensorProto.fromObject({ name: i.name, dataType: ONNX_DTYPE[i.elemType], dims: i.dims })).finish();
+      const tensorHead = onnx.TensorProto.encode(
+        onnx.TensorProto.fromObject({ name: i.name, dataType: ONNX_DTYPE[i.elemType], dims: i.dims }),
+      ).finish();
       const rawField = Uint8Array.of(...fieldHeader(9, i.raw.byteLength));
-      graphParts.push(Uint8Array.of(...fieldHeader(5, tensorHead.byteLength + rawField.byteLength + i.raw.byteLength)), tensorHead, rawField, i.raw);
+      graphParts.push(
+        Uint8Array.of(...fieldHeader(5, tensorHead.byteLength + rawField.byteLength + i.raw.byteLength)),
+        tensorHead,
+        rawField,
+        i.raw,
+      );
     }
     const graphLength = graphParts.reduce((a, c) => a + c.byteLength, 0);
     const chunks = [head, Uint8Array.of(...fieldHeader(7, graphLength)), ...graphParts];
@@ -188,7 +226,8 @@ function fieldHeader(field: number, length: number): number[] {
 
 function encodeAttribute(name: string, value: AttributeValue): object {
   if (typeof value === 'number') {
-    if (!Number.isInteger(value)) throw new TsmError('bug', 'E_ATTRIBUTE', `attribute '${name}' = ${value}: use { float } for floats`);
+    if (!Number.isInteger(value))
+      throw new TsmError('bug', 'E_ATTRIBUTE', `attribute '${name}' = ${value}: use { float } for floats`);
     return { name, type: ATTR.INT, i: value };
   }
   if (typeof value === 'string') return { name, type: ATTR.STRING, s: new TextEncoder().encode(value) };

@@ -9,7 +9,13 @@ import { toFloat16Bits, type Tensor } from '../pth/tensor.js';
 import type { ArchSpec, ConvBn } from '../model/spec.js';
 import { GraphBuilder } from './builder.js';
 import { foldConvBn, type FoldedConv } from './fold.js';
-import { activationQuant, quantizeBias, quantizeWeightsPerChannel, type ActivationQuant, type ActivationRange } from './qdq.js';
+import {
+  activationQuant,
+  quantizeBias,
+  quantizeWeightsPerChannel,
+  type ActivationQuant,
+  type ActivationRange,
+} from './qdq.js';
 import { TrackedStateDict } from './tracked.js';
 
 /**
@@ -42,13 +48,24 @@ export interface Feature {
 }
 
 /** A square window's output size: convolutions and pools alike (floor division, as torch computes it). */
-export function outputSize(n: number, op: { readonly kernel: number; readonly stride: number; readonly padding: number }): number {
+export function outputSize(
+  n: number,
+  op: { readonly kernel: number; readonly stride: number; readonly padding: number },
+): number {
   return Math.floor((n + 2 * op.padding - op.kernel) / op.stride) + 1;
 }
 
 /** A square window (conv or pool) as ONNX attributes. */
-export function windowAttributes(op: { readonly kernel: number; readonly stride: number; readonly padding: number }): { kernel_shape: number[]; pads: number[]; strides: number[] } {
-  return { kernel_shape: [op.kernel, op.kernel], pads: [op.padding, op.padding, op.padding, op.padding], strides: [op.stride, op.stride] };
+export function windowAttributes(op: { readonly kernel: number; readonly stride: number; readonly padding: number }): {
+  kernel_shape: number[];
+  pads: number[];
+  strides: number[];
+} {
+  return {
+    kernel_shape: [op.kernel, op.kernel],
+    pads: [op.padding, op.padding, op.padding, op.padding],
+    strides: [op.stride, op.stride],
+  };
 }
 
 /** A feature's channel count as a tensor: `c`, or more when zero channels pad it. */
@@ -126,9 +143,15 @@ export class GraphContext {
       this.quantized.set(x, undefined);
       return x;
     }
-    if (precision.mode !== 'int8') throw new TsmError('bug', 'E_CALIBRATION', `activation point in ${precision.mode} mode`);
+    if (precision.mode !== 'int8')
+      throw new TsmError('bug', 'E_CALIBRATION', `activation point in ${precision.mode} mode`);
     const range = precision.ranges[point];
-    if (!range) throw new TsmError('bug', 'E_CALIBRATION', `no calibrated range for activation point ${point} (${precision.ranges.length} given)`);
+    if (!range)
+      throw new TsmError(
+        'bug',
+        'E_CALIBRATION',
+        `no calibrated range for activation point ${point} (${precision.ranges.length} given)`,
+      );
     const params = activationQuant(range);
     const scaleName = g.initializer(`act${point}_scale`, 'float', [], Float32Array.of(params.scale));
     const zeroPointName = g.initializer(`act${point}_zero_point`, 'uint8', [], Uint8Array.of(params.zeroPoint));
@@ -164,12 +187,18 @@ export class GraphContext {
    * shape and fuse the Add (and the ReLU after it) into the NCHWc convolution before it.
    */
   declareFrames(x: string, c: number, h: number, w: number, elemType?: 'uint8' | 'float'): string {
-    return this.g.declare({ name: x, elemType: elemType ?? (this.half ? 'float16' : 'float'), shape: [this.framesDim, c, h, w] });
+    return this.g.declare({
+      name: x,
+      elemType: elemType ?? (this.half ? 'float16' : 'float'),
+      shape: [this.framesDim, c, h, w],
+    });
   }
 
   /** A floating-point constant in the graph's compute type. */
   constant(name: string, dims: readonly number[], values: Float32Array): string {
-    return this.half ? this.g.initializer(name, 'float16', dims, toFloat16Bits(values)) : this.g.initializer(name, 'float', dims, values);
+    return this.half
+      ? this.g.initializer(name, 'float16', dims, toFloat16Bits(values))
+      : this.g.initializer(name, 'float', dims, values);
   }
 
   /** A weight initializer: in the compute type, or (fp16Weights with fp32 compute) stored fp16 + Cast. */
@@ -190,7 +219,10 @@ export class GraphContext {
    */
   conv(f: Feature, c: ConvBn, act: 'relu' | 'relu6' | 'none', padTo = 1): Feature {
     const real = foldConvBn(this.sd, c);
-    const folded = this.precision.mode === 'float' ? padConv(real, c, tensorChannels(f), padTo) : { ...real, groups: c.groups, outWidth: c.outChannels };
+    const folded =
+      this.precision.mode === 'float'
+        ? padConv(real, c, tensorChannels(f), padTo)
+        : { ...real, groups: c.groups, outWidth: c.outChannels };
     const outWidth = folded.outWidth;
     const dims = folded.dims.length === 5 ? folded.dims.slice(0, 4) : folded.dims;
     const base = this.label(c.weight);
@@ -200,16 +232,26 @@ export class GraphContext {
     let b: string;
     if (this.precision.mode === 'int8' && input) {
       const q = quantizeWeightsPerChannel(folded.weight, c.outChannels);
-      w = this.g.op('DequantizeLinear', [
-        this.g.initializer(`${base}.weight_int8`, 'int8', dims, q.values),
-        this.g.initializer(`${base}.weight_scale`, 'float', [c.outChannels], q.scales),
-        this.g.initializer(`${base}.weight_zero_point`, 'int8', [c.outChannels], new Int8Array(c.outChannels)),
-      ], { axis: 0 }, `${base}.weight`);
+      w = this.g.op(
+        'DequantizeLinear',
+        [
+          this.g.initializer(`${base}.weight_int8`, 'int8', dims, q.values),
+          this.g.initializer(`${base}.weight_scale`, 'float', [c.outChannels], q.scales),
+          this.g.initializer(`${base}.weight_zero_point`, 'int8', [c.outChannels], new Int8Array(c.outChannels)),
+        ],
+        { axis: 0 },
+        `${base}.weight`,
+      );
       const qb = quantizeBias(folded.bias, input.scale, q.scales);
-      b = this.g.op('DequantizeLinear', [
-        this.g.initializer(`${base}.bias_int32`, 'int32', [c.outChannels], qb.values),
-        this.g.initializer(`${base}.bias_scale`, 'float', [c.outChannels], qb.scales),
-      ], { axis: 0 }, `${base}.bias`);
+      b = this.g.op(
+        'DequantizeLinear',
+        [
+          this.g.initializer(`${base}.bias_int32`, 'int32', [c.outChannels], qb.values),
+          this.g.initializer(`${base}.bias_scale`, 'float', [c.outChannels], qb.scales),
+        ],
+        { axis: 0 },
+        `${base}.bias`,
+      );
     } else {
       w = this.weight(`${base}.weight`, dims, folded.weight);
       b = this.constant(`${base}.bias`, [outWidth], folded.bias);
@@ -217,7 +259,13 @@ export class GraphContext {
     let y = this.g.op('Conv', [x, w, b], { ...windowAttributes(c), group: folded.groups }, base);
     if (act === 'relu') y = this.g.op('Relu', [y]);
     if (act === 'relu6') y = this.relu6(y);
-    return { x: this.activation(y), c: c.outChannels, h: outputSize(f.h, c), w: outputSize(f.w, c), ...(outWidth > c.outChannels ? { padded: outWidth } : {}) };
+    return {
+      x: this.activation(y),
+      c: c.outChannels,
+      h: outputSize(f.h, c),
+      w: outputSize(f.w, c),
+      ...(outWidth > c.outChannels ? { padded: outWidth } : {}),
+    };
   }
 
   private clipBounds?: [string, string];
@@ -235,17 +283,24 @@ export class GraphContext {
  * than `padTo` padded with zero channels to it. A depthwise conv (groups = channels) pads input, output and groups
  * together.
  */
-function padConv(folded: FoldedConv, c: ConvBn, inWidth: number, padTo: number): FoldedConv & { readonly groups: number; readonly outWidth: number } {
+function padConv(
+  folded: FoldedConv,
+  c: ConvBn,
+  inWidth: number,
+  padTo: number,
+): FoldedConv & { readonly groups: number; readonly outWidth: number } {
   const depthwise = c.groups > 1 && c.groups === c.inChannels && c.groups === c.outChannels;
   const outWidth = Math.max(depthwise ? inWidth : 0, c.outChannels, padTo);
   const groups = depthwise ? outWidth : c.groups;
   if (outWidth === c.outChannels && inWidth === c.inChannels) return { ...folded, groups, outWidth };
-  if (c.groups > 1 && !depthwise) throw new TsmError('bug', 'E_PAD_CONV', `${c.weight}: cannot pad a grouped (not depthwise) convolution`);
+  if (c.groups > 1 && !depthwise)
+    throw new TsmError('bug', 'E_PAD_CONV', `${c.weight}: cannot pad a grouped (not depthwise) convolution`);
   const [, perGroupIn, ...kernel] = folded.dims;
   const taps = kernel.reduce((a, b) => a * b, 1);
   const inPerGroup = depthwise ? 1 : inWidth;
   const weight = new Float32Array(outWidth * inPerGroup * taps);
-  for (let o = 0; o < c.outChannels; o++) weight.set(folded.weight.subarray(o * perGroupIn * taps, (o + 1) * perGroupIn * taps), o * inPerGroup * taps);
+  for (let o = 0; o < c.outChannels; o++)
+    weight.set(folded.weight.subarray(o * perGroupIn * taps, (o + 1) * perGroupIn * taps), o * inPerGroup * taps);
   const bias = new Float32Array(outWidth);
   bias.set(folded.bias);
   return { weight, bias, dims: [outWidth, inPerGroup, ...kernel], groups, outWidth };

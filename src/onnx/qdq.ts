@@ -42,7 +42,8 @@ export function quantizeWeightsPerChannel(weights: Float32Array, outChannels: nu
     for (let i = o * per, end = i + per; i < end; i++) absMax = Math.max(absMax, Math.abs(weights[i]));
     const scale = absMax > 0 ? Math.fround(absMax / 127) : 1;
     scales[o] = scale;
-    for (let i = o * per, end = i + per; i < end; i++) values[i] = Math.max(-127, Math.min(127, Math.round(weights[i] / scale)));
+    for (let i = o * per, end = i + per; i < end; i++)
+      values[i] = Math.max(-127, Math.min(127, Math.round(weights[i] / scale)));
   }
   return { values, scales };
 }
@@ -50,7 +51,11 @@ export function quantizeWeightsPerChannel(weights: Float32Array, outChannels: nu
 const INT32_MAX = 2 ** 31 - 1;
 
 /** Biases as int32 at scale inputScale · weightScale[o] (zero point 0), the scale the integer accumulator has. */
-export function quantizeBias(bias: Float32Array, inputScale: number, weightScales: Float32Array): { values: Int32Array; scales: Float32Array } {
+export function quantizeBias(
+  bias: Float32Array,
+  inputScale: number,
+  weightScales: Float32Array,
+): { values: Int32Array; scales: Float32Array } {
   const values = new Int32Array(bias.length);
   const scales = new Float32Array(bias.length);
   for (let o = 0; o < bias.length; o++) {

@@ -6,15 +6,29 @@ import type { Tensor } from '../pth/tensor.js';
 export class TrackedStateDict {
   private readonly used = new Set<string>();
   /** `nameOf`: how messages name a key (the model's own name for it) */
-  constructor(private readonly sd: ReadonlyMap<string, Tensor>, private readonly nameOf: (key: string) => string = (k) => k) {}
+  constructor(
+    private readonly sd: ReadonlyMap<string, Tensor>,
+    private readonly nameOf: (key: string) => string = (k) => k,
+  ) {}
 
   take(key: string): Tensor {
     const t = this.sd.get(key);
-    if (!t) throw new TsmError('unsupported', 'E_MISSING_TENSOR', `state dict has no '${this.nameOf(key)}', which the architecture needs`, { details: { key: this.nameOf(key) } });
+    if (!t)
+      throw new TsmError(
+        'unsupported',
+        'E_MISSING_TENSOR',
+        `state dict has no '${this.nameOf(key)}', which the architecture needs`,
+        { details: { key: this.nameOf(key) } },
+      );
     if (!DTYPES[t.dtype].real) {
-      throw new TsmError('unsupported', 'E_DTYPE_UNSUPPORTED', `tensor '${this.nameOf(key)}' is ${t.dtype}, which the graph cannot use (it needs real numbers)`, {
-        details: { key: this.nameOf(key), dtype: t.dtype },
-      });
+      throw new TsmError(
+        'unsupported',
+        'E_DTYPE_UNSUPPORTED',
+        `tensor '${this.nameOf(key)}' is ${t.dtype}, which the graph cannot use (it needs real numbers)`,
+        {
+          details: { key: this.nameOf(key), dtype: t.dtype },
+        },
+      );
     }
     this.used.add(key);
     return t;
@@ -33,10 +47,15 @@ export class TrackedStateDict {
   assertAllUsed(): void {
     const left = this.unused();
     if (left.length) {
-      throw new TsmError('unsupported', 'E_UNUSED_TENSORS', `${left.length} tensor(s) in the checkpoint have no place in the detected architecture: ${left.slice(0, 12).join(', ')}${left.length > 12 ? ', …' : ''}`, {
-        hint: 'the checkpoint has layers tsm does not know (non-local blocks? a different head?); nothing was written',
-        details: { keys: left },
-      });
+      throw new TsmError(
+        'unsupported',
+        'E_UNUSED_TENSORS',
+        `${left.length} tensor(s) in the checkpoint have no place in the detected architecture: ${left.slice(0, 12).join(', ')}${left.length > 12 ? ', …' : ''}`,
+        {
+          hint: 'the checkpoint has layers tsm does not know (non-local blocks? a different head?); nothing was written',
+          details: { keys: left },
+        },
+      );
     }
   }
 }

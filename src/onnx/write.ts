@@ -9,7 +9,8 @@ import { basename, dirname, join } from 'node:path';
 import { TsmError } from '../errors.js';
 import { testPoint } from '../test-points.js';
 
-const tempPattern = (name: string) => new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
+const tempPattern = (name: string) =>
+  new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
 
 /** Whether a process with this pid is running (signal 0 only asks). */
 export function processAlive(pid: number): boolean {
@@ -57,7 +58,8 @@ export function writeChunksAtomically(path: string, chunks: readonly Uint8Array[
     removeStaleTemps(dirname(path), basename(path));
     fd = openSync(temp, 'w');
     chunks.forEach((chunk, i) => {
-      for (let done = 0; done < chunk.byteLength;) done += writeSync(fd as number, chunk, done, chunk.byteLength - done);
+      for (let done = 0; done < chunk.byteLength; )
+        done += writeSync(fd as number, chunk, done, chunk.byteLength - done);
       if (testPoints) testPoint(`${testPoints}:chunk:${i}`);
     });
     fsyncSync(fd);
@@ -72,6 +74,11 @@ export function writeChunksAtomically(path: string, chunks: readonly Uint8Array[
     } catch {
       // nothing was created (e.g. the folder is a file): nothing to clean up
     }
-    throw new TsmError('input', 'E_WRITE', `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { details: { file: path }, cause: err });
+    throw new TsmError(
+      'input',
+      'E_WRITE',
+      `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      { details: { file: path }, cause: err },
+    );
   }
 }

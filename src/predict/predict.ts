@@ -45,7 +45,13 @@ export interface PredictResult {
   readonly frames: number;
   /** the 1-based frames the model saw */
   readonly sampled: readonly number[];
-  readonly protocol: { readonly kind: 'clip' | 'stream'; readonly segments: number; readonly scaleShortSide: number; readonly cropSize: number; readonly streaming?: StreamingProtocol };
+  readonly protocol: {
+    readonly kind: 'clip' | 'stream';
+    readonly segments: number;
+    readonly scaleShortSide: number;
+    readonly cropSize: number;
+    readonly streaming?: StreamingProtocol;
+  };
   readonly top: readonly Prediction[];
   /** online models: the last gesture reported while streaming (undefined when none was) */
   readonly lastGesture?: string;
@@ -60,9 +66,15 @@ async function resolveModelBytes(model: string, zoo = 'zoo.json'): Promise<{ byt
   if (existsSync(model)) {
     if (extname(model).toLowerCase() === '.onnx') return { bytes: loadModel(model).bytes, name: model };
     if (CHECKPOINT.test(model)) return { bytes: exportOnnxModel({ input: model }).onnx, name: model };
-    throw new TsmError('usage', 'E_MODEL_KIND', `${model}: expected an .onnx model, a checkpoint (.pth, .pth.tar, .pt, .safetensors) or a zoo id`, { details: { file: model } });
+    throw new TsmError(
+      'usage',
+      'E_MODEL_KIND',
+      `${model}: expected an .onnx model, a checkpoint (.pth, .pth.tar, .pt, .safetensors) or a zoo id`,
+      { details: { file: model } },
+    );
   }
-  if (/[/\\]/.test(model) || CHECKPOINT.test(model) || /\.onnx$/i.test(model)) throw new TsmError('input', 'E_NOT_FOUND', `${model}: model not found`, { details: { file: model } });
+  if (/[/\\]/.test(model) || CHECKPOINT.test(model) || /\.onnx$/i.test(model))
+    throw new TsmError('input', 'E_NOT_FOUND', `${model}: model not found`, { details: { file: model } });
   const [id, range] = model.split('@');
   const fetched = await fetchModel({ id, version: range, published: false }, { zoo });
   return { bytes: loadModel(fetched.path).bytes, name: `${fetched.entry.id}@${fetched.entry.version}` };
@@ -70,7 +82,12 @@ async function resolveModelBytes(model: string, zoo = 'zoo.json'): Promise<{ byt
 
 function ranked(logits: ArrayLike<number>, labels: readonly string[] | undefined, k: number): Prediction[] {
   const p = softmax(logits);
-  return topK(logits, Math.min(k, logits.length)).map((i) => ({ index: i, label: labels?.[i] ?? `class_${i}`, score: p[i], logit: logits[i] }));
+  return topK(logits, Math.min(k, logits.length)).map((i) => ({
+    index: i,
+    label: labels?.[i] ?? `class_${i}`,
+    score: p[i],
+    logit: logits[i],
+  }));
 }
 
 export async function predict(options: PredictOptions): Promise<PredictResult> {
@@ -78,10 +95,15 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   const info = loadModel(bytes).info;
   if (info.channels !== 3) {
     // a Flow model's input is optical flow (x/y image pairs), which no RGB frame or video gives
-    throw new TsmError('usage', 'E_FLOW_INPUT', `${name} is a Flow model (${info.channels} channels a segment: stacked x/y optical-flow images); predict reads RGB frames and videos`, {
-      hint: 'score flow frames with tsm verify (--dataset ucf101 | something | somethingv2 | kinetics, or --template for your layout)',
-      details: { model: name, channels: info.channels },
-    });
+    throw new TsmError(
+      'usage',
+      'E_FLOW_INPUT',
+      `${name} is a Flow model (${info.channels} channels a segment: stacked x/y optical-flow images); predict reads RGB frames and videos`,
+      {
+        hint: 'score flow frames with tsm verify (--dataset ucf101 | something | somethingv2 | kinetics, or --template for your layout)',
+        details: { model: name, channels: info.channels },
+      },
+    );
   }
   const source = await openFrameSource(options.input, { ffmpeg: options.ffmpeg });
   const S = info.size;
@@ -91,7 +113,8 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   const request = { scale, cropSize: S, crops: 1 as const };
   const k = options.top ?? 5;
   const common = { model: name, input: options.input, source: source.kind, frames: source.count, warnings };
-  if (info.metadata['tsm.online_buffers']) return { ...common, ...(await predictStreamed(bytes, source, k, options.threads)) };
+  if (info.metadata['tsm.online_buffers'])
+    return { ...common, ...(await predictStreamed(bytes, source, k, options.threads)) };
   const T = info.segments;
   const sampled = uniformIndices(source.count, T);
   const frameSize = 3 * S * S;
@@ -103,14 +126,24 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   const runner = await createOrtRunner(bytes, { threads: options.threads });
   try {
     const logits = await runner.run(clip, 1);
-    return { ...common, sampled, protocol: { kind: 'clip', segments: T, scaleShortSide: scale, cropSize: S }, top: ranked(logits, info.labels, k) };
+    return {
+      ...common,
+      sampled,
+      protocol: { kind: 'clip', segments: T, scaleShortSide: scale, cropSize: S },
+      top: ranked(logits, info.labels, k),
+    };
   } finally {
     await runner.close();
   }
 }
 
 /** An online model streamed over the clip at its declared stride: the last window's scores, the last gesture. */
-async function predictStreamed(bytes: Uint8Array, source: FrameSource, k: number, threads?: number): Promise<Pick<PredictResult, 'sampled' | 'protocol' | 'top' | 'lastGesture'>> {
+async function predictStreamed(
+  bytes: Uint8Array,
+  source: FrameSource,
+  k: number,
+  threads?: number,
+): Promise<Pick<PredictResult, 'sampled' | 'protocol' | 'top' | 'lastGesture'>> {
   const model = await openOnlineModel(bytes, { threads });
   try {
     const protocol = model.streaming ?? UNDECLARED_STREAMING;
@@ -123,7 +156,13 @@ async function predictStreamed(bytes: Uint8Array, source: FrameSource, k: number
     const last = tracker.last;
     return {
       sampled,
-      protocol: { kind: 'stream', segments: 1, scaleShortSide: model.scale.scaleShortSide, cropSize: model.size, streaming: protocol },
+      protocol: {
+        kind: 'stream',
+        segments: 1,
+        scaleShortSide: model.scale.scaleShortSide,
+        cropSize: model.size,
+        streaming: protocol,
+      },
       top: ranked(tracker.windowMean(model.classes), model.labels, k),
       lastGesture: last >= 0 ? (model.labels?.[last] ?? `class_${last}`) : undefined,
     };

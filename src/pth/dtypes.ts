@@ -1,8 +1,22 @@
 /** Tensor element types found in PyTorch checkpoints, keyed by the names tsm reports. */
 export type DType =
-  | 'float32' | 'float16' | 'bfloat16' | 'float64' | 'float8_e4m3fn' | 'float8_e5m2'
-  | 'int64' | 'int32' | 'int16' | 'int8' | 'uint64' | 'uint32' | 'uint16' | 'uint8' | 'bool'
-  | 'complex64' | 'complex128';
+  | 'float32'
+  | 'float16'
+  | 'bfloat16'
+  | 'float64'
+  | 'float8_e4m3fn'
+  | 'float8_e5m2'
+  | 'int64'
+  | 'int32'
+  | 'int16'
+  | 'int8'
+  | 'uint64'
+  | 'uint32'
+  | 'uint16'
+  | 'uint8'
+  | 'bool'
+  | 'complex64'
+  | 'complex128';
 
 export interface DTypeInfo {
   readonly name: DType;
@@ -12,7 +26,8 @@ export interface DTypeInfo {
   readonly real: boolean;
 }
 
-const info = (name: DType, itemSize: number, floating: boolean, real = true): DTypeInfo => Object.freeze({ name, itemSize, floating, real });
+const info = (name: DType, itemSize: number, floating: boolean, real = true): DTypeInfo =>
+  Object.freeze({ name, itemSize, floating, real });
 
 export const DTYPES: Readonly<Record<DType, DTypeInfo>> = Object.freeze({
   float32: info('float32', 4, true),
@@ -52,11 +67,31 @@ export const STORAGE_CLASSES: Readonly<Record<string, DType>> = Object.freeze({
 
 /** `torch.<dtype>` globals as pickled by `_rebuild_tensor_v3` and typed storages. */
 export const TORCH_DTYPE_NAMES: Readonly<Record<string, DType>> = Object.freeze({
-  float32: 'float32', float: 'float32', float16: 'float16', half: 'float16', bfloat16: 'bfloat16',
-  float64: 'float64', double: 'float64', int64: 'int64', long: 'int64', int32: 'int32', int: 'int32',
-  int16: 'int16', short: 'int16', int8: 'int8', uint8: 'uint8', bool: 'bool',
-  uint16: 'uint16', uint32: 'uint32', uint64: 'uint64', float8_e4m3fn: 'float8_e4m3fn', float8_e5m2: 'float8_e5m2',
-  complex64: 'complex64', cfloat: 'complex64', complex128: 'complex128', cdouble: 'complex128',
+  float32: 'float32',
+  float: 'float32',
+  float16: 'float16',
+  half: 'float16',
+  bfloat16: 'bfloat16',
+  float64: 'float64',
+  double: 'float64',
+  int64: 'int64',
+  long: 'int64',
+  int32: 'int32',
+  int: 'int32',
+  int16: 'int16',
+  short: 'int16',
+  int8: 'int8',
+  uint8: 'uint8',
+  bool: 'bool',
+  uint16: 'uint16',
+  uint32: 'uint32',
+  uint64: 'uint64',
+  float8_e4m3fn: 'float8_e4m3fn',
+  float8_e5m2: 'float8_e5m2',
+  complex64: 'complex64',
+  cfloat: 'complex64',
+  complex128: 'complex128',
+  cdouble: 'complex128',
 });
 
 /**
@@ -64,7 +99,20 @@ export const TORCH_DTYPE_NAMES: Readonly<Record<string, DType>> = Object.freeze(
  * refused as unsupported by name.
  */
 export const SAFETENSORS_DTYPES: Readonly<Record<string, DType>> = Object.freeze({
-  F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16', F8_E4M3: 'float8_e4m3fn', F8_E5M2: 'float8_e5m2',
-  I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8', U64: 'uint64', U32: 'uint32', U16: 'uint16', U8: 'uint8', BOOL: 'bool',
+  F64: 'float64',
+  F32: 'float32',
+  F16: 'float16',
+  BF16: 'bfloat16',
+  F8_E4M3: 'float8_e4m3fn',
+  F8_E5M2: 'float8_e5m2',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U64: 'uint64',
+  U32: 'uint32',
+  U16: 'uint16',
+  U8: 'uint8',
+  BOOL: 'bool',
   C64: 'complex64',
 });

@@ -7,7 +7,14 @@ import { readInputBytes } from '../io.js';
 import { DTYPES, type DType } from './dtypes.js';
 import { swapBytes, viewExtent, type Storage, type Tensor } from './tensor.js';
 import { PickleStream, unpickle, type StorageRef, type TensorRef } from './unpickle.js';
-import { DEFAULT_MAX_INFLATED_BYTES, looksLikeZip, readZipDirectory, readZipEntry, type InflateBudget, type ZipEntry } from './zip.js';
+import {
+  DEFAULT_MAX_INFLATED_BYTES,
+  looksLikeZip,
+  readZipDirectory,
+  readZipEntry,
+  type InflateBudget,
+  type ZipEntry,
+} from './zip.js';
 import { looksLikeSafetensors, readSafetensors } from './safetensors.js';
 import { looksLikeTar, readTarEntries } from './tar.js';
 
@@ -51,7 +58,14 @@ export function readCheckpointFile(path: string, options: ReadOptions = {}): Che
 
 export function detectFormat(bytes: Uint8Array): CheckpointFormat | undefined {
   if (looksLikeZip(bytes)) return 'zip';
-  if (bytes.length >= 14 && bytes[0] === 0x80 && bytes[2] === 0x8a && bytes[3] === 0x0a && LEGACY_MAGIC.every((b, i) => bytes[4 + i] === b)) return 'legacy';
+  if (
+    bytes.length >= 14 &&
+    bytes[0] === 0x80 &&
+    bytes[2] === 0x8a &&
+    bytes[3] === 0x0a &&
+    LEGACY_MAGIC.every((b, i) => bytes[4 + i] === b)
+  )
+    return 'legacy';
   if (looksLikeTar(bytes)) return 'tar';
   if (looksLikeSafetensors(bytes)) return 'safetensors';
   return undefined;
@@ -61,15 +75,24 @@ export function readCheckpoint(bytes: Uint8Array, options: ReadOptions = {}): Ch
   const source = options.source ?? '<buffer>';
   const format = detectFormat(bytes);
   switch (format) {
-    case 'zip': return readZip(bytes, source, options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
-    case 'legacy': return readLegacy(bytes, source);
-    case 'tar': return readTar(bytes, source);
-    case 'safetensors': return fromSafetensors(bytes, source);
+    case 'zip':
+      return readZip(bytes, source, options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
+    case 'legacy':
+      return readLegacy(bytes, source);
+    case 'tar':
+      return readTar(bytes, source);
+    case 'safetensors':
+      return fromSafetensors(bytes, source);
     default:
-      throw new TsmError('input', 'E_NOT_CHECKPOINT', `${source}: not a weights file (neither a torch zip archive, a legacy torch.save stream nor safetensors)`, {
-        hint: 'expected a file written by torch.save (.pth, .pth.tar, .pt) or safetensors (.safetensors)',
-        details: { file: source, head: Buffer.from(bytes.subarray(0, 8)).toString('hex') },
-      });
+      throw new TsmError(
+        'input',
+        'E_NOT_CHECKPOINT',
+        `${source}: not a weights file (neither a torch zip archive, a legacy torch.save stream nor safetensors)`,
+        {
+          hint: 'expected a file written by torch.save (.pth, .pth.tar, .pt) or safetensors (.safetensors)',
+          details: { file: source, head: Buffer.from(bytes.subarray(0, 8)).toString('hex') },
+        },
+      );
   }
 }
 
@@ -77,14 +100,31 @@ export function readCheckpoint(bytes: Uint8Array, options: ReadOptions = {}): Ch
 function fromSafetensors(bytes: Uint8Array, source: string): Checkpoint {
   const file = readSafetensors(bytes, source);
   const stateDict = new Map(file.tensors.map(({ name, tensor }) => [name, tensor] as const));
-  if (!stateDict.size) throw new TsmError('unsupported', 'E_NO_STATE_DICT', `${source}: the safetensors file holds no tensors`, { details: { file: source } });
-  return { file: source, format: 'safetensors', byteOrder: 'little', metadata: { ...file.metadata }, stateDictKey: '', stateDict, otherEntries: [] };
+  if (!stateDict.size)
+    throw new TsmError('unsupported', 'E_NO_STATE_DICT', `${source}: the safetensors file holds no tensors`, {
+      details: { file: source },
+    });
+  return {
+    file: source,
+    format: 'safetensors',
+    byteOrder: 'little',
+    metadata: { ...file.metadata },
+    stateDictKey: '',
+    stateDict,
+    otherEntries: [],
+  };
 }
 
 function readZip(bytes: Uint8Array, source: string, maxInflated: number): Checkpoint {
   const entries = readZipDirectory(bytes, source);
   const pkl = entries.find((e) => e.name === 'data.pkl' || e.name.endsWith('/data.pkl'));
-  if (!pkl) throw new TsmError('input', 'E_NOT_CHECKPOINT', `${source}: zip has no data.pkl record, so it is not a torch checkpoint`, { details: { file: source } });
+  if (!pkl)
+    throw new TsmError(
+      'input',
+      'E_NOT_CHECKPOINT',
+      `${source}: zip has no data.pkl record, so it is not a torch checkpoint`,
+      { details: { file: source } },
+    );
   const prefix = pkl.name.slice(0, pkl.name.length - 'data.pkl'.length);
   const byName = new Map(entries.map((e) => [e.name, e]));
   const budget: InflateBudget = { remaining: maxInflated, limit: maxInflated };
@@ -92,7 +132,12 @@ function readZip(bytes: Uint8Array, source: string, maxInflated: number): Checkp
   const orderEntry = byName.get(`${prefix}byteorder`);
   const byteOrderText = orderEntry ? new TextDecoder().decode(entryBytes(orderEntry)).trim() : 'little';
   if (byteOrderText !== 'little' && byteOrderText !== 'big') {
-    throw new TsmError('input', 'E_CORRUPT', `${source}: byteorder record says '${byteOrderText}', expected 'little' or 'big'`, { details: { file: source } });
+    throw new TsmError(
+      'input',
+      'E_CORRUPT',
+      `${source}: byteorder record says '${byteOrderText}', expected 'little' or 'big'`,
+      { details: { file: source } },
+    );
   }
   const byteOrder = byteOrderText;
   const { value, protocol } = unpickle(entryBytes(pkl), { source: `${source}:${pkl.name}` });
@@ -102,13 +147,24 @@ function readZip(bytes: Uint8Array, source: string, maxInflated: number): Checkp
     if (s) return s;
     const name = `${prefix}data/${ref.key}`;
     const entry = byName.get(name);
-    if (!entry) throw new TsmError('input', 'E_MISSING_STORAGE', `${source}: storage '${ref.key}' is referenced but record '${name}' is missing`, { details: { file: source, key: ref.key } });
+    if (!entry)
+      throw new TsmError(
+        'input',
+        'E_MISSING_STORAGE',
+        `${source}: storage '${ref.key}' is referenced but record '${name}' is missing`,
+        { details: { file: source, key: ref.key } },
+      );
     let data = entryBytes(entry);
     const need = ref.numel * DTYPES[ref.dtype].itemSize;
     if (data.length < need) {
-      throw new TsmError('input', 'E_TRUNCATED', `${source}: storage '${ref.key}' declares ${ref.numel} ${ref.dtype} elements (${need} bytes) but its record holds ${data.length}`, {
-        details: { file: source, key: ref.key, expected: need, found: data.length },
-      });
+      throw new TsmError(
+        'input',
+        'E_TRUNCATED',
+        `${source}: storage '${ref.key}' declares ${ref.numel} ${ref.dtype} elements (${need} bytes) but its record holds ${data.length}`,
+        {
+          details: { file: source, key: ref.key, expected: need, found: data.length },
+        },
+      );
     }
     data = data.subarray(0, need);
     if (byteOrder === 'big') {
@@ -124,19 +180,35 @@ function readZip(bytes: Uint8Array, source: string, maxInflated: number): Checkp
 
 function readLegacy(bytes: Uint8Array, source: string): Checkpoint {
   // The magic number's LONG1 holds 10 bytes, more than pickleparser reads: check it here and skip its pickle.
-  if (bytes.length < 15) throw new TsmError('input', 'E_TRUNCATED', `${source}: truncated: ${bytes.length} bytes, shorter than the legacy format's 15-byte magic number`, { details: { file: source, size: bytes.length } });
-  if (bytes[14] !== 0x2e) throw new TsmError('input', 'E_CORRUPT', `${source}: legacy magic number pickle is malformed`, { details: { file: source, offset: 14 } });
+  if (bytes.length < 15)
+    throw new TsmError(
+      'input',
+      'E_TRUNCATED',
+      `${source}: truncated: ${bytes.length} bytes, shorter than the legacy format's 15-byte magic number`,
+      { details: { file: source, size: bytes.length } },
+    );
+  if (bytes[14] !== 0x2e)
+    throw new TsmError('input', 'E_CORRUPT', `${source}: legacy magic number pickle is malformed`, {
+      details: { file: source, offset: 14 },
+    });
   const stream = new PickleStream(bytes, source, 15);
   const version = stream.next().value;
   if (version !== LEGACY_PROTOCOL_VERSION) {
-    throw new TsmError('unsupported', 'E_LEGACY_VERSION', `${source}: legacy protocol version ${String(version)}, expected ${LEGACY_PROTOCOL_VERSION}`, { details: { file: source } });
+    throw new TsmError(
+      'unsupported',
+      'E_LEGACY_VERSION',
+      `${source}: legacy protocol version ${String(version)}, expected ${LEGACY_PROTOCOL_VERSION}`,
+      { details: { file: source } },
+    );
   }
   const sysInfoRaw = stream.next().value;
   const sysInfo = sysInfoRaw instanceof Map ? scalarsOf(sysInfoRaw) : {};
   const main = stream.next();
   const keysValue = stream.next().value;
   if (!Array.isArray(keysValue) || !keysValue.every((k) => typeof k === 'string')) {
-    throw new TsmError('input', 'E_CORRUPT', `${source}: legacy storage key list is not a list of strings`, { details: { file: source } });
+    throw new TsmError('input', 'E_CORRUPT', `${source}: legacy storage key list is not a list of strings`, {
+      details: { file: source },
+    });
   }
   const refs = collectStorageRefs(main.value);
   const byKey = new Map<string, StorageRef>();
@@ -148,13 +220,24 @@ function readLegacy(bytes: Uint8Array, source: string): Checkpoint {
   let p = stream.position;
   for (const key of keysValue as string[]) {
     const ref = byKey.get(key);
-    if (!ref) throw new TsmError('input', 'E_CORRUPT', `${source}: storage key '${key}' is listed but no tensor uses it, so its element size is unknown`, { details: { file: source, offset: p } });
+    if (!ref)
+      throw new TsmError(
+        'input',
+        'E_CORRUPT',
+        `${source}: storage key '${key}' is listed but no tensor uses it, so its element size is unknown`,
+        { details: { file: source, offset: p } },
+      );
     if (p + 8 > bytes.length) throw truncated(source, key, p, 8, bytes.length - p);
     const count = Number(little ? view.getBigInt64(p, true) : view.getBigInt64(p, false));
     if (count < 0 || count !== ref.numel) {
-      throw new TsmError('input', 'E_CORRUPT', `${source}: storage '${key}' at byte ${p} holds ${count} elements but the pickle declared ${ref.numel}`, {
-        details: { file: source, key, offset: p, expected: ref.numel, found: count },
-      });
+      throw new TsmError(
+        'input',
+        'E_CORRUPT',
+        `${source}: storage '${key}' at byte ${p} holds ${count} elements but the pickle declared ${ref.numel}`,
+        {
+          details: { file: source, key, offset: p, expected: ref.numel, found: count },
+        },
+      );
     }
     const size = DTYPES[ref.dtype].itemSize;
     const need = count * size;
@@ -170,29 +253,62 @@ function readLegacy(bytes: Uint8Array, source: string): Checkpoint {
   }
   const resolveStorage = (ref: StorageRef): Storage => {
     const root = roots.get(ref.key);
-    if (!root) throw new TsmError('input', 'E_MISSING_STORAGE', `${source}: storage '${ref.key}' is referenced but not in the file's storage list`, { details: { file: source, key: ref.key } });
+    if (!root)
+      throw new TsmError(
+        'input',
+        'E_MISSING_STORAGE',
+        `${source}: storage '${ref.key}' is referenced but not in the file's storage list`,
+        { details: { file: source, key: ref.key } },
+      );
     if (!ref.view) return root;
     const size = DTYPES[ref.dtype].itemSize;
     if (ref.view.offset + ref.view.numel > root.numel) {
-      throw new TsmError('input', 'E_CORRUPT', `${source}: storage view of '${ref.key}' [${ref.view.offset}, +${ref.view.numel}) exceeds its ${root.numel} elements`, { details: { file: source, key: ref.key } });
+      throw new TsmError(
+        'input',
+        'E_CORRUPT',
+        `${source}: storage view of '${ref.key}' [${ref.view.offset}, +${ref.view.numel}) exceeds its ${root.numel} elements`,
+        { details: { file: source, key: ref.key } },
+      );
     }
-    return { ...root, numel: ref.view.numel, bytes: root.bytes.subarray(ref.view.offset * size, (ref.view.offset + ref.view.numel) * size) };
+    return {
+      ...root,
+      numel: ref.view.numel,
+      bytes: root.bytes.subarray(ref.view.offset * size, (ref.view.offset + ref.view.numel) * size),
+    };
   };
-  return assemble({ file: source, format: 'legacy', protocol: main.protocol, byteOrder: little ? 'little' : 'big', sysInfo, value: main.value, resolveStorage });
+  return assemble({
+    file: source,
+    format: 'legacy',
+    protocol: main.protocol,
+    byteOrder: little ? 'little' : 'big',
+    sysInfo,
+    value: main.value,
+    resolveStorage,
+  });
 }
 
 function readTar(bytes: Uint8Array, source: string): Checkpoint {
   const entries = readTarEntries(bytes, source);
-  throw new TsmError('unsupported', 'E_TAR_FORMAT', `${source}: the torch ≤ 0.1 tar format (${entries.map((e) => e.name).join(', ')}) is recognised but not read yet`, {
-    hint: 'load and re-save it with a newer torch (torch.save) to get the zip format',
-    details: { file: source },
-  });
+  throw new TsmError(
+    'unsupported',
+    'E_TAR_FORMAT',
+    `${source}: the torch ≤ 0.1 tar format (${entries.map((e) => e.name).join(', ')}) is recognised but not read yet`,
+    {
+      hint: 'load and re-save it with a newer torch (torch.save) to get the zip format',
+      details: { file: source },
+    },
+  );
 }
 
 function truncated(source: string, key: string, offset: number, need: number, have: number): TsmError {
-  return new TsmError('input', 'E_TRUNCATED', `${source}: truncated: storage '${key}' needs ${need} bytes from byte ${offset}, but the file ends ${have ? `${have} bytes later` : 'there'}`, {
-    details: { file: source, key, offset, expected: need, found: have },
-  });
+  return new TsmError(
+    'input',
+    'E_TRUNCATED',
+    `${source}: truncated: storage '${key}' needs ${need} bytes from byte ${offset}, but the file ends ${have ? `${have} bytes later` : 'there'}`,
+    {
+      details: { file: source, key, offset, expected: need, found: have },
+    },
+  );
 }
 
 function isTensorRef(v: unknown): v is TensorRef {
@@ -252,23 +368,38 @@ interface AssembleInput {
 function assemble(input: AssembleInput): Checkpoint {
   const { file, value } = input;
   if (!(value instanceof Map)) {
-    throw new TsmError('unsupported', 'E_NO_STATE_DICT', `${file}: the checkpoint holds a ${Array.isArray(value) ? 'list' : typeof value}, not a dict of weights`, { details: { file } });
+    throw new TsmError(
+      'unsupported',
+      'E_NO_STATE_DICT',
+      `${file}: the checkpoint holds a ${Array.isArray(value) ? 'list' : typeof value}, not a dict of weights`,
+      { details: { file } },
+    );
   }
   let stateDictKey = '';
   let weights: Map<string, unknown> | undefined = isStateDict(value) ? (value as Map<string, unknown>) : undefined;
   if (!weights) {
     for (const key of WEIGHT_KEYS) {
       const candidate = value.get(key);
-      if (isStateDict(candidate)) { weights = candidate; stateDictKey = key; break; }
+      if (isStateDict(candidate)) {
+        weights = candidate;
+        stateDictKey = key;
+        break;
+      }
     }
   }
   if (!weights) {
-    throw new TsmError('unsupported', 'E_NO_STATE_DICT', `${file}: no state dict found at the top level or under ${WEIGHT_KEYS.map((k) => `'${k}'`).join(', ')}; top-level keys: ${[...value.keys()].map(String).join(', ')}`, {
-      details: { file, keys: [...value.keys()].map(String) },
-    });
+    throw new TsmError(
+      'unsupported',
+      'E_NO_STATE_DICT',
+      `${file}: no state dict found at the top level or under ${WEIGHT_KEYS.map((k) => `'${k}'`).join(', ')}; top-level keys: ${[...value.keys()].map(String).join(', ')}`,
+      {
+        details: { file, keys: [...value.keys()].map(String) },
+      },
+    );
   }
   const stateDict = new Map<string, Tensor>();
-  for (const [name, v] of weights) if (isTensorRef(v)) stateDict.set(name, toTensor(v, name, file, input.resolveStorage));
+  for (const [name, v] of weights)
+    if (isTensorRef(v)) stateDict.set(name, toTensor(v, name, file, input.resolveStorage));
   const metadata = stateDictKey ? scalarsOf(value) : {};
   const otherEntries: string[] = [];
   if (stateDictKey) {
@@ -283,8 +414,15 @@ function assemble(input: AssembleInput): Checkpoint {
     }
   }
   return {
-    file, format: input.format, protocol: input.protocol, sysInfo: input.sysInfo, byteOrder: input.byteOrder,
-    metadata, stateDictKey, stateDict, otherEntries,
+    file,
+    format: input.format,
+    protocol: input.protocol,
+    sysInfo: input.sysInfo,
+    byteOrder: input.byteOrder,
+    metadata,
+    stateDictKey,
+    stateDict,
+    otherEntries,
   };
 }
 
@@ -294,9 +432,14 @@ function toTensor(ref: TensorRef, name: string, file: string, resolve: (ref: Sto
   const available = Math.floor(storage.bytes.length / itemSize);
   const extent = viewExtent(ref.shape, ref.strides, ref.offset);
   if (extent > available) {
-    throw new TsmError('input', 'E_CORRUPT', `${file}: tensor '${name}' (shape [${ref.shape.join(', ')}], offset ${ref.offset}) reaches element ${extent} of storage '${storage.key}', which has ${available}`, {
-      details: { file, key: name, expected: extent, found: available },
-    });
+    throw new TsmError(
+      'input',
+      'E_CORRUPT',
+      `${file}: tensor '${name}' (shape [${ref.shape.join(', ')}], offset ${ref.offset}) reaches element ${extent} of storage '${storage.key}', which has ${available}`,
+      {
+        details: { file, key: name, expected: extent, found: available },
+      },
+    );
   }
   const typed: Storage = ref.dtype === storage.dtype ? storage : { ...storage, dtype: ref.dtype, numel: available };
   return { dtype: ref.dtype as DType, shape: ref.shape, strides: ref.strides, offset: ref.offset, storage: typed };
@@ -307,10 +450,15 @@ function readScalarTensor(t: Tensor): number {
   const b = t.storage.bytes.subarray(t.offset * size, t.offset * size + size);
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   switch (t.dtype) {
-    case 'float32': return v.getFloat32(0, true);
-    case 'float64': return v.getFloat64(0, true);
-    case 'int64': return Number(v.getBigInt64(0, true));
-    case 'int32': return v.getInt32(0, true);
-    default: return NaN;
+    case 'float32':
+      return v.getFloat32(0, true);
+    case 'float64':
+      return v.getFloat64(0, true);
+    case 'int64':
+      return Number(v.getBigInt64(0, true));
+    case 'int32':
+      return v.getInt32(0, true);
+    default:
+      return NaN;
   }
 }

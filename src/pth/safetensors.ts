@@ -40,12 +40,26 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isS
 export function readSafetensors(bytes: Uint8Array, source: string): SafetensorsFile {
   const bad = (message: string, details: Record<string, unknown> = {}) =>
     new TsmError('input', 'E_BAD_SAFETENSORS', `${source}: ${message}`, { details: { file: source, ...details } });
-  if (bytes.length < 8) throw new TsmError('input', 'E_TRUNCATED', `${source}: truncated: ${bytes.length} bytes, shorter than the 8-byte header length`, { details: { file: source, size: bytes.length } });
+  if (bytes.length < 8)
+    throw new TsmError(
+      'input',
+      'E_TRUNCATED',
+      `${source}: truncated: ${bytes.length} bytes, shorter than the 8-byte header length`,
+      { details: { file: source, size: bytes.length } },
+    );
   const declared = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (declared > BigInt(MAX_HEADER_BYTES)) throw bad(`header length ${declared} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`, { headerBytes: String(declared) });
+  if (declared > BigInt(MAX_HEADER_BYTES))
+    throw bad(`header length ${declared} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`, {
+      headerBytes: String(declared),
+    });
   const n = Number(declared);
   if (8 + n > bytes.length) {
-    throw new TsmError('input', 'E_TRUNCATED', `${source}: truncated: the header claims ${n} bytes but only ${bytes.length - 8} follow the length field`, { details: { file: source, headerBytes: n, size: bytes.length } });
+    throw new TsmError(
+      'input',
+      'E_TRUNCATED',
+      `${source}: truncated: the header claims ${n} bytes but only ${bytes.length - 8} follow the length field`,
+      { details: { file: source, headerBytes: n, size: bytes.length } },
+    );
   }
   let header: unknown;
   try {
@@ -53,7 +67,10 @@ export function readSafetensors(bytes: Uint8Array, source: string): SafetensorsF
   } catch (err) {
     throw bad(`header (bytes 8–${8 + n}) is not JSON: ${(err as Error).message}`);
   }
-  if (Array.isArray(header)) throw bad(`header is a JSON array, not an object (bytes 8–${8 + n}): safetensors maps each tensor name to {dtype, shape, data_offsets}`);
+  if (Array.isArray(header))
+    throw bad(
+      `header is a JSON array, not an object (bytes 8–${8 + n}): safetensors maps each tensor name to {dtype, shape, data_offsets}`,
+    );
   if (!header || typeof header !== 'object') throw bad('header is not a JSON object');
   const buffer = bytes.subarray(8 + n);
   const metadata: Record<string, string> = {};
@@ -72,36 +89,67 @@ export function readSafetensors(bytes: Uint8Array, source: string): SafetensorsF
     if (typeof e.dtype !== 'string') throw bad(`tensor '${name}': dtype is not a string`, { key: name });
     const dtype = SAFETENSORS_DTYPES[e.dtype];
     if (!dtype) {
-      throw new TsmError('unsupported', 'E_DTYPE_UNSUPPORTED', `${source}: tensor '${name}' has dtype ${e.dtype}, which tsm does not read`, {
-        hint: `readable: ${Object.keys(SAFETENSORS_DTYPES).join(', ')}`,
-        details: { file: source, key: name, dtype: e.dtype },
-      });
+      throw new TsmError(
+        'unsupported',
+        'E_DTYPE_UNSUPPORTED',
+        `${source}: tensor '${name}' has dtype ${e.dtype}, which tsm does not read`,
+        {
+          hint: `readable: ${Object.keys(SAFETENSORS_DTYPES).join(', ')}`,
+          details: { file: source, key: name, dtype: e.dtype },
+        },
+      );
     }
-    if (!Array.isArray(e.shape) || !e.shape.every(isCount)) throw bad(`tensor '${name}': shape must be a list of non-negative integers`, { key: name });
+    if (!Array.isArray(e.shape) || !e.shape.every(isCount))
+      throw bad(`tensor '${name}': shape must be a list of non-negative integers`, { key: name });
     const offsets = e.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) throw bad(`tensor '${name}': data_offsets must be [begin, end]`, { key: name });
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount))
+      throw bad(`tensor '${name}': data_offsets must be [begin, end]`, { key: name });
     const [begin, end] = offsets as number[];
-    if (begin > end || end > buffer.length) throw bad(`tensor '${name}': data_offsets [${begin}, ${end}] lie outside the ${buffer.length}-byte data buffer`, { key: name, begin, end, size: buffer.length });
+    if (begin > end || end > buffer.length)
+      throw bad(`tensor '${name}': data_offsets [${begin}, ${end}] lie outside the ${buffer.length}-byte data buffer`, {
+        key: name,
+        begin,
+        end,
+        size: buffer.length,
+      });
     const shape = e.shape as number[];
     const need = numelOf(shape) * DTYPES[dtype].itemSize;
-    if (need !== end - begin) throw bad(`tensor '${name}': ${e.dtype} [${shape.join(', ')}] needs ${need} bytes but data_offsets span ${end - begin}`, { key: name, expected: need, found: end - begin });
+    if (need !== end - begin)
+      throw bad(
+        `tensor '${name}': ${e.dtype} [${shape.join(', ')}] needs ${need} bytes but data_offsets span ${end - begin}`,
+        { key: name, expected: need, found: end - begin },
+      );
     entries.push({ name, dtype, shape, begin, end });
   }
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let at = 0;
   for (const e of entries) {
-    if (e.begin < at) throw bad(`tensor '${e.name}' (bytes ${e.begin}–${e.end}) overlaps the tensor before it (ending at ${at})`, { key: e.name });
-    if (e.begin > at) throw bad(`bytes ${at}–${e.begin} of the data buffer belong to no tensor (before '${e.name}')`, { key: e.name });
+    if (e.begin < at)
+      throw bad(`tensor '${e.name}' (bytes ${e.begin}–${e.end}) overlaps the tensor before it (ending at ${at})`, {
+        key: e.name,
+      });
+    if (e.begin > at)
+      throw bad(`bytes ${at}–${e.begin} of the data buffer belong to no tensor (before '${e.name}')`, { key: e.name });
     at = e.end;
   }
-  if (at !== buffer.length) throw bad(`the tensors end at byte ${at} of the data buffer, which has ${buffer.length}`, { size: buffer.length });
+  if (at !== buffer.length)
+    throw bad(`the tensors end at byte ${at} of the data buffer, which has ${buffer.length}`, { size: buffer.length });
   return {
     headerBytes: n,
     metadata,
     tensors: entries.map((e) => {
       const numel = numelOf(e.shape);
       const storage = { key: e.name, dtype: e.dtype, numel, bytes: buffer.subarray(e.begin, e.end) };
-      return { name: e.name, tensor: { dtype: e.dtype, shape: Object.freeze(e.shape), strides: Object.freeze(contiguousStrides(e.shape)), offset: 0, storage } };
+      return {
+        name: e.name,
+        tensor: {
+          dtype: e.dtype,
+          shape: Object.freeze(e.shape),
+          strides: Object.freeze(contiguousStrides(e.shape)),
+          offset: 0,
+          storage,
+        },
+      };
     }),
   };
 }

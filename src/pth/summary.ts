@@ -31,7 +31,9 @@ export interface CheckpointSummary {
 const NON_PARAMETER_SUFFIXES = ['.running_mean', '.running_var', '.num_batches_tracked'];
 
 export function isBufferName(name: string): boolean {
-  return NON_PARAMETER_SUFFIXES.some((s) => name.endsWith(s)) || NON_PARAMETER_SUFFIXES.some((s) => name === s.slice(1));
+  return (
+    NON_PARAMETER_SUFFIXES.some((s) => name.endsWith(s)) || NON_PARAMETER_SUFFIXES.some((s) => name === s.slice(1))
+  );
 }
 
 export function summarizeCheckpoint(ckpt: Checkpoint): CheckpointSummary {

@@ -109,11 +109,11 @@ export function floatToHalf(value: number): number {
     const half = mant >>> shift;
     const rest = mant & ((1 << shift) - 1);
     const mid = 1 << (shift - 1);
-    return sign | (half + (rest > mid || (rest === mid && (half & 1)) ? 1 : 0));
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
   }
   let half = (e << 10) | (mant >>> 13);
   const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (half & 1))) half++; // may carry into the exponent: still correct
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++; // may carry into the exponent: still correct
   return sign | half;
 }
 
@@ -178,7 +178,9 @@ export function toFloat32(t: Tensor): Float32Array {
       for (let i = 0; i < n; i++) out[i] = halfToFloat(bytes[i] << 8);
       return out;
     default:
-      throw new TsmError('unsupported', 'E_DTYPE_UNSUPPORTED', `${t.dtype} values have no float32 form`, { details: { dtype: t.dtype } });
+      throw new TsmError('unsupported', 'E_DTYPE_UNSUPPORTED', `${t.dtype} values have no float32 form`, {
+        details: { dtype: t.dtype },
+      });
   }
 }
 

@@ -34,38 +34,55 @@ export function looksLikeZip(bytes: Uint8Array): boolean {
 export function readZipDirectory(bytes: Uint8Array, source: string): ZipEntry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bad = (message: string, offset: number): never => {
-    throw new TsmError('input', 'E_BAD_ZIP', `${source}: ${message} (byte ${offset})`, { details: { file: source, offset } });
+    throw new TsmError('input', 'E_BAD_ZIP', `${source}: ${message} (byte ${offset})`, {
+      details: { file: source, offset },
+    });
   };
   // EOCD is 22 bytes plus a comment of up to 65535 bytes at the end.
   let eocd = -1;
   for (let p = bytes.length - 22; p >= Math.max(0, bytes.length - 22 - 0xffff); p--) {
-    if (view.getUint32(p, true) === EOCD_SIG) { eocd = p; break; }
+    if (view.getUint32(p, true) === EOCD_SIG) {
+      eocd = p;
+      break;
+    }
   }
   if (eocd < 0) {
-    throw new TsmError('input', 'E_TRUNCATED', `${source}: zip end-of-central-directory record not found; the file is truncated or not a zip`, {
-      details: { file: source, size: bytes.length },
-    });
+    throw new TsmError(
+      'input',
+      'E_TRUNCATED',
+      `${source}: zip end-of-central-directory record not found; the file is truncated or not a zip`,
+      {
+        details: { file: source, size: bytes.length },
+      },
+    );
   }
   let count = view.getUint16(eocd + 10, true);
   let dirSize = view.getUint32(eocd + 12, true);
   let dirOffset = view.getUint32(eocd + 16, true);
   if (count === 0xffff || dirOffset === 0xffffffff || dirSize === 0xffffffff) {
     const locator = eocd - 20;
-    if (locator < 0 || view.getUint32(locator, true) !== ZIP64_LOCATOR_SIG) bad('zip64 values without a zip64 locator', eocd);
+    if (locator < 0 || view.getUint32(locator, true) !== ZIP64_LOCATOR_SIG)
+      bad('zip64 values without a zip64 locator', eocd);
     const z64 = Number(view.getBigUint64(locator + 8, true));
-    if (z64 + 56 > bytes.length || view.getUint32(z64, true) !== ZIP64_EOCD_SIG) bad('zip64 end-of-central-directory record missing', z64);
+    if (z64 + 56 > bytes.length || view.getUint32(z64, true) !== ZIP64_EOCD_SIG)
+      bad('zip64 end-of-central-directory record missing', z64);
     count = Number(view.getBigUint64(z64 + 32, true));
     dirSize = Number(view.getBigUint64(z64 + 40, true));
     dirOffset = Number(view.getBigUint64(z64 + 48, true));
   }
-  if (dirOffset + dirSize > bytes.length) bad(`central directory (${dirSize} bytes at ${dirOffset}) runs past the end of the file (${bytes.length} bytes)`, dirOffset);
+  if (dirOffset + dirSize > bytes.length)
+    bad(
+      `central directory (${dirSize} bytes at ${dirOffset}) runs past the end of the file (${bytes.length} bytes)`,
+      dirOffset,
+    );
 
   const entries: ZipEntry[] = [];
   const names = new Set<string>();
   let p = dirOffset;
   const decoder = new TextDecoder('utf-8', { fatal: false });
   for (let i = 0; i < count; i++) {
-    if (p + 46 > bytes.length || view.getUint32(p, true) !== CENTRAL_SIG) bad(`central directory entry ${i} has a bad signature`, p);
+    if (p + 46 > bytes.length || view.getUint32(p, true) !== CENTRAL_SIG)
+      bad(`central directory entry ${i} has a bad signature`, p);
     const flags = view.getUint16(p + 8, true);
     const method = view.getUint16(p + 10, true);
     const crc = view.getUint32(p + 16, true);
@@ -75,7 +92,8 @@ export function readZipDirectory(bytes: Uint8Array, source: string): ZipEntry[] 
     const extraLen = view.getUint16(p + 30, true);
     const commentLen = view.getUint16(p + 32, true);
     let localHeaderOffset = view.getUint32(p + 42, true);
-    if (p + 46 + nameLen + extraLen > bytes.length) bad(`central directory entry ${i} runs past the end of the file`, p);
+    if (p + 46 + nameLen + extraLen > bytes.length)
+      bad(`central directory entry ${i} runs past the end of the file`, p);
     const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLen));
     // zip64 extended information extra field (0x0001): only the fields that were 0xffffffff are present.
     let e = p + 46 + nameLen;
@@ -85,7 +103,11 @@ export function readZipDirectory(bytes: Uint8Array, source: string): ZipEntry[] 
       const len = view.getUint16(e + 2, true);
       if (id === 0x0001) {
         let q = e + 4;
-        const take = () => { const v = Number(view.getBigUint64(q, true)); q += 8; return v; };
+        const take = () => {
+          const v = Number(view.getBigUint64(q, true));
+          q += 8;
+          return v;
+        };
         if (size === 0xffffffff) size = take();
         if (compressedSize === 0xffffffff) compressedSize = take();
         if (localHeaderOffset === 0xffffffff) localHeaderOffset = take();
@@ -99,12 +121,18 @@ export function readZipDirectory(bytes: Uint8Array, source: string): ZipEntry[] 
     const localExtraLen = view.getUint16(localHeaderOffset + 28, true);
     const dataOffset = localHeaderOffset + 30 + localNameLen + localExtraLen;
     if (dataOffset + compressedSize > bytes.length) {
-      throw new TsmError('input', 'E_TRUNCATED', `${source}: entry '${name}' needs ${compressedSize} bytes at ${dataOffset} but the file ends at ${bytes.length}`, {
-        details: { file: source, offset: dataOffset, entry: name },
-      });
+      throw new TsmError(
+        'input',
+        'E_TRUNCATED',
+        `${source}: entry '${name}' needs ${compressedSize} bytes at ${dataOffset} but the file ends at ${bytes.length}`,
+        {
+          details: { file: source, offset: dataOffset, entry: name },
+        },
+      );
     }
     if (names.has(name)) bad(`duplicate zip entry '${name}'`, p);
-    if (method === 0 && size !== compressedSize) bad(`stored entry '${name}' claims ${size} bytes but holds ${compressedSize}`, p);
+    if (method === 0 && size !== compressedSize)
+      bad(`stored entry '${name}' claims ${size} bytes but holds ${compressedSize}`, p);
     if (name.startsWith('/') || name.split(/[\\/]/).includes('..')) bad(`entry name '${name}' escapes the archive`, p);
     names.add(name);
     entries.push({ name, method, flags, crc32: crc, compressedSize, size, localHeaderOffset, dataOffset });
@@ -143,24 +171,43 @@ export const DEFAULT_MAX_INFLATED_BYTES = 4 * 1024 ** 3;
 export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, source: string, budget: InflateBudget): Uint8Array {
   const details = { file: source, entry: entry.name, offset: entry.dataOffset };
   if (entry.flags & 1) {
-    throw new TsmError('unsupported', 'E_ZIP_ENCRYPTED', `${source}: zip entry '${entry.name}' is encrypted`, { hint: 'decrypt the archive (unzip it) and save it again with torch.save', details });
+    throw new TsmError('unsupported', 'E_ZIP_ENCRYPTED', `${source}: zip entry '${entry.name}' is encrypted`, {
+      hint: 'decrypt the archive (unzip it) and save it again with torch.save',
+      details,
+    });
   }
   let data: Uint8Array;
   if (entry.method === 0) {
-    if (entry.size !== entry.compressedSize) throw new TsmError('input', 'E_BAD_ZIP', `${source}: stored entry '${entry.name}' has size ${entry.size} but ${entry.compressedSize} bytes of data`, { details });
+    if (entry.size !== entry.compressedSize)
+      throw new TsmError(
+        'input',
+        'E_BAD_ZIP',
+        `${source}: stored entry '${entry.name}' has size ${entry.size} but ${entry.compressedSize} bytes of data`,
+        { details },
+      );
     data = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.size);
   } else if (entry.method === 8) {
     data = inflateEntry(bytes, entry, source, budget);
   } else {
-    throw new TsmError('unsupported', 'E_ZIP_COMPRESSED', `${source}: entry '${entry.name}' is compressed with method ${entry.method}; tsm reads stored (0) and deflated (8) entries, as torch does`, {
-      hint: 're-save the checkpoint with torch.save, or unzip it and zip it again with `zip -0` (stored) or plain deflate',
-      details: { ...details, method: entry.method },
-    });
+    throw new TsmError(
+      'unsupported',
+      'E_ZIP_COMPRESSED',
+      `${source}: entry '${entry.name}' is compressed with method ${entry.method}; tsm reads stored (0) and deflated (8) entries, as torch does`,
+      {
+        hint: 're-save the checkpoint with torch.save, or unzip it and zip it again with `zip -0` (stored) or plain deflate',
+        details: { ...details, method: entry.method },
+      },
+    );
   }
   // Like torch's own reader (miniz), trust no record whose CRC-32 disagrees: a flipped bit in a weight is caught here.
   const computed = crc32(data);
   if (computed !== entry.crc32) {
-    throw new TsmError('input', 'E_CRC', `${source}: zip entry '${entry.name}' fails its CRC-32 check (stored ${entry.crc32.toString(16)}, computed ${computed.toString(16)}); the file is corrupt`, { details });
+    throw new TsmError(
+      'input',
+      'E_CRC',
+      `${source}: zip entry '${entry.name}' fails its CRC-32 check (stored ${entry.crc32.toString(16)}, computed ${computed.toString(16)}); the file is corrupt`,
+      { details },
+    );
   }
   return data;
 }
@@ -168,14 +215,25 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, source: string,
 function inflateEntry(bytes: Uint8Array, entry: ZipEntry, source: string, budget: InflateBudget): Uint8Array {
   const details = { file: source, entry: entry.name, offset: entry.dataOffset };
   const bad = (message: string): never => {
-    throw new TsmError('input', 'E_BAD_DEFLATE', `${source}: deflated entry '${entry.name}' (${entry.compressedSize} bytes at byte ${entry.dataOffset}) ${message}`, { details: { ...details, compressedSize: entry.compressedSize, size: entry.size } });
+    throw new TsmError(
+      'input',
+      'E_BAD_DEFLATE',
+      `${source}: deflated entry '${entry.name}' (${entry.compressedSize} bytes at byte ${entry.dataOffset}) ${message}`,
+      { details: { ...details, compressedSize: entry.compressedSize, size: entry.size } },
+    );
   };
-  if (entry.size > MAX_DEFLATE_RATIO * entry.compressedSize + DEFLATE_SLACK) bad(`declares ${entry.size} bytes, more than deflate can make of it`);
+  if (entry.size > MAX_DEFLATE_RATIO * entry.compressedSize + DEFLATE_SLACK)
+    bad(`declares ${entry.size} bytes, more than deflate can make of it`);
   if (entry.size > budget.remaining) {
-    throw new TsmError('input', 'E_INFLATE_LIMIT', `${source}: deflated entry '${entry.name}' declares ${entry.size} bytes, past the ${budget.limit}-byte limit on what one checkpoint may inflate to (${budget.limit - budget.remaining} used so far)`, {
-      hint: 'a real checkpoint this large: unzip it and save it again with torch.save (stored entries are read in place)',
-      details: { ...details, size: entry.size, limit: budget.limit },
-    });
+    throw new TsmError(
+      'input',
+      'E_INFLATE_LIMIT',
+      `${source}: deflated entry '${entry.name}' declares ${entry.size} bytes, past the ${budget.limit}-byte limit on what one checkpoint may inflate to (${budget.limit - budget.remaining} used so far)`,
+      {
+        hint: 'a real checkpoint this large: unzip it and save it again with torch.save (stored entries are read in place)',
+        details: { ...details, size: entry.size, limit: budget.limit },
+      },
+    );
   }
   const out = new Uint8Array(entry.size);
   let written = 0;
@@ -187,10 +245,16 @@ function inflateEntry(bytes: Uint8Array, entry: ZipEntry, source: string, budget
     written += data.length;
   });
   // a plain Uint8Array (not a Buffer), which jszip hands to pako without copying
-  worker.processChunk({ data: new Uint8Array(bytes.buffer, bytes.byteOffset + entry.dataOffset, entry.compressedSize), meta: {} });
+  worker.processChunk({
+    data: new Uint8Array(bytes.buffer, bytes.byteOffset + entry.dataOffset, entry.compressedSize),
+    meta: {},
+  });
   worker.flush();
   const reason = worker._pako?.msg;
-  if (written !== entry.size) bad(`inflates to ${written} bytes, not the ${entry.size} it declares${reason ? ` (${reason})` : ' (the stream ends early)'}`);
+  if (written !== entry.size)
+    bad(
+      `inflates to ${written} bytes, not the ${entry.size} it declares${reason ? ` (${reason})` : ' (the stream ends early)'}`,
+    );
   budget.remaining -= entry.size;
   return out;
 }

@@ -22,9 +22,23 @@ export interface OnlineCalibrationOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-export async function calibrateOnlineActivations(onnx: Uint8Array, points: readonly string[], options: OnlineCalibrationOptions): Promise<{ ranges: ActivationRange[]; clips: number; floatTop1: number; seconds: number }> {
+export async function calibrateOnlineActivations(
+  onnx: Uint8Array,
+  points: readonly string[],
+  options: OnlineCalibrationOptions,
+): Promise<{ ranges: ActivationRange[]; clips: number; floatTop1: number; seconds: number }> {
   const started = performance.now();
-  const { config, clips } = readClipSet({ model: '<calibration graph>', dataset: options.dataset ?? 'jester', root: options.root, list: options.list, maxNum: options.clips }, false, []);
+  const { config, clips } = readClipSet(
+    {
+      model: '<calibration graph>',
+      dataset: options.dataset ?? 'jester',
+      root: options.root,
+      list: options.list,
+      maxNum: options.clips,
+    },
+    false,
+    [],
+  );
   const observer = new RangeObserver(points.length);
   const model = await openOnlineModel(onnx, {
     threads: options.threads ?? 2,
@@ -38,9 +52,14 @@ export async function calibrateOnlineActivations(onnx: Uint8Array, points: reado
       const sum = new Float64Array(model.classes);
       // an unreadable frame is skipped: calibration only needs representative activations
       const feed = datasetClipFrames(options.root, config, clip.id, clip.frames);
-      const { fed } = await streamClip(model, feed, { stride: options.stride ?? 1, unreadable: 'skip' }, ({ logits }) => {
-        for (let k = 0; k < sum.length; k++) sum[k] += logits[k];
-      });
+      const { fed } = await streamClip(
+        model,
+        feed,
+        { stride: options.stride ?? 1, unreadable: 'skip' },
+        ({ logits }) => {
+          for (let k = 0; k < sum.length; k++) sum[k] += logits[k];
+        },
+      );
       if (fed) {
         streamed++;
         if (topK(Array.from(sum), 1)[0] === clip.label) correct++;
@@ -51,5 +70,10 @@ export async function calibrateOnlineActivations(onnx: Uint8Array, points: reado
     await model.close();
   }
   if (!streamed) throw new TsmError('input', 'E_NO_CLIPS', `no calibration clip could be read under ${options.root}`);
-  return { ranges: observer.ranges(), clips: streamed, floatTop1: correct / streamed, seconds: (performance.now() - started) / 1000 };
+  return {
+    ranges: observer.ranges(),
+    clips: streamed,
+    floatTop1: correct / streamed,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

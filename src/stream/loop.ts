@@ -30,7 +30,12 @@ export interface LoopOptions {
 }
 
 /** Streams one clip from the model's current state (reset it first for a new clip); counts frames fed and skipped. */
-export async function streamClip(model: OnlineModel, feed: FrameFeed, options: LoopOptions, onFrame: (frame: SteppedFrame) => void): Promise<{ fed: number; skipped: number }> {
+export async function streamClip(
+  model: OnlineModel,
+  feed: FrameFeed,
+  options: LoopOptions,
+  onFrame: (frame: SteppedFrame) => void,
+): Promise<{ fed: number; skipped: number }> {
   const S = model.size;
   const request: FrameRequest = { scale: model.scale.scaleShortSide, cropSize: S, crops: 1 };
   const input = new Float32Array(3 * S * S);

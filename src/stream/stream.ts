@@ -49,7 +49,11 @@ export interface StreamResult {
    * Percentiles over the frames after the first; the first frame, which also pays for compiling the frame pipeline
    * (JIT), is `firstFrame`. The model itself is warmed up before any frame.
    */
-  readonly latencyMs: { readonly inference: LatencyStats; readonly perFrame: LatencyStats; readonly firstFrame: number };
+  readonly latencyMs: {
+    readonly inference: LatencyStats;
+    readonly perFrame: LatencyStats;
+    readonly firstFrame: number;
+  };
   readonly smoothing: SmoothingOptions;
   /** the short side frames were scaled to (the model's `tsm.preprocessing`, else the rule) before the centre crop */
   readonly scaleShortSide: number;
@@ -76,15 +80,22 @@ export function percentiles(xs: readonly number[]): LatencyStats {
 }
 
 export async function streamFrames(options: StreamOptions): Promise<StreamResult> {
-  if (!options.frames === !options.video) throw new TsmError('usage', 'E_USAGE', 'give exactly one of --frames DIR or --video FILE');
-  if (options.frames && !isDirectory(options.frames)) throw new TsmError('input', 'E_NOT_FOUND', `${options.frames}: frames folder not found`, { details: { file: options.frames } });
+  if (!options.frames === !options.video)
+    throw new TsmError('usage', 'E_USAGE', 'give exactly one of --frames DIR or --video FILE');
+  if (options.frames && !isDirectory(options.frames))
+    throw new TsmError('input', 'E_NOT_FOUND', `${options.frames}: frames folder not found`, {
+      details: { file: options.frames },
+    });
   const model = await openOnlineModel(options.model, { threads: options.threads });
   try {
     const scale = model.scale.scaleShortSide;
     const declared = model.streaming;
     const base = declared ?? UNDECLARED_STREAMING;
     const given = [options.stride, options.window, options.stableFrames, options.fps].some((x) => x !== undefined);
-    const smoothing: SmoothingOptions = { window: options.window ?? base.window, stableFrames: options.stableFrames ?? base.stableFrames };
+    const smoothing: SmoothingOptions = {
+      window: options.window ?? base.window,
+      stableFrames: options.stableFrames ?? base.stableFrames,
+    };
     const fps = options.fps ?? base.fps;
     const smoother = new GestureSmoother(smoothing);
     const inference: number[] = [];
@@ -94,17 +105,25 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
     let gesture: string | undefined;
     const stride = options.stride ?? base.stride;
     const source = await openFrameSource((options.frames ?? options.video) as string, { ffmpeg: options.ffmpeg });
-    const { fed: n } = await streamClip(model, source, { stride, unreadable: 'fail' }, ({ index, logits, frameMs, inferenceMs }) => {
-      inference.push(inferenceMs);
-      perFrame.push(frameMs);
-      const changed = smoother.push(logits);
-      if (changed >= 0) {
-        gesture = label(changed);
-        events.push({ frame: index, timeSeconds: index / fps, index: changed, label: gesture });
-      }
-      options.onFrame?.({ index, gesture, perFrameMs: frameMs, inferenceMs });
-    });
-    if (!n) throw new TsmError('input', 'E_NO_FRAMES', `${options.frames ?? options.video}: no frames decoded`, { details: { file: options.frames ?? options.video } });
+    const { fed: n } = await streamClip(
+      model,
+      source,
+      { stride, unreadable: 'fail' },
+      ({ index, logits, frameMs, inferenceMs }) => {
+        inference.push(inferenceMs);
+        perFrame.push(frameMs);
+        const changed = smoother.push(logits);
+        if (changed >= 0) {
+          gesture = label(changed);
+          events.push({ frame: index, timeSeconds: index / fps, index: changed, label: gesture });
+        }
+        options.onFrame?.({ index, gesture, perFrameMs: frameMs, inferenceMs });
+      },
+    );
+    if (!n)
+      throw new TsmError('input', 'E_NO_FRAMES', `${options.frames ?? options.video}: no frames decoded`, {
+        details: { file: options.frames ?? options.video },
+      });
     return {
       model: options.model,
       frames: n,
@@ -112,7 +131,11 @@ export async function streamFrames(options: StreamOptions): Promise<StreamResult
       fps,
       protocolSource: declared ? (given ? 'model+flags' : 'model') : given ? 'flags' : 'fallback',
       events,
-      latencyMs: { inference: percentiles(afterFirst(inference)), perFrame: percentiles(afterFirst(perFrame)), firstFrame: perFrame[0] ?? 0 },
+      latencyMs: {
+        inference: percentiles(afterFirst(inference)),
+        perFrame: percentiles(afterFirst(perFrame)),
+        firstFrame: perFrame[0] ?? 0,
+      },
       smoothing,
       scaleShortSide: scale,
       cropSize: model.size,

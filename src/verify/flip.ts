@@ -4,7 +4,11 @@
  * MMAction2's Flip transform does), a mirrored view's score for "Left" is the model's score for "Right". The pairs
  * follow from the category names: the words Left/Right and Clockwise/Counterclockwise swapped.
  */
-const MIRRORED_WORDS: ReadonlyArray<readonly [string, string]> = [['left', 'right'], ['clockwise', 'counterclockwise'], ['anticlockwise', 'clockwise']];
+const MIRRORED_WORDS: ReadonlyArray<readonly [string, string]> = [
+  ['left', 'right'],
+  ['clockwise', 'counterclockwise'],
+  ['anticlockwise', 'clockwise'],
+];
 
 function mirrorName(label: string): string {
   return label.replace(/[A-Za-z]+/g, (word) => {

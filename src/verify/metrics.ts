@@ -21,12 +21,14 @@ export interface Metrics {
   readonly confusion: readonly (readonly number[])[];
 }
 
-
 /**
  * `prediction`, when given, is the class a protocol reports for the clip (a streamed clip: the last gesture reported,
  * -1 for none); otherwise the top score. top-5 always reads the scores.
  */
-export function computeMetrics(labels: readonly string[], results: ReadonlyArray<{ label: number; scores: ArrayLike<number>; prediction?: number }>): Metrics {
+export function computeMetrics(
+  labels: readonly string[],
+  results: ReadonlyArray<{ label: number; scores: ArrayLike<number>; prediction?: number }>,
+): Metrics {
   const k = labels.length;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const perLabel = new Array<number>(k).fill(0);

@@ -58,9 +58,18 @@ export async function verifyStreamed(options: StreamedVerifyOptions): Promise<St
   const model = await openOnlineModel(options.model, { threads: options.threads });
   try {
     if (model.classes !== categories.length) {
-      throw new TsmError('usage', 'E_CLASSES_MISMATCH', `the model has ${model.classes} classes but the category list has ${categories.length}`, { details: { expected: categories.length, found: model.classes } });
+      throw new TsmError(
+        'usage',
+        'E_CLASSES_MISMATCH',
+        `the model has ${model.classes} classes but the category list has ${categories.length}`,
+        { details: { expected: categories.length, found: model.classes } },
+      );
     }
-    const protocol = { ...(model.streaming ?? UNDECLARED_STREAMING), ...options.streaming, declaredByModel: model.streaming !== undefined };
+    const protocol = {
+      ...(model.streaming ?? UNDECLARED_STREAMING),
+      ...options.streaming,
+      declaredByModel: model.streaming !== undefined,
+    };
     const scale = model.scale.scaleShortSide;
     const predictions: StreamedClip[] = [];
     const unreadable: Array<{ clip: string; line: number; reason: string }> = [];
@@ -72,26 +81,55 @@ export async function verifyStreamed(options: StreamedVerifyOptions): Promise<St
       model.reset();
       const tracker = new ClipTracker(protocol);
       const feed = datasetClipFrames(options.root, options.config, record.id, record.frames);
-      const { fed, skipped } = await streamClip(model, feed, { stride: protocol.stride, unreadable: 'skip' }, (frame) => {
-        inferenceMs += frame.inferenceMs;
-        tracker.push(frame.logits);
-      });
+      const { fed, skipped } = await streamClip(
+        model,
+        feed,
+        { stride: protocol.stride, unreadable: 'skip' },
+        (frame) => {
+          inferenceMs += frame.inferenceMs;
+          tracker.push(frame.logits);
+        },
+      );
       missingFrames += skipped;
       if (!fed) {
-        unreadable.push({ clip: record.id, line: record.line, reason: `none of its ${record.frames} frames could be read under ${join(options.root, options.config.framesDir, record.id)}` });
+        unreadable.push({
+          clip: record.id,
+          line: record.line,
+          reason: `none of its ${record.frames} frames could be read under ${join(options.root, options.config.framesDir, record.id)}`,
+        });
       } else {
         const scores = tracker.windowMean(model.classes);
-        predictions.push({ id: record.id, line: record.line, label: record.label, prediction: tracker.last, top5: topK(scores, Math.min(5, scores.length)), scores, framesFed: fed });
+        predictions.push({
+          id: record.id,
+          line: record.line,
+          label: record.label,
+          prediction: tracker.last,
+          top5: topK(scores, Math.min(5, scores.length)),
+          scores,
+          framesFed: fed,
+        });
       }
       options.onProgress?.(c + 1, clips.length);
     }
     if (!predictions.length) {
-      throw new TsmError('input', 'E_NO_CLIPS_READ', `none of the ${clips.length} clip(s) of ${options.list} could be read (first: ${unreadable[0]?.reason})`, { details: { list: options.list } });
+      throw new TsmError(
+        'input',
+        'E_NO_CLIPS_READ',
+        `none of the ${clips.length} clip(s) of ${options.list} could be read (first: ${unreadable[0]?.reason})`,
+        { details: { list: options.list } },
+      );
     }
     return {
-      labels: categories, protocol, size: model.size, scale, warnings: model.scale.warning ? [model.scale.warning] : [],
+      labels: categories,
+      protocol,
+      size: model.size,
+      scale,
+      warnings: model.scale.warning ? [model.scale.warning] : [],
       metrics: computeMetrics(categories, predictions),
-      predictions, unreadableClips: unreadable, missingFrames, inferenceSeconds: inferenceMs / 1000,
+      predictions,
+      unreadableClips: unreadable,
+      missingFrames,
+      inferenceSeconds: inferenceMs / 1000,
       streamSeconds: (performance.now() - streamStart) / 1000,
     };
   } finally {

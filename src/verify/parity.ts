@@ -26,7 +26,9 @@ export function compareWithReference(path: string, predictions: readonly ClipPre
   try {
     ref = JSON.parse(text);
   } catch (err) {
-    throw new TsmError('input', 'E_REFERENCE', `${path}: cannot read reference outputs (${(err as Error).message})`, { details: { file: path } });
+    throw new TsmError('input', 'E_REFERENCE', `${path}: cannot read reference outputs (${(err as Error).message})`, {
+      details: { file: path },
+    });
   }
   const byId = new Map(ref.clips.map((c) => [c.id, c]));
   let same = 0;

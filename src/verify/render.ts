@@ -18,13 +18,22 @@ export function renderVerify(r: VerifyResult, report?: Record<string, string>): 
   const present = r.perClass.filter((c) => c.clips > 0);
   const width = Math.max(...present.map((c) => c.label.length));
   lines.push('', `${'class'.padEnd(width)}  clips  accuracy`);
-  for (const c of present) lines.push(`${c.label.padEnd(width)}  ${String(c.clips).padStart(5)}  ${pct(c.accuracy as number).padStart(8)}`);
-  if (r.missingFrames.count) lines.push('', `${r.missingFrames.count} missing/unreadable frame(s) replaced by frame 1, e.g. ${r.missingFrames.first[0].path}`);
-  for (const u of r.unreadableClips.slice(0, 5)) lines.push(`clip ${u.clip} (list line ${u.line}) skipped: ${u.reason}`);
+  for (const c of present)
+    lines.push(`${c.label.padEnd(width)}  ${String(c.clips).padStart(5)}  ${pct(c.accuracy as number).padStart(8)}`);
+  if (r.missingFrames.count)
+    lines.push(
+      '',
+      `${r.missingFrames.count} missing/unreadable frame(s) replaced by frame 1, e.g. ${r.missingFrames.first[0].path}`,
+    );
+  for (const u of r.unreadableClips.slice(0, 5))
+    lines.push(`clip ${u.clip} (list line ${u.line}) skipped: ${u.reason}`);
   for (const b of r.badLines.slice(0, 5)) lines.push(`list line ${b.line} ignored: ${b.reason}`);
   if (r.parity) {
     const p = r.parity;
-    lines.push('', `parity with ${p.reference}: same prediction on ${p.samePrediction}/${p.clips} clips (${pct(p.samePredictionFraction)}), max |Δscore| ${p.maxAbsScoreDelta.toExponential(2)}, reference top-1 ${pct(p.referenceTop1)}`);
+    lines.push(
+      '',
+      `parity with ${p.reference}: same prediction on ${p.samePrediction}/${p.clips} clips (${pct(p.samePredictionFraction)}), max |Δscore| ${p.maxAbsScoreDelta.toExponential(2)}, reference top-1 ${pct(p.referenceTop1)}`,
+    );
   }
   if (report) lines.push('', `report: ${Object.values(report).join(', ')}`);
   return lines.join('\n');

@@ -28,16 +28,22 @@ export interface ViewScoring {
   readonly score: (record: ClipRecord, logits: Float32Array) => ClipPrediction;
 }
 
-export function viewScoring(categories: readonly string[], options: { crops: CropCount; viewsPerClip: number; flipLabels?: boolean; scale: number; cropSize: number }): ViewScoring {
+export function viewScoring(
+  categories: readonly string[],
+  options: { crops: CropCount; viewsPerClip: number; flipLabels?: boolean; scale: number; cropSize: number },
+): ViewScoring {
   const { crops, viewsPerClip } = options;
   const K = categories.length;
   const warnings: string[] = [];
   const mirrored = crops === 10 ? flipLabelPairs(categories) : [];
   const flipMap = options.flipLabels && mirrored.length ? mirrored : undefined;
-  if (options.flipLabels && crops !== 10) warnings.push(`--flip-labels has no effect with --crops ${crops}: only the 10-crop protocol flips views`);
+  if (options.flipLabels && crops !== 10)
+    warnings.push(`--flip-labels has no effect with --crops ${crops}: only the 10-crop protocol flips views`);
   if (mirrored.length && !options.flipLabels) {
     const [i, j] = mirrored[0];
-    warnings.push(`--crops 10 scores horizontally flipped views, which turn ${categories[i]} into ${categories[j]} (${mirrored.length} such class pair(s) in this category list); pass --flip-labels to read flipped views with those classes swapped`);
+    warnings.push(
+      `--crops 10 scores horizontally flipped views, which turn ${categories[i]} into ${categories[j]} (${mirrored.length} such class pair(s) in this category list); pass --flip-labels to read flipped views with those classes swapped`,
+    );
   }
   const perm = flipMap ? flipPermutation(K, flipMap) : undefined;
   // a clip's views are its sampled clips × the crops, in cropBoxes' order: which crops are mirrored, it says

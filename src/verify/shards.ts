@@ -35,10 +35,16 @@ export interface VerifyPart extends RunIdentity {
   readonly result: VerifyResult;
 }
 
-export const sha256File = (path: string, what: string) => createHash('sha256').update(readInputBytes(path, what)).digest('hex');
+export const sha256File = (path: string, what: string) =>
+  createHash('sha256').update(readInputBytes(path, what)).digest('hex');
 
 /** The Slurm array variables `--shard auto` reads, named in full when it refuses an array. */
-const SLURM_ARRAY_VARS = ['SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_MIN', 'SLURM_ARRAY_TASK_MAX', 'SLURM_ARRAY_TASK_COUNT'] as const;
+const SLURM_ARRAY_VARS = [
+  'SLURM_ARRAY_TASK_ID',
+  'SLURM_ARRAY_TASK_MIN',
+  'SLURM_ARRAY_TASK_MAX',
+  'SLURM_ARRAY_TASK_COUNT',
+] as const;
 
 /**
  * `--shard I/N`, or `auto` from the scheduler's environment: the index is SLURM_ARRAY_TASK_ID (a Slurm job array) or
@@ -49,41 +55,79 @@ const SLURM_ARRAY_VARS = ['SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_MIN', 'SLURM_
 export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): Shard {
   if (text === 'auto') return autoShard(env);
   const m = /^(\d+)\/(\d+)$/.exec(text);
-  if (!m) throw new TsmError('usage', 'E_SHARD', `--shard '${text}' is not I/N (0 ≤ I < N) or auto`, { details: { flag: '--shard', value: text } });
+  if (!m)
+    throw new TsmError('usage', 'E_SHARD', `--shard '${text}' is not I/N (0 ≤ I < N) or auto`, {
+      details: { flag: '--shard', value: text },
+    });
   return checkShard(Number(m[1]), Number(m[2]), '--shard');
 }
 
 function autoShard(env: NodeJS.ProcessEnv): Shard {
   const count = env.TSM_SHARD_COUNT;
-  const index = env.SLURM_ARRAY_TASK_ID !== undefined ? 'SLURM_ARRAY_TASK_ID' : env.JOB_COMPLETION_INDEX !== undefined ? 'JOB_COMPLETION_INDEX' : undefined;
+  const index =
+    env.SLURM_ARRAY_TASK_ID !== undefined
+      ? 'SLURM_ARRAY_TASK_ID'
+      : env.JOB_COMPLETION_INDEX !== undefined
+        ? 'JOB_COMPLETION_INDEX'
+        : undefined;
   if (!index) {
-    throw new TsmError('usage', 'E_SHARD', '--shard auto found neither a Slurm job array (SLURM_ARRAY_TASK_ID) nor a Kubernetes Indexed Job (JOB_COMPLETION_INDEX)', { hint: 'outside an engine, give --shard I/N' });
+    throw new TsmError(
+      'usage',
+      'E_SHARD',
+      '--shard auto found neither a Slurm job array (SLURM_ARRAY_TASK_ID) nor a Kubernetes Indexed Job (JOB_COMPLETION_INDEX)',
+      { hint: 'outside an engine, give --shard I/N' },
+    );
   }
-  if (count !== undefined) return checkShard(wholeNumber(env, index), wholeNumber(env, 'TSM_SHARD_COUNT'), `${index}=${env[index]} of TSM_SHARD_COUNT=${count}`);
+  if (count !== undefined)
+    return checkShard(
+      wholeNumber(env, index),
+      wholeNumber(env, 'TSM_SHARD_COUNT'),
+      `${index}=${env[index]} of TSM_SHARD_COUNT=${count}`,
+    );
   if (index === 'JOB_COMPLETION_INDEX') {
-    throw new TsmError('usage', 'E_SHARD', '--shard auto in a Kubernetes Indexed Job needs TSM_SHARD_COUNT (the Job\'s completions) in the environment');
+    throw new TsmError(
+      'usage',
+      'E_SHARD',
+      "--shard auto in a Kubernetes Indexed Job needs TSM_SHARD_COUNT (the Job's completions) in the environment",
+    );
   }
   const seen = Object.fromEntries(SLURM_ARRAY_VARS.map((v) => [v, env[v] ?? null]));
-  const [, min, max, size] = SLURM_ARRAY_VARS.map((v) => (env[v] !== undefined && /^\d+$/.test(env[v]!) ? Number(env[v]) : undefined));
+  const [, min, max, size] = SLURM_ARRAY_VARS.map((v) =>
+    env[v] !== undefined && /^\d+$/.test(env[v]!) ? Number(env[v]) : undefined,
+  );
   if (min !== 0 || size === undefined || max !== size - 1) {
     const listed = SLURM_ARRAY_VARS.map((v) => `${v}=${env[v] ?? '(unset)'}`).join(', ');
-    throw new TsmError('usage', 'E_SHARD', `--shard auto: the Slurm array seen (${listed}) is not 0..N-1, so it does not say how many shards the run has (a resubmitted task, sbatch --array=I, is an array of one)`, {
-      hint: 'set TSM_SHARD_COUNT=N (deploy/slurm/verify.sbatch records N in the parts folder on the first run), or give --shard I/N',
-      details: { env: seen },
-    });
+    throw new TsmError(
+      'usage',
+      'E_SHARD',
+      `--shard auto: the Slurm array seen (${listed}) is not 0..N-1, so it does not say how many shards the run has (a resubmitted task, sbatch --array=I, is an array of one)`,
+      {
+        hint: 'set TSM_SHARD_COUNT=N (deploy/slurm/verify.sbatch records N in the parts folder on the first run), or give --shard I/N',
+        details: { env: seen },
+      },
+    );
   }
-  return checkShard(wholeNumber(env, 'SLURM_ARRAY_TASK_ID'), size, `SLURM_ARRAY_TASK_ID=${env.SLURM_ARRAY_TASK_ID} of the array 0..${max}`);
+  return checkShard(
+    wholeNumber(env, 'SLURM_ARRAY_TASK_ID'),
+    size,
+    `SLURM_ARRAY_TASK_ID=${env.SLURM_ARRAY_TASK_ID} of the array 0..${max}`,
+  );
 }
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string): number {
   const text = env[name] ?? '';
-  if (!/^\d+$/.test(text)) throw new TsmError('usage', 'E_SHARD', `--shard auto: ${name} is '${text}', not a whole number`, { details: { variable: name, value: text } });
+  if (!/^\d+$/.test(text))
+    throw new TsmError('usage', 'E_SHARD', `--shard auto: ${name} is '${text}', not a whole number`, {
+      details: { variable: name, value: text },
+    });
   return Number(text);
 }
 
 function checkShard(index: number, count: number, from: string): Shard {
   if (!Number.isInteger(index) || !Number.isInteger(count) || count < 1 || index < 0 || index >= count) {
-    throw new TsmError('usage', 'E_SHARD', `${from} gives shard ${index} of ${count}: expected 0 ≤ index < count`, { details: { index, count } });
+    throw new TsmError('usage', 'E_SHARD', `${from} gives shard ${index} of ${count}: expected 0 ≤ index < count`, {
+      details: { index, count },
+    });
   }
   return { index, count };
 }
@@ -99,11 +143,29 @@ export function readPart(path: string): VerifyPart {
     value = JSON.parse(readInputText(path, 'verify part'));
   } catch (err) {
     if (err instanceof TsmError) throw err;
-    throw new TsmError('input', 'E_BAD_PART', `${path}: not a verify part (not JSON: ${(err as Error).message})`, { details: { file: path } });
+    throw new TsmError('input', 'E_BAD_PART', `${path}: not a verify part (not JSON: ${(err as Error).message})`, {
+      details: { file: path },
+    });
   }
-  const ok = value && value.kind === PART_KIND && value.version === 1 && value.shard && Number.isInteger(value.shard.index) && Number.isInteger(value.shard.count)
-    && typeof value.model?.sha256 === 'string' && typeof value.list?.sha256 === 'string' && value.result && Array.isArray(value.result.predictions) && Array.isArray(value.result.labels);
-  if (!ok) throw new TsmError('input', 'E_BAD_PART', `${path}: not a verify part (no ${PART_KIND} record of version 1 with shard, model, list and result)`, { details: { file: path } });
+  const ok =
+    value &&
+    value.kind === PART_KIND &&
+    value.version === 1 &&
+    value.shard &&
+    Number.isInteger(value.shard.index) &&
+    Number.isInteger(value.shard.count) &&
+    typeof value.model?.sha256 === 'string' &&
+    typeof value.list?.sha256 === 'string' &&
+    value.result &&
+    Array.isArray(value.result.predictions) &&
+    Array.isArray(value.result.labels);
+  if (!ok)
+    throw new TsmError(
+      'input',
+      'E_BAD_PART',
+      `${path}: not a verify part (no ${PART_KIND} record of version 1 with shard, model, list and result)`,
+      { details: { file: path } },
+    );
   return value;
 }
 
@@ -124,7 +186,9 @@ export function loadParts(paths: readonly string[]): Array<{ readonly file: stri
       out.push({ file: p, part: readPart(p) });
       continue;
     }
-    for (const f of readdirSync(p).filter((name) => name.endsWith('.json')).sort()) {
+    for (const f of readdirSync(p)
+      .filter((name) => name.endsWith('.json'))
+      .sort()) {
       try {
         out.push({ file: join(p, f), part: readPart(join(p, f)) });
       } catch (err) {
@@ -139,44 +203,73 @@ const identityKey = (p: RunIdentity) => JSON.stringify([p.model.sha256, p.list.s
 
 /** Whether an existing part already holds this shard of this run (a re-run skips it). */
 export function samePart(part: VerifyPart, identity: RunIdentity, shard: Shard): boolean {
-  return identityKey(part) === identityKey(identity) && part.shard.index === shard.index && part.shard.count === shard.count;
+  return (
+    identityKey(part) === identityKey(identity) && part.shard.index === shard.index && part.shard.count === shard.count
+  );
 }
 
 /** The result of the whole run, as one unsharded run computes it, from all N parts. */
-export function mergeParts(parts: ReadonlyArray<{ readonly file: string; readonly part: VerifyPart }>): VerifyResult & { readonly parts: number } {
-  if (!parts.length) throw new TsmError('input', 'E_NO_PARTS', 'no verify part files given (or none in the folders given)');
+export function mergeParts(
+  parts: ReadonlyArray<{ readonly file: string; readonly part: VerifyPart }>,
+): VerifyResult & { readonly parts: number } {
+  if (!parts.length)
+    throw new TsmError('input', 'E_NO_PARTS', 'no verify part files given (or none in the folders given)');
   const first = parts[0].part;
   for (const { file, part } of parts) {
     const differs = [
-      part.model.sha256 !== first.model.sha256 && `model ${part.model.path} (sha256 ${part.model.sha256.slice(0, 12)}…) vs ${first.model.path} (${first.model.sha256.slice(0, 12)}…)`,
-      part.list.sha256 !== first.list.sha256 && `list ${part.list.path} (sha256 ${part.list.sha256.slice(0, 12)}…) vs ${first.list.path} (${first.list.sha256.slice(0, 12)}…)`,
+      part.model.sha256 !== first.model.sha256 &&
+        `model ${part.model.path} (sha256 ${part.model.sha256.slice(0, 12)}…) vs ${first.model.path} (${first.model.sha256.slice(0, 12)}…)`,
+      part.list.sha256 !== first.list.sha256 &&
+        `list ${part.list.path} (sha256 ${part.list.sha256.slice(0, 12)}…) vs ${first.list.path} (${first.list.sha256.slice(0, 12)}…)`,
       part.categories.sha256 !== first.categories.sha256 && 'category list',
-      JSON.stringify(part.request) !== JSON.stringify(first.request) && `protocol ${JSON.stringify(part.request)} vs ${JSON.stringify(first.request)}`,
+      JSON.stringify(part.request) !== JSON.stringify(first.request) &&
+        `protocol ${JSON.stringify(part.request)} vs ${JSON.stringify(first.request)}`,
       part.shard.count !== first.shard.count && `${part.shard.count} shards vs ${first.shard.count}`,
     ].filter(Boolean);
     if (differs.length) {
-      throw new TsmError('input', 'E_FOREIGN_PART', `${file} is not a part of the same run as ${parts[0].file}: ${differs.join('; ')}`, { details: { file, other: parts[0].file } });
+      throw new TsmError(
+        'input',
+        'E_FOREIGN_PART',
+        `${file} is not a part of the same run as ${parts[0].file}: ${differs.join('; ')}`,
+        { details: { file, other: parts[0].file } },
+      );
     }
   }
   const count = first.shard.count;
   const byIndex = new Map<number, string>();
   for (const { file, part } of parts) {
     const seen = byIndex.get(part.shard.index);
-    if (seen) throw new TsmError('input', 'E_DUPLICATE_PART', `shard ${part.shard.index}/${count} is given twice: ${seen} and ${file}`, { details: { shard: part.shard.index, files: [seen, file] } });
+    if (seen)
+      throw new TsmError(
+        'input',
+        'E_DUPLICATE_PART',
+        `shard ${part.shard.index}/${count} is given twice: ${seen} and ${file}`,
+        { details: { shard: part.shard.index, files: [seen, file] } },
+      );
     byIndex.set(part.shard.index, file);
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length) {
-    throw new TsmError('input', 'E_MISSING_PARTS', `${missing.length} of ${count} shard(s) missing: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`, { hint: 're-run the verify job: shards already done are skipped', details: { missing, count } });
+    throw new TsmError(
+      'input',
+      'E_MISSING_PARTS',
+      `${missing.length} of ${count} shard(s) missing: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`,
+      { hint: 're-run the verify job: shards already done are skipped', details: { missing, count } },
+    );
   }
   const results = parts.map((p) => p.part.result);
   const byLine = (a: { line: number }, b: { line: number }) => a.line - b.line;
   const predictions: ClipPrediction[] = results.flatMap((r) => r.predictions).sort(byLine);
   const r0 = results[0];
-  const metrics = computeMetrics(r0.labels, predictions.map((p) => ({ label: p.label, scores: p.scores, prediction: p.prediction })));
+  const metrics = computeMetrics(
+    r0.labels,
+    predictions.map((p) => ({ label: p.label, scores: p.scores, prediction: p.prediction })),
+  );
   const lineOf = new Map(predictions.map((p) => [p.id, p.line]));
   const line = (clip: string) => lineOf.get(clip) ?? Number.MAX_SAFE_INTEGER;
-  const missingFrames = results.flatMap((r) => r.missingFrames.first).sort((a, b) => (a.clip === b.clip ? a.frame - b.frame : line(a.clip) - line(b.clip)));
+  const missingFrames = results
+    .flatMap((r) => r.missingFrames.first)
+    .sort((a, b) => (a.clip === b.clip ? a.frame - b.frame : line(a.clip) - line(b.clip)));
   const seconds = results.reduce((a, r) => a + r.seconds, 0);
   const inferenceSeconds = results.reduce((a, r) => a + r.inferenceSeconds, 0);
   const setupSeconds = results.reduce((a, r) => a + r.timing.setupSeconds, 0);
@@ -185,7 +278,12 @@ export function mergeParts(parts: ReadonlyArray<{ readonly file: string; readonl
     ...metrics,
     seconds,
     clipsPerSecond: predictions.length / Math.max(1e-9, seconds - setupSeconds),
-    timing: { setupSeconds, firstBatchSeconds: results.reduce((a, r) => a + r.timing.firstBatchSeconds, 0), overallClipsPerSecond: predictions.length / Math.max(1e-9, seconds), loaderThread: r0.timing.loaderThread },
+    timing: {
+      setupSeconds,
+      firstBatchSeconds: results.reduce((a, r) => a + r.timing.firstBatchSeconds, 0),
+      overallClipsPerSecond: predictions.length / Math.max(1e-9, seconds),
+      loaderThread: r0.timing.loaderThread,
+    },
     inferenceSeconds,
     missingFrames: { count: results.reduce((a, r) => a + r.missingFrames.count, 0), first: missingFrames.slice(0, 50) },
     unreadableClips: results.flatMap((r) => r.unreadableClips).sort(byLine),
@@ -209,7 +307,8 @@ export interface ShardStatus {
 /** Which shards of which runs a folder of parts holds. */
 export function shardStatus(dir: string): ShardStatus[] {
   const parts = loadParts([dir]);
-  if (!parts.length) throw new TsmError('input', 'E_NO_PARTS', `${dir}: no verify part files in it`, { details: { dir } });
+  if (!parts.length)
+    throw new TsmError('input', 'E_NO_PARTS', `${dir}: no verify part files in it`, { details: { dir } });
   const groups = new Map<string, { part: VerifyPart; done: Set<number> }>();
   for (const { part } of parts) {
     const key = `${identityKey(part)}|${part.shard.count}`;
@@ -220,7 +319,15 @@ export function shardStatus(dir: string): ShardStatus[] {
   return [...groups.values()].map(({ part, done }) => {
     const all = Array.from({ length: part.shard.count }, (_, i) => i);
     const missing = all.filter((i) => !done.has(i));
-    return { model: part.model.path, list: part.list.path, request: part.request, count: part.shard.count, done: all.filter((i) => done.has(i)), missing, complete: !missing.length };
+    return {
+      model: part.model.path,
+      list: part.list.path,
+      request: part.request,
+      count: part.shard.count,
+      done: all.filter((i) => done.has(i)),
+      missing,
+      complete: !missing.length,
+    };
   });
 }
 
@@ -231,7 +338,10 @@ export function shardStatus(dir: string): ShardStatus[] {
 export function missingShardsError(dir: string, runs: readonly ShardStatus[]): TsmError | undefined {
   const incomplete = runs.filter((r) => !r.complete);
   if (!incomplete.length) return undefined;
-  const each = incomplete.map((r) => `${r.model} on ${r.list}: ${r.missing.length} of ${r.count} (${r.missing.slice(0, 30).join(', ')}${r.missing.length > 30 ? ', …' : ''})`);
+  const each = incomplete.map(
+    (r) =>
+      `${r.model} on ${r.list}: ${r.missing.length} of ${r.count} (${r.missing.slice(0, 30).join(', ')}${r.missing.length > 30 ? ', …' : ''})`,
+  );
   return new TsmError('input', 'E_SHARDS_MISSING', `${dir}: shards missing: ${each.join('; ')}`, {
     hint: 're-run (or resubmit) the missing shards: shards already done are skipped',
     details: { dir, runs },

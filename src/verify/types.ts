@@ -74,7 +74,12 @@ export interface VerifyResult extends Omit<Metrics, 'confusion'> {
     /** class pairs whose scores were swapped for flipped views */
     readonly flipLabelMap?: ReadonlyArray<readonly [number, number]>;
     /** Flow models: which flow frames were read and how many a segment stacks */
-    readonly flow?: { readonly template: string; readonly framesDir: string; readonly storage: FlowStorage; readonly newLength: number };
+    readonly flow?: {
+      readonly template: string;
+      readonly framesDir: string;
+      readonly storage: FlowStorage;
+      readonly newLength: number;
+    };
   };
   /** what the user should know about the numbers (e.g. a flipping protocol on left/right classes) */
   readonly warnings: readonly string[];

@@ -38,16 +38,23 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
   const started = performance.now();
   const warnings: string[] = [];
   // the loader's worker thread boots (its modules, its WebAssembly) while the model is read and its session created
-  const loaderThread = chooseLoaderThread(options.loaderThread, options.threads ?? DEFAULT_THREADS, availableParallelism());
+  const loaderThread = chooseLoaderThread(
+    options.loaderThread,
+    options.threads ?? DEFAULT_THREADS,
+    availableParallelism(),
+  );
   const loader = (loaderThread === 'worker' ? workerLoader() : undefined) ?? mainThreadLoader();
   try {
     // read (or convert) the model once: it decides the protocol and, for Flow, which frames and list to read
     const bytes = options.runner ? undefined : modelBytes(options);
     const info = options.runner?.info ?? readModelInfo(bytes as Uint8Array, options.model);
     const inputs = readClipSet(options, info.channels === FLOW_CHANNELS, warnings);
-    if (bytes && info.metadata['tsm.online_buffers'] !== undefined) return await verifyOnline(options, bytes, inputs, started);
+    if (bytes && info.metadata['tsm.online_buffers'] !== undefined)
+      return await verifyOnline(options, bytes, inputs, started);
     // no spinning: between runs the runtime's threads would take the cores the clip loader needs
-    const runner = options.runner ?? (await createOrtRunner(bytes as Uint8Array, { threads: options.threads, info, spinning: false }));
+    const runner =
+      options.runner ??
+      (await createOrtRunner(bytes as Uint8Array, { threads: options.threads, info, spinning: false }));
     try {
       return await verifyClips(options, runner, loader, inputs, warnings, started);
     } finally {
@@ -61,20 +68,37 @@ export async function verifyModel(options: VerifyOptions): Promise<VerifyResult>
 /** The model's input against the flags and the category list. */
 function checkModel(options: VerifyOptions, info: ModelInfo, categories: readonly string[]): void {
   if (options.segments !== undefined && options.segments !== info.segments) {
-    throw new TsmError('usage', 'E_SEGMENTS_MISMATCH', `--segments ${options.segments} but the model's input takes ${info.segments} segments`, {
-      hint: `convert the checkpoint again with --segments ${options.segments}, or drop the flag`,
-      details: { expected: options.segments, found: info.segments },
-    });
+    throw new TsmError(
+      'usage',
+      'E_SEGMENTS_MISMATCH',
+      `--segments ${options.segments} but the model's input takes ${info.segments} segments`,
+      {
+        hint: `convert the checkpoint again with --segments ${options.segments}, or drop the flag`,
+        details: { expected: options.segments, found: info.segments },
+      },
+    );
   }
   if (info.classes !== categories.length) {
-    throw new TsmError('usage', 'E_CLASSES_MISMATCH', `the model has ${info.classes} classes but the category list has ${categories.length}`, {
-      details: { expected: categories.length, found: info.classes },
-    });
+    throw new TsmError(
+      'usage',
+      'E_CLASSES_MISMATCH',
+      `the model has ${info.classes} classes but the category list has ${categories.length}`,
+      {
+        details: { expected: categories.length, found: info.classes },
+      },
+    );
   }
 }
 
 /** A clip model: every clip's views through the batch engine, scored as the protocol says. */
-async function verifyClips(options: VerifyOptions, runner: Runner, loader: ClipLoader, inputs: ClipSet, warnings: string[], started: number): Promise<VerifyResult> {
+async function verifyClips(
+  options: VerifyOptions,
+  runner: Runner,
+  loader: ClipLoader,
+  inputs: ClipSet,
+  warnings: string[],
+  started: number,
+): Promise<VerifyResult> {
   const ready = performance.now();
   const { info } = runner;
   const { config, flow, categories, listPath, clips } = inputs;
@@ -92,13 +116,29 @@ async function verifyClips(options: VerifyOptions, runner: Runner, loader: ClipL
   const scoring = viewScoring(categories, { crops, viewsPerClip, flipLabels: options.flipLabels, scale, cropSize: S });
   warnings.push(...scoring.warnings);
   const jobOf = (record: ClipRecord): ClipJob => ({
-    root: options.root, config, id: record.id, frames: record.frames, segments: T, size: S, scale, crops, sampling, resize,
+    root: options.root,
+    config,
+    id: record.id,
+    frames: record.frames,
+    segments: T,
+    size: S,
+    scale,
+    crops,
+    sampling,
+    resize,
     ...(flow ? { flow: { layout: flow.layout, newLength: flow.newLength } } : {}),
-    ...(options.videos ? { video: { path: isAbsolute(record.id) ? record.id : join(options.root, record.id), ffmpeg: options.ffmpeg } } : {}),
+    ...(options.videos
+      ? { video: { path: isAbsolute(record.id) ? record.id : join(options.root, record.id), ffmpeg: options.ffmpeg } }
+      : {}),
   });
   const predictions: ClipPrediction[] = [];
   const run = await runBatches(clips, {
-    runner, loader, batch: options.batch ?? 4, viewsPerClip, viewSize: T * info.channels * S * S, jobOf,
+    runner,
+    loader,
+    batch: options.batch ?? 4,
+    viewsPerClip,
+    viewSize: T * info.channels * S * S,
+    jobOf,
     onClip: (record, logits) => predictions.push(scoring.score(record, logits)),
     onBatch: (b, done) => {
       testPoint(`verify:batch:${b}`);
@@ -108,29 +148,60 @@ async function verifyClips(options: VerifyOptions, runner: Runner, loader: ClipL
   if (!predictions.length) {
     const first = run.unreadable[0];
     if (options.videos) {
-      throw new TsmError('input', 'E_NO_CLIPS_READ', `none of the ${clips.length} video(s) of ${listPath} could be decoded (first: clip ${first?.clip}: ${first?.reason})`, { details: { list: listPath } });
+      throw new TsmError(
+        'input',
+        'E_NO_CLIPS_READ',
+        `none of the ${clips.length} video(s) of ${listPath} could be decoded (first: clip ${first?.clip}: ${first?.reason})`,
+        { details: { list: listPath } },
+      );
     }
     throw noClipReadError(options.root, config, listPath, clips.length, run.unreadable, flow?.example);
   }
   const end = performance.now();
   const seconds = (end - started) / 1000;
   const { endedAt, clips: firstClips } = run.firstBatch;
-  const steady = predictions.length > firstClips ? (predictions.length - firstClips) / ((end - endedAt) / 1000) : predictions.length / ((end - ready) / 1000);
+  const steady =
+    predictions.length > firstClips
+      ? (predictions.length - firstClips) / ((end - endedAt) / 1000)
+      : predictions.length / ((end - ready) / 1000);
   return {
     model: options.model,
     dataset: config.name,
     root: options.root,
     labels: categories,
     protocol: {
-      segments: T, sampling, crops, scaleShortSide: scale, cropSize: S, resize: resize === 'pillow' ? 'Pillow-exact bilinear' : 'sharp (libvips) linear', viewsPerClip,
+      segments: T,
+      sampling,
+      crops,
+      scaleShortSide: scale,
+      cropSize: S,
+      resize: resize === 'pillow' ? 'Pillow-exact bilinear' : 'sharp (libvips) linear',
+      viewsPerClip,
       ...(scoring.flipLabelMap ? { flipLabelMap: scoring.flipLabelMap } : {}),
-      ...(flow ? { flow: { template: flow.layout.template, framesDir: flow.layout.framesDir, storage: flow.storage, newLength: flow.newLength } } : {}),
+      ...(flow
+        ? {
+            flow: {
+              template: flow.layout.template,
+              framesDir: flow.layout.framesDir,
+              storage: flow.storage,
+              newLength: flow.newLength,
+            },
+          }
+        : {}),
     },
     warnings,
-    ...computeMetrics(categories, predictions.map((p) => ({ label: p.label, scores: p.scores }))),
+    ...computeMetrics(
+      categories,
+      predictions.map((p) => ({ label: p.label, scores: p.scores })),
+    ),
     seconds,
     clipsPerSecond: steady,
-    timing: { setupSeconds: (ready - started) / 1000, firstBatchSeconds: (endedAt - ready) / 1000, overallClipsPerSecond: predictions.length / seconds, loaderThread: loader.thread },
+    timing: {
+      setupSeconds: (ready - started) / 1000,
+      firstBatchSeconds: (endedAt - ready) / 1000,
+      overallClipsPerSecond: predictions.length / seconds,
+      loaderThread: loader.thread,
+    },
     inferenceSeconds: run.inferenceSeconds,
     missingFrames: run.missingFrames,
     unreadableClips: run.unreadable,
@@ -141,27 +212,71 @@ async function verifyClips(options: VerifyOptions, runner: Runner, loader: ClipL
 }
 
 /** An online model: each clip streamed frame by frame (online.ts), reported in verify's terms. */
-async function verifyOnline(options: VerifyOptions, bytes: Uint8Array, inputs: ClipSet, started: number): Promise<VerifyResult> {
-  if ((options.crops ?? 1) !== 1 || (options.sampling ?? 'uniform') !== 'uniform' || options.fullRes || options.segments !== undefined || options.videos || options.shard) {
-    throw new TsmError('usage', 'E_ONLINE_PROTOCOL', `${options.model} is an online model: it is verified by streaming each clip's frames; --crops, --dense, --twice, --full-res, --segments, --videos and --shard do not apply (stream a video with tsm stream --video or tsm predict)`);
+async function verifyOnline(
+  options: VerifyOptions,
+  bytes: Uint8Array,
+  inputs: ClipSet,
+  started: number,
+): Promise<VerifyResult> {
+  if (
+    (options.crops ?? 1) !== 1 ||
+    (options.sampling ?? 'uniform') !== 'uniform' ||
+    options.fullRes ||
+    options.segments !== undefined ||
+    options.videos ||
+    options.shard
+  ) {
+    throw new TsmError(
+      'usage',
+      'E_ONLINE_PROTOCOL',
+      `${options.model} is an online model: it is verified by streaming each clip's frames; --crops, --dense, --twice, --full-res, --segments, --videos and --shard do not apply (stream a video with tsm stream --video or tsm predict)`,
+    );
   }
   const { config, categories, listPath, clips } = inputs;
   const r = await verifyStreamed({
-    model: bytes, root: options.root, config, list: listPath, categories, clips,
-    threads: options.threads, streaming: options.streaming, onProgress: options.onProgress,
+    model: bytes,
+    root: options.root,
+    config,
+    list: listPath,
+    categories,
+    clips,
+    threads: options.threads,
+    streaming: options.streaming,
+    onProgress: options.onProgress,
   });
   const seconds = (performance.now() - started) / 1000;
-  const predictions: ClipPrediction[] = r.predictions.map((p) => ({ id: p.id, line: p.line, label: p.label, prediction: p.prediction, top5: p.top5, scores: p.scores }));
+  const predictions: ClipPrediction[] = r.predictions.map((p) => ({
+    id: p.id,
+    line: p.line,
+    label: p.label,
+    prediction: p.prediction,
+    top5: p.top5,
+    scores: p.scores,
+  }));
   return {
     model: options.model,
     dataset: config.name,
     root: options.root,
     labels: r.labels,
-    protocol: { segments: 1, sampling: 'stream', crops: 1, scaleShortSide: r.scale, cropSize: r.size, resize: 'Pillow-exact bilinear', viewsPerClip: 1, streaming: r.protocol },
+    protocol: {
+      segments: 1,
+      sampling: 'stream',
+      crops: 1,
+      scaleShortSide: r.scale,
+      cropSize: r.size,
+      resize: 'Pillow-exact bilinear',
+      viewsPerClip: 1,
+      streaming: r.protocol,
+    },
     ...r.metrics,
     seconds,
     clipsPerSecond: predictions.length / r.streamSeconds,
-    timing: { setupSeconds: seconds - r.streamSeconds, firstBatchSeconds: 0, overallClipsPerSecond: predictions.length / seconds, loaderThread: 'main thread' },
+    timing: {
+      setupSeconds: seconds - r.streamSeconds,
+      firstBatchSeconds: 0,
+      overallClipsPerSecond: predictions.length / seconds,
+      loaderThread: 'main thread',
+    },
     inferenceSeconds: r.inferenceSeconds,
     warnings: r.warnings,
     missingFrames: { count: r.missingFrames, first: [] },

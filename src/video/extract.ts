@@ -28,7 +28,9 @@ export interface DoneMarker {
 export function readDoneMarker(folder: string): DoneMarker | undefined {
   try {
     const marker = JSON.parse(readFileSync(join(folder, DONE_MARKER), 'utf8'));
-    return typeof marker === 'object' && marker !== null && typeof marker.ffmpeg?.version === 'string' ? marker : undefined;
+    return typeof marker === 'object' && marker !== null && typeof marker.ffmpeg?.version === 'string'
+      ? marker
+      : undefined;
   } catch {
     return undefined;
   }
@@ -103,14 +105,24 @@ export async function extractFrames(options: ExtractOptions): Promise<ExtractRes
   try {
     isDir = statSync(options.videos).isDirectory();
   } catch {
-    throw new TsmError('input', 'E_NOT_FOUND', `${options.videos}: videos folder not found`, { details: { file: options.videos } });
+    throw new TsmError('input', 'E_NOT_FOUND', `${options.videos}: videos folder not found`, {
+      details: { file: options.videos },
+    });
   }
   const videos = isDir ? findVideos(options.videos) : [options.videos];
-  if (!videos.length) throw new TsmError('input', 'E_NO_VIDEOS', `${options.videos}: no video files (.mp4, .webm, .avi, .mkv, .mov, .gif) in it or below it`, { details: { file: options.videos } });
+  if (!videos.length)
+    throw new TsmError(
+      'input',
+      'E_NO_VIDEOS',
+      `${options.videos}: no video files (.mp4, .webm, .avi, .mkv, .mov, .gif) in it or below it`,
+      { details: { file: options.videos } },
+    );
   const info = ffmpegInfo(options.ffmpeg);
   const ffmpeg = info.path;
   const layout = FRAME_LAYOUTS[options.dataset ?? 'kinetics'];
-  const filter = options.shortSide ? `scale='if(gt(iw,ih),-2,${options.shortSide})':'if(gt(iw,ih),${options.shortSide},-2)'` : layout.scale ?? null;
+  const filter = options.shortSide
+    ? `scale='if(gt(iw,ih),-2,${options.shortSide})':'if(gt(iw,ih),${options.shortSide},-2)'`
+    : (layout.scale ?? null);
   const template = options.template ?? layout.template;
   const failures: Array<{ video: string; reason: string }> = [];
   let extracted = 0;
@@ -121,13 +133,18 @@ export async function extractFrames(options: ExtractOptions): Promise<ExtractRes
   let done = 0;
   let next = 0;
   const workers = Math.max(1, options.workers ?? 2);
-  const folderOf = (video: string) => join(options.out, isDir ? relative(options.videos, join(video, '..')) : '', basename(video, extname(video)));
+  const folderOf = (video: string) =>
+    join(options.out, isDir ? relative(options.videos, join(video, '..')) : '', basename(video, extname(video)));
 
   const seen = new Map<string, string>();
   for (const v of videos) {
     const f = folderOf(v);
     const other = seen.get(f);
-    if (other) throw new TsmError('usage', 'E_DUPLICATE_CLIP', `${other} and ${v} would both go to ${f}`, { hint: 'give the videos distinct names (without their extensions), or extract them in separate runs', details: { folder: f, videos: [other, v] } });
+    if (other)
+      throw new TsmError('usage', 'E_DUPLICATE_CLIP', `${other} and ${v} would both go to ${f}`, {
+        hint: 'give the videos distinct names (without their extensions), or extract them in separate runs',
+        details: { folder: f, videos: [other, v] },
+      });
     seen.set(f, v);
   }
 
@@ -151,14 +168,33 @@ export async function extractFrames(options: ExtractOptions): Promise<ExtractRes
           redone++;
         }
         mkdirSync(folder, { recursive: true });
-        const args = ['-v', 'error', '-i', video, '-threads', '1', ...(filter ? ['-vf', filter] : []), '-q:v', '0', join(folder, template)];
+        const args = [
+          '-v',
+          'error',
+          '-i',
+          video,
+          '-threads',
+          '1',
+          ...(filter ? ['-vf', filter] : []),
+          '-q:v',
+          '0',
+          join(folder, template),
+        ];
         const r = await runFfmpeg(ffmpeg, args);
         const written = readdirSync(folder).length;
         if (r.code !== 0 || !written) {
           rmSync(folder, { recursive: true, force: true });
-          failures.push({ video, reason: r.stderr.trim().split('\n').pop() || `ffmpeg exited with ${r.code} and wrote no frame` });
+          failures.push({
+            video,
+            reason: r.stderr.trim().split('\n').pop() || `ffmpeg exited with ${r.code} and wrote no frame`,
+          });
         } else {
-          const marker: DoneMarker = { frames: written, ffmpeg: { path: info.path, version: info.version, source: info.source }, filter, template };
+          const marker: DoneMarker = {
+            frames: written,
+            ffmpeg: { path: info.path, version: info.version, source: info.source },
+            filter,
+            template,
+          };
           writeFileSync(join(folder, DONE_MARKER), `${JSON.stringify(marker)}\n`);
           extracted++;
           frames += written;
@@ -170,6 +206,20 @@ export async function extractFrames(options: ExtractOptions): Promise<ExtractRes
     }
   };
   await Promise.all(Array.from({ length: Math.min(workers, videos.length) }, work));
-  const warnings = [...keptFromOthers].map(([who, n]) => `${n} folder(s) already done were kept as ${who} made them, not ffmpeg ${info.version} (${info.path}) as this run; delete them to decode them again`);
-  return { videos: videos.length, extracted, skipped, redone, frames, seconds: (performance.now() - started) / 1000, failures, settings: { filter, template }, ffmpeg: info, warnings };
+  const warnings = [...keptFromOthers].map(
+    ([who, n]) =>
+      `${n} folder(s) already done were kept as ${who} made them, not ffmpeg ${info.version} (${info.path}) as this run; delete them to decode them again`,
+  );
+  return {
+    videos: videos.length,
+    extracted,
+    skipped,
+    redone,
+    frames,
+    seconds: (performance.now() - started) / 1000,
+    failures,
+    settings: { filter, template },
+    ffmpeg: info,
+    warnings,
+  };
 }

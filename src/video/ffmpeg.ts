@@ -55,9 +55,14 @@ function bundledFfmpeg(): string {
   try {
     path = (createRequire(import.meta.url)('@ffmpeg-installer/ffmpeg') as { path: string }).path;
   } catch (err) {
-    throw new TsmError('usage', 'E_NO_FFMPEG', `no ffmpeg: none on PATH, and the bundled @ffmpeg-installer/ffmpeg has no binary for ${process.platform}-${process.arch} (${String(err)})`, {
-      hint: 'install ffmpeg (apt-get install ffmpeg), or pass --ffmpeg PATH or set TSM_FFMPEG',
-    });
+    throw new TsmError(
+      'usage',
+      'E_NO_FFMPEG',
+      `no ffmpeg: none on PATH, and the bundled @ffmpeg-installer/ffmpeg has no binary for ${process.platform}-${process.arch} (${String(err)})`,
+      {
+        hint: 'install ffmpeg (apt-get install ffmpeg), or pass --ffmpeg PATH or set TSM_FFMPEG',
+      },
+    );
   }
   try {
     accessSync(path, constants.X_OK);
@@ -73,10 +78,17 @@ function bundledFfmpeg(): string {
  * or the npm-shipped binary (made executable if npm left it not).
  */
 export function chooseFfmpeg(explicit?: string, env: NodeJS.ProcessEnv = process.env): FfmpegChoice {
-  const given = explicit ? { value: explicit, source: 'flag' as const, what: '--ffmpeg' } : env.TSM_FFMPEG ? { value: env.TSM_FFMPEG, source: 'env' as const, what: 'TSM_FFMPEG' } : undefined;
+  const given = explicit
+    ? { value: explicit, source: 'flag' as const, what: '--ffmpeg' }
+    : env.TSM_FFMPEG
+      ? { value: env.TSM_FFMPEG, source: 'env' as const, what: 'TSM_FFMPEG' }
+      : undefined;
   if (given) {
     const path = /[/\\]/.test(given.value) ? given.value : (findOnPath(given.value, env.PATH) ?? given.value);
-    if (!existsSync(path)) throw new TsmError('usage', 'E_NO_FFMPEG', `ffmpeg not found at ${given.value} (${given.what})`, { details: { file: given.value } });
+    if (!existsSync(path))
+      throw new TsmError('usage', 'E_NO_FFMPEG', `ffmpeg not found at ${given.value} (${given.what})`, {
+        details: { file: given.value },
+      });
     return { path, source: given.source };
   }
   const onPath = findOnPath('ffmpeg', env.PATH);
@@ -97,12 +109,27 @@ export function ffmpegInfo(explicit?: string, env: NodeJS.ProcessEnv = process.e
   if (version === undefined) {
     let banner = '';
     try {
-      banner = execFileSync(choice.path, ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+      banner = execFileSync(choice.path, ['-version'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 30_000,
+      });
     } catch (err) {
-      throw new TsmError('usage', 'E_NO_FFMPEG', `${choice.path} (${choice.source}) does not run as ffmpeg: ${(err as Error).message.split('\n')[0]}`, { details: { file: choice.path } });
+      throw new TsmError(
+        'usage',
+        'E_NO_FFMPEG',
+        `${choice.path} (${choice.source}) does not run as ffmpeg: ${(err as Error).message.split('\n')[0]}`,
+        { details: { file: choice.path } },
+      );
     }
     const m = /^ffmpeg version (\S+)/m.exec(banner);
-    if (!m) throw new TsmError('usage', 'E_NO_FFMPEG', `${choice.path} (${choice.source}) is not ffmpeg: \`-version\` printed ${JSON.stringify(banner.split('\n')[0].slice(0, 80))}`, { details: { file: choice.path } });
+    if (!m)
+      throw new TsmError(
+        'usage',
+        'E_NO_FFMPEG',
+        `${choice.path} (${choice.source}) is not ffmpeg: \`-version\` printed ${JSON.stringify(banner.split('\n')[0].slice(0, 80))}`,
+        { details: { file: choice.path } },
+      );
     version = m[1];
     versions.set(choice.path, version);
   }
@@ -117,27 +144,55 @@ const VIDEO_STREAM = /Stream #\d+:\d+.*?: Video: [^\n]*?, (\d{1,5})x(\d{1,5})[^\
  * so no separate probe run).
  */
 export async function decodeVideo(path: string, options: { ffmpeg?: string } = {}): Promise<DecodedVideo> {
-  if (!existsSync(path)) throw new TsmError('input', 'E_NOT_FOUND', `${path}: video not found`, { details: { file: path } });
+  if (!existsSync(path))
+    throw new TsmError('input', 'E_NOT_FOUND', `${path}: video not found`, { details: { file: path } });
   const ffmpeg = resolveFfmpeg(options.ffmpeg);
-  const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', '-i', path, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    ffmpeg,
+    ['-hide_banner', '-nostdin', '-i', path, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const chunks: Buffer[] = [];
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   for await (const chunk of child.stdout as AsyncIterable<Buffer>) chunks.push(chunk);
-  const code: number = await new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('close', (c) => resolve(c ?? 1))));
+  const code: number = await new Promise((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.on('close', (c) => resolve(c ?? 1)),
+  );
   // the input's stream line comes before the output's (which is rawvideo at the same size)
   const input = stderr.slice(0, stderr.search(/\nOutput #0|$/));
   const m = VIDEO_STREAM.exec(input);
-  const reason = () => stderr.trim().split('\n').filter((l) => !/^\s*(Input|Metadata|Duration|Stream|At least one output|Output|Press|frame=|encoder|handler_name|major_brand|minor_version|compatible_brands|creation_time|Side data|\w+\s*:)/.test(l)).pop()?.trim();
-  if (!m) throw new TsmError('input', 'E_VIDEO', `${path}: ffmpeg finds no video stream (${reason() ?? 'no video stream'})`, { details: { file: path } });
+  const reason = () =>
+    stderr
+      .trim()
+      .split('\n')
+      .filter(
+        (l) =>
+          !/^\s*(Input|Metadata|Duration|Stream|At least one output|Output|Press|frame=|encoder|handler_name|major_brand|minor_version|compatible_brands|creation_time|Side data|\w+\s*:)/.test(
+            l,
+          ),
+      )
+      .pop()
+      ?.trim();
+  if (!m)
+    throw new TsmError('input', 'E_VIDEO', `${path}: ffmpeg finds no video stream (${reason() ?? 'no video stream'})`, {
+      details: { file: path },
+    });
   const width = Number(m[1]);
   const height = Number(m[2]);
   const fps = Number(/(\d+(?:\.\d+)?) fps/.exec(m[0])?.[1] ?? /(\d+(?:\.\d+)?) tbr/.exec(m[0])?.[1] ?? 0);
   const data = Buffer.concat(chunks);
   const frameBytes = width * height * 3;
-  const frames = Array.from({ length: Math.floor(data.length / frameBytes) }, (_, i) => data.subarray(i * frameBytes, (i + 1) * frameBytes));
+  const frames = Array.from({ length: Math.floor(data.length / frameBytes) }, (_, i) =>
+    data.subarray(i * frameBytes, (i + 1) * frameBytes),
+  );
   if (code !== 0 || !frames.length) {
-    throw new TsmError('input', 'E_VIDEO', `${path}: ffmpeg could not decode it (${reason() ?? (frames.length ? `exit code ${code}` : 'no frames')})`, { details: { file: path, exitCode: code } });
+    throw new TsmError(
+      'input',
+      'E_VIDEO',
+      `${path}: ffmpeg could not decode it (${reason() ?? (frames.length ? `exit code ${code}` : 'no frames')})`,
+      { details: { file: path, exitCode: code } },
+    );
   }
   return { width, height, fps, frames };
 }

@@ -25,7 +25,9 @@ export async function openZoo(location: string): Promise<Zoo> {
   // the client's fetch (HTTP status, document shape); only a failure to connect at all is named here
   return fetchZoo(location).catch((err) => {
     if (err instanceof TsmError) throw err;
-    throw new TsmError('network', 'E_DOWNLOAD', `${location}: ${(err as Error).message}`, { details: { url: location } });
+    throw new TsmError('network', 'E_DOWNLOAD', `${location}: ${(err as Error).message}`, {
+      details: { url: location },
+    });
   });
 }
 
@@ -57,10 +59,21 @@ function sourceOnlyError(entry: ZooEntry, zoo: string): TsmError {
   const hint = entry.source.urls.length
     ? `${download}, then ${convert}`
     : `no download address is known: place ${entry.source.fileName} in ${DEFAULT_CHECKPOINT_DIR}/ by hand, then ${convert}`;
-  return new TsmError('usage', 'E_ZOO_SOURCE_ONLY', `${entry.id}@${entry.version} is ${entry.status}: the zoo lists its checkpoint (${entry.source.fileName}), not a converted model`, {
-    hint,
-    details: { id: entry.id, version: entry.version, status: entry.status, checkpoint: entry.source.fileName, next: entry.source.urls.length ? [download, convert] : [convert] },
-  });
+  return new TsmError(
+    'usage',
+    'E_ZOO_SOURCE_ONLY',
+    `${entry.id}@${entry.version} is ${entry.status}: the zoo lists its checkpoint (${entry.source.fileName}), not a converted model`,
+    {
+      hint,
+      details: {
+        id: entry.id,
+        version: entry.version,
+        status: entry.status,
+        checkpoint: entry.source.fileName,
+        next: entry.source.urls.length ? [download, convert] : [convert],
+      },
+    },
+  );
 }
 
 /** The entry a query names, as a local file whose size and sha256 match the zoo. */
@@ -76,12 +89,28 @@ export async function fetchModel(query: ModelQuery, options: FetchOptions): Prom
       return { entry, path: local, sha256: artifact.sha256, bytes: artifact.bytes, from: 'local' };
     }
   }
-  const url = isUrl(options.zoo) || artifact.url ? artifactUrl(entry, isUrl(options.zoo) ? options.zoo : 'file:///') : undefined;
+  const url =
+    isUrl(options.zoo) || artifact.url ? artifactUrl(entry, isUrl(options.zoo) ? options.zoo : 'file:///') : undefined;
   if (!url || !isUrl(url)) {
-    throw new TsmError('usage', 'E_ZOO_NO_ARTIFACT', `${entry.id}@${entry.version}: its artifact is neither next to ${options.zoo} nor served at a URL`, { hint: 'publish with --base-url to record where artifacts are served' });
+    throw new TsmError(
+      'usage',
+      'E_ZOO_NO_ARTIFACT',
+      `${entry.id}@${entry.version}: its artifact is neither next to ${options.zoo} nor served at a URL`,
+      { hint: 'publish with --base-url to record where artifacts are served' },
+    );
   }
   const dir = join(options.cacheDir ?? defaultCacheDir(), entry.id, entry.version);
-  const r = await downloadFile({ fileName: `${artifact.sha256.slice(0, 16)}.onnx`, urls: [url], sha256: artifact.sha256 }, { dir, onProgress: options.onProgress });
+  const r = await downloadFile(
+    { fileName: `${artifact.sha256.slice(0, 16)}.onnx`, urls: [url], sha256: artifact.sha256 },
+    { dir, onProgress: options.onProgress },
+  );
   await checkArtifact(entry, readFileSync(r.path), r.path);
-  return { entry, path: r.path, sha256: r.sha256, bytes: r.bytes, from: r.alreadyPresent ? 'cache' : 'downloaded', url };
+  return {
+    entry,
+    path: r.path,
+    sha256: r.sha256,
+    bytes: r.bytes,
+    from: r.alreadyPresent ? 'cache' : 'downloaded',
+    url,
+  };
 }

@@ -32,6 +32,8 @@ export function renderModelCard(entry: ZooEntry, extras: CardExtras = {}): strin
       meanClassAccuracy: pct(v?.meanClassAccuracy),
       samePrediction: pct(v?.parity?.samePredictionFraction),
     },
-    perClass: (extras.perClass ?? []).filter((c) => c.clips > 0).map((c) => ({ ...c, percent: c.accuracy === null ? '–' : `${(c.accuracy * 100).toFixed(1)} %` })),
+    perClass: (extras.perClass ?? [])
+      .filter((c) => c.clips > 0)
+      .map((c) => ({ ...c, percent: c.accuracy === null ? '–' : `${(c.accuracy * 100).toFixed(1)} %` })),
   });
 }

@@ -68,7 +68,10 @@ const pastOf = (k: readonly number[]): Triple => (k.length === 1 ? [k[0] + 1, 0,
 function xRange(k: readonly number[]): Comparator[] {
   if (k.length === 0) return [];
   if (k.length === 3) return [{ op: '=', v: floorOf(k) }];
-  return [{ op: '>=', v: floorOf(k) }, { op: '<', v: pastOf(k) }];
+  return [
+    { op: '>=', v: floorOf(k) },
+    { op: '<', v: pastOf(k) },
+  ];
 }
 
 /** One comparator token of npm's range grammar, desugared as npm desugars it (without pre-releases). */
@@ -94,14 +97,23 @@ function comparatorsOf(token: string): Comparator[] | undefined {
       if (k.length === 0) return [];
       // the first non-zero part of those given may not change (all of them when every given part is 0)
       const [major, minor, patch] = v;
-      const upper: Triple = major > 0 || k.length === 1 ? [major + 1, 0, 0]
-        : minor > 0 || k.length === 2 ? [0, minor + 1, 0]
-          : [0, 0, patch + 1];
-      return [{ op: '>=', v }, { op: '<', v: upper }];
+      const upper: Triple =
+        major > 0 || k.length === 1
+          ? [major + 1, 0, 0]
+          : minor > 0 || k.length === 2
+            ? [0, minor + 1, 0]
+            : [0, 0, patch + 1];
+      return [
+        { op: '>=', v },
+        { op: '<', v: upper },
+      ];
     }
     default: // ~ and ~>: the minor may not change when given, else the major
       if (k.length === 0) return [];
-      return [{ op: '>=', v }, { op: '<', v: k.length === 1 ? [v[0] + 1, 0, 0] : [v[0], v[1] + 1, 0] }];
+      return [
+        { op: '>=', v },
+        { op: '<', v: k.length === 1 ? [v[0] + 1, 0, 0] : [v[0], v[1] + 1, 0] },
+      ];
   }
 }
 
@@ -111,7 +123,8 @@ function hyphenRange(from: string, to: string): Comparator[] | undefined {
   const b = partialVersion(to);
   if (!a || !b) return undefined;
   const lower: Comparator[] = a.length ? [{ op: '>=', v: floorOf(a) }] : [];
-  const upper: Comparator[] = b.length === 0 ? [] : b.length === 3 ? [{ op: '<=', v: floorOf(b) }] : [{ op: '<', v: pastOf(b) }];
+  const upper: Comparator[] =
+    b.length === 0 ? [] : b.length === 3 ? [{ op: '<=', v: floorOf(b) }] : [{ op: '<', v: pastOf(b) }];
   return [...lower, ...upper];
 }
 
@@ -132,7 +145,11 @@ export function versionSatisfies(version: string, range: string): boolean {
     // npm joins an operator to its version ('>= 1.2' is '>=1.2') and reads 'A - B' as one hyphen range
     const text = set.trim().replace(/(<=|>=|<|>|=|\^|~>?)\s+/g, '$1');
     const hyphen = /^(\S+)\s+-\s+(\S+)$/.exec(text);
-    const parsed = hyphen ? [hyphenRange(hyphen[1], hyphen[2])] : text === '' ? [[]] : text.split(/\s+/).map(comparatorsOf);
+    const parsed = hyphen
+      ? [hyphenRange(hyphen[1], hyphen[2])]
+      : text === ''
+        ? [[]]
+        : text.split(/\s+/).map(comparatorsOf);
     if (parsed.some((c) => c === undefined)) {
       throw new TsmError('usage', 'E_BAD_RANGE', `'${range}' is not a version range the zoo understands`, {
         hint: 'npm-style ranges: 1.2.3, ^1, ^1.2.0, ~1.2, 1.x, >=1.1 <2, 1.0 - 1.2, * (|| between alternatives)',
@@ -148,7 +165,12 @@ export function versionSatisfies(version: string, range: string): boolean {
 export function parseZooDocument(value: unknown, source = 'zoo.json'): Zoo {
   const doc = value as Partial<Zoo> | null;
   if (!doc || typeof doc !== 'object' || doc.schemaVersion !== 1 || !Array.isArray(doc.models)) {
-    throw new TsmError('input', 'E_ZOO_SCHEMA', `${source}: not a tsm zoo index (expected schemaVersion 1 and a models array)`, { details: { file: source } });
+    throw new TsmError(
+      'input',
+      'E_ZOO_SCHEMA',
+      `${source}: not a tsm zoo index (expected schemaVersion 1 and a models array)`,
+      { details: { file: source } },
+    );
   }
   return doc as Zoo;
 }
@@ -156,7 +178,10 @@ export function parseZooDocument(value: unknown, source = 'zoo.json'): Zoo {
 /** Fetches and parses zoo.json from a URL (in Node, any URL fetch takes: http(s), or a `file:` URL is refused by fetch). */
 export async function fetchZoo(url: string | URL, init?: RequestInit): Promise<Zoo> {
   const response = await fetch(url, init);
-  if (!response.ok) throw new TsmError('network', 'E_HTTP', `${String(url)}: HTTP ${response.status}`, { details: { url: String(url), status: response.status } });
+  if (!response.ok)
+    throw new TsmError('network', 'E_HTTP', `${String(url)}: HTTP ${response.status}`, {
+      details: { url: String(url), status: response.status },
+    });
   return parseZooDocument(await response.json(), String(url));
 }
 
@@ -168,7 +193,7 @@ export function findModels(zoo: Zoo, query: ModelQuery = {}): ZooEntry[] {
     .filter((m) => (query.dataset ? m.dataset === query.dataset : true))
     .filter((m) => (query.kind ? m.arch.kind === query.kind : true))
     .filter((m) => (query.computeDtypes ? query.computeDtypes.includes(computeDtypeOf(m)) : true))
-    .filter((m) => (query.published ?? true ? m.status === 'published' : true))
+    .filter((m) => ((query.published ?? true) ? m.status === 'published' : true))
     .filter((m) => (query.version ? versionSatisfies(m.version, query.version) : true))
     .sort((a, b) => a.id.localeCompare(b.id) || compareVersions(b.version, a.version));
 }
@@ -177,8 +202,16 @@ export function findModels(zoo: Zoo, query: ModelQuery = {}): ZooEntry[] {
 export function resolveModel(zoo: Zoo, query: ModelQuery): ZooEntry {
   const found = findModels(zoo, query);
   if (!found.length) {
-    const known = [...new Set(zoo.models.filter((m) => m.status === 'published' || query.published === false).map((m) => `${m.id}@${m.version}`))];
-    throw new TsmError('usage', 'E_ZOO_NO_MATCH', `no model in the zoo matches ${JSON.stringify(query)}`, { hint: `available: ${known.join(', ') || 'none'}` });
+    const known = [
+      ...new Set(
+        zoo.models
+          .filter((m) => m.status === 'published' || query.published === false)
+          .map((m) => `${m.id}@${m.version}`),
+      ),
+    ];
+    throw new TsmError('usage', 'E_ZOO_NO_MATCH', `no model in the zoo matches ${JSON.stringify(query)}`, {
+      hint: `available: ${known.join(', ') || 'none'}`,
+    });
   }
   if (query.id) return found[0];
   const ids = [...new Set(found.map((m) => m.id))];
@@ -189,7 +222,12 @@ export function resolveModel(zoo: Zoo, query: ModelQuery): ZooEntry {
 /** The ONNX artifact of an entry. */
 export function onnxArtifact(entry: ZooEntry): ZooArtifact {
   const a = entry.artifacts.find((x) => x.kind === 'onnx');
-  if (!a) throw new TsmError('usage', 'E_ZOO_NO_ARTIFACT', `${entry.id}@${entry.version} has no ONNX artifact (status ${entry.status})`);
+  if (!a)
+    throw new TsmError(
+      'usage',
+      'E_ZOO_NO_ARTIFACT',
+      `${entry.id}@${entry.version} has no ONNX artifact (status ${entry.status})`,
+    );
   return a;
 }
 
@@ -200,7 +238,12 @@ export function onnxArtifact(entry: ZooEntry): ZooArtifact {
 export function artifactUrl(entry: ZooEntry, zooUrl: string | URL): string {
   const a = onnxArtifact(entry);
   if (a.url) return a.url;
-  if (!a.path) throw new TsmError('usage', 'E_ZOO_NO_ARTIFACT', `${entry.id}@${entry.version} records neither a url nor a path for its artifact`);
+  if (!a.path)
+    throw new TsmError(
+      'usage',
+      'E_ZOO_NO_ARTIFACT',
+      `${entry.id}@${entry.version} records neither a url nor a path for its artifact`,
+    );
   return new URL(a.path, zooUrl).href;
 }
 
@@ -214,9 +257,14 @@ export async function checkArtifact(entry: ZooEntry, bytes: Uint8Array, from = '
   const a = onnxArtifact(entry);
   const sha = await sha256Hex(bytes);
   if (sha !== a.sha256 || bytes.byteLength !== a.bytes) {
-    throw new TsmError('network', 'E_CHECKSUM', `${from}: ${bytes.byteLength} bytes with sha256 ${sha}, but ${entry.id}@${entry.version} records ${a.bytes} bytes with sha256 ${a.sha256}`, {
-      details: { id: entry.id, version: entry.version, expected: a.sha256, found: sha, url: from },
-    });
+    throw new TsmError(
+      'network',
+      'E_CHECKSUM',
+      `${from}: ${bytes.byteLength} bytes with sha256 ${sha}, but ${entry.id}@${entry.version} records ${a.bytes} bytes with sha256 ${a.sha256}`,
+      {
+        details: { id: entry.id, version: entry.version, expected: a.sha256, found: sha, url: from },
+      },
+    );
   }
 }
 
@@ -224,7 +272,10 @@ export async function checkArtifact(entry: ZooEntry, bytes: Uint8Array, from = '
 export async function fetchArtifact(entry: ZooEntry, zooUrl: string | URL, init?: RequestInit): Promise<Uint8Array> {
   const url = artifactUrl(entry, zooUrl);
   const response = await fetch(url, init);
-  if (!response.ok) throw new TsmError('network', 'E_HTTP', `${url}: HTTP ${response.status}`, { details: { url, status: response.status } });
+  if (!response.ok)
+    throw new TsmError('network', 'E_HTTP', `${url}: HTTP ${response.status}`, {
+      details: { url, status: response.status },
+    });
   const bytes = new Uint8Array(await response.arrayBuffer());
   await checkArtifact(entry, bytes, url);
   return bytes;
@@ -247,7 +298,11 @@ export function scaleShortSideOfEntry(entry: Pick<ZooEntry, 'id' | 'preprocessin
  * One RGBA frame already scaled and cropped to `cropSize`² (e.g. a canvas's getImageData) → the model's CHW float32
  * input, with the entry's input range, mean and std.
  */
-export function normalizeRgba(rgba: ArrayLike<number>, p: Pick<ZooPreprocessing, 'mean' | 'std' | 'inputRange' | 'cropSize'>, out = new Float32Array(3 * p.cropSize * p.cropSize)): Float32Array {
+export function normalizeRgba(
+  rgba: ArrayLike<number>,
+  p: Pick<ZooPreprocessing, 'mean' | 'std' | 'inputRange' | 'cropSize'>,
+  out = new Float32Array(3 * p.cropSize * p.cropSize),
+): Float32Array {
   const plane = p.cropSize * p.cropSize;
   const [lo, hi] = p.inputRange;
   const scale = (hi - lo) / 255;

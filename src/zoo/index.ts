@@ -18,7 +18,8 @@ function validate(): ValidateFunction {
   if (!validator) {
     const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
     // ajv-formats is CommonJS: its default export is the plugin function
-    const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+    const addFormats =
+      (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
     (addFormats as unknown as (a: Ajv) => void)(ajv);
     validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
   }
@@ -29,7 +30,10 @@ function validate(): ValidateFunction {
 export function schemaErrors(value: unknown): string[] {
   const v = validate();
   if (v(value)) return [];
-  return (v.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`);
+  return (v.errors ?? []).map(
+    (e) =>
+      `${e.instancePath || '/'}: ${e.message ?? 'invalid'}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`,
+  );
 }
 
 /** Parses and schema-checks a zoo document; duplicates (id, version) are an error too. */
@@ -38,19 +42,29 @@ export function parseZoo(text: string, source = 'zoo.json'): Zoo {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new TsmError('input', 'E_ZOO_JSON', `${source}: not valid JSON (${(err as Error).message})`, { details: { file: source } });
+    throw new TsmError('input', 'E_ZOO_JSON', `${source}: not valid JSON (${(err as Error).message})`, {
+      details: { file: source },
+    });
   }
   const errors = schemaErrors(value);
   if (errors.length) {
-    throw new TsmError('input', 'E_ZOO_SCHEMA', `${source}: does not match zoo.schema.json: ${errors.slice(0, 5).join('; ')}${errors.length > 5 ? ` (+${errors.length - 5} more)` : ''}`, {
-      details: { file: source, errors },
-    });
+    throw new TsmError(
+      'input',
+      'E_ZOO_SCHEMA',
+      `${source}: does not match zoo.schema.json: ${errors.slice(0, 5).join('; ')}${errors.length > 5 ? ` (+${errors.length - 5} more)` : ''}`,
+      {
+        details: { file: source, errors },
+      },
+    );
   }
   const zoo = value as Zoo;
   const seen = new Set<string>();
   for (const m of zoo.models) {
     const key = `${m.id}@${m.version}`;
-    if (seen.has(key)) throw new TsmError('input', 'E_ZOO_DUPLICATE', `${source}: ${key} is listed twice`, { details: { file: source, id: m.id, version: m.version } });
+    if (seen.has(key))
+      throw new TsmError('input', 'E_ZOO_DUPLICATE', `${source}: ${key} is listed twice`, {
+        details: { file: source, id: m.id, version: m.version },
+      });
     seen.add(key);
   }
   return zoo;
@@ -66,7 +80,12 @@ export { findModels, resolveModel, type ModelQuery } from './client.js';
 /** Absolute path of an entry's ONNX artifact, given where zoo.json lives. */
 export function artifactPath(zooPath: string, entry: ZooEntry): string {
   const a = entry.artifacts.find((x) => x.path);
-  if (!a?.path) throw new TsmError('usage', 'E_ZOO_NO_ARTIFACT', `${entry.id}@${entry.version} has no local artifact (status ${entry.status})`);
+  if (!a?.path)
+    throw new TsmError(
+      'usage',
+      'E_ZOO_NO_ARTIFACT',
+      `${entry.id}@${entry.version} has no local artifact (status ${entry.status})`,
+    );
   return resolve(dirname(zooPath), a.path);
 }
 
@@ -81,7 +100,9 @@ export interface ValidationIssue {
  */
 function computeDtypeIn(bytes: Uint8Array): string | undefined {
   try {
-    const metadata = new Map((onnxProto.onnx.ModelProto.decode(bytes).metadataProps ?? []).map((p) => [p.key, p.value]));
+    const metadata = new Map(
+      (onnxProto.onnx.ModelProto.decode(bytes).metadataProps ?? []).map((p) => [p.key, p.value]),
+    );
     return metadata.get('tsm.compute_dtype') ?? (metadata.get('tsm.weights_dtype') === 'int8' ? 'int8' : 'float32');
   } catch {
     return undefined;
@@ -89,13 +110,18 @@ function computeDtypeIn(bytes: Uint8Array): string | undefined {
 }
 
 /** Schema, duplicates, local artifact checksums, and what each local artifact computes in. */
-export function validateZooFile(path = 'zoo.json'): { models: number; checkedArtifacts: number; issues: ValidationIssue[] } {
+export function validateZooFile(path = 'zoo.json'): {
+  models: number;
+  checkedArtifacts: number;
+  issues: ValidationIssue[];
+} {
   const zoo = loadZoo(path);
   const issues: ValidationIssue[] = [];
   let checked = 0;
   for (const m of zoo.models) {
     const name = `${m.id}@${m.version}`;
-    if (m.status === 'published' && (!m.artifacts.length || !m.verification)) issues.push({ model: name, problem: 'published without artifacts or verification' });
+    if (m.status === 'published' && (!m.artifacts.length || !m.verification))
+      issues.push({ model: name, problem: 'published without artifacts or verification' });
     for (const a of m.artifacts) {
       if (!a.path) continue;
       const file = join(dirname(path), a.path);
@@ -106,12 +132,22 @@ export function validateZooFile(path = 'zoo.json'): { models: number; checkedArt
       const bytes = readFileSync(file);
       checked++;
       const sha = createHash('sha256').update(bytes).digest('hex');
-      if (sha !== a.sha256) issues.push({ model: name, problem: `artifact ${a.path} has sha256 ${sha}, zoo.json says ${a.sha256}` });
-      if (bytes.byteLength !== a.bytes) issues.push({ model: name, problem: `artifact ${a.path} has ${bytes.byteLength} bytes, zoo.json says ${a.bytes}` });
+      if (sha !== a.sha256)
+        issues.push({ model: name, problem: `artifact ${a.path} has sha256 ${sha}, zoo.json says ${a.sha256}` });
+      if (bytes.byteLength !== a.bytes)
+        issues.push({
+          model: name,
+          problem: `artifact ${a.path} has ${bytes.byteLength} bytes, zoo.json says ${a.bytes}`,
+        });
       const dtype = computeDtypeIn(bytes);
-      if (dtype !== (a.computeDtype ?? 'float32')) issues.push({ model: name, problem: `artifact ${a.path} computes in ${dtype ?? '? (not an ONNX model)'}, zoo.json says ${a.computeDtype ?? 'nothing (float32)'}` });
+      if (dtype !== (a.computeDtype ?? 'float32'))
+        issues.push({
+          model: name,
+          problem: `artifact ${a.path} computes in ${dtype ?? '? (not an ONNX model)'}, zoo.json says ${a.computeDtype ?? 'nothing (float32)'}`,
+        });
     }
-    if (m.card && !existsSync(join(dirname(path), m.card))) issues.push({ model: name, problem: `card ${m.card} is missing` });
+    if (m.card && !existsSync(join(dirname(path), m.card)))
+      issues.push({ model: name, problem: `card ${m.card} is missing` });
   }
   return { models: zoo.models.length, checkedArtifacts: checked, issues };
 }

@@ -82,16 +82,33 @@ function taskFor(dataset: string | undefined): ZooTask {
 export async function publishModel(options: PublishOptions): Promise<PublishResult> {
   const zooPath = options.zooPath ?? 'zoo.json';
   if (options.baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(options.baseUrl)) {
-    throw new TsmError('usage', 'E_BAD_FLAG_VALUE', `--base-url '${options.baseUrl}' is not an http(s) URL`, { details: { flag: '--base-url', value: options.baseUrl } });
+    throw new TsmError('usage', 'E_BAD_FLAG_VALUE', `--base-url '${options.baseUrl}' is not an http(s) URL`, {
+      details: { flag: '--base-url', value: options.baseUrl },
+    });
   }
-  if (!ID_PATTERN.test(options.id)) throw new TsmError('usage', 'E_BAD_ID', `model id '${options.id}' must be lower-case letters, digits, '.', '_' or '-'`);
-  const existing = existsSync(zooPath) ? loadZoo(zooPath).models.filter((m) => m.id === options.id).map((m) => m.version) : [];
+  if (!ID_PATTERN.test(options.id))
+    throw new TsmError(
+      'usage',
+      'E_BAD_ID',
+      `model id '${options.id}' must be lower-case letters, digits, '.', '_' or '-'`,
+    );
+  const existing = existsSync(zooPath)
+    ? loadZoo(zooPath)
+        .models.filter((m) => m.id === options.id)
+        .map((m) => m.version)
+    : [];
   let version = options.version;
   if (!version && options.bump) version = nextVersion(existing, options.bump);
   if (!version) throw new TsmError('usage', 'E_NO_VERSION', 'give --version X.Y.Z or --bump patch|minor|major');
-  if (!semver.valid(version)) throw new TsmError('usage', 'E_BAD_VERSION', `'${version}' is not a semantic version (X.Y.Z)`);
+  if (!semver.valid(version))
+    throw new TsmError('usage', 'E_BAD_VERSION', `'${version}' is not a semantic version (X.Y.Z)`);
   if (existing.includes(version)) {
-    throw new TsmError('conflict', 'E_VERSION_EXISTS', `${options.id}@${version} is already published; published versions are never overwritten`, { hint: 'publish with --bump patch (or a higher --version)' });
+    throw new TsmError(
+      'conflict',
+      'E_VERSION_EXISTS',
+      `${options.id}@${version} is already published; published versions are never overwritten`,
+      { hint: 'publish with --bump patch (or a higher --version)' },
+    );
   }
 
   const convertOptions = { input: options.file, overrides: { segments: options.segments, online: options.online } };
@@ -113,7 +130,14 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
     const artifactRel = relative(zooDir, join(folder, 'model.onnx')).split('\\').join('/');
     let verified: VerifyResult | undefined;
     if (options.dataset && options.root) {
-      verified = await verifyModel({ model: join(staging, 'model.onnx'), dataset: options.dataset, root: options.root, reference: options.reference, segments: options.segments, onProgress: options.onProgress });
+      verified = await verifyModel({
+        model: join(staging, 'model.onnx'),
+        dataset: options.dataset,
+        root: options.root,
+        reference: options.reference,
+        segments: options.segments,
+        onProgress: options.onProgress,
+      });
       const { predictions: _p, ...summary } = verified;
       writeFileAtomically(join(staging, 'verify.json'), JSON.stringify(summary, null, 2) + '\n');
     }
@@ -136,17 +160,21 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
         bytes: null,
         format: exported.source.format as ZooSource['format'],
       },
-      artifacts: [{
-        kind: 'onnx',
-        path: artifactRel,
-        ...(options.baseUrl ? { url: `${options.baseUrl.replace(/\/+$/, '')}/${options.id}/${version}/model.onnx` } : {}),
-        sha256: createHash('sha256').update(exported.onnx).digest('hex'),
-        bytes: exported.onnx.byteLength,
-        opset: exported.opset,
-        computeDtype: exported.computeDtype,
-        inputs: exported.inputs,
-        outputs: exported.outputs,
-      }],
+      artifacts: [
+        {
+          kind: 'onnx',
+          path: artifactRel,
+          ...(options.baseUrl
+            ? { url: `${options.baseUrl.replace(/\/+$/, '')}/${options.id}/${version}/model.onnx` }
+            : {}),
+          sha256: createHash('sha256').update(exported.onnx).digest('hex'),
+          bytes: exported.onnx.byteLength,
+          opset: exported.opset,
+          computeDtype: exported.computeDtype,
+          inputs: exported.inputs,
+          outputs: exported.outputs,
+        },
+      ],
       verification: verified
         ? {
             dataset: datasetLabel,
@@ -156,27 +184,45 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
             top5: verified.top5,
             meanClassAccuracy: verified.meanClassAccuracy,
             protocol: {
-              segments: verified.protocol.segments, sampling: verified.protocol.sampling, crops: verified.protocol.crops,
-              scaleShortSide: verified.protocol.scaleShortSide, cropSize: verified.protocol.cropSize,
+              segments: verified.protocol.segments,
+              sampling: verified.protocol.sampling,
+              crops: verified.protocol.crops,
+              scaleShortSide: verified.protocol.scaleShortSide,
+              cropSize: verified.protocol.cropSize,
               ...(verified.protocol.streaming ? { streaming: verified.protocol.streaming } : {}),
             },
-            parity: verified.parity ? { reference: basename(verified.parity.reference), maxAbsLogitDelta: verified.parity.maxAbsScoreDelta, samePredictionFraction: verified.parity.samePredictionFraction } : null,
+            parity: verified.parity
+              ? {
+                  reference: basename(verified.parity.reference),
+                  maxAbsLogitDelta: verified.parity.maxAbsScoreDelta,
+                  samePredictionFraction: verified.parity.samePredictionFraction,
+                }
+              : null,
             date: new Date().toISOString().slice(0, 10),
             toolVersion: TSM_VERSION,
           }
         : null,
       card: relative(zooDir, join(folder, 'card.md')).split('\\').join('/'),
       license: options.license ?? 'unknown',
-      paper: options.paper ?? 'arXiv:1811.08383 — Lin, Gan, Han: TSM: Temporal Shift Module for Efficient Video Understanding (ICCV 2019)',
+      paper:
+        options.paper ??
+        'arXiv:1811.08383 — Lin, Gan, Han: TSM: Temporal Shift Module for Efficient Video Understanding (ICCV 2019)',
       ...(notes ? { notes } : {}),
     };
     // Clean up JSON: drop undefined optional fields so the schema sees plain data.
     const clean = JSON.parse(JSON.stringify(entry)) as ZooEntry;
-    writeFileAtomically(join(staging, 'card.md'), renderModelCard(clean, { perClass: verified?.perClass, artifactPath: 'model.onnx' }));
+    writeFileAtomically(
+      join(staging, 'card.md'),
+      renderModelCard(clean, { perClass: verified?.perClass, artifactPath: 'model.onnx' }),
+    );
     testPoint('publish:staged');
     await updateZoo(zooPath, (zoo) => {
       if (zoo.models.some((m) => m.id === clean.id && m.version === clean.version)) {
-        throw new TsmError('conflict', 'E_VERSION_EXISTS', `${clean.id}@${clean.version} was published meanwhile by another process`);
+        throw new TsmError(
+          'conflict',
+          'E_VERSION_EXISTS',
+          `${clean.id}@${clean.version} was published meanwhile by another process`,
+        );
       }
       // A version folder the index does not name was left by a publish killed between its rename and the index
       // write; no live publish can be at that point while we hold the lock.
@@ -186,7 +232,11 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
       testPoint('publish:renamed');
       return { zoo: { ...zoo, models: [...zoo.models, clean] }, result: undefined };
     });
-    return { entry: clean, folder, files: ['model.onnx', 'card.md', ...(verified ? ['verify.json'] : [])].map((f) => join(folder, f)) };
+    return {
+      entry: clean,
+      folder,
+      files: ['model.onnx', 'card.md', ...(verified ? ['verify.json'] : [])].map((f) => join(folder, f)),
+    };
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

@@ -85,7 +85,11 @@ export interface ZooVerification {
     /** class pairs whose scores were swapped for flipped views */
     readonly flipLabelMap?: ReadonlyArray<readonly [number, number]>;
   };
-  readonly parity: { readonly reference: string; readonly maxAbsLogitDelta: number; readonly samePredictionFraction: number } | null;
+  readonly parity: {
+    readonly reference: string;
+    readonly maxAbsLogitDelta: number;
+    readonly samePredictionFraction: number;
+  } | null;
   readonly date: string;
   readonly toolVersion: string;
 }
@@ -111,7 +115,12 @@ export interface ZooEntry {
   readonly source: ZooSource;
   readonly artifacts: readonly ZooArtifact[];
   readonly verification: ZooVerification | null;
-  readonly reported?: { readonly top1: number; readonly top5?: number; readonly protocol?: string; readonly source?: string };
+  readonly reported?: {
+    readonly top1: number;
+    readonly top5?: number;
+    readonly protocol?: string;
+    readonly source?: string;
+  };
   readonly card?: string;
   readonly license: string;
   readonly paper: string;

@@ -13,7 +13,13 @@ describe('tsm demo (npm start): the main job on the bundled defaults', () => {
     const res = r.json();
     expect(res.clips).toBe(80);
     const [tsm, int8, tsn] = res.models;
-    expect([tsm.arch.name, tsm.precision, int8.arch.name, int8.precision, tsn.arch.name]).toEqual(['TSM-mobilenetv2', 'float32', 'TSM-mobilenetv2', 'int8', 'TSN-mobilenetv2']);
+    expect([tsm.arch.name, tsm.precision, int8.arch.name, int8.precision, tsn.arch.name]).toEqual([
+      'TSM-mobilenetv2',
+      'float32',
+      'TSM-mobilenetv2',
+      'int8',
+      'TSN-mobilenetv2',
+    ]);
     expect(tsm.top1).toBeGreaterThanOrEqual(0.9);
     // int8 is calibrated on the first 20 clips: it is compared with float on the other 60 only
     expect(int8.heldOut.clips).toBe(60);
@@ -23,6 +29,10 @@ describe('tsm demo (npm start): the main job on the bundled defaults', () => {
     for (const m of res.models) expect(m.setupSeconds).toBeGreaterThan(0);
     expect(int8.bytes).toBeLessThan(0.4 * tsm.bytes);
     expect(tsm.top1 - tsn.top1).toBeGreaterThan(0.3); // TSN cannot tell the direction pairs apart
-    expect(readdirSync(out).sort()).toEqual(['TSM_jester_RGB_mobilenetv2_avg_segment8_e14.onnx', 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.int8.onnx', 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.onnx']);
+    expect(readdirSync(out).sort()).toEqual([
+      'TSM_jester_RGB_mobilenetv2_avg_segment8_e14.onnx',
+      'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.int8.onnx',
+      'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.onnx',
+    ]);
   });
 });

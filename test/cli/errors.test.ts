@@ -9,16 +9,46 @@ const MODEL = 'zoo/tsm-mobilenetv2-jester-mini/1.0.0/model.onnx';
 /** Bad user input: one clear line on stderr, no stack, a distinct exit code, a stable error code in --json. */
 const cases: Array<[string, string[], number, string]> = [
   ['verify: dataset folder missing', ['verify', MODEL, '--root', 'no/such/dataset'], 3, 'E_NOT_FOUND'],
-  ['verify: --segments disagrees with the model input', ['verify', MODEL, '--root', 'fixtures/jester-mini', '--segments', '4'], 2, 'E_SEGMENTS_MISMATCH'],
-  ['verify: --crops not 1, 3 or 10', ['verify', MODEL, '--root', 'fixtures/jester-mini', '--crops', '5'], 2, 'E_BAD_FLAG_VALUE'],
+  [
+    'verify: --segments disagrees with the model input',
+    ['verify', MODEL, '--root', 'fixtures/jester-mini', '--segments', '4'],
+    2,
+    'E_SEGMENTS_MISMATCH',
+  ],
+  [
+    'verify: --crops not 1, 3 or 10',
+    ['verify', MODEL, '--root', 'fixtures/jester-mini', '--crops', '5'],
+    2,
+    'E_BAD_FLAG_VALUE',
+  ],
   ['verify: --dense with --twice', ['verify', MODEL, '--dense', '--twice'], 2, 'E_FLAG_CONFLICT'],
   ['verify: model is not ONNX', ['verify', 'README.md', '--root', 'fixtures/jester-mini'], 3, 'E_NOT_CHECKPOINT'],
   ['verify: model missing', ['verify', 'nope.onnx', '--root', 'fixtures/jester-mini'], 3, 'E_NOT_FOUND'],
-  ['verify: no clip readable in the layout asked for', ['verify', MODEL, '--dataset', 'kinetics', '--root', 'fixtures/jester-mini'], 3, 'E_NO_CLIPS_READ'],
-  ['verify: a list with no usable line', ['verify', MODEL, '--root', 'fixtures/jester-mini', '--list', 'README.md'], 3, 'E_NO_CLIPS'],
-  ['stream: a folder with no frames', ['stream', 'zoo/tsm-mobilenetv2-jester-online-mini/1.1.0/model.onnx', '--frames', 'src'], 3, 'E_NO_FRAMES'],
+  [
+    'verify: no clip readable in the layout asked for',
+    ['verify', MODEL, '--dataset', 'kinetics', '--root', 'fixtures/jester-mini'],
+    3,
+    'E_NO_CLIPS_READ',
+  ],
+  [
+    'verify: a list with no usable line',
+    ['verify', MODEL, '--root', 'fixtures/jester-mini', '--list', 'README.md'],
+    3,
+    'E_NO_CLIPS',
+  ],
+  [
+    'stream: a folder with no frames',
+    ['stream', 'zoo/tsm-mobilenetv2-jester-online-mini/1.1.0/model.onnx', '--frames', 'src'],
+    3,
+    'E_NO_FRAMES',
+  ],
   ['convert: missing checkpoint', ['convert', 'nope.pth'], 3, 'E_NOT_FOUND'],
-  ['stream: model is offline', ['stream', MODEL, '--frames', 'fixtures/jester-mini/20bn-jester-v1/100001'], 2, 'E_NOT_ONLINE'],
+  [
+    'stream: model is offline',
+    ['stream', MODEL, '--frames', 'fixtures/jester-mini/20bn-jester-v1/100001'],
+    2,
+    'E_NOT_ONLINE',
+  ],
   ['zoo show: unknown id', ['zoo', 'show', 'no-such-model'], 2, 'E_ZOO_NO_MATCH'],
   ['zoo publish: bad version', ['zoo', 'publish', 'x.pth', '--id', 'a', '--version', '1.2'], 2, 'E_BAD_VERSION'],
   ['download: unknown id', ['download', 'no-such-model'], 2, 'E_ZOO_NO_MATCH'],
@@ -44,18 +74,90 @@ describe('bad input: one line, distinct exit code, no stack trace', () => {
  * oclif's own parse errors go through tsm's error path: one line naming the command, the flag or argument, the value
  * and what is accepted, a suggestion where one is close, exit 2, and under --json exactly one error object on stdout.
  */
-const oclifCases: Array<{ what: string; args: string[]; code: string; line: RegExp; details: Record<string, unknown> }> = [
-  { what: 'an integer flag given a word', args: ['convert', 'x.pth', '--segments', 'abc'], code: 'E_BAD_FLAG_VALUE', line: /^tsm: convert: --segments 'abc' is not accepted; expected an integer$/, details: { command: 'convert', flag: '--segments', value: 'abc' } },
-  { what: 'an integer flag below its minimum', args: ['verify', MODEL, '--batch', '0'], code: 'E_BAD_FLAG_VALUE', line: /^tsm: verify: --batch '0' is not accepted; expected an integer greater than or equal to 1$/, details: { flag: '--batch', value: '0' } },
-  { what: 'a missing argument', args: ['convert'], code: 'E_MISSING_ARGUMENT', line: /^tsm: convert: missing argument FILE \(checkpoint/, details: { command: 'convert', arguments: ['file'] } },
-  { what: 'a misspelt flag', args: ['verify', MODEL, '--datset', 'jester'], code: 'E_UNKNOWN_FLAG', line: /^tsm: verify: unknown flag --datset; did you mean --dataset\?$/, details: { flag: '--datset', suggestion: '--dataset' } },
-  { what: 'an unknown flag with nothing close', args: ['inspect', 'x.pth', '--zzzzzzzz'], code: 'E_UNKNOWN_FLAG', line: /^tsm: inspect: unknown flag --zzzzzzzz$/, details: { flag: '--zzzzzzzz' } },
-  { what: 'a value outside the options, close to one', args: ['verify', MODEL, '--dataset', 'kinetic'], code: 'E_BAD_FLAG_VALUE', line: /^tsm: verify: --dataset 'kinetic' is not accepted; one of jester, something, somethingv2, kinetics, ucf101, hmdb51; did you mean kinetics\?$/, details: { value: 'kinetic', suggestion: 'kinetics' } },
-  { what: 'a flag without its value', args: ['convert', 'x.pth', '--output'], code: 'E_MISSING_FLAG_VALUE', line: /^tsm: convert: --output needs a value$/, details: { flag: '--output' } },
-  { what: 'exclusive flags together', args: ['verify', MODEL, '--dense', '--twice'], code: 'E_FLAG_CONFLICT', line: /^tsm: verify: --(dense|twice) cannot be used with --(twice|dense)$/, details: { command: 'verify' } },
-  { what: 'an extra argument', args: ['inspect', 'a.pth', 'b.pth'], code: 'E_UNEXPECTED_ARGUMENT', line: /^tsm: inspect: unexpected argument 'b.pth'$/, details: { arguments: ['b.pth'] } },
-  { what: 'an unknown command', args: ['convrt', 'x.pth'], code: 'E_UNKNOWN_COMMAND', line: /^tsm: unknown command 'convrt'; did you mean 'convert'\?$/, details: { command: 'convrt', suggestion: 'convert' } },
-  { what: 'an unknown subcommand of a topic', args: ['zoo', 'lst'], code: 'E_UNKNOWN_COMMAND', line: /^tsm: unknown command 'zoo lst'; did you mean 'zoo list'\?$/, details: { command: 'zoo lst', suggestion: 'zoo list' } },
+const oclifCases: Array<{
+  what: string;
+  args: string[];
+  code: string;
+  line: RegExp;
+  details: Record<string, unknown>;
+}> = [
+  {
+    what: 'an integer flag given a word',
+    args: ['convert', 'x.pth', '--segments', 'abc'],
+    code: 'E_BAD_FLAG_VALUE',
+    line: /^tsm: convert: --segments 'abc' is not accepted; expected an integer$/,
+    details: { command: 'convert', flag: '--segments', value: 'abc' },
+  },
+  {
+    what: 'an integer flag below its minimum',
+    args: ['verify', MODEL, '--batch', '0'],
+    code: 'E_BAD_FLAG_VALUE',
+    line: /^tsm: verify: --batch '0' is not accepted; expected an integer greater than or equal to 1$/,
+    details: { flag: '--batch', value: '0' },
+  },
+  {
+    what: 'a missing argument',
+    args: ['convert'],
+    code: 'E_MISSING_ARGUMENT',
+    line: /^tsm: convert: missing argument FILE \(checkpoint/,
+    details: { command: 'convert', arguments: ['file'] },
+  },
+  {
+    what: 'a misspelt flag',
+    args: ['verify', MODEL, '--datset', 'jester'],
+    code: 'E_UNKNOWN_FLAG',
+    line: /^tsm: verify: unknown flag --datset; did you mean --dataset\?$/,
+    details: { flag: '--datset', suggestion: '--dataset' },
+  },
+  {
+    what: 'an unknown flag with nothing close',
+    args: ['inspect', 'x.pth', '--zzzzzzzz'],
+    code: 'E_UNKNOWN_FLAG',
+    line: /^tsm: inspect: unknown flag --zzzzzzzz$/,
+    details: { flag: '--zzzzzzzz' },
+  },
+  {
+    what: 'a value outside the options, close to one',
+    args: ['verify', MODEL, '--dataset', 'kinetic'],
+    code: 'E_BAD_FLAG_VALUE',
+    line: /^tsm: verify: --dataset 'kinetic' is not accepted; one of jester, something, somethingv2, kinetics, ucf101, hmdb51; did you mean kinetics\?$/,
+    details: { value: 'kinetic', suggestion: 'kinetics' },
+  },
+  {
+    what: 'a flag without its value',
+    args: ['convert', 'x.pth', '--output'],
+    code: 'E_MISSING_FLAG_VALUE',
+    line: /^tsm: convert: --output needs a value$/,
+    details: { flag: '--output' },
+  },
+  {
+    what: 'exclusive flags together',
+    args: ['verify', MODEL, '--dense', '--twice'],
+    code: 'E_FLAG_CONFLICT',
+    line: /^tsm: verify: --(dense|twice) cannot be used with --(twice|dense)$/,
+    details: { command: 'verify' },
+  },
+  {
+    what: 'an extra argument',
+    args: ['inspect', 'a.pth', 'b.pth'],
+    code: 'E_UNEXPECTED_ARGUMENT',
+    line: /^tsm: inspect: unexpected argument 'b.pth'$/,
+    details: { arguments: ['b.pth'] },
+  },
+  {
+    what: 'an unknown command',
+    args: ['convrt', 'x.pth'],
+    code: 'E_UNKNOWN_COMMAND',
+    line: /^tsm: unknown command 'convrt'; did you mean 'convert'\?$/,
+    details: { command: 'convrt', suggestion: 'convert' },
+  },
+  {
+    what: 'an unknown subcommand of a topic',
+    args: ['zoo', 'lst'],
+    code: 'E_UNKNOWN_COMMAND',
+    line: /^tsm: unknown command 'zoo lst'; did you mean 'zoo list'\?$/,
+    details: { command: 'zoo lst', suggestion: 'zoo list' },
+  },
 ];
 
 describe('an empty work set is a failure that says what was looked for and where', () => {
@@ -63,7 +165,9 @@ describe('an empty work set is a failure that says what was looked for and where
     const r = runCli(['verify', MODEL, '--dataset', 'kinetics', '--root', 'fixtures/jester-mini']);
     expect(r.status).toBe(3);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^tsm: none of the 80 clip\(s\) of fixtures\/jester-mini\/val_videofolder.txt could be read from fixtures\/jester-mini\/images\/<id>\/img_00001.jpg/);
+    expect(r.stderr).toMatch(
+      /^tsm: none of the 80 clip\(s\) of fixtures\/jester-mini\/val_videofolder.txt could be read from fixtures\/jester-mini\/images\/<id>\/img_00001.jpg/,
+    );
     expect(r.stderr).toMatch(/hint: fixtures\/jester-mini holds 20bn-jester-v1\/ \(--dataset jester\)/);
   });
 
@@ -82,7 +186,10 @@ describe("oclif's parse errors in tsm's error style", () => {
       expect(text.stdout).toBe('');
       const lines = text.stderr.trim().split('\n');
       expect(lines[0]).toMatch(c.line);
-      expect(lines.slice(1).every((l) => l.startsWith('  hint: ')), text.stderr).toBe(true);
+      expect(
+        lines.slice(1).every((l) => l.startsWith('  hint: ')),
+        text.stderr,
+      ).toBe(true);
       const json = runCli([...c.args, '--json']);
       expect(json.status).toBe(2);
       expect(json.stderr).toBe('');
@@ -106,12 +213,19 @@ describe('a known command with one stray argument names the argument', async () 
   const VARIADIC = ['download', 'verify:merge'];
 
   it('the commands that take any number of arguments are the ones named', () => {
-    expect(config.commands.filter((c) => c.strict === false).map((c) => c.id).sort()).toEqual(VARIADIC);
+    expect(
+      config.commands
+        .filter((c) => c.strict === false)
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(VARIADIC);
   });
 
   for (const command of config.commands.filter((c) => !VARIADIC.includes(c.id))) {
     const name = command.id.replace(/:/g, ' ');
-    const required = Object.entries(command.args).filter(([, a]) => a.required).map(([n, a]) => a.options?.[0] ?? `${n}-value`);
+    const required = Object.entries(command.args)
+      .filter(([, a]) => a.required)
+      .map(([n, a]) => a.options?.[0] ?? `${n}-value`);
     const args = [...command.id.split(':'), ...required, 'extra'];
     it(`tsm ${args.join(' ')}`, () => {
       const text = runCli(args);
@@ -122,14 +236,26 @@ describe('a known command with one stray argument names the argument', async () 
       const json = runCli([...args, '--json']);
       expect(json.status).toBe(2);
       expect(json.stderr).toBe('');
-      expect(json.json()).toEqual({ error: expect.objectContaining({ code: 'E_UNEXPECTED_ARGUMENT', family: 'usage', command: name, arguments: ['extra'] }) });
+      expect(json.json()).toEqual({
+        error: expect.objectContaining({
+          code: 'E_UNEXPECTED_ARGUMENT',
+          family: 'usage',
+          command: name,
+          arguments: ['extra'],
+        }),
+      });
     });
   }
 
   it('two stray words after a command without arguments are both named', () => {
     const r = runCli(['zoo', 'list', 'foo', 'bar', '--json']);
     expect(r.status).toBe(2);
-    expect(r.json().error).toMatchObject({ code: 'E_UNEXPECTED_ARGUMENT', command: 'zoo list', arguments: ['foo', 'bar'], message: "zoo list: unexpected arguments 'foo', 'bar'" });
+    expect(r.json().error).toMatchObject({
+      code: 'E_UNEXPECTED_ARGUMENT',
+      command: 'zoo list',
+      arguments: ['foo', 'bar'],
+      message: "zoo list: unexpected arguments 'foo', 'bar'",
+    });
   });
 });
 
@@ -139,7 +265,9 @@ describe('a broken model file is named by its path', () => {
     writeFileSync(file, readFileSync(join(ROOT, MODEL)).subarray(0, 100_000));
     const r = runCli(['verify', file, '--root', 'fixtures/jester-mini']);
     expect(r.status, r.stderr).toBe(3);
-    expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`^tsm: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not an ONNX model \\(`));
+    expect(r.stderr.split('\n')[0]).toMatch(
+      new RegExp(`^tsm: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not an ONNX model \\(`),
+    );
     const json = runCli(['verify', file, '--root', 'fixtures/jester-mini', '--json']);
     expect(json.json().error).toMatchObject({ code: 'E_NOT_ONNX', file });
   });

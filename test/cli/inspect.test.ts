@@ -17,8 +17,20 @@ describe('tsm inspect', () => {
   });
 
   it('--json includes the architecture convert would build, or why it cannot', () => {
-    const ok = runCli(['inspect', 'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth', '--json']).json();
-    expect(ok.arch).toMatchObject({ name: 'TSM-mobilenetv2', widthMultiplier: 0.5, segments: 8, shiftPlace: 'blockres', shiftLayout: 'official', shiftedBlocks: 10, numClasses: 27 });
+    const ok = runCli([
+      'inspect',
+      'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth',
+      '--json',
+    ]).json();
+    expect(ok.arch).toMatchObject({
+      name: 'TSM-mobilenetv2',
+      widthMultiplier: 0.5,
+      segments: 8,
+      shiftPlace: 'blockres',
+      shiftLayout: 'official',
+      shiftedBlocks: 10,
+      numClasses: 27,
+    });
     const no = runCli(['inspect', 'fixtures/pth/dtypes_zip.pth', '--json']).json();
     expect(no.arch).toBeUndefined();
     expect(no.archError.code).toBe('E_UNKNOWN_LAYOUT');

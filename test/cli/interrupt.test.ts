@@ -73,7 +73,8 @@ describe('killed mid-work, tsm leaves no half-written output', () => {
       const range = /bytes=(\d+)-/.exec(req.headers.range ?? '');
       const start = range ? Number(range[1]) : 0;
       res.writeHead(range ? 206 : 200, { 'content-length': payload.length - start });
-      if (stall) res.write(payload.subarray(start, start + 500_000)); // then hang until killed
+      if (stall)
+        res.write(payload.subarray(start, start + 500_000)); // then hang until killed
       else res.end(payload.subarray(start));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -81,10 +82,23 @@ describe('killed mid-work, tsm leaves no half-written output', () => {
       const port = (server.address() as AddressInfo).port;
       const dir = tempDir('tsm-kill-dl-');
       const zoo = join(dir, 'zoo.json');
-      const entry = { ...loadZoo(join(ROOT, 'zoo.json')).models[0], id: 'dl', source: { fileName: 'w.pth', urls: [`http://127.0.0.1:${port}/w.pth`], sha256: null, bytes: null, format: null } };
+      const entry = {
+        ...loadZoo(join(ROOT, 'zoo.json')).models[0],
+        id: 'dl',
+        source: {
+          fileName: 'w.pth',
+          urls: [`http://127.0.0.1:${port}/w.pth`],
+          sha256: null,
+          bytes: null,
+          format: null,
+        },
+      };
       writeFileSync(zoo, JSON.stringify({ schemaVersion: 1, models: [entry] }));
       const part = join(dir, 'w.pth.part');
-      await runAndKillWhen(['download', 'dl', '--zoo', zoo, '--dir', dir], () => existsSync(part) && statSync(part).size >= 500_000);
+      await runAndKillWhen(
+        ['download', 'dl', '--zoo', zoo, '--dir', dir],
+        () => existsSync(part) && statSync(part).size >= 500_000,
+      );
       expect(readdirSync(dir).sort()).toEqual(['w.pth.part', 'zoo.json']);
       expect(statSync(part).size).toBeLessThan(payload.length); // the kill landed mid-file
       stall = false;

@@ -15,11 +15,17 @@ const REPORT = `--import=data:text/javascript,${encodeURIComponent('process.stde
 
 function startedEnv(env: Record<string, string | undefined>, command: [string, ...string[]] = [BIN]): string {
   const [file, ...args] = command;
-  const r = spawnSync(file, [...args, '--version'], { encoding: 'utf8', env: { ...env, NODE_OPTIONS: REPORT } as NodeJS.ProcessEnv });
+  const r = spawnSync(file, [...args, '--version'], {
+    encoding: 'utf8',
+    env: { ...env, NODE_OPTIONS: REPORT } as NodeJS.ProcessEnv,
+  });
   expect(r.status, r.stderr).toBe(0);
   expect(r.stdout).toMatch(/^tsm\/\d/);
   // the last report is tsm's own (a launcher in front of it reports its environment first)
-  const line = r.stderr.split('\n').filter((l) => l.startsWith('GLIBC_TUNABLES=')).pop();
+  const line = r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('GLIBC_TUNABLES='))
+    .pop();
   expect(line, r.stderr).toBeDefined();
   return line!.slice('GLIBC_TUNABLES='.length);
 }
@@ -40,6 +46,8 @@ describe('the environment tsm runs in', () => {
   it("keeps the user's own tunables after tsm's, so a user's setting wins", () => {
     const value = startedEnv({ ...base, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2' });
     expect(value).toBe('glibc.malloc.hugetlb=1:glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2');
-    expect(launchEnv({ ...base, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2' }).GLIBC_TUNABLES).toBe(value);
+    expect(
+      launchEnv({ ...base, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0:glibc.malloc.arena_max=2' }).GLIBC_TUNABLES,
+    ).toBe(value);
   });
 });

@@ -11,7 +11,23 @@ import { ROOT, runCli } from '../helpers/cli.js';
  * so this test takes those away, and looks for what a user's `tsm` run leaves behind.
  */
 // the variables onnxruntime 1.30 reads as "a CI or a test harness" (strings of its library), and the opt-outs
-const SILENCERS = ['CI', 'TF_BUILD', 'GITHUB_ACTIONS', 'GITLAB_CI', 'CIRCLECI', 'TRAVIS', 'JENKINS_URL', 'CODEBUILD_BUILD_ID', 'BUILDKITE', 'TEAMCITY_VERSION', 'APPVEYOR', 'BITBUCKET_BUILD_NUMBER', 'ORT_RUNNING_UNIT_TESTS', 'ORT_DISABLE_TELEMETRY', 'ORT_TELEMETRY_DISABLED'];
+const SILENCERS = [
+  'CI',
+  'TF_BUILD',
+  'GITHUB_ACTIONS',
+  'GITLAB_CI',
+  'CIRCLECI',
+  'TRAVIS',
+  'JENKINS_URL',
+  'CODEBUILD_BUILD_ID',
+  'BUILDKITE',
+  'TEAMCITY_VERSION',
+  'APPVEYOR',
+  'BITBUCKET_BUILD_NUMBER',
+  'ORT_RUNNING_UNIT_TESTS',
+  'ORT_DISABLE_TELEMETRY',
+  'ORT_TELEMETRY_DISABLED',
+];
 const home = mkdtempSync(join(tmpdir(), 'tsm-telemetry-home-'));
 const temp = mkdtempSync(join(tmpdir(), 'tsm-telemetry-tmp-'));
 afterAll(() => {
@@ -22,11 +38,18 @@ afterAll(() => {
 describe('telemetry', () => {
   it('a tsm run that creates an onnxruntime session, outside any CI, leaves no telemetry file in HOME or the temp folder', () => {
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SILENCERS.includes(k) && k !== 'XDG_CACHE_HOME') env[k] = v;
+    for (const [k, v] of Object.entries(process.env))
+      if (v !== undefined && !SILENCERS.includes(k) && k !== 'XDG_CACHE_HOME') env[k] = v;
     env.HOME = home;
     env.TMPDIR = temp;
-    const model = join(ROOT, 'fixtures/models', readdirSync(join(ROOT, 'fixtures/models')).find((f) => f.includes('_shift8_'))!);
-    const r = runCli(['verify', model, '--root', join(ROOT, 'fixtures/jester-mini'), '--max-num', '1', '--json'], { exactEnv: env });
+    const model = join(
+      ROOT,
+      'fixtures/models',
+      readdirSync(join(ROOT, 'fixtures/models')).find((f) => f.includes('_shift8_'))!,
+    );
+    const r = runCli(['verify', model, '--root', join(ROOT, 'fixtures/jester-mini'), '--max-num', '1', '--json'], {
+      exactEnv: env,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.json().clips).toBe(1); // a session was created and ran
     expect(readdirSync(home, { recursive: true }), 'HOME').toEqual([]);

@@ -16,7 +16,9 @@ describe('zoo views for people', () => {
     expect(lines.length).toBeLessThan(25);
     const row = (key: string) => lines.find((l) => l.trimStart().startsWith(`${key} `)) ?? '';
     expect(row('status')).toMatch(/published$/);
-    expect(row('arch')).toContain('TSM-mobilenetv2 ×0.5: 8 segments, shift blockres (official) 1/8 on 10 blocks, 27 classes');
+    expect(row('arch')).toContain(
+      'TSM-mobilenetv2 ×0.5: 8 segments, shift blockres (official) 1/8 on 10 blocks, 27 classes',
+    );
     expect(row('verified')).toContain(`top-1 ${(entry.verification.top1 * 100).toFixed(2)} %`);
     expect(row('verified')).toContain('8 segments, uniform, 1 crop(s)');
     expect(row('artifact')).toContain(entry.artifacts[0].sha256);
@@ -26,9 +28,11 @@ describe('zoo views for people', () => {
     expect(json.json()).toEqual(entry);
   });
 
-  it('zoo show names the family features and says a Flow entry\'s normalisation once, not ten times', () => {
+  it("zoo show names the family features and says a Flow entry's normalisation once, not ten times", () => {
     const text = runCli(['zoo', 'show', 'tsm-resnet50-kinetics-8f-flow']).stdout;
-    expect(text).toMatch(/^ {2}arch {8}TSM-resnet50: 8 segments, shift blockres 1\/8, 400 classes, 224 px, Flow input$/m);
+    expect(text).toMatch(
+      /^ {2}arch {8}TSM-resnet50: 8 segments, shift blockres 1\/8, 400 classes, 224 px, Flow input$/m,
+    );
     expect(text).toContain('5 x/y flow pairs a segment (10 channels), mean 0.5, std 0.226 on every channel, NTCHW');
     expect(runCli(['zoo', 'show', 'tsm-resnet50-kinetics-8f-dense-nl']).stdout).toMatch(/224 px, non-local$/m);
   });
@@ -64,19 +68,32 @@ describe('zoo views for people', () => {
     const fetched = runCli(['zoo', 'fetch', 'tsm-mobilenetv2-jester-mini@^1', '--json']);
     expect(fetched.status, fetched.stderr).toBe(0);
     expect(fetched.json()).toMatchObject({ id: 'tsm-mobilenetv2-jester-mini', version: '1.0.0', from: 'local' });
-    expect(runCli(['zoo', 'show', 'tsm-mobilenetv2-jester-mini@^2', '--json']).json().error.code).toBe('E_ZOO_NO_MATCH');
+    expect(runCli(['zoo', 'show', 'tsm-mobilenetv2-jester-mini@^2', '--json']).json().error.code).toBe(
+      'E_ZOO_NO_MATCH',
+    );
   });
 
   it('zoo fetch of a source-only entry says what to do next: download the checkpoint, then convert it', () => {
     const entry = zoo.models.find((m: { id: string }) => m.id === 'tsm-resnet50-kinetics-8f');
     const r = runCli(['zoo', 'fetch', 'tsm-resnet50-kinetics-8f']);
     expect(r.status).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe(`tsm: tsm-resnet50-kinetics-8f@1.0.0 is source-only: the zoo lists its checkpoint (${entry.source.fileName}), not a converted model`);
-    expect(r.stderr).toContain(`hint: tsm download tsm-resnet50-kinetics-8f, then tsm convert pretrained/${entry.source.fileName}`);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `tsm: tsm-resnet50-kinetics-8f@1.0.0 is source-only: the zoo lists its checkpoint (${entry.source.fileName}), not a converted model`,
+    );
+    expect(r.stderr).toContain(
+      `hint: tsm download tsm-resnet50-kinetics-8f, then tsm convert pretrained/${entry.source.fileName}`,
+    );
     const json = runCli(['zoo', 'fetch', 'tsm-resnet50-kinetics-8f', '--json']).json();
-    expect(json.error).toMatchObject({ code: 'E_ZOO_SOURCE_ONLY', id: 'tsm-resnet50-kinetics-8f', version: '1.0.0', next: ['tsm download tsm-resnet50-kinetics-8f', `tsm convert pretrained/${entry.source.fileName}`] });
+    expect(json.error).toMatchObject({
+      code: 'E_ZOO_SOURCE_ONLY',
+      id: 'tsm-resnet50-kinetics-8f',
+      version: '1.0.0',
+      next: ['tsm download tsm-resnet50-kinetics-8f', `tsm convert pretrained/${entry.source.fileName}`],
+    });
     // no address known: the checkpoint has to be placed by hand
     const manual = runCli(['zoo', 'fetch', 'tsm-resnet50-jester']);
-    expect(manual.stderr).toContain('hint: no download address is known: place TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth in pretrained/ by hand, then tsm convert pretrained/TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth');
+    expect(manual.stderr).toContain(
+      'hint: no download address is known: place TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth in pretrained/ by hand, then tsm convert pretrained/TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth',
+    );
   });
 });

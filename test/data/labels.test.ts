@@ -24,32 +24,58 @@ const read = (root: string, f: string) => readFileSync(join(root, f), 'utf8');
 describe('tsm prepare labels', () => {
   it('jester: categories sorted, id;label lines, missing folders listed, short clips reported', () => {
     const root = testTempDir('tsm-labels-');
-    lay(root, {
-      'jester-v1-labels.csv': 'Swiping Right\nDoing other things\nSwiping Left\n',
-      'jester-v1-validation.csv': '10;Swiping Left\n11;Doing other things\n',
-      'jester-v1-train.csv': '20;Swiping Right\n21;Swiping Left\n',
-    }, { '20bn-jester-v1/10': 3, '20bn-jester-v1/11': 2, '20bn-jester-v1/20': 4 });
+    lay(
+      root,
+      {
+        'jester-v1-labels.csv': 'Swiping Right\nDoing other things\nSwiping Left\n',
+        'jester-v1-validation.csv': '10;Swiping Left\n11;Doing other things\n',
+        'jester-v1-train.csv': '20;Swiping Right\n21;Swiping Left\n',
+      },
+      { '20bn-jester-v1/10': 3, '20bn-jester-v1/11': 2, '20bn-jester-v1/20': 4 },
+    );
     const r = runCli(['prepare', 'labels', 'jester', '--root', root, '--json']);
     expect(r.status, r.stderr).toBe(0);
     expect(read(root, 'category.txt')).toBe('Doing other things\nSwiping Left\nSwiping Right');
     expect(read(root, 'val_videofolder.txt')).toBe('10 3 1\n11 2 0');
     expect(read(root, 'train_videofolder.txt')).toBe('20 4 2');
     expect(r.json().lists).toEqual([
-      { file: 'val_videofolder.txt', entries: 2, written: 2, missing: 0, firstMissing: [], short: 1, firstShort: [{ id: '11', frames: 2 }] },
-      { file: 'train_videofolder.txt', entries: 2, written: 1, missing: 1, firstMissing: ['21'], short: 0, firstShort: [] },
+      {
+        file: 'val_videofolder.txt',
+        entries: 2,
+        written: 2,
+        missing: 0,
+        firstMissing: [],
+        short: 1,
+        firstShort: [{ id: '11', frames: 2 }],
+      },
+      {
+        file: 'train_videofolder.txt',
+        entries: 2,
+        written: 1,
+        missing: 1,
+        firstMissing: ['21'],
+        short: 0,
+        firstShort: [],
+      },
     ]);
     // and tsm verify reads what it wrote
     const text = runCli(['prepare', 'labels', 'jester', '--root', root]);
-    expect(text.stdout).toMatch(/train_videofolder\.txt: 1 of 2 clips; 1 without a frames folder \(skipped\), e\.g\. 21/);
+    expect(text.stdout).toMatch(
+      /train_videofolder\.txt: 1 of 2 clips; 1 without a frames folder \(skipped\), e\.g\. 21/,
+    );
   });
 
   it('something-something v1: the same rules with its own file names', () => {
     const root = testTempDir('tsm-labels-');
-    lay(root, {
-      'something-something-v1-labels.csv': 'Pushing something\nHolding something\n',
-      'something-something-v1-validation.csv': '7;Pushing something\n',
-      'something-something-v1-train.csv': '8;Holding something\n',
-    }, { '20bn-something-something-v1/7': 4, '20bn-something-something-v1/8': 5 });
+    lay(
+      root,
+      {
+        'something-something-v1-labels.csv': 'Pushing something\nHolding something\n',
+        'something-something-v1-validation.csv': '7;Pushing something\n',
+        'something-something-v1-train.csv': '8;Holding something\n',
+      },
+      { '20bn-something-something-v1/7': 4, '20bn-something-something-v1/8': 5 },
+    );
     expect(runCli(['prepare', 'labels', 'something', '--root', root]).status).toBe(0);
     expect(read(root, 'category.txt')).toBe('Holding something\nPushing something');
     expect(read(root, 'val_videofolder.txt')).toBe('7 4 1');
@@ -58,12 +84,32 @@ describe('tsm prepare labels', () => {
 
   it('something-something v2: label-map order (not sorted), [ ] stripped from templates, test entries label 0', () => {
     const root = testTempDir('tsm-labels-');
-    lay(root, {
-      'something-something-v2-labels.json': JSON.stringify({ 'Pushing something from left to right': '0', 'Holding something': '1' }),
-      'something-something-v2-validation.json': JSON.stringify([{ id: '5', template: 'Pushing [something] from left to right', label: 'pushing a cup from left to right', placeholders: ['a cup'] }]),
-      'something-something-v2-train.json': JSON.stringify([{ id: '6', template: 'Holding [something]', label: 'holding a pen', placeholders: ['a pen'] }]),
-      'something-something-v2-test.json': JSON.stringify([{ id: '7' }]),
-    }, { '20bn-something-something-v2-frames/5': 3, '20bn-something-something-v2-frames/6': 4, '20bn-something-something-v2-frames/7': 5 });
+    lay(
+      root,
+      {
+        'something-something-v2-labels.json': JSON.stringify({
+          'Pushing something from left to right': '0',
+          'Holding something': '1',
+        }),
+        'something-something-v2-validation.json': JSON.stringify([
+          {
+            id: '5',
+            template: 'Pushing [something] from left to right',
+            label: 'pushing a cup from left to right',
+            placeholders: ['a cup'],
+          },
+        ]),
+        'something-something-v2-train.json': JSON.stringify([
+          { id: '6', template: 'Holding [something]', label: 'holding a pen', placeholders: ['a pen'] },
+        ]),
+        'something-something-v2-test.json': JSON.stringify([{ id: '7' }]),
+      },
+      {
+        '20bn-something-something-v2-frames/5': 3,
+        '20bn-something-something-v2-frames/6': 4,
+        '20bn-something-something-v2-frames/7': 5,
+      },
+    );
     expect(runCli(['prepare', 'labels', 'somethingv2', '--root', root]).status).toBe(0);
     expect(read(root, 'category.txt')).toBe('Pushing something from left to right\nHolding something');
     expect(read(root, 'val_videofolder.txt')).toBe('5 3 0');
@@ -75,14 +121,24 @@ describe('tsm prepare labels', () => {
     expect(sanitizeKineticsLabel(' "passing American football (in game)" ')).toBe('passing_American_football_in_game');
     expect(sanitizeKineticsLabel("dribbling basketball's")).toBe('dribbling_basketballs');
     const root = testTempDir('tsm-labels-');
-    lay(root, {
-      'kinetics_label_map.txt': 'abseiling\n"passing American football (in game)"\nskiing (not slalom or crosscountry)\nskiing crosscountry\n',
-      'labels/kinetics_val.csv': 'label,youtube_id,time_start,time_end,split\n"passing American football (in game)",abc123,10,20,val\nabseiling,xyz,5,15,val\nskiing crosscountry,qqq,0,10,val\n',
-    }, { 'images/passing_American_football_in_game/abc123_10': 5, 'images/abseiling/xyz_5': 3 });
+    lay(
+      root,
+      {
+        'kinetics_label_map.txt':
+          'abseiling\n"passing American football (in game)"\nskiing (not slalom or crosscountry)\nskiing crosscountry\n',
+        'labels/kinetics_val.csv':
+          'label,youtube_id,time_start,time_end,split\n"passing American football (in game)",abc123,10,20,val\nabseiling,xyz,5,15,val\nskiing crosscountry,qqq,0,10,val\n',
+      },
+      { 'images/passing_American_football_in_game/abc123_10': 5, 'images/abseiling/xyz_5': 3 },
+    );
     const r = runCli(['prepare', 'labels', 'kinetics', '--root', root, '--json']);
     expect(r.status, r.stderr).toBe(0);
-    expect(read(root, 'category.txt')).toBe('abseiling\npassing_American_football_in_game\nskiing_not_slalom_or_crosscountry\nskiing_crosscountry');
-    expect(read(root, 'val_videofolder.txt')).toBe('passing_American_football_in_game/abc123_10 5 1\nabseiling/xyz_5 3 0');
+    expect(read(root, 'category.txt')).toBe(
+      'abseiling\npassing_American_football_in_game\nskiing_not_slalom_or_crosscountry\nskiing_crosscountry',
+    );
+    expect(read(root, 'val_videofolder.txt')).toBe(
+      'passing_American_football_in_game/abc123_10 5 1\nabseiling/xyz_5 3 0',
+    );
     expect(read(root, 'missing_val_videofolder.txt')).toBe('skiing_crosscountry/qqq_0');
     expect(r.json().lists[0]).toMatchObject({ entries: 3, written: 2, missing: 1 });
   });

@@ -18,8 +18,16 @@ const CLIPS = join(ROOT, 'fixtures/jester-mini/20bn-jester-v1');
 const VIDEOS = '/usr/share/doc/opencv-doc/examples/data';
 const VIDEO_FILES = ['Megamind.avi', 'Megamind_bugy.avi', 'tree.avi', 'vtest.avi'].map((f) => join(VIDEOS, f));
 
-const haveCv2 = requireTool('OpenCV for Debian\'s Python (python3-opencv)', spawnSync(PYTHON, ['-c', 'import cv2'], { stdio: 'ignore' }).status === 0, 'apt-get install -y python3-opencv');
-const haveVideos = requireTool('OpenCV\'s sample videos (opencv-doc)', VIDEO_FILES.every((f) => existsSync(f)), 'apt-get install -y opencv-doc');
+const haveCv2 = requireTool(
+  "OpenCV for Debian's Python (python3-opencv)",
+  spawnSync(PYTHON, ['-c', 'import cv2'], { stdio: 'ignore' }).status === 0,
+  'apt-get install -y python3-opencv',
+);
+const haveVideos = requireTool(
+  "OpenCV's sample videos (opencv-doc)",
+  VIDEO_FILES.every((f) => existsSync(f)),
+  'apt-get install -y opencv-doc',
+);
 
 interface Image {
   readonly data: Uint8Array;
@@ -52,17 +60,36 @@ function runCv2(job: Job): { images: Image[]; resized: Array<{ data: Uint8Array;
   const n = ++runs;
   const [spec, input, out] = ['spec.json', 'in.raw', 'out.raw'].map((f) => join(dir, `${n}-${f}`));
   const raw = job.raw ?? [];
-  writeFileSync(spec, JSON.stringify({ raw: raw.map(({ w, h, c }) => ({ w, h, c })), sources: job.sources ?? [], targets: job.cases.map(({ image, target }) => ({ image, ...target })) }));
+  writeFileSync(
+    spec,
+    JSON.stringify({
+      raw: raw.map(({ w, h, c }) => ({ w, h, c })),
+      sources: job.sources ?? [],
+      targets: job.cases.map(({ image, target }) => ({ image, ...target })),
+    }),
+  );
   writeFileSync(input, Buffer.concat(raw.map((r) => r.data)));
   execFileSync(PYTHON, [TOOL, spec, input, out], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const sizes: { decoded: Array<[number, number]>; resized: Array<[number, number]> } = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
+  const sizes: { decoded: Array<[number, number]>; resized: Array<[number, number]> } = JSON.parse(
+    readFileSync(`${out}.json`, 'utf8'),
+  );
   const slices = <T>(bytes: Buffer, lengths: number[], make: (data: Uint8Array, i: number) => T) => {
     let offset = 0;
-    return lengths.map((length, i) => make(new Uint8Array(bytes.buffer, bytes.byteOffset + (offset += length) - length, length), i));
+    return lengths.map((length, i) =>
+      make(new Uint8Array(bytes.buffer, bytes.byteOffset + (offset += length) - length, length), i),
+    );
   };
-  const decoded = slices(readFileSync(`${out}.decoded`), sizes.decoded.map(([w, h]) => w * h * 3), (data, i) => ({ data, w: sizes.decoded[i][0], h: sizes.decoded[i][1], c: 3 }));
+  const decoded = slices(
+    readFileSync(`${out}.decoded`),
+    sizes.decoded.map(([w, h]) => w * h * 3),
+    (data, i) => ({ data, w: sizes.decoded[i][0], h: sizes.decoded[i][1], c: 3 }),
+  );
   const images = [...raw, ...decoded];
-  const resized = slices(readFileSync(out), sizes.resized.map(([w, h], i) => w * h * images[job.cases[i].image].c), (data, i) => ({ data, size: sizes.resized[i] }));
+  const resized = slices(
+    readFileSync(out),
+    sizes.resized.map(([w, h], i) => w * h * images[job.cases[i].image].c),
+    (data, i) => ({ data, size: sizes.resized[i] }),
+  );
   return { images, resized };
 }
 
@@ -80,20 +107,33 @@ function expectIdenticalToCv2(job: Job): Image[] {
   const failures: string[] = [];
   job.cases.forEach((k, i) => {
     const image = images[k.image];
-    const size: [number, number] = 'size' in k.target ? [k.target.size[0], k.target.size[1]] : (({ width, height }) => [width, height] as [number, number])(rescaleSizeLikeMmcv(image.w, image.h, k.target.scale));
+    const size: [number, number] =
+      'size' in k.target
+        ? [k.target.size[0], k.target.size[1]]
+        : (({ width, height }) => [width, height] as [number, number])(
+            rescaleSizeLikeMmcv(image.w, image.h, k.target.scale),
+          );
     const ref = resized[i];
     const what = `${k.label}: ${image.w}×${image.h}×${image.c} → ${ref.size.join('×')}`;
-    if (size[0] !== ref.size[0] || size[1] !== ref.size[1]) return void failures.push(`${what}: our size ${size.join('×')}`);
-    const outputs: Array<[string, Uint8Array]> = [['JavaScript', resizeLinearLikeOpenCV(image.data, image.w, image.h, image.c, size[0], size[1])]];
-    if (kernel && (image.c === 3 || image.c === 4)) outputs.push(['WASM', firstChannels(kernel.resizeWindow(image.data, image.w, image.h, image.c, size[0], size[1]), image.c)]);
+    if (size[0] !== ref.size[0] || size[1] !== ref.size[1])
+      return void failures.push(`${what}: our size ${size.join('×')}`);
+    const outputs: Array<[string, Uint8Array]> = [
+      ['JavaScript', resizeLinearLikeOpenCV(image.data, image.w, image.h, image.c, size[0], size[1])],
+    ];
+    if (kernel && (image.c === 3 || image.c === 4))
+      outputs.push([
+        'WASM',
+        firstChannels(kernel.resizeWindow(image.data, image.w, image.h, image.c, size[0], size[1]), image.c),
+      ]);
     for (const [which, ours] of outputs) {
       let differing = 0;
       let worst = 0;
       for (let j = 0; j < ours.length; j++) {
         const d = Math.abs(ours[j] - ref.data[j]);
-        if (d) (differing++, (worst = Math.max(worst, d)));
+        if (d) differing++, (worst = Math.max(worst, d));
       }
-      if (differing || ours.length !== ref.data.length) failures.push(`${what} (${which}): ${differing} of ${ours.length} bytes differ, by up to ${worst}`);
+      if (differing || ours.length !== ref.data.length)
+        failures.push(`${what} (${which}): ${differing} of ${ours.length} bytes differ, by up to ${worst}`);
     }
   });
   expect(failures).toEqual([]);
@@ -112,9 +152,18 @@ function randomBytes(length: number, seed: number): Uint8Array {
   }
   return out;
 }
-const randomImage = (w: number, h: number, c: number, seed: number): Image => ({ data: randomBytes(w * h * c, seed), w, h, c });
+const randomImage = (w: number, h: number, c: number, seed: number): Image => ({
+  data: randomBytes(w * h * c, seed),
+  w,
+  h,
+  c,
+});
 
-const clipFrames = (clip: string) => readdirSync(join(CLIPS, clip)).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(CLIPS, clip, f));
+const clipFrames = (clip: string) =>
+  readdirSync(join(CLIPS, clip))
+    .filter((f) => f.endsWith('.jpg'))
+    .sort()
+    .map((f) => join(CLIPS, clip, f));
 
 describe.runIf(haveCv2)('resizeLinearLikeOpenCV equals cv2.resize(…, INTER_LINEAR) byte for byte', () => {
   it('on every frame of three jester-mini clips, scaled up to short side 256 as MMAction2 does, and down to 64', () => {
@@ -124,7 +173,9 @@ describe.runIf(haveCv2)('resizeLinearLikeOpenCV equals cv2.resize(…, INTER_LIN
       sources: jpegs.map((jpeg) => ({ jpeg })),
       cases: jpegs.flatMap((_, i): Case[] => [
         { image: i, target: { scale: [-1, 256] as const }, label: `jester frame ${i}, Resize(-1, 256)` },
-        ...(i % 8 === 0 ? [{ image: i, target: { scale: [-1, 64] as const }, label: `jester frame ${i}, Resize(-1, 64)` }] : []),
+        ...(i % 8 === 0
+          ? [{ image: i, target: { scale: [-1, 64] as const }, label: `jester frame ${i}, Resize(-1, 64)` }]
+          : []),
       ]),
     });
     expect(new Set(images.map((f) => `${f.w}×${f.h}`))).toEqual(new Set(['176×100']));
@@ -169,7 +220,8 @@ describe.runIf(haveCv2)('resizeLinearLikeOpenCV equals cv2.resize(…, INTER_LIN
     const raw: Image[] = [];
     const cases: Case[] = [];
     table.forEach(([w, h, dw, dh, why], i) => {
-      for (const c of [1, 3, 4]) cases.push({ image: raw.push(randomImage(w, h, c, 1000 * i + c)) - 1, target: { size: [dw, dh] }, label: why });
+      for (const c of [1, 3, 4])
+        cases.push({ image: raw.push(randomImage(w, h, c, 1000 * i + c)) - 1, target: { size: [dw, dh] }, label: why });
     });
     expectIdenticalToCv2({ raw, cases });
   });
@@ -178,33 +230,65 @@ describe.runIf(haveCv2)('resizeLinearLikeOpenCV equals cv2.resize(…, INTER_LIN
     const seed = Number(process.env.TSM_PROPERTY_SEED ?? Date.now() % 2 ** 31);
     const side = fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 700 }));
     const samples = fc
-      .sample(fc.record({ w: side, h: side, dw: side, dh: side, c: fc.constantFrom(1, 3, 4), seed: fc.nat() }), { numRuns: 250, seed })
+      .sample(fc.record({ w: side, h: side, dw: side, dh: side, c: fc.constantFrom(1, 3, 4), seed: fc.nat() }), {
+        numRuns: 250,
+        seed,
+      })
       .filter((s) => s.w * s.h <= 300_000 && s.dw * s.dh <= 300_000);
     expectIdenticalToCv2({
       raw: samples.map((s) => randomImage(s.w, s.h, s.c, s.seed)),
-      cases: samples.map((s, i) => ({ image: i, target: { size: [s.dw, s.dh] }, label: `property sample (TSM_PROPERTY_SEED=${seed})` })),
+      cases: samples.map((s, i) => ({
+        image: i,
+        target: { size: [s.dw, s.dh] },
+        label: `property sample (TSM_PROPERTY_SEED=${seed})`,
+      })),
     });
   });
 
   it('RGBA with junk alpha: all four channels equal cv2 on the four, and outputChannels 3 equals cv2 on the RGB', () => {
     const rgba = randomImage(176, 100, 4, 77);
-    const rgb: Image = { data: Uint8Array.from({ length: 176 * 100 * 3 }, (_, i) => rgba.data[Math.floor(i / 3) * 4 + (i % 3)]), w: 176, h: 100, c: 3 };
-    const { resized: [four, three] } = runCv2({ raw: [rgba, rgb], cases: [0, 1].map((image) => ({ image, target: { size: [451, 256] }, label: '' })) });
+    const rgb: Image = {
+      data: Uint8Array.from({ length: 176 * 100 * 3 }, (_, i) => rgba.data[Math.floor(i / 3) * 4 + (i % 3)]),
+      w: 176,
+      h: 100,
+      c: 3,
+    };
+    const {
+      resized: [four, three],
+    } = runCv2({
+      raw: [rgba, rgb],
+      cases: [0, 1].map((image) => ({ image, target: { size: [451, 256] }, label: '' })),
+    });
     expect(Buffer.compare(resizeLinearLikeOpenCV(rgba.data, 176, 100, 4, 451, 256), four.data)).toBe(0);
-    expect(Buffer.compare(resizeLinearLikeOpenCV(rgba.data, 176, 100, 4, 451, 256, { outputChannels: 3 }), three.data)).toBe(0);
+    expect(
+      Buffer.compare(resizeLinearLikeOpenCV(rgba.data, 176, 100, 4, 451, 256, { outputChannels: 3 }), three.data),
+    ).toBe(0);
   });
 });
 
 describe('a window of the resize', () => {
   it('equals the same region of the whole output, up and down, at the borders and inside', () => {
-    for (const [w, h, dw, dh] of [[176, 100, 451, 256], [340, 256, 299, 225], [340, 256, 340, 256], [5, 3, 40, 30]]) {
+    for (const [w, h, dw, dh] of [
+      [176, 100, 451, 256],
+      [340, 256, 299, 225],
+      [340, 256, 340, 256],
+      [5, 3, 40, 30],
+    ]) {
       const image = randomImage(w, h, 4, w + h);
       const whole = resizeLinearLikeOpenCV(image.data, w, h, 4, dw, dh, { outputChannels: 3 });
-      for (const win of [{ left: 0, top: 0, width: dw, height: dh }, { left: 0, top: 0, width: 3, height: 2 }, { left: dw - 7, top: dh - 5, width: 7, height: 5 }, { left: (dw >> 1) - 10, top: (dh >> 1) - 9, width: 20, height: 17 }]) {
+      for (const win of [
+        { left: 0, top: 0, width: dw, height: dh },
+        { left: 0, top: 0, width: 3, height: 2 },
+        { left: dw - 7, top: dh - 5, width: 7, height: 5 },
+        { left: (dw >> 1) - 10, top: (dh >> 1) - 9, width: 20, height: 17 },
+      ]) {
         const part = resizeLinearLikeOpenCV(image.data, w, h, 4, dw, dh, { window: win, outputChannels: 3 });
         expect(part.length).toBe(win.width * win.height * 3);
         for (let y = 0; y < win.height; y++) {
-          const row = whole.subarray(((y + win.top) * dw + win.left) * 3, ((y + win.top) * dw + win.left + win.width) * 3);
+          const row = whole.subarray(
+            ((y + win.top) * dw + win.left) * 3,
+            ((y + win.top) * dw + win.left + win.width) * 3,
+          );
           expect(Buffer.compare(row, part.subarray(y * win.width * 3, (y + 1) * win.width * 3))).toBe(0);
         }
       }
@@ -260,7 +344,10 @@ describe('resizeLinearLikeOpenCV arguments', () => {
       [() => resizeLinearLikeOpenCV(src, 4, 3, 5, 2, 2), /channels 5/],
       [() => resizeLinearLikeOpenCV(src, 4, 3, 3, 2, 2, { outputChannels: 4 }), /outputChannels 4/],
       [() => resizeLinearLikeOpenCV(src, 4, 4, 3, 2, 2), /holds 36 bytes, expected 4×4×3 = 48/],
-      [() => resizeLinearLikeOpenCV(src, 4, 3, 3, 8, 6, { window: { left: 4, top: 0, width: 5, height: 2 } }), /window 5×2 at \(4, 0\)/],
+      [
+        () => resizeLinearLikeOpenCV(src, 4, 3, 3, 8, 6, { window: { left: 4, top: 0, width: 5, height: 2 } }),
+        /window 5×2 at \(4, 0\)/,
+      ],
     ];
     for (const [call, message] of bad) expect(call).toThrow(message);
   });
@@ -273,13 +360,15 @@ describe.runIf(haveCv2)('the JPEG decoder tsm uses (src/frames/decode.ts)', () =
     // hashes on both sides (the frames are ~150 MB of pixels); Python runs while this process decodes
     const list = join(dir, 'decode-all.json');
     writeFileSync(list, JSON.stringify(jpegs));
-    const script = 'import cv2, hashlib, json, sys\nfor p in json.load(open(sys.argv[1])):\n    print(hashlib.sha256(cv2.cvtColor(cv2.imread(p, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB).tobytes()).hexdigest())';
+    const script =
+      'import cv2, hashlib, json, sys\nfor p in json.load(open(sys.argv[1])):\n    print(hashlib.sha256(cv2.cvtColor(cv2.imread(p, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB).tobytes()).hexdigest())';
     const python = promisify(execFile)(PYTHON, ['-c', script, list], { encoding: 'utf8', maxBuffer: 1 << 24 });
     const ours: string[] = [];
     for (const jpeg of jpegs) {
       const d = await decodeFrame(jpeg);
       const rgb = new Uint8Array(d.width * d.height * 3);
-      for (let p = 0, q = 0; p < rgb.length; p += 3, q += d.channels) (rgb[p] = d.data[q]), (rgb[p + 1] = d.data[q + 1]), (rgb[p + 2] = d.data[q + 2]);
+      for (let p = 0, q = 0; p < rgb.length; p += 3, q += d.channels)
+        (rgb[p] = d.data[q]), (rgb[p + 1] = d.data[q + 1]), (rgb[p + 2] = d.data[q + 2]);
       ours.push(createHash('sha256').update(rgb).digest('hex'));
     }
     const theirs = (await python).stdout.trim().split('\n');

@@ -14,7 +14,10 @@ export interface CliRun {
  * Runs the built CLI (`bin/run.js`) the way a user would: in this process's environment plus `env`, or in exactly
  * `exactEnv`.
  */
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; exactEnv?: Record<string, string> } = {}): CliRun {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; exactEnv?: Record<string, string> } = {},
+): CliRun {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
@@ -41,9 +44,18 @@ export function runCliAsync(args: string[], options: { cwd?: string } = {}): Pro
  * stands at that point, so the kill lands exactly there; `group` kills its children too (e.g. ffmpeg workers).
  * Resolves whether the point was reached.
  */
-export function killAtPoint(args: string[], point: string, options: { group?: boolean } = {}): Promise<{ reached: boolean; stderr: string }> {
+export function killAtPoint(
+  args: string[],
+  point: string,
+  options: { group?: boolean } = {},
+): Promise<{ reached: boolean; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd: ROOT, env: { ...process.env, TSM_TEST_PAUSE: point }, stdio: ['ignore', 'ignore', 'pipe'], detached: options.group });
+    const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, TSM_TEST_PAUSE: point },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: options.group,
+    });
     let stderr = '';
     let reached = false;
     const kill = () => (options.group ? process.kill(-(p.pid as number), 'SIGKILL') : p.kill('SIGKILL'));

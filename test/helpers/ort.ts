@@ -9,7 +9,11 @@ export async function optimizedOps(model: string | Uint8Array): Promise<Record<s
   const dir = mkdtempSync(join(tmpdir(), 'tsm-ort-'));
   try {
     const optimized = join(dir, 'optimized.onnx');
-    const session = await ort.InferenceSession.create(model as string, { graphOptimizationLevel: 'all', optimizedModelFilePath: optimized, logSeverityLevel: 3 });
+    const session = await ort.InferenceSession.create(model as string, {
+      graphOptimizationLevel: 'all',
+      optimizedModelFilePath: optimized,
+      logSeverityLevel: 3,
+    });
     await session.release();
     const ops: Record<string, number> = {};
     for (const n of onnxProto.onnx.ModelProto.decode(readFileSync(optimized)).graph!.node!) {

@@ -29,20 +29,30 @@ export interface VariantInfo {
 function sourcesDigest(): string {
   const dir = join(ROOT, 'tools/reference');
   const h = createHash('sha256');
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.py')).sort()) h.update(f).update(readFileSync(join(dir, f)));
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith('.py'))
+    .sort())
+    h.update(f).update(readFileSync(join(dir, f)));
   return h.digest('hex');
 }
 
 /** The online-export reference (tools/reference/make_online.py), generated once per source digest. */
 export const ONLINE_DIR = join(GENERATED, 'online');
 
-export function ensureOnline(): { frames: number; classes: number; buffers: Array<[number, number[]]>; streamingVsOfflineMaxDelta: number } {
+export function ensureOnline(): {
+  frames: number;
+  classes: number;
+  buffers: Array<[number, number[]]>;
+  streamingVsOfflineMaxDelta: number;
+} {
   const stamp = join(ONLINE_DIR, '.sources');
   const digest = sourcesDigest();
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== digest) {
     rmSync(ONLINE_DIR, { recursive: true, force: true });
     mkdirSync(ONLINE_DIR, { recursive: true });
-    execFileSync(PYTHON, [join(ROOT, 'tools/reference/make_online.py'), ONLINE_DIR, '6'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(PYTHON, [join(ROOT, 'tools/reference/make_online.py'), ONLINE_DIR, '6'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     writeFileSync(stamp, digest);
   }
   return JSON.parse(readFileSync(join(ONLINE_DIR, 'online.json'), 'utf8'));
@@ -58,13 +68,26 @@ export function ensureVariants(): Record<string, VariantInfo> {
     // Two processes side by side (PyTorch keeps ~1 core busy): the non-local pair, ~70 % of the time, and the rest.
     const script = join(ROOT, 'tools/reference/make_variants.py');
     const heavy = ['nl_r50', 'nl_r50_fullres'];
-    execFileSync('/bin/sh', ['-c', [
-      `VARIANTS_INDEX=variants.a.json "$0" "$1" "$2" ${heavy.join(' ')} & a=$!`,
-      `VARIANTS_INDEX=variants.b.json VARIANTS_EXCEPT=${heavy.join(',')} "$0" "$1" "$2" & b=$!`,
-      'wait $a; ra=$?; wait $b; rb=$?; [ $ra -eq 0 ] && [ $rb -eq 0 ]',
-    ].join('\n'), PYTHON, script, VARIANTS_DIR], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      '/bin/sh',
+      [
+        '-c',
+        [
+          `VARIANTS_INDEX=variants.a.json "$0" "$1" "$2" ${heavy.join(' ')} & a=$!`,
+          `VARIANTS_INDEX=variants.b.json VARIANTS_EXCEPT=${heavy.join(',')} "$0" "$1" "$2" & b=$!`,
+          'wait $a; ra=$?; wait $b; rb=$?; [ $ra -eq 0 ] && [ $rb -eq 0 ]',
+        ].join('\n'),
+        PYTHON,
+        script,
+        VARIANTS_DIR,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     const parts = ['variants.a.json', 'variants.b.json'].map((f) => join(VARIANTS_DIR, f));
-    writeFileSync(join(VARIANTS_DIR, 'variants.json'), JSON.stringify(Object.assign({}, ...parts.map((p) => JSON.parse(readFileSync(p, 'utf8')))), null, 1));
+    writeFileSync(
+      join(VARIANTS_DIR, 'variants.json'),
+      JSON.stringify(Object.assign({}, ...parts.map((p) => JSON.parse(readFileSync(p, 'utf8')))), null, 1),
+    );
     for (const p of parts) rmSync(p);
     writeFileSync(stamp, digest);
   }

@@ -27,7 +27,10 @@ export function startSlurm(dir: string, cpus = 2): SlurmCluster {
   const started: string[] = [];
   // munge: the key (Debian's postinst writes one; make one if it did not), its runtime folder, the daemon as munge
   if (!existsSync('/etc/munge/munge.key')) {
-    execFileSync('/bin/sh', ['-c', 'dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 2>/dev/null && chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key']);
+    execFileSync('/bin/sh', [
+      '-c',
+      'dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 2>/dev/null && chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key',
+    ]);
   }
   if (spawnSync('pgrep', ['-x', 'munged']).status !== 0) {
     execFileSync('/bin/sh', ['-c', 'mkdir -p /run/munge && chown munge:munge /run/munge && chmod 755 /run/munge']);
@@ -36,15 +39,35 @@ export function startSlurm(dir: string, cpus = 2): SlurmCluster {
   }
   for (const d of ['state', 'spool']) mkdirSync(join(dir, d), { recursive: true });
   const conf = join(dir, 'slurm.conf');
-  writeFileSync(conf, [
-    'ClusterName=tsmtest', `SlurmctldHost=${node}`, 'SlurmUser=root', 'SlurmdUser=root', 'AuthType=auth/munge', 'CredType=cred/munge',
-    'ProctrackType=proctrack/linuxproc', 'TaskPlugin=task/none', 'SelectType=select/cons_tres', 'SelectTypeParameters=CR_Core',
-    'MpiDefault=none', 'ReturnToService=2', 'SchedulerType=sched/backfill', 'SlurmctldPort=16817', 'SlurmdPort=16818',
-    `StateSaveLocation=${join(dir, 'state')}`, `SlurmdSpoolDir=${join(dir, 'spool')}`,
-    `SlurmctldPidFile=${join(dir, 'slurmctld.pid')}`, `SlurmdPidFile=${join(dir, 'slurmd.pid')}`,
-    `SlurmctldLogFile=${join(dir, 'slurmctld.log')}`, `SlurmdLogFile=${join(dir, 'slurmd.log')}`,
-    `NodeName=${node} CPUs=${cpus} State=UNKNOWN`, `PartitionName=test Nodes=${node} Default=YES MaxTime=INFINITE State=UP`, '',
-  ].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      'ClusterName=tsmtest',
+      `SlurmctldHost=${node}`,
+      'SlurmUser=root',
+      'SlurmdUser=root',
+      'AuthType=auth/munge',
+      'CredType=cred/munge',
+      'ProctrackType=proctrack/linuxproc',
+      'TaskPlugin=task/none',
+      'SelectType=select/cons_tres',
+      'SelectTypeParameters=CR_Core',
+      'MpiDefault=none',
+      'ReturnToService=2',
+      'SchedulerType=sched/backfill',
+      'SlurmctldPort=16817',
+      'SlurmdPort=16818',
+      `StateSaveLocation=${join(dir, 'state')}`,
+      `SlurmdSpoolDir=${join(dir, 'spool')}`,
+      `SlurmctldPidFile=${join(dir, 'slurmctld.pid')}`,
+      `SlurmdPidFile=${join(dir, 'slurmd.pid')}`,
+      `SlurmctldLogFile=${join(dir, 'slurmctld.log')}`,
+      `SlurmdLogFile=${join(dir, 'slurmd.log')}`,
+      `NodeName=${node} CPUs=${cpus} State=UNKNOWN`,
+      `PartitionName=test Nodes=${node} Default=YES MaxTime=INFINITE State=UP`,
+      '',
+    ].join('\n'),
+  );
   const env = { SLURM_CONF: conf };
   execFileSync('/usr/sbin/slurmctld', ['-f', conf], { env: { ...process.env, ...env } });
   started.push(join(dir, 'slurmctld.pid'));
@@ -76,11 +99,16 @@ export function startSlurm(dir: string, cpus = 2): SlurmCluster {
   };
   // ready when the node is idle
   for (let i = 0; i < 100; i++) {
-    const state = spawnSync('/usr/bin/sinfo', ['-h', '-o', '%t'], { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout.trim();
+    const state = spawnSync('/usr/bin/sinfo', ['-h', '-o', '%t'], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    }).stdout.trim();
     if (state === 'idle') return { conf, env, stop };
     sleep(200);
   }
-  const logs = ['slurmctld.log', 'slurmd.log'].map((f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8').split('\n').slice(-5).join('\n') : '')).join('\n');
+  const logs = ['slurmctld.log', 'slurmd.log']
+    .map((f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8').split('\n').slice(-5).join('\n') : ''))
+    .join('\n');
   stop();
   throw new Error(`the Slurm node did not become idle within 20 s:\n${logs}`);
 }

@@ -3,8 +3,14 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 
-export async function writeY4m(frameDir: string, out: string, fps: number): Promise<{ frames: number; width: number; height: number }> {
-  const files = readdirSync(frameDir).filter((f) => f.endsWith('.jpg')).sort();
+export async function writeY4m(
+  frameDir: string,
+  out: string,
+  fps: number,
+): Promise<{ frames: number; width: number; height: number }> {
+  const files = readdirSync(frameDir)
+    .filter((f) => f.endsWith('.jpg'))
+    .sort();
   const chunks: Buffer[] = [];
   let width = 0;
   let height = 0;
@@ -33,6 +39,9 @@ export async function writeY4m(frameDir: string, out: string, fps: number): Prom
     }
     chunks.push(Buffer.from('FRAME\n'), y, u, v);
   }
-  writeFileSync(out, Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`), ...chunks]));
+  writeFileSync(
+    out,
+    Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`), ...chunks]),
+  );
   return { frames: files.length, width, height };
 }

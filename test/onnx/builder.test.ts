@@ -11,8 +11,18 @@ describe('GraphBuilder.serialize: hand-framed chunks', () => {
     const x = g.input({ name: 'x', elemType: 'float', shape: ['N', 4] });
     // 1-, 2- and 4-byte varint lengths: 8 bytes, 400 bytes, 3 MB
     const small = g.initializer('small', 'float', [2], Float32Array.of(1, 2));
-    const mid = g.initializer('mid', 'float', [100], Float32Array.from({ length: 100 }, (_, i) => i));
-    const big = g.initializer('big', 'float', [4, 196608], Float32Array.from({ length: 4 * 196608 }, (_, i) => Math.sin(i)));
+    const mid = g.initializer(
+      'mid',
+      'float',
+      [100],
+      Float32Array.from({ length: 100 }, (_, i) => i),
+    );
+    const big = g.initializer(
+      'big',
+      'float',
+      [4, 196608],
+      Float32Array.from({ length: 4 * 196608 }, (_, i) => Math.sin(i)),
+    );
     const y = g.op('MatMul', [x, big]);
     g.node('ReduceSum', [y], { keepdims: 0 }, { outputNames: ['s'] });
     g.node('Identity', [y], {}, { outputNames: ['y'] });
@@ -26,13 +36,28 @@ describe('GraphBuilder.serialize: hand-framed chunks', () => {
     const bytes = g.toModel(options);
     expect(bytes.byteLength).toBe(byteLength);
     const ours = onnx.ModelProto.toObject(onnx.ModelProto.decode(bytes), { longs: Number, bytes: Array });
-    expect(ours).toMatchObject({ irVersion: 8, producerName: 'tsm', opsetImport: [{ domain: '', version: 13 }], graph: { name: 'g' } });
-    expect(ours.graph.node.map((n: { opType: string }) => n.opType)).toEqual(['MatMul', 'ReduceSum', 'Identity', 'ReduceSum', 'Add']);
+    expect(ours).toMatchObject({
+      irVersion: 8,
+      producerName: 'tsm',
+      opsetImport: [{ domain: '', version: 13 }],
+      graph: { name: 'g' },
+    });
+    expect(ours.graph.node.map((n: { opType: string }) => n.opType)).toEqual([
+      'MatMul',
+      'ReduceSum',
+      'Identity',
+      'ReduceSum',
+      'Add',
+    ]);
     expect(ours.graph.input.map((i: { name: string }) => i.name)).toEqual(['x']);
     expect(ours.graph.valueInfo.map((i: { name: string }) => i.name)).toEqual([y]);
     expect(ours.graph.initializer.map((i: { dims: number[] }) => i.dims)).toEqual([[2], [100], [4, 196608]]);
     expect(new Float32Array(Uint8Array.from(ours.graph.initializer[1].rawData).buffer)[99]).toBe(99);
-    expect(ours.graph.initializer.map((i: { name: string; rawData: number[] }) => [i.name, i.rawData.length])).toEqual([['small', 8], ['mid', 400], ['big', 3145728]]);
+    expect(ours.graph.initializer.map((i: { name: string; rawData: number[] }) => [i.name, i.rawData.length])).toEqual([
+      ['small', 8],
+      ['mid', 400],
+      ['big', 3145728],
+    ]);
     expect(ours.metadataProps.map((p: { key: string }) => p.key)).toEqual(['a', 'b']);
     // and onnxruntime runs it: every element of x·big uses all four rows of the 3 MB tensor as written
     const session = await ort.InferenceSession.create(bytes);

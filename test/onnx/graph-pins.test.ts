@@ -50,7 +50,11 @@ function synthetic(id: string): string {
       const values = Float32Array.from({ length: n }, () => (positive ? 0.5 + next() : (next() - 0.5) * 0.2));
       bytes = Buffer.from(values.buffer);
     }
-    header[stored] = { dtype: t.dtype === 'int64' ? 'I64' : 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    header[stored] = {
+      dtype: t.dtype === 'int64' ? 'I64' : 'F32',
+      shape: [...t.shape],
+      data_offsets: [offset, offset + bytes.length],
+    };
     parts.push(bytes);
     offset += bytes.length;
   }
@@ -75,14 +79,26 @@ function graphHash(onnx: Uint8Array): string {
 type Case = readonly [label: string, options: Omit<ExportOptions, 'input'>];
 const FLOAT: Case = ['float', {}];
 const CASES: Readonly<Record<string, readonly Case[]>> = {
-  r50_blockres: [FLOAT, ['fp16-compute', { fp16Compute: true }], ['opset11', { opset: 11 }], ['calibrate', { precision: { mode: 'calibrate' } }]],
+  r50_blockres: [
+    FLOAT,
+    ['fp16-compute', { fp16Compute: true }],
+    ['opset11', { opset: 11 }],
+    ['calibrate', { precision: { mode: 'calibrate' } }],
+  ],
   r50_block: [FLOAT, ['fp16-weights', { fp16Weights: true }]],
   r18: [FLOAT, ['opset17', { opset: 17 }], ['softmax', { softmax: true }], ['size160', { overrides: { size: 160 } }]],
   r34_div4: [FLOAT],
   r101: [FLOAT],
   tsn_r50: [FLOAT, ['segments8', { overrides: { segments: 8 } }]],
   r18_t16: [FLOAT],
-  mbv2_official: [FLOAT, ['fp16-weights', { fp16Weights: true }], ['fp16-compute', { fp16Compute: true }], ['opset11', { opset: 11 }], ['online', { overrides: { online: true } }], ['calibrate', { precision: { mode: 'calibrate' } }]],
+  mbv2_official: [
+    FLOAT,
+    ['fp16-weights', { fp16Weights: true }],
+    ['fp16-compute', { fp16Compute: true }],
+    ['opset11', { opset: 11 }],
+    ['online', { overrides: { online: true } }],
+    ['calibrate', { precision: { mode: 'calibrate' } }],
+  ],
   mbv2_embedded: [FLOAT],
   mbv2_div4: [FLOAT],
   mbv2_width05: [FLOAT, ['online', { overrides: { online: true } }]],
@@ -98,7 +114,8 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
 
 /** int8 needs activation ranges: synthetic ones, as many as the calibrate graph has points. */
 function int8Case(id: string, input: string): Omit<ExportOptions, 'input'> {
-  const points = exportOnnxModel({ input, precision: { mode: 'calibrate' }, overrides: { size: variants[id].size } }).calibrationOutputs.length;
+  const points = exportOnnxModel({ input, precision: { mode: 'calibrate' }, overrides: { size: variants[id].size } })
+    .calibrationOutputs.length;
   const ranges = Array.from({ length: points }, (_, i) => ({ min: -0.5 - (i % 7) * 0.1, max: 1 + (i % 5) * 0.25 }));
   return { precision: { mode: 'int8', ranges } };
 }

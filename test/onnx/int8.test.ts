@@ -22,11 +22,14 @@ const tsmFile = readdirSync(MODELS).find((f) => f.includes('_shift8_'))!;
 function mirroredBackwards(clip: Float32Array, shape: readonly number[]): Float32Array {
   const [n, t, c, h, w] = shape;
   const out = new Float32Array(clip.length);
-  for (let a = 0; a < n; a++) for (let f = 0; f < t; f++) for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) {
-    const from = ((((a * t + f) * c + k) * h + y) * w);
-    const to = ((((a * t + (t - 1 - f)) * c + k) * h + y) * w);
-    for (let x = 0; x < w; x++) out[to + x] = clip[from + w - 1 - x];
-  }
+  for (let a = 0; a < n; a++)
+    for (let f = 0; f < t; f++)
+      for (let k = 0; k < c; k++)
+        for (let y = 0; y < h; y++) {
+          const from = (((a * t + f) * c + k) * h + y) * w;
+          const to = (((a * t + (t - 1 - f)) * c + k) * h + y) * w;
+          for (let x = 0; x < w; x++) out[to + x] = clip[from + w - 1 - x];
+        }
   return out;
 }
 
@@ -34,16 +37,23 @@ const argmax = (a: ArrayLike<number>) => Array.prototype.indexOf.call(a, Math.ma
 
 describe('int8 quantisation arithmetic', () => {
   it('activations: zero is exact, every value of the range comes back within half a step', () => {
-    fc.assert(fc.property(fc.double({ min: -50, max: 0, noNaN: true }), fc.double({ min: 1e-3, max: 50, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (lo, hi, t) => {
-      const { scale, zeroPoint } = activationQuant({ min: lo, max: hi });
-      expect(Number.isInteger(zeroPoint) && zeroPoint >= 0 && zeroPoint <= 255).toBe(true);
-      const v = lo + t * (hi - lo);
-      const q = Math.min(255, Math.max(0, Math.round(v / scale) + zeroPoint));
-      expect(Math.abs((q - zeroPoint) * scale - v)).toBeLessThanOrEqual(scale * 0.5 + 1e-6 * (hi - lo));
-      // the 256 levels cover the observed range (within half a step at each end), zero included
-      expect((0 - zeroPoint) * scale).toBeLessThanOrEqual(Math.min(lo, 0) + scale * 0.5);
-      expect((255 - zeroPoint) * scale).toBeGreaterThanOrEqual(Math.max(hi, 0) - scale * 0.5);
-    }));
+    fc.assert(
+      fc.property(
+        fc.double({ min: -50, max: 0, noNaN: true }),
+        fc.double({ min: 1e-3, max: 50, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (lo, hi, t) => {
+          const { scale, zeroPoint } = activationQuant({ min: lo, max: hi });
+          expect(Number.isInteger(zeroPoint) && zeroPoint >= 0 && zeroPoint <= 255).toBe(true);
+          const v = lo + t * (hi - lo);
+          const q = Math.min(255, Math.max(0, Math.round(v / scale) + zeroPoint));
+          expect(Math.abs((q - zeroPoint) * scale - v)).toBeLessThanOrEqual(scale * 0.5 + 1e-6 * (hi - lo));
+          // the 256 levels cover the observed range (within half a step at each end), zero included
+          expect((0 - zeroPoint) * scale).toBeLessThanOrEqual(Math.min(lo, 0) + scale * 0.5);
+          expect((255 - zeroPoint) * scale).toBeGreaterThanOrEqual(Math.max(hi, 0) - scale * 0.5);
+        },
+      ),
+    );
     // a ReLU output (min 0) gets zero point 0, which lets onnxruntime drop the ReLU into the quantisation
     expect(activationQuant({ min: 0, max: 6 })).toEqual({ scale: Math.fround(6 / 255), zeroPoint: 0 });
     expect(activationQuant({ min: 2, max: 3 }).zeroPoint).toBe(0); // range widened to hold 0
@@ -51,17 +61,23 @@ describe('int8 quantisation arithmetic', () => {
   });
 
   it('weights: per output channel, symmetric, the largest magnitude maps to ±127, error ≤ half a step', () => {
-    fc.assert(fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 20 }), fc.integer(), (out, per, seed) => {
-      const w = Float32Array.from({ length: out * per }, (_, i) => Math.sin(seed + i * 1.7) * (1 + (i % 3)) * 10 ** ((i % per) % 3 - 1));
-      const { values, scales } = quantizeWeightsPerChannel(w, out);
-      for (let o = 0; o < out; o++) {
-        const row = Array.from(values.slice(o * per, (o + 1) * per));
-        // an all-zero channel (sin(0) at seed 0, one weight) quantises to zeros; any other reaches ±127
-        const zero = w.slice(o * per, (o + 1) * per).every((v) => v === 0);
-        expect(Math.max(...row.map(Math.abs))).toBe(zero ? 0 : 127);
-        for (let i = 0; i < per; i++) expect(Math.abs(row[i] * scales[o] - w[o * per + i])).toBeLessThanOrEqual(scales[o] * 0.5 + 1e-7);
-      }
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 20 }), fc.integer(), (out, per, seed) => {
+        const w = Float32Array.from(
+          { length: out * per },
+          (_, i) => Math.sin(seed + i * 1.7) * (1 + (i % 3)) * 10 ** (((i % per) % 3) - 1),
+        );
+        const { values, scales } = quantizeWeightsPerChannel(w, out);
+        for (let o = 0; o < out; o++) {
+          const row = Array.from(values.slice(o * per, (o + 1) * per));
+          // an all-zero channel (sin(0) at seed 0, one weight) quantises to zeros; any other reaches ±127
+          const zero = w.slice(o * per, (o + 1) * per).every((v) => v === 0);
+          expect(Math.max(...row.map(Math.abs))).toBe(zero ? 0 : 127);
+          for (let i = 0; i < per; i++)
+            expect(Math.abs(row[i] * scales[o] - w[o * per + i])).toBeLessThanOrEqual(scales[o] * 0.5 + 1e-7);
+        }
+      }),
+    );
     expect(quantizeWeightsPerChannel(new Float32Array(4), 2).scales).toEqual(Float32Array.of(1, 1)); // all-zero channel
   });
 
@@ -76,7 +92,10 @@ describe('int8 quantisation arithmetic', () => {
     o.observe(0, [1, -2, 3]);
     o.observe(0, [0.5]);
     o.observe(1, [7]);
-    expect(o.ranges()).toEqual([{ min: -2, max: 3 }, { min: 7, max: 7 }]);
+    expect(o.ranges()).toEqual([
+      { min: -2, max: 3 },
+      { min: 7, max: 7 },
+    ]);
   });
 });
 
@@ -87,34 +106,40 @@ describe('int8 graphs against PyTorch', () => {
   // scored against PyTorch on the clip itself. What remains is rounding: the top class holds and the logits stay
   // within a fraction of their magnitude. mbv2 shifts the residual stream (negative values, zero point > 0): a shift
   // that pads with the uint8 value 0 instead of the zero point puts mbv2_official at 0.31 and changes its top class.
-  it.each(['r18', 'r50_block', 'mbv2_official', 'mbv2_embedded', 'tsn_mbv2'])('%s: calibrated on another clip, same top class as PyTorch, max |Δlogit| ≤ 0.15 × max |logit|', async (id) => {
-    const v = variants[id];
-    const file = join(VARIANTS_DIR, v.file);
-    const overrides = { size: v.size, segments: v.segments };
-    const clip = readF32(join(VARIANTS_DIR, id, 'input.f32'));
-    const feeds = { video: new ort.Tensor('float32', clip, v.inputShape) };
-    const calibration = exportOnnxModel({ input: file, overrides, precision: { mode: 'calibrate' } });
-    const session = await ort.InferenceSession.create(calibration.onnx);
-    const out = await session.run({ video: new ort.Tensor('float32', mirroredBackwards(clip, v.inputShape), v.inputShape) });
-    await session.release();
-    const observer = new RangeObserver(calibration.calibrationOutputs.length);
-    calibration.calibrationOutputs.forEach((name, i) => observer.observe(i, out[name].data as Float32Array));
+  it.each(['r18', 'r50_block', 'mbv2_official', 'mbv2_embedded', 'tsn_mbv2'])(
+    '%s: calibrated on another clip, same top class as PyTorch, max |Δlogit| ≤ 0.15 × max |logit|',
+    async (id) => {
+      const v = variants[id];
+      const file = join(VARIANTS_DIR, v.file);
+      const overrides = { size: v.size, segments: v.segments };
+      const clip = readF32(join(VARIANTS_DIR, id, 'input.f32'));
+      const feeds = { video: new ort.Tensor('float32', clip, v.inputShape) };
+      const calibration = exportOnnxModel({ input: file, overrides, precision: { mode: 'calibrate' } });
+      const session = await ort.InferenceSession.create(calibration.onnx);
+      const out = await session.run({
+        video: new ort.Tensor('float32', mirroredBackwards(clip, v.inputShape), v.inputShape),
+      });
+      await session.release();
+      const observer = new RangeObserver(calibration.calibrationOutputs.length);
+      calibration.calibrationOutputs.forEach((name, i) => observer.observe(i, out[name].data as Float32Array));
 
-    const int8 = exportOnnxModel({ input: file, overrides, precision: { mode: 'int8', ranges: observer.ranges() } });
-    expect(int8.opHistogram.QuantizeLinear).toBeGreaterThan(10);
-    expect(int8.weightBytes).toBeLessThan(0.4 * exportOnnxModel({ input: file, overrides }).weightBytes);
-    const s2 = await ort.InferenceSession.create(int8.onnx);
-    const got = (await s2.run(feeds)).logits.data as Float32Array;
-    await s2.release();
-    const ref = readF32(join(VARIANTS_DIR, id, 'logits.f32'));
-    const maxRef = Math.max(...Array.from(ref, Math.abs));
-    const maxDelta = Math.max(...Array.from(got, (x, i) => Math.abs(x - ref[i])));
-    expect(maxDelta).toBeLessThanOrEqual(0.15 * maxRef);
-    expect(maxDelta).toBeGreaterThan(0); // it is not the float model
-    // the top class of every clip of the batch
-    const K = v.logitsShape[1];
-    for (let c = 0; c < v.logitsShape[0]; c++) expect(argmax(got.subarray(c * K, (c + 1) * K)), `clip ${c}`).toBe(argmax(ref.subarray(c * K, (c + 1) * K)));
-  });
+      const int8 = exportOnnxModel({ input: file, overrides, precision: { mode: 'int8', ranges: observer.ranges() } });
+      expect(int8.opHistogram.QuantizeLinear).toBeGreaterThan(10);
+      expect(int8.weightBytes).toBeLessThan(0.4 * exportOnnxModel({ input: file, overrides }).weightBytes);
+      const s2 = await ort.InferenceSession.create(int8.onnx);
+      const got = (await s2.run(feeds)).logits.data as Float32Array;
+      await s2.release();
+      const ref = readF32(join(VARIANTS_DIR, id, 'logits.f32'));
+      const maxRef = Math.max(...Array.from(ref, Math.abs));
+      const maxDelta = Math.max(...Array.from(got, (x, i) => Math.abs(x - ref[i])));
+      expect(maxDelta).toBeLessThanOrEqual(0.15 * maxRef);
+      expect(maxDelta).toBeGreaterThan(0); // it is not the float model
+      // the top class of every clip of the batch
+      const K = v.logitsShape[1];
+      for (let c = 0; c < v.logitsShape[0]; c++)
+        expect(argmax(got.subarray(c * K, (c + 1) * K)), `clip ${c}`).toBe(argmax(ref.subarray(c * K, (c + 1) * K)));
+    },
+  );
 });
 
 describe('tsm convert --int8 on the bundled model', () => {
@@ -129,8 +154,13 @@ describe('tsm convert --int8 on the bundled model', () => {
     const res = run.json();
     // one activation point per convolution output (ReLU6 folds into its range), per residual Add, and the input
     const float = exportOnnxModel({ input: join(MODELS, tsmFile) }).opHistogram;
-    expect(res.quantization).toMatchObject({ format: 'QDQ', calibration: { method: 'minmax', root: 'jester-mini', clips: 20, activationPoints: float.Conv + float.Add + 1 } });
-    const meta = Object.fromEntries(onnxProto.onnx.ModelProto.decode(readFileSync(output)).metadataProps!.map((p) => [p.key, p.value]));
+    expect(res.quantization).toMatchObject({
+      format: 'QDQ',
+      calibration: { method: 'minmax', root: 'jester-mini', clips: 20, activationPoints: float.Conv + float.Add + 1 },
+    });
+    const meta = Object.fromEntries(
+      onnxProto.onnx.ModelProto.decode(readFileSync(output)).metadataProps!.map((p) => [p.key, p.value]),
+    );
     expect(meta['tsm.weights_dtype']).toBe('int8');
     expect(JSON.parse(meta['tsm.quantization']!).calibration.clips).toBe(20);
   });
@@ -148,13 +178,18 @@ describe('tsm convert --int8 on the bundled model', () => {
     const reference = join(MODELS, 'reference', tsmFile.replace(/\.pth$/, '.json'));
     // calibrated on list lines 1–20: score lines 21–80 only
     const heldOut = join(tmp, 'held-out.txt');
-    writeFileSync(heldOut, readFileSync(join(MINI, 'val_videofolder.txt'), 'utf8').trim().split('\n').slice(20).join('\n') + '\n');
+    writeFileSync(
+      heldOut,
+      readFileSync(join(MINI, 'val_videofolder.txt'), 'utf8').trim().split('\n').slice(20).join('\n') + '\n',
+    );
     const r = await verifyModel({ model: output, dataset: 'jester', root: MINI, list: heldOut, reference });
     expect(r.clips).toBe(60);
     expect(r.parity!.clips).toBe(60); // every scored clip was compared with the reference
     expect(r.parity!.samePredictionFraction).toBeGreaterThanOrEqual(0.95);
     // the reference's top-1 on the same 60 clips
-    const refClips: Array<{ id: string; label: number; prediction: number }> = JSON.parse(readFileSync(reference, 'utf8')).clips;
+    const refClips: Array<{ id: string; label: number; prediction: number }> = JSON.parse(
+      readFileSync(reference, 'utf8'),
+    ).clips;
     const scored = new Set(r.predictions.map((p) => p.id));
     const same60 = refClips.filter((c) => scored.has(c.id));
     expect(same60).toHaveLength(60);

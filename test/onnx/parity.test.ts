@@ -22,7 +22,9 @@ function reverseFrames(clip: Float32Array, shape: number[]): Float32Array {
   const [n, t] = shape;
   const frame = clip.length / (n * t);
   const outClip = new Float32Array(clip.length);
-  for (let i = 0; i < n; i++) for (let j = 0; j < t; j++) outClip.set(clip.subarray((i * t + j) * frame, (i * t + j + 1) * frame), (i * t + (t - 1 - j)) * frame);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < t; j++)
+      outClip.set(clip.subarray((i * t + j) * frame, (i * t + j + 1) * frame), (i * t + (t - 1 - j)) * frame);
   return outClip;
 }
 
@@ -56,7 +58,8 @@ describe('converted models compute what PyTorch computes (max |Δlogit| ≤ 1e-4
         const reversed = await run(result.output, reverseFrames(clip, v.inputShape), v.inputShape);
         expect(maxAbsDiff(reversed, readF32(join(VARIANTS_DIR, id, 'reversed.f32')))).toBeLessThanOrEqual(TOLERANCE);
         const change = maxAbsDiff(reversed, logits);
-        if (v.shiftPlace) expect(change).toBeGreaterThan(0.05); // TSM sees time order
+        if (v.shiftPlace)
+          expect(change).toBeGreaterThan(0.05); // TSM sees time order
         else expect(change).toBeLessThan(1e-4); // TSN is order-invariant
       }
 

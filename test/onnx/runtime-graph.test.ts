@@ -9,7 +9,8 @@ import { ensureVariants, maxAbsDiff, readF32, VARIANTS_DIR } from '../helpers/re
 
 const variants = ensureVariants();
 const IDS = ['r18', 'r50_blockres', 'tsn_r50', 'mbv2_official', 'mbv2_embedded'];
-const exportOf = (id: string) => exportOnnxModel({ input: join(VARIANTS_DIR, variants[id].file), overrides: { size: variants[id].size } });
+const exportOf = (id: string) =>
+  exportOnnxModel({ input: join(VARIANTS_DIR, variants[id].file), overrides: { size: variants[id].size } });
 
 // Whether this CPU's onnxruntime has the blocked (NCHWc) convolutions the fusion checks are about (x86 with AVX2 or
 // AVX-512; not ARM). Decided once, from a bare 3×3 convolution (not from an exported graph: a regression in the
@@ -17,21 +18,33 @@ const exportOf = (id: string) => exportOnnxModel({ input: join(VARIANTS_DIR, var
 function bareConv(): Uint8Array {
   const g = new GraphBuilder();
   const x = g.input({ name: 'x', elemType: 'float', shape: [1, 16, 28, 28] });
-  const w = g.initializer('w', 'float', [16, 16, 3, 3], Float32Array.from({ length: 16 * 16 * 9 }, (_, i) => Math.sin(i)));
+  const w = g.initializer(
+    'w',
+    'float',
+    [16, 16, 3, 3],
+    Float32Array.from({ length: 16 * 16 * 9 }, (_, i) => Math.sin(i)),
+  );
   g.node('Conv', [x, w], { pads: [1, 1, 1, 1] }, { outputNames: ['y'] });
   g.output({ name: 'y', elemType: 'float', shape: [1, 16, 28, 28] });
   return g.toModel({ opset: 17, producerVersion: 'test', graphName: 'bare_conv', metadata: {} });
 }
 const nchwc = Boolean((await optimizedOps(bareConv()))['com.microsoft.nchwc:Conv']);
-if (!nchwc) process.stderr.write(`\n[skipped] NCHWc fusion checks: onnxruntime offers no NCHWc convolution on this CPU (${arch()}, ${cpus()[0]?.model ?? 'unknown'}); the parity checks still run\n`);
+if (!nchwc)
+  process.stderr.write(
+    `\n[skipped] NCHWc fusion checks: onnxruntime offers no NCHWc convolution on this CPU (${arch()}, ${cpus()[0]?.model ?? 'unknown'}); the parity checks still run\n`,
+  );
 
 describe('the exported graphs compute what PyTorch computes, whatever onnxruntime rewrites', () => {
   it.each(IDS)('%s: logits within 1e-4 of PyTorch after all graph optimisations', async (id) => {
     const v = variants[id];
     const session = await ort.InferenceSession.create(exportOf(id).onnx, { graphOptimizationLevel: 'all' });
-    const out = await session.run({ video: new ort.Tensor('float32', readF32(join(VARIANTS_DIR, id, 'input.f32')), v.inputShape) });
+    const out = await session.run({
+      video: new ort.Tensor('float32', readF32(join(VARIANTS_DIR, id, 'input.f32')), v.inputShape),
+    });
     await session.release();
-    expect(maxAbsDiff(out.logits.data as Float32Array, readF32(join(VARIANTS_DIR, id, 'logits.f32')))).toBeLessThanOrEqual(1e-4);
+    expect(
+      maxAbsDiff(out.logits.data as Float32Array, readF32(join(VARIANTS_DIR, id, 'logits.f32'))),
+    ).toBeLessThanOrEqual(1e-4);
   });
 });
 

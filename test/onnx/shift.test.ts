@@ -21,13 +21,23 @@ function referenceShift(x: Float32Array, n: number, t: number, c: number, hw: nu
   return out;
 }
 
-async function onnxShift(x: Float32Array, n: number, t: number, c: number, h: number, w: number, div: number): Promise<{ y: Float32Array; ops: Record<string, number> }> {
+async function onnxShift(
+  x: Float32Array,
+  n: number,
+  t: number,
+  c: number,
+  h: number,
+  w: number,
+  div: number,
+): Promise<{ y: Float32Array; ops: Record<string, number> }> {
   const g = new GraphBuilder();
   const input = g.input({ name: 'x', elemType: 'float', shape: ['NT', c, h, w] });
   const y = addTemporalShift(g, { x: input, channels: c, height: h, width: w, segments: t, div }, 's');
   g.node('Identity', [y], {}, { outputNames: ['y'] });
   g.output({ name: 'y', elemType: 'float', shape: ['NT', c, h, w] });
-  const session = await ort.InferenceSession.create(g.toModel({ opset: 13, producerVersion: 'test', graphName: 'shift', metadata: {} }));
+  const session = await ort.InferenceSession.create(
+    g.toModel({ opset: 13, producerVersion: 'test', graphName: 'shift', metadata: {} }),
+  );
   const result = await session.run({ x: new ort.Tensor('float32', x, [n * t, c, h, w]) });
   return { y: result.y.data as Float32Array, ops: g.opHistogram() };
 }
@@ -36,7 +46,14 @@ describe('temporal shift subgraph', () => {
   it('moves 1/div of channels from t+1 and 1/div from t−1, zero-filled, for any N, T, C, H, W, div', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ n: fc.integer({ min: 1, max: 3 }), t: fc.integer({ min: 1, max: 6 }), c: fc.integer({ min: 1, max: 24 }), h: fc.integer({ min: 1, max: 3 }), w: fc.integer({ min: 1, max: 3 }), div: fc.integer({ min: 1, max: 9 }) }),
+        fc.record({
+          n: fc.integer({ min: 1, max: 3 }),
+          t: fc.integer({ min: 1, max: 6 }),
+          c: fc.integer({ min: 1, max: 24 }),
+          h: fc.integer({ min: 1, max: 3 }),
+          w: fc.integer({ min: 1, max: 3 }),
+          div: fc.integer({ min: 1, max: 9 }),
+        }),
         async ({ n, t, c, h, w, div }) => {
           const x = Float32Array.from({ length: n * t * c * h * w }, (_, i) => i + 1);
           const { y } = await onnxShift(x, n, t, c, h, w, div);

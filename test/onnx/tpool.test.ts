@@ -17,7 +17,9 @@ describe('temporal pooling', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.json().arch).toMatchObject({ name: 'TSM-resnet50', segments: 8, temporalPool: true, shiftedBlocks: 16 });
     const text = runCli(['inspect', join(VARIANTS_DIR, v.file)]);
-    expect(text.stdout).toMatch(/^detected {4}TSM-resnet50, 8 segments, shift blockres 1\/8 on 16 blocks, temporal pooling \(layers 2–4 on 4 segments\), 27 classes$/m);
+    expect(text.stdout).toMatch(
+      /^detected {4}TSM-resnet50, 8 segments, shift blockres 1\/8 on 16 blocks, temporal pooling \(layers 2–4 on 4 segments\), 27 classes$/m,
+    );
   });
 
   it('refuses an odd segment count, int8 and fp16 compute, by name', () => {
@@ -26,7 +28,16 @@ describe('temporal pooling', () => {
     const odd = runCli(['convert', file, '--segments', '7', '-o', join(out, 'odd.onnx'), '--json']);
     expect(odd.status).toBe(2);
     expect(odd.json().error).toMatchObject({ code: 'E_TPOOL_SEGMENTS', segments: 7 });
-    const int8 = runCli(['convert', file, '--int8', '--calibration', 'fixtures/jester-mini', '-o', join(out, 'q.onnx'), '--json']);
+    const int8 = runCli([
+      'convert',
+      file,
+      '--int8',
+      '--calibration',
+      'fixtures/jester-mini',
+      '-o',
+      join(out, 'q.onnx'),
+      '--json',
+    ]);
     expect(int8.status).toBe(5);
     expect(int8.json().error.code).toBe('E_TPOOL_PRECISION');
     const fp16 = runCli(['convert', file, '--fp16-compute', '-o', join(out, 'h.onnx'), '--json']);
@@ -41,6 +52,8 @@ describe('temporal pooling', () => {
     require('node:fs').copyFileSync(plain, renamed);
     const r = runCli(['convert', renamed, '-o', join(out, 'x.onnx'), '--json']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.json().warnings).toContain('file name says _tpool but the weights have no temporal pooling (layer2.net.*); following the weights');
+    expect(r.json().warnings).toContain(
+      'file name says _tpool but the weights have no temporal pooling (layer2.net.*); following the weights',
+    );
   });
 });

@@ -18,9 +18,13 @@ describe('writeChunksAtomically', () => {
   it('a failure is E_WRITE naming the file, and the temp file is gone', () => {
     const dir = testTempDir('tsm-write-');
     mkdirSync(join(dir, 'taken.onnx')); // a folder where the file should go: the rename fails
-    expect(() => writeChunksAtomically(join(dir, 'taken.onnx'), [Uint8Array.of(1)])).toThrow(expect.objectContaining({ code: 'E_WRITE', details: { file: join(dir, 'taken.onnx') } }));
+    expect(() => writeChunksAtomically(join(dir, 'taken.onnx'), [Uint8Array.of(1)])).toThrow(
+      expect.objectContaining({ code: 'E_WRITE', details: { file: join(dir, 'taken.onnx') } }),
+    );
     expect(readdirSync(dir)).toEqual(['taken.onnx']);
     writeFileSync(join(dir, 'plain'), 'x');
-    expect(() => writeChunksAtomically(join(dir, 'plain/model.onnx'), [Uint8Array.of(1)])).toThrow(expect.objectContaining({ code: 'E_WRITE' }));
+    expect(() => writeChunksAtomically(join(dir, 'plain/model.onnx'), [Uint8Array.of(1)])).toThrow(
+      expect.objectContaining({ code: 'E_WRITE' }),
+    );
   });
 });

@@ -21,7 +21,12 @@ const TORCH2 = join(ROOT, 'fixtures/torch2/TSM_jester_RGB_mobilenetv2_shift8_blo
 const DEFLATED_FIXTURE = join(ROOT, 'fixtures/pth/dtypes_deflated.pth');
 const dir = fileTempDir('tsm-deflate-');
 // what torch.load reads from each file it wrote: {file: {name as in the file: sha256 of the tensor's bytes}}
-const torchDigests: Record<string, Record<string, string>> = JSON.parse(execFileSync(PYTHON, [join(ROOT, 'tools/make_deflated.py'), dir, TORCH2], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+const torchDigests: Record<string, Record<string, string>> = JSON.parse(
+  execFileSync(PYTHON, [join(ROOT, 'tools/make_deflated.py'), dir, TORCH2], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }),
+);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 function digestsOf(bytes: Uint8Array, options = {}): Record<string, string> {
@@ -53,7 +58,12 @@ function centralRecord(bytes: Uint8Array, name: string): number {
   throw new Error(`${name} not in the central directory`);
 }
 
-function patched(bytes: Uint8Array, name: string, field: 'flags' | 'method' | 'crc32' | 'size', value: number): Uint8Array {
+function patched(
+  bytes: Uint8Array,
+  name: string,
+  field: 'flags' | 'method' | 'crc32' | 'size',
+  value: number,
+): Uint8Array {
   const out = Uint8Array.from(bytes);
   const at = centralRecord(out, name) + { flags: 8, method: 10, crc32: 16, size: 24 }[field];
   const view = new DataView(out.buffer);
@@ -76,7 +86,11 @@ describe('deflated checkpoints read like torch.load reads them', () => {
   });
 
   it('converts to an ONNX model with the same initializers, byte for byte, as the stored original', () => {
-    const initializers = (input: string) => onnxProto.onnx.ModelProto.decode(exportOnnxModel({ input }).onnx).graph!.initializer!.map((t) => [t.name, sha(t.rawData!)]);
+    const initializers = (input: string) =>
+      onnxProto.onnx.ModelProto.decode(exportOnnxModel({ input }).onnx).graph!.initializer!.map((t) => [
+        t.name,
+        sha(t.rawData!),
+      ]);
     const deflated = initializers(join(dir, 'rezipped.pth'));
     expect(deflated.length).toBeGreaterThan(50);
     expect(deflated).toEqual(initializers(TORCH2));
@@ -88,13 +102,21 @@ describe('deflated checkpoints read like torch.load reads them', () => {
     expect(w.size / w.compressedSize).toBeGreaterThan(900);
     expect(digestsOf(bytes)).toEqual(torchDigests['zeros.pth']);
     const err = thrown(() => readCheckpoint(bytes, { source: 'zeros.pth', maxInflatedBytes: 1 << 20 }));
-    expect(err).toMatchObject({ code: 'E_INFLATE_LIMIT', family: 'input', details: { entry: w.name, size: 16_000_000, limit: 1 << 20 } });
-    expect(err.message).toMatch(/zeros\.pth: deflated entry '.*data\/0' declares 16000000 bytes, past the 1048576-byte limit/);
+    expect(err).toMatchObject({
+      code: 'E_INFLATE_LIMIT',
+      family: 'input',
+      details: { entry: w.name, size: 16_000_000, limit: 1 << 20 },
+    });
+    expect(err.message).toMatch(
+      /zeros\.pth: deflated entry '.*data\/0' declares 16000000 bytes, past the 1048576-byte limit/,
+    );
   });
 
   it('a mixed archive (what would not shrink stored, as `zip` does): stored records stay views into the file', () => {
     const bytes = readFileSync(join(ROOT, 'fixtures/pth/train_checkpoint_deflated.pth.tar'));
-    const methods = Object.fromEntries(readZipDirectory(bytes, 'x').map((e) => [e.name.split('/').slice(1).join('/'), e.method]));
+    const methods = Object.fromEntries(
+      readZipDirectory(bytes, 'x').map((e) => [e.name.split('/').slice(1).join('/'), e.method]),
+    );
     expect(methods).toMatchObject({ 'data.pkl': 8, 'data/0': 0, 'data/6': 8, version: 0 });
     const ckpt = readCheckpoint(bytes);
     const byKey = (key: string) => [...ckpt.stateDict.values()].find((t) => t.storage.key === key)!;
@@ -110,7 +132,9 @@ describe('broken or hostile deflate data is a typed input error', () => {
   it('a stream that inflates past the size it declares (a bomb that lies) is stopped there', () => {
     const err = thrown(() => readCheckpoint(patched(bytes, pkl.name, 'size', 100), { source: 'd.pth' }));
     expect(err).toMatchObject({ code: 'E_BAD_DEFLATE', family: 'input', details: { entry: pkl.name, size: 100 } });
-    expect(err.message).toMatch(/d\.pth: deflated entry 'dtypes_zip\/data\.pkl' \(781 bytes at byte \d+\) inflates past the 100 bytes it declares/);
+    expect(err.message).toMatch(
+      /d\.pth: deflated entry 'dtypes_zip\/data\.pkl' \(781 bytes at byte \d+\) inflates past the 100 bytes it declares/,
+    );
   });
 
   it('a declared size deflate cannot make of the data is refused before anything is allocated', () => {
@@ -122,9 +146,13 @@ describe('broken or hostile deflate data is a typed input error', () => {
   it("a corrupt stream names zlib's reason; a short one says it ends early", () => {
     const corrupt = Uint8Array.from(bytes);
     corrupt[pkl.dataOffset] = 0xff; // block type 3 does not exist
-    expect(thrown(() => readCheckpoint(corrupt, { source: 'd.pth' })).message).toMatch(/inflates to 0 bytes, not the 1564 it declares \(invalid block type\)/);
+    expect(thrown(() => readCheckpoint(corrupt, { source: 'd.pth' })).message).toMatch(
+      /inflates to 0 bytes, not the 1564 it declares \(invalid block type\)/,
+    );
     const longer = patched(bytes, pkl.name, 'size', pkl.size + 10);
-    expect(thrown(() => readCheckpoint(longer, { source: 'd.pth' })).message).toMatch(/inflates to 1564 bytes, not the 1574 it declares/);
+    expect(thrown(() => readCheckpoint(longer, { source: 'd.pth' })).message).toMatch(
+      /inflates to 1564 bytes, not the 1574 it declares/,
+    );
   });
 
   it('inflated data is CRC-checked like stored data', () => {
@@ -135,7 +163,12 @@ describe('broken or hostile deflate data is a typed input error', () => {
   it('other compression methods and encrypted entries are refused by name', () => {
     const bzip2 = thrown(() => readCheckpoint(patched(bytes, pkl.name, 'method', 12), { source: 'd.pth' }));
     expect(bzip2).toMatchObject({ code: 'E_ZIP_COMPRESSED', family: 'unsupported', details: { method: 12 } });
-    expect(bzip2.message).toMatch(/entry 'dtypes_zip\/data\.pkl' is compressed with method 12; tsm reads stored \(0\) and deflated \(8\) entries/);
-    expect(thrown(() => readCheckpoint(patched(bytes, pkl.name, 'flags', 1), { source: 'd.pth' }))).toMatchObject({ code: 'E_ZIP_ENCRYPTED', family: 'unsupported' });
+    expect(bzip2.message).toMatch(
+      /entry 'dtypes_zip\/data\.pkl' is compressed with method 12; tsm reads stored \(0\) and deflated \(8\) entries/,
+    );
+    expect(thrown(() => readCheckpoint(patched(bytes, pkl.name, 'flags', 1), { source: 'd.pth' }))).toMatchObject({
+      code: 'E_ZIP_ENCRYPTED',
+      family: 'unsupported',
+    });
   });
 });

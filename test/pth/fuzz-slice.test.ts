@@ -33,7 +33,8 @@ describe('fuzz slice: 600 mutated checkpoints', () => {
         const ckpt = readCheckpoint(m.bytes, { source: `mutant-${i}` });
         summarizeCheckpoint(ckpt);
         const digests: Record<string, string> = {};
-        for (const [name, t] of ckpt.stateDict) digests[name] = createHash('sha256').update(tensorBytes(t)).digest('hex');
+        for (const [name, t] of ckpt.stateDict)
+          digests[name] = createHash('sha256').update(tensorBytes(t)).digest('hex');
         ours[`${i}.pth`] = digests;
         if (source.name.includes('_deflated.')) fromDeflated.add(`${i}.pth`);
         writeFileSync(join(accepted, `${i}.pth`), m.bytes);
@@ -43,7 +44,9 @@ describe('fuzz slice: 600 mutated checkpoints', () => {
       if (performance.now() - t0 > 1000) hangs++;
     }
     expect({ crashes, hangs }).toEqual({ crashes: 0, hangs: 0 });
-    const theirs = JSON.parse(execFileSync(PYTHON, [join(ROOT, 'fuzz/torch_digests.py'), accepted], { encoding: 'utf8' }));
+    const theirs = JSON.parse(
+      execFileSync(PYTHON, [join(ROOT, 'fuzz/torch_digests.py'), accepted], { encoding: 'utf8' }),
+    );
     let compared = 0;
     let comparedDeflated = 0;
     for (const [file, digests] of Object.entries(ours)) {

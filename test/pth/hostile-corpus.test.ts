@@ -5,7 +5,12 @@ import { TsmError } from '../../src/errors.js';
 import { readCheckpoint } from '../../src/pth/read.js';
 
 const DIR = join(__dirname, '../../fixtures/hostile/corpus');
-interface CorpusEntry { route: string; expect: { code: string; global?: string; opcode?: string }; marker?: string; live: boolean }
+interface CorpusEntry {
+  route: string;
+  expect: { code: string; global?: string; opcode?: string };
+  marker?: string;
+  live: boolean;
+}
 const corpus: Record<string, CorpusEntry> = JSON.parse(readFileSync(join(DIR, 'corpus.json'), 'utf8'));
 
 describe('hostile corpus (tools/make_hostile_corpus.py): every route refused by name, nothing runs, nothing big is allocated', () => {

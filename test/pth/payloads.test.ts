@@ -18,13 +18,27 @@ mkdirSync(markers);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const env = { ...process.env, TSM_HOSTILE_MARKERS: markers };
-execFileSync(PYTHON, [join(ROOT, 'tools/make_hostile_fixtures.py'), join(dir, 'fixtures')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-execFileSync(PYTHON, [join(ROOT, 'tools/make_hostile_corpus.py'), join(dir, 'corpus')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-const fixtures = JSON.parse(readFileSync(join(dir, 'fixtures/hostile.json'), 'utf8')) as Record<string, { marker: string }>;
-const corpus = JSON.parse(readFileSync(join(dir, 'corpus/corpus.json'), 'utf8')) as Record<string, { marker?: string; live: boolean }>;
+execFileSync(PYTHON, [join(ROOT, 'tools/make_hostile_fixtures.py'), join(dir, 'fixtures')], {
+  env,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+execFileSync(PYTHON, [join(ROOT, 'tools/make_hostile_corpus.py'), join(dir, 'corpus')], {
+  env,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+const fixtures = JSON.parse(readFileSync(join(dir, 'fixtures/hostile.json'), 'utf8')) as Record<
+  string,
+  { marker: string }
+>;
+const corpus = JSON.parse(readFileSync(join(dir, 'corpus/corpus.json'), 'utf8')) as Record<
+  string,
+  { marker?: string; live: boolean }
+>;
 const live: Array<{ file: string; marker: string }> = [
   ...Object.entries(fixtures).map(([f, e]) => ({ file: join(dir, 'fixtures', f), marker: e.marker })),
-  ...Object.entries(corpus).filter(([, e]) => e.live).map(([f, e]) => ({ file: join(dir, 'corpus', f), marker: e.marker! })),
+  ...Object.entries(corpus)
+    .filter(([, e]) => e.live)
+    .map(([f, e]) => ({ file: join(dir, 'corpus', f), marker: e.marker! })),
 ];
 
 // Python's own loader on each file; prints which markers appeared (subprocess payloads get a moment to finish).
@@ -48,7 +62,12 @@ describe('hostile payloads, against a witness', () => {
   });
 
   it('Python runs every live payload: each marker appears', () => {
-    const seen = JSON.parse(execFileSync(PYTHON, ['-c', WITNESS, JSON.stringify(live)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    const seen = JSON.parse(
+      execFileSync(PYTHON, ['-c', WITNESS, JSON.stringify(live)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    );
     for (const l of live) expect(seen[l.file], `${l.file} did not run under torch.load`).toBe(true);
     expect(readdirSync(markers).length).toBe(new Set(live.map((l) => l.marker)).size);
     for (const f of readdirSync(markers)) rmSync(join(markers, f));

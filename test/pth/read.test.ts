@@ -9,8 +9,16 @@ import { TsmError } from '../../src/errors.js';
 const PTH = join(__dirname, '../../fixtures/pth');
 const HOSTILE = join(__dirname, '../../fixtures/hostile');
 
-interface ManifestTensor { dtype: string; shape: number[]; sha256: string }
-interface ManifestFile { format: string; metadata: Record<string, unknown>; tensors: Record<string, ManifestTensor> }
+interface ManifestTensor {
+  dtype: string;
+  shape: number[];
+  sha256: string;
+}
+interface ManifestFile {
+  format: string;
+  metadata: Record<string, unknown>;
+  tensors: Record<string, ManifestTensor>;
+}
 const manifest: Record<string, ManifestFile> = JSON.parse(readFileSync(join(PTH, 'manifest.json'), 'utf8'));
 
 function thrown(fn: () => unknown): unknown {
@@ -42,7 +50,7 @@ describe('readCheckpoint matches torch.load bit for bit', () => {
     expect(readCheckpointFile(join(PTH, 'dtypes_bigendian.pth')).byteOrder).toBe('big');
   });
 
-  it('keeps names as stored (module. included: prefixes are the key layout\'s business), finds state_dict and names the other entries', () => {
+  it("keeps names as stored (module. included: prefixes are the key layout's business), finds state_dict and names the other entries", () => {
     const ckpt = readCheckpointFile(join(PTH, 'train_checkpoint_legacy.pth.tar'));
     expect(ckpt.stateDictKey).toBe('state_dict');
     expect(ckpt.stateDict.has('module.new_fc.weight')).toBe(true);
@@ -77,7 +85,7 @@ describe('readCheckpoint matches torch.load bit for bit', () => {
       expect(Math.abs(f16[i] - f32[i])).toBeLessThanOrEqual(Math.abs(f32[i]) * 2 ** -10);
       expect(Math.abs(bf16[i] - f32[i])).toBeLessThanOrEqual(Math.abs(f32[i]) * 2 ** -7);
     }
-    expect([...toFloat32(ckpt.stateDict.get("big_int64")!)]).toEqual([Math.fround(2 ** 40 + 3), -(2 ** 35)]);
+    expect([...toFloat32(ckpt.stateDict.get('big_int64')!)]).toEqual([Math.fround(2 ** 40 + 3), -(2 ** 35)]);
   });
 
   it('returns contiguous zip tensors as views into the file bytes (no copy)', () => {
@@ -110,7 +118,9 @@ describe('broken input gives typed errors', () => {
   });
 
   it('rejects a file that is not a checkpoint', () => {
-    const err = thrown(() => readCheckpoint(new TextEncoder().encode('hello, I am a text file\n'), { source: 'notes.txt' })) as TsmError;
+    const err = thrown(() =>
+      readCheckpoint(new TextEncoder().encode('hello, I am a text file\n'), { source: 'notes.txt' }),
+    ) as TsmError;
     expect(err.code).toBe('E_NOT_CHECKPOINT');
     expect(err.message).toContain('notes.txt');
   });
@@ -127,8 +137,10 @@ describe('broken input gives typed errors', () => {
         // every byte offset an error names lies inside what was read (a record that should start where the file ends
         // may name that end)
         const offset = (err as TsmError).details.offset;
-        if (typeof offset === 'number') expect(offset, `cut at ${cut}: ${(err as Error).message}`).toBeLessThanOrEqual(cut);
-        for (const m of (err as Error).message.matchAll(/at byte (\d+)/g)) expect(Number(m[1]), `cut at ${cut}: ${(err as Error).message}`).toBeLessThan(Math.max(1, cut));
+        if (typeof offset === 'number')
+          expect(offset, `cut at ${cut}: ${(err as Error).message}`).toBeLessThanOrEqual(cut);
+        for (const m of (err as Error).message.matchAll(/at byte (\d+)/g))
+          expect(Number(m[1]), `cut at ${cut}: ${(err as Error).message}`).toBeLessThan(Math.max(1, cut));
       }
       expect(codes.has('E_TRUNCATED') || codes.has('E_NOT_CHECKPOINT')).toBe(true);
     });

@@ -28,7 +28,12 @@ function readNpy(path: string): { shape: number[]; data: Float32Array } {
   const headerLength = b.readUInt16LE(8);
   const header = b.subarray(10, 10 + headerLength).toString('latin1');
   expect(header).toContain("'descr': '<f4'");
-  const shape = /'shape': \(([^)]*)\)/.exec(header)![1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = /'shape': \(([^)]*)\)/
+    .exec(header)![1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const data = b.subarray(10 + headerLength);
   return { shape, data: new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
 }
@@ -46,7 +51,9 @@ function initializers(path: string): Array<[string, string]> {
 }
 
 describe('torch 2.11 dtypes', () => {
-  const expected: Record<string, { dtype: string; shape: number[]; sha256: string }> = JSON.parse(readFileSync(join(T2, 'dtypes.json'), 'utf8'));
+  const expected: Record<string, { dtype: string; shape: number[]; sha256: string }> = JSON.parse(
+    readFileSync(join(T2, 'dtypes.json'), 'utf8'),
+  );
 
   it('every tensor of dtypes.pth has the dtype, shape and bytes torch wrote (dtypes.json: sha256 of its contiguous little-endian bytes)', () => {
     const ckpt = readCheckpointFile(join(T2, 'dtypes.pth'));
@@ -62,7 +69,14 @@ describe('torch 2.11 dtypes', () => {
   it('inspect lists them; none is called unsafe', () => {
     const r = runCli(['inspect', join(T2, 'dtypes.pth'), '--json']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.json().dtypes).toMatchObject({ uint16: 1, uint32: 1, uint64: 1, float8_e4m3fn: 1, float8_e5m2: 1, complex64: 1 });
+    expect(r.json().dtypes).toMatchObject({
+      uint16: 1,
+      uint32: 1,
+      uint64: 1,
+      float8_e4m3fn: 1,
+      float8_e5m2: 1,
+      complex64: 1,
+    });
   });
 
   it('float8 decodes as the OCP FP8 formats define (e4m3fn: no infinities, max 448; e5m2: the top byte of an fp16)', () => {
@@ -78,7 +92,11 @@ describe('torch 2.11 dtypes', () => {
     const ckpt = readCheckpointFile(join(VARIANTS_DIR, v.file));
     const key = 'base_model.features.0.0.weight';
     const t = ckpt.stateDict.get(`module.${key}`)!;
-    const complex: Tensor = { ...t, dtype: 'complex64', storage: { ...t.storage, dtype: 'complex64', bytes: new Uint8Array(t.storage.bytes.length * 2) } };
+    const complex: Tensor = {
+      ...t,
+      dtype: 'complex64',
+      storage: { ...t.storage, dtype: 'complex64', bytes: new Uint8Array(t.storage.bytes.length * 2) },
+    };
     const sd = new Map(ckpt.stateDict);
     sd.set(`module.${key}`, complex);
     const { spec, stateDict } = detectArch(sd, { fileName: v.file });
@@ -89,7 +107,12 @@ describe('torch 2.11 dtypes', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(TsmError);
-    expect(error).toMatchObject({ code: 'E_DTYPE_UNSUPPORTED', family: 'unsupported', exitCode: 5, details: { key, dtype: 'complex64' } });
+    expect(error).toMatchObject({
+      code: 'E_DTYPE_UNSUPPORTED',
+      family: 'unsupported',
+      exitCode: 5,
+      details: { key, dtype: 'complex64' },
+    });
   });
 });
 
@@ -105,8 +128,15 @@ describe('safetensors', () => {
     const viewed = readCheckpoint(bytes, { source: 'state_dict.safetensors' });
     expect(tensorBytes(viewed.stateDict.get('module.base_model.features.0.0.weight')!).buffer).toBe(bytes.buffer);
 
-    const a = convertCheckpoint({ input: join(T2, 'state_dict.safetensors'), output: join(out, 'st.onnx'), overrides: { segments: 8 } });
-    const b = convertCheckpoint({ input: join(T2, 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e1.pth'), output: join(out, 'pth.onnx') });
+    const a = convertCheckpoint({
+      input: join(T2, 'state_dict.safetensors'),
+      output: join(out, 'st.onnx'),
+      overrides: { segments: 8 },
+    });
+    const b = convertCheckpoint({
+      input: join(T2, 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e1.pth'),
+      output: join(out, 'pth.onnx'),
+    });
     expect(a.arch).toEqual(b.arch);
     expect(initializers(a.output)).toEqual(initializers(b.output));
     // and torch 2.11's own logits for x.npy (this checkpoint, trained one epoch, barely reacts to its input — its
@@ -120,9 +150,28 @@ describe('safetensors', () => {
     const v = ensureVariants().mbv2_official;
     const src = join(VARIANTS_DIR, v.file);
     for (const strip of [false, true]) {
-      const file = join(out, strip ? 'plain' : 'module', v.file.split('/').pop()!.replace(/\.pth$/, '.safetensors'));
+      const file = join(
+        out,
+        strip ? 'plain' : 'module',
+        v.file
+          .split('/')
+          .pop()!
+          .replace(/\.pth$/, '.safetensors'),
+      );
       require('node:fs').mkdirSync(join(file, '..'), { recursive: true });
-      execFileSync(PYTHON, [join(ROOT, 'tools/reference/to_safetensors.py'), src, file, ...(strip ? ['--strip-module'] : []), '--meta', 'format=pt', 'epoch=25'], { stdio: 'ignore' });
+      execFileSync(
+        PYTHON,
+        [
+          join(ROOT, 'tools/reference/to_safetensors.py'),
+          src,
+          file,
+          ...(strip ? ['--strip-module'] : []),
+          '--meta',
+          'format=pt',
+          'epoch=25',
+        ],
+        { stdio: 'ignore' },
+      );
       const r = runCli(['convert', file, '-o', join(out, `mbv2-${strip}.onnx`), '--json']);
       expect(r.status, r.stderr).toBe(0);
       const res = r.json();
@@ -132,19 +181,47 @@ describe('safetensors', () => {
       const logits = await logitsOf(res.output, clip, v.inputShape);
       expect(maxAbsDiff(logits, readF32(join(VARIANTS_DIR, 'mbv2_official', 'logits.f32')))).toBeLessThanOrEqual(1e-4);
       // playing the clip backwards moves PyTorch's logits: the check above sees time order
-      expect(maxAbsDiff(readF32(join(VARIANTS_DIR, 'mbv2_official', 'reversed.f32')), readF32(join(VARIANTS_DIR, 'mbv2_official', 'logits.f32')))).toBeGreaterThan(1e-2);
-      expect(initializers(res.output)).toEqual(initializers(convertCheckpoint({ input: src, output: join(out, 'mbv2-pth.onnx') }).output));
-      const meta = Object.fromEntries(onnxProto.onnx.ModelProto.decode(readFileSync(res.output)).metadataProps!.map((p) => [p.key, p.value]));
+      expect(
+        maxAbsDiff(
+          readF32(join(VARIANTS_DIR, 'mbv2_official', 'reversed.f32')),
+          readF32(join(VARIANTS_DIR, 'mbv2_official', 'logits.f32')),
+        ),
+      ).toBeGreaterThan(1e-2);
+      expect(initializers(res.output)).toEqual(
+        initializers(convertCheckpoint({ input: src, output: join(out, 'mbv2-pth.onnx') }).output),
+      );
+      const meta = Object.fromEntries(
+        onnxProto.onnx.ModelProto.decode(readFileSync(res.output)).metadataProps!.map((p) => [p.key, p.value]),
+      );
       expect(JSON.parse(meta['tsm.checkpoint_metadata']!)).toEqual({ format: 'pt', epoch: '25' });
     }
-    const inspect = runCli(['inspect', join(out, 'plain', v.file.split('/').pop()!.replace(/\.pth$/, '.safetensors')), '--json']).json();
+    const inspect = runCli([
+      'inspect',
+      join(
+        out,
+        'plain',
+        v.file
+          .split('/')
+          .pop()!
+          .replace(/\.pth$/, '.safetensors'),
+      ),
+      '--json',
+    ]).json();
     expect(inspect).toMatchObject({ format: 'safetensors', metadata: { format: 'pt', epoch: '25' } });
   });
 
   it('verify and zoo publish take a .safetensors checkpoint', () => {
     const v = ensureVariants().mbv2_width05;
-    const file = join(out, v.file.split('/').pop()!.replace(/\.pth$/, '.safetensors'));
-    execFileSync(PYTHON, [join(ROOT, 'tools/reference/to_safetensors.py'), join(VARIANTS_DIR, v.file), file], { stdio: 'ignore' });
+    const file = join(
+      out,
+      v.file
+        .split('/')
+        .pop()!
+        .replace(/\.pth$/, '.safetensors'),
+    );
+    execFileSync(PYTHON, [join(ROOT, 'tools/reference/to_safetensors.py'), join(VARIANTS_DIR, v.file), file], {
+      stdio: 'ignore',
+    });
     const verify = runCli(['verify', file, '--root', 'fixtures/jester-mini', '--max-num', '4', '--json']);
     expect(verify.status, verify.stderr).toBe(0);
     expect(verify.json().clips).toBe(4);
@@ -167,22 +244,81 @@ describe('hostile and broken safetensors: typed errors, checked before anything 
     len.writeBigUInt64LE(n);
     return Buffer.concat([len, rest]);
   };
-  const t = (dtype: string, shape: number[], begin: number, end: number) => ({ dtype, shape, data_offsets: [begin, end] });
+  const t = (dtype: string, shape: number[], begin: number, end: number) => ({
+    dtype,
+    shape,
+    data_offsets: [begin, end],
+  });
   const cases: Array<[string, Buffer, string, string]> = [
     ['header length 2^63', withLength(2n ** 63n, Buffer.from('{"a":1}')), 'E_BAD_SAFETENSORS', 'exceeds'],
-    ['a 100 MB header claimed in a 1 KB file', withLength(100n * 1024n * 1024n, Buffer.concat([Buffer.from('{'), Buffer.alloc(1000, 0x20)])), 'E_TRUNCATED', 'claims 104857600 bytes'],
+    [
+      'a 100 MB header claimed in a 1 KB file',
+      withLength(100n * 1024n * 1024n, Buffer.concat([Buffer.from('{'), Buffer.alloc(1000, 0x20)])),
+      'E_TRUNCATED',
+      'claims 104857600 bytes',
+    ],
     ['header not JSON', withLength(6n, Buffer.from('{nope}')), 'E_BAD_SAFETENSORS', 'not JSON'],
-    ['offsets past the end', Buffer.concat([header({ w: t('F32', [4], 0, 16) }), Buffer.alloc(8)]), 'E_BAD_SAFETENSORS', 'outside the 8-byte data buffer'],
-    ['overlapping tensors', Buffer.concat([header({ a: t('F32', [2], 0, 8), b: t('F32', [2], 4, 12) }), Buffer.alloc(12)]), 'E_BAD_SAFETENSORS', 'overlaps'],
-    ['a gap between tensors', Buffer.concat([header({ a: t('F32', [1], 0, 4), b: t('F32', [1], 8, 12) }), Buffer.alloc(12)]), 'E_BAD_SAFETENSORS', 'belong to no tensor'],
-    ['bytes after the last tensor', Buffer.concat([header({ a: t('F32', [1], 0, 4) }), Buffer.alloc(12)]), 'E_BAD_SAFETENSORS', 'end at byte 4'],
-    ['dtype, shape and size disagree', Buffer.concat([header({ a: t('F32', [3], 0, 8) }), Buffer.alloc(8)]), 'E_BAD_SAFETENSORS', 'needs 12 bytes but data_offsets span 8'],
-    ['a dtype tsm does not read', Buffer.concat([header({ a: t('F8_E8M0', [1], 0, 1) }), Buffer.alloc(1)]), 'E_DTYPE_UNSUPPORTED', 'F8_E8M0'],
-    ['negative and fractional shapes', Buffer.concat([header({ a: t('F32', [-1], 0, 4) }), Buffer.alloc(4)]), 'E_BAD_SAFETENSORS', 'shape'],
-    ['metadata that is not strings', Buffer.concat([header({ __metadata__: { a: 1 }, w: t('U8', [1], 0, 1) }), Buffer.alloc(1)]), 'E_BAD_SAFETENSORS', '__metadata__.a'],
-    ['a header that is a JSON array', header([{ a: t('F32', [1], 0, 4) }]), 'E_BAD_SAFETENSORS', 'header is a JSON array, not an object'],
+    [
+      'offsets past the end',
+      Buffer.concat([header({ w: t('F32', [4], 0, 16) }), Buffer.alloc(8)]),
+      'E_BAD_SAFETENSORS',
+      'outside the 8-byte data buffer',
+    ],
+    [
+      'overlapping tensors',
+      Buffer.concat([header({ a: t('F32', [2], 0, 8), b: t('F32', [2], 4, 12) }), Buffer.alloc(12)]),
+      'E_BAD_SAFETENSORS',
+      'overlaps',
+    ],
+    [
+      'a gap between tensors',
+      Buffer.concat([header({ a: t('F32', [1], 0, 4), b: t('F32', [1], 8, 12) }), Buffer.alloc(12)]),
+      'E_BAD_SAFETENSORS',
+      'belong to no tensor',
+    ],
+    [
+      'bytes after the last tensor',
+      Buffer.concat([header({ a: t('F32', [1], 0, 4) }), Buffer.alloc(12)]),
+      'E_BAD_SAFETENSORS',
+      'end at byte 4',
+    ],
+    [
+      'dtype, shape and size disagree',
+      Buffer.concat([header({ a: t('F32', [3], 0, 8) }), Buffer.alloc(8)]),
+      'E_BAD_SAFETENSORS',
+      'needs 12 bytes but data_offsets span 8',
+    ],
+    [
+      'a dtype tsm does not read',
+      Buffer.concat([header({ a: t('F8_E8M0', [1], 0, 1) }), Buffer.alloc(1)]),
+      'E_DTYPE_UNSUPPORTED',
+      'F8_E8M0',
+    ],
+    [
+      'negative and fractional shapes',
+      Buffer.concat([header({ a: t('F32', [-1], 0, 4) }), Buffer.alloc(4)]),
+      'E_BAD_SAFETENSORS',
+      'shape',
+    ],
+    [
+      'metadata that is not strings',
+      Buffer.concat([header({ __metadata__: { a: 1 }, w: t('U8', [1], 0, 1) }), Buffer.alloc(1)]),
+      'E_BAD_SAFETENSORS',
+      '__metadata__.a',
+    ],
+    [
+      'a header that is a JSON array',
+      header([{ a: t('F32', [1], 0, 4) }]),
+      'E_BAD_SAFETENSORS',
+      'header is a JSON array, not an object',
+    ],
     ['a header that is an empty JSON array', header([]), 'E_BAD_SAFETENSORS', 'header is a JSON array, not an object'],
-    ['a shape of 2^40 elements over 8 bytes', Buffer.concat([header({ a: t('F32', [2 ** 20, 2 ** 20], 0, 8) }), Buffer.alloc(8)]), 'E_BAD_SAFETENSORS', 'needs'],
+    [
+      'a shape of 2^40 elements over 8 bytes',
+      Buffer.concat([header({ a: t('F32', [2 ** 20, 2 ** 20], 0, 8) }), Buffer.alloc(8)]),
+      'E_BAD_SAFETENSORS',
+      'needs',
+    ],
   ];
   for (const [what, bytes, code, words] of cases) {
     it(what, () => {

@@ -21,14 +21,40 @@ const zoo = loadZoo(join(ROOT, 'zoo.json'));
 const float = resolveModel(zoo, { id: 'tsm-mobilenetv2-jester-online-mini' });
 const int8 = resolveModel(zoo, { id: 'tsm-mobilenetv2-jester-online-mini-int8' });
 
-interface RefClip { id: string; label: number; frames: number[]; logits: number[][]; reversed?: number[][] }
+interface RefClip {
+  id: string;
+  label: number;
+  frames: number[];
+  logits: number[][];
+  reversed?: number[][];
+}
 
 function streamReference(stride: number): RefClip[] {
-  const h = createHash('sha256').update(readFileSync(CHECKPOINT)).update(readFileSync(join(ROOT, 'tools/reference/stream_online.py'))).update(String(stride)).digest('hex').slice(0, 16);
+  const h = createHash('sha256')
+    .update(readFileSync(CHECKPOINT))
+    .update(readFileSync(join(ROOT, 'tools/reference/stream_online.py')))
+    .update(String(stride))
+    .digest('hex')
+    .slice(0, 16);
   const path = join(GENERATED, 'online-trained', `${h}.json`);
   if (!existsSync(path)) {
     mkdirSync(join(GENERATED, 'online-trained'), { recursive: true });
-    execFileSync(PYTHON, [join(ROOT, 'tools/reference/stream_online.py'), CHECKPOINT, MINI, `${path}.tmp`, '--from', String(CALIBRATED), '--stride', String(stride), '--reversed', '8'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      PYTHON,
+      [
+        join(ROOT, 'tools/reference/stream_online.py'),
+        CHECKPOINT,
+        MINI,
+        `${path}.tmp`,
+        '--from',
+        String(CALIBRATED),
+        '--stride',
+        String(stride),
+        '--reversed',
+        '8',
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     writeFileSync(path, readFileSync(`${path}.tmp`));
   }
   return JSON.parse(readFileSync(path, 'utf8')).clips;
@@ -40,7 +66,10 @@ async function streamClip(modelPath: string, clip: RefClip, backwards = false): 
   const out: Float32Array[] = [];
   try {
     for (const index of backwards ? [...clip.frames].reverse() : clip.frames) {
-      const frame = await loadScaledFrame(join(MINI, '20bn-jester-v1', clip.id, `${String(index).padStart(5, '0')}.jpg`), { scale: 256, cropSize: 224, crops: 1 });
+      const frame = await loadScaledFrame(
+        join(MINI, '20bn-jester-v1', clip.id, `${String(index).padStart(5, '0')}.jpg`),
+        { scale: 256, cropSize: 224, crops: 1 },
+      );
       writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, 224, 1)[0], input, 0);
       out.push(Float32Array.from(await model.step(input)));
     }
@@ -77,7 +106,9 @@ describe('the trained online model against a PyTorch streaming reference', () =>
         back.forEach((l, f) => l.forEach((x, k) => (worst = Math.max(worst, Math.abs(x - clip.reversed![f][k])))));
         // the same frame, seen after its past vs after its future
         const n = clip.frames.length;
-        for (let f = 0; f < n; f++) for (let k = 0; k < 27; k++) reversalMoves = Math.max(reversalMoves, Math.abs(clip.logits[f][k] - clip.reversed[n - 1 - f][k]));
+        for (let f = 0; f < n; f++)
+          for (let k = 0; k < 27; k++)
+            reversalMoves = Math.max(reversalMoves, Math.abs(clip.logits[f][k] - clip.reversed[n - 1 - f][k]));
       }
     }
     expect(worst).toBeLessThanOrEqual(1e-4);
@@ -97,7 +128,9 @@ describe('the trained online model against a PyTorch streaming reference', () =>
       });
       if (lastGesture(got, window, stableFrames) === lastGesture(clip.logits, window, stableFrames)) sameLast++;
     }
-    process.stderr.write(`online int8 vs PyTorch on 60 held-out clips: top class on ${sameFrame}/${frames} frames, last gesture on ${sameLast}/60 clips\n`);
+    process.stderr.write(
+      `online int8 vs PyTorch on 60 held-out clips: top class on ${sameFrame}/${frames} frames, last gesture on ${sameLast}/60 clips\n`,
+    );
     expect(sameFrame / frames).toBeGreaterThanOrEqual(0.93); // measured 527/542
     expect(sameLast / 60).toBeGreaterThanOrEqual(0.95); // measured 60/60
   });

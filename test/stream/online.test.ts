@@ -10,7 +10,16 @@ import { GestureSmoother } from '../../src/stream/smoother.js';
 import { runCli } from '../helpers/cli.js';
 import { optimizedOps } from '../helpers/ort.js';
 import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../../src/frames/transforms.js';
-import { ensureOnline, ensureVariants, maxAbsDiff, ONLINE_DIR, PYTHON, readF32, ROOT, VARIANTS_DIR } from '../helpers/reference.js';
+import {
+  ensureOnline,
+  ensureVariants,
+  maxAbsDiff,
+  ONLINE_DIR,
+  PYTHON,
+  readF32,
+  ROOT,
+  VARIANTS_DIR,
+} from '../helpers/reference.js';
 
 const online = ensureOnline();
 const out = mkdtempSync(join(tmpdir(), 'tsm-online-'));
@@ -18,10 +27,25 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('online export (tsm convert --online) against a PyTorch streaming reference', () => {
   it('the online demo layout: 10 buffers of the demo shapes, logits within 1e-4 on every frame', async () => {
-    const r = convertCheckpoint({ input: join(ONLINE_DIR, 'mobilenetv2_jester_online.pth.tar'), output: join(out, 'online.onnx'), overrides: { online: true } });
+    const r = convertCheckpoint({
+      input: join(ONLINE_DIR, 'mobilenetv2_jester_online.pth.tar'),
+      output: join(out, 'online.onnx'),
+      overrides: { online: true },
+    });
     expect(r.arch).toMatchObject({ kind: 'online', shiftedBlocks: 10 });
     expect(r.buffers!.map((b) => b.shape)).toEqual(online.buffers.map(([, shape]) => shape));
-    expect(r.buffers!.map((b) => b.shape)).toEqual([[1, 3, 56, 56], [1, 4, 28, 28], [1, 4, 28, 28], [1, 8, 14, 14], [1, 8, 14, 14], [1, 8, 14, 14], [1, 12, 14, 14], [1, 12, 14, 14], [1, 20, 7, 7], [1, 20, 7, 7]]);
+    expect(r.buffers!.map((b) => b.shape)).toEqual([
+      [1, 3, 56, 56],
+      [1, 4, 28, 28],
+      [1, 4, 28, 28],
+      [1, 8, 14, 14],
+      [1, 8, 14, 14],
+      [1, 8, 14, 14],
+      [1, 12, 14, 14],
+      [1, 12, 14, 14],
+      [1, 20, 7, 7],
+      [1, 20, 7, 7],
+    ]);
     const model = await openOnlineModel(r.output);
     const frames = readF32(join(ONLINE_DIR, 'frames.f32'));
     const ref = readF32(join(ONLINE_DIR, 'logits.f32'));
@@ -46,11 +70,29 @@ describe('online export (tsm convert --online) against a PyTorch streaming refer
     const output = join(out, 'official-online.onnx');
     const r = runCli(['convert', join(VARIANTS_DIR, v.file), '--online', '-o', output, '--json']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.json().inputs.map((i: { name: string }) => i.name)).toEqual(['frame', ...Array.from({ length: 10 }, (_, i) => `shift_buffer_${i}`)]);
+    expect(r.json().inputs.map((i: { name: string }) => i.name)).toEqual([
+      'frame',
+      ...Array.from({ length: 10 }, (_, i) => `shift_buffer_${i}`),
+    ]);
     // the same weights streamed by PyTorch with the one-directional shift, over two mini clips
     const refPath = join(out, 'official-stream.json');
-    execFileSync(PYTHON, [join(ROOT, 'tools/reference/stream_online.py'), join(VARIANTS_DIR, v.file), join(ROOT, 'fixtures/jester-mini'), refPath, '--to', '2', '--reversed', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const ref: Array<{ id: string; frames: number[]; logits: number[][] }> = JSON.parse(readFileSync(refPath, 'utf8')).clips;
+    execFileSync(
+      PYTHON,
+      [
+        join(ROOT, 'tools/reference/stream_online.py'),
+        join(VARIANTS_DIR, v.file),
+        join(ROOT, 'fixtures/jester-mini'),
+        refPath,
+        '--to',
+        '2',
+        '--reversed',
+        '0',
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    const ref: Array<{ id: string; frames: number[]; logits: number[][] }> = JSON.parse(
+      readFileSync(refPath, 'utf8'),
+    ).clips;
     const model = await openOnlineModel(output);
     const input = new Float32Array(3 * 224 * 224);
     let worst = 0;
@@ -58,7 +100,10 @@ describe('online export (tsm convert --online) against a PyTorch streaming refer
     for (const clip of ref) {
       model.reset();
       for (const [f, index] of clip.frames.entries()) {
-        const frame = await loadScaledFrame(join(ROOT, 'fixtures/jester-mini/20bn-jester-v1', clip.id, `${String(index).padStart(5, '0')}.jpg`), { scale: 256, cropSize: 224, crops: 1 });
+        const frame = await loadScaledFrame(
+          join(ROOT, 'fixtures/jester-mini/20bn-jester-v1', clip.id, `${String(index).padStart(5, '0')}.jpg`),
+          { scale: 256, cropSize: 224, crops: 1 },
+        );
         writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, 224, 1)[0], input, 0);
         worst = Math.max(worst, maxAbsDiff(await model.step(input), clip.logits[f]));
         compared++;
@@ -71,7 +116,11 @@ describe('online export (tsm convert --online) against a PyTorch streaming refer
 
   it('tsm stream reports events at the frames it fed, timestamps from the frame rate, and latencies in order; a non-online model is refused', () => {
     const model = join(out, 'stream.onnx');
-    convertCheckpoint({ input: join(ONLINE_DIR, 'mobilenetv2_jester_online.pth.tar'), output: model, overrides: { online: true } });
+    convertCheckpoint({
+      input: join(ONLINE_DIR, 'mobilenetv2_jester_online.pth.tar'),
+      output: model,
+      overrides: { online: true },
+    });
     const r = runCli(['stream', model, '--frames', join(ROOT, 'fixtures/jester-mini/20bn-jester-v1/100001'), '--json']);
     expect(r.status, r.stderr).toBe(0);
     const res = r.json();
@@ -92,8 +141,17 @@ describe('online export (tsm convert --online) against a PyTorch streaming refer
     expect(inference.p50).toBeLessThanOrEqual(inference.p99);
     expect(perFrame.p50).toBeLessThanOrEqual(perFrame.p99);
     expect(perFrame.p50).toBeGreaterThanOrEqual(inference.p50); // a frame's time includes its inference
-    const offline = convertCheckpoint({ input: join(VARIANTS_DIR, ensureVariants().tsn_mbv2.file), output: join(out, 'offline.onnx') }).output;
-    const bad = runCli(['stream', offline, '--frames', join(ROOT, 'fixtures/jester-mini/20bn-jester-v1/100001'), '--json']);
+    const offline = convertCheckpoint({
+      input: join(VARIANTS_DIR, ensureVariants().tsn_mbv2.file),
+      output: join(out, 'offline.onnx'),
+    }).output;
+    const bad = runCli([
+      'stream',
+      offline,
+      '--frames',
+      join(ROOT, 'fixtures/jester-mini/20bn-jester-v1/100001'),
+      '--json',
+    ]);
     expect(bad.status).toBe(2);
     expect(bad.json().error.code).toBe('E_NOT_ONLINE');
   });
@@ -103,8 +161,24 @@ describe('online int8 (tsm convert --online --int8): calibrated by streaming cli
   // How close it stays to PyTorch on clips it was not calibrated on: online-trained.test.ts.
   it('runs every convolution in int8 and records how it was calibrated', async () => {
     const checkpoint = join(ROOT, 'fixtures/models/online', readdirSync(join(ROOT, 'fixtures/models/online'))[0]);
-    const floatOut = convertCheckpoint({ input: checkpoint, output: join(out, 'mini-online.onnx'), overrides: { online: true } });
-    const r = runCli(['convert', checkpoint, '--online', '--int8', '--calibration', join(ROOT, 'fixtures/jester-mini'), '--calibration-clips', '4', '-o', join(out, 'mini-online-int8.onnx'), '--json']);
+    const floatOut = convertCheckpoint({
+      input: checkpoint,
+      output: join(out, 'mini-online.onnx'),
+      overrides: { online: true },
+    });
+    const r = runCli([
+      'convert',
+      checkpoint,
+      '--online',
+      '--int8',
+      '--calibration',
+      join(ROOT, 'fixtures/jester-mini'),
+      '--calibration-clips',
+      '4',
+      '-o',
+      join(out, 'mini-online-int8.onnx'),
+      '--json',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const res = r.json();
     expect(res.quantization.calibration).toMatchObject({ clips: 4, method: 'minmax' });
@@ -119,6 +193,8 @@ describe('GestureSmoother', () => {
   it('reports a class once it has led for `stableFrames` frames of the averaged window', () => {
     const s = new GestureSmoother({ window: 2, stableFrames: 2 });
     const one = (k: number) => Float32Array.from([0, 0, 0].map((_, i) => (i === k ? 1 : 0)));
-    expect([s.push(one(1)), s.push(one(1)), s.push(one(2)), s.push(one(2)), s.push(one(2)), s.push(one(2))]).toEqual([-1, 1, -1, -1, 2, -1]);
+    expect([s.push(one(1)), s.push(one(1)), s.push(one(2)), s.push(one(2)), s.push(one(2)), s.push(one(2))]).toEqual([
+      -1, 1, -1, -1, 2, -1,
+    ]);
   });
 });

@@ -14,11 +14,28 @@ describe('the streaming protocol a model declares', () => {
     const r = runCli(['stream', model, '--frames', 'fixtures/jester-mini/20bn-jester-v1/100001', '--json']);
     expect(r.status, r.stderr).toBe(0);
     const s = r.json();
-    expect(s).toMatchObject({ stride: entry.streaming!.stride, fps: entry.streaming!.fps, protocolSource: 'model', smoothing: { window: entry.streaming!.window, stableFrames: entry.streaming!.stableFrames } });
+    expect(s).toMatchObject({
+      stride: entry.streaming!.stride,
+      fps: entry.streaming!.fps,
+      protocolSource: 'model',
+      smoothing: { window: entry.streaming!.window, stableFrames: entry.streaming!.stableFrames },
+    });
     expect(s.events.at(-1).label).toBe('Swiping Left');
     // a flag overrides one field and says so
-    const every = runCli(['stream', model, '--frames', 'fixtures/jester-mini/20bn-jester-v1/100001', '--stride', '1', '--json']).json();
-    expect(every).toMatchObject({ stride: 1, protocolSource: 'model+flags', smoothing: { window: entry.streaming!.window } });
+    const every = runCli([
+      'stream',
+      model,
+      '--frames',
+      'fixtures/jester-mini/20bn-jester-v1/100001',
+      '--stride',
+      '1',
+      '--json',
+    ]).json();
+    expect(every).toMatchObject({
+      stride: 1,
+      protocolSource: 'model+flags',
+      smoothing: { window: entry.streaming!.window },
+    });
     expect(every.frames).toBeGreaterThan(s.frames * 3);
   });
 

@@ -13,12 +13,27 @@ const MINI = join(ROOT, 'fixtures/jester-mini');
 const tsmFile = readdirSync(MODELS).find((f) => f.includes('_shift8_'))!;
 const tsnFile = readdirSync(MODELS).find((f) => f.startsWith('TSM_jester') && !f.includes('_shift'));
 const out = fileTempDir('tsm-bundled-');
-const PAIRS = ['Swiping Left', 'Swiping Right', 'Swiping Up', 'Swiping Down', 'Zooming In With Full Hand', 'Zooming Out With Full Hand', 'Sliding Two Fingers Left', 'Sliding Two Fingers Right'];
+const PAIRS = [
+  'Swiping Left',
+  'Swiping Right',
+  'Swiping Up',
+  'Swiping Down',
+  'Zooming In With Full Hand',
+  'Zooming Out With Full Hand',
+  'Sliding Two Fingers Left',
+  'Sliding Two Fingers Right',
+];
 
 describe('the bundled TSM model on the mini Jester set, against the PyTorch reference evaluation', () => {
   it('tsm verify gives the reference top-1/top-5 and the same prediction on every clip, logits within 1e-4', async () => {
     const refPath = join(out, 'reference.json');
-    const ref = JSON.parse(execFileSync(PYTHON, [join(ROOT, 'tools/reference/eval_jester.py'), join(MODELS, tsmFile), MINI, refPath, '--max-num', '40'], { encoding: 'utf8' }).trim());
+    const ref = JSON.parse(
+      execFileSync(
+        PYTHON,
+        [join(ROOT, 'tools/reference/eval_jester.py'), join(MODELS, tsmFile), MINI, refPath, '--max-num', '40'],
+        { encoding: 'utf8' },
+      ).trim(),
+    );
     const onnx = convertCheckpoint({ input: join(MODELS, tsmFile), output: join(out, 'tsm.onnx') }).output;
     const r = await verifyModel({ model: onnx, dataset: 'jester', root: MINI, maxNum: 40, reference: refPath });
     expect(r.clips).toBe(40);
@@ -28,12 +43,29 @@ describe('the bundled TSM model on the mini Jester set, against the PyTorch refe
     expect(r.parity!.samePredictionFraction).toBeGreaterThanOrEqual(0.99);
     expect(r.parity!.maxAbsScoreDelta).toBeLessThanOrEqual(1e-4);
     // with libvips' resize instead of Pillow's the inputs differ by a few levels: predictions hold, logits move
-    const viaSharp = await verifyModel({ model: onnx, dataset: 'jester', root: MINI, maxNum: 40, reference: refPath, resize: 'sharp' });
+    const viaSharp = await verifyModel({
+      model: onnx,
+      dataset: 'jester',
+      root: MINI,
+      maxNum: 40,
+      reference: refPath,
+      resize: 'sharp',
+    });
     expect(viaSharp.parity!.maxAbsScoreDelta).toBeGreaterThan(1e-3);
   });
 
   it('reaches ≥ 90 % top-1 on all 80 clips (clips loaded on the worker thread), and the report files are written', () => {
-    const r = runCli(['verify', join(MODELS, tsmFile), '--root', MINI, '--report', join(out, 'report'), '--loader', 'worker', '--json']);
+    const r = runCli([
+      'verify',
+      join(MODELS, tsmFile),
+      '--root',
+      MINI,
+      '--report',
+      join(out, 'report'),
+      '--loader',
+      'worker',
+      '--json',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const res = r.json();
     expect(res.clips).toBe(80);
@@ -60,7 +92,20 @@ describe('the bundled TSM model on the mini Jester set, against the PyTorch refe
 
   it('examples/classify-clip.mjs picks a model from a zoo and classifies a clip', () => {
     const zoo = join(ROOT, 'zoo.json');
-    const res = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'examples/classify-clip.mjs'), join(MINI, '20bn-jester-v1/100001'), '--zoo', zoo, '--dataset', 'jester-mini'], { cwd: ROOT, encoding: 'utf8' }));
+    const res = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          join(ROOT, 'examples/classify-clip.mjs'),
+          join(MINI, '20bn-jester-v1/100001'),
+          '--zoo',
+          zoo,
+          '--dataset',
+          'jester-mini',
+        ],
+        { cwd: ROOT, encoding: 'utf8' },
+      ),
+    );
     expect(res.model).toMatch(/^tsm-mobilenetv2-jester-mini@/);
     expect(res.label).toBe('Swiping Left'); // clip 100001 is a Swiping Left (val list line 1, label 16)
   });

@@ -34,7 +34,9 @@ function checksumRunner(classes: number): Runner {
 
 async function writeFrame(dir: string, index: number, width: number, height: number, grey: number): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const jpg = await sharp({ create: { width, height, channels: 3, background: { r: grey, g: grey, b: grey } } }).jpeg().toBuffer();
+  const jpg = await sharp({ create: { width, height, channels: 3, background: { r: grey, g: grey, b: grey } } })
+    .jpeg()
+    .toBuffer();
   writeFileSync(join(dir, `${String(index).padStart(5, '0')}.jpg`), jpg);
 }
 
@@ -66,8 +68,12 @@ describe('the clip loader thread', () => {
     expect(main.timing.loaderThread).toBe('main thread');
     expect(sources.timing.loaderThread).toBe('main thread');
     expect(worker.predictions).toHaveLength(10);
-    expect(worker.predictions.map((p: { scores: readonly number[] }) => p.scores)).toEqual(main.predictions.map((p: { scores: readonly number[] }) => p.scores));
-    expect(sources.predictions.map((p: { scores: readonly number[] }) => p.scores)).toEqual(main.predictions.map((p: { scores: readonly number[] }) => p.scores));
+    expect(worker.predictions.map((p: { scores: readonly number[] }) => p.scores)).toEqual(
+      main.predictions.map((p: { scores: readonly number[] }) => p.scores),
+    );
+    expect(sources.predictions.map((p: { scores: readonly number[] }) => p.scores)).toEqual(
+      main.predictions.map((p: { scores: readonly number[] }) => p.scores),
+    );
     // the checksums differ between clips: the comparison above is not between constants
     expect(new Set(worker.predictions.map((p: { scores: readonly number[] }) => p.scores[0])).size).toBe(10);
   });
@@ -78,25 +84,56 @@ describe('the clip loader thread', () => {
     const expected = await verifyModel({ ...mini, runner: checksumRunner(27), loaderThread: 'main' });
     const [a, failed, b] = await Promise.all([
       verifyModel({ ...mini, runner: checksumRunner(27), loaderThread: 'worker' }),
-      verifyModel({ model: 'unused.onnx', dataset: 'jester', root, batch: 2, runner: checksumRunner(2), loaderThread: 'worker' }).then(() => undefined, (e: unknown) => e),
+      verifyModel({
+        model: 'unused.onnx',
+        dataset: 'jester',
+        root,
+        batch: 2,
+        runner: checksumRunner(2),
+        loaderThread: 'worker',
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
       verifyModel({ ...mini, runner: checksumRunner(27), loaderThread: 'worker' }),
     ]);
     expect(failed).toMatchObject({ code: 'E_FRAME_SIZE' });
     for (const r of [a, b]) {
       expect(r.timing.loaderThread).toBe('worker thread');
-      expect(r.predictions.map((p: { scores: number[] }) => p.scores)).toEqual(expected.predictions.map((p: { scores: number[] }) => p.scores));
+      expect(r.predictions.map((p: { scores: number[] }) => p.scores)).toEqual(
+        expected.predictions.map((p: { scores: number[] }) => p.scores),
+      );
     }
   });
 
   it('an error raised on the worker thread arrives typed, as the main thread raises it', async () => {
     const { verifyModel } = await import(DIST_VERIFY);
     const options = { model: 'unused.onnx', dataset: 'jester', root, batch: 2, runner: checksumRunner(2) };
-    const fromWorker = await verifyModel({ ...options, loaderThread: 'worker' }).then(() => undefined, (e: unknown) => e);
-    const fromMain = await verifyModel({ ...options, loaderThread: 'main' }).then(() => undefined, (e: unknown) => e);
+    const fromWorker = await verifyModel({ ...options, loaderThread: 'worker' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const fromMain = await verifyModel({ ...options, loaderThread: 'main' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(fromMain).toMatchObject({ name: 'TsmError', code: 'E_FRAME_SIZE', family: 'input' });
-    expect(fromWorker).toMatchObject({ name: 'TsmError', code: 'E_FRAME_SIZE', family: 'input', message: (fromMain as Error).message });
+    expect(fromWorker).toMatchObject({
+      name: 'TsmError',
+      code: 'E_FRAME_SIZE',
+      family: 'input',
+      message: (fromMain as Error).message,
+    });
     // and the worker is still usable afterwards
-    const ok = await verifyModel({ model: 'unused.onnx', dataset: 'jester', root: MINI, batch: 2, maxNum: 2, runner: checksumRunner(27), loaderThread: 'worker' });
+    const ok = await verifyModel({
+      model: 'unused.onnx',
+      dataset: 'jester',
+      root: MINI,
+      batch: 2,
+      maxNum: 2,
+      runner: checksumRunner(27),
+      loaderThread: 'worker',
+    });
     expect(ok.timing.loaderThread).toBe('worker thread');
     expect(ok.predictions).toHaveLength(2);
   });

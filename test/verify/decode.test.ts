@@ -9,10 +9,16 @@ import { fileTempDir } from '../helpers/tmp.js';
 
 const dir = fileTempDir('tsm-decode-');
 const CLIPS = join(ROOT, 'fixtures/jester-mini/20bn-jester-v1');
-const frames = ['100001/00001.jpg', '100017/00020.jpg', '100042/00007.jpg', '100080/00011.jpg'].map((f) => join(CLIPS, f));
+const frames = ['100001/00001.jpg', '100017/00020.jpg', '100042/00007.jpg', '100080/00011.jpg'].map((f) =>
+  join(CLIPS, f),
+);
 
 /** RGB bytes of decoded pixels, whatever their channel count. */
-const rgb = (d: { data: ArrayLike<number>; channels: number }) => Uint8Array.from({ length: (d.data.length / d.channels) * 3 }, (_, i) => d.data[Math.floor(i / 3) * d.channels + (i % 3)]);
+const rgb = (d: { data: ArrayLike<number>; channels: number }) =>
+  Uint8Array.from(
+    { length: (d.data.length / d.channels) * 3 },
+    (_, i) => d.data[Math.floor(i / 3) * d.channels + (i % 3)],
+  );
 
 describe('decodeFrame', () => {
   it('decodes JPEGs in WebAssembly to exactly the pixels sharp (libjpeg-turbo, as Pillow) gives', async () => {
@@ -37,7 +43,7 @@ describe('decodeFrame', () => {
     await sharp(frames[0]).png().toFile(png);
     const p = await decodeFrame(png);
     expect(p.channels).toBe(3);
-    expect(Buffer.compare(Buffer.from(p.data), (await sharp(frames[0]).raw().toBuffer()))).toBe(0);
+    expect(Buffer.compare(Buffer.from(p.data), await sharp(frames[0]).raw().toBuffer())).toBe(0);
     const broken = join(dir, 'broken.jpg');
     const bytes = readFileSync(frames[0]);
     writeFileSync(broken, bytes.subarray(0, 40)); // header only

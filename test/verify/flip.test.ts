@@ -17,16 +17,33 @@ describe('flip label map', () => {
   });
 
   it('a permutation swaps each pair and keeps every other class', () => {
-    const perm = Array.from(flipPermutation(5, [[0, 3], [1, 4]]));
+    const perm = Array.from(
+      flipPermutation(5, [
+        [0, 3],
+        [1, 4],
+      ]),
+    );
     expect(perm).toEqual([3, 4, 2, 0, 1]);
   });
 
   it('verify --crops 10 warns about mirrored classes, and --flip-labels reads flipped views through the map', () => {
-    const base = ['verify', 'zoo/tsm-mobilenetv2-jester-mini/1.0.0/model.onnx', '--root', 'fixtures/jester-mini', '--crops', '10', '--max-num', '27', '--json'];
+    const base = [
+      'verify',
+      'zoo/tsm-mobilenetv2-jester-mini/1.0.0/model.onnx',
+      '--root',
+      'fixtures/jester-mini',
+      '--crops',
+      '10',
+      '--max-num',
+      '27',
+      '--json',
+    ];
     const plain = runCli(base);
     expect(plain.status, plain.stderr).toBe(0);
     const p = plain.json();
-    expect(p.warnings).toEqual([expect.stringMatching(/flipped views, which turn .* Left into .* Right \(3 such class pair\(s\).*--flip-labels/)]);
+    expect(p.warnings).toEqual([
+      expect.stringMatching(/flipped views, which turn .* Left into .* Right \(3 such class pair\(s\).*--flip-labels/),
+    ]);
     expect(p.protocol.flipLabelMap).toBeUndefined();
     const mapped = runCli([...base, '--flip-labels']);
     expect(mapped.status, mapped.stderr).toBe(0);
@@ -38,6 +55,8 @@ describe('flip label map', () => {
     expect(m.top1).toBeGreaterThan(p.top1);
     const left = JESTER_LABELS.indexOf('Swiping Left');
     const right = JESTER_LABELS.indexOf('Swiping Right');
-    expect(m.confusion[left][right] + m.confusion[right][left]).toBeLessThanOrEqual(p.confusion[left][right] + p.confusion[right][left]);
+    expect(m.confusion[left][right] + m.confusion[right][left]).toBeLessThanOrEqual(
+      p.confusion[left][right] + p.confusion[right][left],
+    );
   });
 });

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { FLOW_MEAN, FLOW_STD, IMAGENET_MEAN, IMAGENET_STD } from '../../src/model/preprocessing.js';
 import { preprocessKernels } from '../../src/frames/kernels.js';
 import { fixedTaps, resizeBilinearLikePillow } from '../../src/frames/resample.js';
-import { cropBoxes, scaleDecodedFrame, scaleDecodedSource, torchNormalizeTable, writeNormalizedCrop, type DecodedFrame } from '../../src/frames/transforms.js';
+import {
+  cropBoxes,
+  scaleDecodedFrame,
+  scaleDecodedSource,
+  torchNormalizeTable,
+  writeNormalizedCrop,
+  type DecodedFrame,
+} from '../../src/frames/transforms.js';
 import { PYTHON, ROOT } from '../helpers/reference.js';
 
 /** A deterministic pseudo-random byte stream (the same cases every run). */
@@ -30,8 +37,16 @@ describe('the WebAssembly SIMD preprocessing kernels', () => {
 
   // up- and down-scaling, odd sizes, inputs narrower than the filter, 3- and 4-byte pixels, windows at the edges
   const cases: Array<[number, number, number, number, 3 | 4]> = [
-    [176, 100, 450, 256, 4], [176, 100, 256, 146, 3], [176, 100, 88, 50, 4], [100, 176, 146, 256, 3], [177, 101, 256, 146, 4],
-    [640, 360, 227, 128, 3], [33, 17, 301, 155, 4], [2, 3, 40, 41, 3], [300, 200, 300, 200, 4], [1920, 1080, 455, 256, 3],
+    [176, 100, 450, 256, 4],
+    [176, 100, 256, 146, 3],
+    [176, 100, 88, 50, 4],
+    [100, 176, 146, 256, 3],
+    [177, 101, 256, 146, 4],
+    [640, 360, 227, 128, 3],
+    [33, 17, 301, 155, 4],
+    [2, 3, 40, 41, 3],
+    [300, 200, 300, 200, 4],
+    [1920, 1080, 455, 256, 3],
   ];
   for (const [w, h, outW, outH, channels] of cases) {
     it(`resize ${w}×${h} (${channels} bytes a pixel) → ${outW}×${outH} equals the JavaScript resize byte for byte`, () => {
@@ -39,7 +54,12 @@ describe('the WebAssembly SIMD preprocessing kernels', () => {
       const full = resizeBilinearLikePillow(src, w, h, outW, outH, undefined, channels);
       const windows = [
         { left: 0, top: 0, width: outW, height: outH },
-        { left: Math.floor(outW / 3), top: Math.floor(outH / 5), width: Math.ceil(outW / 2), height: Math.ceil(outH / 2) },
+        {
+          left: Math.floor(outW / 3),
+          top: Math.floor(outH / 5),
+          width: Math.ceil(outW / 2),
+          height: Math.ceil(outH / 2),
+        },
         { left: outW - 7, top: outH - 5, width: 7, height: 5 },
       ];
       for (const win of windows) {
@@ -48,7 +68,9 @@ describe('the WebAssembly SIMD preprocessing kernels', () => {
         let differing = 0;
         for (let y = 0; y < win.height; y++) {
           for (let x = 0; x < win.width; x++) {
-            for (let c = 0; c < 3; c++) if (ours[(y * win.width + x) * 4 + c] !== full[((y + win.top) * outW + x + win.left) * 3 + c]) differing++;
+            for (let c = 0; c < 3; c++)
+              if (ours[(y * win.width + x) * 4 + c] !== full[((y + win.top) * outW + x + win.left) * 3 + c])
+                differing++;
           }
         }
         expect(differing, `window ${JSON.stringify(win)}`).toBe(0);
@@ -65,7 +87,11 @@ describe('the WebAssembly SIMD preprocessing kernels', () => {
     const at = { width, height, offsetX: 10, offsetY: 20, fullWidth: 400, fullHeight: 300 };
     const wasmFrame: DecodedFrame = { data: rgbx, ...at, channels: 4 };
     const jsFrame: DecodedFrame = { data: rgb, ...at, channels: 3 }; // 3-byte pixels take the JavaScript loop
-    for (const box of [{ left: 10, top: 20, size: 224, flip: false }, { left: 23, top: 37, size: 160, flip: true }, { left: 90, top: 40, size: 64, flip: false }]) {
+    for (const box of [
+      { left: 10, top: 20, size: 224, flip: false },
+      { left: 23, top: 37, size: 160, flip: true },
+      { left: 90, top: 40, size: 64, flip: false },
+    ]) {
       const plane = 3 * box.size * box.size;
       const a = new Float32Array(plane + 8).fill(7);
       const b = new Float32Array(plane + 8).fill(7);
@@ -82,8 +108,13 @@ describe('the WebAssembly SIMD preprocessing kernels', () => {
 
   // scaled, cropped and normalised in one call (one-crop protocol) vs scaled bytes then the JavaScript normalisation
   const oneCrop: Array<[number, number, number, number, 3 | 4, boolean]> = [
-    [176, 100, 256, 224, 4, false], [176, 100, 256, 224, 4, true], [176, 100, 256, 224, 3, false], [100, 176, 256, 224, 4, true],
-    [640, 360, 256, 224, 3, false], [177, 101, 128, 112, 4, false], [33, 17, 64, 60, 4, true],
+    [176, 100, 256, 224, 4, false],
+    [176, 100, 256, 224, 4, true],
+    [176, 100, 256, 224, 3, false],
+    [100, 176, 256, 224, 4, true],
+    [640, 360, 256, 224, 3, false],
+    [177, 101, 128, 112, 4, false],
+    [33, 17, 64, 60, 4, true],
   ];
   for (const [w, h, scale, size, channels, flip] of oneCrop) {
     it(`scale ${w}×${h} (${channels} bytes a pixel) to ${scale}, crop ${size}${flip ? ' mirrored' : ''} and normalise in one call, as the two steps do`, () => {
@@ -93,7 +124,8 @@ describe('the WebAssembly SIMD preprocessing kernels', () => {
       expect('deferred' in deferred).toBe(true);
       const scaled = scaleDecodedFrame(src, w, h, request, channels);
       const rgb = { ...scaled, data: new Uint8Array(scaled.width * scaled.height * 3), channels: 3 as const }; // the JavaScript loop
-      for (let i = 0; i < scaled.width * scaled.height; i++) for (let c = 0; c < 3; c++) rgb.data[i * 3 + c] = scaled.data[i * scaled.channels + c];
+      for (let i = 0; i < scaled.width * scaled.height; i++)
+        for (let c = 0; c < 3; c++) rgb.data[i * 3 + c] = scaled.data[i * scaled.channels + c];
       const box = { ...cropBoxes(scaled.fullWidth, scaled.fullHeight, size, 1)[0], flip };
       const plane = 3 * size * size;
       const a = new Float32Array(plane + 8).fill(7);
@@ -118,8 +150,12 @@ describe('normalisation', () => {
     ].join('\n');
     const out = execFileSync(PYTHON, ['-c', script]);
     const theirs = new Float32Array(out.buffer, out.byteOffset, out.length / 4);
-    const ours = [0, 1, 2].map((c) => torchNormalizeTable(IMAGENET_MEAN[c], IMAGENET_STD[c])).concat([torchNormalizeTable(FLOW_MEAN, FLOW_STD)]);
+    const ours = [0, 1, 2]
+      .map((c) => torchNormalizeTable(IMAGENET_MEAN[c], IMAGENET_STD[c]))
+      .concat([torchNormalizeTable(FLOW_MEAN, FLOW_STD)]);
     expect(theirs.length).toBe(4 * 256);
-    ours.forEach((table, k) => expect(Array.from(table), `table ${k}`).toEqual(Array.from(theirs.subarray(k * 256, (k + 1) * 256))));
+    ours.forEach((table, k) =>
+      expect(Array.from(table), `table ${k}`).toEqual(Array.from(theirs.subarray(k * 256, (k + 1) * 256))),
+    );
   });
 });

@@ -21,12 +21,49 @@ describe('non-local TSM with the dense, 3-crop full-res protocol', () => {
     const v = variants.nl_r50_jester64;
     const checkpoint = join(VARIANTS_DIR, v.file);
     const ref = join(out, 'ref.json');
-    execFileSync(PYTHON, [join(ROOT, 'tools/reference/eval_tsm.py'), checkpoint, MINI, ref, '--frames-dir', '20bn-jester-v1', '--template', '{:05d}.jpg',
-      '--list', 'val_videofolder.txt', '--size', '64', '--crops', '3', '--dense', '--full-res', '--max-num', '2'], { stdio: 'ignore' });
+    execFileSync(
+      PYTHON,
+      [
+        join(ROOT, 'tools/reference/eval_tsm.py'),
+        checkpoint,
+        MINI,
+        ref,
+        '--frames-dir',
+        '20bn-jester-v1',
+        '--template',
+        '{:05d}.jpg',
+        '--list',
+        'val_videofolder.txt',
+        '--size',
+        '64',
+        '--crops',
+        '3',
+        '--dense',
+        '--full-res',
+        '--max-num',
+        '2',
+      ],
+      { stdio: 'ignore' },
+    );
     const model = convertCheckpoint({ input: checkpoint, output: join(out, 'nl.onnx'), overrides: { size: 64 } });
     expect(model.arch.nonLocal).toBe(true);
-    const r = await verifyModel({ model: model.output, dataset: 'jester', root: MINI, sampling: 'dense', crops: 3, fullRes: true, maxNum: 2, reference: ref });
-    expect(r.protocol).toMatchObject({ sampling: 'dense', crops: 3, viewsPerClip: 30, scaleShortSide: 64, cropSize: 64 });
+    const r = await verifyModel({
+      model: model.output,
+      dataset: 'jester',
+      root: MINI,
+      sampling: 'dense',
+      crops: 3,
+      fullRes: true,
+      maxNum: 2,
+      reference: ref,
+    });
+    expect(r.protocol).toMatchObject({
+      sampling: 'dense',
+      crops: 3,
+      viewsPerClip: 30,
+      scaleShortSide: 64,
+      cropSize: 64,
+    });
     expect(r.parity!.clips).toBe(2);
     expect(r.parity!.samePrediction).toBe(2);
     expect(r.parity!.maxAbsScoreDelta).toBeLessThanOrEqual(1e-4);

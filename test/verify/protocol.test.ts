@@ -12,7 +12,10 @@ describe('frame sampling (TSNDataSet._get_test_indices)', () => {
     expect(uniformIndices(5, 8)).toEqual([1, 1, 2, 3, 3, 4, 5, 5]); // int(0.3125 + 0.625·x) + 1
   });
   it('twice adds the segment starts', () => {
-    expect(sampleClips(37, 8, 'twice')).toEqual([[3, 7, 12, 17, 21, 26, 31, 35], [1, 5, 10, 14, 19, 24, 28, 33]]);
+    expect(sampleClips(37, 8, 'twice')).toEqual([
+      [3, 7, 12, 17, 21, 26, 31, 35],
+      [1, 5, 10, 14, 19, 24, 28, 33],
+    ]);
   });
   it('dense: 10 clips of stride 64/T from linspace starts, wrapping modulo the frame count', () => {
     const clips = sampleClips(100, 8, 'dense');
@@ -29,7 +32,10 @@ describe('Flow sampling (new_length 5): values printed by the upstream formulas 
     expect(sampleClips(6, 8, 'uniform', 5)).toEqual([[1, 1, 1, 1, 2, 2, 2, 2]]);
     // fewer frames than new_length: negative ticks truncate to 0 (floor would give frame 0)
     expect(sampleClips(3, 8, 'uniform', 5)).toEqual([[1, 1, 1, 1, 1, 1, 1, 1]]);
-    expect(sampleClips(40, 8, 'twice', 5)).toEqual([[3, 7, 12, 16, 21, 25, 30, 34], [1, 5, 10, 14, 19, 23, 28, 32]]);
+    expect(sampleClips(40, 8, 'twice', 5)).toEqual([
+      [3, 7, 12, 16, 21, 25, 30, 34],
+      [1, 5, 10, 14, 19, 23, 28, 32],
+    ]);
     expect(stackedIndices(4, 5, 6)).toEqual([4, 5, 6, 6, 6]);
     expect(stackedIndices(1, 5, 3)).toEqual([1, 2, 3, 3, 3]);
   });
@@ -43,7 +49,10 @@ describe('Flow sampling (new_length 5): values printed by the upstream formulas 
 describe('clip lists and templates', () => {
   it('parses lines, and names bad ones by line number without failing', () => {
     const { clips, bad } = parseClipList('1 37 16\n\n2 x 3\n3 30 99\nonly_two 5\n4 33 0\n', 27);
-    expect(clips).toEqual([{ id: '1', frames: 37, label: 16, line: 1 }, { id: '4', frames: 33, label: 0, line: 6 }]);
+    expect(clips).toEqual([
+      { id: '1', frames: 37, label: 16, line: 1 },
+      { id: '4', frames: 33, label: 0, line: 6 },
+    ]);
     expect(bad.map((b) => b.line)).toEqual([3, 4, 5]);
     expect(bad[1].reason).toContain('0..26');
   });
@@ -66,7 +75,11 @@ describe('transforms geometry', () => {
     expect(cropBoxes(341, 256, 224, 1)[0].left).toBe(58); // (341-224)/2 = 58.5 → 58
   });
   it('3 crops are left, right, centre; 10 crops are corners + centre, each flipped', () => {
-    expect(cropBoxes(450, 256, 224, 3).map((b) => [b.left, b.top])).toEqual([[0, 16], [224, 16], [112, 16]]);
+    expect(cropBoxes(450, 256, 224, 3).map((b) => [b.left, b.top])).toEqual([
+      [0, 16],
+      [224, 16],
+      [112, 16],
+    ]);
     const ten = cropBoxes(450, 256, 224, 10);
     expect(ten).toHaveLength(10);
     expect(ten.filter((b) => b.flip)).toHaveLength(5);

@@ -8,10 +8,18 @@ import { PYTHON, ROOT } from '../helpers/reference.js';
 import { fileTempDir } from '../helpers/tmp.js';
 
 const dir = fileTempDir('tsm-resize-');
-const frames = ['100001/00001.jpg', '100017/00020.jpg', '100080/00011.jpg'].map((f) => join(ROOT, 'fixtures/jester-mini/20bn-jester-v1', f));
+const frames = ['100001/00001.jpg', '100017/00020.jpg', '100080/00011.jpg'].map((f) =>
+  join(ROOT, 'fixtures/jester-mini/20bn-jester-v1', f),
+);
 
 describe('resizeBilinearLikePillow equals Pillow BILINEAR byte for byte', () => {
-  for (const [w, h] of [[450, 256], [256, 146], [88, 50], [200, 300], [177, 101]]) {
+  for (const [w, h] of [
+    [450, 256],
+    [256, 146],
+    [88, 50],
+    [200, 300],
+    [177, 101],
+  ]) {
     it(`176×100 → ${w}×${h}`, async () => {
       for (const frame of frames) {
         const { data, info } = await sharp(frame).raw().toBuffer({ resolveWithObject: true });

@@ -35,7 +35,12 @@ function withScale(onnx: Uint8Array, scale: number | 'no preprocessing'): Uint8A
   const props = model.metadataProps.filter((p) => p.key !== 'tsm.preprocessing');
   if (scale !== 'no preprocessing') {
     const p = JSON.parse(model.metadataProps.find((m) => m.key === 'tsm.preprocessing')!.value!);
-    props.push(onnxProto.onnx.StringStringEntryProto.create({ key: 'tsm.preprocessing', value: JSON.stringify({ ...p, scaleShortSide: scale }) }));
+    props.push(
+      onnxProto.onnx.StringStringEntryProto.create({
+        key: 'tsm.preprocessing',
+        value: JSON.stringify({ ...p, scaleShortSide: scale }),
+      }),
+    );
   }
   model.metadataProps = props;
   return onnxProto.onnx.ModelProto.encode(model).finish();
@@ -47,14 +52,18 @@ function save(name: string, bytes: Uint8Array): string {
   return path;
 }
 
-const OLD_WARNING = /declares scaleShortSide 183 for its 160 crop \(rounded, as older tsm versions wrote it\), but upstream's test transform scales to 182/;
+const OLD_WARNING =
+  /declares scaleShortSide 183 for its 160 crop \(rounded, as older tsm versions wrote it\), but upstream's test transform scales to 182/;
 
 describe('convert writes upstream scale_size = input_size * 256 // 224', () => {
   for (const [size, scale] of Object.entries(UPSTREAM).map(([s, v]) => [Number(s), v])) {
     it(`--size ${size}: scaleShortSide ${scale} in the result and in tsm.preprocessing`, () => {
       const m = exportOnnxModel({ input: CKPT, overrides: { size } });
       expect(m.preprocessing).toMatchObject({ cropSize: size, scaleShortSide: scale });
-      expect(JSON.parse(metadataOf(m.onnx)['tsm.preprocessing'])).toMatchObject({ cropSize: size, scaleShortSide: scale });
+      expect(JSON.parse(metadataOf(m.onnx)['tsm.preprocessing'])).toMatchObject({
+        cropSize: size,
+        scaleShortSide: scale,
+      });
     });
   }
 });
@@ -71,8 +80,11 @@ describe('verify reads the scale from the model', () => {
       close: async () => undefined,
     };
   }
-  const preprocessing = (scaleShortSide: number, cropSize = 160) => ({ 'tsm.preprocessing': JSON.stringify({ cropSize, scaleShortSide }) });
-  const run = (metadata: Record<string, string>, fed: Float32Array[] = []) => verifyModel({ model: 'm.onnx', dataset: 'jester', root: MINI, maxNum: 1, runner: recordingRunner(metadata, fed) });
+  const preprocessing = (scaleShortSide: number, cropSize = 160) => ({
+    'tsm.preprocessing': JSON.stringify({ cropSize, scaleShortSide }),
+  });
+  const run = (metadata: Record<string, string>, fed: Float32Array[] = []) =>
+    verifyModel({ model: 'm.onnx', dataset: 'jester', root: MINI, maxNum: 1, runner: recordingRunner(metadata, fed) });
 
   it("a model's own upstream value is used without a warning; a foreign model without tsm.preprocessing gets the rule", async () => {
     for (const metadata of [preprocessing(182), {}]) {
@@ -96,14 +108,21 @@ describe('verify reads the scale from the model', () => {
 
   it('a declaration that cannot be right is an input error naming the model and value', async () => {
     for (const [metadata, message] of [
-      [preprocessing(150), /m\.onnx: tsm\.preprocessing scaleShortSide is 150; expected an integer ≥ the 160 crop \(upstream: 182\)/],
+      [
+        preprocessing(150),
+        /m\.onnx: tsm\.preprocessing scaleShortSide is 150; expected an integer ≥ the 160 crop \(upstream: 182\)/,
+      ],
       [preprocessing(182.5), /scaleShortSide is 182\.5/],
       [preprocessing(256, 224), /is for a 224 crop but the model's input is 160×160/],
       [{ 'tsm.preprocessing': '{not json' }, /tsm\.preprocessing is not JSON/],
     ] as const) {
       const err = await run(metadata).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TsmError);
-      expect(err).toMatchObject({ code: 'E_BAD_PREPROCESSING', family: 'input', message: expect.stringMatching(message) });
+      expect(err).toMatchObject({
+        code: 'E_BAD_PREPROCESSING',
+        family: 'input',
+        message: expect.stringMatching(message),
+      });
     }
   });
 });
@@ -113,7 +132,10 @@ describe('predict, stream and verify of an online model read the scale from the 
     const exported = exportOnnxModel({ input: CKPT, overrides: { size: 160 } }).onnx;
     const now = await predict({ model: save('clip160.onnx', exported), input: CLIP });
     const old = await predict({ model: save('clip160-old.onnx', withScale(exported, 183)), input: CLIP });
-    const foreign = await predict({ model: save('clip160-foreign.onnx', withScale(exported, 'no preprocessing')), input: CLIP });
+    const foreign = await predict({
+      model: save('clip160-foreign.onnx', withScale(exported, 'no preprocessing')),
+      input: CLIP,
+    });
     expect([now, old, foreign].map((r) => r.protocol.scaleShortSide)).toEqual([182, 183, 182]);
     expect(now.warnings).toEqual([]);
     expect(old.warnings).toEqual([expect.stringMatching(OLD_WARNING)]);
@@ -127,9 +149,15 @@ describe('predict, stream and verify of an online model read the scale from the 
     const now = save('online160.onnx', exported);
     const old = save('online160-old.onnx', withScale(exported, 183));
     const p = await Promise.all([predict({ model: now, input: CLIP }), predict({ model: old, input: CLIP })]);
-    expect(p.map((r) => [r.protocol.kind, r.protocol.scaleShortSide, r.warnings.length])).toEqual([['stream', 182, 0], ['stream', 183, 1]]);
+    expect(p.map((r) => [r.protocol.kind, r.protocol.scaleShortSide, r.warnings.length])).toEqual([
+      ['stream', 182, 0],
+      ['stream', 183, 1],
+    ]);
     const s = [await streamFrames({ model: now, frames: CLIP }), await streamFrames({ model: old, frames: CLIP })];
-    expect(s.map((r) => [r.scaleShortSide, r.cropSize])).toEqual([[182, 160], [183, 160]]);
+    expect(s.map((r) => [r.scaleShortSide, r.cropSize])).toEqual([
+      [182, 160],
+      [183, 160],
+    ]);
     expect(s[0].warnings).toEqual([]);
     expect(s[1].warnings).toEqual([expect.stringMatching(OLD_WARNING)]);
     const v = await verifyModel({ model: old, dataset: 'jester', root: MINI, maxNum: 1 });
@@ -139,10 +167,16 @@ describe('predict, stream and verify of an online model read the scale from the 
 });
 
 describe('the published zoo', () => {
-  const zoo = JSON.parse(readFileSync(join(ROOT, 'zoo.json'), 'utf8')) as { models: Array<{ id: string; preprocessing: { cropSize: number; scaleShortSide: number } }> };
+  const zoo = JSON.parse(readFileSync(join(ROOT, 'zoo.json'), 'utf8')) as {
+    models: Array<{ id: string; preprocessing: { cropSize: number; scaleShortSide: number } }>;
+  };
   it('every entry declares upstream scale_size for its crop', () => {
     expect(zoo.models.length).toBeGreaterThan(5);
-    for (const e of zoo.models) expect({ id: e.id, scale: e.preprocessing.scaleShortSide }).toEqual({ id: e.id, scale: Math.floor((e.preprocessing.cropSize * 256) / 224) });
+    for (const e of zoo.models)
+      expect({ id: e.id, scale: e.preprocessing.scaleShortSide }).toEqual({
+        id: e.id,
+        scale: Math.floor((e.preprocessing.cropSize * 256) / 224),
+      });
   });
 
   it("every model file in zoo/ carries its entry's preprocessing", () => {
@@ -150,9 +184,15 @@ describe('the published zoo', () => {
     expect(ids.length).toBeGreaterThan(3);
     for (const id of ids) {
       for (const version of readdirSync(join(ROOT, 'zoo', id))) {
-        const meta = JSON.parse(metadataOf(readFileSync(join(ROOT, 'zoo', id, version, 'model.onnx')))['tsm.preprocessing']);
+        const meta = JSON.parse(
+          metadataOf(readFileSync(join(ROOT, 'zoo', id, version, 'model.onnx')))['tsm.preprocessing'],
+        );
         const entry = zoo.models.find((m) => m.id === id)!;
-        expect({ id, scale: meta.scaleShortSide, crop: meta.cropSize }).toEqual({ id, scale: entry.preprocessing.scaleShortSide, crop: entry.preprocessing.cropSize });
+        expect({ id, scale: meta.scaleShortSide, crop: meta.cropSize }).toEqual({
+          id,
+          scale: entry.preprocessing.scaleShortSide,
+          crop: entry.preprocessing.cropSize,
+        });
         expect(meta.scaleShortSide).toBe(Math.floor((meta.cropSize * 256) / 224));
       }
     }

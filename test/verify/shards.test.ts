@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,11 +30,23 @@ const dir = fileTempDir('tsm-shards-');
 const REPORT_FILES = ['confusion.csv', 'confusion.png', 'per_class.csv', 'predictions.csv'];
 // what legitimately differs between runs: timings, and where the report went
 const TIMING = ['seconds', 'clipsPerSecond', 'timing', 'inferenceSeconds', 'parts', 'report', 'predictionsFile'];
-const withoutTiming = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([k]) => !TIMING.includes(k)));
+const withoutTiming = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => !TIMING.includes(k)));
 
 function runShards(count: number, out: string, extra: string[] = []): void {
   for (let i = 0; i < count; i++) {
-    const r = runCli(['verify', MODEL, '--root', MINI, '--shard', `${i}/${count}`, '-o', join(out, `part-${i}.json`), '--json', ...extra]);
+    const r = runCli([
+      'verify',
+      MODEL,
+      '--root',
+      MINI,
+      '--shard',
+      `${i}/${count}`,
+      '-o',
+      join(out, `part-${i}.json`),
+      '--json',
+      ...extra,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ shard: { index: i, count }, skipped: false });
   }
@@ -47,7 +68,8 @@ describe('sharded verify and merge', () => {
     const merged = r.json();
     expect(merged.parts).toBe(count);
     expect(withoutTiming(merged)).toEqual(withoutTiming(whole));
-    for (const f of REPORT_FILES) expect(readFileSync(join(dir, `merged-${count}`, f)).equals(readFileSync(join(dir, 'whole', f))), f).toBe(true);
+    for (const f of REPORT_FILES)
+      expect(readFileSync(join(dir, `merged-${count}`, f)).equals(readFileSync(join(dir, 'whole', f))), f).toBe(true);
     const json = (p: string) => withoutTiming(JSON.parse(readFileSync(p, 'utf8')));
     expect(json(join(dir, `merged-${count}`, 'verify.json'))).toEqual(json(join(dir, 'whole', 'verify.json')));
   });
@@ -58,11 +80,26 @@ describe('sharded verify and merge', () => {
     for (const f of readdirSync(parts)) copyFileSync(join(parts, f), join(bad, f));
     // corrupted
     writeFileSync(join(bad, 'part-1.json'), readFileSync(join(parts, 'part-1.json'), 'utf8').slice(0, 200));
-    const corrupted = runCli(['verify', 'merge', join(bad, 'part-0.json'), join(bad, 'part-1.json'), join(bad, 'part-2.json'), '--json']);
+    const corrupted = runCli([
+      'verify',
+      'merge',
+      join(bad, 'part-0.json'),
+      join(bad, 'part-1.json'),
+      join(bad, 'part-2.json'),
+      '--json',
+    ]);
     expect(corrupted.status).toBe(3);
     expect(corrupted.json().error).toMatchObject({ code: 'E_BAD_PART', file: join(bad, 'part-1.json') });
     // duplicated
-    const dup = runCli(['verify', 'merge', join(parts, 'part-0.json'), join(parts, 'part-1.json'), join(parts, 'part-1.json'), join(parts, 'part-2.json'), '--json']);
+    const dup = runCli([
+      'verify',
+      'merge',
+      join(parts, 'part-0.json'),
+      join(parts, 'part-1.json'),
+      join(parts, 'part-1.json'),
+      join(parts, 'part-2.json'),
+      '--json',
+    ]);
     expect(dup.json().error).toMatchObject({ code: 'E_DUPLICATE_PART', shard: 1 });
     // missing
     const missing = runCli(['verify', 'merge', join(parts, 'part-0.json'), join(parts, 'part-2.json'), '--json']);
@@ -71,7 +108,14 @@ describe('sharded verify and merge', () => {
     // foreign: the same shard of another run (the first 12 clips only)
     const other = join(bad, 'other.json');
     expect(runCli(['verify', MODEL, '--root', MINI, '--max-num', '12', '--shard', '1/3', '-o', other]).status).toBe(0);
-    const foreign = runCli(['verify', 'merge', join(parts, 'part-0.json'), other, join(parts, 'part-2.json'), '--json']);
+    const foreign = runCli([
+      'verify',
+      'merge',
+      join(parts, 'part-0.json'),
+      other,
+      join(parts, 'part-2.json'),
+      '--json',
+    ]);
     expect(foreign.json().error).toMatchObject({ code: 'E_FOREIGN_PART', file: other });
     expect(foreign.json().error.message).toMatch(/protocol .*"maxNum":12.* vs .*"maxNum":null/);
   });
@@ -82,8 +126,15 @@ describe('sharded verify and merge', () => {
     const missing = runCli(['verify', 'status', parts, '--json']);
     expect(missing.status, missing.stderr).toBe(3);
     const error = missing.json().error; // the whole of stdout is this one object
-    expect(error).toMatchObject({ code: 'E_SHARDS_MISSING', family: 'input', dir: parts, message: `${parts}: shards missing: ${MODEL} on ${MINI}/val_videofolder.txt: 4 of 7 (1, 4, 5, 6)` });
-    expect(error.runs).toEqual([expect.objectContaining({ model: MODEL, count: 7, done: [0, 2, 3], missing: [1, 4, 5, 6], complete: false })]);
+    expect(error).toMatchObject({
+      code: 'E_SHARDS_MISSING',
+      family: 'input',
+      dir: parts,
+      message: `${parts}: shards missing: ${MODEL} on ${MINI}/val_videofolder.txt: 4 of 7 (1, 4, 5, 6)`,
+    });
+    expect(error.runs).toEqual([
+      expect.objectContaining({ model: MODEL, count: 7, done: [0, 2, 3], missing: [1, 4, 5, 6], complete: false }),
+    ]);
     const human = runCli(['verify', 'status', parts]);
     expect(human.status).toBe(3);
     expect(human.stdout).toBe(`${MODEL} on ${MINI}/val_videofolder.txt: 3/7 shards done; missing 1, 4, 5, 6\n`);
@@ -92,8 +143,12 @@ describe('sharded verify and merge', () => {
     for (const i of [1, 4, 5, 6]) copyFileSync(join(dir, 'parts-7', `part-${i}.json`), join(parts, `part-${i}.json`));
     const complete = runCli(['verify', 'status', parts, '--json']);
     expect(complete.status, complete.stdout).toBe(0);
-    expect(complete.json().runs).toEqual([expect.objectContaining({ count: 7, done: [0, 1, 2, 3, 4, 5, 6], missing: [], complete: true })]);
-    expect(runCli(['verify', 'status', parts]).stdout).toContain('7/7 shards done — complete, ready for tsm verify merge');
+    expect(complete.json().runs).toEqual([
+      expect.objectContaining({ count: 7, done: [0, 1, 2, 3, 4, 5, 6], missing: [], complete: true }),
+    ]);
+    expect(runCli(['verify', 'status', parts]).stdout).toContain(
+      '7/7 shards done — complete, ready for tsm verify merge',
+    );
 
     const empty = runCli(['verify', 'status', testTempDir('tsm-empty-'), '--json']);
     expect([empty.status, empty.json().error.code]).toEqual([3, 'E_NO_PARTS']);
@@ -103,7 +158,10 @@ describe('sharded verify and merge', () => {
     const parts = testTempDir('tsm-shards-kill-');
     for (const i of [0, 2]) copyFileSync(join(dir, 'parts-3', `part-${i}.json`), join(parts, `part-${i}.json`));
     const out = join(parts, 'part-1.json');
-    const { reached } = await killAtPoint(['verify', MODEL, '--root', MINI, '--shard', '1/3', '-o', out], 'verify:batch:2');
+    const { reached } = await killAtPoint(
+      ['verify', MODEL, '--root', MINI, '--shard', '1/3', '-o', out],
+      'verify:batch:2',
+    );
     expect(reached).toBe(true);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(parts).sort()).toEqual(['part-0.json', 'part-2.json']); // no part, no temp file
@@ -118,23 +176,39 @@ describe('sharded verify and merge', () => {
 
   it('--shard auto reads a Slurm job array or a Kubernetes Indexed Job', () => {
     const array = (id: number, min: number, max: number, count: number, extra: Record<string, string> = {}) => ({
-      SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_MIN: String(min), SLURM_ARRAY_TASK_MAX: String(max), SLURM_ARRAY_TASK_COUNT: String(count), ...extra,
+      SLURM_ARRAY_TASK_ID: String(id),
+      SLURM_ARRAY_TASK_MIN: String(min),
+      SLURM_ARRAY_TASK_MAX: String(max),
+      SLURM_ARRAY_TASK_COUNT: String(count),
+      ...extra,
     });
     // a full array 0..N-1 states the count
     expect(parseShard('auto', array(5, 0, 7, 8))).toEqual({ index: 5, count: 8 });
     // a resubmitted task (sbatch --array=3) is an array of one: it states no count, so it is refused, naming what it saw
     const resubmitted = () => parseShard('auto', array(3, 3, 3, 1));
-    expect(resubmitted).toThrow('--shard auto: the Slurm array seen (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_MIN=3, SLURM_ARRAY_TASK_MAX=3, SLURM_ARRAY_TASK_COUNT=1) is not 0..N-1');
-    expect(resubmitted).toThrow(expect.objectContaining({ code: 'E_SHARD', family: 'usage', hint: expect.stringMatching(/TSM_SHARD_COUNT/) }));
+    expect(resubmitted).toThrow(
+      '--shard auto: the Slurm array seen (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_MIN=3, SLURM_ARRAY_TASK_MAX=3, SLURM_ARRAY_TASK_COUNT=1) is not 0..N-1',
+    );
+    expect(resubmitted).toThrow(
+      expect.objectContaining({ code: 'E_SHARD', family: 'usage', hint: expect.stringMatching(/TSM_SHARD_COUNT/) }),
+    );
     // the same for arrays with a gap, a step, an offset, or no count at all
-    expect(() => parseShard('auto', array(2, 0, 5, 4))).toThrow(/SLURM_ARRAY_TASK_MAX=5, SLURM_ARRAY_TASK_COUNT=4\) is not 0\.\.N-1/);
+    expect(() => parseShard('auto', array(2, 0, 5, 4))).toThrow(
+      /SLURM_ARRAY_TASK_MAX=5, SLURM_ARRAY_TASK_COUNT=4\) is not 0\.\.N-1/,
+    );
     expect(() => parseShard('auto', array(5, 1, 8, 8))).toThrow(/SLURM_ARRAY_TASK_MIN=1,.* is not 0\.\.N-1/);
-    expect(() => parseShard('auto', { SLURM_ARRAY_TASK_ID: '0' })).toThrow(/SLURM_ARRAY_TASK_MIN=\(unset\), SLURM_ARRAY_TASK_MAX=\(unset\), SLURM_ARRAY_TASK_COUNT=\(unset\)/);
+    expect(() => parseShard('auto', { SLURM_ARRAY_TASK_ID: '0' })).toThrow(
+      /SLURM_ARRAY_TASK_MIN=\(unset\), SLURM_ARRAY_TASK_MAX=\(unset\), SLURM_ARRAY_TASK_COUNT=\(unset\)/,
+    );
     // with the count given, the task id is the shard, whatever the array looks like
     expect(parseShard('auto', array(3, 3, 3, 1, { TSM_SHARD_COUNT: '16' }))).toEqual({ index: 3, count: 16 });
     expect(parseShard('auto', array(0, 0, 0, 1, { TSM_SHARD_COUNT: '16' }))).toEqual({ index: 0, count: 16 });
-    expect(() => parseShard('auto', array(16, 0, 16, 17, { TSM_SHARD_COUNT: '16' }))).toThrow('SLURM_ARRAY_TASK_ID=16 of TSM_SHARD_COUNT=16 gives shard 16 of 16: expected 0 ≤ index < count');
-    expect(() => parseShard('auto', array(1, 1, 1, 1, { TSM_SHARD_COUNT: 'sixteen' }))).toThrow("--shard auto: TSM_SHARD_COUNT is 'sixteen', not a whole number");
+    expect(() => parseShard('auto', array(16, 0, 16, 17, { TSM_SHARD_COUNT: '16' }))).toThrow(
+      'SLURM_ARRAY_TASK_ID=16 of TSM_SHARD_COUNT=16 gives shard 16 of 16: expected 0 ≤ index < count',
+    );
+    expect(() => parseShard('auto', array(1, 1, 1, 1, { TSM_SHARD_COUNT: 'sixteen' }))).toThrow(
+      "--shard auto: TSM_SHARD_COUNT is 'sixteen', not a whole number",
+    );
     expect(parseShard('auto', { JOB_COMPLETION_INDEX: '3', TSM_SHARD_COUNT: '4' })).toEqual({ index: 3, count: 4 });
     expect(() => parseShard('auto', { JOB_COMPLETION_INDEX: '3' })).toThrow(/TSM_SHARD_COUNT/);
     expect(() => parseShard('auto', {})).toThrow(/neither a Slurm job array/);
@@ -151,24 +225,42 @@ describe('deploy/slurm/verify.sbatch: where the shard count comes from', () => {
   const run = (parts: string, env: Record<string, string>) => {
     const stub = join(parts, '..', 'tsm-stub.sh');
     writeFileSync(stub, '#!/bin/sh\necho "TSM_SHARD_COUNT=${TSM_SHARD_COUNT:-(unset)} $*"\n', { mode: 0o755 });
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLURM_') && k !== 'TSM_SHARD_COUNT'));
-    const r = spawnSync('/bin/bash', [SBATCH_SCRIPT, 'model.onnx', 'data', parts, '--crops', '3'], { encoding: 'utf8', env: { ...clean, TSM: stub, ...env } });
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('SLURM_') && k !== 'TSM_SHARD_COUNT'),
+    );
+    const r = spawnSync('/bin/bash', [SBATCH_SCRIPT, 'model.onnx', 'data', parts, '--crops', '3'], {
+      encoding: 'utf8',
+      env: { ...clean, TSM: stub, ...env },
+    });
     const record = join(parts, 'shard-count');
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr, record: existsSync(record) ? readFileSync(record, 'utf8') : undefined };
+    return {
+      status: r.status,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      record: existsSync(record) ? readFileSync(record, 'utf8') : undefined,
+    };
   };
   const task = (id: number, min: number, max: number, count: number) => ({
-    SLURM_JOB_ID: String(100 + id), SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_MIN: String(min), SLURM_ARRAY_TASK_MAX: String(max), SLURM_ARRAY_TASK_COUNT: String(count),
+    SLURM_JOB_ID: String(100 + id),
+    SLURM_ARRAY_TASK_ID: String(id),
+    SLURM_ARRAY_TASK_MIN: String(min),
+    SLURM_ARRAY_TASK_MAX: String(max),
+    SLURM_ARRAY_TASK_COUNT: String(count),
   });
 
   it('a first full array records N; a resubmitted task takes N from the record, the shard 0 of an array of one too', () => {
     const parts = join(testTempDir('tsm-sbatch-'), 'parts');
     const first = run(parts, task(5, 0, 15, 16));
     expect(first.status, first.stderr).toBe(0);
-    expect(first.stdout).toBe(`TSM_SHARD_COUNT=16 verify model.onnx --root data --shard auto --threads 2 -o ${parts}/part-00005.json --crops 3\n`);
+    expect(first.stdout).toBe(
+      `TSM_SHARD_COUNT=16 verify model.onnx --root data --shard auto --threads 2 -o ${parts}/part-00005.json --crops 3\n`,
+    );
     expect(first.stderr).toContain('shard 5 of 16 (the count from the array 0-15)');
     expect(first.record).toBe('16\n');
     const again = run(parts, task(3, 3, 3, 1));
-    expect(again.stdout).toBe(`TSM_SHARD_COUNT=16 verify model.onnx --root data --shard auto --threads 2 -o ${parts}/part-00003.json --crops 3\n`);
+    expect(again.stdout).toBe(
+      `TSM_SHARD_COUNT=16 verify model.onnx --root data --shard auto --threads 2 -o ${parts}/part-00003.json --crops 3\n`,
+    );
     expect(again.stderr).toContain(`shard 3 of 16 (the count from ${parts}/shard-count)`);
     // --array=0 looks like a full array of one: the record says otherwise
     expect(run(parts, task(0, 0, 0, 1)).stdout).toMatch(/^TSM_SHARD_COUNT=16 .* -o \S+\/part-00000\.json /);
@@ -183,7 +275,9 @@ describe('deploy/slurm/verify.sbatch: where the shard count comes from', () => {
     const other = run(parts, { ...task(2, 2, 2, 1), TSM_SHARD_COUNT: '8' });
     expect(other.status).toBe(2);
     expect(other.stdout).toBe(''); // tsm not started
-    expect(other.stderr).toContain(`TSM_SHARD_COUNT=8, but ${parts}/shard-count says this run has 16 shards; a run with another count needs its own parts folder`);
+    expect(other.stderr).toContain(
+      `TSM_SHARD_COUNT=8, but ${parts}/shard-count says this run has 16 shards; a run with another count needs its own parts folder`,
+    );
     writeFileSync(join(parts, 'shard-count'), 'sixteen\n');
     const broken = run(parts, task(2, 2, 2, 1));
     expect([broken.status, broken.stdout]).toEqual([2, '']);
@@ -217,12 +311,34 @@ describe.runIf(haveSlurm)('on a real Slurm cluster (one node on this machine)', 
   const unshardedHere = () => withoutTiming({ ...whole, model: join(ROOT, MODEL), root: join(ROOT, MINI) });
 
   /** `sbatch --array=ARRAY --wait` of the shipped script; its exit status, and what sbatch and the tasks printed. */
-  function sbatch(array: string, parts: string, env: Record<string, string> = {}): { status: number | null; output: string } {
+  function sbatch(
+    array: string,
+    parts: string,
+    env: Record<string, string> = {},
+  ): { status: number | null; output: string } {
     const logs = mkdtempSync(join(work, 'logs-'));
-    const r = spawnSync('/usr/bin/sbatch', [`--array=${array}`, '--wait', `--output=${join(logs, 'task-%a.out')}`, SBATCH_SCRIPT, join(ROOT, MODEL), join(ROOT, MINI), parts], {
-      cwd: ROOT, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...cluster.env, TSM: `${process.execPath} ${join(ROOT, 'bin/run.js')}`, ...env },
-    });
-    const tasks = readdirSync(logs).sort().map((f) => `${f}:\n${readFileSync(join(logs, f), 'utf8')}`).join('\n');
+    const r = spawnSync(
+      '/usr/bin/sbatch',
+      [
+        `--array=${array}`,
+        '--wait',
+        `--output=${join(logs, 'task-%a.out')}`,
+        SBATCH_SCRIPT,
+        join(ROOT, MODEL),
+        join(ROOT, MINI),
+        parts,
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 300_000,
+        env: { ...process.env, ...cluster.env, TSM: `${process.execPath} ${join(ROOT, 'bin/run.js')}`, ...env },
+      },
+    );
+    const tasks = readdirSync(logs)
+      .sort()
+      .map((f) => `${f}:\n${readFileSync(join(logs, f), 'utf8')}`)
+      .join('\n');
     return { status: r.status, output: `${r.stdout}\n${r.stderr}\n${tasks}` };
   }
   const merge = (parts: string) => {
@@ -235,7 +351,13 @@ describe.runIf(haveSlurm)('on a real Slurm cluster (one node on this machine)', 
     const parts = join(work, 'parts'); // the next test redoes a shard of a copy of these
     const full = sbatch('0-3', parts);
     expect(full.status, full.output).toBe(0);
-    expect(readdirSync(parts).sort()).toEqual(['part-00000.json', 'part-00001.json', 'part-00002.json', 'part-00003.json', 'shard-count']);
+    expect(readdirSync(parts).sort()).toEqual([
+      'part-00000.json',
+      'part-00001.json',
+      'part-00002.json',
+      'part-00003.json',
+      'shard-count',
+    ]);
     expect(readFileSync(join(parts, 'shard-count'), 'utf8')).toBe('4\n');
     expect(merge(parts)).toMatchObject({ parts: 4 });
     expect(withoutTiming(merge(parts))).toEqual(unshardedHere());
@@ -254,7 +376,8 @@ describe.runIf(haveSlurm)('on a real Slurm cluster (one node on this machine)', 
     expect(part.shard).toEqual({ index: 2, count: 4 });
     expect(part.result.clips).toBe(20); // clips 2, 6, …, 78 of the 80
     expect(part.result.predictions.map((p) => p.id)).toEqual(lost.result.predictions.map((p) => p.id));
-    for (const f of ['part-00000.json', 'part-00001.json', 'part-00003.json', 'shard-count']) expect(readFileSync(join(parts, f)).equals(before[f]), f).toBe(true);
+    for (const f of ['part-00000.json', 'part-00001.json', 'part-00003.json', 'shard-count'])
+      expect(readFileSync(join(parts, f)).equals(before[f]), f).toBe(true);
     expect(withoutTiming(merge(parts))).toEqual(unshardedHere());
 
     // --array=0 alone: shard 0 of 4 (already there, so skipped), not a run of one shard
@@ -268,7 +391,9 @@ describe.runIf(haveSlurm)('on a real Slurm cluster (one node on this machine)', 
     const parts = join(work, 'parts-unrecorded');
     const r = sbatch('1', parts);
     expect(r.status, r.output).not.toBe(0);
-    expect(r.output).toContain('--shard auto: the Slurm array seen (SLURM_ARRAY_TASK_ID=1, SLURM_ARRAY_TASK_MIN=1, SLURM_ARRAY_TASK_MAX=1, SLURM_ARRAY_TASK_COUNT=1) is not 0..N-1');
+    expect(r.output).toContain(
+      '--shard auto: the Slurm array seen (SLURM_ARRAY_TASK_ID=1, SLURM_ARRAY_TASK_MIN=1, SLURM_ARRAY_TASK_MAX=1, SLURM_ARRAY_TASK_COUNT=1) is not 0..N-1',
+    );
     expect(readdirSync(parts)).toEqual([]);
   });
 });

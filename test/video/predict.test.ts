@@ -17,16 +17,49 @@ const CLIPS = readClipIds(8);
 const MODEL = 'tsm-mobilenetv2-jester-mini';
 
 function readClipIds(n: number): string[] {
-  return require('node:fs').readFileSync(join(MINI, 'val_videofolder.txt'), 'utf8').trim().split('\n').slice(0, n).map((l: string) => l.split(' ')[0]);
+  return require('node:fs')
+    .readFileSync(join(MINI, 'val_videofolder.txt'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(0, n)
+    .map((l: string) => l.split(' ')[0]);
 }
 
 beforeAll(() => {
   const ffmpeg = resolveFfmpeg();
   for (const id of CLIPS) {
     const frames = join(MINI, '20bn-jester-v1', id, '%05d.jpg');
-    execFileSync(ffmpeg, ['-v', 'error', '-framerate', '12', '-i', frames, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '10', join(dir, `${id}.mp4`)]);
+    execFileSync(ffmpeg, [
+      '-v',
+      'error',
+      '-framerate',
+      '12',
+      '-i',
+      frames,
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-crf',
+      '10',
+      join(dir, `${id}.mp4`),
+    ]);
   }
-  execFileSync(ffmpeg, ['-v', 'error', '-framerate', '12', '-i', join(MINI, '20bn-jester-v1', CLIPS[0], '%05d.jpg'), '-c:v', 'libvpx-vp9', '-b:v', '0', '-crf', '10', join(dir, `${CLIPS[0]}.webm`)]);
+  execFileSync(ffmpeg, [
+    '-v',
+    'error',
+    '-framerate',
+    '12',
+    '-i',
+    join(MINI, '20bn-jester-v1', CLIPS[0], '%05d.jpg'),
+    '-c:v',
+    'libvpx-vp9',
+    '-b:v',
+    '0',
+    '-crf',
+    '10',
+    join(dir, `${CLIPS[0]}.webm`),
+  ]);
 });
 
 describe('tsm predict', () => {
@@ -34,7 +67,12 @@ describe('tsm predict', () => {
     const r = runCli(['predict', MODEL, join(dir, '100001.mp4'), '--top', '3', '--json']);
     expect(r.status, r.stderr).toBe(0);
     const res = r.json();
-    expect(res).toMatchObject({ source: 'video', frames: 39, sampled: [3, 8, 13, 18, 22, 27, 32, 37], protocol: { kind: 'clip', segments: 8, scaleShortSide: 256, cropSize: 224 } });
+    expect(res).toMatchObject({
+      source: 'video',
+      frames: 39,
+      sampled: [3, 8, 13, 18, 22, 27, 32, 37],
+      protocol: { kind: 'clip', segments: 8, scaleShortSide: 256, cropSize: 224 },
+    });
     expect(res.model).toMatch(/^tsm-mobilenetv2-jester-mini@/);
     expect(res.top).toHaveLength(3);
     expect(res.top[0].label).toBe('Swiping Left');
@@ -50,32 +88,59 @@ describe('tsm predict', () => {
       const byLabel = new Map(fromFrames.top.map((p) => [p.label, p.logit]));
       for (const p of fromVideo.top) worst = Math.max(worst, Math.abs(p.logit - byLabel.get(p.label)!));
     }
-    process.stderr.write(`predict: mp4 (H.264, crf 10) vs its JPEG frames on ${CLIPS.length} clips: same top class, max |Δlogit| ${worst.toFixed(3)}\n`);
+    process.stderr.write(
+      `predict: mp4 (H.264, crf 10) vs its JPEG frames on ${CLIPS.length} clips: same top class, max |Δlogit| ${worst.toFixed(3)}\n`,
+    );
     expect(worst).toBeGreaterThan(0); // re-encoding is not free …
     expect(worst).toBeLessThan(2); // … but small against logits of O(10)
   });
 
   it('webm, a checkpoint and an .onnx file work as inputs and models too', () => {
-    const webm = runCli(['predict', 'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth', join(dir, `${CLIPS[0]}.webm`), '--json']);
+    const webm = runCli([
+      'predict',
+      'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth',
+      join(dir, `${CLIPS[0]}.webm`),
+      '--json',
+    ]);
     expect(webm.status, webm.stderr).toBe(0);
     expect(webm.json().top[0].label).toBe('Swiping Left');
-    const onnx = runCli(['predict', 'zoo/tsm-mobilenetv2-jester-mini/1.0.0/model.onnx', join(MINI, '20bn-jester-v1', CLIPS[0]), '--json']);
+    const onnx = runCli([
+      'predict',
+      'zoo/tsm-mobilenetv2-jester-mini/1.0.0/model.onnx',
+      join(MINI, '20bn-jester-v1', CLIPS[0]),
+      '--json',
+    ]);
     expect(onnx.json()).toMatchObject({ source: 'frames', frames: 39 });
   });
 
   it('examples/classify-video.mjs classifies a video with a zoo model', () => {
-    const out = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'examples/classify-video.mjs'), join(dir, '100001.mp4')], { cwd: ROOT, encoding: 'utf8' }));
+    const out = JSON.parse(
+      execFileSync(process.execPath, [join(ROOT, 'examples/classify-video.mjs'), join(dir, '100001.mp4')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      }),
+    );
     expect(out).toMatchObject({ frames: 39, top: [{ label: 'Swiping Left' }, expect.anything(), expect.anything()] });
   });
 
   it('an online model is streamed at its declared stride and reports its last gesture', () => {
     const r = runCli(['predict', 'tsm-mobilenetv2-jester-online-mini', join(dir, '100001.mp4'), '--json']);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.json()).toMatchObject({ protocol: { kind: 'stream', streaming: { stride: 4 } }, lastGesture: 'Swiping Left', sampled: [1, 5, 9, 13, 17, 21, 25, 29, 33, 37] });
+    expect(r.json()).toMatchObject({
+      protocol: { kind: 'stream', streaming: { stride: 4 } },
+      lastGesture: 'Swiping Left',
+      sampled: [1, 5, 9, 13, 17, 21, 25, 29, 33, 37],
+    });
   });
 
-  it('tsm stream --video reads an mp4 at the model\'s frame spacing', () => {
-    const r = runCli(['stream', 'zoo/tsm-mobilenetv2-jester-online-mini/1.1.0/model.onnx', '--video', join(dir, '100001.mp4'), '--json']);
+  it("tsm stream --video reads an mp4 at the model's frame spacing", () => {
+    const r = runCli([
+      'stream',
+      'zoo/tsm-mobilenetv2-jester-online-mini/1.1.0/model.onnx',
+      '--video',
+      join(dir, '100001.mp4'),
+      '--json',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ frames: 10, stride: 4 });
     expect(r.json().events.at(-1).label).toBe('Swiping Left');

@@ -1,4 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,7 +15,14 @@ import { dirname, join, normalize } from 'node:path';
 import fc from 'fast-check';
 import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkArtifact, fetchArtifact, fetchZoo, normalizeRgba, resolveModel, versionSatisfies } from '../../src/zoo/client.js';
+import {
+  checkArtifact,
+  fetchArtifact,
+  fetchZoo,
+  normalizeRgba,
+  resolveModel,
+  versionSatisfies,
+} from '../../src/zoo/client.js';
 import { fetchModel } from '../../src/zoo/cache.js';
 import { ROOT, runCliAsync } from '../helpers/cli.js';
 
@@ -47,29 +63,75 @@ describe('zoo client', () => {
       fc.nat(3).map((a) => `${a}.x`),
       fc.constant('*'),
     );
-    fc.assert(fc.property(version, range, (v, r) => versionSatisfies(v, r) === semver.satisfies(v, r)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(version, range, (v, r) => versionSatisfies(v, r) === semver.satisfies(v, r)),
+      { numRuns: 2000 },
+    );
   });
 
   it('npm-style ranges — partial versions (^1, ~1.2, 1), comparators, hyphen ranges, AND and || — agree with npm semver', () => {
     // a version of 1–3 parts: numbers, then wildcards (npm refuses a number after a wildcard)
-    const partial = fc.tuple(fc.array(fc.nat(3), { minLength: 3, maxLength: 3 }), fc.integer({ min: 1, max: 3 }), fc.nat(3), fc.constantFrom('x', '*', 'X'))
-      .map(([numbers, given, numeric, wildcard]) => numbers.slice(0, given).map((n, i) => (i < numeric ? String(n) : wildcard)).join('.'));
-    const comparator = fc.tuple(fc.constantFrom('', '=', '>', '>=', '<', '<=', '^', '~', '~>', 'v', '>= '), fc.oneof(partial, fc.constant('*'))).map(([op, v]) => `${op}${v}`);
+    const partial = fc
+      .tuple(
+        fc.array(fc.nat(3), { minLength: 3, maxLength: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.nat(3),
+        fc.constantFrom('x', '*', 'X'),
+      )
+      .map(([numbers, given, numeric, wildcard]) =>
+        numbers
+          .slice(0, given)
+          .map((n, i) => (i < numeric ? String(n) : wildcard))
+          .join('.'),
+      );
+    const comparator = fc
+      .tuple(
+        fc.constantFrom('', '=', '>', '>=', '<', '<=', '^', '~', '~>', 'v', '>= '),
+        fc.oneof(partial, fc.constant('*')),
+      )
+      .map(([op, v]) => `${op}${v}`);
     const hyphen = fc.tuple(partial, partial).map(([a, b]) => `${a} - ${b}`);
-    const set = fc.oneof(comparator, hyphen, fc.tuple(comparator, comparator).map(([a, b]) => `${a} ${b}`));
-    const range = fc.oneof(set, fc.tuple(set, set).map(([a, b]) => `${a} || ${b}`));
+    const set = fc.oneof(
+      comparator,
+      hyphen,
+      fc.tuple(comparator, comparator).map(([a, b]) => `${a} ${b}`),
+    );
+    const range = fc.oneof(
+      set,
+      fc.tuple(set, set).map(([a, b]) => `${a} || ${b}`),
+    );
     const version = fc.tuple(fc.nat(4), fc.nat(4), fc.nat(4)).map((v) => v.join('.'));
     // every generated range is one npm accepts (satisfies() is false for the ones it refuses, proving nothing)
-    fc.assert(fc.property(version, range, (v, r) => semver.validRange(r) !== null && versionSatisfies(v, r) === semver.satisfies(v, r)), { numRuns: 5000 });
-    for (const [v, r] of [['1.4.2', '^1'], ['2.0.0', '^1'], ['0.2.9', '^0.2'], ['1.2.7', '~1.2'], ['1.3.0', '~1.2'], ['3.1.0', '>1.2 <4'], ['1.1.0', '1.0 - 1.2']]) {
+    fc.assert(
+      fc.property(
+        version,
+        range,
+        (v, r) => semver.validRange(r) !== null && versionSatisfies(v, r) === semver.satisfies(v, r),
+      ),
+      { numRuns: 5000 },
+    );
+    for (const [v, r] of [
+      ['1.4.2', '^1'],
+      ['2.0.0', '^1'],
+      ['0.2.9', '^0.2'],
+      ['1.2.7', '~1.2'],
+      ['1.3.0', '~1.2'],
+      ['3.1.0', '>1.2 <4'],
+      ['1.1.0', '1.0 - 1.2'],
+    ]) {
       expect({ v, r, ours: versionSatisfies(v, r) }).toEqual({ v, r, ours: semver.satisfies(v, r) });
     }
     expect(() => versionSatisfies('1.0.0', 'latest')).toThrow(/'latest' is not a version range/);
   });
 
-  it('normalizeRgba applies the entry\'s mean and std per channel, CHW', () => {
+  it("normalizeRgba applies the entry's mean and std per channel, CHW", () => {
     const rgba = new Uint8ClampedArray([255, 0, 128, 9, 0, 255, 64, 9]); // two pixels
-    const out = normalizeRgba(rgba, { mean: [0.5, 0.25, 0], std: [0.5, 0.25, 1], inputRange: [0, 1], cropSize: 1 } as never);
+    const out = normalizeRgba(rgba, {
+      mean: [0.5, 0.25, 0],
+      std: [0.5, 0.25, 1],
+      inputRange: [0, 1],
+      cropSize: 1,
+    } as never);
     // cropSize 1: only the first pixel
     expect(Array.from(out)).toEqual([1, -1, 128 / 255].map((x) => Math.fround(x)));
   });
@@ -77,7 +139,20 @@ describe('zoo client', () => {
   it('publish --base-url records where artifacts are served; fetch downloads once into the cache and checks them; a tampered file is refused', async () => {
     const zooPath = join(tmp, 'served', 'zoo.json');
     mkdirSync(dirname(zooPath), { recursive: true });
-    const pub = await runCliAsync(['zoo', 'publish', join(ROOT, 'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth'), '--id', 'served-model', '--version', '1.0.0', '--zoo', zooPath, '--base-url', `${base}/zoo/`, '--json']);
+    const pub = await runCliAsync([
+      'zoo',
+      'publish',
+      join(ROOT, 'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth'),
+      '--id',
+      'served-model',
+      '--version',
+      '1.0.0',
+      '--zoo',
+      zooPath,
+      '--base-url',
+      `${base}/zoo/`,
+      '--json',
+    ]);
     expect(pub.status, pub.stderr).toBe(0);
     const artifact = pub.json().entry.artifacts[0];
     expect(artifact.url).toBe(`${base}/zoo/served-model/1.0.0/model.onnx`);
@@ -91,11 +166,17 @@ describe('zoo client', () => {
 
     // the Node cache: downloaded once, then reused without touching the server
     const cache = join(tmp, 'cache');
-    const first = await fetchModel({ id: 'served-model', published: false }, { zoo: `${base}/zoo.json`, cacheDir: cache });
+    const first = await fetchModel(
+      { id: 'served-model', published: false },
+      { zoo: `${base}/zoo.json`, cacheDir: cache },
+    );
     expect(first).toMatchObject({ from: 'downloaded', sha256: artifact.sha256, bytes: artifact.bytes });
     expect(first.path.startsWith(cache)).toBe(true);
     const served = hits.get('/zoo/served-model/1.0.0/model.onnx');
-    const again = await fetchModel({ id: 'served-model', published: false }, { zoo: `${base}/zoo.json`, cacheDir: cache });
+    const again = await fetchModel(
+      { id: 'served-model', published: false },
+      { zoo: `${base}/zoo.json`, cacheDir: cache },
+    );
     expect(again).toMatchObject({ from: 'cache', path: first.path });
     expect(hits.get('/zoo/served-model/1.0.0/model.onnx')).toBe(served);
 
@@ -103,7 +184,16 @@ describe('zoo client', () => {
     const elsewhere = join(tmp, 'elsewhere', 'zoo.json');
     mkdirSync(dirname(elsewhere), { recursive: true });
     copyFileSync(zooPath, elsewhere);
-    const cli = await runCliAsync(['zoo', 'fetch', 'served-model', '--zoo', elsewhere, '--cache', join(tmp, 'cache2'), '--json']);
+    const cli = await runCliAsync([
+      'zoo',
+      'fetch',
+      'served-model',
+      '--zoo',
+      elsewhere,
+      '--cache',
+      join(tmp, 'cache2'),
+      '--json',
+    ]);
     expect(cli.status, cli.stderr).toBe(0);
     expect(cli.json()).toMatchObject({ id: 'served-model', from: 'downloaded', sha256: artifact.sha256 });
 
@@ -114,10 +204,23 @@ describe('zoo client', () => {
     writeFileSync(file, evil);
     await expect(fetchArtifact(entry, `${base}/zoo.json`)).rejects.toMatchObject({ code: 'E_CHECKSUM', exitCode: 8 });
     const tamperedCache = join(tmp, 'cache3');
-    const bad = await runCliAsync(['zoo', 'fetch', 'served-model', '--zoo', `${base}/zoo.json`, '--cache', tamperedCache, '--json']);
+    const bad = await runCliAsync([
+      'zoo',
+      'fetch',
+      'served-model',
+      '--zoo',
+      `${base}/zoo.json`,
+      '--cache',
+      tamperedCache,
+      '--json',
+    ]);
     expect(bad.status).toBe(8);
     expect(bad.json().error.code).toBe('E_CHECKSUM');
-    const left = existsSync(tamperedCache) ? readdirSync(tamperedCache, { recursive: true }).filter((f) => String(f).endsWith('.onnx') || String(f).endsWith('.part')) : [];
+    const left = existsSync(tamperedCache)
+      ? readdirSync(tamperedCache, { recursive: true }).filter(
+          (f) => String(f).endsWith('.onnx') || String(f).endsWith('.part'),
+        )
+      : [];
     expect(left).toEqual([]);
     await expect(checkArtifact(entry, evil)).rejects.toMatchObject({ code: 'E_CHECKSUM' });
   });

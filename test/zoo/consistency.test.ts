@@ -19,8 +19,14 @@ import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
 const zoo = loadZoo(join(ROOT, 'zoo.json'));
 const variants = ensureVariants();
 const BUNDLED = new Map([
-  ['TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth', 'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth'],
-  ['TSM_jester_RGB_mobilenetv2_avg_segment8_e14.pth', 'fixtures/models/TSM_jester_RGB_mobilenetv2_avg_segment8_e14.pth'],
+  [
+    'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth',
+    'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth',
+  ],
+  [
+    'TSM_jester_RGB_mobilenetv2_avg_segment8_e14.pth',
+    'fixtures/models/TSM_jester_RGB_mobilenetv2_avg_segment8_e14.pth',
+  ],
   ['mobilenetv2_jester_online_mini.pth.tar', 'fixtures/models/online/mobilenetv2_jester_online_mini.pth.tar'],
 ]);
 
@@ -32,20 +38,28 @@ function checkpointFor(entry: ZooEntry): string {
   const pick = (id: string) => join(VARIANTS_DIR, variants[id].file);
   if (a.kind === 'online') return join(ROOT, 'fixtures/models/online/mobilenetv2_jester_online_mini.pth.tar');
   if (a.kind === 'image') return pick('imagenet_mbv2');
-  if (a.backbone === 'mobilenetv2') return pick(a.shiftPlace === 'none' ? 'tsn_mbv2' : a.shiftLayout === 'embedded' ? 'mbv2_embedded' : 'mbv2_official');
+  if (a.backbone === 'mobilenetv2')
+    return pick(
+      a.shiftPlace === 'none' ? 'tsn_mbv2' : a.shiftLayout === 'embedded' ? 'mbv2_embedded' : 'mbv2_official',
+    );
   if (a.backbone === 'resnet101') return pick('r101');
   if (a.backbone === 'resnet50' && a.nonLocal) return pick(a.modality === 'Flow' ? 'flow_nl_r50' : 'nl_r50');
   if (a.backbone === 'resnet50' && a.modality === 'Flow') return pick('flow_r50');
   if (a.backbone === 'resnet50' && a.temporalPool) return pick('r50_tpool');
-  if (a.backbone === 'resnet50') return pick(a.shiftPlace === 'none' ? 'tsn_r50' : a.shiftPlace === 'block' ? 'r50_block' : 'r50_blockres');
+  if (a.backbone === 'resnet50')
+    return pick(a.shiftPlace === 'none' ? 'tsn_r50' : a.shiftPlace === 'block' ? 'r50_block' : 'r50_blockres');
   throw new Error(`no reference checkpoint for ${entry.id} (${a.name})`);
 }
 
 function detectFor(entry: ZooEntry) {
   const ckpt = readCheckpointFile(checkpointFor(entry));
   const named = parseTsmFileName(entry.source.fileName);
-  const segments = named && named.segments !== entry.arch.segments && entry.arch.kind !== 'online' ? entry.arch.segments : undefined;
-  return detectArch(ckpt.stateDict, { fileName: entry.source.fileName, overrides: { segments, online: entry.arch.kind === 'online' } });
+  const segments =
+    named && named.segments !== entry.arch.segments && entry.arch.kind !== 'online' ? entry.arch.segments : undefined;
+  return detectArch(ckpt.stateDict, {
+    fileName: entry.source.fileName,
+    overrides: { segments, online: entry.arch.kind === 'online' },
+  });
 }
 
 describe('zoo.json agrees with the converter', () => {
@@ -58,7 +72,10 @@ describe('zoo.json agrees with the converter', () => {
         } catch (err) {
           error = err;
         }
-        expect(isTsmError(error) && error.family, `${entry.id} is listed unsupported, but convert accepts its layout`).toBe('unsupported');
+        expect(
+          isTsmError(error) && error.family,
+          `${entry.id} is listed unsupported, but convert accepts its layout`,
+        ).toBe('unsupported');
         // the note names what the converter says
         expect(entry.notes ?? '').toContain((error as { code: string }).code);
         return;
@@ -66,12 +83,30 @@ describe('zoo.json agrees with the converter', () => {
       const { spec } = detectFor(entry);
       const got = summarizeArch(spec) as unknown as Record<string, unknown>;
       // the reference checkpoints are small: their class count and width may differ from the upstream file's
-      const compared = ['name', 'kind', 'backbone', 'segments', 'shiftDiv', 'shiftPlace', 'shiftLayout', 'shiftedBlocks', 'consensus', 'inputSize', 'nonLocal', 'temporalPool', 'modality'] as const;
+      const compared = [
+        'name',
+        'kind',
+        'backbone',
+        'segments',
+        'shiftDiv',
+        'shiftPlace',
+        'shiftLayout',
+        'shiftedBlocks',
+        'consensus',
+        'inputSize',
+        'nonLocal',
+        'temporalPool',
+        'modality',
+      ] as const;
       const own = entry.arch as unknown as Record<string, unknown>;
-      for (const key of compared) if (own[key] !== undefined && (key !== 'shiftedBlocks' || BUNDLED.has(entry.source.fileName))) expect(got[key], `${entry.id}: arch.${key}`).toEqual(own[key]);
+      for (const key of compared)
+        if (own[key] !== undefined && (key !== 'shiftedBlocks' || BUNDLED.has(entry.source.fileName)))
+          expect(got[key], `${entry.id}: arch.${key}`).toEqual(own[key]);
       // the model family's features both ways: an entry without them must not get a checkpoint that has them
-      for (const key of ['nonLocal', 'temporalPool', 'modality'] as const) expect(got[key], `${entry.id}: arch.${key}`).toEqual(own[key]);
-      if (entry.notes && /not yet|unsupported|refuses/i.test(entry.notes)) throw new Error(`${entry.id}: the note says the converter cannot, but it can: ${entry.notes}`);
+      for (const key of ['nonLocal', 'temporalPool', 'modality'] as const)
+        expect(got[key], `${entry.id}: arch.${key}`).toEqual(own[key]);
+      if (entry.notes && /not yet|unsupported|refuses/i.test(entry.notes))
+        throw new Error(`${entry.id}: the note says the converter cannot, but it can: ${entry.notes}`);
     });
   }
 
@@ -104,7 +139,10 @@ describe('zoo.json agrees with the converter', () => {
       } else {
         expect(entry.dataset, entry.id).not.toMatch(/mini/);
       }
-      if (entry.status === 'source-only') expect(existsSync(join(ROOT, 'zoo', entry.id)), `${entry.id} is source-only but has files under zoo/`).toBe(false);
+      if (entry.status === 'source-only')
+        expect(existsSync(join(ROOT, 'zoo', entry.id)), `${entry.id} is source-only but has files under zoo/`).toBe(
+          false,
+        );
     }
   });
 });

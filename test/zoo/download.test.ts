@@ -36,7 +36,10 @@ beforeAll(async () => {
     const range = /bytes=(\d+)-/.exec(req.headers.range ?? '');
     const start = range ? Number(range[1]) : 0;
     const slice = body.subarray(start);
-    res.writeHead(range ? 206 : 200, { 'content-length': slice.length, ...(range ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
+    res.writeHead(range ? 206 : 200, {
+      'content-length': slice.length,
+      ...(range ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+    });
     if ((mode === 'drop' && count === 1) || mode === 'alwaysdrop') {
       res.write(slice.subarray(0, 100_000), () => res.destroy());
       return;
@@ -61,7 +64,10 @@ const dir = () => {
 describe('downloadFile against a local server', () => {
   it('downloads, checks sha256 and renames into place', async () => {
     const d = dir();
-    const r = await downloadFile({ fileName: 'model.pth', urls: [`${base}/ok/model.pth`], sha256: sha }, { dir: d, backoffMs: 1 });
+    const r = await downloadFile(
+      { fileName: 'model.pth', urls: [`${base}/ok/model.pth`], sha256: sha },
+      { dir: d, backoffMs: 1 },
+    );
     expect(r).toMatchObject({ bytes: payload.length, sha256: sha, resumed: false, attempts: 1 });
     expect(readFileSync(join(d, 'model.pth')).equals(payload)).toBe(true);
     expect(existsSync(join(d, 'model.pth.part'))).toBe(false);
@@ -69,20 +75,29 @@ describe('downloadFile against a local server', () => {
 
   it('resumes with Range after the connection drops mid-file', async () => {
     const d = dir();
-    const r = await downloadFile({ fileName: 'model.pth', urls: [`${base}/drop/model.pth`], sha256: sha }, { dir: d, backoffMs: 1 });
+    const r = await downloadFile(
+      { fileName: 'model.pth', urls: [`${base}/drop/model.pth`], sha256: sha },
+      { dir: d, backoffMs: 1 },
+    );
     expect(r.resumed).toBe(true);
     expect(r.attempts).toBe(2);
     expect(readFileSync(join(d, 'model.pth')).equals(payload)).toBe(true);
   });
 
   it('retries 503s with backoff', async () => {
-    const r = await downloadFile({ fileName: 'model.pth', urls: [`${base}/flaky/model.pth`], sha256: sha }, { dir: dir(), backoffMs: 1 });
+    const r = await downloadFile(
+      { fileName: 'model.pth', urls: [`${base}/flaky/model.pth`], sha256: sha },
+      { dir: dir(), backoffMs: 1 },
+    );
     expect(r.attempts).toBe(3);
   });
 
   it('corrupt bytes: a typed error and nothing under the final name', async () => {
     const d = dir();
-    const err = await downloadFile({ fileName: 'model.pth', urls: [`${base}/corrupt/model.pth`], sha256: sha }, { dir: d, backoffMs: 1 }).catch((e) => e);
+    const err = await downloadFile(
+      { fileName: 'model.pth', urls: [`${base}/corrupt/model.pth`], sha256: sha },
+      { dir: d, backoffMs: 1 },
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(TsmError);
     expect(err).toMatchObject({ code: 'E_CHECKSUM', exitCode: 8, details: { expected: sha } });
     expect(existsSync(join(d, 'model.pth'))).toBe(false);
@@ -90,8 +105,16 @@ describe('downloadFile against a local server', () => {
   });
 
   it('a 404 is final; the mirror is tried first', async () => {
-    await expect(downloadFile({ fileName: 'model.pth', urls: [`${base}/missing/model.pth`], sha256: sha }, { dir: dir(), backoffMs: 1 })).rejects.toMatchObject({ code: 'E_HTTP' });
-    const r = await downloadFile({ fileName: 'model.pth', urls: [`${base}/missing/model.pth`], sha256: sha }, { dir: dir(), mirror: `${base}/ok`, backoffMs: 1 });
+    await expect(
+      downloadFile(
+        { fileName: 'model.pth', urls: [`${base}/missing/model.pth`], sha256: sha },
+        { dir: dir(), backoffMs: 1 },
+      ),
+    ).rejects.toMatchObject({ code: 'E_HTTP' });
+    const r = await downloadFile(
+      { fileName: 'model.pth', urls: [`${base}/missing/model.pth`], sha256: sha },
+      { dir: dir(), mirror: `${base}/ok`, backoffMs: 1 },
+    );
     expect(r.url).toBe(`${base}/ok/model.pth`);
   });
 
@@ -102,12 +125,18 @@ describe('downloadFile against a local server', () => {
     const r = await downloadFile({ fileName: 'model.pth', urls: [`${base}/ok/x.pth`], sha256: sha }, { dir: d });
     expect(r.alreadyPresent).toBe(true);
     expect(hits.get('/ok/x.pth') ?? 0).toBe(before);
-    const fresh = await downloadFile({ fileName: 'model.pth', urls: [`${base}/ok/model.pth`], sha256: null }, { dir: dir() });
+    const fresh = await downloadFile(
+      { fileName: 'model.pth', urls: [`${base}/ok/model.pth`], sha256: null },
+      { dir: dir() },
+    );
     expect(fresh.sha256).toBe(sha);
   });
 
   it('unreachable servers fail after the retries with a typed network error', async () => {
-    const err = await downloadFile({ fileName: 'm.pth', urls: ['http://127.0.0.1:9/m.pth'], sha256: null }, { dir: dir(), retries: 1, backoffMs: 1, timeoutMs: 2000 }).catch((e) => e);
+    const err = await downloadFile(
+      { fileName: 'm.pth', urls: ['http://127.0.0.1:9/m.pth'], sha256: null },
+      { dir: dir(), retries: 1, backoffMs: 1, timeoutMs: 2000 },
+    ).catch((e) => e);
     expect(err).toMatchObject({ code: 'E_DOWNLOAD', family: 'network', details: { attempts: 2 } });
   });
 
@@ -118,7 +147,10 @@ describe('downloadFile against a local server', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const err = await downloadFile({ fileName: 'm.pth', urls: [`http://127.0.0.1:${port}/m.pth`], sha256: null }, { dir: d, retries: 0, timeoutMs: 2000 }).catch((e) => e);
+    const err = await downloadFile(
+      { fileName: 'm.pth', urls: [`http://127.0.0.1:${port}/m.pth`], sha256: null },
+      { dir: d, retries: 0, timeoutMs: 2000 },
+    ).catch((e) => e);
     expect(err).toMatchObject({ code: 'E_DOWNLOAD', details: { cause: 'refused', partial: null } });
     expect(err.message).toContain(`connection to 127.0.0.1:${port} refused (ECONNREFUSED)`);
     expect(err.hint).toMatch(/^nothing was written/);
@@ -126,20 +158,29 @@ describe('downloadFile against a local server', () => {
   });
 
   it('names the cause: a host that does not resolve', async () => {
-    const err = await downloadFile({ fileName: 'm.pth', urls: ['http://no-such-host.invalid/m.pth'], sha256: null }, { dir: dir(), retries: 0, timeoutMs: 5000 }).catch((e) => e);
+    const err = await downloadFile(
+      { fileName: 'm.pth', urls: ['http://no-such-host.invalid/m.pth'], sha256: null },
+      { dir: dir(), retries: 0, timeoutMs: 5000 },
+    ).catch((e) => e);
     expect(err).toMatchObject({ code: 'E_DOWNLOAD', details: { cause: 'dns' } });
     expect(err.message).toMatch(/DNS lookup of no-such-host\.invalid failed \((ENOTFOUND|EAI_AGAIN|EAI_NONAME)\)/);
   });
 
   it('names the HTTP status of a final refusal', async () => {
-    const err = await downloadFile({ fileName: 'm.pth', urls: [`${base}/missing/m.pth`], sha256: null }, { dir: dir(), retries: 0 }).catch((e) => e);
+    const err = await downloadFile(
+      { fileName: 'm.pth', urls: [`${base}/missing/m.pth`], sha256: null },
+      { dir: dir(), retries: 0 },
+    ).catch((e) => e);
     expect(err).toMatchObject({ code: 'E_HTTP', details: { status: 404, cause: 'http' } });
     expect(err.message).toMatch(/HTTP 404 Not Found$/);
   });
 
   it('a transfer that always breaks off keeps its .part, and the hint names it with its size', async () => {
     const d = dir();
-    const err = await downloadFile({ fileName: 'm.pth', urls: [`${base}/alwaysdrop/m.pth`], sha256: sha }, { dir: d, retries: 0 }).catch((e) => e);
+    const err = await downloadFile(
+      { fileName: 'm.pth', urls: [`${base}/alwaysdrop/m.pth`], sha256: sha },
+      { dir: d, retries: 0 },
+    ).catch((e) => e);
     const part = join(d, 'm.pth.part');
     expect(err).toMatchObject({ code: 'E_DOWNLOAD', details: { partial: part } });
     expect(existsSync(part)).toBe(true);
@@ -150,13 +191,37 @@ describe('downloadFile against a local server', () => {
     const d = dir();
     const zoo = JSON.parse(readFileSync(join(ROOT, 'zoo.json'), 'utf8'));
     const template = zoo.models.find((m: { status: string }) => m.status === 'source-only');
-    const entry = (id: string, url: string) => ({ ...template, id, source: { ...template.source, fileName: `${id}.pth`, urls: [url], sha256: sha, bytes: payload.length } });
+    const entry = (id: string, url: string) => ({
+      ...template,
+      id,
+      source: { ...template.source, fileName: `${id}.pth`, urls: [url], sha256: sha, bytes: payload.length },
+    });
     const zooPath = join(d, 'zoo.json');
-    writeFileSync(zooPath, JSON.stringify({ ...zoo, models: [entry('first-missing', `${base}/missing/a.pth`), entry('second-ok', `${base}/ok/b.pth`)] }));
-    const r = await runCliAsync(['download', '--all', '--zoo', zooPath, '--dir', join(d, 'out'), '--retries', '0', '--json']);
+    writeFileSync(
+      zooPath,
+      JSON.stringify({
+        ...zoo,
+        models: [entry('first-missing', `${base}/missing/a.pth`), entry('second-ok', `${base}/ok/b.pth`)],
+      }),
+    );
+    const r = await runCliAsync([
+      'download',
+      '--all',
+      '--zoo',
+      zooPath,
+      '--dir',
+      join(d, 'out'),
+      '--retries',
+      '0',
+      '--json',
+    ]);
     expect(r.status, r.stderr).toBe(8);
     const body = r.json();
-    expect(body.error).toMatchObject({ code: 'E_DOWNLOAD_SOME', failures: [{ id: 'first-missing', code: 'E_HTTP' }], downloads: [{ id: 'second-ok', sha256: sha }] });
+    expect(body.error).toMatchObject({
+      code: 'E_DOWNLOAD_SOME',
+      failures: [{ id: 'first-missing', code: 'E_HTTP' }],
+      downloads: [{ id: 'second-ok', sha256: sha }],
+    });
     expect(readFileSync(join(d, 'out', 'second-ok.pth')).equals(payload)).toBe(true);
     const text = await runCliAsync(['download', '--all', '--zoo', zooPath, '--dir', join(d, 'out2'), '--retries', '0']);
     expect(text.status).toBe(8);

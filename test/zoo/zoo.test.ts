@@ -37,7 +37,10 @@ describe('zoo.json and its schema', () => {
   });
 
   it('resolves by id and semver range, newest first', () => {
-    const zoo: Zoo = { schemaVersion: 1, models: ['1.0.0', '1.2.0', '2.0.0'].map((version) => entry({ id: 'm', version })) };
+    const zoo: Zoo = {
+      schemaVersion: 1,
+      models: ['1.0.0', '1.2.0', '2.0.0'].map((version) => entry({ id: 'm', version })),
+    };
     expect(resolveModel(zoo, { id: 'm', published: false }).version).toBe('2.0.0');
     expect(resolveModel(zoo, { id: 'm', version: '^1.0.0', published: false }).version).toBe('1.2.0');
     expect(findModels(zoo, { id: 'm', published: false }).map((m) => m.version)).toEqual(['2.0.0', '1.2.0', '1.0.0']);
@@ -49,13 +52,21 @@ describe('zoo.json and its schema', () => {
   it('filters by what a model computes in (an entry without the record computes in float32)', () => {
     const published = loadZoo(join(ROOT, 'zoo.json')).models.find((m) => m.status === 'published')!;
     const model = (id: string, top1: number, computeDtype?: 'float32' | 'int8'): ZooEntry => ({
-      ...published, id, artifacts: [{ ...published.artifacts[0], computeDtype }], verification: { ...published.verification!, top1 },
+      ...published,
+      id,
+      artifacts: [{ ...published.artifacts[0], computeDtype }],
+      verification: { ...published.verification!, top1 },
     });
-    const zoo: Zoo = { schemaVersion: 1, models: [model('q', 0.9, 'int8'), model('f', 0.5, 'float32'), model('old', 0.4)] };
+    const zoo: Zoo = {
+      schemaVersion: 1,
+      models: [model('q', 0.9, 'int8'), model('f', 0.5, 'float32'), model('old', 0.4)],
+    };
     expect(resolveModel(zoo, {}).id).toBe('q'); // best top-1
     expect(resolveModel(zoo, { computeDtypes: ['float32'] }).id).toBe('f');
     expect(findModels(zoo, { computeDtypes: ['float32'] }).map((m) => m.id)).toEqual(['f', 'old']);
-    expect(() => resolveModel(zoo, { id: 'q', computeDtypes: ['float32'] })).toThrow(expect.objectContaining({ code: 'E_ZOO_NO_MATCH' }));
+    expect(() => resolveModel(zoo, { id: 'q', computeDtypes: ['float32'] })).toThrow(
+      expect.objectContaining({ code: 'E_ZOO_NO_MATCH' }),
+    );
   });
 });
 
@@ -66,44 +77,125 @@ describe('tsm zoo publish / validate', () => {
   writeFileSync(zooPath, JSON.stringify({ schemaVersion: 1, models: [] }));
 
   it('publishes a verified version with ONNX, card and verify.json, and refuses to overwrite it', () => {
-    const r = runCli(['zoo', 'publish', ckpt, '--id', 'mini-test', '--version', '1.0.0', '--dataset', 'jester', '--root', 'fixtures/jester-mini', '--dataset-label', 'jester-mini', '--zoo', zooPath, '--json']);
+    const r = runCli([
+      'zoo',
+      'publish',
+      ckpt,
+      '--id',
+      'mini-test',
+      '--version',
+      '1.0.0',
+      '--dataset',
+      'jester',
+      '--root',
+      'fixtures/jester-mini',
+      '--dataset-label',
+      'jester-mini',
+      '--zoo',
+      zooPath,
+      '--json',
+    ]);
     expect(r.status, r.stderr + r.stdout).toBe(0);
     const out = r.json();
-    expect(out.entry).toMatchObject({ id: 'mini-test', version: '1.0.0', status: 'published', task: 'gesture-recognition', dataset: 'jester-mini', verification: { clips: 80, protocol: { segments: 8, crops: 1 } } });
+    expect(out.entry).toMatchObject({
+      id: 'mini-test',
+      version: '1.0.0',
+      status: 'published',
+      task: 'gesture-recognition',
+      dataset: 'jester-mini',
+      verification: { clips: 80, protocol: { segments: 8, crops: 1 } },
+    });
     expect(out.files.map((f: string) => f.split('/').pop())).toEqual(['model.onnx', 'card.md', 'verify.json']);
     const card = readFileSync(join(dir, 'zoo/mini-test/1.0.0/card.md'), 'utf8');
     expect(card).toContain('onnxruntime-node');
     expect(card).toContain('onnxruntime-web');
     expect(card).toContain(out.entry.artifacts[0].sha256);
     expect(card).toMatch(/16\. Swiping Left/);
-    const again = runCli(['zoo', 'publish', ckpt, '--id', 'mini-test', '--version', '1.0.0', '--zoo', zooPath, '--json']);
+    const again = runCli([
+      'zoo',
+      'publish',
+      ckpt,
+      '--id',
+      'mini-test',
+      '--version',
+      '1.0.0',
+      '--zoo',
+      zooPath,
+      '--json',
+    ]);
     expect(again.status).toBe(7);
     expect(again.json().error.code).toBe('E_VERSION_EXISTS');
     const bumped = runCli(['zoo', 'publish', ckpt, '--id', 'mini-test', '--bump', 'minor', '--zoo', zooPath, '--json']);
     expect(bumped.json().entry.version).toBe('1.1.0');
-    expect(runCli(['zoo', 'validate', '--zoo', zooPath, '--json']).json()).toMatchObject({ models: 2, checkedArtifacts: 2, issues: [] });
+    expect(runCli(['zoo', 'validate', '--zoo', zooPath, '--json']).json()).toMatchObject({
+      models: 2,
+      checkedArtifacts: 2,
+      issues: [],
+    });
     const list = runCli(['zoo', 'list', '--zoo', zooPath, '--json']).json();
     expect(list.models.map((m: { version: string }) => m.version)).toEqual(['1.0.0']); // 1.1.0 was not verified
   });
 
   it('--int8 publishes the calibrated int8 export, says so in the entry, and its recorded top-1 is what verify gets again', () => {
     const bundled = join(ROOT, 'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth');
-    const r = runCli(['zoo', 'publish', bundled, '--id', 'mini-int8', '--version', '1.0.0', '--dataset', 'jester', '--root', 'fixtures/jester-mini', '--dataset-label', 'jester-mini', '--int8', '--calibration', 'fixtures/jester-mini', '--zoo', zooPath, '--json']);
+    const r = runCli([
+      'zoo',
+      'publish',
+      bundled,
+      '--id',
+      'mini-int8',
+      '--version',
+      '1.0.0',
+      '--dataset',
+      'jester',
+      '--root',
+      'fixtures/jester-mini',
+      '--dataset-label',
+      'jester-mini',
+      '--int8',
+      '--calibration',
+      'fixtures/jester-mini',
+      '--zoo',
+      zooPath,
+      '--json',
+    ]);
     expect(r.status, r.stderr + r.stdout).toBe(0);
     const { entry: e } = r.json();
     expect(e.notes).toMatch(/^int8 \(QDQ.*calibrated \(minmax\) on 20 clips of jester-mini/);
     const model = join(dir, e.artifacts[0].path);
-    const meta = onnxProto.onnx.ModelProto.decode(readFileSync(model)).metadataProps!.find((p) => p.key === 'tsm.weights_dtype');
+    const meta = onnxProto.onnx.ModelProto.decode(readFileSync(model)).metadataProps!.find(
+      (p) => p.key === 'tsm.weights_dtype',
+    );
     expect(meta?.value).toBe('int8');
     expect(e.artifacts[0].computeDtype).toBe('int8');
     const again = runCli(['verify', model, '--root', 'fixtures/jester-mini', '--json']).json();
     expect(again.top1).toBe(e.verification.top1);
     // and the repository's own int8 entry still verifies to what it records
     const shipped = resolveModel(loadZoo(join(ROOT, 'zoo.json')), { id: 'tsm-mobilenetv2-jester-mini-int8' });
-    const shippedRun = runCli(['verify', join(ROOT, shipped.artifacts[0].path!), '--root', 'fixtures/jester-mini', '--json']).json();
+    const shippedRun = runCli([
+      'verify',
+      join(ROOT, shipped.artifacts[0].path!),
+      '--root',
+      'fixtures/jester-mini',
+      '--json',
+    ]).json();
     // (made on another machine: int8 kernels differ between CPUs, e.g. VNNI or not, so one clip may flip)
     expect(Math.abs(shippedRun.top1 - shipped.verification!.top1) * shippedRun.clips).toBeLessThanOrEqual(1);
-    expect(runCli(['zoo', 'publish', bundled, '--id', 'x', '--version', '1.0.0', '--int8', '--zoo', zooPath, '--json']).json().error.code).toBe('E_BAD_FLAG');
+    expect(
+      runCli([
+        'zoo',
+        'publish',
+        bundled,
+        '--id',
+        'x',
+        '--version',
+        '1.0.0',
+        '--int8',
+        '--zoo',
+        zooPath,
+        '--json',
+      ]).json().error.code,
+    ).toBe('E_BAD_FLAG');
   });
 
   it('validate catches a tampered artifact', () => {
@@ -126,7 +218,10 @@ describe('tsm zoo publish / validate', () => {
     const z = loadZoo(zooPath);
     const m = z.models[0];
     expect(m.artifacts[0].computeDtype).toBe('float32');
-    writeFileSync(join(copy, 'zoo.json'), JSON.stringify({ ...z, models: [{ ...m, artifacts: [{ ...m.artifacts[0], computeDtype: 'int8' }] }] }));
+    writeFileSync(
+      join(copy, 'zoo.json'),
+      JSON.stringify({ ...z, models: [{ ...m, artifacts: [{ ...m.artifacts[0], computeDtype: 'int8' }] }] }),
+    );
     require('node:fs').mkdirSync(join(copy, 'zoo/mini-test/1.0.0'), { recursive: true });
     copyFileSync(join(dir, m.artifacts[0].path!), join(copy, m.artifacts[0].path!));
     copyFileSync(join(dir, m.card!), join(copy, m.card!));
@@ -141,6 +236,11 @@ describe('tsm zoo publish / validate', () => {
       runCliAsync(['zoo', 'publish', ckpt, '--id', 'race', '--version', '2.0.0', '--zoo', zooPath, '--json']),
     ]);
     expect([a.status, b.status]).toEqual([0, 0]);
-    expect(loadZoo(zooPath).models.filter((m) => m.id === 'race').map((m) => m.version).sort()).toEqual(['1.0.0', '2.0.0']);
+    expect(
+      loadZoo(zooPath)
+        .models.filter((m) => m.id === 'race')
+        .map((m) => m.version)
+        .sort(),
+    ).toEqual(['1.0.0', '2.0.0']);
   });
 });

@@ -21,18 +21,33 @@ export function findHead(sd: StateDict, featureChannels: number, numClasses?: nu
     const [classes, inFeatures] = shapeOf(sd, weight);
     const named = sd.modelName(weight);
     if (inFeatures !== featureChannels) {
-      throw new TsmError('unsupported', 'E_SHAPE_MISMATCH', `head '${named}' takes ${inFeatures} features but the backbone gives ${featureChannels}`, {
-        details: { key: named, expected: featureChannels, found: inFeatures },
-      });
+      throw new TsmError(
+        'unsupported',
+        'E_SHAPE_MISMATCH',
+        `head '${named}' takes ${inFeatures} features but the backbone gives ${featureChannels}`,
+        {
+          details: { key: named, expected: featureChannels, found: inFeatures },
+        },
+      );
     }
     if (numClasses !== undefined && numClasses !== classes) {
-      throw new TsmError('usage', 'E_CLASSES_MISMATCH', `--num-classes ${numClasses} but head '${named}' has ${classes} outputs`, { details: { key: named } });
+      throw new TsmError(
+        'usage',
+        'E_CLASSES_MISMATCH',
+        `--num-classes ${numClasses} but head '${named}' has ${classes} outputs`,
+        { details: { key: named } },
+      );
     }
     const bias = sd.has(`${name}.bias`) ? `${name}.bias` : undefined;
     return { weight, bias, inFeatures, classes };
   }
   const looked = HEAD_NAMES.map((h) => `${h}.weight`);
-  throw new TsmError('unsupported', 'E_NO_HEAD', `no classifier found; looked for ${looked.join(', ')} (in the ${sd.facts.layout} key layout's canonical names)`, { details: { expected: looked } });
+  throw new TsmError(
+    'unsupported',
+    'E_NO_HEAD',
+    `no classifier found; looked for ${looked.join(', ')} (in the ${sd.facts.layout} key layout's canonical names)`,
+    { details: { expected: looked } },
+  );
 }
 
 /** The head's multiply-accumulates: a Gemm per frame the last stage sees. */
@@ -46,9 +61,19 @@ export function headAndConsensus(ctx: GraphContext, f: Feature, logitsName: stri
   const pooled = g.op('Flatten', [g.op('GlobalAveragePool', [f.x], {}, 'avgpool')], { axis: 1 }, 'features');
   const head = ctx.sd.take(spec.head.weight);
   const weight = ctx.weight('head.weight', [...head.shape], toFloat32(head));
-  const bias = ctx.constant('head.bias', [spec.head.classes], spec.head.bias ? toFloat32(ctx.sd.take(spec.head.bias)) : new Float32Array(spec.head.classes));
+  const bias = ctx.constant(
+    'head.bias',
+    [spec.head.classes],
+    spec.head.bias ? toFloat32(ctx.sd.take(spec.head.bias)) : new Float32Array(spec.head.classes),
+  );
   const perFrame = g.op('Gemm', [pooled, weight, bias], { transB: 1 }, 'head');
-  if (spec.kind === 'image' || spec.kind === 'online') return g.node('Identity', [perFrame], {}, { outputNames: [logitsName] })[0];
-  const perSegment = g.op('Reshape', [perFrame, g.int64s('segments_shape', [-1, ctx.segmentsNow, spec.head.classes])], {}, 'per_segment');
+  if (spec.kind === 'image' || spec.kind === 'online')
+    return g.node('Identity', [perFrame], {}, { outputNames: [logitsName] })[0];
+  const perSegment = g.op(
+    'Reshape',
+    [perFrame, g.int64s('segments_shape', [-1, ctx.segmentsNow, spec.head.classes])],
+    {},
+    'per_segment',
+  );
   return g.node('ReduceMean', [perSegment], { axes: [1], keepdims: 0 }, { outputNames: [logitsName] })[0];
 }

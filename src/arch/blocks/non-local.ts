@@ -42,11 +42,16 @@ function pointwise(sd: StateDict, prefix: string, inChannels: number, outChannel
 /** Refuses non-local keys that are not TSM's NL3DWrapper layout, before the block's own convs are looked for. */
 export function expectNonLocalWrapper(sd: StateDict, name: string): void {
   const keys = [...sd.keys()].filter((k) => k.startsWith(`${name}.`));
-  const wrapped = keys.some((k) => k.startsWith(`${name}.block.`)) && !keys.some((k) => !k.startsWith(`${name}.block.`) && !k.startsWith(`${name}.nl.`));
+  const wrapped =
+    keys.some((k) => k.startsWith(`${name}.block.`)) &&
+    !keys.some((k) => !k.startsWith(`${name}.block.`) && !k.startsWith(`${name}.nl.`));
   if (!wrapped || !sd.has(`${name}.nl.theta.weight`)) {
     const odd = sd.modelName(keys.find((k) => k.startsWith(`${name}.nl.`)) ?? keys[0]);
     const block = sd.modelName(name);
-    throw unsupported(`non-local (key '${odd}') in a layout TSM's NL3DWrapper does not make: expected ${block}.block.* and ${block}.nl.{g.0,theta,phi.0,W.0,W.1}.*`, { block, keys: keys.slice(0, 8).map((k) => sd.modelName(k)) });
+    throw unsupported(
+      `non-local (key '${odd}') in a layout TSM's NL3DWrapper does not make: expected ${block}.block.* and ${block}.nl.{g.0,theta,phi.0,W.0,W.1}.*`,
+      { block, keys: keys.slice(0, 8).map((k) => sd.modelName(k)) },
+    );
   }
 }
 
@@ -55,11 +60,17 @@ export function readNonLocal(sd: StateDict, name: string, channels: number): Non
   const nl = `${name}.nl`;
   const named = sd.modelName(nl);
   if (sd.has(`${nl}.g.weight`) || sd.has(`${nl}.phi.weight`)) {
-    throw unsupported(`non-local block '${named}' is not sub-sampled (g and phi without a max-pool); TSM's blocks always are`, { block: named });
+    throw unsupported(
+      `non-local block '${named}' is not sub-sampled (g and phi without a max-pool); TSM's blocks always are`,
+      { block: named },
+    );
   }
   const inter = shapeOf(sd, `${nl}.theta.weight`)[0];
   if (inter !== Math.max(1, Math.floor(channels / 2))) {
-    throw unsupported(`non-local block '${named}' has ${inter} inner channels for ${channels}; TSM's use C/2 = ${Math.floor(channels / 2)}`, { block: named, expected: channels >> 1, found: inter });
+    throw unsupported(
+      `non-local block '${named}' has ${inter} inner channels for ${channels}; TSM's use C/2 = ${Math.floor(channels / 2)}`,
+      { block: named, expected: channels >> 1, found: inter },
+    );
   }
   return {
     name: nl,
@@ -74,22 +85,39 @@ export function readNonLocal(sd: StateDict, name: string, channels: number): Non
 }
 
 /** Refuses non-local blocks anywhere but upstream's five places, or on another depth than ResNet-50. */
-export function checkNonLocalPlaces(depth: number, placed: ReadonlyArray<{ stage: number; index: number; name: string }>): void {
+export function checkNonLocalPlaces(
+  depth: number,
+  placed: ReadonlyArray<{ stage: number; index: number; name: string }>,
+): void {
   if (!placed.length) return;
   const where = placed.map((p) => p.name).join(', ');
-  if (depth !== NON_LOCAL_DEPTH) throw unsupported(`non-local blocks on a ResNet-${depth} (${where}); TSM builds them for ResNet-50 only`, { depth });
-  const expected = Object.entries(NON_LOCAL_PLACES).flatMap(([stage, indices]) => indices.map((index) => `layer${stage}.${index}`));
+  if (depth !== NON_LOCAL_DEPTH)
+    throw unsupported(`non-local blocks on a ResNet-${depth} (${where}); TSM builds them for ResNet-50 only`, {
+      depth,
+    });
+  const expected = Object.entries(NON_LOCAL_PLACES).flatMap(([stage, indices]) =>
+    indices.map((index) => `layer${stage}.${index}`),
+  );
   const found = placed.map((p) => `layer${p.stage}.${p.index}`);
   if (expected.length !== found.length || expected.some((e, i) => e !== found[i])) {
-    throw unsupported(`non-local blocks at ${found.join(', ')}; TSM places them at ${expected.join(', ')}`, { expected, found });
+    throw unsupported(`non-local blocks at ${found.join(', ')}; TSM places them at ${expected.join(', ')}`, {
+      expected,
+      found,
+    });
   }
 }
 
 /** Non-local blocks are built in float32 only: their unscaled attention logits leave fp16's range. */
 export function refuseNonLocalPrecision(precision: GraphPrecision): void {
-  throw new TsmError('unsupported', 'E_NONLOCAL_PRECISION', `non-local blocks are exported in float32 only; ${precision.mode} is not built for them (their unscaled attention logits leave fp16's range, and int8 attention was not checked against PyTorch)`, {
-    hint: 'export without --int8/--fp16-compute (--fp16 weight storage works)', details: { mode: precision.mode },
-  });
+  throw new TsmError(
+    'unsupported',
+    'E_NONLOCAL_PRECISION',
+    `non-local blocks are exported in float32 only; ${precision.mode} is not built for them (their unscaled attention logits leave fp16's range, and int8 attention was not checked against PyTorch)`,
+    {
+      hint: 'export without --int8/--fp16-compute (--fp16 weight storage works)',
+      details: { mode: precision.mode },
+    },
+  );
 }
 
 export function nonLocalBlock(ctx: GraphContext, f: Feature, nl: NonLocalSpec): Feature {
@@ -100,7 +128,9 @@ export function nonLocalBlock(ctx: GraphContext, f: Feature, nl: NonLocalSpec): 
   const shape = (label: string, dims: number[]) => g.int64s(`${name}.${label}_shape`, dims);
   const pool = (x: Feature, label: string): Feature => ({
     x: g.op('MaxPool', [x.x], { kernel_shape: [2, 2], strides: [2, 2] }, `${name}.${label}.pool`),
-    c: x.c, h: Math.floor(x.h / 2), w: Math.floor(x.w / 2),
+    c: x.c,
+    h: Math.floor(x.h / 2),
+    w: Math.floor(x.w / 2),
   });
   /** [N·T, Ci, h, w] → [N, T, Ci, h·w] → (perm) → [N, a, b] */
   const perClip = (x: Feature, label: string, perm: number[], dims: number[]) => {
@@ -122,7 +152,12 @@ export function nonLocalBlock(ctx: GraphContext, f: Feature, nl: NonLocalSpec): 
   const attended = g.op('MatMul', [weights, values], {}, `${name}.attended`); // [N, L, Ci]
   const perFrame = g.op('Reshape', [attended, shape('y_nthwc', [-1, T, f.h * f.w, Ci])], {}, `${name}.y.nthwc`);
   const channelsFirst = g.op('Transpose', [perFrame], { perm: [0, 1, 3, 2] }, `${name}.y.perm`);
-  const y = ctx.declareFrames(g.op('Reshape', [channelsFirst, shape('y', [-1, Ci, f.h, f.w])], {}, `${name}.y`), Ci, f.h, f.w);
+  const y = ctx.declareFrames(
+    g.op('Reshape', [channelsFirst, shape('y', [-1, Ci, f.h, f.w])], {}, `${name}.y`),
+    Ci,
+    f.h,
+    f.w,
+  );
   const z = ctx.conv({ x: y, c: Ci, h: f.h, w: f.w }, nl.w, 'none');
   return { ...f, x: g.op('Add', [z.x, f.x], {}, `${name}.out`) };
 }

@@ -24,9 +24,15 @@ export function temporalPoolBlock(backbone: ResNetBackbone): string | undefined 
 
 /** Temporal pooling is built in float32 only: its max over time was not checked quantised or in fp16 against PyTorch. */
 export function refuseTemporalPoolPrecision(precision: GraphPrecision): void {
-  throw new TsmError('unsupported', 'E_TPOOL_PRECISION', `temporal pooling is exported in float32 only; ${precision.mode} is not built for it yet`, {
-    hint: 'export without --int8/--fp16-compute (--fp16 weight storage works)', details: { mode: precision.mode },
-  });
+  throw new TsmError(
+    'unsupported',
+    'E_TPOOL_PRECISION',
+    `temporal pooling is exported in float32 only; ${precision.mode} is not built for it yet`,
+    {
+      hint: 'export without --int8/--fp16-compute (--fp16 weight storage works)',
+      details: { mode: precision.mode },
+    },
+  );
 }
 
 export function temporalPool(ctx: GraphContext, f: Feature): Feature {
@@ -35,11 +41,21 @@ export function temporalPool(ctx: GraphContext, f: Feature): Feature {
   const hw = f.h * f.w;
   const grouped = g.op('Reshape', [f.x, g.int64s('tpool.in_shape', [-1, T, f.c, hw])], {}, 'tpool.grouped');
   const channelsFirst = g.op('Transpose', [grouped], { perm: [0, 2, 1, 3] }, 'tpool.nct');
-  const pooled = g.op('MaxPool', [channelsFirst], { kernel_shape: [3, 1], strides: [2, 1], pads: [1, 0, 1, 0] }, 'tpool.max');
+  const pooled = g.op(
+    'MaxPool',
+    [channelsFirst],
+    { kernel_shape: [3, 1], strides: [2, 1], pads: [1, 0, 1, 0] },
+    'tpool.max',
+  );
   const back = g.op('Transpose', [pooled], { perm: [0, 2, 1, 3] }, 'tpool.ntc');
   ctx.segmentsNow = T / 2;
   // the frame axis is now N·T/2: a new name, or onnxruntime would take the two for equal
   ctx.framesDim = `${FRAMES_DIM}_tpool`;
-  const x = ctx.declareFrames(g.op('Reshape', [back, g.int64s('tpool.out_shape', [-1, f.c, f.h, f.w])], {}, 'tpool'), f.c, f.h, f.w);
+  const x = ctx.declareFrames(
+    g.op('Reshape', [back, g.int64s('tpool.out_shape', [-1, f.c, f.h, f.w])], {}, 'tpool'),
+    f.c,
+    f.h,
+    f.w,
+  );
   return { ...f, x };
 }

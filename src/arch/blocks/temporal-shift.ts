@@ -26,16 +26,36 @@ export function addTemporalShift(g: GraphBuilder, s: ShiftInput, name: string): 
   const hw = s.height * s.width;
   const x5 = g.op('Reshape', [s.x, g.int64s(`${name}_ntc_shape`, [-1, T, s.channels, hw])], {}, `${name}_view`);
   const slice = (starts: number[], ends: number[], axes: number[], label: string) =>
-    g.op('Slice', [x5, g.int64s(`${name}_${label}_starts`, starts), g.int64s(`${name}_${label}_ends`, ends), g.int64s(`${name}_${label}_axes`, axes)], {}, `${name}_${label}`);
+    g.op(
+      'Slice',
+      [
+        x5,
+        g.int64s(`${name}_${label}_starts`, starts),
+        g.int64s(`${name}_${label}_ends`, ends),
+        g.int64s(`${name}_${label}_axes`, axes),
+      ],
+      {},
+      `${name}_${label}`,
+    );
   // pads for [N, T, C, HW]: all begins, then all ends
   const padT = (x: string, before: number, after: number, label: string) =>
-    g.op('Pad', [x, g.int64s(`${name}_${label}_pads`, [0, before, 0, 0, 0, after, 0, 0]), ...(s.padValue ? [s.padValue] : [])], { mode: 'constant' }, `${name}_${label}`);
+    g.op(
+      'Pad',
+      [x, g.int64s(`${name}_${label}_pads`, [0, before, 0, 0, 0, after, 0, 0]), ...(s.padValue ? [s.padValue] : [])],
+      { mode: 'constant' },
+      `${name}_${label}`,
+    );
   const future = padT(slice([1, 0], [T, fold], [1, 2], 'future'), 0, 1, 'future_pad');
   const past = padT(slice([0, fold], [T - 1, 2 * fold], [1, 2], 'past'), 1, 0, 'past_pad');
   const parts = [future, past];
   if (s.channels > 2 * fold) parts.push(slice([2 * fold], [s.channels], [2], 'rest'));
   const shifted = g.op('Concat', parts, { axis: 2 }, `${name}_concat`);
-  return g.op('Reshape', [shifted, g.int64s(`${name}_nchw_shape`, [-1, s.channels, s.height, s.width])], {}, `${name}_out`);
+  return g.op(
+    'Reshape',
+    [shifted, g.int64s(`${name}_nchw_shape`, [-1, s.channels, s.height, s.width])],
+    {},
+    `${name}_out`,
+  );
 }
 
 /** The shift of block `name` on feature f: bidirectional over the segments, or the online model's buffered one. */
@@ -44,7 +64,27 @@ export function shiftFeature(ctx: GraphContext, f: Feature, name: string): Featu
   const label = `${ctx.label(name)}.shift`;
   const width = tensorChannels(f);
   const x = ctx.moveData(f.x, label, (input, padValue) =>
-    ctx.declareFrames(addTemporalShift(ctx.g, { x: input, channels: width, realChannels: f.c, height: f.h, width: f.w, segments: ctx.segmentsNow, div: ctx.spec.shift.div, padValue }, label), width, f.h, f.w, padValue ? 'uint8' : undefined));
+    ctx.declareFrames(
+      addTemporalShift(
+        ctx.g,
+        {
+          x: input,
+          channels: width,
+          realChannels: f.c,
+          height: f.h,
+          width: f.w,
+          segments: ctx.segmentsNow,
+          div: ctx.spec.shift.div,
+          padValue,
+        },
+        label,
+      ),
+      width,
+      f.h,
+      f.w,
+      padValue ? 'uint8' : undefined,
+    ),
+  );
   return { ...f, x };
 }
 
@@ -62,7 +102,17 @@ function onlineShift(ctx: GraphContext, f: Feature, name: string): Feature {
   const output = `shift_buffer_${i}_out`;
   const base = ctx.label(name);
   const slice = (from: number, to: number, label: string) =>
-    g.op('Slice', [f.x, g.int64s(`${base}.${label}_starts`, [from]), g.int64s(`${base}.${label}_ends`, [to]), g.int64s(`${base}.${label}_axes`, [1])], {}, `${base}.${label}`);
+    g.op(
+      'Slice',
+      [
+        f.x,
+        g.int64s(`${base}.${label}_starts`, [from]),
+        g.int64s(`${base}.${label}_ends`, [to]),
+        g.int64s(`${base}.${label}_axes`, [1]),
+      ],
+      {},
+      `${base}.${label}`,
+    );
   g.node('Identity', [slice(0, fold, 'buffer')], {}, { outputNames: [output] });
   const x = g.op('Concat', [input, slice(fold, tensorChannels(f), 'kept')], { axis: 1 }, `${base}.online_shift`);
   ctx.buffers.push({ input, output, shape, block: ctx.names.model(name) });

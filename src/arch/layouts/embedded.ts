@@ -14,10 +14,15 @@ export const EMBEDDED_LAYOUT: KeyLayout = {
   describes: 'the embedded_TSM fork: a MobileNetV2 whose every block is shifted as a whole (features.N.conv.net.M.*)',
   matches: (keys) => keys.some((k) => FORK_BLOCK.test(modelKey(k))),
   canonicalize: (stored) =>
-    mitStateDict(stored, 'embedded', (name) => {
-      const m = /^(features\.\d+\.conv)\.net\.(\d+)\.(.+)$/.exec(name);
-      if (!m) return name;
-      const [, block, layer, rest] = m;
-      return layer === '0' && rest === 'weight' ? `${block}.0.net.weight` : `${block}.${layer}.${rest}`;
-    }, { mobileNetShift: 'embedded' }),
+    mitStateDict(
+      stored,
+      'embedded',
+      (name) => {
+        const m = /^(features\.\d+\.conv)\.net\.(\d+)\.(.+)$/.exec(name);
+        if (!m) return name;
+        const [, block, layer, rest] = m;
+        return layer === '0' && rest === 'weight' ? `${block}.0.net.weight` : `${block}.${layer}.${rest}`;
+      },
+      { mobileNetShift: 'embedded' },
+    ),
 };

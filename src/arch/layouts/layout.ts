@@ -22,13 +22,19 @@ export interface KeyLayout {
 export const DATA_PARALLEL = 'module.';
 
 /** A stored key without DataParallel's `module.`: the model's own name for the tensor. */
-export const modelKey = (key: string): string => (key.startsWith(DATA_PARALLEL) ? key.slice(DATA_PARALLEL.length) : key);
+export const modelKey = (key: string): string =>
+  key.startsWith(DATA_PARALLEL) ? key.slice(DATA_PARALLEL.length) : key;
 
 /**
  * A StateDict from stored tensors and a rename of model names (stored names without `module.`) to canonical ones;
  * two stored keys that land on one canonical name are refused, naming both.
  */
-export function renamed(stored: ReadonlyMap<string, Tensor>, rename: (modelName: string) => string, modelPrefix: (prefix: string) => string, facts: LayoutFacts): StateDict {
+export function renamed(
+  stored: ReadonlyMap<string, Tensor>,
+  rename: (modelName: string) => string,
+  modelPrefix: (prefix: string) => string,
+  facts: LayoutFacts,
+): StateDict {
   const tensors = new Map<string, Tensor>();
   const modelNames = new Map<string, string>();
   for (const [key, tensor] of stored) {
@@ -36,9 +42,14 @@ export function renamed(stored: ReadonlyMap<string, Tensor>, rename: (modelName:
     const canonical = rename(model);
     const seen = modelNames.get(canonical);
     if (seen !== undefined) {
-      throw new TsmError('input', 'E_DUPLICATE_KEY', `'${seen}' and '${model}' are the same tensor ('${canonical}') in the ${facts.layout} key layout`, {
-        details: { keys: [seen, model], canonical, layout: facts.layout },
-      });
+      throw new TsmError(
+        'input',
+        'E_DUPLICATE_KEY',
+        `'${seen}' and '${model}' are the same tensor ('${canonical}') in the ${facts.layout} key layout`,
+        {
+          details: { keys: [seen, model], canonical, layout: facts.layout },
+        },
+      );
     }
     tensors.set(canonical, tensor);
     modelNames.set(canonical, model);

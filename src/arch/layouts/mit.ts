@@ -12,15 +12,26 @@ import { modelKey, renamed, type KeyLayout } from './layout.js';
 export const TSN_WRAPPER = 'base_model.';
 
 /** A state dict in the MIT code's names, under `mit` or another layout's name that only renames some keys first. */
-export function mitStateDict(stored: ReadonlyMap<string, Tensor>, layout: string, rename: (canonical: string) => string = (k) => k, extra: Partial<StateDict['facts']> = {}): StateDict {
+export function mitStateDict(
+  stored: ReadonlyMap<string, Tensor>,
+  layout: string,
+  rename: (canonical: string) => string = (k) => k,
+  extra: Partial<StateDict['facts']> = {},
+): StateDict {
   const wrapped = [...stored.keys()].some((k) => modelKey(k).startsWith(TSN_WRAPPER));
   const unwrap = (name: string) => (name.startsWith(TSN_WRAPPER) ? name.slice(TSN_WRAPPER.length) : name);
-  return renamed(stored, (model) => rename(unwrap(model)), (prefix) => (wrapped ? `${TSN_WRAPPER}${prefix}` : prefix), { layout, wrapped, wrapper: TSN_WRAPPER, ...extra });
+  return renamed(
+    stored,
+    (model) => rename(unwrap(model)),
+    (prefix) => (wrapped ? `${TSN_WRAPPER}${prefix}` : prefix),
+    { layout, wrapped, wrapper: TSN_WRAPPER, ...extra },
+  );
 }
 
 export const MIT_LAYOUT: KeyLayout = {
   name: 'mit',
-  describes: "the MIT TSM code: TSN's base_model.* and new_fc.*, with or without DataParallel's module., or a bare torchvision ResNet / MobileNetV2 state dict",
+  describes:
+    "the MIT TSM code: TSN's base_model.* and new_fc.*, with or without DataParallel's module., or a bare torchvision ResNet / MobileNetV2 state dict",
   // the fallback: whatever no more specific layout claims is read as torchvision names, and the architecture
   // modules then say whether they can place it
   matches: () => true,

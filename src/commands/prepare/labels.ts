@@ -8,26 +8,45 @@ import { readInputText } from '../../io.js';
 import { writeFileAtomically } from '../../onnx/write.js';
 import { DONE_MARKER } from '../../video/extract.js';
 
-
 export interface PrepareLabelsResult {
   readonly dataset: LabelDataset;
   readonly root: string;
   readonly framesDir: string;
   readonly categories: number;
   readonly files: readonly string[];
-  readonly lists: ReadonlyArray<{ readonly file: string; readonly entries: number; readonly written: number; readonly missing: number; readonly firstMissing: readonly string[]; readonly short: number; readonly firstShort: ReadonlyArray<{ id: string; frames: number }> }>;
+  readonly lists: ReadonlyArray<{
+    readonly file: string;
+    readonly entries: number;
+    readonly written: number;
+    readonly missing: number;
+    readonly firstMissing: readonly string[];
+    readonly short: number;
+    readonly firstShort: ReadonlyArray<{ id: string; frames: number }>;
+  }>;
 }
 
 export default class PrepareLabels extends TsmCommand {
-  static override description = "Write category.txt and the *_videofolder.txt lists from a dataset's official annotation files, as the upstream gen_label tools do";
+  static override description =
+    "Write category.txt and the *_videofolder.txt lists from a dataset's official annotation files, as the upstream gen_label tools do";
   static override examples = [
     '<%= config.bin %> prepare labels jester --root dataset/jester',
     '<%= config.bin %> prepare labels kinetics --root dataset/kinetics --frames images256 --json',
   ];
-  static override args = { dataset: Args.string({ description: 'dataset whose annotation files are in --root', required: true, options: ['jester', 'something', 'somethingv2', 'kinetics'] }) };
+  static override args = {
+    dataset: Args.string({
+      description: 'dataset whose annotation files are in --root',
+      required: true,
+      options: ['jester', 'something', 'somethingv2', 'kinetics'],
+    }),
+  };
   static override flags = {
-    root: Flags.string({ description: 'folder with the annotation files (the lists are written here too)', required: true }),
-    frames: Flags.string({ description: 'frames folder under --root, one folder per clip (default per dataset, e.g. 20bn-jester-v1)' }),
+    root: Flags.string({
+      description: 'folder with the annotation files (the lists are written here too)',
+      required: true,
+    }),
+    frames: Flags.string({
+      description: 'frames folder under --root, one folder per clip (default per dataset, e.g. 20bn-jester-v1)',
+    }),
   };
 
   async run(): Promise<PrepareLabelsResult> {
@@ -46,7 +65,12 @@ export default class PrepareLabels extends TsmCommand {
       }
     }
     if (Object.values(splits).every((t) => t === undefined)) {
-      throw new TsmError('input', 'E_NO_ANNOTATIONS', `${flags.root}: none of ${spec.splits.map(([f]) => f).join(', ')} found`, { hint, details: { root: flags.root } });
+      throw new TsmError(
+        'input',
+        'E_NO_ANNOTATIONS',
+        `${flags.root}: none of ${spec.splits.map(([f]) => f).join(', ')} found`,
+        { hint, details: { root: flags.root } },
+      );
     }
     const count = (relative: string): number | undefined => {
       try {
@@ -59,10 +83,15 @@ export default class PrepareLabels extends TsmCommand {
     const written = out.lists.reduce((a, l) => a + l.lines.length, 0);
     if (!written) {
       const looked = out.lists.reduce((a, l) => a + l.entries, 0);
-      throw new TsmError('input', 'E_NO_CLIPS', `none of the ${looked} clip(s) of the annotation files has a frames folder under ${join(flags.root, framesDir)}`, {
-        hint: 'extract frames first (e.g. tsm prepare frames), or point --frames at the folder that holds them',
-        details: { root: flags.root, framesDir },
-      });
+      throw new TsmError(
+        'input',
+        'E_NO_CLIPS',
+        `none of the ${looked} clip(s) of the annotation files has a frames folder under ${join(flags.root, framesDir)}`,
+        {
+          hint: 'extract frames first (e.g. tsm prepare frames), or point --frames at the folder that holds them',
+          details: { root: flags.root, framesDir },
+        },
+      );
     }
     const files = [join(flags.root, 'category.txt')];
     writeFileAtomically(files[0], out.categories.join('\n'));
@@ -75,13 +104,27 @@ export default class PrepareLabels extends TsmCommand {
       writeFileAtomically(join(flags.root, e.file), e.text);
     }
     const result: PrepareLabelsResult = {
-      dataset, root: flags.root, framesDir, categories: out.categories.length, files,
-      lists: out.lists.map((l) => ({ file: l.file, entries: l.entries, written: l.lines.length, missing: l.missing.length, firstMissing: l.missing.slice(0, 5), short: l.short.length, firstShort: l.short.slice(0, 5) })),
+      dataset,
+      root: flags.root,
+      framesDir,
+      categories: out.categories.length,
+      files,
+      lists: out.lists.map((l) => ({
+        file: l.file,
+        entries: l.entries,
+        written: l.lines.length,
+        missing: l.missing.length,
+        firstMissing: l.missing.slice(0, 5),
+        short: l.short.length,
+        firstShort: l.short.slice(0, 5),
+      })),
     };
     if (!this.jsonEnabled()) {
       this.log(`${dataset}: ${out.categories.length} categories → ${files[0]}`);
       for (const l of result.lists) {
-        this.log(`${l.file}: ${l.written} of ${l.entries} clips${l.missing ? `; ${l.missing} without a frames folder (skipped), e.g. ${l.firstMissing.join(', ')}` : ''}${l.short ? `; ${l.short} with fewer than 3 frames, which TSM's reader drops, e.g. ${l.firstShort.map((s) => `${s.id} (${s.frames})`).join(', ')}` : ''}`);
+        this.log(
+          `${l.file}: ${l.written} of ${l.entries} clips${l.missing ? `; ${l.missing} without a frames folder (skipped), e.g. ${l.firstMissing.join(', ')}` : ''}${l.short ? `; ${l.short} with fewer than 3 frames, which TSM's reader drops, e.g. ${l.firstShort.map((s) => `${s.id} (${s.frames})`).join(', ')}` : ''}`,
+        );
       }
     }
     return result;

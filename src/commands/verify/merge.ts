@@ -7,12 +7,18 @@ import { loadParts, mergeParts } from '../../verify/shards.js';
 import type { VerifyCommandResult } from '../verify.js';
 
 export default class VerifyMerge extends TsmCommand {
-  static override description = 'Merge the part files of a sharded verify run into the result of one unsharded run (refuses parts of other runs, and missing or duplicated shards)';
-  static override examples = ['<%= config.bin %> verify merge parts/ --report report/', '<%= config.bin %> verify merge parts/part-*.json --json'];
+  static override description =
+    'Merge the part files of a sharded verify run into the result of one unsharded run (refuses parts of other runs, and missing or duplicated shards)';
+  static override examples = [
+    '<%= config.bin %> verify merge parts/ --report report/',
+    '<%= config.bin %> verify merge parts/part-*.json --json',
+  ];
   static override strict = false;
   static override args = { parts: Args.string({ description: 'part files, or folders of them', required: true }) };
   static override flags = {
-    report: Flags.string({ description: 'write predictions, per-class and confusion CSVs, a confusion PNG and verify.json into this folder' }),
+    report: Flags.string({
+      description: 'write predictions, per-class and confusion CSVs, a confusion PNG and verify.json into this folder',
+    }),
     predictions: Flags.string({ description: 'write per-clip predictions to this CSV' }),
   };
 

@@ -6,7 +6,8 @@ import { defaultCacheDir, fetchModel, type CachedArtifact } from '../../zoo/cach
 export type ZooFetchResult = Omit<CachedArtifact, 'entry'> & { readonly id: string; readonly version: string };
 
 export default class ZooFetch extends TsmCommand {
-  static override description = 'Resolve a zoo model to a local ONNX file: its artifact next to zoo.json, or downloaded once into the cache from where the zoo says it is served; size and sha256 checked either way';
+  static override description =
+    'Resolve a zoo model to a local ONNX file: its artifact next to zoo.json, or downloaded once into the cache from where the zoo says it is served; size and sha256 checked either way';
   static override examples = [
     '<%= config.bin %> zoo fetch tsm-mobilenetv2-jester-mini',
     '<%= config.bin %> zoo fetch tsm-mobilenetv2-jester-online-mini@^1.1.0 --zoo https://example.org/tsm/zoo.json --json',
@@ -21,9 +22,19 @@ export default class ZooFetch extends TsmCommand {
     const { args, flags } = await this.parse(ZooFetch);
     const [id, range] = args.id.split('@');
     const bar = progressBar(!this.jsonEnabled(), `${id} |{bar}| {percentage}% | {value}/{total} bytes`);
-    const r = await fetchModel({ id, version: range, published: false }, { zoo: flags.zoo, cacheDir: flags.cache ?? defaultCacheDir(), onProgress: (got, total) => bar.update(got, total ?? got) }).finally(() => bar.stop());
+    const r = await fetchModel(
+      { id, version: range, published: false },
+      {
+        zoo: flags.zoo,
+        cacheDir: flags.cache ?? defaultCacheDir(),
+        onProgress: (got, total) => bar.update(got, total ?? got),
+      },
+    ).finally(() => bar.stop());
     const { entry, ...rest } = r;
-    if (!this.jsonEnabled()) this.log(`${r.path}  (${entry.id}@${entry.version}, ${r.bytes} bytes, sha256 ${r.sha256.slice(0, 16)}… checked; ${r.from === 'local' ? 'next to the zoo index' : r.from === 'cache' ? 'from the cache' : `downloaded from ${r.url}`})`);
+    if (!this.jsonEnabled())
+      this.log(
+        `${r.path}  (${entry.id}@${entry.version}, ${r.bytes} bytes, sha256 ${r.sha256.slice(0, 16)}… checked; ${r.from === 'local' ? 'next to the zoo index' : r.from === 'cache' ? 'from the cache' : `downloaded from ${r.url}`})`,
+      );
     return { id: entry.id, version: entry.version, ...rest };
   }
 }

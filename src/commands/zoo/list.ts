@@ -4,7 +4,13 @@ import { TsmError } from '../../errors.js';
 import { findModels, loadZoo, type ZooEntry } from '../../zoo/index.js';
 
 export interface ZooListResult {
-  readonly models: ReadonlyArray<Pick<ZooEntry, 'id' | 'version' | 'status' | 'task' | 'dataset'> & { arch: string; top1: number | null; reportedTop1: number | null }>;
+  readonly models: ReadonlyArray<
+    Pick<ZooEntry, 'id' | 'version' | 'status' | 'task' | 'dataset'> & {
+      arch: string;
+      top1: number | null;
+      reportedTop1: number | null;
+    }
+  >;
 }
 
 export default class ZooList extends TsmCommand {
@@ -12,7 +18,10 @@ export default class ZooList extends TsmCommand {
   static override flags = {
     zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
     all: Flags.boolean({ description: 'include source-only and unsupported entries' }),
-    task: Flags.string({ description: 'only this task', options: ['gesture-recognition', 'action-recognition', 'image-classification'] }),
+    task: Flags.string({
+      description: 'only this task',
+      options: ['gesture-recognition', 'action-recognition', 'image-classification'],
+    }),
     dataset: Flags.string({ description: 'only this dataset' }),
   };
 
@@ -21,23 +30,55 @@ export default class ZooList extends TsmCommand {
     const zoo = loadZoo(flags.zoo);
     const found = findModels(zoo, { published: !flags.all, task: flags.task as never, dataset: flags.dataset });
     if (!found.length) {
-      const filters = [!flags.all && 'status published', flags.task && `task ${flags.task}`, flags.dataset && `dataset ${flags.dataset}`].filter(Boolean).join(', ');
+      const filters = [
+        !flags.all && 'status published',
+        flags.task && `task ${flags.task}`,
+        flags.dataset && `dataset ${flags.dataset}`,
+      ]
+        .filter(Boolean)
+        .join(', ');
       const datasets = [...new Set(zoo.models.map((m) => m.dataset))].sort();
-      throw new TsmError('usage', 'E_ZOO_NO_MATCH', `${flags.zoo}: none of its ${zoo.models.length} entries matches ${filters || 'the query'}`, {
-        hint: `datasets in the zoo: ${datasets.join(', ')}${flags.all ? '' : '; --all lists unpublished entries too'}`,
-        details: { zoo: flags.zoo, entries: zoo.models.length, task: flags.task, dataset: flags.dataset, all: flags.all },
-      });
+      throw new TsmError(
+        'usage',
+        'E_ZOO_NO_MATCH',
+        `${flags.zoo}: none of its ${zoo.models.length} entries matches ${filters || 'the query'}`,
+        {
+          hint: `datasets in the zoo: ${datasets.join(', ')}${flags.all ? '' : '; --all lists unpublished entries too'}`,
+          details: {
+            zoo: flags.zoo,
+            entries: zoo.models.length,
+            task: flags.task,
+            dataset: flags.dataset,
+            all: flags.all,
+          },
+        },
+      );
     }
     const models = found.map((m) => ({
-      id: m.id, version: m.version, status: m.status, task: m.task, dataset: m.dataset, arch: m.arch.name,
-      top1: m.verification?.top1 ?? null, reportedTop1: m.reported?.top1 ?? null,
+      id: m.id,
+      version: m.version,
+      status: m.status,
+      task: m.task,
+      dataset: m.dataset,
+      arch: m.arch.name,
+      top1: m.verification?.top1 ?? null,
+      reportedTop1: m.reported?.top1 ?? null,
     }));
     if (!this.jsonEnabled()) {
-      const acc = (m: (typeof models)[number]) => (m.top1 !== null ? `${(m.top1 * 100).toFixed(1)} % (verified)` : m.reportedTop1 !== null ? `${(m.reportedTop1 * 100).toFixed(1)} % (reported)` : '–');
-      const rows = [['model', 'status', 'arch', 'dataset', 'top-1'], ...models.map((m) => [`${m.id}@${m.version}`, m.status, m.arch, m.dataset, acc(m)])];
+      const acc = (m: (typeof models)[number]) =>
+        m.top1 !== null
+          ? `${(m.top1 * 100).toFixed(1)} % (verified)`
+          : m.reportedTop1 !== null
+            ? `${(m.reportedTop1 * 100).toFixed(1)} % (reported)`
+            : '–';
+      const rows = [
+        ['model', 'status', 'arch', 'dataset', 'top-1'],
+        ...models.map((m) => [`${m.id}@${m.version}`, m.status, m.arch, m.dataset, acc(m)]),
+      ];
       // every column as wide as its longest cell, so long ids and names never push the others out of line
       const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-      for (const r of rows) this.log(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
+      for (const r of rows)
+        this.log(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
     }
     return { models };
   }

@@ -6,7 +6,8 @@ import { DEFAULT_CALIBRATION_CLIPS } from '../../convert/quantize.js';
 import { publishModel, type Bump, type PublishResult } from '../../zoo/publish.js';
 
 export default class ZooPublish extends TsmCommand {
-  static override description = 'Convert, verify and publish a checkpoint as a new version in zoo.json (never overwrites a version)';
+  static override description =
+    'Convert, verify and publish a checkpoint as a new version in zoo.json (never overwrites a version)';
   static override examples = [
     '<%= config.bin %> zoo publish fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth --id tsm-mobilenetv2-jester-mini --version 1.0.0 --dataset jester --root fixtures/jester-mini',
     '<%= config.bin %> zoo publish model.pth --id my-model --bump patch',
@@ -15,8 +16,15 @@ export default class ZooPublish extends TsmCommand {
   static override flags = {
     id: Flags.string({ description: 'model id (lower case)', required: true }),
     version: Flags.string({ description: 'semantic version X.Y.Z', exclusive: ['bump'] }),
-    bump: Flags.string({ description: 'next version after the highest published one', options: ['patch', 'minor', 'major'], exclusive: ['version'] }),
-    dataset: Flags.string({ description: 'verify on this dataset layout (with --root)', options: ['jester', 'something', 'somethingv2', 'kinetics', 'ucf101'] }),
+    bump: Flags.string({
+      description: 'next version after the highest published one',
+      options: ['patch', 'minor', 'major'],
+      exclusive: ['version'],
+    }),
+    dataset: Flags.string({
+      description: 'verify on this dataset layout (with --root)',
+      options: ['jester', 'something', 'somethingv2', 'kinetics', 'ucf101'],
+    }),
     root: Flags.string({ description: 'dataset folder for verification' }),
     'dataset-label': Flags.string({ description: 'dataset name recorded in the zoo (default: --dataset)' }),
     reference: Flags.string({ description: 'PyTorch reference outputs to record parity against' }),
@@ -25,29 +33,60 @@ export default class ZooPublish extends TsmCommand {
     notes: Flags.string({ description: 'notes recorded in the entry and the card' }),
     segments: Flags.integer({ description: 'segments (default: from the file name)', min: 1 }),
     online: Flags.boolean({ description: 'publish the streaming export (tsm convert --online)' }),
-    int8: Flags.boolean({ description: 'publish the int8 export (tsm convert --int8), calibrated on --calibration clips' }),
-    calibration: Flags.string({ description: 'with --int8: dataset folder to calibrate on (layout as verify reads it)' }),
-    'calibration-clips': Flags.integer({ description: 'calibrate on the first N clips of the list', default: DEFAULT_CALIBRATION_CLIPS, min: 1 }),
-    'base-url': Flags.string({ description: 'where the zoo/ folder will be served (a release page, a bucket): the artifact records <URL>/<id>/<version>/model.onnx beside its path, for `tsm zoo fetch` and the tsm/zoo client' }),
+    int8: Flags.boolean({
+      description: 'publish the int8 export (tsm convert --int8), calibrated on --calibration clips',
+    }),
+    calibration: Flags.string({
+      description: 'with --int8: dataset folder to calibrate on (layout as verify reads it)',
+    }),
+    'calibration-clips': Flags.integer({
+      description: 'calibrate on the first N clips of the list',
+      default: DEFAULT_CALIBRATION_CLIPS,
+      min: 1,
+    }),
+    'base-url': Flags.string({
+      description:
+        'where the zoo/ folder will be served (a release page, a bucket): the artifact records <URL>/<id>/<version>/model.onnx beside its path, for `tsm zoo fetch` and the tsm/zoo client',
+    }),
     zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
   };
 
   async run(): Promise<PublishResult> {
     const { args, flags } = await this.parse(ZooPublish);
     if (Boolean(flags.int8) !== Boolean(flags.calibration)) {
-      throw new TsmError('usage', 'E_BAD_FLAG', flags.int8 ? '--int8 needs --calibration DIR' : '--calibration is only used with --int8');
+      throw new TsmError(
+        'usage',
+        'E_BAD_FLAG',
+        flags.int8 ? '--int8 needs --calibration DIR' : '--calibration is only used with --int8',
+      );
     }
     const bar = progressBar(!this.jsonEnabled(), 'verify |{bar}| {value}/{total} clips');
     const result = await publishModel({
-      file: args.file, id: flags.id, version: flags.version, bump: flags.bump as Bump | undefined, zooPath: flags.zoo,
-      dataset: flags.dataset, root: flags.root, datasetLabel: flags['dataset-label'], reference: flags.reference,
-      baseUrl: flags['base-url'], title: flags.title, license: flags.license, notes: flags.notes, segments: flags.segments, online: flags.online,
-      int8: flags.calibration ? { root: flags.calibration, dataset: flags.dataset, clips: flags['calibration-clips'] } : undefined,
+      file: args.file,
+      id: flags.id,
+      version: flags.version,
+      bump: flags.bump as Bump | undefined,
+      zooPath: flags.zoo,
+      dataset: flags.dataset,
+      root: flags.root,
+      datasetLabel: flags['dataset-label'],
+      reference: flags.reference,
+      baseUrl: flags['base-url'],
+      title: flags.title,
+      license: flags.license,
+      notes: flags.notes,
+      segments: flags.segments,
+      online: flags.online,
+      int8: flags.calibration
+        ? { root: flags.calibration, dataset: flags.dataset, clips: flags['calibration-clips'] }
+        : undefined,
       onProgress: (done, total) => bar.update(done, total),
     }).finally(() => bar.stop());
     if (!this.jsonEnabled()) {
       const v = result.entry.verification;
-      this.log(`published ${result.entry.id}@${result.entry.version} → ${result.folder}${v ? ` (top-1 ${(v.top1 * 100).toFixed(2)} % on ${v.clips} clips)` : ' (not verified: give --dataset and --root)'}`);
+      this.log(
+        `published ${result.entry.id}@${result.entry.version} → ${result.folder}${v ? ` (top-1 ${(v.top1 * 100).toFixed(2)} % on ${v.clips} clips)` : ' (not verified: give --dataset and --root)'}`,
+      );
     }
     return result;
   }

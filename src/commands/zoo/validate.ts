@@ -17,9 +17,17 @@ export default class ZooValidate extends TsmCommand {
     const { flags } = await this.parse(ZooValidate);
     const result = validateZooFile(flags.zoo);
     if (result.issues.length) {
-      throw new TsmError('input', 'E_ZOO_INVALID', `${flags.zoo}: ${result.issues.length} problem(s): ${result.issues.map((i) => `${i.model}: ${i.problem}`).join('; ')}`, { details: { issues: result.issues } });
+      throw new TsmError(
+        'input',
+        'E_ZOO_INVALID',
+        `${flags.zoo}: ${result.issues.length} problem(s): ${result.issues.map((i) => `${i.model}: ${i.problem}`).join('; ')}`,
+        { details: { issues: result.issues } },
+      );
     }
-    if (!this.jsonEnabled()) this.log(`${flags.zoo}: ${result.models} entries valid, ${result.checkedArtifacts} local artifact(s) match their sha256`);
+    if (!this.jsonEnabled())
+      this.log(
+        `${flags.zoo}: ${result.models} entries valid, ${result.checkedArtifacts} local artifact(s) match their sha256`,
+      );
     return result;
   }
 }

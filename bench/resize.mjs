@@ -82,7 +82,9 @@ for (const { w, h, scale } of CASES) {
   rows.push({ ...row, w, h, dw, dh });
 }
 const native = cv2Ms(rows.map((r) => [r.w, r.h, r.dw, r.dh]));
-rows.forEach((r, i) => (r.cv2Native_whole = native?.[i]));
+rows.forEach((r, i) => {
+  r.cv2Native_whole = native?.[i];
+});
 
 if (process.argv.includes('--json')) console.log(JSON.stringify({ batches: BATCHES, rows }, null, 2));
 else {

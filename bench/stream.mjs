@@ -7,7 +7,7 @@
 import './launch.mjs';
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { percentiles, streamFrames } from '../dist/stream/stream.js';
+import { streamFrames } from '../dist/stream/stream.js';
 import { JESTER_LABELS } from '../dist/index.js';
 
 const here = import.meta.dirname;

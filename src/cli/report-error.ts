@@ -12,6 +12,6 @@ export function reportError(error: TsmError, options: { json: boolean; stack?: s
   const lines = [`tsm: ${error.message}`];
   if (error.hint) lines.push(`  hint: ${error.hint}`);
   if (error.kind === 'bug') lines.push('  this is a bug in tsm; rerun with TSM_DEBUG=1 for the stack and report it');
-  process.stderr.write(lines.join('\n') + '\n');
+  process.stderr.write(`${lines.join('\n')}\n`);
   if (error.kind === 'bug' && process.env.TSM_DEBUG && options.stack) process.stderr.write(`${options.stack}\n`);
 }

@@ -188,6 +188,7 @@ export function usageErrorFromOclif(
     const reasons = message
       .split('\n')
       .slice(1)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: oclif colours its messages with ANSI escapes
       .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
       .filter((l) => l && !/^See more help/.test(l));
     const conflict = reasons

@@ -46,7 +46,7 @@ export default class Predict extends TsmCommand {
       for (const w of r.warnings) this.warn(w);
       const how =
         r.protocol.kind === 'stream'
-          ? `streamed every ${r.protocol.streaming!.stride}th frame`
+          ? `streamed every ${r.protocol.streaming?.stride}th frame`
           : `${r.protocol.segments} segments (frames ${r.sampled.join(', ')})`;
       this.log(
         `${r.input} (${r.source}, ${r.frames} frames) → ${r.model}, ${how}, ${r.protocol.scaleShortSide} → ${r.protocol.cropSize}`,

@@ -83,7 +83,9 @@ export async function calibrateActivations(
   const observer = new RangeObserver(points.length);
   const runner = await createOrtRunner(onnx, {
     threads: options.threads ?? 2,
-    onOutputs: (out) => points.forEach((name, i) => observer.observe(i, out[name].data as Float32Array)),
+    onOutputs: (out) => {
+      for (const [i, name] of points.entries()) observer.observe(i, out[name].data as Float32Array);
+    },
   });
   const loader = mainThreadLoader();
   try {

@@ -130,31 +130,37 @@ export function readCategories(path: string): string[] {
 export function parseClipList(text: string, classes: number): ClipList {
   const clips: ClipRecord[] = [];
   const bad: BadLine[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
     const line = i + 1;
     const t = raw.trim();
-    if (!t) return;
+    if (!t) continue;
     const parts = t.split(/\s+/);
-    if (parts.length < 3)
-      return bad.push({
+    if (parts.length < 3) {
+      bad.push({
         line,
         text: raw,
         reason: `expected '<id> <num_frames> <label>', found ${parts.length} field(s)`,
       });
+      continue;
+    }
     // Ids may contain spaces in some lists (something-something); the last two fields are numbers.
     const label = Number(parts[parts.length - 1]);
     const frames = Number(parts[parts.length - 2]);
     const id = parts.slice(0, -2).join(' ');
-    if (!Number.isInteger(frames) || frames < 1)
-      return bad.push({
+    if (!Number.isInteger(frames) || frames < 1) {
+      bad.push({
         line,
         text: raw,
         reason: `frame count '${parts[parts.length - 2]}' is not a positive integer`,
       });
-    if (!Number.isInteger(label) || label < 0 || label >= classes)
-      return bad.push({ line, text: raw, reason: `label '${parts[parts.length - 1]}' is not in 0..${classes - 1}` });
+      continue;
+    }
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      bad.push({ line, text: raw, reason: `label '${parts[parts.length - 1]}' is not in 0..${classes - 1}` });
+      continue;
+    }
     clips.push({ id, frames, label, line });
-  });
+  }
   return { clips, bad };
 }
 

@@ -50,7 +50,7 @@ function precompute(inSize: number, outSize: number): Coefficients {
 
 const clip8 = (v: number) => {
   const x = v >> PRECISION_BITS;
-  return x < 0 ? 0 : x > 255 ? 255 : x;
+  return x < 0 ? 0 : Math.min(x, 255);
 };
 
 /** Output pixel (or row) i reads `ksize` inputs from starts[i] with weights[i·ksize …]; zero weights pad the taps. */

@@ -60,8 +60,8 @@ export function linearTapsLikeOpenCV(inSize: number, outSize: number, clampFract
     // float32 products by 2048 are exact, so only 1 − f needs rounding to float32
     w0[d] = roundHalfEven(Math.fround(1 - f) * COEF_SCALE);
     w1[d] = roundHalfEven(f * COEF_SCALE);
-    first[d] = s < 0 ? 0 : s > last ? last : s;
-    second[d] = s + 1 < 0 ? 0 : s + 1 > last ? last : s + 1;
+    first[d] = s < 0 ? 0 : Math.min(s, last);
+    second[d] = s + 1 < 0 ? 0 : Math.min(s + 1, last);
   }
   return { first, second, w0, w1 };
 }

@@ -304,8 +304,8 @@ export async function clipTensor(framePaths: readonly string[], p: ClipPreproces
   );
   const size = 3 * p.cropSize * p.cropSize;
   const out = new Float32Array(p.segments * size);
-  frames.forEach((f, t) =>
-    writeNormalizedCrop(f, cropBoxes(f.fullWidth, f.fullHeight, p.cropSize, 1)[0], out, t * size),
-  );
+  for (const [t, f] of frames.entries()) {
+    writeNormalizedCrop(f, cropBoxes(f.fullWidth, f.fullHeight, p.cropSize, 1)[0], out, t * size);
+  }
   return out;
 }

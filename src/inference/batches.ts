@@ -64,12 +64,11 @@ export async function runBatches(clips: readonly ClipRecord[], options: BatchEng
     if (i >= batches.length) return;
     const at = i % (PREFETCH + 1);
     const records = batches[i];
-    pending[i] = loader
-      .load(records.map(options.jobOf), (ring[at] ??= new Float32Array(batchClips * slot)), slot)
-      .then(({ input, clips: results }) => {
-        ring[at] = input; // a worker hands back a new view of the same memory
-        return { records, input, results };
-      });
+    ring[at] ??= new Float32Array(batchClips * slot);
+    pending[i] = loader.load(records.map(options.jobOf), ring[at], slot).then(({ input, clips: results }) => {
+      ring[at] = input; // a worker hands back a new view of the same memory
+      return { records, input, results };
+    });
   };
   for (let i = 0; i < PREFETCH; i++) schedule(i);
 
@@ -98,7 +97,7 @@ export async function runBatches(clips: readonly ClipRecord[], options: BatchEng
       const logits = await runner.run(batchInput.subarray(0, good.length * slot), good.length * viewsPerClip);
       inferenceMs += performance.now() - t0;
       const perClip = logits.length / good.length;
-      good.forEach((record, i) => options.onClip(record, logits.subarray(i * perClip, (i + 1) * perClip)));
+      for (const [i, record] of good.entries()) options.onClip(record, logits.subarray(i * perClip, (i + 1) * perClip));
       scored += good.length;
     }
     done += records.length;

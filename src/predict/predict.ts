@@ -12,7 +12,7 @@ import { scaleShortSideOf } from '../model/preprocessing.js';
 import { openOnlineModel } from '../inference/online.js';
 import { UNDECLARED_STREAMING, type StreamingProtocol } from '../model/streaming.js';
 import { softmax, topK } from '../inference/scores.js';
-import { createOrtRunner, loadModel, type ModelInfo } from '../inference/runner.js';
+import { createOrtRunner, loadModel } from '../inference/runner.js';
 import { streamClip } from '../stream/loop.js';
 import { ClipTracker } from '../stream/smoother.js';
 import { uniformIndices } from '../frames/sampling.js';

@@ -42,7 +42,9 @@ export async function calibrateOnlineActivations(
   const observer = new RangeObserver(points.length);
   const model = await openOnlineModel(onnx, {
     threads: options.threads ?? 2,
-    onOutputs: (out) => points.forEach((name, i) => observer.observe(i, out[name].data as Float32Array)),
+    onOutputs: (out) => {
+      for (const [i, name] of points.entries()) observer.observe(i, out[name].data as Float32Array);
+    },
   });
   let correct = 0;
   let streamed = 0;

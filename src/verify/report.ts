@@ -23,20 +23,20 @@ export function predictionsCsv(r: VerifyResult): string {
       ]),
     );
   }
-  return rows.join('\n') + '\n';
+  return `${rows.join('\n')}\n`;
 }
 
 export function perClassCsv(r: VerifyResult): string {
   const rows = [csvRow(['index', 'label', 'clips', 'correct', 'accuracy'])];
   for (const c of r.perClass)
     rows.push(csvRow([c.index, c.label, c.clips, c.correct, c.accuracy === null ? '' : c.accuracy.toFixed(4)]));
-  return rows.join('\n') + '\n';
+  return `${rows.join('\n')}\n`;
 }
 
 export function confusionCsv(r: VerifyResult): string {
   const rows = [csvRow(['true \\ predicted', ...r.labels])];
-  r.confusion.forEach((row, i) => rows.push(csvRow([r.labels[i], ...row])));
-  return rows.join('\n') + '\n';
+  for (const [i, row] of r.confusion.entries()) rows.push(csvRow([r.labels[i], ...row]));
+  return `${rows.join('\n')}\n`;
 }
 
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -94,6 +94,6 @@ export async function writeReport(r: VerifyResult, dir: string): Promise<Record<
   writeFileAtomically(files.confusionCsv, confusionCsv(r));
   writeFileAtomically(files.confusionPng, await confusionPng(r));
   const { predictions: _omit, ...summary } = r;
-  writeFileAtomically(files.json, JSON.stringify(summary, null, 2) + '\n');
+  writeFileAtomically(files.json, `${JSON.stringify(summary, null, 2)}\n`);
   return files;
 }

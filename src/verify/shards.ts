@@ -92,9 +92,10 @@ function autoShard(env: NodeJS.ProcessEnv): Shard {
     );
   }
   const seen = Object.fromEntries(SLURM_ARRAY_VARS.map((v) => [v, env[v] ?? null]));
-  const [, min, max, size] = SLURM_ARRAY_VARS.map((v) =>
-    env[v] !== undefined && /^\d+$/.test(env[v]!) ? Number(env[v]) : undefined,
-  );
+  const [, min, max, size] = SLURM_ARRAY_VARS.map((v) => {
+    const text = env[v];
+    return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+  });
   if (min !== 0 || size === undefined || max !== size - 1) {
     const listed = SLURM_ARRAY_VARS.map((v) => `${v}=${env[v] ?? '(unset)'}`).join(', ');
     throw new TsmError(
@@ -133,7 +134,7 @@ function checkShard(index: number, count: number, from: string): Shard {
 }
 
 export function writePart(path: string, part: VerifyPart): void {
-  writeFileAtomically(path, JSON.stringify(part) + '\n');
+  writeFileAtomically(path, `${JSON.stringify(part)}\n`);
 }
 
 /** A part file, checked to be one; anything else is named. */

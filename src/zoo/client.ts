@@ -76,7 +76,8 @@ function xRange(k: readonly number[]): Comparator[] {
 
 /** One comparator token of npm's range grammar, desugared as npm desugars it (without pre-releases). */
 function comparatorsOf(token: string): Comparator[] | undefined {
-  const m = /^(<=|>=|<|>|=|\^|~>?|)(.*)$/.exec(token)!;
+  const m = /^(<=|>=|<|>|=|\^|~>?|)(.*)$/.exec(token);
+  if (!m) return undefined;
   const op = m[1];
   const k = partialVersion(m[2]);
   if (!k) return undefined;

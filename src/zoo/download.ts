@@ -130,7 +130,8 @@ async function attempt(
   const out = createWriteStream(part, { flags: resumed ? 'a' : 'w' });
   let received = start;
   try {
-    const reader = response.body!.getReader();
+    if (!response.body) throw new Error('the response has no body');
+    const reader = response.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

@@ -139,7 +139,7 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
         onProgress: options.onProgress,
       });
       const { predictions: _p, ...summary } = verified;
-      writeFileAtomically(join(staging, 'verify.json'), JSON.stringify(summary, null, 2) + '\n');
+      writeFileAtomically(join(staging, 'verify.json'), `${JSON.stringify(summary, null, 2)}\n`);
     }
     const datasetLabel = options.datasetLabel ?? options.dataset ?? exported.source.file.split('_')[1] ?? 'unknown';
     const entry: ZooEntry = {

@@ -10,7 +10,7 @@ export async function updateZoo<T>(zooPath: string, change: (zoo: Zoo) => { zoo:
   if (!existsSync(zooPath))
     writeFileSync(
       zooPath,
-      JSON.stringify({ $schema: './zoo.schema.json', schemaVersion: 1, models: [] }, null, 2) + '\n',
+      `${JSON.stringify({ $schema: './zoo.schema.json', schemaVersion: 1, models: [] }, null, 2)}\n`,
     );
   let release: () => Promise<void>;
   try {
@@ -30,7 +30,7 @@ export async function updateZoo<T>(zooPath: string, change: (zoo: Zoo) => { zoo:
   }
   try {
     const { zoo, result } = change(loadZoo(zooPath));
-    writeFileAtomically(zooPath, JSON.stringify(zoo, null, 2) + '\n');
+    writeFileAtomically(zooPath, `${JSON.stringify(zoo, null, 2)}\n`);
     return result;
   } finally {
     await release();

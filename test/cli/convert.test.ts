@@ -228,7 +228,7 @@ describe('tsm convert', () => {
     ).toBe(true);
     expect(existsSync(join(dir, 'model.onnx'))).toBe(true);
     const withO = runCli(['convert', ckpt, '-o', join(dir, 'chosen.onnx')]);
-    expect(withO.stdout.split('\n')[0]).toMatch(/chosen\.onnx  [\d.]+ MB  sha256 /);
+    expect(withO.stdout.split('\n')[0]).toMatch(/chosen\.onnx {2}[\d.]+ MB {2}sha256 /);
     const help = runCli(['convert', '--help']);
     expect(help.stdout.replace(/\s+/g, ' ')).toContain(
       'default: next to the checkpoint, its extension replaced: x.pth.tar → x.onnx',
@@ -296,7 +296,7 @@ describe('tsm convert', () => {
     ]);
     expect(tpool.status, tpool.stderr).toBe(0);
     expect(tpool.stdout.split('\n')[1]).toMatch(
-      /^  TSM-resnet50: 8 segments, shift blockres 1\/8 on \d+ blocks, temporal pooling \(layers 2–4 on 4 segments\), 27 classes/,
+      /^ {2}TSM-resnet50: 8 segments, shift blockres 1\/8 on \d+ blocks, temporal pooling \(layers 2–4 on 4 segments\), 27 classes/,
     );
     const nl = runCli([
       'convert',
@@ -308,7 +308,7 @@ describe('tsm convert', () => {
     ]);
     expect(nl.status, nl.stderr).toBe(0);
     expect(nl.stdout.split('\n')[1]).toMatch(
-      /^  TSM-resnet50: 8 segments, shift blockres 1\/8 on \d+ blocks, non-local blocks after layer2\.\{0,2\} and layer3\.\{0,2,4\}, 27 classes/,
+      /^ {2}TSM-resnet50: 8 segments, shift blockres 1\/8 on \d+ blocks, non-local blocks after layer2\.\{0,2\} and layer3\.\{0,2,4\}, 27 classes/,
     );
     const plain = runCli([
       'convert',

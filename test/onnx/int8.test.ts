@@ -180,7 +180,7 @@ describe('tsm convert --int8 on the bundled model', () => {
     const heldOut = join(tmp, 'held-out.txt');
     writeFileSync(
       heldOut,
-      readFileSync(join(MINI, 'val_videofolder.txt'), 'utf8').trim().split('\n').slice(20).join('\n') + '\n',
+      `${readFileSync(join(MINI, 'val_videofolder.txt'), 'utf8').trim().split('\n').slice(20).join('\n')}\n`,
     );
     const r = await verifyModel({ model: output, dataset: 'jester', root: MINI, list: heldOut, reference });
     expect(r.clips).toBe(60);

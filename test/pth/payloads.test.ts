@@ -57,7 +57,7 @@ print(json.dumps({it["file"]: os.path.exists(it["marker"]) for it in items}))
 describe('hostile payloads, against a witness', () => {
   it('every marker the payloads write lies in the fresh folder, which starts empty', () => {
     expect(live.length).toBeGreaterThanOrEqual(10);
-    for (const l of live) expect(l.marker.startsWith(markers + '/'), l.marker).toBe(true);
+    for (const l of live) expect(l.marker.startsWith(`${markers}/`), l.marker).toBe(true);
     expect(readdirSync(markers)).toEqual([]);
   });
 

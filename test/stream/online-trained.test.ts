@@ -100,10 +100,12 @@ describe('the trained online model against a PyTorch streaming reference', () =>
     for (const clip of ref) {
       const got = await streamClip(join(ROOT, float.artifacts[0].path!), clip);
       expect(got).toHaveLength(clip.logits.length);
-      got.forEach((l, f) => l.forEach((x, k) => (worst = Math.max(worst, Math.abs(x - clip.logits[f][k])))));
+      for (const [f, l] of got.entries())
+        for (const [k, x] of l.entries()) worst = Math.max(worst, Math.abs(x - clip.logits[f][k]));
       if (clip.reversed) {
         const back = await streamClip(join(ROOT, float.artifacts[0].path!), clip, true);
-        back.forEach((l, f) => l.forEach((x, k) => (worst = Math.max(worst, Math.abs(x - clip.reversed![f][k])))));
+        for (const [f, l] of back.entries())
+          for (const [k, x] of l.entries()) worst = Math.max(worst, Math.abs(x - clip.reversed![f][k]));
         // the same frame, seen after its past vs after its future
         const n = clip.frames.length;
         for (let f = 0; f < n; f++)

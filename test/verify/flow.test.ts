@@ -73,29 +73,27 @@ describe('verify on flow frames, against a PyTorch reference evaluation', () => 
   ] as const;
   for (const [which, crops] of CASES) {
     const layout = LAYOUTS[which];
-    {
-      it(`${layout.dataset} (${layout.template}), ${crops} crop(s): every clip's scores within 1e-4`, async () => {
-        const r = await verifyModel({
-          model,
-          dataset: layout.dataset,
-          root: join(out, layout.set),
-          crops,
-          reference: reference(layout, crops),
-        });
-        expect(r.clips).toBe(4);
-        expect(r.parity!.clips).toBe(4);
-        expect(r.parity!.samePrediction).toBe(4);
-        expect(r.parity!.maxAbsScoreDelta).toBeLessThanOrEqual(1e-4);
-        expect(r.missingFrames.count).toBe(0);
-        expect(r.protocol.flow).toEqual({
-          template: layout.template,
-          framesDir: layout.framesDir,
-          storage: layout.storage,
-          newLength: 5,
-        });
-        expect(r.protocol.viewsPerClip).toBe(crops);
+    it(`${layout.dataset} (${layout.template}), ${crops} crop(s): every clip's scores within 1e-4`, async () => {
+      const r = await verifyModel({
+        model,
+        dataset: layout.dataset,
+        root: join(out, layout.set),
+        crops,
+        reference: reference(layout, crops),
       });
-    }
+      expect(r.clips).toBe(4);
+      expect(r.parity!.clips).toBe(4);
+      expect(r.parity!.samePrediction).toBe(4);
+      expect(r.parity!.maxAbsScoreDelta).toBeLessThanOrEqual(1e-4);
+      expect(r.missingFrames.count).toBe(0);
+      expect(r.protocol.flow).toEqual({
+        template: layout.template,
+        framesDir: layout.framesDir,
+        storage: layout.storage,
+        newLength: 5,
+      });
+      expect(r.protocol.viewsPerClip).toBe(crops);
+    });
   }
 
   it('flow_{}_{:05d}.jpg with 10 crops: within 1e-4 of the reference, and > 1e-2 from one that does not invert x in mirrored crops', async () => {

@@ -154,8 +154,8 @@ describe('normalisation', () => {
       .map((c) => torchNormalizeTable(IMAGENET_MEAN[c], IMAGENET_STD[c]))
       .concat([torchNormalizeTable(FLOW_MEAN, FLOW_STD)]);
     expect(theirs.length).toBe(4 * 256);
-    ours.forEach((table, k) =>
-      expect(Array.from(table), `table ${k}`).toEqual(Array.from(theirs.subarray(k * 256, (k + 1) * 256))),
-    );
+    for (const [k, table] of ours.entries()) {
+      expect(Array.from(table), `table ${k}`).toEqual(Array.from(theirs.subarray(k * 256, (k + 1) * 256)));
+    }
   });
 });

@@ -138,7 +138,7 @@ describe('sharded verify and merge', () => {
     const human = runCli(['verify', 'status', parts]);
     expect(human.status).toBe(3);
     expect(human.stdout).toBe(`${MODEL} on ${MINI}/val_videofolder.txt: 3/7 shards done; missing 1, 4, 5, 6\n`);
-    expect(human.stderr).toMatch(/^tsm: .*shards missing: .*4 of 7 \(1, 4, 5, 6\)\n  hint: /);
+    expect(human.stderr).toMatch(/^tsm: .*shards missing: .*4 of 7 \(1, 4, 5, 6\)\n {2}hint: /);
 
     for (const i of [1, 4, 5, 6]) copyFileSync(join(dir, 'parts-7', `part-${i}.json`), join(parts, `part-${i}.json`));
     const complete = runCli(['verify', 'status', parts, '--json']);

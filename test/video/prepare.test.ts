@@ -41,10 +41,10 @@ beforeAll(() => {
       join(root, 'videos', `${id}.mp4`),
     ]);
   }
-  writeFileSync(join(root, 'jester-v1-labels.csv'), JESTER_LABELS.join('\n') + '\n');
+  writeFileSync(join(root, 'jester-v1-labels.csv'), `${JESTER_LABELS.join('\n')}\n`);
   writeFileSync(
     join(root, 'jester-v1-validation.csv'),
-    rows.map(([id, , label]) => `${id};${JESTER_LABELS[Number(label)]}`).join('\n') + '\n',
+    `${rows.map(([id, , label]) => `${id};${JESTER_LABELS[Number(label)]}`).join('\n')}\n`,
   );
   writeFileSync(join(root, 'videos.txt'), rows.map(([id, n, label]) => `videos/${id}.mp4 ${n} ${label}`).join('\n'));
 });

@@ -5,13 +5,13 @@
  * fold). Disagreements are reported, never ignored.
  */
 import { TsmError } from '../errors.js';
-import type { ArchSpec, Backbone, ShiftPlace } from '../model/spec.js';
+import type { ArchSpec, ArchSpecSummary, Backbone, Modality, ShiftPlace } from '../model/spec.js';
 import type { Tensor } from '../pth/tensor.js';
 import { findHead } from './blocks/head.js';
 import { detectModality } from './features.js';
 import { canonicalize, KEY_LAYOUTS } from './layouts/index.js';
 import { MOBILENET_V2 } from './mobilenetv2.js';
-import type { ArchitectureModule } from './module.js';
+import type { ArchitectureModule, BackboneReading } from './module.js';
 import { findTsmName, type NamedConfig, type TsmFileName } from './naming.js';
 import { RESNET } from './resnet.js';
 import type { StateDict } from './tensors.js';
@@ -66,23 +66,18 @@ function unknownBackbone(sd: StateDict): TsmError {
   );
 }
 
-/** `tensors`: the checkpoint's weights as the file names them (Checkpoint.stateDict). */
-export function detectArch(
-  tensors: ReadonlyMap<string, Tensor>,
-  options: { fileName?: string; overrides?: ArchOverrides } = {},
-): ArchDetection {
-  const overrides = options.overrides ?? {};
-  const sd = canonicalize(tensors);
-  const named = options.fileName ? findTsmName(options.fileName) : undefined;
-  const parsed = named?.config;
-  // messages say which name spoke: the file's own, or the folder upstream saved the run in
-  const said = named?.from === 'folder' ? 'folder name' : 'file name';
-  const warnings: string[] = [];
+/** The TSM name a checkpoint carries, and how messages call where it was read ('file name', 'folder name'). */
+interface NameContext {
+  readonly config?: TsmFileName;
+  readonly said: string;
+}
+
+/** The backbone the weights hold, read by the first module that recognises it, checked against --arch. */
+function readWeights(sd: StateDict, name: NameContext, overrides: ArchOverrides) {
   const module = ARCHITECTURES.find((m) => m.detect(sd));
   if (!module) throw unknownBackbone(sd);
-  const { modality, inputChannels } = detectModality(sd, module.inputConv, parsed, said);
-
-  let reading = module.read(sd, inputChannels);
+  const { modality, inputChannels } = detectModality(sd, module.inputConv, name.config, name.said);
+  const reading = module.read(sd, inputChannels);
   const detected = module.name(reading.backbone);
   const wanted = overrides.arch?.toLowerCase();
   if (wanted && wanted !== detected) {
@@ -90,27 +85,63 @@ export function detectArch(
       details: { expected: wanted, found: detected },
     });
   }
-  if (parsed && parsed.arch !== detected)
-    warnings.push(`${said} says ${parsed.arch} but the weights are a ${detected}; using ${detected}`);
-  warnings.push(...reading.warnings);
-  const { place } = reading;
-
-  if (overrides.shiftPlace && overrides.shiftPlace !== place) {
+  if (overrides.shiftPlace && overrides.shiftPlace !== reading.place) {
+    const found = reading.place === 'none' ? 'no shift wrappers' : `'${reading.place}' shift wrappers`;
     throw new TsmError(
       'usage',
       'E_ARCH_CONFLICT',
-      `--shift-place ${overrides.shiftPlace} but the weights have ${place === 'none' ? 'no shift wrappers' : `'${place}' shift wrappers`}`,
+      `--shift-place ${overrides.shiftPlace} but the weights have ${found}`,
       {
-        details: { expected: overrides.shiftPlace, found: place },
+        details: { expected: overrides.shiftPlace, found: reading.place },
       },
     );
   }
-  if (parsed) {
-    const namePlace = parsed.shiftPlace ?? 'none';
-    if (namePlace !== place)
-      warnings.push(`${said} says shift place '${namePlace}' but the weights show '${place}'; following the weights`);
-  }
+  return { module, modality, inputChannels, reading, detected };
+}
 
+/** What the name says against what the weights show: warnings, the weights win. */
+function crossCheckName(
+  name: NameContext,
+  detected: string,
+  reading: BackboneReading,
+  features: Partial<ArchSpecSummary>,
+): string[] {
+  const { config: parsed, said } = name;
+  if (!parsed) return [];
+  const warnings: string[] = [];
+  if (parsed.arch !== detected)
+    warnings.push(`${said} says ${parsed.arch} but the weights are a ${detected}; using ${detected}`);
+  const namePlace = parsed.shiftPlace ?? 'none';
+  if (namePlace !== reading.place) {
+    warnings.push(
+      `${said} says shift place '${namePlace}' but the weights show '${reading.place}'; following the weights`,
+    );
+  }
+  const nonLocal = features.nonLocal === true;
+  const temporalPool = features.temporalPool === true;
+  if (parsed.nonLocal !== nonLocal) {
+    warnings.push(
+      `${said} ${parsed.nonLocal ? 'says' : 'does not say'} _nl but the weights ${nonLocal ? 'have' : 'have no'} non-local blocks (….nl.*); following the weights`,
+    );
+  }
+  if (parsed.temporalPool !== temporalPool) {
+    warnings.push(
+      `${said} ${parsed.temporalPool ? 'says' : 'does not say'} _tpool but the weights ${temporalPool ? 'have' : 'have no'} temporal pooling (layer2.net.*); following the weights`,
+    );
+  }
+  return warnings;
+}
+
+/** Segments and shift fold: the flags, else the name, else upstream's 8, with what was guessed said. */
+function temporalSettings(
+  name: NameContext,
+  overrides: ArchOverrides,
+  reading: BackboneReading,
+  bareBackbone: boolean,
+  temporalPool: boolean,
+) {
+  const { config: parsed, said } = name;
+  const warnings: string[] = [];
   if (parsed && overrides.segments !== undefined && overrides.segments !== parsed.segments) {
     warnings.push(
       `${said} says segment${parsed.segments} (trained on ${parsed.segments} segments) but --segments ${overrides.segments}; building for ${overrides.segments}, where its accuracy was not measured`,
@@ -122,7 +153,6 @@ export function detectArch(
     );
   }
   const segments = overrides.segments ?? parsed?.segments ?? 8;
-  const bareBackbone = !sd.facts.wrapped && place === 'none';
   if (!overrides.segments && !parsed && !overrides.online && !bareBackbone)
     warnings.push("segments not given and not in the file name (nor its folder's); assuming 8 (pass --segments)");
   const div = overrides.shiftDiv ?? parsed?.shiftDiv ?? 8;
@@ -132,51 +162,72 @@ export function detectArch(
     );
   if (!Number.isInteger(segments) || segments < 1)
     throw new TsmError('usage', 'E_BAD_FLAG', `segments must be a positive integer, got ${segments}`);
-  const features = module.summary(reading.backbone);
-  const nonLocal = features.nonLocal === true;
-  const temporalPool = features.temporalPool === true;
-  if (parsed && parsed.nonLocal !== nonLocal) {
-    warnings.push(
-      `${said} ${parsed.nonLocal ? 'says' : 'does not say'} _nl but the weights ${nonLocal ? 'have' : 'have no'} non-local blocks (….nl.*); following the weights`,
-    );
-  }
-  if (parsed && parsed.temporalPool !== temporalPool) {
-    warnings.push(
-      `${said} ${parsed.temporalPool ? 'says' : 'does not say'} _tpool but the weights ${temporalPool ? 'have' : 'have no'} temporal pooling (layer2.net.*); following the weights`,
-    );
-  }
   if (temporalPool && segments % 2 !== 0) {
     throw new TsmError(
       'usage',
       'E_TPOOL_SEGMENTS',
       `temporal pooling halves the segments, so they must be even; got ${segments}`,
-      { hint: 'pass an even --segments (a TSM file or run folder name says the trained value)', details: { segments } },
+      {
+        hint: 'pass an even --segments (a TSM file or run folder name says the trained value)',
+        details: { segments },
+      },
     );
   }
   if (!Number.isInteger(div) || div < 1)
     throw new TsmError('usage', 'E_BAD_FLAG', `shift div must be a positive integer, got ${div}`);
+  return { segments, div, warnings };
+}
 
-  if (overrides.online) {
-    if (modality !== 'RGB')
-      throw new TsmError(
-        'unsupported',
-        'E_ONLINE_ARCH',
-        `--online builds RGB models (the online demo's); this checkpoint is ${modality}`,
-      );
-    if (!module.online) {
-      const families = ARCHITECTURES.filter((m) => m.online).map((m) => m.known.join('/'));
-      throw new TsmError(
-        'unsupported',
-        'E_ONLINE_ARCH',
-        `--online supports ${families.join(', ')} checkpoints (the online demo's family); this is a ${detected}`,
-      );
-    }
-    reading = module.online(reading, sd);
-    if (reading.place !== place) warnings.push(...reading.warnings);
+/** The streaming form of the backbone (`--online`): RGB, and a family that has one. */
+function onlineReading(
+  sd: StateDict,
+  module: ArchitectureModule,
+  reading: BackboneReading,
+  modality: Modality,
+  detected: string,
+): BackboneReading {
+  if (modality !== 'RGB') {
+    throw new TsmError(
+      'unsupported',
+      'E_ONLINE_ARCH',
+      `--online builds RGB models (the online demo's); this checkpoint is ${modality}`,
+    );
   }
+  if (!module.online) {
+    const families = ARCHITECTURES.filter((m) => m.online).map((m) => m.known.join('/'));
+    throw new TsmError(
+      'unsupported',
+      'E_ONLINE_ARCH',
+      `--online supports ${families.join(', ')} checkpoints (the online demo's family); this is a ${detected}`,
+    );
+  }
+  return module.online(reading, sd);
+}
+
+/** `tensors`: the checkpoint's weights as the file names them (Checkpoint.stateDict). */
+export function detectArch(
+  tensors: ReadonlyMap<string, Tensor>,
+  options: { fileName?: string; overrides?: ArchOverrides } = {},
+): ArchDetection {
+  const overrides = options.overrides ?? {};
+  const sd = canonicalize(tensors);
+  const named = options.fileName ? findTsmName(options.fileName) : undefined;
+  // messages say which name spoke: the file's own, or the folder upstream saved the run in
+  const name: NameContext = { config: named?.config, said: named?.from === 'folder' ? 'folder name' : 'file name' };
+  const { module, modality, inputChannels, reading: weights, detected } = readWeights(sd, name, overrides);
+  const features = module.summary(weights.backbone);
+  const bareBackbone = !sd.facts.wrapped && weights.place === 'none';
+  const settings = temporalSettings(name, overrides, weights, bareBackbone, features.temporalPool === true);
+  const warnings = [...crossCheckName(name, detected, weights, features), ...weights.warnings, ...settings.warnings];
+  const reading = overrides.online ? onlineReading(sd, module, weights, modality, detected) : weights;
+  if (reading !== weights && reading.place !== weights.place) warnings.push(...reading.warnings);
   const head = findHead(sd, reading.backbone.featureChannels, overrides.numClasses);
   const image =
-    !overrides.online && !parsed && overrides.segments === undefined && bareBackbone && head.weight !== 'new_fc.weight';
+    !overrides.online &&
+    !name.config &&
+    overrides.segments === undefined &&
+    bareBackbone &&
+    head.weight !== 'new_fc.weight';
   const kind = overrides.online ? 'online' : reading.place !== 'none' ? 'tsm' : image ? 'image' : 'tsn';
   if (kind === 'image' && module.online && head.classes !== IMAGENET_CLASSES) {
     // The online demo saves a bare MobileNetV2 state dict: nothing in it says "TSM" or "streaming".
@@ -189,13 +240,13 @@ export function detectArch(
       kind === 'image' ? detected : kind === 'online' ? `TSM-${detected}-online` : `${kind.toUpperCase()}-${detected}`,
     kind,
     backbone: reading.backbone,
-    segments: kind === 'image' || kind === 'online' ? 1 : segments,
-    shift: { div, place: reading.place, layout: reading.layout, shiftedBlocks: reading.shiftedBlocks },
+    segments: kind === 'image' || kind === 'online' ? 1 : settings.segments,
+    shift: { div: settings.div, place: reading.place, layout: reading.layout, shiftedBlocks: reading.shiftedBlocks },
     head,
     consensus: 'avg',
     inputSize: overrides.size ?? 224,
     modality,
     inputChannels,
   };
-  return { spec, stateDict: sd, fileName: parsed, named, warnings };
+  return { spec, stateDict: sd, fileName: name.config, named, warnings };
 }

@@ -1,24 +1,14 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import cliProgress from 'cli-progress';
 import { TsmCommand } from '../cli/base-command.js';
+import { progressBar } from '../cli/progress.js';
 import { writeFileAtomically } from '../onnx/write.js';
 import { predictionsCsv, writeReport } from '../verify/report.js';
 import { DATASETS } from '../data/dataset.js';
-import {
-  PART_KIND,
-  parseShard,
-  readPart,
-  samePart,
-  sha256File,
-  writePart,
-  type RunIdentity,
-  type Shard,
-  type VerifyPart,
-} from '../verify/shards.js';
+import { parseShard, type Shard } from '../verify/shard-choice.js';
+import { PART_KIND, partHolding, runIdentity, writePart } from '../verify/shards.js';
 import { renderVerify } from '../verify/render.js';
-import { verifyModel, type VerifyResult } from '../verify/verify.js';
+import { verifyModel, type VerifyOptions, type VerifyResult } from '../verify/verify.js';
 
 export interface ShardRunResult {
   readonly part: string;
@@ -125,61 +115,7 @@ export default class Verify extends TsmCommand {
   async run(): Promise<VerifyCommandResult | ShardRunResult> {
     const { args, flags } = await this.parse(Verify);
     const shard = flags.shard ? parseShard(flags.shard) : undefined;
-    const config = DATASETS[flags.dataset];
-    const identity: RunIdentity | undefined = shard
-      ? {
-          model: { path: args.model, sha256: sha256File(args.model, 'model') },
-          list: {
-            path: flags.list ?? join(flags.root, config.list),
-            sha256: sha256File(flags.list ?? join(flags.root, config.list), 'clip list'),
-          },
-          categories: {
-            path: flags.categories ?? join(flags.root, config.categories),
-            sha256: sha256File(flags.categories ?? join(flags.root, config.categories), 'category list'),
-          },
-          request: {
-            dataset: flags.dataset,
-            template: flags.template ?? null,
-            segments: flags.segments ?? null,
-            crops: flags.crops,
-            dense: flags.dense,
-            twice: flags.twice,
-            fullRes: flags['full-res'],
-            resize: flags.resize,
-            maxNum: flags['max-num'] ?? null,
-            flipLabels: flags['flip-labels'],
-            videos: flags.videos,
-          },
-        }
-      : undefined;
-    if (shard && identity && flags.output && existsSync(flags.output)) {
-      let existing: VerifyPart | undefined;
-      try {
-        existing = readPart(flags.output);
-      } catch {
-        existing = undefined; // not a part (or a broken one): computed again and replaced
-      }
-      if (existing && samePart(existing, identity, shard)) {
-        if (!this.jsonEnabled())
-          this.log(
-            `${flags.output}: shard ${shard.index}/${shard.count} of this run is already there (${existing.result.clips} clips); skipped`,
-          );
-        return { part: flags.output, shard, skipped: true, clips: existing.result.clips };
-      }
-    }
-    const bar =
-      !this.jsonEnabled() && process.stderr.isTTY
-        ? new cliProgress.SingleBar(
-            {
-              format: `verify${shard ? ` shard ${shard.index}/${shard.count}` : ''} |{bar}| {value}/{total} clips | {speed} clips/s | ETA {eta_formatted}`,
-              hideCursor: true,
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
-    const started = performance.now();
-    let barStarted = false;
-    const result = await verifyModel({
+    const options: VerifyOptions = {
       model: args.model,
       dataset: flags.dataset,
       root: flags.root,
@@ -200,23 +136,9 @@ export default class Verify extends TsmCommand {
       shard,
       videos: flags.videos,
       ffmpeg: flags.ffmpeg,
-      onProgress: (done, total) => {
-        if (!bar) return;
-        if (!barStarted) {
-          bar.start(total, 0, { speed: '0.0' });
-          barStarted = true;
-        }
-        bar.update(done, { speed: (done / ((performance.now() - started) / 1000)).toFixed(1) });
-      },
-    }).finally(() => bar?.stop());
-    if (shard && identity && flags.output) {
-      writePart(flags.output, { kind: PART_KIND, version: 1, ...identity, shard, result });
-      if (!this.jsonEnabled())
-        this.log(
-          `shard ${shard.index}/${shard.count}: ${result.clips} clips → ${flags.output} (merge all parts with tsm verify merge)`,
-        );
-      return { part: flags.output, shard, skipped: false, clips: result.clips };
-    }
+    };
+    if (shard && flags.output) return this.runShard(options, shard, flags.output, flags);
+    const result = await this.verify(options);
     let report: Record<string, string> | undefined;
     if (flags.report) report = await writeReport(result, flags.report);
     if (flags.predictions) writeFileAtomically(flags.predictions, predictionsCsv(result));
@@ -227,4 +149,64 @@ export default class Verify extends TsmCommand {
     }
     return { ...summary, report, predictionsFile: flags.predictions };
   }
+
+  /** verifyModel with a progress bar on a terminal. */
+  private async verify(options: VerifyOptions): Promise<VerifyResult> {
+    const shard = options.shard ? ` shard ${options.shard.index}/${options.shard.count}` : '';
+    const bar = progressBar(
+      !this.jsonEnabled(),
+      `verify${shard} |{bar}| {value}/{total} clips | {speed} clips/s | ETA {eta_formatted}`,
+    );
+    const started = performance.now();
+    const onProgress = (done: number, total: number) =>
+      bar.update(done, total, { speed: (done / ((performance.now() - started) / 1000)).toFixed(1) });
+    return verifyModel({ ...options, onProgress }).finally(() => bar.stop());
+  }
+
+  /** One shard of a run into its part file, unless the file already holds this shard of this run. */
+  private async runShard(
+    options: VerifyOptions,
+    shard: Shard,
+    output: string,
+    flags: Record<string, unknown>,
+  ): Promise<ShardRunResult> {
+    const config = DATASETS[options.dataset];
+    const identity = runIdentity({
+      model: options.model,
+      list: options.list ?? join(options.root, config.list),
+      categories: options.categories ?? join(options.root, config.categories),
+      // the flags that decide what is computed, as given
+      request: Object.fromEntries(SHARD_REQUEST_FLAGS.map(([key, flag]) => [key, flags[flag] ?? null])),
+    });
+    const existing = partHolding(output, identity, shard);
+    if (existing) {
+      if (!this.jsonEnabled())
+        this.log(
+          `${output}: shard ${shard.index}/${shard.count} of this run is already there (${existing.result.clips} clips); skipped`,
+        );
+      return { part: output, shard, skipped: true, clips: existing.result.clips };
+    }
+    const result = await this.verify(options);
+    writePart(output, { kind: PART_KIND, version: 1, ...identity, shard, result });
+    if (!this.jsonEnabled())
+      this.log(
+        `shard ${shard.index}/${shard.count}: ${result.clips} clips → ${output} (merge all parts with tsm verify merge)`,
+      );
+    return { part: output, shard, skipped: false, clips: result.clips };
+  }
 }
+
+/** The part files' `request`: what each flag that decides the computation was given (key, flag). */
+const SHARD_REQUEST_FLAGS = [
+  ['dataset', 'dataset'],
+  ['template', 'template'],
+  ['segments', 'segments'],
+  ['crops', 'crops'],
+  ['dense', 'dense'],
+  ['twice', 'twice'],
+  ['fullRes', 'full-res'],
+  ['resize', 'resize'],
+  ['maxNum', 'max-num'],
+  ['flipLabels', 'flip-labels'],
+  ['videos', 'videos'],
+] as const;

@@ -1,5 +1,5 @@
 /** verify's result as a person reads it (the command's text output, shared by verify and verify merge). */
-import type { VerifyResult } from './verify.js';
+import type { VerifyResult } from './types.js';
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(2)} %`;

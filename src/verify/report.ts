@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomically } from '../onnx/write.js';
-import type { VerifyResult } from './verify.js';
+import type { VerifyResult } from './types.js';
 
 const csvCell = (v: string | number) =>
   typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;

@@ -4,20 +4,18 @@
  * refuses parts that do not belong together and otherwise rebuilds exactly the result of one unsharded run.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsmError } from '../errors.js';
+import type { Shard } from './shard-choice.js';
 import { readInputBytes, readInputText } from '../io.js';
 import { writeFileAtomically } from '../onnx/write.js';
 import { computeMetrics } from './metrics.js';
-import type { ClipPrediction, VerifyResult } from './verify.js';
+import type { ClipPrediction, VerifyResult } from './types.js';
 
 export const PART_KIND = 'tsm-verify-part';
 
-export interface Shard {
-  readonly index: number;
-  readonly count: number;
-}
+export type { Shard };
 
 /** What makes two parts parts of one run. */
 export interface RunIdentity {
@@ -37,101 +35,6 @@ export interface VerifyPart extends RunIdentity {
 
 export const sha256File = (path: string, what: string) =>
   createHash('sha256').update(readInputBytes(path, what)).digest('hex');
-
-/** The Slurm array variables `--shard auto` reads, named in full when it refuses an array. */
-const SLURM_ARRAY_VARS = [
-  'SLURM_ARRAY_TASK_ID',
-  'SLURM_ARRAY_TASK_MIN',
-  'SLURM_ARRAY_TASK_MAX',
-  'SLURM_ARRAY_TASK_COUNT',
-] as const;
-
-/**
- * `--shard I/N`, or `auto` from the scheduler's environment: the index is SLURM_ARRAY_TASK_ID (a Slurm job array) or
- * JOB_COMPLETION_INDEX (a Kubernetes Indexed Job), the count TSM_SHARD_COUNT. Without TSM_SHARD_COUNT a Slurm array
- * states the count only when it is exactly 0..N-1: a resubmitted task (`sbatch --array=3`) is an array of one, and
- * taking its size would score every clip as shard 0/1, so any other array is refused.
- */
-export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): Shard {
-  if (text === 'auto') return autoShard(env);
-  const m = /^(\d+)\/(\d+)$/.exec(text);
-  if (!m)
-    throw new TsmError('usage', 'E_SHARD', `--shard '${text}' is not I/N (0 ≤ I < N) or auto`, {
-      details: { flag: '--shard', value: text },
-    });
-  return checkShard(Number(m[1]), Number(m[2]), '--shard');
-}
-
-function autoShard(env: NodeJS.ProcessEnv): Shard {
-  const count = env.TSM_SHARD_COUNT;
-  const index =
-    env.SLURM_ARRAY_TASK_ID !== undefined
-      ? 'SLURM_ARRAY_TASK_ID'
-      : env.JOB_COMPLETION_INDEX !== undefined
-        ? 'JOB_COMPLETION_INDEX'
-        : undefined;
-  if (!index) {
-    throw new TsmError(
-      'usage',
-      'E_SHARD',
-      '--shard auto found neither a Slurm job array (SLURM_ARRAY_TASK_ID) nor a Kubernetes Indexed Job (JOB_COMPLETION_INDEX)',
-      { hint: 'outside an engine, give --shard I/N' },
-    );
-  }
-  if (count !== undefined)
-    return checkShard(
-      wholeNumber(env, index),
-      wholeNumber(env, 'TSM_SHARD_COUNT'),
-      `${index}=${env[index]} of TSM_SHARD_COUNT=${count}`,
-    );
-  if (index === 'JOB_COMPLETION_INDEX') {
-    throw new TsmError(
-      'usage',
-      'E_SHARD',
-      "--shard auto in a Kubernetes Indexed Job needs TSM_SHARD_COUNT (the Job's completions) in the environment",
-    );
-  }
-  const seen = Object.fromEntries(SLURM_ARRAY_VARS.map((v) => [v, env[v] ?? null]));
-  const [, min, max, size] = SLURM_ARRAY_VARS.map((v) => {
-    const text = env[v];
-    return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
-  });
-  if (min !== 0 || size === undefined || max !== size - 1) {
-    const listed = SLURM_ARRAY_VARS.map((v) => `${v}=${env[v] ?? '(unset)'}`).join(', ');
-    throw new TsmError(
-      'usage',
-      'E_SHARD',
-      `--shard auto: the Slurm array seen (${listed}) is not 0..N-1, so it does not say how many shards the run has (a resubmitted task, sbatch --array=I, is an array of one)`,
-      {
-        hint: 'set TSM_SHARD_COUNT=N (deploy/slurm/verify.sbatch records N in the parts folder on the first run), or give --shard I/N',
-        details: { env: seen },
-      },
-    );
-  }
-  return checkShard(
-    wholeNumber(env, 'SLURM_ARRAY_TASK_ID'),
-    size,
-    `SLURM_ARRAY_TASK_ID=${env.SLURM_ARRAY_TASK_ID} of the array 0..${max}`,
-  );
-}
-
-function wholeNumber(env: NodeJS.ProcessEnv, name: string): number {
-  const text = env[name] ?? '';
-  if (!/^\d+$/.test(text))
-    throw new TsmError('usage', 'E_SHARD', `--shard auto: ${name} is '${text}', not a whole number`, {
-      details: { variable: name, value: text },
-    });
-  return Number(text);
-}
-
-function checkShard(index: number, count: number, from: string): Shard {
-  if (!Number.isInteger(index) || !Number.isInteger(count) || count < 1 || index < 0 || index >= count) {
-    throw new TsmError('usage', 'E_SHARD', `${from} gives shard ${index} of ${count}: expected 0 ≤ index < count`, {
-      details: { index, count },
-    });
-  }
-  return { index, count };
-}
 
 export function writePart(path: string, part: VerifyPart): void {
   writeFileAtomically(path, `${JSON.stringify(part)}\n`);
@@ -201,6 +104,33 @@ export function loadParts(paths: readonly string[]): Array<{ readonly file: stri
 }
 
 const identityKey = (p: RunIdentity) => JSON.stringify([p.model.sha256, p.list.sha256, p.categories.sha256, p.request]);
+
+/** What identifies a run: the sha256 of its model, list and categories, and the request as given. */
+export function runIdentity(run: {
+  model: string;
+  list: string;
+  categories: string;
+  request: Readonly<Record<string, unknown>>;
+}): RunIdentity {
+  return {
+    model: { path: run.model, sha256: sha256File(run.model, 'model') },
+    list: { path: run.list, sha256: sha256File(run.list, 'clip list') },
+    categories: { path: run.categories, sha256: sha256File(run.categories, 'category list') },
+    request: run.request,
+  };
+}
+
+/** The part at `path` when it already holds this shard of this run (a re-run skips it); anything else is redone. */
+export function partHolding(path: string, identity: RunIdentity, shard: Shard): VerifyPart | undefined {
+  if (!existsSync(path)) return undefined;
+  let existing: VerifyPart;
+  try {
+    existing = readPart(path);
+  } catch {
+    return undefined; // not a part (or a broken one): computed again and replaced
+  }
+  return samePart(existing, identity, shard) ? existing : undefined;
+}
 
 /** Whether an existing part already holds this shard of this run (a re-run skips it). */
 export function samePart(part: VerifyPart, identity: RunIdentity, shard: Shard): boolean {

@@ -11,7 +11,7 @@ import { exportOnnxModel } from '../convert/convert.js';
 import type { ClipRecord } from '../data/dataset.js';
 import { TsmError } from '../errors.js';
 import { viewsPerClip as countViews, type ClipJob } from '../frames/clip.js';
-import { noClipReadError, readClipSet, type ClipSet } from '../frames/clip-set.js';
+import { noClipReadError, readClipSet, type ClipSet, type UnreadableClip } from '../frames/clip-set.js';
 import { chooseLoaderThread, mainThreadLoader, workerLoader, type ClipLoader } from '../frames/clip-loader.js';
 import { runBatches } from '../inference/batches.js';
 import { createOrtRunner, DEFAULT_THREADS, readModelInfo, type ModelInfo, type Runner } from '../inference/runner.js';
@@ -90,6 +90,27 @@ function checkModel(options: VerifyOptions, info: ModelInfo, categories: readonl
   }
 }
 
+/** A list id that names a video file: as given when absolute, else under the dataset root. */
+const videoPath = (root: string, id: string) => (isAbsolute(id) ? id : join(root, id));
+
+/** The test protocol for a clip model: its input's segments and size, the flags' crops and sampling, the scale. */
+function clipProtocol(options: VerifyOptions, info: ModelInfo, warnings: string[]) {
+  const crops = options.crops ?? 1;
+  const sampling = options.sampling ?? 'uniform';
+  // --full-res: upstream's input_size = scale_size, a crop of the whole scaled frame
+  const declared = options.fullRes ? undefined : scaleShortSideOf(info.metadata, info.size, options.model);
+  if (declared?.warning) warnings.push(declared.warning);
+  return {
+    segments: info.segments,
+    size: info.size,
+    crops,
+    sampling,
+    scale: declared ? declared.scaleShortSide : info.size,
+    resize: options.resize ?? 'pillow',
+    viewsPerClip: countViews({ segments: info.segments, sampling, crops }),
+  };
+}
+
 /** A clip model: every clip's views through the batch engine, scored as the protocol says. */
 async function verifyClips(
   options: VerifyOptions,
@@ -101,18 +122,9 @@ async function verifyClips(
 ): Promise<VerifyResult> {
   const ready = performance.now();
   const { info } = runner;
-  const { config, flow, categories, listPath, clips } = inputs;
+  const { config, flow, categories, clips } = inputs;
   checkModel(options, info, categories);
-  const T = info.segments;
-  const S = info.size;
-  const crops = options.crops ?? 1;
-  const sampling = options.sampling ?? 'uniform';
-  // --full-res: upstream's input_size = scale_size, a crop of the whole scaled frame
-  const declared = options.fullRes ? undefined : scaleShortSideOf(info.metadata, S, options.model);
-  if (declared?.warning) warnings.push(declared.warning);
-  const scale = declared ? declared.scaleShortSide : S;
-  const resize = options.resize ?? 'pillow';
-  const viewsPerClip = countViews({ segments: T, sampling, crops });
+  const { segments: T, size: S, crops, sampling, scale, resize, viewsPerClip } = clipProtocol(options, info, warnings);
   const scoring = viewScoring(categories, { crops, viewsPerClip, flipLabels: options.flipLabels, scale, cropSize: S });
   warnings.push(...scoring.warnings);
   const jobOf = (record: ClipRecord): ClipJob => ({
@@ -127,9 +139,7 @@ async function verifyClips(
     sampling,
     resize,
     ...(flow ? { flow: { layout: flow.layout, newLength: flow.newLength } } : {}),
-    ...(options.videos
-      ? { video: { path: isAbsolute(record.id) ? record.id : join(options.root, record.id), ffmpeg: options.ffmpeg } }
-      : {}),
+    ...(options.videos ? { video: { path: videoPath(options.root, record.id), ffmpeg: options.ffmpeg } } : {}),
   });
   const predictions: ClipPrediction[] = [];
   const run = await runBatches(clips, {
@@ -145,25 +155,21 @@ async function verifyClips(
       options.onProgress?.(done, clips.length);
     },
   });
-  if (!predictions.length) {
-    const first = run.unreadable[0];
-    if (options.videos) {
-      throw new TsmError(
-        'input',
-        'E_NO_CLIPS_READ',
-        `none of the ${clips.length} video(s) of ${listPath} could be decoded (first: clip ${first?.clip}: ${first?.reason})`,
-        { details: { list: listPath } },
-      );
-    }
-    throw noClipReadError(options.root, config, listPath, clips.length, run.unreadable, flow?.example);
-  }
+  if (!predictions.length) throw nothingRead(options, inputs, run.unreadable);
   const end = performance.now();
   const seconds = (end - started) / 1000;
   const { endedAt, clips: firstClips } = run.firstBatch;
+  // the steady state: clips after the first batch (which pays for warm-up) over their time
   const steady =
     predictions.length > firstClips
       ? (predictions.length - firstClips) / ((end - endedAt) / 1000)
       : predictions.length / ((end - ready) / 1000);
+  const timing = {
+    setupSeconds: (ready - started) / 1000,
+    firstBatchSeconds: (endedAt - ready) / 1000,
+    overallClipsPerSecond: predictions.length / seconds,
+    loaderThread: loader.thread,
+  };
   return {
     model: options.model,
     dataset: config.name,
@@ -178,16 +184,7 @@ async function verifyClips(
       resize: resize === 'pillow' ? 'Pillow-exact bilinear' : 'sharp (libvips) linear',
       viewsPerClip,
       ...(scoring.flipLabelMap ? { flipLabelMap: scoring.flipLabelMap } : {}),
-      ...(flow
-        ? {
-            flow: {
-              template: flow.layout.template,
-              framesDir: flow.layout.framesDir,
-              storage: flow.storage,
-              newLength: flow.newLength,
-            },
-          }
-        : {}),
+      ...(flow ? { flow: { ...flow.layout, storage: flow.storage, newLength: flow.newLength } } : {}),
     },
     warnings,
     ...computeMetrics(
@@ -196,12 +193,7 @@ async function verifyClips(
     ),
     seconds,
     clipsPerSecond: steady,
-    timing: {
-      setupSeconds: (ready - started) / 1000,
-      firstBatchSeconds: (endedAt - ready) / 1000,
-      overallClipsPerSecond: predictions.length / seconds,
-      loaderThread: loader.thread,
-    },
+    timing,
     inferenceSeconds: run.inferenceSeconds,
     missingFrames: run.missingFrames,
     unreadableClips: run.unreadable,
@@ -209,6 +201,19 @@ async function verifyClips(
     predictions,
     parity: options.reference ? compareWithReference(options.reference, predictions) : undefined,
   };
+}
+
+/** Scoring nothing is a failure, never "0 clips, top-1 0 %": what could not be read, and where it was looked for. */
+function nothingRead(options: VerifyOptions, inputs: ClipSet, unreadable: readonly UnreadableClip[]): TsmError {
+  const { config, flow, listPath, clips } = inputs;
+  const first = unreadable[0];
+  if (!options.videos) return noClipReadError(options.root, config, listPath, clips.length, unreadable, flow?.example);
+  return new TsmError(
+    'input',
+    'E_NO_CLIPS_READ',
+    `none of the ${clips.length} video(s) of ${listPath} could be decoded (first: clip ${first?.clip}: ${first?.reason})`,
+    { details: { list: listPath } },
+  );
 }
 
 /** An online model: each clip streamed frame by frame (online.ts), reported in verify's terms. */

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import semver from 'semver';
-import { exportOnnxModel } from '../convert/convert.js';
+import { exportOnnxModel, type ExportedModel } from '../convert/convert.js';
 import { exportInt8Model, type CalibrationOptions } from '../convert/quantize.js';
 import { TsmError } from '../errors.js';
 import { processAlive, writeFileAtomically } from '../onnx/write.js';
@@ -16,7 +16,7 @@ import { verifyModel, type VerifyResult } from '../verify/verify.js';
 import { renderModelCard } from './cards.js';
 import { loadZoo } from './index.js';
 import { updateZoo } from './store.js';
-import type { ZooEntry, ZooSource, ZooTask } from './types.js';
+import type { ZooEntry, ZooSource, ZooTask, ZooVerification } from './types.js';
 
 export type Bump = 'patch' | 'minor' | 'major';
 
@@ -43,6 +43,8 @@ export interface PublishOptions {
   readonly int8?: CalibrationOptions;
   /** where the zoo/ folder will be served: the artifact records `<baseUrl>/<id>/<version>/model.onnx` beside its path */
   readonly baseUrl?: string;
+  /** which split of the dataset the verification ran on, as the entry records it (default `val`) */
+  readonly split?: string;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -79,26 +81,14 @@ function taskFor(dataset: string | undefined): ZooTask {
   return 'action-recognition';
 }
 
-export async function publishModel(options: PublishOptions): Promise<PublishResult> {
-  const zooPath = options.zooPath ?? 'zoo.json';
-  if (options.baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(options.baseUrl)) {
-    throw new TsmError('usage', 'E_BAD_FLAG_VALUE', `--base-url '${options.baseUrl}' is not an http(s) URL`, {
-      details: { flag: '--base-url', value: options.baseUrl },
-    });
-  }
-  if (!ID_PATTERN.test(options.id))
-    throw new TsmError(
-      'usage',
-      'E_BAD_ID',
-      `model id '${options.id}' must be lower-case letters, digits, '.', '_' or '-'`,
-    );
+/** The version to publish: given, or the next after the zoo's latest of this id by `bump`; never one that exists. */
+function chooseVersion(zooPath: string, options: PublishOptions): string {
   const existing = existsSync(zooPath)
     ? loadZoo(zooPath)
         .models.filter((m) => m.id === options.id)
         .map((m) => m.version)
     : [];
-  let version = options.version;
-  if (!version && options.bump) version = nextVersion(existing, options.bump);
+  const version = options.version ?? (options.bump ? nextVersion(existing, options.bump) : undefined);
   if (!version) throw new TsmError('usage', 'E_NO_VERSION', 'give --version X.Y.Z or --bump patch|minor|major');
   if (!semver.valid(version))
     throw new TsmError('usage', 'E_BAD_VERSION', `'${version}' is not a semantic version (X.Y.Z)`);
@@ -110,15 +100,150 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
       { hint: 'publish with --bump patch (or a higher --version)' },
     );
   }
+  return version;
+}
 
+function checkOptions(options: PublishOptions): void {
+  if (options.baseUrl !== undefined && !/^https?:\/\/[^/]/i.test(options.baseUrl)) {
+    throw new TsmError('usage', 'E_BAD_FLAG_VALUE', `--base-url '${options.baseUrl}' is not an http(s) URL`, {
+      details: { flag: '--base-url', value: options.baseUrl },
+    });
+  }
+  if (!ID_PATTERN.test(options.id)) {
+    throw new TsmError(
+      'usage',
+      'E_BAD_ID',
+      `model id '${options.id}' must be lower-case letters, digits, '.', '_' or '-'`,
+    );
+  }
+}
+
+/** The model to publish: the float export, or the int8 one calibrated as asked (and said so in the notes). */
+async function exportForZoo(options: PublishOptions): Promise<{ exported: ExportedModel; notes: string }> {
   const convertOptions = { input: options.file, overrides: { segments: options.segments, online: options.online } };
   const int8 = options.int8 ? await exportInt8Model({ ...convertOptions, calibration: options.int8 }) : undefined;
-  const exported = int8 ?? exportOnnxModel(convertOptions);
   const calibration = int8?.quantization.calibration;
   const int8Note = calibration
     ? `int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated (${calibration.method}) on ${calibration.clips} clips of ${calibration.root}.`
     : undefined;
-  const notes = [int8Note, options.notes].filter(Boolean).join(' ');
+  return {
+    exported: int8 ?? exportOnnxModel(convertOptions),
+    notes: [int8Note, options.notes].filter(Boolean).join(' '),
+  };
+}
+
+/** What a verify run measured, as the zoo entry records it. */
+function verificationOf(verified: VerifyResult, dataset: string, split: string): ZooVerification {
+  return {
+    dataset,
+    split,
+    clips: verified.clips,
+    top1: verified.top1,
+    top5: verified.top5,
+    meanClassAccuracy: verified.meanClassAccuracy,
+    protocol: {
+      segments: verified.protocol.segments,
+      sampling: verified.protocol.sampling,
+      crops: verified.protocol.crops,
+      scaleShortSide: verified.protocol.scaleShortSide,
+      cropSize: verified.protocol.cropSize,
+      ...(verified.protocol.streaming ? { streaming: verified.protocol.streaming } : {}),
+    },
+    parity: verified.parity
+      ? {
+          reference: basename(verified.parity.reference),
+          maxAbsLogitDelta: verified.parity.maxAbsScoreDelta,
+          samePredictionFraction: verified.parity.samePredictionFraction,
+        }
+      : null,
+    date: new Date().toISOString().slice(0, 10),
+    toolVersion: TSM_VERSION,
+  };
+}
+
+interface EntryParts {
+  readonly version: string;
+  readonly exported: ExportedModel;
+  readonly notes: string;
+  readonly verified?: VerifyResult;
+  /** the artifact and card, relative to zoo.json */
+  readonly artifactPath: string;
+  readonly cardPath: string;
+}
+
+function zooEntry(options: PublishOptions, parts: EntryParts): ZooEntry {
+  const { version, exported, verified, notes } = parts;
+  const dataset = options.datasetLabel ?? options.dataset ?? exported.source.file.split('_')[1] ?? 'unknown';
+  const entry: ZooEntry = {
+    id: options.id,
+    version,
+    status: verified ? 'published' : 'source-only',
+    ...(options.title ? { title: options.title } : {}),
+    task: options.task ?? taskFor(dataset),
+    dataset,
+    labels: exported.labels,
+    arch: exported.arch,
+    preprocessing: { ...exported.preprocessing, sampling: 'uniform' },
+    ...(exported.streaming ? { streaming: exported.streaming } : {}),
+    source: {
+      fileName: basename(options.file),
+      urls: [],
+      sha256: exported.source.sha256,
+      bytes: null,
+      format: exported.source.format as ZooSource['format'],
+    },
+    artifacts: [
+      {
+        kind: 'onnx',
+        path: parts.artifactPath,
+        ...(options.baseUrl
+          ? { url: `${options.baseUrl.replace(/\/+$/, '')}/${options.id}/${version}/model.onnx` }
+          : {}),
+        sha256: createHash('sha256').update(exported.onnx).digest('hex'),
+        bytes: exported.onnx.byteLength,
+        opset: exported.opset,
+        computeDtype: exported.computeDtype,
+        inputs: exported.inputs,
+        outputs: exported.outputs,
+      },
+    ],
+    verification: verified ? verificationOf(verified, dataset, options.split ?? 'val') : null,
+    card: parts.cardPath,
+    license: options.license ?? 'unknown',
+    paper:
+      options.paper ??
+      'arXiv:1811.08383 — Lin, Gan, Han: TSM: Temporal Shift Module for Efficient Video Understanding (ICCV 2019)',
+    ...(notes ? { notes } : {}),
+  };
+  // drop undefined optional fields so the schema sees plain data
+  return JSON.parse(JSON.stringify(entry)) as ZooEntry;
+}
+
+/** Moves the staged version folder into place and adds its entry, under zoo.json's lock. */
+async function commitVersion(zooPath: string, staging: string, folder: string, entry: ZooEntry): Promise<void> {
+  await updateZoo(zooPath, (zoo) => {
+    if (zoo.models.some((m) => m.id === entry.id && m.version === entry.version)) {
+      throw new TsmError(
+        'conflict',
+        'E_VERSION_EXISTS',
+        `${entry.id}@${entry.version} was published meanwhile by another process`,
+      );
+    }
+    // A version folder the index does not name was left by a publish killed between its rename and the index
+    // write; no live publish can be at that point while we hold the lock.
+    if (existsSync(folder)) rmSync(folder, { recursive: true, force: true });
+    mkdirSync(dirname(folder), { recursive: true });
+    renameSync(staging, folder); // the folder appears whole, under the lock, right before the index names it
+    testPoint('publish:renamed');
+    return { zoo: { ...zoo, models: [...zoo.models, entry] }, result: undefined };
+  });
+}
+
+export async function publishModel(options: PublishOptions): Promise<PublishResult> {
+  const zooPath = options.zooPath ?? 'zoo.json';
+  checkOptions(options);
+  const version = chooseVersion(zooPath, options);
+  const { exported, notes } = await exportForZoo(options);
   const zooDir = dirname(zooPath);
   const folder = join(zooDir, 'zoo', options.id, version);
   removeStaleStaging(join(zooDir, 'zoo', options.id));
@@ -127,7 +252,6 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
   mkdirSync(staging, { recursive: true });
   try {
     writeFileAtomically(join(staging, 'model.onnx'), exported.onnx);
-    const artifactRel = relative(zooDir, join(folder, 'model.onnx')).split('\\').join('/');
     let verified: VerifyResult | undefined;
     if (options.dataset && options.root) {
       verified = await verifyModel({
@@ -141,102 +265,23 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
       const { predictions: _p, ...summary } = verified;
       writeFileAtomically(join(staging, 'verify.json'), `${JSON.stringify(summary, null, 2)}\n`);
     }
-    const datasetLabel = options.datasetLabel ?? options.dataset ?? exported.source.file.split('_')[1] ?? 'unknown';
-    const entry: ZooEntry = {
-      id: options.id,
+    const relativeToZoo = (file: string) => relative(zooDir, join(folder, file)).split('\\').join('/');
+    const entry = zooEntry(options, {
       version,
-      status: verified ? 'published' : 'source-only',
-      ...(options.title ? { title: options.title } : {}),
-      task: options.task ?? taskFor(datasetLabel),
-      dataset: datasetLabel,
-      labels: exported.labels,
-      arch: exported.arch,
-      preprocessing: { ...exported.preprocessing, sampling: 'uniform' },
-      ...(exported.streaming ? { streaming: exported.streaming } : {}),
-      source: {
-        fileName: basename(options.file),
-        urls: [],
-        sha256: exported.source.sha256,
-        bytes: null,
-        format: exported.source.format as ZooSource['format'],
-      },
-      artifacts: [
-        {
-          kind: 'onnx',
-          path: artifactRel,
-          ...(options.baseUrl
-            ? { url: `${options.baseUrl.replace(/\/+$/, '')}/${options.id}/${version}/model.onnx` }
-            : {}),
-          sha256: createHash('sha256').update(exported.onnx).digest('hex'),
-          bytes: exported.onnx.byteLength,
-          opset: exported.opset,
-          computeDtype: exported.computeDtype,
-          inputs: exported.inputs,
-          outputs: exported.outputs,
-        },
-      ],
-      verification: verified
-        ? {
-            dataset: datasetLabel,
-            split: basename(verified.root) === 'jester-mini' ? 'val (mini, synthetic)' : 'val',
-            clips: verified.clips,
-            top1: verified.top1,
-            top5: verified.top5,
-            meanClassAccuracy: verified.meanClassAccuracy,
-            protocol: {
-              segments: verified.protocol.segments,
-              sampling: verified.protocol.sampling,
-              crops: verified.protocol.crops,
-              scaleShortSide: verified.protocol.scaleShortSide,
-              cropSize: verified.protocol.cropSize,
-              ...(verified.protocol.streaming ? { streaming: verified.protocol.streaming } : {}),
-            },
-            parity: verified.parity
-              ? {
-                  reference: basename(verified.parity.reference),
-                  maxAbsLogitDelta: verified.parity.maxAbsScoreDelta,
-                  samePredictionFraction: verified.parity.samePredictionFraction,
-                }
-              : null,
-            date: new Date().toISOString().slice(0, 10),
-            toolVersion: TSM_VERSION,
-          }
-        : null,
-      card: relative(zooDir, join(folder, 'card.md')).split('\\').join('/'),
-      license: options.license ?? 'unknown',
-      paper:
-        options.paper ??
-        'arXiv:1811.08383 — Lin, Gan, Han: TSM: Temporal Shift Module for Efficient Video Understanding (ICCV 2019)',
-      ...(notes ? { notes } : {}),
-    };
-    // Clean up JSON: drop undefined optional fields so the schema sees plain data.
-    const clean = JSON.parse(JSON.stringify(entry)) as ZooEntry;
+      exported,
+      notes,
+      verified,
+      artifactPath: relativeToZoo('model.onnx'),
+      cardPath: relativeToZoo('card.md'),
+    });
     writeFileAtomically(
       join(staging, 'card.md'),
-      renderModelCard(clean, { perClass: verified?.perClass, artifactPath: 'model.onnx' }),
+      renderModelCard(entry, { perClass: verified?.perClass, artifactPath: 'model.onnx' }),
     );
     testPoint('publish:staged');
-    await updateZoo(zooPath, (zoo) => {
-      if (zoo.models.some((m) => m.id === clean.id && m.version === clean.version)) {
-        throw new TsmError(
-          'conflict',
-          'E_VERSION_EXISTS',
-          `${clean.id}@${clean.version} was published meanwhile by another process`,
-        );
-      }
-      // A version folder the index does not name was left by a publish killed between its rename and the index
-      // write; no live publish can be at that point while we hold the lock.
-      if (existsSync(folder)) rmSync(folder, { recursive: true, force: true });
-      mkdirSync(dirname(folder), { recursive: true });
-      renameSync(staging, folder); // the folder appears whole, under the lock, right before the index names it
-      testPoint('publish:renamed');
-      return { zoo: { ...zoo, models: [...zoo.models, clean] }, result: undefined };
-    });
-    return {
-      entry: clean,
-      folder,
-      files: ['model.onnx', 'card.md', ...(verified ? ['verify.json'] : [])].map((f) => join(folder, f)),
-    };
+    await commitVersion(zooPath, staging, folder, entry);
+    const files = ['model.onnx', 'card.md', ...(verified ? ['verify.json'] : [])];
+    return { entry, folder, files: files.map((f) => join(folder, f)) };
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

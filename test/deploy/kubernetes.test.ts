@@ -5,7 +5,7 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { parseShard } from '../../src/verify/shards.js';
+import { parseShard } from '../../src/verify/shard-choice.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { fileTempDir, testTempDir } from '../helpers/tmp.js';
 

@@ -12,7 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseShard, readPart } from '../../src/verify/shards.js';
+import { parseShard } from '../../src/verify/shard-choice.js';
+import { readPart } from '../../src/verify/shards.js';
 import { requireTool } from '../helpers/requirements.js';
 import { killAtPoint, ROOT, runCli } from '../helpers/cli.js';
 import { slurmInstalled, startSlurm, type SlurmCluster } from '../helpers/slurm.js';

@@ -27,6 +27,10 @@ export default class ZooPublish extends TsmCommand {
     }),
     root: Flags.string({ description: 'dataset folder for verification' }),
     'dataset-label': Flags.string({ description: 'dataset name recorded in the zoo (default: --dataset)' }),
+    split: Flags.string({
+      description: 'the split of the dataset verified on, as the entry records it',
+      default: 'val',
+    }),
     reference: Flags.string({ description: 'PyTorch reference outputs to record parity against' }),
     title: Flags.string({ description: 'title for the model card' }),
     license: Flags.string({ description: 'license of the weights', default: 'unknown' }),
@@ -71,6 +75,7 @@ export default class ZooPublish extends TsmCommand {
       root: flags.root,
       datasetLabel: flags['dataset-label'],
       reference: flags.reference,
+      split: flags.split,
       baseUrl: flags['base-url'],
       title: flags.title,
       license: flags.license,

@@ -139,8 +139,11 @@ function copyTo4(
       out.set(src.subarray(row, row + window.width * 4), o);
       o += window.width * 4;
     } else {
-      for (let p = row, end = row + window.width * 3; p < end; p += 3, o += 4)
-        (out[o] = src[p]), (out[o + 1] = src[p + 1]), (out[o + 2] = src[p + 2]);
+      for (let p = row, end = row + window.width * 3; p < end; p += 3, o += 4) {
+        out[o] = src[p];
+        out[o + 1] = src[p + 1];
+        out[o + 2] = src[p + 2];
+      }
     }
   }
   return out;

@@ -54,8 +54,10 @@ export function linearTapsLikeOpenCV(inSize: number, outSize: number, clampFract
     let s = Math.floor(fx);
     let f = Math.fround(fx - s);
     if (clampFraction) {
-      if (s < 0) (s = 0), (f = 0);
-      if (s >= last) (s = last), (f = 0);
+      if (s < 0 || s >= last) {
+        s = s < 0 ? 0 : last;
+        f = 0;
+      }
     }
     // float32 products by 2048 are exact, so only 1 − f needs rounding to float32
     w0[d] = roundHalfEven(Math.fround(1 - f) * COEF_SCALE);
@@ -210,8 +212,11 @@ function copyWindow(
       out.set(src.subarray(row, row + window.width * channels), o);
       o += window.width * channels;
     } else if (outCn === 3) {
-      for (let p = row, end = row + window.width * channels; p < end; p += channels)
-        (out[o] = src[p]), (out[o + 1] = src[p + 1]), (out[o + 2] = src[p + 2]), (o += 3);
+      for (let p = row, end = row + window.width * channels; p < end; p += channels, o += 3) {
+        out[o] = src[p];
+        out[o + 1] = src[p + 1];
+        out[o + 2] = src[p + 2];
+      }
     } else {
       for (let p = row, end = row + window.width * channels; p < end; p += channels)
         for (let c = 0; c < outCn; c++) out[o++] = src[p + c];

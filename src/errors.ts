@@ -2,6 +2,9 @@
  * One error type for everything `tsm` refuses. `code` is stable (tests and `--json` consumers match on it),
  * `kind` says whether the user can fix it, and `exitCode` is derived from the code's family in one place.
  */
+import type { ErrorCode } from './error-codes.js';
+
+export type { ErrorCode };
 export type ErrorKind = 'user' | 'bug';
 
 /** Exit codes by family; documented in the README. */
@@ -25,12 +28,12 @@ export interface TsmErrorOptions {
 }
 
 export class TsmError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly family: ErrorFamily;
   readonly hint?: string;
   readonly details: Record<string, unknown>;
 
-  constructor(family: ErrorFamily, code: string, message: string, options: TsmErrorOptions = {}) {
+  constructor(family: ErrorFamily, code: ErrorCode, message: string, options: TsmErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TsmError';
     this.family = family;

@@ -3,6 +3,7 @@
  * (bytes → Checkpoint → ArchSpec → ONNX bytes → file), plus verify and the model zoo.
  */
 export * from './errors.js';
+export { ERROR_CODES } from './error-codes.js';
 export * from './pth/dtypes.js';
 export * from './pth/tensor.js';
 export {

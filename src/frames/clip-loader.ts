@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { asTsmError, TsmError, type ErrorFamily } from '../errors.js';
+import { asTsmError, TsmError, type ErrorCode, type ErrorFamily } from '../errors.js';
 import { loadClipViews, type ClipJob, type MissingFrame } from './clip.js';
 
 export interface ClipLoadResult {
@@ -71,7 +71,7 @@ export function mainThreadLoader(): ClipLoader {
 /** A TsmError (or any error) as plain data across the thread boundary, and back. */
 export interface SerializedError {
   readonly family: ErrorFamily;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly hint?: string;
   readonly details?: Record<string, unknown>;

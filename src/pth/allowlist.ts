@@ -4,11 +4,11 @@
  * torch.device, the names `torch.load(weights_only=True)` accepts for plain weights. Persistent ids resolve to storage
  * references, cached per file. Anything else is refused with its `module.name` and the byte offset of the opcode.
  */
-import { TsmError } from '../errors.js';
+import { type ErrorCode, TsmError } from '../errors.js';
 import { STORAGE_CLASSES, TORCH_DTYPE_NAMES, type DType } from './dtypes.js';
 import type { VettingReader } from './vetting-reader.js';
 
-type Fail = (message: string, code?: string) => never;
+type Fail = (message: string, code?: ErrorCode) => never;
 
 /** A storage named by a persistent id; its bytes are located later (zip entry or legacy stream). */
 export interface StorageRef {

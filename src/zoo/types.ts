@@ -2,6 +2,7 @@
  * Types of zoo.json, mirroring zoo.schema.json (the schema is the contract; test/zoo/schema.test.ts checks that
  * values built with these types validate against it). Accuracies are fractions in [0, 1].
  */
+import type { Preprocessing } from '../model/preprocessing.js';
 import type { ComputeDtype } from '../model/spec.js';
 import type { StreamingProtocol } from '../model/streaming.js';
 
@@ -28,17 +29,8 @@ export interface ZooArch {
   readonly modality?: 'RGB' | 'Flow';
 }
 
-export interface ZooPreprocessing {
-  readonly mean: readonly number[];
-  readonly std: readonly number[];
-  readonly inputRange: readonly number[];
-  readonly scaleShortSide: number;
-  readonly cropSize: number;
-  readonly channelOrder: 'RGB' | 'flow-xy';
-  readonly layout: 'NTCHW' | 'NCHW';
-  readonly segments: number;
-  readonly modality?: 'RGB' | 'Flow';
-  readonly newLength?: number;
+/** The model's own preprocessing (its `tsm.preprocessing`), and the test-time sampling it was verified with. */
+export interface ZooPreprocessing extends Preprocessing {
   readonly sampling: 'uniform' | 'twice' | 'dense';
 }
 

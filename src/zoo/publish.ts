@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import semver from 'semver';
+import { parseTsmFileName } from '../arch/naming.js';
 import { exportOnnxModel, type ExportedModel } from '../convert/convert.js';
 import { exportInt8Model, type CalibrationOptions } from '../convert/quantize.js';
 import { TsmError } from '../errors.js';
@@ -173,7 +174,9 @@ interface EntryParts {
 
 function zooEntry(options: PublishOptions, parts: EntryParts): ZooEntry {
   const { version, exported, verified, notes } = parts;
-  const dataset = options.datasetLabel ?? options.dataset ?? exported.source.file.split('_')[1] ?? 'unknown';
+  // the TSM name the config came from (the file's, or upstream main.py's run folder's) names the dataset
+  const named = exported.configName ? parseTsmFileName(exported.configName.name) : undefined;
+  const dataset = options.datasetLabel ?? options.dataset ?? named?.dataset ?? 'unknown';
   const entry: ZooEntry = {
     id: options.id,
     version,

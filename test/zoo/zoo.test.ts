@@ -1,4 +1,4 @@
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
@@ -134,6 +134,50 @@ describe('tsm zoo publish / validate', () => {
     });
     const list = runCli(['zoo', 'list', '--zoo', zooPath, '--json']).json();
     expect(list.models.map((m: { version: string }) => m.version)).toEqual(['1.0.0']); // 1.1.0 was not verified
+  });
+
+  it("names the dataset and split from what it was given, or from upstream main.py's run folder", () => {
+    const own = testTempDir('tsm-zoo-named-');
+    const zooPath = join(own, 'zoo.json');
+    writeFileSync(zooPath, JSON.stringify({ schemaVersion: 1, models: [] }));
+    // a checkpoint saved as main.py saves runs: the config (and its dataset) is in the folder's name
+    const run = join(own, 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e25');
+    mkdirSync(run);
+    copyFileSync(ckpt, join(run, 'ckpt.best.pth.tar'));
+    const folder = runCli([
+      'zoo',
+      'publish',
+      join(run, 'ckpt.best.pth.tar'),
+      '--id',
+      'run-folder',
+      '--version',
+      '1.0.0',
+      '--zoo',
+      zooPath,
+      '--json',
+    ]);
+    expect(folder.status, folder.stderr + folder.stdout).toBe(0);
+    expect(folder.json().entry).toMatchObject({ dataset: 'jester', task: 'gesture-recognition' });
+    const split = runCli([
+      'zoo',
+      'publish',
+      ckpt,
+      '--id',
+      'split-test',
+      '--version',
+      '1.0.0',
+      '--dataset',
+      'jester',
+      '--root',
+      'fixtures/jester-mini',
+      '--split',
+      'val (mini, synthetic)',
+      '--zoo',
+      zooPath,
+      '--json',
+    ]);
+    expect(split.status, split.stderr + split.stdout).toBe(0);
+    expect(split.json().entry.verification).toMatchObject({ dataset: 'jester', split: 'val (mini, synthetic)' });
   });
 
   it('--int8 publishes the calibrated int8 export, says so in the entry, and its recorded top-1 is what verify gets again', () => {

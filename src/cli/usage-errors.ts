@@ -5,6 +5,9 @@
  * carry; the wording is ours.
  */
 import { TsmError } from '../errors.js';
+import { closest, didYouMean } from './suggest.js';
+
+export { closest, editDistance } from './suggest.js';
 
 export interface FlagInfo {
   readonly options?: readonly string[];
@@ -25,41 +28,6 @@ export interface CommandInfo {
   readonly args: Readonly<Record<string, ArgInfo>>;
   readonly argv: readonly string[];
 }
-
-/** Levenshtein distance, for suggestions. */
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length];
-}
-
-/** The closest candidate within a third of the word's length (at least 2 edits), or a unique prefix match. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const w = word.toLowerCase();
-  if (w.length < 3) return undefined; // 1–2 characters: every short name is "close"
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  if (best !== undefined && bestDistance <= Math.max(2, Math.floor(w.length / 3))) return best;
-  const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(w));
-  return prefixed.length === 1 ? prefixed[0] : undefined;
-}
-
-const didYouMean = (s: string | undefined) => (s ? `; did you mean ${s}?` : '');
 
 function flagList(info: CommandInfo): string {
   return Object.keys(info.flags)
@@ -84,150 +52,205 @@ function givenValue(argv: readonly string[], flag: string): string | undefined {
   return undefined;
 }
 
+/** An error oclif's parser throws: its class tells the kind, some kinds carry the flags or arguments concerned. */
+type OclifError = Error & { flags?: string[]; args?: Array<{ name?: string; description?: string }> };
+
+/** What every kind's translation reads: the error's class name and message, and the command's flags and args. */
+interface ParseError {
+  readonly err: OclifError;
+  readonly kind: string;
+  readonly message: string;
+  readonly info: CommandInfo;
+  /** the command as the user types it */
+  readonly cmd: string;
+  /** the details every usage error carries */
+  readonly base: { readonly command: string };
+}
+
+/** One kind of oclif parse error in tsm's words, or undefined when the error is of another kind. */
+type Translation = (e: ParseError) => TsmError | undefined;
+
 /**
  * A TsmError for an oclif parse error, or undefined when `err` is not one. Kinds are told apart by the error's class
  * name and the fields oclif sets on it (`flags`, `args`), with its message read only for values.
  */
-export function usageErrorFromOclif(
-  err: Error & { flags?: string[]; args?: Array<{ name?: string; description?: string }> },
-  info: CommandInfo,
-): TsmError | undefined {
-  const kind = err.constructor?.name ?? '';
-  const message = err.message ?? '';
-  const cmd = info.name;
-  const base = { command: info.name };
-
-  if (kind === 'NonExistentFlagsError' || /^Nonexistent flags?:/.test(message)) {
-    const given =
-      err.flags?.[0] ??
-      message
-        .replace(/^Nonexistent flags?:\s*/, '')
-        .split(/[,\n]/)[0]
-        .trim();
-    const name = given.replace(/^-+/, '').split('=')[0];
-    const suggestion = closest(name, Object.keys(info.flags));
-    return new TsmError(
-      'usage',
-      'E_UNKNOWN_FLAG',
-      `${cmd}: unknown flag ${given}${didYouMean(suggestion && `--${suggestion}`)}`,
-      {
-        hint: `flags of tsm ${cmd}: ${flagList(info)}`,
-        details: { ...base, flag: given, suggestion: suggestion && `--${suggestion}` },
-      },
-    );
-  }
-  if (kind === 'RequiredArgsError' || /^Missing \d+ required arg/.test(message)) {
-    const missing = (err.args ?? []).map((a) => a.name).filter((n): n is string => !!n);
-    const names = missing.length
-      ? missing
-      : Object.entries(info.args)
-          .filter(([, a]) => a.required)
-          .map(([n]) => n);
-    const described = names.map(
-      (n) => `${n.toUpperCase()}${info.args[n]?.description ? ` (${info.args[n].description})` : ''}`,
-    );
-    return new TsmError('usage', 'E_MISSING_ARGUMENT', `${cmd}: missing argument ${described.join(', ')}`, {
-      hint: `usage: ${usageLine(info)}`,
-      details: { ...base, arguments: names },
-    });
-  }
-  if (kind === 'UnexpectedArgsError' || /^Unexpected arguments?:/.test(message)) {
-    return unexpectedArgumentsError(
-      info,
-      (err.args as unknown as string[] | undefined) ?? [
-        message.replace(/^Unexpected arguments?:\s*/, '').split('\n')[0],
-      ],
-    );
-  }
-  const option =
-    /^Expected --([\w-]+)=(.*) to be one of: (.*)$/m.exec(message) ??
-    /^Flag --([\w-]+) expects one of these values: ()(.*)$/m.exec(message);
-  if (option) {
-    const [, flag, valueFromMessage, list] = option;
-    const accepted = list
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const value = valueFromMessage || givenValue(info.argv, flag) || '';
-    const suggestion = closest(value, accepted);
-    return new TsmError(
-      'usage',
-      'E_BAD_FLAG_VALUE',
-      `${cmd}: --${flag} ${value === '' ? '(empty)' : `'${value}'`} is not accepted; one of ${accepted.join(', ')}${didYouMean(suggestion)}`,
-      {
-        details: { ...base, flag: `--${flag}`, value, accepted, suggestion },
-      },
-    );
-  }
-  const parsing = /^Parsing --([\w-]+)\s*\n\s*(.*)$/m.exec(message);
-  if (parsing) {
-    const [, flag, reason] = parsing;
-    const value = givenValue(info.argv, flag) ?? /received: (.*)$/.exec(reason)?.[1] ?? '';
-    const accepted = reason
-      .replace(/ but received: .*$/, '')
-      .replace(/^Expected /, '')
-      .trim();
-    return new TsmError(
-      'usage',
-      'E_BAD_FLAG_VALUE',
-      `${cmd}: --${flag} '${value}' is not accepted; expected ${accepted}`,
-      {
-        details: { ...base, flag: `--${flag}`, value, accepted },
-      },
-    );
-  }
-  const needsValue = /^Flag --([\w-]+) expects a value/.exec(message);
-  if (needsValue) {
-    return new TsmError('usage', 'E_MISSING_FLAG_VALUE', `${cmd}: --${needsValue[1]} needs a value`, {
-      hint: info.flags[needsValue[1]]?.description,
-      details: { ...base, flag: `--${needsValue[1]}` },
-    });
-  }
-  if (kind === 'FailedFlagValidationError' || /^The following errors? occurred/.test(message)) {
-    // e.g. "--dense=true cannot also be provided when using --twice"
-    const reasons = message
-      .split('\n')
-      .slice(1)
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: oclif colours its messages with ANSI escapes
-      .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
-      .filter((l) => l && !/^See more help/.test(l));
-    const conflict = reasons
-      .map((r) => /^--([\w-]+)=\S* cannot also be provided when using --([\w-]+)/.exec(r))
-      .find(Boolean);
-    if (conflict) {
-      return new TsmError('usage', 'E_FLAG_CONFLICT', `${cmd}: --${conflict[1]} cannot be used with --${conflict[2]}`, {
-        details: { ...base, flags: [`--${conflict[1]}`, `--${conflict[2]}`] },
-      });
-    }
-    const required = reasons
-      .map((r) => /^All of the following must be provided when using --([\w-]+): (.*)$/.exec(r))
-      .find(Boolean);
-    if (required) {
-      return new TsmError('usage', 'E_FLAG_CONFLICT', `${cmd}: --${required[1]} also needs ${required[2]}`, {
-        details: { ...base, flags: [`--${required[1]}`] },
-      });
-    }
-    return new TsmError('usage', 'E_USAGE', `${cmd}: ${reasons.join('; ') || 'invalid flags'}`, {
-      hint: `usage: ${usageLine(info)}`,
-      details: base,
-    });
-  }
-  if (/^Flag --([\w-]+) can only be specified once/.test(message)) {
-    const flag = /--([\w-]+)/.exec(message)?.[1];
-    return new TsmError('usage', 'E_REPEATED_FLAG', `${cmd}: --${flag} given more than once`, {
-      details: { ...base, flag: `--${flag}` },
-    });
-  }
-  if ((err as { oclif?: unknown }).oclif !== undefined && kind !== 'Error' && kind !== 'TsmError') {
-    const first =
-      message
-        .split('\n')
-        .map((l) => l.trim())
-        .find((l) => l && !/^See more help/.test(l)) ?? 'invalid arguments';
-    return new TsmError('usage', 'E_USAGE', `${cmd}: ${first}`, { hint: `usage: ${usageLine(info)}`, details: base });
+export function usageErrorFromOclif(err: OclifError, info: CommandInfo): TsmError | undefined {
+  const e: ParseError = {
+    err,
+    kind: err.constructor?.name ?? '',
+    message: err.message ?? '',
+    info,
+    cmd: info.name,
+    base: { command: info.name },
+  };
+  for (const translate of OCLIF_ERROR_KINDS) {
+    const usage = translate(e);
+    if (usage) return usage;
   }
   return undefined;
 }
+
+function unknownFlag({ err, kind, message, info, cmd, base }: ParseError): TsmError | undefined {
+  if (kind !== 'NonExistentFlagsError' && !/^Nonexistent flags?:/.test(message)) return undefined;
+  const given =
+    err.flags?.[0] ??
+    message
+      .replace(/^Nonexistent flags?:\s*/, '')
+      .split(/[,\n]/)[0]
+      .trim();
+  const name = given.replace(/^-+/, '').split('=')[0];
+  const suggestion = closest(name, Object.keys(info.flags));
+  return new TsmError(
+    'usage',
+    'E_UNKNOWN_FLAG',
+    `${cmd}: unknown flag ${given}${didYouMean(suggestion && `--${suggestion}`)}`,
+    {
+      hint: `flags of tsm ${cmd}: ${flagList(info)}`,
+      details: { ...base, flag: given, suggestion: suggestion && `--${suggestion}` },
+    },
+  );
+}
+
+function missingArgument({ err, kind, message, info, cmd, base }: ParseError): TsmError | undefined {
+  if (kind !== 'RequiredArgsError' && !/^Missing \d+ required arg/.test(message)) return undefined;
+  const missing = (err.args ?? []).map((a) => a.name).filter((n): n is string => !!n);
+  const names = missing.length
+    ? missing
+    : Object.entries(info.args)
+        .filter(([, a]) => a.required)
+        .map(([n]) => n);
+  const described = names.map(
+    (n) => `${n.toUpperCase()}${info.args[n]?.description ? ` (${info.args[n].description})` : ''}`,
+  );
+  return new TsmError('usage', 'E_MISSING_ARGUMENT', `${cmd}: missing argument ${described.join(', ')}`, {
+    hint: `usage: ${usageLine(info)}`,
+    details: { ...base, arguments: names },
+  });
+}
+
+function unexpectedArguments({ err, kind, message, info }: ParseError): TsmError | undefined {
+  if (kind !== 'UnexpectedArgsError' && !/^Unexpected arguments?:/.test(message)) return undefined;
+  return unexpectedArgumentsError(
+    info,
+    (err.args as unknown as string[] | undefined) ?? [message.replace(/^Unexpected arguments?:\s*/, '').split('\n')[0]],
+  );
+}
+
+/** A value outside a flag's options: oclif names the flag, the list and (for `--flag=value`) the value. */
+function valueNotAnOption({ message, info, cmd, base }: ParseError): TsmError | undefined {
+  const option =
+    /^Expected --([\w-]+)=(.*) to be one of: (.*)$/m.exec(message) ??
+    /^Flag --([\w-]+) expects one of these values: ()(.*)$/m.exec(message);
+  if (!option) return undefined;
+  const [, flag, valueFromMessage, list] = option;
+  const accepted = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const value = valueFromMessage || givenValue(info.argv, flag) || '';
+  const suggestion = closest(value, accepted);
+  return new TsmError(
+    'usage',
+    'E_BAD_FLAG_VALUE',
+    `${cmd}: --${flag} ${value === '' ? '(empty)' : `'${value}'`} is not accepted; one of ${accepted.join(', ')}${didYouMean(suggestion)}`,
+    {
+      details: { ...base, flag: `--${flag}`, value, accepted, suggestion },
+    },
+  );
+}
+
+/** A value a flag's parser refused (e.g. not an integer). */
+function valueNotParsed({ message, info, cmd, base }: ParseError): TsmError | undefined {
+  const parsing = /^Parsing --([\w-]+)\s*\n\s*(.*)$/m.exec(message);
+  if (!parsing) return undefined;
+  const [, flag, reason] = parsing;
+  const value = givenValue(info.argv, flag) ?? /received: (.*)$/.exec(reason)?.[1] ?? '';
+  const accepted = reason
+    .replace(/ but received: .*$/, '')
+    .replace(/^Expected /, '')
+    .trim();
+  return new TsmError(
+    'usage',
+    'E_BAD_FLAG_VALUE',
+    `${cmd}: --${flag} '${value}' is not accepted; expected ${accepted}`,
+    {
+      details: { ...base, flag: `--${flag}`, value, accepted },
+    },
+  );
+}
+
+function flagWithoutValue({ message, info, cmd, base }: ParseError): TsmError | undefined {
+  const needsValue = /^Flag --([\w-]+) expects a value/.exec(message);
+  if (!needsValue) return undefined;
+  return new TsmError('usage', 'E_MISSING_FLAG_VALUE', `${cmd}: --${needsValue[1]} needs a value`, {
+    hint: info.flags[needsValue[1]]?.description,
+    details: { ...base, flag: `--${needsValue[1]}` },
+  });
+}
+
+/** Flags that exclude or need each other, as oclif's validation lists them (one reason a line). */
+function failedFlagValidation({ kind, message, info, cmd, base }: ParseError): TsmError | undefined {
+  if (kind !== 'FailedFlagValidationError' && !/^The following errors? occurred/.test(message)) return undefined;
+  // e.g. "--dense=true cannot also be provided when using --twice"
+  const reasons = message
+    .split('\n')
+    .slice(1)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: oclif colours its messages with ANSI escapes
+    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
+    .filter((l) => l && !/^See more help/.test(l));
+  const conflict = reasons
+    .map((r) => /^--([\w-]+)=\S* cannot also be provided when using --([\w-]+)/.exec(r))
+    .find(Boolean);
+  if (conflict) {
+    return new TsmError('usage', 'E_FLAG_CONFLICT', `${cmd}: --${conflict[1]} cannot be used with --${conflict[2]}`, {
+      details: { ...base, flags: [`--${conflict[1]}`, `--${conflict[2]}`] },
+    });
+  }
+  const required = reasons
+    .map((r) => /^All of the following must be provided when using --([\w-]+): (.*)$/.exec(r))
+    .find(Boolean);
+  if (required) {
+    return new TsmError('usage', 'E_FLAG_CONFLICT', `${cmd}: --${required[1]} also needs ${required[2]}`, {
+      details: { ...base, flags: [`--${required[1]}`] },
+    });
+  }
+  return new TsmError('usage', 'E_USAGE', `${cmd}: ${reasons.join('; ') || 'invalid flags'}`, {
+    hint: `usage: ${usageLine(info)}`,
+    details: base,
+  });
+}
+
+function repeatedFlag({ message, cmd, base }: ParseError): TsmError | undefined {
+  if (!/^Flag --([\w-]+) can only be specified once/.test(message)) return undefined;
+  const flag = /--([\w-]+)/.exec(message)?.[1];
+  return new TsmError('usage', 'E_REPEATED_FLAG', `${cmd}: --${flag} given more than once`, {
+    details: { ...base, flag: `--${flag}` },
+  });
+}
+
+/** Any other error of oclif's own (it marks them with an `oclif` field): its first line, with the usage. */
+function otherOclifError({ err, kind, message, info, cmd, base }: ParseError): TsmError | undefined {
+  if ((err as { oclif?: unknown }).oclif === undefined || kind === 'Error' || kind === 'TsmError') return undefined;
+  const first =
+    message
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l && !/^See more help/.test(l)) ?? 'invalid arguments';
+  return new TsmError('usage', 'E_USAGE', `${cmd}: ${first}`, { hint: `usage: ${usageLine(info)}`, details: base });
+}
+
+/** Tried in this order: the first kind that claims the error words it (the message tests overlap, the order decides). */
+const OCLIF_ERROR_KINDS: readonly Translation[] = [
+  unknownFlag,
+  missingArgument,
+  unexpectedArguments,
+  valueNotAnOption,
+  valueNotParsed,
+  flagWithoutValue,
+  failedFlagValidation,
+  repeatedFlag,
+  otherOclifError,
+];
 
 /** Arguments a command does not take, named with its usage line. */
 export function unexpectedArgumentsError(info: CommandInfo, extra: readonly string[]): TsmError {

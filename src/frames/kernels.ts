@@ -125,76 +125,94 @@ function instantiate(): PreprocessKernels | null {
   } catch {
     return null; // no WebAssembly SIMD here: the JavaScript path does the same work
   }
+  return wasmKernels(exports);
+}
+
+/** Byte offsets of consecutive regions of the given sizes, the memory grown to hold them. */
+function layout(memory: WebAssembly.Memory, ...sizes: number[]): number[] {
+  const offsets: number[] = [];
+  let end = 0;
+  for (const s of sizes) {
+    offsets.push(end);
+    end += align(s);
+  }
+  if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  return offsets;
+}
+
+/** Where the horizontal pass left its rows and the vertical taps, and where the vertical pass may write. */
+interface HorizontalStage {
+  readonly tmpAt: number;
+  readonly vStartsAt: number;
+  readonly vWeightsAt: number;
+  readonly outAt: number;
+}
+
+/**
+ * Copies in the input rows `window`'s vertical taps read and the window's taps, and runs the horizontal pass over
+ * them. Returns where the vertical pass reads (its input and taps) and where it may write `outBytes`.
+ */
+function horizontalStage(
+  exports: Exports,
+  src: Uint8Array | Uint8ClampedArray,
+  w: number,
+  channels: 3 | 4,
+  horizontal: FixedTaps,
+  vertical: FixedTaps,
+  window: ResizeWindow,
+  outBytes: number,
+): HorizontalStage {
+  const { left, top, width: winW, height: winH } = window;
+  // the input rows the window's vertical taps read; only those go through the horizontal pass
+  const vStarts = vertical.starts.subarray(top, top + winH);
+  let yFirst = Infinity;
+  let yEnd = 0;
+  for (const s of vStarts) {
+    yFirst = Math.min(yFirst, s);
+    yEnd = Math.max(yEnd, s + vertical.ksize);
+  }
+  const rows = yEnd - yFirst;
+  const srcBytes = rows * w * channels;
+  const rowBytes = winW * 4;
+  const hTaps = winW * horizontal.ksize;
+  const vTaps = winH * vertical.ksize;
+  const [srcAt, hStartsAt, hWeightsAt, tmpAt, vStartsAt, vWeightsAt, outAt] = layout(
+    exports.memory,
+    srcBytes,
+    winW * 4,
+    hTaps * 4,
+    rows * rowBytes,
+    winH * 4,
+    vTaps * 4,
+    outBytes,
+  );
+  // views made after layout: growing the memory detaches the old buffer
+  const heap = new Uint8Array(exports.memory.buffer);
+  const ints = new Int32Array(exports.memory.buffer);
+  heap.set(src.subarray(yFirst * w * channels, yFirst * w * channels + srcBytes), srcAt);
+  ints.set(horizontal.starts.subarray(left, left + winW), hStartsAt >> 2);
+  ints.set(horizontal.weights.subarray(left * horizontal.ksize, (left + winW) * horizontal.ksize), hWeightsAt >> 2);
+  for (let i = 0; i < winH; i++) ints[(vStartsAt >> 2) + i] = vStarts[i] - yFirst;
+  ints.set(vertical.weights.subarray(top * vertical.ksize, (top + winH) * vertical.ksize), vWeightsAt >> 2);
+  exports.horizontal(srcAt, w * channels, channels, rows, hStartsAt, hWeightsAt, horizontal.ksize, winW, tmpAt);
+  return { tmpAt, vStartsAt, vWeightsAt, outAt };
+}
+
+/** The three kernels over one instance: each call lays out its regions from the start of memory. */
+function wasmKernels(exports: Exports): PreprocessKernels {
   const memory = exports.memory;
-  /** Byte offsets of consecutive regions of the given sizes, the memory grown to hold them. */
-  const layout = (...sizes: number[]): number[] => {
-    const offsets: number[] = [];
-    let end = 0;
-    for (const s of sizes) {
-      offsets.push(end);
-      end += align(s);
-    }
-    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
-    return offsets;
-  };
-  /**
-   * Copies in the input rows `window`'s vertical taps read and the window's taps, and runs the horizontal pass over
-   * them. Returns where the vertical pass reads (its input and taps) and where it may write `outBytes`.
-   */
-  const horizontalStage = (
-    src: Uint8Array | Uint8ClampedArray,
-    w: number,
-    channels: 3 | 4,
-    horizontal: FixedTaps,
-    vertical: FixedTaps,
-    window: ResizeWindow,
-    outBytes: number,
-  ) => {
-    const { left, top, width: winW, height: winH } = window;
-    // the input rows the window's vertical taps read; only those go through the horizontal pass
-    const vStarts = vertical.starts.subarray(top, top + winH);
-    let yFirst = Infinity;
-    let yEnd = 0;
-    for (const s of vStarts) {
-      yFirst = Math.min(yFirst, s);
-      yEnd = Math.max(yEnd, s + vertical.ksize);
-    }
-    const rows = yEnd - yFirst;
-    const srcBytes = rows * w * channels;
-    const rowBytes = winW * 4;
-    const hTaps = winW * horizontal.ksize;
-    const vTaps = winH * vertical.ksize;
-    const [srcAt, hStartsAt, hWeightsAt, tmpAt, vStartsAt, vWeightsAt, outAt] = layout(
-      srcBytes,
-      winW * 4,
-      hTaps * 4,
-      rows * rowBytes,
-      winH * 4,
-      vTaps * 4,
-      outBytes,
-    );
-    const heap = new Uint8Array(memory.buffer);
-    const ints = new Int32Array(memory.buffer);
-    heap.set(src.subarray(yFirst * w * channels, yFirst * w * channels + srcBytes), srcAt);
-    ints.set(horizontal.starts.subarray(left, left + winW), hStartsAt >> 2);
-    ints.set(horizontal.weights.subarray(left * horizontal.ksize, (left + winW) * horizontal.ksize), hWeightsAt >> 2);
-    for (let i = 0; i < winH; i++) ints[(vStartsAt >> 2) + i] = vStarts[i] - yFirst;
-    ints.set(vertical.weights.subarray(top * vertical.ksize, (top + winH) * vertical.ksize), vWeightsAt >> 2);
-    exports.horizontal(srcAt, w * channels, channels, rows, hStartsAt, hWeightsAt, horizontal.ksize, winW, tmpAt);
-    return { tmpAt, vStartsAt, vWeightsAt, outAt };
-  };
   return {
     resizeWindow(src, w, channels, horizontal, vertical, window) {
       const { width: winW, height: winH } = window;
       const rowBytes = winW * 4;
-      const stage = horizontalStage(src, w, channels, horizontal, vertical, window, winH * rowBytes);
+      const stage = horizontalStage(exports, src, w, channels, horizontal, vertical, window, winH * rowBytes);
       exports.vertical(stage.tmpAt, rowBytes, stage.vStartsAt, stage.vWeightsAt, vertical.ksize, winH, stage.outAt);
       return new Uint8Array(memory.buffer).slice(stage.outAt, stage.outAt + winH * rowBytes);
     },
     resizeNormalizeCrop(src, w, channels, horizontal, vertical, window, flip, tables, out, offset) {
       const size = window.width;
       const planes = 3 * size * size;
-      const stage = horizontalStage(src, w, channels, horizontal, vertical, window, planes * 4 + 3 * 1024);
+      const stage = horizontalStage(exports, src, w, channels, horizontal, vertical, window, planes * 4 + 3 * 1024);
       const tableAt = stage.outAt + planes * 4;
       new Float32Array(memory.buffer, tableAt, 3 * 256).set(tables);
       exports.verticalNormalize(
@@ -215,7 +233,7 @@ function instantiate(): PreprocessKernels | null {
       // only the crop's rows go in
       const first = (top * width + left) * 4;
       const bytes = (size - 1) * stride + size * 4;
-      const [srcAt, dstAt] = layout(bytes, planes * 4);
+      const [srcAt, dstAt] = layout(memory, bytes, planes * 4);
       new Uint8Array(memory.buffer).set(pixels.subarray(first, first + bytes), srcAt);
       const f = Math.fround;
       exports.normalize(

@@ -33,14 +33,26 @@ export function looksLikeZip(bytes: Uint8Array): boolean {
 
 export function readZipDirectory(bytes: Uint8Array, source: string): ZipEntry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const bad = (message: string, offset: number): never => {
-    throw new TsmError('input', 'E_BAD_ZIP', `${source}: ${message} (byte ${offset})`, {
-      details: { file: source, offset },
-    });
-  };
+  return readCentralEntries(bytes, view, findCentralDirectory(view, bytes.length, source), source);
+}
+
+function badZip(source: string, message: string, offset: number): never {
+  throw new TsmError('input', 'E_BAD_ZIP', `${source}: ${message} (byte ${offset})`, {
+    details: { file: source, offset },
+  });
+}
+
+interface CentralDirectory {
+  readonly count: number;
+  readonly size: number;
+  readonly offset: number;
+}
+
+/** The end-of-central-directory record, and the zip64 one when a field of it overflows: where the directory is. */
+function findCentralDirectory(view: DataView, length: number, source: string): CentralDirectory {
   // EOCD is 22 bytes plus a comment of up to 65535 bytes at the end.
   let eocd = -1;
-  for (let p = bytes.length - 22; p >= Math.max(0, bytes.length - 22 - 0xffff); p--) {
+  for (let p = length - 22; p >= Math.max(0, length - 22 - 0xffff); p--) {
     if (view.getUint32(p, true) === EOCD_SIG) {
       eocd = p;
       break;
@@ -52,93 +64,132 @@ export function readZipDirectory(bytes: Uint8Array, source: string): ZipEntry[] 
       'E_TRUNCATED',
       `${source}: zip end-of-central-directory record not found; the file is truncated or not a zip`,
       {
-        details: { file: source, size: bytes.length },
+        details: { file: source, size: length },
       },
     );
   }
   let count = view.getUint16(eocd + 10, true);
-  let dirSize = view.getUint32(eocd + 12, true);
-  let dirOffset = view.getUint32(eocd + 16, true);
-  if (count === 0xffff || dirOffset === 0xffffffff || dirSize === 0xffffffff) {
+  let size = view.getUint32(eocd + 12, true);
+  let offset = view.getUint32(eocd + 16, true);
+  if (count === 0xffff || offset === 0xffffffff || size === 0xffffffff) {
     const locator = eocd - 20;
     if (locator < 0 || view.getUint32(locator, true) !== ZIP64_LOCATOR_SIG)
-      bad('zip64 values without a zip64 locator', eocd);
+      badZip(source, 'zip64 values without a zip64 locator', eocd);
     const z64 = Number(view.getBigUint64(locator + 8, true));
-    if (z64 + 56 > bytes.length || view.getUint32(z64, true) !== ZIP64_EOCD_SIG)
-      bad('zip64 end-of-central-directory record missing', z64);
+    if (z64 + 56 > length || view.getUint32(z64, true) !== ZIP64_EOCD_SIG)
+      badZip(source, 'zip64 end-of-central-directory record missing', z64);
     count = Number(view.getBigUint64(z64 + 32, true));
-    dirSize = Number(view.getBigUint64(z64 + 40, true));
-    dirOffset = Number(view.getBigUint64(z64 + 48, true));
+    size = Number(view.getBigUint64(z64 + 40, true));
+    offset = Number(view.getBigUint64(z64 + 48, true));
   }
-  if (dirOffset + dirSize > bytes.length)
-    bad(
-      `central directory (${dirSize} bytes at ${dirOffset}) runs past the end of the file (${bytes.length} bytes)`,
-      dirOffset,
+  if (offset + size > length)
+    badZip(
+      source,
+      `central directory (${size} bytes at ${offset}) runs past the end of the file (${length} bytes)`,
+      offset,
     );
+  return { count, size, offset };
+}
 
+/** The directory's entries in order; names must be unique and stay inside the archive. */
+function readCentralEntries(bytes: Uint8Array, view: DataView, dir: CentralDirectory, source: string): ZipEntry[] {
   const entries: ZipEntry[] = [];
   const names = new Set<string>();
-  let p = dirOffset;
+  let p = dir.offset;
   const decoder = new TextDecoder('utf-8', { fatal: false });
-  for (let i = 0; i < count; i++) {
-    if (p + 46 > bytes.length || view.getUint32(p, true) !== CENTRAL_SIG)
-      bad(`central directory entry ${i} has a bad signature`, p);
-    const flags = view.getUint16(p + 8, true);
-    const method = view.getUint16(p + 10, true);
-    const crc = view.getUint32(p + 16, true);
-    let compressedSize = view.getUint32(p + 20, true);
-    let size = view.getUint32(p + 24, true);
-    const nameLen = view.getUint16(p + 28, true);
-    const extraLen = view.getUint16(p + 30, true);
-    const commentLen = view.getUint16(p + 32, true);
-    let localHeaderOffset = view.getUint32(p + 42, true);
-    if (p + 46 + nameLen + extraLen > bytes.length)
-      bad(`central directory entry ${i} runs past the end of the file`, p);
-    const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLen));
-    // zip64 extended information extra field (0x0001): only the fields that were 0xffffffff are present.
-    let e = p + 46 + nameLen;
-    const extraEnd = e + extraLen;
-    while (e + 4 <= extraEnd) {
-      const id = view.getUint16(e, true);
-      const len = view.getUint16(e + 2, true);
-      if (id === 0x0001) {
-        let q = e + 4;
-        const take = () => {
-          const v = Number(view.getBigUint64(q, true));
-          q += 8;
-          return v;
-        };
-        if (size === 0xffffffff) size = take();
-        if (compressedSize === 0xffffffff) compressedSize = take();
-        if (localHeaderOffset === 0xffffffff) localHeaderOffset = take();
-      }
-      e += 4 + len;
-    }
-    if (localHeaderOffset + 30 > bytes.length || view.getUint32(localHeaderOffset, true) !== LOCAL_SIG) {
-      bad(`entry '${name}' points to a local header at ${localHeaderOffset} that is not there`, p);
-    }
-    const localNameLen = view.getUint16(localHeaderOffset + 26, true);
-    const localExtraLen = view.getUint16(localHeaderOffset + 28, true);
-    const dataOffset = localHeaderOffset + 30 + localNameLen + localExtraLen;
-    if (dataOffset + compressedSize > bytes.length) {
-      throw new TsmError(
-        'input',
-        'E_TRUNCATED',
-        `${source}: entry '${name}' needs ${compressedSize} bytes at ${dataOffset} but the file ends at ${bytes.length}`,
-        {
-          details: { file: source, offset: dataOffset, entry: name },
-        },
-      );
-    }
-    if (names.has(name)) bad(`duplicate zip entry '${name}'`, p);
-    if (method === 0 && size !== compressedSize)
-      bad(`stored entry '${name}' claims ${size} bytes but holds ${compressedSize}`, p);
-    if (name.startsWith('/') || name.split(/[\\/]/).includes('..')) bad(`entry name '${name}' escapes the archive`, p);
+  for (let i = 0; i < dir.count; i++) {
+    const { entry, recordBytes } = readCentralEntry(bytes, view, p, i, source, decoder);
+    const { name } = entry;
+    if (names.has(name)) badZip(source, `duplicate zip entry '${name}'`, p);
+    if (entry.method === 0 && entry.size !== entry.compressedSize)
+      badZip(source, `stored entry '${name}' claims ${entry.size} bytes but holds ${entry.compressedSize}`, p);
+    if (name.startsWith('/') || name.split(/[\\/]/).includes('..'))
+      badZip(source, `entry name '${name}' escapes the archive`, p);
     names.add(name);
-    entries.push({ name, method, flags, crc32: crc, compressedSize, size, localHeaderOffset, dataOffset });
-    p += 46 + nameLen + extraLen + commentLen;
+    entries.push(entry);
+    p += recordBytes;
   }
   return entries;
+}
+
+/** Central directory entry `i` at byte `p`, checked against its local header and the file's length. */
+function readCentralEntry(
+  bytes: Uint8Array,
+  view: DataView,
+  p: number,
+  i: number,
+  source: string,
+  decoder: TextDecoder,
+): { entry: ZipEntry; recordBytes: number } {
+  if (p + 46 > bytes.length || view.getUint32(p, true) !== CENTRAL_SIG)
+    badZip(source, `central directory entry ${i} has a bad signature`, p);
+  const flags = view.getUint16(p + 8, true);
+  const method = view.getUint16(p + 10, true);
+  const crc = view.getUint32(p + 16, true);
+  const nameLen = view.getUint16(p + 28, true);
+  const extraLen = view.getUint16(p + 30, true);
+  const commentLen = view.getUint16(p + 32, true);
+  if (p + 46 + nameLen + extraLen > bytes.length)
+    badZip(source, `central directory entry ${i} runs past the end of the file`, p);
+  const name = decoder.decode(bytes.subarray(p + 46, p + 46 + nameLen));
+  const { size, compressedSize, localHeaderOffset } = withZip64Extra(view, p + 46 + nameLen, extraLen, {
+    compressedSize: view.getUint32(p + 20, true),
+    size: view.getUint32(p + 24, true),
+    localHeaderOffset: view.getUint32(p + 42, true),
+  });
+  if (localHeaderOffset + 30 > bytes.length || view.getUint32(localHeaderOffset, true) !== LOCAL_SIG) {
+    badZip(source, `entry '${name}' points to a local header at ${localHeaderOffset} that is not there`, p);
+  }
+  const localNameLen = view.getUint16(localHeaderOffset + 26, true);
+  const localExtraLen = view.getUint16(localHeaderOffset + 28, true);
+  const dataOffset = localHeaderOffset + 30 + localNameLen + localExtraLen;
+  if (dataOffset + compressedSize > bytes.length) {
+    throw new TsmError(
+      'input',
+      'E_TRUNCATED',
+      `${source}: entry '${name}' needs ${compressedSize} bytes at ${dataOffset} but the file ends at ${bytes.length}`,
+      {
+        details: { file: source, offset: dataOffset, entry: name },
+      },
+    );
+  }
+  return {
+    entry: { name, method, flags, crc32: crc, compressedSize, size, localHeaderOffset, dataOffset },
+    recordBytes: 46 + nameLen + extraLen + commentLen,
+  };
+}
+
+interface EntryExtent {
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly localHeaderOffset: number;
+}
+
+/**
+ * The zip64 extended information extra field (0x0001) replaces the 32-bit fields that read 0xffffffff: only those
+ * are present in it, in this order.
+ */
+function withZip64Extra(view: DataView, start: number, length: number, fields: EntryExtent): EntryExtent {
+  let { size, compressedSize, localHeaderOffset } = fields;
+  let e = start;
+  const extraEnd = start + length;
+  while (e + 4 <= extraEnd) {
+    const id = view.getUint16(e, true);
+    const len = view.getUint16(e + 2, true);
+    if (id === 0x0001) {
+      let q = e + 4;
+      const take = () => {
+        const v = Number(view.getBigUint64(q, true));
+        q += 8;
+        return v;
+      };
+      if (size === 0xffffffff) size = take();
+      if (compressedSize === 0xffffffff) compressedSize = take();
+      if (localHeaderOffset === 0xffffffff) localHeaderOffset = take();
+    }
+    e += 4 + len;
+  }
+  return { compressedSize, size, localHeaderOffset };
 }
 
 /** jszip's inflate worker (lib/flate.js): a pako Inflate whose output chunks arrive as `data` events, synchronously. */

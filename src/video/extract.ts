@@ -101,6 +101,44 @@ function runFfmpeg(ffmpeg: string, args: string[]): Promise<{ code: number; stde
 
 export async function extractFrames(options: ExtractOptions): Promise<ExtractResult> {
   const started = performance.now();
+  const plan = planExtraction(options);
+  const tally: Tally = {
+    extracted: 0,
+    skipped: 0,
+    redone: 0,
+    frames: 0,
+    done: 0,
+    failures: [],
+    keptFromOthers: new Map(),
+  };
+  await runWorkers(plan, tally, options.onProgress);
+  return report(plan, tally, started);
+}
+
+/** What a run decodes and how: the videos, the clip folder of each, the ffmpeg and its settings. */
+interface ExtractionPlan {
+  readonly videos: readonly string[];
+  readonly folderOf: (video: string) => string;
+  readonly info: FfmpegInfo;
+  readonly filter: string | null;
+  readonly template: string;
+  readonly workers: number;
+}
+
+/** What the workers found and did, counted as they go. */
+interface Tally {
+  extracted: number;
+  skipped: number;
+  redone: number;
+  frames: number;
+  done: number;
+  readonly failures: Array<{ video: string; reason: string }>;
+  /** folders kept from an earlier run that another ffmpeg made: how many by which */
+  readonly keptFromOthers: Map<string, number>;
+}
+
+/** The videos (a folder's, or one file), the ffmpeg, its filter and file names; refuses two videos sharing a folder. */
+function planExtraction(options: ExtractOptions): ExtractionPlan {
   let isDir = false;
   try {
     isDir = statSync(options.videos).isDirectory();
@@ -118,24 +156,24 @@ export async function extractFrames(options: ExtractOptions): Promise<ExtractRes
       { details: { file: options.videos } },
     );
   const info = ffmpegInfo(options.ffmpeg);
-  const ffmpeg = info.path;
   const layout = FRAME_LAYOUTS[options.dataset ?? 'kinetics'];
   const filter = options.shortSide
     ? `scale='if(gt(iw,ih),-2,${options.shortSide})':'if(gt(iw,ih),${options.shortSide},-2)'`
     : (layout.scale ?? null);
-  const template = options.template ?? layout.template;
-  const failures: Array<{ video: string; reason: string }> = [];
-  let extracted = 0;
-  let skipped = 0;
-  const keptFromOthers = new Map<string, number>();
-  let redone = 0;
-  let frames = 0;
-  let done = 0;
-  let next = 0;
-  const workers = Math.max(1, options.workers ?? 2);
   const folderOf = (video: string) =>
     join(options.out, isDir ? relative(options.videos, join(video, '..')) : '', basename(video, extname(video)));
+  checkDistinctFolders(videos, folderOf);
+  return {
+    videos,
+    folderOf,
+    info,
+    filter,
+    template: options.template ?? layout.template,
+    workers: Math.max(1, options.workers ?? 2),
+  };
+}
 
+function checkDistinctFolders(videos: readonly string[], folderOf: (video: string) => string): void {
   const seen = new Map<string, string>();
   for (const v of videos) {
     const f = folderOf(v);
@@ -147,78 +185,95 @@ export async function extractFrames(options: ExtractOptions): Promise<ExtractRes
       });
     seen.set(f, v);
   }
+}
 
+/** A pool of workers, each taking the next video until none is left. */
+async function runWorkers(plan: ExtractionPlan, tally: Tally, onProgress: ExtractOptions['onProgress']): Promise<void> {
+  let next = 0;
   const work = async () => {
     for (;;) {
       const i = next++;
-      if (i >= videos.length) return;
-      const video = videos[i];
-      const folder = folderOf(video);
-      if (existsSync(join(folder, DONE_MARKER))) {
-        skipped++;
-        const madeBy = readDoneMarker(folder)?.ffmpeg;
-        // by version: the same build found under another path (/bin vs /usr/bin) writes the same frames
-        if (madeBy?.version !== info.version) {
-          const who = madeBy ? `ffmpeg ${madeBy.version} (${madeBy.path})` : 'an unrecorded ffmpeg (an older tsm)';
-          keptFromOthers.set(who, (keptFromOthers.get(who) ?? 0) + 1);
-        }
-      } else {
-        if (existsSync(folder)) {
-          rmSync(folder, { recursive: true, force: true }); // an interrupted decode: never trust its frames
-          redone++;
-        }
-        mkdirSync(folder, { recursive: true });
-        const args = [
-          '-v',
-          'error',
-          '-i',
-          video,
-          '-threads',
-          '1',
-          ...(filter ? ['-vf', filter] : []),
-          '-q:v',
-          '0',
-          join(folder, template),
-        ];
-        const r = await runFfmpeg(ffmpeg, args);
-        const written = readdirSync(folder).length;
-        if (r.code !== 0 || !written) {
-          rmSync(folder, { recursive: true, force: true });
-          failures.push({
-            video,
-            reason: r.stderr.trim().split('\n').pop() || `ffmpeg exited with ${r.code} and wrote no frame`,
-          });
-        } else {
-          const marker: DoneMarker = {
-            frames: written,
-            ffmpeg: { path: info.path, version: info.version, source: info.source },
-            filter,
-            template,
-          };
-          writeFileSync(join(folder, DONE_MARKER), `${JSON.stringify(marker)}\n`);
-          extracted++;
-          frames += written;
-        }
-      }
-      done++;
-      options.onProgress?.(done, videos.length);
-      testPoint(`prepare-frames:done:${done}`);
+      if (i >= plan.videos.length) return;
+      const video = plan.videos[i];
+      const folder = plan.folderOf(video);
+      // a done folder is counted without awaiting anything, so a rerun's skips take no turns between workers
+      if (existsSync(join(folder, DONE_MARKER))) countKept(folder, plan.info, tally);
+      else await decodeClip(video, folder, plan, tally);
+      tally.done++;
+      onProgress?.(tally.done, plan.videos.length);
+      testPoint(`prepare-frames:done:${tally.done}`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(workers, videos.length) }, work));
-  const warnings = [...keptFromOthers].map(
+  await Promise.all(Array.from({ length: Math.min(plan.workers, plan.videos.length) }, work));
+}
+
+/** A folder an earlier run finished: kept, and noted when another ffmpeg made it. */
+function countKept(folder: string, info: FfmpegInfo, tally: Tally): void {
+  tally.skipped++;
+  const madeBy = readDoneMarker(folder)?.ffmpeg;
+  // by version: the same build found under another path (/bin vs /usr/bin) writes the same frames
+  if (madeBy?.version !== info.version) {
+    const who = madeBy ? `ffmpeg ${madeBy.version} (${madeBy.path})` : 'an unrecorded ffmpeg (an older tsm)';
+    tally.keptFromOthers.set(who, (tally.keptFromOthers.get(who) ?? 0) + 1);
+  }
+}
+
+/** One video into a fresh folder; the done marker is written only once ffmpeg succeeded and wrote frames. */
+async function decodeClip(video: string, folder: string, plan: ExtractionPlan, tally: Tally): Promise<void> {
+  if (existsSync(folder)) {
+    rmSync(folder, { recursive: true, force: true }); // an interrupted decode: never trust its frames
+    tally.redone++;
+  }
+  mkdirSync(folder, { recursive: true });
+  const args = [
+    '-v',
+    'error',
+    '-i',
+    video,
+    '-threads',
+    '1',
+    ...(plan.filter ? ['-vf', plan.filter] : []),
+    '-q:v',
+    '0',
+    join(folder, plan.template),
+  ];
+  const r = await runFfmpeg(plan.info.path, args);
+  const written = readdirSync(folder).length;
+  if (r.code !== 0 || !written) {
+    rmSync(folder, { recursive: true, force: true });
+    tally.failures.push({
+      video,
+      reason: r.stderr.trim().split('\n').pop() || `ffmpeg exited with ${r.code} and wrote no frame`,
+    });
+    return;
+  }
+  const { info } = plan;
+  const marker: DoneMarker = {
+    frames: written,
+    ffmpeg: { path: info.path, version: info.version, source: info.source },
+    filter: plan.filter,
+    template: plan.template,
+  };
+  writeFileSync(join(folder, DONE_MARKER), `${JSON.stringify(marker)}\n`);
+  tally.extracted++;
+  tally.frames += written;
+}
+
+function report(plan: ExtractionPlan, tally: Tally, started: number): ExtractResult {
+  const { info } = plan;
+  const warnings = [...tally.keptFromOthers].map(
     ([who, n]) =>
       `${n} folder(s) already done were kept as ${who} made them, not ffmpeg ${info.version} (${info.path}) as this run; delete them to decode them again`,
   );
   return {
-    videos: videos.length,
-    extracted,
-    skipped,
-    redone,
-    frames,
+    videos: plan.videos.length,
+    extracted: tally.extracted,
+    skipped: tally.skipped,
+    redone: tally.redone,
+    frames: tally.frames,
     seconds: (performance.now() - started) / 1000,
-    failures,
-    settings: { filter, template },
+    failures: tally.failures,
+    settings: { filter: plan.filter, template: plan.template },
     ffmpeg: info,
     warnings,
   };

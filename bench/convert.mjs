@@ -1,10 +1,11 @@
 // npm run bench:convert — tsm convert vs the torch route (torch.load + model + torch.onnx.export) on a generated
 // TSM-R50 legacy checkpoint, and onnxruntime-node ms per 8-frame clip for both ONNX files, in one run.
-import { userEnv } from './launch.mjs';
+
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { median, runJson, timeOnnx } from './common.mjs';
+import { userEnv } from './launch.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const here = import.meta.dirname;

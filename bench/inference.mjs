@@ -5,15 +5,16 @@
 // on the same threads (the fastest run of large prepacked MatMuls and chained NCHWc convolutions); tsm's int8 export
 // of the same weights (calibrated on the mini Jester set; accuracy effects are in bench:precision). The eager column
 // runs PyTorch 2.x where the first python3 on PATH has it, else Debian's torch, and names the version and interpreter.
-import { userEnv } from './launch.mjs';
+
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { convertCheckpoint, countMacs, detectArch, readCheckpointFile } from '../dist/index.js';
 import { quantizeCheckpoint } from '../dist/convert/quantize.js';
+import { convertCheckpoint, countMacs, detectArch, readCheckpointFile } from '../dist/index.js';
 import { GraphBuilder } from '../dist/onnx/builder.js';
 import { runJson, timeOnnx, timeOnnxRuns } from './common.mjs';
+import { userEnv } from './launch.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const THREADS = 2; // every onnxruntime session here, the peak's included

@@ -6,12 +6,12 @@
 // export in onnxruntime-web's wasm build (run here in Node; 1 thread as the demo runs, and 2), ms per frame — the
 // figure behind the demo not offering int8.
 import './launch.mjs';
-import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as ortWeb from 'onnxruntime-web';
 import { convertCheckpoint } from '../dist/convert/convert.js';
 import { quantizeCheckpoint } from '../dist/convert/quantize.js';
 import { verifyModel } from '../dist/verify/verify.js';
-import * as ortWeb from 'onnxruntime-web';
 import { median, timeOnnx } from './common.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

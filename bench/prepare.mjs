@@ -3,13 +3,14 @@
 // core) on the same videos with the same ffmpeg, in one run; and decode throughput of the piped path `predict` uses
 // (ffmpeg → raw RGB in memory) against reading the pre-extracted JPEGs. The videos: the 80 mini Jester clips as
 // H.264 at 256 px high (Kinetics-like sizes), extracted with the Kinetics settings (scale=-1:331, img_%05d.jpg).
-import { userEnv } from './launch.mjs';
+
 import { execFileSync } from 'node:child_process';
-import { cpus } from 'node:os';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { decodeVideo, extractFrames, loadScaledFrame, resolveFfmpeg } from '../dist/index.js';
 import { median, runJson } from './common.mjs';
+import { userEnv } from './launch.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const here = import.meta.dirname;

@@ -5,12 +5,13 @@
 // tsm runs in its executable's environment (huge-page malloc, see bin/run.js); the speed-up is against torch.load as
 // the caller runs it, and torch.load is also timed with tsm's environment so the share of the gain that is the
 // environment, not the reader, is in the same table.
-import { userEnv } from './launch.mjs';
+
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { median, runJson } from './common.mjs';
 import { shebangAssignments } from '../tools/launch-env.mjs';
+import { median, runJson } from './common.mjs';
+import { userEnv } from './launch.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const dir = join(import.meta.dirname, '.generated');

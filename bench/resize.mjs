@@ -5,10 +5,10 @@
 // best of 25 batches, in CPU time of this process (user + system), so other load on the machine inflates them less.
 import './launch.mjs';
 import { spawnSync } from 'node:child_process';
-import { rescaleSizeLikeMmcv, resizeLinearLikeOpenCV } from '../dist/frames/resize-cv2.js';
-import { openCVResizeKernel } from '../dist/frames/resize-cv2-kernels.js';
 import { preprocessKernels } from '../dist/frames/kernels.js';
 import { fixedTaps, resizeBilinearLikePillow } from '../dist/frames/resample.js';
+import { rescaleSizeLikeMmcv, resizeLinearLikeOpenCV } from '../dist/frames/resize-cv2.js';
+import { openCVResizeKernel } from '../dist/frames/resize-cv2-kernels.js';
 
 const BATCHES = 25;
 // Jester frames (100 px high, scaled up), Kinetics-like frames already short side 256 (a copy), the same scaled to

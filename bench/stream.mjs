@@ -7,8 +7,8 @@
 import './launch.mjs';
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { streamFrames } from '../dist/stream/stream.js';
 import { JESTER_LABELS } from '../dist/index.js';
+import { streamFrames } from '../dist/stream/stream.js';
 
 const here = import.meta.dirname;
 const root = join(here, '../fixtures/jester-mini');

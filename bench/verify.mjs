@@ -11,18 +11,19 @@
 // and with a runner that returns zeros (preprocessing alone: the CPU time verify spends outside inference); last,
 // preprocessing's stages a frame (read, JPEG decode, scale + crop + normalise), which say what a faster verify needs.
 // TSM_NO_WASM_KERNELS=1 measures the JavaScript preprocessing instead of the WebAssembly SIMD kernels.
-import { userEnv } from './launch.mjs';
+
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { convertCheckpoint } from '../dist/convert/convert.js';
-import { createOrtRunner } from '../dist/inference/runner.js';
 import { decodeJpeg } from '../dist/frames/decode.js';
 import { preprocessKernels } from '../dist/frames/kernels.js';
 import { cropBoxes, scaleDecodedSource, writeNormalizedCrop } from '../dist/frames/transforms.js';
+import { createOrtRunner } from '../dist/inference/runner.js';
 import { verifyModel } from '../dist/verify/verify.js';
 import { median, runJson } from './common.mjs';
+import { userEnv } from './launch.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const here = import.meta.dirname;

@@ -2,10 +2,10 @@
 // Figures: typed refusals, successes, crashes (anything but a user-kind TsmError), hangs (> 1 s), and
 // successes with wrong data (our tensors differ from what torch.load reads from the same mutated bytes).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCheckpoint, summarizeCheckpoint, tensorBytes, TsmError } from '../dist/index.js';
+import { readCheckpoint, summarizeCheckpoint, TsmError, tensorBytes } from '../dist/index.js';
 import { mutate, prng } from './mutate.mjs';
 
 const args = process.argv.slice(2);

@@ -2,7 +2,7 @@
 // npm run build:wasm — assembles src/wasm/*.wat (WebAssembly text, SIMD) into src/wasm/<name>.wasm.ts, the binary as
 // base64, so that the kernels load the same way from src/ (tests), dist/ (the CLI) and a browser bundle, with no
 // file to locate at run time. `--check` exits 1 when a committed binary differs from its source (a test runs it).
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import initWabt from 'wabt';
 

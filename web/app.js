@@ -3,7 +3,7 @@
 // (its zoo entry's `streaming`: one frame every 1000·stride/fps ms, logits averaged over `window` frames), with the
 // shift buffers carried between frames; it shows the gesture and the frame rate.
 // Query parameters: ?model=<zoo id>&interval=<ms>&window=<frames>&zoo=<path> (interval and window override the entry)
-import * as ort from '../node_modules/onnxruntime-web/dist/ort.min.mjs';
+
 import {
   computeDtypeOf,
   fetchArtifact,
@@ -13,6 +13,7 @@ import {
   scaleShortSideOfEntry,
   streamingOf,
 } from '../dist/zoo/client.js';
+import * as ort from '../node_modules/onnxruntime-web/dist/ort.min.mjs';
 
 const params = new URLSearchParams(location.search);
 const zooUrl = new URL(params.get('zoo') ?? '../zoo.json', location.href);

@@ -4,9 +4,9 @@
  * the combinations tsm refuses by name (RGBDiff, non-local with temporal pooling).
  */
 import { TsmError } from '../errors.js';
-import type { TsmFileName } from './naming.js';
 import { FLOW_CHANNELS, FLOW_NEW_LENGTH, type Modality } from '../model/spec.js';
-import { shapeOf, type StateDict } from './tensors.js';
+import type { TsmFileName } from './naming.js';
+import { type StateDict, shapeOf } from './tensors.js';
 
 export interface InputModality {
   readonly modality: Modality;

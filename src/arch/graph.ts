@@ -6,7 +6,7 @@
 import { TsmError } from '../errors.js';
 import type { ArchSpec } from '../model/spec.js';
 import type { SerializedModel } from '../onnx/builder.js';
-import { GraphContext, type Feature, type GraphPrecision, type ShiftBuffer } from '../onnx/graph.js';
+import { type Feature, GraphContext, type GraphPrecision, type ShiftBuffer } from '../onnx/graph.js';
 import { headAndConsensus } from './blocks/head.js';
 import { moduleOf } from './registry.js';
 import type { StateDict } from './tensors.js';

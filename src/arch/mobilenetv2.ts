@@ -9,8 +9,8 @@ import { TsmError } from '../errors.js';
 import type { ConvBn, MobileNetShiftLayout, MobileNetV2Backbone, MobileNetV2Block } from '../model/spec.js';
 import type { Feature, GraphContext } from '../onnx/graph.js';
 import { shiftFeature } from './blocks/temporal-shift.js';
-import { convMacs, type ArchitectureModule, type BackboneReading } from './module.js';
-import { childIndices, expectBatchNorm, shapeOf, type StateDict } from './tensors.js';
+import { type ArchitectureModule, type BackboneReading, convMacs } from './module.js';
+import { childIndices, expectBatchNorm, type StateDict, shapeOf } from './tensors.js';
 
 /** features index → stride of its depthwise conv, from (t,c,n,s) = (1,16,1,1),(6,24,2,2),(6,32,3,2),(6,64,4,2),(6,96,3,1),(6,160,3,2),(6,320,1,1). */
 const STRIDE_TWO_BLOCKS = new Set([2, 4, 7, 14]);

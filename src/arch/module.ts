@@ -4,7 +4,7 @@
  * and nothing outside a module asks which family a backbone is. Adding an architecture is adding a module.
  */
 import type { ArchSpec, ArchSpecSummary, Backbone, MobileNetShiftLayout, ShiftPlace } from '../model/spec.js';
-import { outputSize, type Feature, type GraphContext, type GraphPrecision } from '../onnx/graph.js';
+import { type Feature, type GraphContext, type GraphPrecision, outputSize } from '../onnx/graph.js';
 import type { StateDict } from './tensors.js';
 
 /** A backbone read from the weights, and where its temporal shifts sit. */

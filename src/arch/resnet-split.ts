@@ -11,11 +11,11 @@
  * float32 graphs only: int8 runs NHWC, where the shift costs Transposes instead, and fp16 graphs are for runtimes
  * without this blocked layout (GPU, WebGPU, ARM), where the split would only add nodes.
  */
-import { STEM_MAX_POOL, type ConvBn, type ResNetBackbone } from '../model/spec.js';
+import { type ConvBn, type ResNetBackbone, STEM_MAX_POOL } from '../model/spec.js';
+import { type FoldedConv, foldConvBn } from '../onnx/fold.js';
+import { type Feature, type GraphContext, outputSize, windowAttributes } from '../onnx/graph.js';
 import { temporalPoolBlock } from './blocks/temporal-pool.js';
 import { addTemporalShift } from './blocks/temporal-shift.js';
-import { foldConvBn, type FoldedConv } from '../onnx/fold.js';
-import { outputSize, windowAttributes, type Feature, type GraphContext } from '../onnx/graph.js';
 
 /** A feature map as its first `k` channels and the rest. */
 interface SplitFeature {

@@ -6,14 +6,14 @@
  */
 import { TsmError } from '../errors.js';
 import {
-  STEM_MAX_POOL,
   type ConvBn,
   type ResNetBackbone,
   type ResNetBlock,
   type ResNetShift,
   type ShiftPlace,
+  STEM_MAX_POOL,
 } from '../model/spec.js';
-import { outputSize, windowAttributes, type Feature, type GraphContext } from '../onnx/graph.js';
+import { type Feature, type GraphContext, outputSize, windowAttributes } from '../onnx/graph.js';
 import {
   attentionMacs,
   checkNonLocalPlaces,
@@ -33,9 +33,9 @@ import {
 } from './blocks/temporal-pool.js';
 import { shiftFeature } from './blocks/temporal-shift.js';
 import { refuseNonLocalWithTemporalPool } from './features.js';
-import { convMacs, type ArchitectureModule, type BackboneReading } from './module.js';
+import { type ArchitectureModule, type BackboneReading, convMacs } from './module.js';
 import { canSplitShift, resnetSplitBackbone } from './resnet-split.js';
-import { childIndices, expectBatchNorm, hasPrefix, shapeOf, type StateDict } from './tensors.js';
+import { childIndices, expectBatchNorm, hasPrefix, type StateDict, shapeOf } from './tensors.js';
 
 const DEPTHS: ReadonlyArray<{ depth: number; type: 'basic' | 'bottleneck'; blocks: readonly number[] }> = [
   { depth: 18, type: 'basic', blocks: [2, 2, 2, 2] },

@@ -1,7 +1,7 @@
 import { Command } from '@oclif/core';
 import { asTsmError, TsmError } from '../errors.js';
 import { reportError } from './report-error.js';
-import { commandInfo, usageErrorFromOclif, type CommandInfo } from './usage-errors.js';
+import { type CommandInfo, commandInfo, usageErrorFromOclif } from './usage-errors.js';
 
 /**
  * Every tsm command: `--json` (oclif's enableJsonFlag: the value `run()` returns is the payload), and one place

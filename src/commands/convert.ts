@@ -2,10 +2,10 @@ import { Args, Flags } from '@oclif/core';
 import { archFeatureNames } from '../cli/arch-text.js';
 import { TsmCommand } from '../cli/base-command.js';
 import { progressBar } from '../cli/progress.js';
-import { convertCheckpoint, type ConvertOptions, type ConvertResult } from '../convert/convert.js';
-import { TsmError } from '../errors.js';
-import { DEFAULT_CALIBRATION_CLIPS, quantizeCheckpoint, type QuantizeResult } from '../convert/quantize.js';
+import { type ConvertOptions, type ConvertResult, convertCheckpoint } from '../convert/convert.js';
+import { DEFAULT_CALIBRATION_CLIPS, type QuantizeResult, quantizeCheckpoint } from '../convert/quantize.js';
 import { DATASETS } from '../data/dataset.js';
+import { TsmError } from '../errors.js';
 
 export type { ConvertResult, QuantizeResult };
 

@@ -1,10 +1,10 @@
-import { Flags } from '@oclif/core';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Flags } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
-import { convertCheckpoint, type ConvertResult } from '../convert/convert.js';
-import { TsmError } from '../errors.js';
+import { type ConvertResult, convertCheckpoint } from '../convert/convert.js';
 import { DEFAULT_CALIBRATION_CLIPS, quantizeCheckpoint } from '../convert/quantize.js';
+import { TsmError } from '../errors.js';
 import { verifyModel } from '../verify/verify.js';
 
 interface DemoModel {

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
 import { progressBar } from '../cli/progress.js';
 import { isTsmError, TsmError } from '../errors.js';
-import { DEFAULT_CHECKPOINT_DIR, downloadFile, type DownloadResult } from '../zoo/download.js';
+import { DEFAULT_CHECKPOINT_DIR, type DownloadResult, downloadFile } from '../zoo/download.js';
 import { loadZoo, type ZooEntry } from '../zoo/index.js';
 import { updateZoo } from '../zoo/store.js';
 

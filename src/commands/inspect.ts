@@ -1,14 +1,14 @@
 import { Args } from '@oclif/core';
-import { archFeatureNames } from '../cli/arch-text.js';
-import { TsmCommand } from '../cli/base-command.js';
-import { findTsmName } from '../arch/naming.js';
 import { keyLayoutOf } from '../arch/layouts/index.js';
+import { findTsmName } from '../arch/naming.js';
 import { detectArch } from '../arch/registry.js';
 import { summarizeArch } from '../arch/summary.js';
-import type { ArchSpecSummary } from '../model/spec.js';
+import { archFeatureNames } from '../cli/arch-text.js';
+import { TsmCommand } from '../cli/base-command.js';
 import { isTsmError } from '../errors.js';
+import type { ArchSpecSummary } from '../model/spec.js';
 import { readCheckpointFile } from '../pth/read.js';
-import { summarizeCheckpoint, type CheckpointSummary } from '../pth/summary.js';
+import { type CheckpointSummary, summarizeCheckpoint } from '../pth/summary.js';
 
 export interface InspectResult extends CheckpointSummary {
   /** how the file names its tensors (src/arch/layouts), which decides what the names mean */

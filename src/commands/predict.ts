@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
-import { predict, type PredictResult } from '../predict/predict.js';
+import { type PredictResult, predict } from '../predict/predict.js';
 
 export default class Predict extends TsmCommand {
   static override description =

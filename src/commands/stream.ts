@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
 import { DEFAULT_STREAM_THREADS } from '../inference/online.js';
-import { streamFrames, type StreamResult } from '../stream/stream.js';
+import { type StreamResult, streamFrames } from '../stream/stream.js';
 
 const PROTOCOL_SOURCE = {
   model: "the model's tsm.streaming",

@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
 import { progressBar } from '../cli/progress.js';
-import { writeFileAtomically } from '../onnx/write.js';
-import { predictionsCsv, writeReport } from '../verify/report.js';
 import { DATASETS } from '../data/dataset.js';
+import { writeFileAtomically } from '../onnx/write.js';
+import { renderVerify } from '../verify/render.js';
+import { predictionsCsv, writeReport } from '../verify/report.js';
 import { parseShard, type Shard } from '../verify/shard-choice.js';
 import { PART_KIND, partHolding, runIdentity, writePart } from '../verify/shards.js';
-import { renderVerify } from '../verify/render.js';
-import { verifyModel, type VerifyOptions, type VerifyResult } from '../verify/verify.js';
+import { type VerifyOptions, type VerifyResult, verifyModel } from '../verify/verify.js';
 
 export interface ShardRunResult {
   readonly part: string;

@@ -1,20 +1,20 @@
 /** The convert pipeline: file → Checkpoint → ArchSpec → ONNX bytes → file, each stage a plain function. */
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { detectArch, type ArchOverrides } from '../arch/registry.js';
+import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer } from '../arch/graph.js';
+import { type ArchOverrides, detectArch } from '../arch/registry.js';
 import { summarizeArch } from '../arch/summary.js';
-import type { ArchSpec, ArchSpecSummary, ComputeDtype } from '../model/spec.js';
 import { JESTER_LABELS } from '../data/jester.js';
 import { TsmError } from '../errors.js';
 import { readInputBytes, readInputText } from '../io.js';
-import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer } from '../arch/graph.js';
+import { type Preprocessing, preprocessingFor } from '../model/preprocessing.js';
+import type { ArchSpec, ArchSpecSummary, ComputeDtype } from '../model/spec.js';
+import { JESTER_STREAMING, type StreamingProtocol } from '../model/streaming.js';
 import { concatModel, type SerializedModel } from '../onnx/builder.js';
 import { writeChunksAtomically } from '../onnx/write.js';
-import { preprocessingFor, type Preprocessing } from '../model/preprocessing.js';
-import { readCheckpoint } from '../pth/read.js';
 import { DTYPES } from '../pth/dtypes.js';
+import { readCheckpoint } from '../pth/read.js';
 import { numelOf, type Tensor } from '../pth/tensor.js';
-import { JESTER_STREAMING, type StreamingProtocol } from '../model/streaming.js';
 import { TSM_VERSION } from '../version.js';
 
 export interface ConvertOptions {

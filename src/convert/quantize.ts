@@ -5,18 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import {
-  defaultOutputPath,
-  exportOnnxModel,
-  type ConvertOptions,
-  type ConvertResult,
-  type ExportedModel,
-} from './convert.js';
-import { TsmError } from '../errors.js';
-import { RangeObserver, type ActivationRange } from '../onnx/qdq.js';
-import { writeFileAtomically } from '../onnx/write.js';
-import { calibrateOnlineActivations } from '../stream/calibrate.js';
 import type { ClipRecord } from '../data/dataset.js';
+import { TsmError } from '../errors.js';
 import type { ClipJob } from '../frames/clip.js';
 import { mainThreadLoader } from '../frames/clip-loader.js';
 import { readClipSet } from '../frames/clip-set.js';
@@ -25,6 +15,16 @@ import { createOrtRunner } from '../inference/runner.js';
 import { topK } from '../inference/scores.js';
 import { scaleShortSideOf } from '../model/preprocessing.js';
 import { FLOW_CHANNELS } from '../model/spec.js';
+import { type ActivationRange, RangeObserver } from '../onnx/qdq.js';
+import { writeFileAtomically } from '../onnx/write.js';
+import { calibrateOnlineActivations } from '../stream/calibrate.js';
+import {
+  type ConvertOptions,
+  type ConvertResult,
+  defaultOutputPath,
+  type ExportedModel,
+  exportOnnxModel,
+} from './convert.js';
 
 export interface CalibrationOptions {
   /** a dataset in the layout `tsm verify` reads */

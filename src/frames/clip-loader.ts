@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { asTsmError, TsmError, type ErrorCode, type ErrorFamily } from '../errors.js';
-import { loadClipViews, type ClipJob, type MissingFrame } from './clip.js';
+import { asTsmError, type ErrorCode, type ErrorFamily, TsmError } from '../errors.js';
+import { type ClipJob, loadClipViews, type MissingFrame } from './clip.js';
 
 export interface ClipLoadResult {
   /** false when the clip cannot be read (its slot of the buffer is then garbage) */

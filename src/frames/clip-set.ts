@@ -6,18 +6,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type BadLine,
+  type ClipRecord,
   DATASETS,
+  type DatasetConfig,
+  type FlowLayoutConfig,
   formatFrameName,
   readCategories,
   readClipList,
-  type BadLine,
-  type ClipRecord,
-  type DatasetConfig,
-  type FlowLayoutConfig,
 } from '../data/dataset.js';
 import { TsmError } from '../errors.js';
 import { FLOW_NEW_LENGTH } from '../model/spec.js';
-import { flowFrameCount, flowFrameExample, flowStorage, type FlowStorage } from './flow.js';
+import { type FlowStorage, flowFrameCount, flowFrameExample, flowStorage } from './flow.js';
 
 /** What selects a run's clips. */
 export interface ClipSetOptions {

@@ -2,20 +2,21 @@
  * One clip of a video-folder dataset → the model's input views (sampled clips × crops, each [T, 3, S, S]), the TSM
  * test protocol's sampling and transforms. Plain data in and out, so it runs the same in a worker thread.
  */
+
+import { type DatasetConfig, type FlowLayoutConfig, framePath } from '../data/dataset.js';
 import { TsmError } from '../errors.js';
-import { framePath, type DatasetConfig, type FlowLayoutConfig } from '../data/dataset.js';
+import { type DecodedVideo, decodeVideo } from '../video/ffmpeg.js';
 import { flowFramePaths, loadFlowFrame, writeNormalizedFlowCrop } from './flow.js';
-import { sampleClips, stackedIndices, type SamplingMode } from './sampling.js';
-import { decodeVideo, type DecodedVideo } from '../video/ffmpeg.js';
+import { type SamplingMode, sampleClips, stackedIndices } from './sampling.js';
 import {
-  cropBoxes,
-  loadCropSource,
-  scaleDecodedSource,
-  writeNormalizedCrop,
   type CropCount,
   type CropSource,
+  cropBoxes,
   type DecodedFrame,
+  loadCropSource,
   type ResizeMethod,
+  scaleDecodedSource,
+  writeNormalizedCrop,
 } from './transforms.js';
 
 export interface ClipJob {

@@ -7,16 +7,16 @@
  * its own with the same coefficients, so one resize of the pair is bit-identical to resizing x and y apart.
  */
 import { join } from 'node:path';
-import { FLOW_MEAN, FLOW_STD } from '../model/preprocessing.js';
+import { type FlowLayoutConfig, formatTemplate, templateFields } from '../data/dataset.js';
 import { TsmError } from '../errors.js';
-import { formatTemplate, templateFields, type FlowLayoutConfig } from '../data/dataset.js';
-import { decodeFrame, type DecodedPixels } from './decode.js';
+import { FLOW_MEAN, FLOW_STD } from '../model/preprocessing.js';
+import { type DecodedPixels, decodeFrame } from './decode.js';
 import {
-  scaleDecodedFrame,
-  torchNormalizeTable,
   type CropBox,
   type DecodedFrame,
   type FrameRequest,
+  scaleDecodedFrame,
+  torchNormalizeTable,
 } from './transforms.js';
 
 /**

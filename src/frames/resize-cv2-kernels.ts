@@ -5,7 +5,7 @@
  * is undefined and callers use resizeLinearLikeOpenCV.
  */
 import { RESIZE_CV2_WASM } from '../wasm/resize-cv2.wasm.js';
-import { checkResizeArguments, columnTaps, rowTaps, sourceRowSlots, type ResizeWindow } from './resize-cv2.js';
+import { checkResizeArguments, columnTaps, type ResizeWindow, rowTaps, sourceRowSlots } from './resize-cv2.js';
 
 interface Exports {
   readonly memory: WebAssembly.Memory;

@@ -5,10 +5,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
+import { type DatasetConfig, framePath } from '../data/dataset.js';
 import { TsmError } from '../errors.js';
-import { loadScaledFrame, scaleDecodedFrame, type DecodedFrame, type FrameRequest } from './transforms.js';
 import { decodeVideo } from '../video/ffmpeg.js';
-import { framePath, type DatasetConfig } from '../data/dataset.js';
+import { type DecodedFrame, type FrameRequest, loadScaledFrame, scaleDecodedFrame } from './transforms.js';
 
 export interface FrameSource {
   readonly kind: 'video' | 'animation' | 'frames';

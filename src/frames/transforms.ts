@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../model/preprocessing.js';
-import { decodeFrame, type DecodedPixels } from './decode.js';
+import { type DecodedPixels, decodeFrame } from './decode.js';
 import { preprocessKernels } from './kernels.js';
 import { fixedTaps, resizeBilinearLikePillow } from './resample.js';
 

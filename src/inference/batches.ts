@@ -5,8 +5,8 @@
  */
 import type { ClipRecord } from '../data/dataset.js';
 import type { ClipJob, MissingFrame } from '../frames/clip.js';
-import type { UnreadableClip } from '../frames/clip-set.js';
 import type { ClipLoader } from '../frames/clip-loader.js';
+import type { UnreadableClip } from '../frames/clip-set.js';
 import type { Runner } from './runner.js';
 
 /** Batches loaded ahead of the one running. */

@@ -4,9 +4,9 @@
  */
 import * as ort from 'onnxruntime-node';
 import { TsmError } from '../errors.js';
-import { loadModel, type OrtRunnerOptions } from './runner.js';
-import { scaleShortSideOf, type ScaleChoice } from '../model/preprocessing.js';
+import { type ScaleChoice, scaleShortSideOf } from '../model/preprocessing.js';
 import { parseStreamingProtocol, type StreamingProtocol } from '../model/streaming.js';
+import { loadModel, type OrtRunnerOptions } from './runner.js';
 
 interface BufferSpec {
   readonly input: string;

@@ -6,7 +6,7 @@
  * are one number. Browser-safe: no `node:` imports (the zoo client re-exports it).
  */
 import { TsmError } from '../errors.js';
-import { FLOW_NEW_LENGTH, type ArchSpec } from './spec.js';
+import { type ArchSpec, FLOW_NEW_LENGTH } from './spec.js';
 
 /** ImageNet normalisation used by every TSM model (inputs first scaled to [0, 1]). */
 export const IMAGENET_MEAN = Object.freeze([0.485, 0.456, 0.406]);

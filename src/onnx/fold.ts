@@ -1,6 +1,7 @@
 /** Conv + BatchNorm(eval) folding: W' = W·γ/√(σ²+ε), b' = (b − μ)·γ/√(σ²+ε) + β, computed in float64. */
-import { toFloat32 } from '../pth/tensor.js';
+
 import type { ConvBn } from '../model/spec.js';
+import { toFloat32 } from '../pth/tensor.js';
 import type { TrackedStateDict } from './tracked.js';
 
 /** torch.nn.BatchNorm2d's default eps; TSM never changes it. */

@@ -5,16 +5,16 @@
  * src/onnx/backbones.
  */
 import { TsmError } from '../errors.js';
-import { toFloat16Bits, type Tensor } from '../pth/tensor.js';
 import type { ArchSpec, ConvBn } from '../model/spec.js';
+import { type Tensor, toFloat16Bits } from '../pth/tensor.js';
 import { GraphBuilder } from './builder.js';
-import { foldConvBn, type FoldedConv } from './fold.js';
+import { type FoldedConv, foldConvBn } from './fold.js';
 import {
+  type ActivationQuant,
+  type ActivationRange,
   activationQuant,
   quantizeBias,
   quantizeWeightsPerChannel,
-  type ActivationQuant,
-  type ActivationRange,
 } from './qdq.js';
 import { TrackedStateDict } from './tracked.js';
 

@@ -8,16 +8,16 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { exportOnnxModel } from '../convert/convert.js';
 import { TsmError } from '../errors.js';
-import { scaleShortSideOf } from '../model/preprocessing.js';
+import { uniformIndices } from '../frames/sampling.js';
+import { type FrameSource, openFrameSource } from '../frames/source.js';
+import { cropBoxes, writeNormalizedCrop } from '../frames/transforms.js';
 import { openOnlineModel } from '../inference/online.js';
-import { UNDECLARED_STREAMING, type StreamingProtocol } from '../model/streaming.js';
-import { softmax, topK } from '../inference/scores.js';
 import { createOrtRunner, loadModel } from '../inference/runner.js';
+import { softmax, topK } from '../inference/scores.js';
+import { scaleShortSideOf } from '../model/preprocessing.js';
+import { type StreamingProtocol, UNDECLARED_STREAMING } from '../model/streaming.js';
 import { streamClip } from '../stream/loop.js';
 import { ClipTracker } from '../stream/smoother.js';
-import { uniformIndices } from '../frames/sampling.js';
-import { cropBoxes, writeNormalizedCrop } from '../frames/transforms.js';
-import { openFrameSource, type FrameSource } from '../frames/source.js';
 import { fetchModel } from '../zoo/cache.js';
 
 export interface PredictOptions {

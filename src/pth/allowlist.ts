@@ -5,7 +5,7 @@
  * references, cached per file. Anything else is refused with its `module.name` and the byte offset of the opcode.
  */
 import { type ErrorCode, TsmError } from '../errors.js';
-import { STORAGE_CLASSES, TORCH_DTYPE_NAMES, type DType } from './dtypes.js';
+import { type DType, STORAGE_CLASSES, TORCH_DTYPE_NAMES } from './dtypes.js';
 import type { VettingReader } from './vetting-reader.js';
 
 type Fail = (message: string, code?: ErrorCode) => never;

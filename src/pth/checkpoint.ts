@@ -4,7 +4,7 @@
  */
 import { TsmError } from '../errors.js';
 import { DTYPES, type DType } from './dtypes.js';
-import { viewExtent, type Storage, type Tensor } from './tensor.js';
+import { type Storage, type Tensor, viewExtent } from './tensor.js';
 import type { StorageRef, TensorRef } from './unpickle.js';
 
 export type CheckpointFormat = 'zip' | 'legacy' | 'tar' | 'safetensors';

@@ -4,16 +4,16 @@
  * object itself, the list of storage keys — then each storage's record in that key order.
  */
 import { TsmError } from '../errors.js';
-import { DTYPES } from './dtypes.js';
 import {
   assembleCheckpoint,
-  isTensorRef,
-  scalarsOf,
   type Checkpoint,
+  isTensorRef,
   type MetadataValue,
   type StorageResolver,
+  scalarsOf,
 } from './checkpoint.js';
-import { swapBytes, type Storage } from './tensor.js';
+import { DTYPES } from './dtypes.js';
+import { type Storage, swapBytes } from './tensor.js';
 import { PickleStream, type StorageRef, type UnpickleResult } from './unpickle.js';
 
 const LEGACY_MAGIC = Uint8Array.from([0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]); // 0x1950a86a20f9469cfc6c LE

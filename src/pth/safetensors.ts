@@ -5,7 +5,7 @@
  * file's length before anything is parsed or sliced; tensors are views of the file's bytes (no copy).
  */
 import { TsmError } from '../errors.js';
-import { DTYPES, SAFETENSORS_DTYPES, type DType } from './dtypes.js';
+import { DTYPES, type DType, SAFETENSORS_DTYPES } from './dtypes.js';
 import { contiguousStrides, numelOf, type Tensor } from './tensor.js';
 
 /** The format's own limit on the header (safetensors refuses larger ones). */

@@ -1,5 +1,5 @@
-import { DTYPES, type DType } from './dtypes.js';
 import { TsmError } from '../errors.js';
+import { DTYPES, type DType } from './dtypes.js';
 
 /** Raw bytes of one torch storage, always little-endian here (big-endian files are swapped on read). */
 export interface Storage {

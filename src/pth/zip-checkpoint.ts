@@ -3,11 +3,11 @@
  * `<prefix>/data/<key>` one record per storage, `<prefix>/byteorder` the storages' byte order (missing: little).
  */
 import { TsmError } from '../errors.js';
-import { DTYPES } from './dtypes.js';
 import { assembleCheckpoint, type Checkpoint, type StorageResolver } from './checkpoint.js';
-import { swapBytes, type Storage } from './tensor.js';
-import { unpickle, type StorageRef } from './unpickle.js';
-import { readZipDirectory, readZipEntry, type InflateBudget, type ZipEntry } from './zip.js';
+import { DTYPES } from './dtypes.js';
+import { type Storage, swapBytes } from './tensor.js';
+import { type StorageRef, unpickle } from './unpickle.js';
+import { type InflateBudget, readZipDirectory, readZipEntry, type ZipEntry } from './zip.js';
 
 export function readZipCheckpoint(bytes: Uint8Array, source: string, maxInflated: number): Checkpoint {
   const entries = readZipDirectory(bytes, source);

@@ -8,7 +8,7 @@ import { readClipSet } from '../frames/clip-set.js';
 import { datasetClipFrames } from '../frames/source.js';
 import { openOnlineModel } from '../inference/online.js';
 import { topK } from '../inference/scores.js';
-import { RangeObserver, type ActivationRange } from '../onnx/qdq.js';
+import { type ActivationRange, RangeObserver } from '../onnx/qdq.js';
 import { streamClip } from './loop.js';
 
 export interface OnlineCalibrationOptions {

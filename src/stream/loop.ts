@@ -4,7 +4,7 @@
  * normalised, stepped through an online model with its shift buffers carried. What a caller keeps of each frame's
  * logits (a tracker, a sum, timings) it takes in `onFrame`.
  */
-import { cropBoxes, writeNormalizedCrop, type CropSource, type FrameRequest } from '../frames/transforms.js';
+import { type CropSource, cropBoxes, type FrameRequest, writeNormalizedCrop } from '../frames/transforms.js';
 import type { OnlineModel } from '../inference/online.js';
 
 /** A clip's frames: a frame source (video, animation, folder) or a dataset clip's frame files. */

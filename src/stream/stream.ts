@@ -5,7 +5,7 @@ import { openFrameSource } from '../frames/source.js';
 import { openOnlineModel } from '../inference/online.js';
 import { UNDECLARED_STREAMING } from '../model/streaming.js';
 import { streamClip } from './loop.js';
-import { GestureSmoother, type GestureEvent, type SmoothingOptions } from './smoother.js';
+import { type GestureEvent, GestureSmoother, type SmoothingOptions } from './smoother.js';
 
 export interface StreamOptions extends Partial<SmoothingOptions> {
   readonly model: string;

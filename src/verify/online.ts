@@ -5,12 +5,12 @@
  * the last window. The protocol (stride, window, stable frames, what counts) is recorded with the result.
  */
 import { join } from 'node:path';
-import { TsmError } from '../errors.js';
 import type { ClipRecord, DatasetConfig } from '../data/dataset.js';
+import { TsmError } from '../errors.js';
 import { datasetClipFrames } from '../frames/source.js';
 import { openOnlineModel } from '../inference/online.js';
 import { topK } from '../inference/scores.js';
-import { UNDECLARED_STREAMING, type StreamingProtocol } from '../model/streaming.js';
+import { type StreamingProtocol, UNDECLARED_STREAMING } from '../model/streaming.js';
 import { streamClip } from '../stream/loop.js';
 import { ClipTracker } from '../stream/smoother.js';
 import { computeMetrics } from './metrics.js';

@@ -3,7 +3,7 @@
  * logits (test_models.py), horizontally flipped views read through the flip label map when asked.
  */
 import type { ClipRecord } from '../data/dataset.js';
-import { cropBoxes, type CropCount } from '../frames/transforms.js';
+import { type CropCount, cropBoxes } from '../frames/transforms.js';
 import { topK } from '../inference/scores.js';
 import { flipLabelPairs, flipPermutation } from './flip.js';
 

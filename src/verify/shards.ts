@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsmError } from '../errors.js';
-import type { Shard } from './shard-choice.js';
 import { readInputBytes, readInputText } from '../io.js';
 import { writeFileAtomically } from '../onnx/write.js';
 import { computeMetrics } from './metrics.js';
+import type { Shard } from './shard-choice.js';
 import type { ClipPrediction, VerifyResult } from './types.js';
 
 export const PART_KIND = 'tsm-verify-part';

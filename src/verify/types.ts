@@ -2,10 +2,10 @@
 import type { BadLine } from '../data/dataset.js';
 import type { MissingFrame } from '../frames/clip.js';
 import type { LoaderThread } from '../frames/clip-loader.js';
+import type { UnreadableClip } from '../frames/clip-set.js';
 import type { FlowStorage } from '../frames/flow.js';
 import type { SamplingMode } from '../frames/sampling.js';
 import type { CropCount, ResizeMethod } from '../frames/transforms.js';
-import type { UnreadableClip } from '../frames/clip-set.js';
 import type { Runner } from '../inference/runner.js';
 import type { StreamingProtocol } from '../model/streaming.js';
 import type { Metrics } from './metrics.js';

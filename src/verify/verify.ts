@@ -10,11 +10,11 @@ import { extname, isAbsolute, join } from 'node:path';
 import { exportOnnxModel } from '../convert/convert.js';
 import type { ClipRecord } from '../data/dataset.js';
 import { TsmError } from '../errors.js';
-import { viewsPerClip as countViews, type ClipJob } from '../frames/clip.js';
-import { noClipReadError, readClipSet, type ClipSet, type UnreadableClip } from '../frames/clip-set.js';
-import { chooseLoaderThread, mainThreadLoader, workerLoader, type ClipLoader } from '../frames/clip-loader.js';
+import { type ClipJob, viewsPerClip as countViews } from '../frames/clip.js';
+import { type ClipLoader, chooseLoaderThread, mainThreadLoader, workerLoader } from '../frames/clip-loader.js';
+import { type ClipSet, noClipReadError, readClipSet, type UnreadableClip } from '../frames/clip-set.js';
 import { runBatches } from '../inference/batches.js';
-import { createOrtRunner, DEFAULT_THREADS, readModelInfo, type ModelInfo, type Runner } from '../inference/runner.js';
+import { createOrtRunner, DEFAULT_THREADS, type ModelInfo, type Runner, readModelInfo } from '../inference/runner.js';
 import { readInputBytes } from '../io.js';
 import { scaleShortSideOf } from '../model/preprocessing.js';
 import { FLOW_CHANNELS } from '../model/spec.js';
@@ -22,11 +22,11 @@ import { testPoint } from '../test-points.js';
 import { computeMetrics } from './metrics.js';
 import { verifyStreamed } from './online.js';
 import { compareWithReference } from './parity.js';
-import { viewScoring, type ClipPrediction } from './scoring.js';
+import { type ClipPrediction, viewScoring } from './scoring.js';
 import type { VerifyOptions, VerifyResult } from './types.js';
 
-export type * from './types.js';
 export { compareWithReference } from './parity.js';
+export type * from './types.js';
 
 /** The model's ONNX bytes, read once: the file itself, or a checkpoint converted in memory with what the flags say. */
 function modelBytes(options: VerifyOptions): Uint8Array {

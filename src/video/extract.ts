@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { basename, extname, join, relative } from 'node:path';
 import { TsmError } from '../errors.js';
 import { testPoint } from '../test-points.js';
-import { ffmpegInfo, type FfmpegInfo } from './ffmpeg.js';
+import { type FfmpegInfo, ffmpegInfo } from './ffmpeg.js';
 
 /** Written into a clip folder after ffmpeg succeeded; `prepare labels` does not count it as a frame. */
 export const DONE_MARKER = '.tsm-frames-done';

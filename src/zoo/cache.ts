@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { TsmError } from '../errors.js';
-import { artifactUrl, checkArtifact, fetchZoo, onnxArtifact, resolveModel, type ModelQuery } from './client.js';
+import { artifactUrl, checkArtifact, fetchZoo, type ModelQuery, onnxArtifact, resolveModel } from './client.js';
 import { DEFAULT_CHECKPOINT_DIR, downloadFile } from './download.js';
 import { loadZoo } from './index.js';
 import type { Zoo, ZooEntry } from './types.js';

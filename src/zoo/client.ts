@@ -8,8 +8,8 @@ import { TsmError } from '../errors.js';
 import { resolveScaleShortSide, type ScaleChoice } from '../model/preprocessing.js';
 import type { ComputeDtype, Zoo, ZooArtifact, ZooEntry, ZooPreprocessing, ZooStreaming, ZooTask } from './types.js';
 
+export { type ScaleChoice, scaleSizeFor } from '../model/preprocessing.js';
 export type * from './types.js';
-export { scaleSizeFor, type ScaleChoice } from '../model/preprocessing.js';
 
 export interface ModelQuery {
   readonly id?: string;

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import onnxProto from 'onnx-proto';
 import addFormatsModule from 'ajv-formats';
+import onnxProto from 'onnx-proto';
 import { TsmError } from '../errors.js';
 import { readInputText } from '../io.js';
 import type { Zoo, ZooEntry } from './types.js';
@@ -75,7 +75,7 @@ export function loadZoo(path = 'zoo.json'): Zoo {
 }
 
 // Selection is the client's (src/zoo/client.ts), so apps and the CLI pick the same model for the same query.
-export { findModels, resolveModel, type ModelQuery } from './client.js';
+export { findModels, type ModelQuery, resolveModel } from './client.js';
 
 /** Absolute path of an entry's ONNX artifact, given where zoo.json lives. */
 export function artifactPath(zooPath: string, entry: ZooEntry): string {

@@ -7,13 +7,13 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path';
 import semver from 'semver';
 import { parseTsmFileName } from '../arch/naming.js';
-import { exportOnnxModel, type ExportedModel } from '../convert/convert.js';
-import { exportInt8Model, type CalibrationOptions } from '../convert/quantize.js';
+import { type ExportedModel, exportOnnxModel } from '../convert/convert.js';
+import { type CalibrationOptions, exportInt8Model } from '../convert/quantize.js';
 import { TsmError } from '../errors.js';
 import { processAlive, writeFileAtomically } from '../onnx/write.js';
 import { testPoint } from '../test-points.js';
+import { type VerifyResult, verifyModel } from '../verify/verify.js';
 import { TSM_VERSION } from '../version.js';
-import { verifyModel, type VerifyResult } from '../verify/verify.js';
 import { renderModelCard } from './cards.js';
 import { loadZoo } from './index.js';
 import { updateZoo } from './store.js';

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/cli.js';
 // @ts-expect-error: a plain .mjs tool without type declarations
 import { launchEnv } from '../../tools/launch-env.mjs';
+import { ROOT } from '../helpers/cli.js';
 
 /**
  * `tsm` started as an executable (bin/run.js through its shebang), or by `npm start`, runs with glibc's huge-page malloc tunable, keeps

@@ -1,17 +1,17 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FLOW_MEAN, FLOW_STD, IMAGENET_MEAN, IMAGENET_STD } from '../../src/model/preprocessing.js';
 import { preprocessKernels } from '../../src/frames/kernels.js';
 import { fixedTaps, resizeBilinearLikePillow } from '../../src/frames/resample.js';
 import {
   cropBoxes,
+  type DecodedFrame,
   scaleDecodedFrame,
   scaleDecodedSource,
   torchNormalizeTable,
   writeNormalizedCrop,
-  type DecodedFrame,
 } from '../../src/frames/transforms.js';
+import { FLOW_MEAN, FLOW_STD, IMAGENET_MEAN, IMAGENET_STD } from '../../src/model/preprocessing.js';
 import { PYTHON, ROOT } from '../helpers/reference.js';
 
 /** A deterministic pseudo-random byte stream (the same cases every run). */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { openCVResizeKernel } from '../../src/frames/resize-cv2-kernels.js';
 import { resizeLinearLikeOpenCV } from '../../src/frames/resize-cv2.js';
+import { openCVResizeKernel } from '../../src/frames/resize-cv2-kernels.js';
 
 const kernel = openCVResizeKernel();
 

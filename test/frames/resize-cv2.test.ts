@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isTsmError } from '../../src/errors.js';
-import { openCVResizeKernel } from '../../src/frames/resize-cv2-kernels.js';
-import { linearTapsLikeOpenCV, rescaleSizeLikeMmcv, resizeLinearLikeOpenCV } from '../../src/frames/resize-cv2.js';
 import { decodeFrame } from '../../src/frames/decode.js';
+import { linearTapsLikeOpenCV, rescaleSizeLikeMmcv, resizeLinearLikeOpenCV } from '../../src/frames/resize-cv2.js';
+import { openCVResizeKernel } from '../../src/frames/resize-cv2-kernels.js';
 import { PYTHON, ROOT } from '../helpers/reference.js';
 import { requireTool } from '../helpers/requirements.js';
 import { fileTempDir } from '../helpers/tmp.js';
@@ -75,9 +75,11 @@ function runCv2(job: Job): { images: Image[]; resized: Array<{ data: Uint8Array;
   );
   const slices = <T>(bytes: Buffer, lengths: number[], make: (data: Uint8Array, i: number) => T) => {
     let offset = 0;
-    return lengths.map((length, i) =>
-      make(new Uint8Array(bytes.buffer, bytes.byteOffset + (offset += length) - length, length), i),
-    );
+    return lengths.map((length, i) => {
+      const data = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, length);
+      offset += length;
+      return make(data, i);
+    });
   };
   const decoded = slices(
     readFileSync(`${out}.decoded`),
@@ -105,7 +107,7 @@ const firstChannels = (pixels: Uint8Array, channels: number) => {
 function expectIdenticalToCv2(job: Job): Image[] {
   const { images, resized } = runCv2(job);
   const failures: string[] = [];
-  job.cases.forEach((k, i) => {
+  for (const [i, k] of job.cases.entries()) {
     const image = images[k.image];
     const size: [number, number] =
       'size' in k.target
@@ -115,8 +117,10 @@ function expectIdenticalToCv2(job: Job): Image[] {
           );
     const ref = resized[i];
     const what = `${k.label}: ${image.w}×${image.h}×${image.c} → ${ref.size.join('×')}`;
-    if (size[0] !== ref.size[0] || size[1] !== ref.size[1])
-      return void failures.push(`${what}: our size ${size.join('×')}`);
+    if (size[0] !== ref.size[0] || size[1] !== ref.size[1]) {
+      failures.push(`${what}: our size ${size.join('×')}`);
+      continue;
+    }
     const outputs: Array<[string, Uint8Array]> = [
       ['JavaScript', resizeLinearLikeOpenCV(image.data, image.w, image.h, image.c, size[0], size[1])],
     ];
@@ -130,12 +134,15 @@ function expectIdenticalToCv2(job: Job): Image[] {
       let worst = 0;
       for (let j = 0; j < ours.length; j++) {
         const d = Math.abs(ours[j] - ref.data[j]);
-        if (d) differing++, (worst = Math.max(worst, d));
+        if (d) {
+          differing++;
+          worst = Math.max(worst, d);
+        }
       }
       if (differing || ours.length !== ref.data.length)
         failures.push(`${what} (${which}): ${differing} of ${ours.length} bytes differ, by up to ${worst}`);
     }
-  });
+  }
   expect(failures).toEqual([]);
   return images;
 }
@@ -367,8 +374,11 @@ describe.runIf(haveCv2)('the JPEG decoder tsm uses (src/frames/decode.ts)', () =
     for (const jpeg of jpegs) {
       const d = await decodeFrame(jpeg);
       const rgb = new Uint8Array(d.width * d.height * 3);
-      for (let p = 0, q = 0; p < rgb.length; p += 3, q += d.channels)
-        (rgb[p] = d.data[q]), (rgb[p + 1] = d.data[q + 1]), (rgb[p + 2] = d.data[q + 2]);
+      for (let p = 0, q = 0; p < rgb.length; p += 3, q += d.channels) {
+        rgb[p] = d.data[q];
+        rgb[p + 1] = d.data[q + 1];
+        rgb[p + 2] = d.data[q + 2];
+      }
       ours.push(createHash('sha256').update(rgb).digest('hex'));
     }
     const theirs = (await python).stdout.trim().split('\n');

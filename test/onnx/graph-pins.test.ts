@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportOnnxModel, readCheckpointFile, type ExportOptions, type Tensor } from '../../src/index.js';
+import { type ExportOptions, exportOnnxModel, readCheckpointFile, type Tensor } from '../../src/index.js';
 import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
 import { fileTempDir } from '../helpers/tmp.js';
 

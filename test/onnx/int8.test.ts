@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint, exportOnnxModel } from '../../src/convert/convert.js';
 import { activationQuant, quantizeBias, quantizeWeightsPerChannel, RangeObserver } from '../../src/onnx/qdq.js';
 import { verifyModel } from '../../src/verify/verify.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import { type CliRun, runCli } from '../helpers/cli.js';
 import { optimizedOps } from '../helpers/ort.js';
-import { ensureVariants, readF32, ROOT, VARIANTS_DIR } from '../helpers/reference.js';
+import { ensureVariants, ROOT, readF32, VARIANTS_DIR } from '../helpers/reference.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tsm-int8-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../../src/onnx/builder.js';
 import { addTemporalShift } from '../../src/arch/blocks/temporal-shift.js';
+import { GraphBuilder } from '../../src/onnx/builder.js';
 
 /** The shift exactly as TSM-FACTS §2 states it, element by element on [N, T, C, H·W]. */
 function referenceShift(x: Float32Array, n: number, t: number, c: number, hw: number, div: number): Float32Array {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TsmError } from '../../src/errors.js';
 import { readCheckpoint, readCheckpointFile } from '../../src/pth/read.js';
 import { isContiguous, tensorBytes, toFloat32 } from '../../src/pth/tensor.js';
-import { TsmError } from '../../src/errors.js';
 
 const PTH = join(__dirname, '../../fixtures/pth');
 const HOSTILE = join(__dirname, '../../fixtures/hostile');

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { buildTsnGraph } from '../../src/arch/graph.js';
 import { detectArch } from '../../src/arch/registry.js';
 import { convertCheckpoint } from '../../src/convert/convert.js';
 import { TsmError } from '../../src/errors.js';
-import { buildTsnGraph } from '../../src/arch/graph.js';
 import { readCheckpoint, readCheckpointFile } from '../../src/pth/read.js';
-import { float8E4M3FnToFloat, halfToFloat, tensorBytes, type Tensor } from '../../src/pth/tensor.js';
+import { float8E4M3FnToFloat, halfToFloat, type Tensor, tensorBytes } from '../../src/pth/tensor.js';
 import { runCli } from '../helpers/cli.js';
-import { ensureVariants, maxAbsDiff, PYTHON, readF32, ROOT, VARIANTS_DIR } from '../helpers/reference.js';
+import { ensureVariants, maxAbsDiff, PYTHON, ROOT, readF32, VARIANTS_DIR } from '../helpers/reference.js';
 import { fileTempDir } from '../helpers/tmp.js';
 
 /**

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../../src/frames/transforms.js';
 import { openOnlineModel } from '../../src/inference/online.js';
 import { GestureSmoother } from '../../src/stream/smoother.js';
-import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../../src/frames/transforms.js';
 import { loadZoo, resolveModel } from '../../src/zoo/index.js';
 import { GENERATED, PYTHON, ROOT } from '../helpers/reference.js';
 

@@ -5,19 +5,19 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/convert/convert.js';
 import { JESTER_LABELS } from '../../src/data/jester.js';
+import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../../src/frames/transforms.js';
 import { openOnlineModel } from '../../src/inference/online.js';
 import { GestureSmoother } from '../../src/stream/smoother.js';
 import { runCli } from '../helpers/cli.js';
 import { optimizedOps } from '../helpers/ort.js';
-import { cropBoxes, loadScaledFrame, writeNormalizedCrop } from '../../src/frames/transforms.js';
 import {
   ensureOnline,
   ensureVariants,
   maxAbsDiff,
   ONLINE_DIR,
   PYTHON,
-  readF32,
   ROOT,
+  readF32,
   VARIANTS_DIR,
 } from '../helpers/reference.js';
 

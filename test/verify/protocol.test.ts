@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatFrameName, formatTemplate, parseClipList } from '../../src/data/dataset.js';
-import { computeMetrics, topK } from '../../src/verify/metrics.js';
 import { sampleClips, stackedIndices, uniformIndices } from '../../src/frames/sampling.js';
 import { cropBoxes, scaledSize } from '../../src/frames/transforms.js';
+import { computeMetrics, topK } from '../../src/verify/metrics.js';
 
 describe('frame sampling (TSNDataSet._get_test_indices)', () => {
   it('uniform: 37 frames, T=8 → 3,7,12,17,21,26,31,35 (the facts sheet example)', () => {

@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseShard } from '../../src/verify/shard-choice.js';
 import { readPart } from '../../src/verify/shards.js';
-import { requireTool } from '../helpers/requirements.js';
 import { killAtPoint, ROOT, runCli } from '../helpers/cli.js';
-import { slurmInstalled, startSlurm, type SlurmCluster } from '../helpers/slurm.js';
+import { requireTool } from '../helpers/requirements.js';
+import { type SlurmCluster, slurmInstalled, startSlurm } from '../helpers/slurm.js';
 import { fileTempDir, testTempDir } from '../helpers/tmp.js';
 
 /**

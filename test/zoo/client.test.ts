@@ -15,6 +15,7 @@ import { dirname, join, normalize } from 'node:path';
 import fc from 'fast-check';
 import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchModel } from '../../src/zoo/cache.js';
 import {
   checkArtifact,
   fetchArtifact,
@@ -23,7 +24,6 @@ import {
   resolveModel,
   versionSatisfies,
 } from '../../src/zoo/client.js';
-import { fetchModel } from '../../src/zoo/cache.js';
 import { ROOT, runCliAsync } from '../helpers/cli.js';
 
 /**

@@ -6,9 +6,9 @@
  */
 import { TsmError } from '../../errors.js';
 import type { HeadSpec } from '../../model/spec.js';
-import { toFloat32 } from '../../pth/tensor.js';
 import type { Feature, GraphContext } from '../../onnx/graph.js';
-import { shapeOf, type StateDict } from '../tensors.js';
+import { toFloat32 } from '../../pth/tensor.js';
+import { type StateDict, shapeOf } from '../tensors.js';
 
 /** Canonical head names, in the order they are looked for (an ImageNet MobileNetV2 has `classifier.1`). */
 export const HEAD_NAMES: readonly string[] = Object.freeze(['new_fc', 'classifier', 'classifier.1', 'fc']);

@@ -14,7 +14,7 @@
 import { TsmError } from '../../errors.js';
 import type { ConvBn, NonLocalSpec } from '../../model/spec.js';
 import type { Feature, GraphContext, GraphPrecision } from '../../onnx/graph.js';
-import { expectBatchNorm, expectShape, hasPrefix, shapeOf, type StateDict } from '../tensors.js';
+import { expectBatchNorm, expectShape, hasPrefix, type StateDict, shapeOf } from '../tensors.js';
 
 /** Where upstream puts the blocks: stage index (1-based) → block indices. */
 export const NON_LOCAL_PLACES: Readonly<Record<number, readonly number[]>> = Object.freeze({ 2: [0, 2], 3: [0, 2, 4] });

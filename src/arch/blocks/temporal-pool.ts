@@ -5,7 +5,7 @@
  */
 import { TsmError } from '../../errors.js';
 import type { ResNetBackbone } from '../../model/spec.js';
-import { FRAMES_DIM, type Feature, type GraphContext, type GraphPrecision } from '../../onnx/graph.js';
+import { type Feature, FRAMES_DIM, type GraphContext, type GraphPrecision } from '../../onnx/graph.js';
 import { hasPrefix, type StateDict } from '../tensors.js';
 
 /** The stage TemporalPool wraps, and where its blocks then sit. */

@@ -4,7 +4,7 @@
  * No ScatterND, no index tensors: the zero frame is a constant Pad of one step along T.
  */
 import type { GraphBuilder } from '../../onnx/builder.js';
-import { tensorChannels, type Feature, type GraphContext } from '../../onnx/graph.js';
+import { type Feature, type GraphContext, tensorChannels } from '../../onnx/graph.js';
 
 export interface ShiftInput {
   readonly x: string;

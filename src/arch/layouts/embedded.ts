@@ -4,8 +4,9 @@
  * form: `features.N.conv.M`, with the shift marked where the MIT code marks it, on the block's first layer
  * (`features.N.conv.0.net.weight`): shifting the block's input is shifting that layer's input.
  */
+
+import { type KeyLayout, modelKey } from './layout.js';
 import { mitStateDict } from './mit.js';
-import { modelKey, type KeyLayout } from './layout.js';
 
 const FORK_BLOCK = /^((?:base_model\.)?features\.\d+\.conv)\.net\.(\d+)\.(.+)$/;
 

@@ -6,7 +6,7 @@
  */
 import { TsmError } from '../../errors.js';
 import type { Tensor } from '../../pth/tensor.js';
-import { StateDict, type LayoutFacts } from '../tensors.js';
+import { type LayoutFacts, StateDict } from '../tensors.js';
 
 export interface KeyLayout {
   readonly name: string;

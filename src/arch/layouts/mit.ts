@@ -6,7 +6,7 @@
  */
 import type { Tensor } from '../../pth/tensor.js';
 import type { StateDict } from '../tensors.js';
-import { modelKey, renamed, type KeyLayout } from './layout.js';
+import { type KeyLayout, modelKey, renamed } from './layout.js';
 
 /** TSN's wrapper around the backbone (ops/models.py `self.base_model`). */
 export const TSN_WRAPPER = 'base_model.';

@@ -3,7 +3,7 @@ import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
 import { progressBar } from '../../cli/progress.js';
 import { TsmError } from '../../errors.js';
-import { extractFrames, type ExtractResult, type FrameLayout } from '../../video/extract.js';
+import { type ExtractResult, extractFrames, type FrameLayout } from '../../video/extract.js';
 
 export default class PrepareFrames extends TsmCommand {
   static override description =

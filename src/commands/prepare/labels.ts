@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
-import { ANNOTATIONS, labelLists, type LabelDataset } from '../../data/labels.js';
+import { ANNOTATIONS, type LabelDataset, labelLists } from '../../data/labels.js';
 import { TsmError } from '../../errors.js';
 import { readInputText } from '../../io.js';
 import { writeFileAtomically } from '../../onnx/write.js';

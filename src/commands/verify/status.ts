@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
-import { missingShardsError, shardStatus, type ShardStatus } from '../../verify/shards.js';
+import { missingShardsError, type ShardStatus, shardStatus } from '../../verify/shards.js';
 
 export default class VerifyStatus extends TsmCommand {
   static override description =

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
 import { progressBar } from '../../cli/progress.js';
-import { defaultCacheDir, fetchModel, type CachedArtifact } from '../../zoo/cache.js';
+import { type CachedArtifact, defaultCacheDir, fetchModel } from '../../zoo/cache.js';
 
 export type ZooFetchResult = Omit<CachedArtifact, 'entry'> & { readonly id: string; readonly version: string };
 

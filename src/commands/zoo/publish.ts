@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
 import { progressBar } from '../../cli/progress.js';
-import { TsmError } from '../../errors.js';
 import { DEFAULT_CALIBRATION_CLIPS } from '../../convert/quantize.js';
-import { publishModel, type Bump, type PublishResult } from '../../zoo/publish.js';
+import { TsmError } from '../../errors.js';
+import { type Bump, type PublishResult, publishModel } from '../../zoo/publish.js';
 
 export default class ZooPublish extends TsmCommand {
   static override description =

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
 import { TsmError } from '../../errors.js';
-import { validateZooFile, type ValidationIssue } from '../../zoo/index.js';
+import { type ValidationIssue, validateZooFile } from '../../zoo/index.js';
 
 export interface ZooValidateResult {
   readonly models: number;

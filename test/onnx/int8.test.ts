@@ -121,7 +121,8 @@ describe('int8 graphs against PyTorch', () => {
       });
       await session.release();
       const observer = new RangeObserver(calibration.calibrationOutputs.length);
-      calibration.calibrationOutputs.forEach((name, i) => observer.observe(i, out[name].data as Float32Array));
+      for (const [i, name] of calibration.calibrationOutputs.entries())
+        observer.observe(i, out[name].data as Float32Array);
 
       const int8 = exportOnnxModel({ input: file, overrides, precision: { mode: 'int8', ranges: observer.ranges() } });
       expect(int8.opHistogram.QuantizeLinear).toBeGreaterThan(10);

@@ -8,7 +8,7 @@ export default defineConfig({
     pool: 'forks',
     globalSetup: ['test/setup/global.ts'],
     // also when vitest is started directly rather than by npm test: onnxruntime-node loaded by the tests stays silent
-    // (no telemetry, no files of its own in HOME or the temp folder; see the README)
+    // (no telemetry, no files of its own in HOME or the temp folder; docs/commands.md, Environment)
     env: { ORT_DISABLE_TELEMETRY: '1' },
   },
 });

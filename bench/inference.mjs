@@ -1,7 +1,7 @@
 // npm run bench:inference — onnxruntime-node ms per 8-frame clip (batch 1 and 8) for tsm's ONNX vs the
 // torch.onnx export of the same weights vs PyTorch eager, TSM-R50 and TSM-MobileNetV2 at 224 and the non-local
 // TSM-R50 at batch 1, in one run; the view of the dense Kinetics protocol (8 frames at 256², batch 8, plain and
-// non-local R50: tsm only) for the README's estimate; achieved GFLOP/s against an fp32 peak measured in the same run
+// non-local R50: tsm only) for docs/cluster.md's estimate; achieved GFLOP/s against an fp32 peak measured in the same run
 // on the same threads (the fastest run of large prepacked MatMuls and chained NCHWc convolutions); tsm's int8 export
 // of the same weights (calibrated on the mini Jester set; accuracy effects are in bench:precision). The eager column
 // runs PyTorch 2.x where the first python3 on PATH has it, else Debian's torch, and names the version and interpreter.
@@ -44,7 +44,7 @@ const MODELS = [
   // non-local R50: float32 only (no int8 export), batch 1 only (PyTorch eager takes seconds a clip)
   { id: 'nl_r50', ...NL, size: 224, batches: [1], int8: false },
   // a view of the dense Kinetics protocol (--full-res: 8 frames at 256²), at batch 8 since verify runs a batch of
-  // clips' views at once; tsm alone: it is the per-view cost the README's cluster estimate needs
+  // clips' views at once; tsm alone: it is the per-view cost docs/cluster.md's estimate needs
   { id: 'r50_blockres', ...R50, size: 256, batches: [8], int8: false, references: false },
   { id: 'nl_r50', ...NL, size: 256, batches: [8], int8: false, references: false },
 ];

@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { clipTensor } from 'tsm';
 import { checkArtifact, onnxArtifact, parseZooDocument, resolveModel } from 'tsm/zoo';
 
-// onnxruntime-node 1.30 sends usage telemetry unless this is set before its first session (see the README)
+// onnxruntime-node 1.30 sends usage telemetry unless this is set before its first session (docs/commands.md, Environment)
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 const args = process.argv.slice(2);
 const flag = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);

@@ -5,7 +5,7 @@
 //   node examples/classify-video.mjs VIDEO [--model tsm-mobilenetv2-jester-mini] [--zoo zoo.json]
 import { predict } from 'tsm';
 
-// onnxruntime-node 1.30 sends usage telemetry unless this is set before its first session (see the README)
+// onnxruntime-node 1.30 sends usage telemetry unless this is set before its first session (docs/commands.md, Environment)
 process.env.ORT_DISABLE_TELEMETRY ??= '1';
 const args = process.argv.slice(2);
 const flag = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);

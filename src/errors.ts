@@ -7,7 +7,7 @@ import type { ErrorCode } from './error-codes.js';
 export type { ErrorCode };
 export type ErrorKind = 'user' | 'bug';
 
-/** Exit codes by family; documented in the README. */
+/** Exit codes by family; documented in README.md and docs/commands.md. */
 export const EXIT_CODES = Object.freeze({
   usage: 2, // wrong flags or arguments
   input: 3, // a file is missing, unreadable, truncated or not what it claims to be

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the mini Jester set in the exact Jester layout (TSM-FACTS §3):
+"""Writes the mini Jester set in the exact Jester layout (docs/upstream-tsm.md §3):
 
   OUT/20bn-jester-v1/<video id>/00001.jpg …   JPEG frames, 176×100 like the real set, 30–40 a clip
   OUT/category.txt                             all 27 Jester class names, sorted, index = line

@@ -1,6 +1,6 @@
 /**
  * Model features of the upstream family beyond the RGB backbone: the input modality (RGB, or Flow with 5 stacked
- * x/y pairs = 10 channels, TSM-FACTS-2 §3), read from conv1's shape and cross-checked with the TSM name's token (the file's or its folder's), and
+ * x/y pairs = 10 channels, docs/upstream-tsm-family.md §3), read from conv1's shape and cross-checked with the TSM name's token (the file's or its folder's), and
  * the combinations tsm refuses by name (RGBDiff, non-local with temporal pooling).
  */
 import { TsmError } from '../errors.js';
@@ -68,7 +68,7 @@ export function refuseNonLocalWithTemporalPool(nonLocal: boolean, temporalPool: 
   if (nonLocal && temporalPool) {
     throw unsupported(
       'non-local+temporal-pool',
-      'this checkpoint has non-local blocks and temporal pooling; upstream runs its non-local blocks on T segments after pooling halved them (TSM-FACTS-2 §2), so no consistent model exists to export',
+      'this checkpoint has non-local blocks and temporal pooling; upstream runs its non-local blocks on T segments after pooling halved them (docs/upstream-tsm-family.md §2), so no consistent model exists to export',
       { combination: ['non-local', 'temporal-pool'] },
     );
   }

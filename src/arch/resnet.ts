@@ -89,7 +89,7 @@ function readBackbone(sd: StateDict, inputChannels: number): ResNetBackbone {
   for (let s = 1; s <= 4; s++) {
     for (let i = 0; i < stageBlocks[s - 1]; i++) {
       const name = `${stagePrefix(s)}.${i}`;
-      // a non-local wrapper moves the block under `.block` (TSM-FACTS-2 §1)
+      // a non-local wrapper moves the block under `.block` (docs/upstream-tsm-family.md §1)
       const nonLocal = hasNonLocal(sd, name);
       if (nonLocal) {
         expectNonLocalWrapper(sd, name);

@@ -1,5 +1,5 @@
 /**
- * Video-folder datasets in the TSM layout (TSM-FACTS §3): frames under `<root>/<frames dir>/<video id>/`, a list file
+ * Video-folder datasets in the TSM layout (docs/upstream-tsm.md §3): frames under `<root>/<frames dir>/<video id>/`, a list file
  * of `<id> <num_frames> <label>` lines, and `category.txt` (one class a line, index = line number).
  */
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ export interface DatasetConfig {
   readonly list: string;
   readonly categories: string;
   readonly classes?: number;
-  /** where the dataset's optical-flow frames are (TSM-FACTS-2 §5); absent where upstream has none */
+  /** where the dataset's optical-flow frames are (docs/upstream-tsm-family.md §5); absent where upstream has none */
   readonly flow?: FlowLayoutConfig;
 }
 

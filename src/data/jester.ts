@@ -1,4 +1,4 @@
-/** Jester's 27 classes as `category.txt` lists them: sorted, index = line number (TSM-FACTS §3). */
+/** Jester's 27 classes as `category.txt` lists them: sorted, index = line number (docs/upstream-tsm.md §3). */
 export const JESTER_LABELS: readonly string[] = Object.freeze([
   'Doing other things',
   'Drumming Fingers',

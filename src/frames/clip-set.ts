@@ -55,7 +55,7 @@ function datasetConfig(options: ClipSetOptions): DatasetConfig {
   return { ...base, imageTemplate: options.imageTemplate ?? base.imageTemplate };
 }
 
-/** A Flow model reads the dataset's flow layout: its frames folder, template and list (TSM-FACTS-2 §5). */
+/** A Flow model reads the dataset's flow layout: its frames folder, template and list (docs/upstream-tsm-family.md §5). */
 export interface FlowInput {
   readonly layout: FlowLayoutConfig;
   readonly newLength: number;

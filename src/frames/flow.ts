@@ -1,5 +1,5 @@
 /**
- * Optical-flow clips in TSM's layouts (TSM-FACTS-2 §3, §5): per segment start, `newLength` consecutive (x, y) flow
+ * Optical-flow clips in TSM's layouts (docs/upstream-tsm-family.md §3, §5): per segment start, `newLength` consecutive (x, y) flow
  * images as grey planes x1 y1 … x5 y5, normalised (v/255 − 0.5)/0.226; a mirrored crop also inverts the x images
  * (255 − v), as GroupOverSample does for every even-indexed 'L' image.
  *

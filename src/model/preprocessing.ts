@@ -27,7 +27,7 @@ export interface Preprocessing {
   readonly inputRange: readonly [number, number];
   readonly scaleShortSide: number;
   readonly cropSize: number;
-  /** RGB: 3 colour channels; flow-xy: per segment 5 grey (x, y) flow image pairs, x1 y1 … x5 y5 (TSM-FACTS-2 §3) */
+  /** RGB: 3 colour channels; flow-xy: per segment 5 grey (x, y) flow image pairs, x1 y1 … x5 y5 (docs/upstream-tsm-family.md §3) */
   readonly channelOrder: 'RGB' | 'flow-xy';
   readonly layout: 'NTCHW' | 'NCHW';
   readonly segments: number;

@@ -31,7 +31,7 @@ export interface ResNetBlock {
 }
 
 /**
- * An embedded-Gaussian non-local block (TSM-FACTS-2 §1) on [N, C, T, H, W]: θ, φ, g are 1×1×1 convs C→C/2 (φ and g
+ * An embedded-Gaussian non-local block (docs/upstream-tsm-family.md §1) on [N, C, T, H, W]: θ, φ, g are 1×1×1 convs C→C/2 (φ and g
  * max-pooled 1×2×2), softmax(θᵀφ) over the pooled positions weighs g, W (conv C/2→C + BatchNorm3d) maps back, plus x.
  * The 1×1×1 convs are written as ConvBn with kernel 1, applied frame by frame.
  */
@@ -83,7 +83,7 @@ export interface MobileNetV2Backbone {
 export type Backbone = ResNetBackbone | MobileNetV2Backbone;
 
 export type ShiftPlace = 'blockres' | 'block' | 'none';
-/** MobileNetV2 shift layouts seen in released files (TSM-FACTS §2). */
+/** MobileNetV2 shift layouts seen in released files (docs/upstream-tsm.md §2). */
 export type MobileNetShiftLayout = 'official' | 'embedded';
 
 export interface ShiftSpec {
@@ -100,7 +100,7 @@ export interface HeadSpec {
   readonly classes: number;
 }
 
-/** RGB: 3 channels a frame; Flow: 5 stacked (x, y) flow image pairs, 10 channels a segment (TSM-FACTS-2 §3). */
+/** RGB: 3 channels a frame; Flow: 5 stacked (x, y) flow image pairs, 10 channels a segment (docs/upstream-tsm-family.md §3). */
 export type Modality = 'RGB' | 'Flow';
 
 /** Flow segments stack new_length = 5 (x, y) pairs: upstream's fixed choice for Flow (main.py, test_models.py). */

@@ -1,7 +1,7 @@
 /**
  * Videos through ffmpeg: the user's (--ffmpeg PATH, TSM_FFMPEG), else the first `ffmpeg` on PATH (as upstream's
  * vid2img tools run it: a current ffmpeg's frames are what theirs are), else the binary that comes with `npm ci`
- * (@ffmpeg-installer, TSM-FACTS-2 §0b: a 2018 build whose JPEGs and decoded frames differ from a current ffmpeg's).
+ * (@ffmpeg-installer, docs/upstream-tsm-family.md §0b: a 2018 build whose JPEGs and decoded frames differ from a current ffmpeg's).
  * Frames are piped as raw RGB into memory: no temporary JPEGs.
  */
 import { execFileSync, spawn } from 'node:child_process';

@@ -7,7 +7,7 @@ import { testTempDir } from '../helpers/tmp.js';
 
 /**
  * tsm prepare labels on small annotation files in each dataset's real format; the expected files were worked out by
- * hand from the upstream tools' rules (TSM-FACTS-2 §4).
+ * hand from the upstream tools' rules (docs/upstream-tsm-family.md §4).
  */
 function lay(root: string, files: Record<string, string>, clips: Record<string, number>): void {
   for (const [name, text] of Object.entries(files)) {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { addTemporalShift } from '../../src/arch/blocks/temporal-shift.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 
-/** The shift exactly as TSM-FACTS §2 states it, element by element on [N, T, C, H·W]. */
+/** The shift exactly as docs/upstream-tsm.md §2 states it, element by element on [N, T, C, H·W]. */
 function referenceShift(x: Float32Array, n: number, t: number, c: number, hw: number, div: number): Float32Array {
   const out = new Float32Array(x.length);
   const fold = Math.floor(c / div);

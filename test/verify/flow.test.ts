@@ -9,7 +9,7 @@ import { ensureVariants, PYTHON, ROOT, VARIANTS_DIR } from '../helpers/reference
 import { fileTempDir } from '../helpers/tmp.js';
 
 /**
- * Flow models on flow frames (TSM-FACTS-2 §3, §5): a generated set in the three upstream layouts, scored by tsm verify
+ * Flow models on flow frames (docs/upstream-tsm-family.md §3, §5): a generated set in the three upstream layouts, scored by tsm verify
  * and by a PyTorch + Pillow reference evaluation written from the facts (tools/reference/eval_tsm.py), clip by clip.
  * The set has clips shorter than T + new_length − 1 (stacked indices clamp), colour-encoded flow JPEGs (Pillow's
  * RGB → L) and, for Something-V1, list counts that the loader halves.

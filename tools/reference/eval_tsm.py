@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference evaluation of a TSM checkpoint on a video-folder dataset, RGB or Flow, written from TSM-FACTS(-2):
+"""Reference evaluation of a TSM checkpoint on a video-folder dataset, RGB or Flow, written from docs/upstream-tsm.md(-2):
 TSNDataSet's test indices (with new_length), frame stacking, flow loading per template, GroupScale / center crop /
 full-res 3 crops / 10-crop oversampling (flipped x flow images inverted), GroupNormalize, logits averaged over views.
 

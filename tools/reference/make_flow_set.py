@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes a small optical-flow dataset in the three upstream flow layouts (TSM-FACTS-2 §3, §5), for verify tests:
+"""Writes a small optical-flow dataset in the three upstream flow layouts (docs/upstream-tsm-family.md §3, §5), for verify tests:
 
   ROOT/images/<clip>/flow_{x,y}_NNNNN.jpg                          (UCF101/HMDB51: 'flow_{}_{:05d}.jpg')
   ROOT/20bn-something-something-v1-flow/<id6>/<id6>-{x,y}_NNNNN.jpg ('{:06d}-{}_{:05d}.jpg', list counts both axes)

@@ -1,4 +1,4 @@
-"""Reference TSN/TSM models written from shared/TSM-FACTS.md §2, for fixtures and parity checks only.
+"""Reference TSN/TSM models written from shared/docs/upstream-tsm.md.md §2, for fixtures and parity checks only.
 
 The module names are chosen so that state-dict keys match the released checkpoints:
 TemporalShift keeps the wrapped layer as `.net`; TSN keeps the backbone as `base_model` and the new head as `new_fc`.
@@ -40,7 +40,7 @@ class TemporalShift(nn.Module):
 def shift_resnet(net, n_segment, n_div, place, temporal_pool=False):
     stages = [net.layer1, net.layer2, net.layer3, net.layer4]
     n_round = 2 if len(list(net.layer3.children())) >= 23 else 1
-    # with temporal pooling, layers 2-4 see T/2 segments (TSM-FACTS-2 §2)
+    # with temporal pooling, layers 2-4 see T/2 segments (docs/upstream-tsm-family.md §2)
     segments = [n_segment, n_segment // 2, n_segment // 2, n_segment // 2] if temporal_pool else [n_segment] * 4
     for stage, n_segment in zip(stages, segments):
         blocks = list(stage.children())
@@ -72,7 +72,7 @@ class TemporalPool(nn.Module):
 
 
 class NonLocalBlock3D(nn.Module):
-    """Embedded Gaussian non-local block (TSM-FACTS-2 §1): theta/phi/g 1x1x1 C->C/2, phi and g max-pooled (1,2,2),
+    """Embedded Gaussian non-local block (docs/upstream-tsm-family.md §1): theta/phi/g 1x1x1 C->C/2, phi and g max-pooled (1,2,2),
     softmax over the pooled positions without scaling, W = conv C/2->C + BatchNorm3d, plus the input."""
 
     def __init__(self, channels):
@@ -121,7 +121,7 @@ def make_non_local(net, n_segment):
 
 
 def make_flow_input(net, arch, channels=10):
-    """Flow: the first conv takes 5 stacked x/y pairs (TSM-FACTS-2 §3); weights are randomised later anyway."""
+    """Flow: the first conv takes 5 stacked x/y pairs (docs/upstream-tsm-family.md §3); weights are randomised later anyway."""
     if arch.startswith("resnet"):
         old = net.conv1
         net.conv1 = nn.Conv2d(channels, old.out_channels, old.kernel_size, old.stride, old.padding, bias=False)

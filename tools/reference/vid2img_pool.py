@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The upstream way to extract frames (tools/vid2img_kinetics.py, TSM-FACTS-2 §4), for bench:prepare: a
+"""The upstream way to extract frames (tools/vid2img_kinetics.py, docs/upstream-tsm-family.md §4), for bench:prepare: a
 multiprocessing Pool hands each video to one `ffmpeg -threads 1 -vf scale=-1:331 -q:v 0 img_%05d.jpg` process.
 
 Usage: /usr/bin/python3 tools/reference/vid2img_pool.py FFMPEG SRC_DIR DST_DIR POOL_SIZE

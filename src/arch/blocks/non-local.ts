@@ -1,5 +1,5 @@
 /**
- * The non-local block (TSM-FACTS-2 §1): where its weights are, what it computes as a graph, what it costs.
+ * The non-local block (docs/upstream-tsm-family.md §1): where its weights are, what it computes as a graph, what it costs.
  * `make_non_local` wraps ResNet-50's layer2.{0,2} and layer3.{0,2,4} in NL3DWrapper, so a wrapped block's weights
  * move under `<block>.block.` and the non-local block's under `<block>.nl.`: `g.0`, `theta`, `phi.0` (1×1×1 Conv3d
  * C→C/2 with bias; `.0` because a max-pool follows), `W.0` (C/2→C) and `W.1` (BatchNorm3d). Only that layout is
@@ -22,7 +22,7 @@ export const NON_LOCAL_DEPTH = 50;
 
 const unsupported = (message: string, details: Record<string, unknown>) =>
   new TsmError('unsupported', 'E_UNSUPPORTED_FEATURE', message, {
-    hint: 'supported non-local layout: ResNet-50 with blocks after layer2.{0,2} and layer3.{0,2,4} (TSM-FACTS-2 §1), embedded Gaussian, sub-sampled',
+    hint: 'supported non-local layout: ResNet-50 with blocks after layer2.{0,2} and layer3.{0,2,4} (docs/upstream-tsm-family.md §1), embedded Gaussian, sub-sampled',
     details: { features: ['non-local'], ...details },
   });
 

@@ -75,15 +75,21 @@ else {
   const c = result.convert;
   const mb = (b) => `${(b / 1e6).toFixed(1)} MB`;
   console.log(
-    `TSM-R50 blockres, 8 segments, legacy checkpoint (${mb(c.weightBytes)} of weights); medians of ${RUNS} runs each after one warm-up each, fresh processes`,
+    `TSM-R50 blockres, 8 segments, legacy checkpoint (${mb(c.weightBytes)} of weights); medians of ${RUNS} runs each ` +
+      `after one warm-up each, fresh processes`,
   );
   console.log(
-    `convert    tsm ${c.oursSeconds.toFixed(2)} s, peak RSS ${mb(c.oursPeakRssBytes)}, ${mb(c.oursBytes)}   |   torch route ${c.torchSeconds.toFixed(2)} s (export ${c.torchExportSeconds.toFixed(2)} s), peak RSS ${mb(c.torchPeakRssBytes)}, ${mb(c.torchBytes)}   → ${result.ratios.convertSpeedup.toFixed(1)}× faster, file ${result.ratios.fileOverWeights.toFixed(3)}× weights`,
+    `convert    tsm ${c.oursSeconds.toFixed(2)} s, peak RSS ${mb(c.oursPeakRssBytes)}, ${mb(c.oursBytes)}   |   ` +
+      `torch route ${c.torchSeconds.toFixed(2)} s (export ${c.torchExportSeconds.toFixed(2)} s), peak RSS ` +
+      `${mb(c.torchPeakRssBytes)}, ${mb(c.torchBytes)}   → ${result.ratios.convertSpeedup.toFixed(1)}× faster, ` +
+      `file ${result.ratios.fileOverWeights.toFixed(3)}× weights`,
   );
   console.log(
-    `inference  batch 1: tsm ${infer.oursBatch1.toFixed(0)} ms/clip vs torch.onnx ${infer.torchBatch1.toFixed(0)} ms/clip → ${result.ratios.inferenceSpeedupBatch1.toFixed(2)}×`,
+    `inference  batch 1: tsm ${infer.oursBatch1.toFixed(0)} ms/clip vs torch.onnx ${infer.torchBatch1.toFixed(0)} ` +
+      `ms/clip → ${result.ratios.inferenceSpeedupBatch1.toFixed(2)}×`,
   );
   console.log(
-    `           batch 8: tsm ${infer.oursBatch8.toFixed(0)} ms/clip vs torch.onnx ${infer.torchBatch8.toFixed(0)} ms/clip → ${result.ratios.inferenceSpeedupBatch8.toFixed(2)}×`,
+    `           batch 8: tsm ${infer.oursBatch8.toFixed(0)} ms/clip vs torch.onnx ${infer.torchBatch8.toFixed(0)} ` +
+      `ms/clip → ${result.ratios.inferenceSpeedupBatch8.toFixed(2)}×`,
   );
 }

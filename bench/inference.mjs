@@ -1,7 +1,8 @@
 // npm run bench:inference — onnxruntime-node ms per 8-frame clip (batch 1 and 8) for tsm's ONNX vs the
 // torch.onnx export of the same weights vs PyTorch eager, TSM-R50 and TSM-MobileNetV2 at 224 and the non-local
 // TSM-R50 at batch 1, in one run; the view of the dense Kinetics protocol (8 frames at 256², batch 8, plain and
-// non-local R50: tsm only) for docs/cluster.md's estimate; achieved GFLOP/s against an fp32 peak measured in the same run
+// non-local R50: tsm only) for docs/cluster.md's estimate; achieved GFLOP/s against an fp32 peak measured in the same
+// run
 // on the same threads (the fastest run of large prepacked MatMuls and chained NCHWc convolutions); tsm's int8 export
 // of the same weights (calibrated on the mini Jester set; accuracy effects are in bench:precision). The eager column
 // runs PyTorch 2.x where the first python3 on PATH has it, else Debian's torch, and names the version and interpreter.
@@ -142,7 +143,8 @@ const PROBE = `import json, sys
 try:
     import torch
 except Exception as e:
-    print(json.dumps({"executable": sys.executable, "error": "cannot import torch (%s: %s)" % (type(e).__name__, str(e).splitlines()[0])}))
+    print(json.dumps({"executable": sys.executable, "error": " +
+      ""cannot import torch (%s: %s)" % (type(e).__name__, str(e).splitlines()[0])}))
     sys.exit()
 try:
     import torchvision
@@ -186,7 +188,8 @@ function eagerPython() {
   const chosen = usable(first) ? first : probe('/usr/bin/python3');
   if (chosen.error)
     throw new Error(
-      `no PyTorch for the eager column: python3 ${first.error ?? `has torch ${first.torch}`}; ${chosen.executable} ${chosen.error}`,
+      `no PyTorch for the eager column: python3 ${first.error ?? `has torch ${first.torch}`}; ` +
+        `${chosen.executable} ${chosen.error}`,
     );
   const standIn = chosen.torchvision === null;
   const runEnv = standIn ? { ...env, PYTHONPATH: [STAND_IN, env.PYTHONPATH].filter(Boolean).join(delimiter) } : env;
@@ -295,15 +298,20 @@ if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2)
 else {
   const num = (v, digits, width) => (Number.isFinite(v) ? v.toFixed(digits) : '—').padStart(width);
   const times = (v, width) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '—').padStart(width + 1);
-  const eagerName = `PyTorch ${eager.torch} (${eager.python}${eager.torchvisionStandIn ? ', ResNets from bench/torchvision-stand-in' : ''}), 2 threads${eager.note}`;
+  const eagerName =
+    `PyTorch ${eager.torch} ` +
+    `(${eager.python}${eager.torchvisionStandIn ? ', ResNets from bench/torchvision-stand-in' : ''}), 2 ` +
+    `threads${eager.note}`;
   console.log(`${peak.cpu}; ${THREADS} onnxruntime threads; medians of ${RUNS} after a warm-up; eager is ${eagerName}`);
   if (missed)
     console.log(
-      `fp32 peak NOT measured: ${peak.missedBy.model} ran at ${peak.missedBy.gflops.toFixed(1)} GFLOP/s, faster than every kernel (best ${peak.gflops.toFixed(1)}, ${peak.setBy}); no % of peak is printed`,
+      `fp32 peak NOT measured: ${peak.missedBy.model} ran at ${peak.missedBy.gflops.toFixed(1)} GFLOP/s, faster than ` +
+        `every kernel (best ${peak.gflops.toFixed(1)}, ${peak.setBy}); no % of peak is printed`,
     );
   else
     console.log(
-      `fp32 peak, measured: ${peak.gflops.toFixed(1)} GFLOP/s (the fastest run of ${peak.setBy}); every model in this run is below it`,
+      `fp32 peak, measured: ${peak.gflops.toFixed(1)} GFLOP/s (the fastest run of ${peak.setBy}); every ` +
+        `model in this run is below it`,
     );
   console.log(
     `  kernels (fastest run): ${Object.entries(peak.kernelGflops)
@@ -311,7 +319,8 @@ else {
       .join('; ')} GFLOP/s`,
   );
   console.log(
-    'model           size  batch  tsm ms/clip  torch.onnx ms/clip  eager ms/clip  ×torch.onnx  ×eager  GFLOP/s (% of peak)  | int8 ms/clip  ×tsm fp32  ×eager',
+    'model           size  batch  tsm ms/clip  torch.onnx ms/clip  eager ms/clip  ×torch.onnx  ×eager  GFLOP/s (% of ' +
+      'peak)  | int8 ms/clip  ×tsm fp32  ×eager',
   );
   for (const r of rows)
     for (const b of [1, 8]) {
@@ -322,7 +331,9 @@ else {
         ? '   (float32 only)'
         : `${num(x.int8Ms, 1, 12)}  ${times(x.int8VsTsm, 8)}  ${times(x.int8VsEager, 5)}`;
       console.log(
-        `${r.model.padEnd(14)} ${String(r.size).padStart(5)} ${String(b).padStart(6)}  ${num(x.tsmMs, 1, 11)}  ${num(x.torchOnnxMs, 1, 18)}  ${num(x.eagerMs, 1, 13)}  ${times(x.vsTorchOnnx, 10)}  ${times(x.vsEager, 5)}  ${`${x.tsmGflops.toFixed(1)}${ofPeak}`.padEnd(19)}  | ${int8}`,
+        `${r.model.padEnd(14)} ${String(r.size).padStart(5)} ${String(b).padStart(6)}  ${num(x.tsmMs, 1, 11)}  ` +
+          `${num(x.torchOnnxMs, 1, 18)}  ${num(x.eagerMs, 1, 13)}  ${times(x.vsTorchOnnx, 10)}  ` +
+          `${times(x.vsEager, 5)}  ${`${x.tsmGflops.toFixed(1)}${ofPeak}`.padEnd(19)}  | ${int8}`,
       );
     }
 }

@@ -1,5 +1,6 @@
 // npm run bench:precision — what lower precision costs in accuracy and buys in size and speed, on the one trained model
-// we have: the bundled TSM-MobileNetV2 ×0.5 as float32, `--fp16` (weights), `--fp16-compute` and `--int8` (calibrated on
+// we have: the bundled TSM-MobileNetV2 ×0.5 as float32, `--fp16` (weights), `--fp16-compute` and `--int8` (calibrated
+// on
 // the first 20 mini Jester clips). Top-1/top-5 on all 80 clips and on the 60 not used for calibration, agreement with
 // the PyTorch reference evaluation, file size, and ms per clip (batch 1 and 8, medians after a warm-up). int8 speed
 // for TSM-R50 / MobileNetV2 ×1.0 is in bench:inference. Last, the browser's case: the zoo's online model and its int8
@@ -136,22 +137,32 @@ if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2)
 else {
   const pct = (x) => `${(x * 100).toFixed(2)} %`;
   console.log(
-    `${file}: int8 calibrated (min/max) on the first ${CALIBRATION_CLIPS} mini Jester clips in ${int8.quantization.calibration.seconds.toFixed(1)} s; medians of ${RUNS}`,
+    `${file}: int8 calibrated (min/max) on the first ${CALIBRATION_CLIPS} mini Jester clips in ` +
+      `${int8.quantization.calibration.seconds.toFixed(1)} s; medians of ${RUNS}`,
   );
   console.log(
-    'model          MB     top-1     top-5   top-1 on 60 held-out   same as PyTorch   max |Δscore|   ms/clip b1   ms/clip b8',
+    'model          MB     top-1     top-5   top-1 on 60 held-out   same as PyTorch   max |Δscore|  ' +
+      ' ms/clip b1   ms/clip b8',
   );
   for (const r of rows) {
     console.log(
-      `${r.model.padEnd(13)} ${(r.bytes / 1e6).toFixed(2).padStart(5)}  ${pct(r.top1).padStart(8)}  ${pct(r.top5).padStart(8)}  ${pct(r.heldOutTop1).padStart(21)}  ${`${r.samePredictionAsPyTorch}/${r.clips}`.padStart(16)}  ${r.maxAbsScoreDeltaVsPyTorch.toExponential(2).padStart(13)}  ${r.batch1MsPerClip.toFixed(1).padStart(11)}  ${r.batch8MsPerClip.toFixed(1).padStart(11)}`,
+      `${r.model.padEnd(13)} ${(r.bytes / 1e6).toFixed(2).padStart(5)}  ${pct(r.top1).padStart(8)}  ` +
+        `${pct(r.top5).padStart(8)}  ` +
+        `${pct(r.heldOutTop1).padStart(21)}  ${`${r.samePredictionAsPyTorch}/${r.clips}`.padStart(16)}  ` +
+        `${r.maxAbsScoreDeltaVsPyTorch.toExponential(2).padStart(13)}  ` +
+        `${r.batch1MsPerClip.toFixed(1).padStart(11)}  ${r.batch8MsPerClip.toFixed(1).padStart(11)}`,
     );
   }
   const c = result.change;
   console.log(
-    `int8 vs float32: top-1 ${c.top1Points >= 0 ? '+' : ''}${c.top1Points.toFixed(2)} points (held-out ${c.heldOutTop1Points >= 0 ? '+' : ''}${c.heldOutTop1Points.toFixed(2)}), file ${c.sizeRatio.toFixed(2)}×, ${c.speedupBatch1.toFixed(2)}× faster at batch 1, ${c.speedupBatch8.toFixed(2)}× at batch 8`,
+    `int8 vs float32: top-1 ${c.top1Points >= 0 ? '+' : ''}${c.top1Points.toFixed(2)} points (held-out ` +
+      `${c.heldOutTop1Points >= 0 ? '+' : ''}${c.heldOutTop1Points.toFixed(2)}), file ${c.sizeRatio.toFixed(2)}×, ` +
+      `${c.speedupBatch1.toFixed(2)}× faster at batch 1, ${c.speedupBatch8.toFixed(2)}× at batch 8`,
   );
   for (const b of result.browser)
     console.log(
-      `online model in ${b.runtime}, ${b.threads} thread(s): float32 ${b.float32MsPerFrame.toFixed(1)} ms/frame, int8 ${b.int8MsPerFrame.toFixed(1)} ms/frame → int8 ${b.int8Speedup.toFixed(2)}× (the browser demo offers float32 only)`,
+      `online model in ${b.runtime}, ${b.threads} thread(s): float32 ${b.float32MsPerFrame.toFixed(1)} ms/frame, ` +
+        `int8 ${b.int8MsPerFrame.toFixed(1)} ms/frame → int8 ${b.int8Speedup.toFixed(2)}× (the browser ` +
+        `demo offers float32 only)`,
     );
 }

@@ -104,12 +104,18 @@ if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2)
 else {
   const e = result.extract;
   console.log(
-    `${ids.length} videos (${frames} frames at 256 px high → scale=-1:331), ${cores} cores, medians of ${RUNS} after a warm-up`,
+    `${ids.length} videos (${frames} frames at 256 px high → scale=-1:331), ${cores} cores, medians ` +
+      `of ${RUNS} after a warm-up`,
   );
   console.log(
-    `prepare frames: tsm (${cores} workers) ${e.tsmFramesPerSecond.toFixed(0)} frames/s; upstream Pool(100) ${e.upstreamPool100FramesPerSecond.toFixed(0)} frames/s (${result.ratios.tsmOverPool100.toFixed(2)}×), Pool(${cores}) ${e.upstreamPoolCoresFramesPerSecond.toFixed(0)} frames/s (${result.ratios.tsmOverPoolCores.toFixed(2)}×)`,
+    `prepare frames: tsm (${cores} workers) ${e.tsmFramesPerSecond.toFixed(0)} frames/s; upstream Pool(100) ` +
+      `${e.upstreamPool100FramesPerSecond.toFixed(0)} frames/s (${result.ratios.tsmOverPool100.toFixed(2)}×), ` +
+      `Pool(${cores}) ${e.upstreamPoolCoresFramesPerSecond.toFixed(0)} frames/s ` +
+      `(${result.ratios.tsmOverPoolCores.toFixed(2)}×)`,
   );
   console.log(
-    `decoding for predict: piped raw RGB ${result.decode.pipedRawFramesPerSecond.toFixed(0)} frames/s (decode only, native size) vs extracted JPEGs ${result.decode.jpegDecodeAndScaleFramesPerSecond.toFixed(0)} frames/s (decode + Pillow-exact scale to 256 + crop window)`,
+    `decoding for predict: piped raw RGB ${result.decode.pipedRawFramesPerSecond.toFixed(0)} frames/s (decode only, ` +
+      `native size) vs extracted JPEGs ${result.decode.jpegDecodeAndScaleFramesPerSecond.toFixed(0)} frames/s ` +
+      `(decode + Pillow-exact scale to 256 + crop window)`,
   );
 }

@@ -21,7 +21,7 @@ const rows = [];
 for (const format of ['legacy', 'zip', 'safetensors']) {
   const file = join(
     dir,
-    `TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.${format}.${format === 'safetensors' ? 'safetensors' : 'pth'}`,
+    `TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.${format}.${format === 'safetensors' ? format : 'pth'}`,
   );
   if (!existsSync(file)) {
     if (format === 'safetensors') {
@@ -72,12 +72,18 @@ else {
       .join(' ')}`,
   );
   console.log(
-    "format       file MB   tsm s   torch s   speed-up   (torch s in tsm's env, speed-up)   tsm peak RSS MB (×file, added ×file)   torch peak RSS MB",
+    "format       file MB   tsm s   torch s   speed-up   (torch s in tsm's env, speed-up)   tsm peak RSS MB (×file, " +
+      'added ×file)   torch peak RSS MB',
   );
   console.log("(torch s: torch.load; for safetensors, json + torch.frombuffer over the file's bytes)");
   for (const r of rows) {
     console.log(
-      `${r.format.padEnd(12)} ${mb(r.fileBytes)}    ${r.ours.seconds.toFixed(3)}   ${r.torch.seconds.toFixed(3).padStart(7)}   ${r.speedupVsTorch.toFixed(1).padStart(7)}×   (${r.torchInTsmEnv.seconds.toFixed(3)} s, ${r.speedupVsTorchInTsmEnv.toFixed(1)}×)${' '.repeat(17)}${mb(r.ours.peakRssBytes)} (${r.oursPeakRssOverFile.toFixed(2)}×, ${r.oursAddedRssOverFile.toFixed(2)}×)${' '.repeat(18)}${mb(r.torch.peakRssBytes)}`,
+      `${r.format.padEnd(12)} ${mb(r.fileBytes)}    ${r.ours.seconds.toFixed(3)}   ` +
+        `${r.torch.seconds.toFixed(3).padStart(7)}   ${r.speedupVsTorch.toFixed(1).padStart(7)}×   ` +
+        `(${r.torchInTsmEnv.seconds.toFixed(3)} s, ` +
+        `${r.speedupVsTorchInTsmEnv.toFixed(1)}×)${' '.repeat(17)}${mb(r.ours.peakRssBytes)} ` +
+        `(${r.oursPeakRssOverFile.toFixed(2)}×, ` +
+        `${r.oursAddedRssOverFile.toFixed(2)}×)${' '.repeat(18)}${mb(r.torch.peakRssBytes)}`,
     );
   }
 }

@@ -1,5 +1,6 @@
 // npm run bench:resize — ms a frame of the OpenCV-exact INTER_LINEAR resize (src/frames/resize-cv2.ts, MMAction2's
-// protocol; JavaScript, and its WebAssembly SIMD kernel, resize-cv2-kernels.ts) against the Pillow-exact one the tsm protocol uses (JavaScript, and its WebAssembly SIMD kernel) and
+// protocol; JavaScript, and its WebAssembly SIMD kernel, resize-cv2-kernels.ts) against the Pillow-exact one the tsm
+// protocol uses (JavaScript, and its WebAssembly SIMD kernel) and
 // against cv2.resize itself (native, in Debian's Python, when python3-opencv is there), on decoded RGBA frames as
 // verify holds them: the whole output and a centred 224² window (what a one-crop protocol computes). Times are the
 // best of 25 batches, in CPU time of this process (user + system), so other load on the machine inflates them less.
@@ -89,12 +90,16 @@ rows.forEach((r, i) => {
 if (process.argv.includes('--json')) console.log(JSON.stringify({ batches: BATCHES, rows }, null, 2));
 else {
   console.log(
-    `ms a frame (best of ${BATCHES} batches, CPU time), RGBA in, RGB out (the WASM kernels: 4-byte pixels); whole output / centred 224² window`,
+    `ms a frame (best of ${BATCHES} batches, CPU time), RGBA in, RGB out (the WASM kernels: 4-byte pixels); whole ` +
+      `output / centred 224² window`,
   );
   const f = (v) => (v === undefined ? '   –  ' : v.toFixed(3));
   for (const r of rows) {
     console.log(
-      `${r.frame.padEnd(8)} → ${r.output.padEnd(8)} OpenCV-exact JS ${f(r.cv2exactJs_whole)} / ${f(r.cv2exactJs_crop224)}   WASM ${f(r.cv2exactWasm_whole)} / ${f(r.cv2exactWasm_crop224)}   Pillow-exact JS ${f(r.pillowJs_whole)} / ${f(r.pillowJs_crop224)}   Pillow-exact WASM ${f(r.pillowWasm_whole)} / ${f(r.pillowWasm_crop224)}   cv2.resize native (1 thread, RGB) ${f(r.cv2Native_whole)}`,
+      `${r.frame.padEnd(8)} → ${r.output.padEnd(8)} OpenCV-exact JS ${f(r.cv2exactJs_whole)} / ` +
+        `${f(r.cv2exactJs_crop224)}   WASM ${f(r.cv2exactWasm_whole)} / ${f(r.cv2exactWasm_crop224)}   Pillow-exact ` +
+        `JS ${f(r.pillowJs_whole)} / ${f(r.pillowJs_crop224)}   Pillow-exact WASM ${f(r.pillowWasm_whole)} / ` +
+        `${f(r.pillowWasm_crop224)}   cv2.resize native (1 thread, RGB) ${f(r.cv2Native_whole)}`,
     );
   }
 }

@@ -113,13 +113,15 @@ const SHIFT_OPS = ['Slice', 'Pad', 'Concat', 'ReorderInput', 'ReorderOutput', 'R
 if (process.argv.includes('--json')) console.log(JSON.stringify({ pairs: PAIRS, profileRuns: RUNS, rows }, null, 2));
 else {
   console.log(
-    `the shift's cost: TSM graph vs TSN graph of the same weights, onnxruntime-node, 2 threads, median of ${PAIRS} paired runs (range of the pair ratios in brackets)`,
+    `the shift's cost: TSM graph vs TSN graph of the same weights, onnxruntime-node, 2 threads, median of ${PAIRS} ` +
+      `paired runs (range of the pair ratios in brackets)`,
   );
   for (const r of rows) {
     for (const b of [1, 8]) {
       const x = r[`batch${b}`];
       console.log(
-        `${r.model.padEnd(14)} batch ${b}: TSM ${x.tsmMs.toFixed(1)} ms/clip, TSN ${x.tsnMs.toFixed(1)} ms/clip → ${x.ratio.toFixed(3)}× [${x.ratioMin.toFixed(3)}–${x.ratioMax.toFixed(3)}]`,
+        `${r.model.padEnd(14)} batch ${b}: TSM ${x.tsmMs.toFixed(1)} ms/clip, TSN ${x.tsnMs.toFixed(1)} ms/clip → ` +
+          `${x.ratio.toFixed(3)}× [${x.ratioMin.toFixed(3)}–${x.ratioMax.toFixed(3)}]`,
       );
     }
     const p = r.profile;
@@ -131,7 +133,9 @@ else {
       .map(([op, ms]) => `${op} ${ms.toFixed(1)}`)
       .join(', ');
     console.log(
-      `${''.padEnd(14)} profile (batch 1, kernel ms a run): ${top}; shift ops + reorders ${shiftMs.toFixed(1)} of ${total.toFixed(1)} ms; ${r.shiftedBlocks} shifted blocks, ${p.optimizedNodes.ReorderInput ?? 0} ReorderInput / ${p.optimizedNodes.ReorderOutput ?? 0} ReorderOutput after optimisation`,
+      `${''.padEnd(14)} profile (batch 1, kernel ms a run): ${top}; shift ops + reorders ${shiftMs.toFixed(1)} of ` +
+        `${total.toFixed(1)} ms; ${r.shiftedBlocks} shifted blocks, ${p.optimizedNodes.ReorderInput ?? 0} ` +
+        `ReorderInput / ${p.optimizedNodes.ReorderOutput ?? 0} ReorderOutput after optimisation`,
     );
   }
 }

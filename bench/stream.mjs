@@ -19,7 +19,8 @@ const clips = readFileSync(join(root, 'val_videofolder.txt'), 'utf8')
   .trim()
   .split('\n')
   .map((l) => l.split(' '));
-// Latency first, in a fresh process: one continuous stream of every frame of every clip, back to back (a folder of links, in order), as a
+// Latency first, in a fresh process: one continuous stream of every frame of every clip, back to back (a folder of
+// links, in order), as a
 // camera feed would run: one session, warmed up once.
 const long = join(here, '.generated/long-stream');
 rmSync(long, { recursive: true, force: true });
@@ -75,12 +76,17 @@ else {
   const l = result.latencyMs;
   const p = result.protocol;
   console.log(
-    `${model}: last reported gesture right on ${correct}/${clips.length} clips (${(100 * result.accuracyOfLastGesture).toFixed(1)} %) with the protocol from ${p.source} (stride ${p.stride}, window ${p.window}, stable ${p.stableFrames})`,
+    `${model}: last reported gesture right on ${correct}/${clips.length} clips ` +
+      `(${(100 * result.accuracyOfLastGesture).toFixed(1)} %) with the protocol from ${p.source} (stride ` +
+      `${p.stride}, window ${p.window}, stable ${p.stableFrames})`,
   );
   console.log(
-    `  every frame fed (stride 1, window 12, stable 2): ${(100 * result.everyFrame.accuracyOfLastGesture).toFixed(1)} %`,
+    `  every frame fed (stride 1, window 12, stable 2): ` +
+      `${(100 * result.everyFrame.accuracyOfLastGesture).toFixed(1)} %`,
   );
   console.log(
-    `latency over ${l.frames} frames: per frame p50 ${l.perFrame.p50.toFixed(2)} ms, p99 ${l.perFrame.p99.toFixed(2)} ms (target ≤ 5); inference p50 ${l.inference.p50.toFixed(2)} ms, p99 ${l.inference.p99.toFixed(2)} ms; first frame ${l.firstFrame.toFixed(1)} ms`,
+    `latency over ${l.frames} frames: per frame p50 ${l.perFrame.p50.toFixed(2)} ms, p99 ` +
+      `${l.perFrame.p99.toFixed(2)} ms (target ≤ 5); inference p50 ${l.inference.p50.toFixed(2)} ms, p99 ` +
+      `${l.inference.p99.toFixed(2)} ms; first frame ${l.firstFrame.toFixed(1)} ms`,
   );
 }

@@ -203,25 +203,40 @@ else {
   for (const r of rows) {
     const f = r.fixedCosts;
     console.log(
-      `${r.model.padEnd(30)} ${String(r.clips).padStart(3)} clips, warm session, after each run's first batch: end to end ${r.endToEndClipsPerSecond.toFixed(1)} clips/s, pure inference ${r.pureInferenceClipsPerSecond.toFixed(1)} clips/s → ${r.endToEndOverPureInference.toFixed(2)}×`,
+      `${r.model.padEnd(30)} ${String(r.clips).padStart(3)} clips, warm session, after each run's first batch: end ` +
+        `to end ${r.endToEndClipsPerSecond.toFixed(1)} clips/s, pure inference ` +
+        `${r.pureInferenceClipsPerSecond.toFixed(1)} clips/s → ${r.endToEndOverPureInference.toFixed(2)}×`,
     );
     console.log(
-      `${''.padEnd(30)}      clips loaded on the ${r.loaderThread} (--loader auto, ${availableParallelism()} cores, ${r.sessionThreads} session thread${r.sessionThreads > 1 ? 's' : ''}); forced: main thread ${r.mainThreadLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.mainThreadLoaderOverPureInference.toFixed(2)}×, worker ${r.workerLoaderClipsPerSecond.toFixed(1)} clips/s → ${r.workerLoaderOverPureInference.toFixed(2)}×`,
+      `${''.padEnd(30)}      clips loaded on the ${r.loaderThread} (--loader auto, ${availableParallelism()} cores, ` +
+        `${r.sessionThreads} session thread${r.sessionThreads > 1 ? 's' : ''}); forced: main thread ` +
+        `${r.mainThreadLoaderClipsPerSecond.toFixed(1)} clips/s → ` +
+        `${r.mainThreadLoaderOverPureInference.toFixed(2)}×, worker ${r.workerLoaderClipsPerSecond.toFixed(1)} ` +
+        `clips/s → ${r.workerLoaderOverPureInference.toFixed(2)}×`,
     );
     console.log(
-      `${''.padEnd(30)}      pure inference, session without / with spinning: ${r.pureInferenceNoSpinningClipsPerSecond.toFixed(1)} / ${r.pureInferenceSpinningClipsPerSecond.toFixed(1)} clips/s (the ratio uses the better)`,
+      `${''.padEnd(30)}      pure inference, session without / with spinning: ` +
+        `${r.pureInferenceNoSpinningClipsPerSecond.toFixed(1)} / ${r.pureInferenceSpinningClipsPerSecond.toFixed(1)} ` +
+        `clips/s (the ratio uses the better)`,
     );
     console.log(
-      `${''.padEnd(30)}      preprocessing alone (${r.kernels}): ${r.preprocessingOnlyClipsPerSecond.toFixed(1)} clips/s = ${(1000 / r.preprocessingOnlyClipsPerSecond).toFixed(1)} ms a clip, inference ${(1000 / r.pureInferenceClipsPerSecond).toFixed(1)} ms a clip`,
+      `${''.padEnd(30)}      preprocessing alone (${r.kernels}): ${r.preprocessingOnlyClipsPerSecond.toFixed(1)} ` +
+        `clips/s = ${(1000 / r.preprocessingOnlyClipsPerSecond).toFixed(1)} ms a clip, inference ` +
+        `${(1000 / r.pureInferenceClipsPerSecond).toFixed(1)} ms a clip`,
     );
     console.log(
-      `${''.padEnd(30)}      fixed costs: convert ${f.convertSeconds.toFixed(2)} s, session ${f.sessionSeconds.toFixed(2)} s, first verify's first batch ${f.firstVerifyFirstBatchSeconds.toFixed(2)} s (its overall rate ${f.firstVerifyOverallClipsPerSecond.toFixed(1)} clips/s)`,
+      `${''.padEnd(30)}      fixed costs: convert ${f.convertSeconds.toFixed(2)} s, session ` +
+        `${f.sessionSeconds.toFixed(2)} s, first verify's first batch ${f.firstVerifyFirstBatchSeconds.toFixed(2)} s ` +
+        `(its overall rate ${f.firstVerifyOverallClipsPerSecond.toFixed(1)} clips/s)`,
     );
   }
   console.log(
-    `preprocessing a frame (${stages.frames} mini Jester frames, one thread, best of 7): read ${stages.readMicros.toFixed(0)} µs, JPEG decode ${stages.decodeMicros.toFixed(0)} µs, scale + crop + normalise ${stages.scaleCropNormalizeMicros.toFixed(0)} µs`,
+    `preprocessing a frame (${stages.frames} mini Jester frames, one thread, best of 7): read ` +
+      `${stages.readMicros.toFixed(0)} µs, JPEG decode ${stages.decodeMicros.toFixed(0)} µs, scale + crop + ` +
+      `normalise ${stages.scaleCropNormalizeMicros.toFixed(0)} µs`,
   );
   console.log(
-    `Python reference (PIL + torch eager) on the bundled model: ${result.pythonReference.clipsPerSecond.toFixed(1)} clips/s → tsm is ${result.ratios.bundledOverPythonReference.toFixed(2)}× faster`,
+    `Python reference (PIL + torch eager) on the bundled model: ${result.pythonReference.clipsPerSecond.toFixed(1)} ` +
+      `clips/s → tsm is ${result.ratios.bundledOverPythonReference.toFixed(2)}× faster`,
   );
 }

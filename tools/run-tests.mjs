@@ -19,10 +19,11 @@ const left = readdirSync(scratch, { recursive: true });
 rmSync(scratch, { recursive: true, force: true });
 if (left.length) {
   process.stderr.write(
-    `\nthe tests left ${left.length} file(s)/folder(s) in their temp folder (each test must remove what it creates):\n${left
-      .slice(0, 20)
-      .map((f) => `  ${f}`)
-      .join('\n')}\n`,
+    `\nthe tests left ${left.length} file(s)/folder(s) in their temp folder (each test must remove what it ` +
+      `creates):\n${left
+        .slice(0, 20)
+        .map((f) => `  ${f}`)
+        .join('\n')}\n`,
   );
   process.exit(1);
 }

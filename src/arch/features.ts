@@ -1,6 +1,7 @@
 /**
  * Model features of the upstream family beyond the RGB backbone: the input modality (RGB, or Flow with 5 stacked
- * x/y pairs = 10 channels, docs/upstream-tsm-family.md §3), read from conv1's shape and cross-checked with the TSM name's token (the file's or its folder's), and
+ * x/y pairs = 10 channels, docs/upstream-tsm-family.md §3), read from conv1's shape and cross-checked with the TSM
+ * name's token (the file's or its folder's), and
  * the combinations tsm refuses by name (RGBDiff, non-local with temporal pooling).
  */
 import { TsmError } from '../errors.js';
@@ -14,7 +15,8 @@ export interface InputModality {
 }
 
 const SUPPORTED =
-  'supported: RGB and Flow (10-channel conv1) TSN/TSM ResNet-18/34/50/101/152 (with temporal pooling or ResNet-50 non-local blocks) and MobileNetV2 with blockres or block shifts, and online MobileNetV2';
+  'supported: RGB and Flow (10-channel conv1) TSN/TSM ResNet-18/34/50/101/152 (with temporal pooling or ResNet-50 ' +
+  'non-local blocks) and MobileNetV2 with blockres or block shifts, and online MobileNetV2';
 
 function unsupported(feature: string, message: string, details: Record<string, unknown> = {}): TsmError {
   return new TsmError('unsupported', 'E_UNSUPPORTED_FEATURE', message, {
@@ -46,7 +48,8 @@ export function detectModality(
   if (!fromWeights) {
     throw unsupported(
       'input-channels',
-      `'${key}' takes ${inputChannels} input channels; tsm builds 3 (RGB) or ${FLOW_CHANNELS} (Flow: ${FLOW_NEW_LENGTH} stacked x/y pairs)`,
+      `'${key}' takes ${inputChannels} input channels; tsm builds 3 (RGB) or ${FLOW_CHANNELS} (Flow: ` +
+        `${FLOW_NEW_LENGTH} stacked x/y pairs)`,
       { key, found: inputChannels, expected: [3, FLOW_CHANNELS] },
     );
   }
@@ -54,7 +57,8 @@ export function detectModality(
     throw new TsmError(
       'unsupported',
       'E_MODALITY_CONFLICT',
-      `the ${origin} says _${name.modality}_ but '${key}' takes ${inputChannels} input channels (${fromWeights}); rename the ${origin.split(' ')[0]} or check it is the one you meant`,
+      `the ${origin} says _${name.modality}_ but '${key}' takes ${inputChannels} input channels (${fromWeights}); ` +
+        `rename the ${origin.split(' ')[0]} or check it is the one you meant`,
       {
         details: { key, nameModality: name.modality, found: inputChannels },
       },
@@ -68,7 +72,8 @@ export function refuseNonLocalWithTemporalPool(nonLocal: boolean, temporalPool: 
   if (nonLocal && temporalPool) {
     throw unsupported(
       'non-local+temporal-pool',
-      'this checkpoint has non-local blocks and temporal pooling; upstream runs its non-local blocks on T segments after pooling halved them (docs/upstream-tsm-family.md §2), so no consistent model exists to export',
+      'this checkpoint has non-local blocks and temporal pooling; upstream runs its non-local blocks on T segments ' +
+        'after pooling halved them (docs/upstream-tsm-family.md §2), so no consistent model exists to export',
       { combination: ['non-local', 'temporal-pool'] },
     );
   }

@@ -20,7 +20,8 @@ export interface BuildOptions {
   readonly fp16Weights?: boolean;
   readonly producerVersion: string;
   readonly metadata: Record<string, string>;
-  /** float (default); `calibrate`: every activation to quantise becomes an extra output; `int8`: QDQ with these ranges */
+  /** float (default); `calibrate`: every activation to quantise becomes an extra output; `int8`: QDQ with these ranges
+   * */
   readonly precision?: GraphPrecision;
 }
 
@@ -30,7 +31,8 @@ export interface IoSpec {
 }
 
 export interface BuiltGraph {
-  /** the ONNX model as chunks (initializer data not copied); GraphBuilder.toModel-style concatenation gives the bytes */
+  /** the ONNX model as chunks (initializer data not copied); GraphBuilder.toModel-style concatenation gives the bytes
+   * */
   readonly model: SerializedModel;
   readonly buffers: readonly ShiftBuffer[];
   readonly inputs: readonly IoSpec[];

@@ -12,7 +12,8 @@ import { shiftFeature } from './blocks/temporal-shift.js';
 import { type ArchitectureModule, type BackboneReading, convMacs } from './module.js';
 import { childIndices, expectBatchNorm, type StateDict, shapeOf } from './tensors.js';
 
-/** features index → stride of its depthwise conv, from (t,c,n,s) = (1,16,1,1),(6,24,2,2),(6,32,3,2),(6,64,4,2),(6,96,3,1),(6,160,3,2),(6,320,1,1). */
+/** features index → stride of its depthwise conv, from (t,c,n,s) =
+ * (1,16,1,1),(6,24,2,2),(6,32,3,2),(6,64,4,2),(6,96,3,1),(6,160,3,2),(6,320,1,1). */
 const STRIDE_TWO_BLOCKS = new Set([2, 4, 7, 14]);
 const BLOCK_COUNT = 17;
 
@@ -88,7 +89,8 @@ function readMobileNetV2(sd: StateDict, inputChannels: number): BackboneReading<
       throw new TsmError(
         'unsupported',
         'E_UNKNOWN_LAYOUT',
-        `'${sd.modelName(name)}' is shifted at conv.0 but is not a residual 8-module block; no known TSM layout does that`,
+        `'${sd.modelName(name)}' is shifted at conv.0 but is not a residual 8-module block; no ` +
+          `known TSM layout does that`,
         { details: { key: sd.modelName(key(0)) } },
       );
     }

@@ -21,8 +21,22 @@ export interface TsmFileName {
   readonly nonLocal: boolean;
 }
 
-const PATTERN =
-  /^TSM_(?<dataset>[A-Za-z0-9-]+)_(?<modality>RGB|Flow|RGBDiff)_(?<arch>[A-Za-z0-9]+?)(?:_shift(?<div>\d+)_(?<place>blockres|block))?(?<tpool>_tpool)?_(?<consensus>avg|max|identity)_segment(?<segments>\d+)_e(?<epochs>\d+)(?<dense>_dense)?(?<nl>_nl)?(?:\.pth(?:\.tar)?|\.pt|\.safetensors)?$/;
+/** The name main.py gives a run, token by token. */
+const PATTERN = new RegExp(
+  [
+    '^TSM_(?<dataset>[A-Za-z0-9-]+)',
+    '_(?<modality>RGB|Flow|RGBDiff)',
+    '_(?<arch>[A-Za-z0-9]+?)',
+    '(?:_shift(?<div>\\d+)_(?<place>blockres|block))?',
+    '(?<tpool>_tpool)?',
+    '_(?<consensus>avg|max|identity)',
+    '_segment(?<segments>\\d+)',
+    '_e(?<epochs>\\d+)',
+    '(?<dense>_dense)?',
+    '(?<nl>_nl)?',
+    '(?:\\.pth(?:\\.tar)?|\\.pt|\\.safetensors)?$',
+  ].join(''),
+);
 
 export function parseTsmFileName(path: string): TsmFileName | undefined {
   const m = PATTERN.exec(basename(path));

@@ -58,9 +58,12 @@ function unknownBackbone(sd: StateDict): TsmError {
   return new TsmError(
     'unsupported',
     'E_UNKNOWN_LAYOUT',
-    `cannot place this state dict (read in the ${sd.facts.layout} key layout): it is none of ${ARCHITECTURES.map((m) => m.describes).join(', ')}; first keys: ${sample.join(', ')}`,
+    `cannot place this state dict (read in the ${sd.facts.layout} key layout): it is none of ` +
+      `${ARCHITECTURES.map((m) => m.describes).join(', ')}; first keys: ${sample.join(', ')}`,
     {
-      hint: `supported: ${ARCHITECTURES.flatMap((m) => m.known).join(', ')}, each as TSN or TSM; key layouts: ${KEY_LAYOUTS.map((l) => `${l.name} (${l.describes})`).join('; ')}`,
+      hint:
+        `supported: ${ARCHITECTURES.flatMap((m) => m.known).join(', ')}, each as TSN or TSM; key layouts: ` +
+        `${KEY_LAYOUTS.map((l) => `${l.name} (${l.describes})`).join('; ')}`,
       details: { layout: sd.facts.layout, keys: [...sd.keys()].slice(0, 50).map((k) => sd.modelName(k)) },
     },
   );
@@ -121,12 +124,14 @@ function crossCheckName(
   const temporalPool = features.temporalPool === true;
   if (parsed.nonLocal !== nonLocal) {
     warnings.push(
-      `${said} ${parsed.nonLocal ? 'says' : 'does not say'} _nl but the weights ${nonLocal ? 'have' : 'have no'} non-local blocks (….nl.*); following the weights`,
+      `${said} ${parsed.nonLocal ? 'says' : 'does not say'} _nl but the weights ${nonLocal ? 'have' : 'have no'} ` +
+        `non-local blocks (….nl.*); following the weights`,
     );
   }
   if (parsed.temporalPool !== temporalPool) {
     warnings.push(
-      `${said} ${parsed.temporalPool ? 'says' : 'does not say'} _tpool but the weights ${temporalPool ? 'have' : 'have no'} temporal pooling (layer2.net.*); following the weights`,
+      `${said} ${parsed.temporalPool ? 'says' : 'does not say'} _tpool but the weights ` +
+        `${temporalPool ? 'have' : 'have no'} temporal pooling (layer2.net.*); following the weights`,
     );
   }
   return warnings;
@@ -144,12 +149,14 @@ function temporalSettings(
   const warnings: string[] = [];
   if (parsed && overrides.segments !== undefined && overrides.segments !== parsed.segments) {
     warnings.push(
-      `${said} says segment${parsed.segments} (trained on ${parsed.segments} segments) but --segments ${overrides.segments}; building for ${overrides.segments}, where its accuracy was not measured`,
+      `${said} says segment${parsed.segments} (trained on ${parsed.segments} segments) but --segments ` +
+        `${overrides.segments}; building for ${overrides.segments}, where its accuracy was not measured`,
     );
   }
   if (parsed?.shiftDiv !== undefined && overrides.shiftDiv !== undefined && overrides.shiftDiv !== parsed.shiftDiv) {
     warnings.push(
-      `${said} says shift${parsed.shiftDiv} (1/${parsed.shiftDiv} of the channels shifted in training) but --shift-div ${overrides.shiftDiv}; shifting 1/${overrides.shiftDiv}, which the weights were not trained for`,
+      `${said} says shift${parsed.shiftDiv} (1/${parsed.shiftDiv} of the channels shifted in training) but ` +
+        `--shift-div ${overrides.shiftDiv}; shifting 1/${overrides.shiftDiv}, which the weights were not trained for`,
     );
   }
   const segments = overrides.segments ?? parsed?.segments ?? 8;
@@ -232,7 +239,8 @@ export function detectArch(
   if (kind === 'image' && module.online && head.classes !== IMAGENET_CLASSES) {
     // The online demo saves a bare MobileNetV2 state dict: nothing in it says "TSM" or "streaming".
     warnings.push(
-      `a bare ${module.title} state dict with ${head.classes} classes, read as a one-frame image classifier; if it is a TSM online (streaming) model like the online demo's, \`tsm convert --online\` builds the streaming model`,
+      `a bare ${module.title} state dict with ${head.classes} classes, read as a one-frame image classifier; if it ` +
+        `is a TSM online (streaming) model like the online demo's, \`tsm convert --online\` builds the streaming model`,
     );
   }
   const spec: ArchSpec = {

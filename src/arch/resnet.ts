@@ -119,7 +119,8 @@ function readBackbone(sd: StateDict, inputChannels: number): ResNetBackbone {
         throw new TsmError(
           'unsupported',
           'E_MISSING_TENSOR',
-          `block '${sd.modelName(name)}' changes shape (${channels}→${out} channels, stride ${stride}) but has no downsample`,
+          `block '${sd.modelName(name)}' changes shape (${channels}→${out} channels, stride ` +
+            `${stride}) but has no downsample`,
           {
             details: { key: sd.modelName(`${base}.downsample.0.weight`) },
           },
@@ -170,7 +171,8 @@ function shifts(sd: StateDict, backbone: ResNetBackbone): BackboneReading<ResNet
     if (b.shift !== 'none') shiftedBlocks.push(sd.modelName(b.name));
     if (place === 'blockres' && (b.shift !== 'none') !== expectedBlockresShift(backbone, indexInStage(backbone, i))) {
       warnings.push(
-        `block ${sd.modelName(b.name)} is ${b.shift === 'none' ? 'not ' : ''}shifted, unlike TSM's blockres rule; following the weights`,
+        `block ${sd.modelName(b.name)} is ${b.shift === 'none' ? 'not ' : ''}shifted, unlike TSM's blockres ` +
+          `rule; following the weights`,
       );
     }
   });

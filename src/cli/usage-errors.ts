@@ -152,7 +152,8 @@ function valueNotAnOption({ message, info, cmd, base }: ParseError): TsmError | 
   return new TsmError(
     'usage',
     'E_BAD_FLAG_VALUE',
-    `${cmd}: --${flag} ${value === '' ? '(empty)' : `'${value}'`} is not accepted; one of ${accepted.join(', ')}${didYouMean(suggestion)}`,
+    `${cmd}: --${flag} ${value === '' ? '(empty)' : `'${value}'`} is not accepted; one of ` +
+      `${accepted.join(', ')}${didYouMean(suggestion)}`,
     {
       details: { ...base, flag: `--${flag}`, value, accepted, suggestion },
     },
@@ -239,7 +240,8 @@ function otherOclifError({ err, kind, message, info, cmd, base }: ParseError): T
   return new TsmError('usage', 'E_USAGE', `${cmd}: ${first}`, { hint: `usage: ${usageLine(info)}`, details: base });
 }
 
-/** Tried in this order: the first kind that claims the error words it (the message tests overlap, the order decides). */
+/** Tried in this order: the first kind that claims the error words it (the message tests overlap, the order decides).
+ * */
 const OCLIF_ERROR_KINDS: readonly Translation[] = [
   unknownFlag,
   missingArgument,

@@ -24,7 +24,8 @@ export default class Convert extends TsmCommand {
     output: Flags.string({
       char: 'o',
       description:
-        'output .onnx path (default: next to the checkpoint, its extension replaced: x.pth.tar → x.onnx; with --int8 x.int8.onnx)',
+        'output .onnx path (default: next to the checkpoint, its extension replaced: x.pth.tar → x.onnx; ' +
+        'with --int8 x.int8.onnx)',
     }),
     arch: Flags.string({
       description: 'expected backbone (resnet18/34/50/101/152, mobilenetv2); an error if the weights disagree',
@@ -51,7 +52,8 @@ export default class Convert extends TsmCommand {
     }),
     'fp16-compute': Flags.boolean({
       description:
-        'weights and activations in fp16, float32 in and out (for GPU/WebGPU/ARM runtimes; onnxruntime on x86 CPUs casts back to fp32 and runs slower)',
+        'weights and activations in fp16, float32 in and out (for GPU/WebGPU/ARM runtimes; onnxruntime on x86 CPUs ' +
+        'casts back to fp32 and runs slower)',
       exclusive: ['int8'],
     }),
     online: Flags.boolean({
@@ -60,7 +62,8 @@ export default class Convert extends TsmCommand {
     }),
     'stream-stride': Flags.integer({
       description:
-        'with --online: feed every N-th source frame, the spacing of the training segments (recorded in tsm.streaming; default 4, Jester)',
+        'with --online: feed every N-th source frame, the spacing of the training segments (recorded in ' +
+        'tsm.streaming; default 4, Jester)',
       min: 1,
       dependsOn: ['online'],
     }),
@@ -81,7 +84,8 @@ export default class Convert extends TsmCommand {
     }),
     int8: Flags.boolean({
       description:
-        'static int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated on --calibration clips (online: streamed frame by frame)',
+        'static int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated on --calibration clips (online: ' +
+        'streamed frame by frame)',
       exclusive: ['fp16', 'fp16-compute'],
     }),
     calibration: Flags.string({
@@ -160,31 +164,37 @@ export default class Convert extends TsmCommand {
     if (!this.jsonEnabled()) {
       // where the model went comes first, before any warning: without -o it lands beside the checkpoint
       this.log(
-        `${result.output}  ${flags.output ? '' : '(no -o: next to the checkpoint)  '}${(result.bytes / 1e6).toFixed(1)} MB  sha256 ${result.sha256.slice(0, 16)}…`,
+        `${result.output}  ` +
+          `${flags.output ? '' : '(no -o: next to the checkpoint)  '}${(result.bytes / 1e6).toFixed(1)} MB  sha256 ` +
+          `${result.sha256.slice(0, 16)}…`,
       );
       for (const w of result.warnings) this.warn(w);
       const a = result.arch;
       const shape = [
         `${a.segments} segments`,
-        `shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks`,
+        `shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ` +
+          `${a.shiftedBlocks} blocks`,
         ...archFeatureNames(a),
         `${a.numClasses} classes`,
         `${a.inputSize}px`,
         `opset ${result.opset}`,
       ];
       this.log(
-        `  ${a.name}${a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : ''}: ${shape.join(', ')}`,
+        `  ${a.name}${a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : ''}: ` +
+          `${shape.join(', ')}`,
       );
       if (result.configName?.from === 'folder')
         this.log(`  config from the folder name ${result.configName.name} (the file name carries none)`);
       if ('quantization' in result) {
         const c = result.quantization.calibration;
         this.log(
-          `  int8 (QDQ): ${c.activationPoints} activations calibrated (${c.method}) on ${c.clips} clips of ${c.root} in ${c.seconds.toFixed(1)} s`,
+          `  int8 (QDQ): ${c.activationPoints} activations calibrated (${c.method}) on ${c.clips} clips of ${c.root} ` +
+            `in ${c.seconds.toFixed(1)} s`,
         );
       }
       this.log(
-        `  inputs ${result.inputs.map((i) => `${i.name} [${i.shape.join(', ')}]`).join(', ')} → outputs ${result.outputs.map((o) => `${o.name} [${o.shape.join(', ')}]`).join(', ')}`,
+        `  inputs ${result.inputs.map((i) => `${i.name} [${i.shape.join(', ')}]`).join(', ')} → outputs ` +
+          `${result.outputs.map((o) => `${o.name} [${o.shape.join(', ')}]`).join(', ')}`,
       );
     }
     return result;

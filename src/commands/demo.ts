@@ -43,7 +43,8 @@ const PAIRS: ReadonlyArray<readonly [string, string]> = [
 
 export default class Demo extends TsmCommand {
   static override description =
-    'The main job on the bundled defaults: convert the bundled TSM and TSN checkpoints and verify both on the bundled mini Jester set';
+    'The main job on the bundled defaults: convert the bundled TSM and TSN checkpoints and verify both on ' +
+    'the bundled mini Jester set';
   static override examples = ['<%= config.bin %> demo', 'npm start'];
   static override flags = {
     models: Flags.string({ description: 'folder of checkpoints to convert and verify', default: 'fixtures/models' }),
@@ -76,7 +77,8 @@ export default class Demo extends TsmCommand {
     const score = async (checkpoint: string, converted: ConvertResult, precision: DemoModel['precision']) => {
       if (!this.jsonEnabled())
         this.log(
-          `converted ${checkpoint} → ${converted.output} (${converted.arch.name}${precision === 'int8' ? ' int8' : ''}, ${(converted.bytes / 1e6).toFixed(1)} MB)`,
+          `converted ${checkpoint} → ${converted.output} ` +
+            `(${converted.arch.name}${precision === 'int8' ? ' int8' : ''}, ${(converted.bytes / 1e6).toFixed(1)} MB)`,
         );
       const verified = await verifyModel({ model: converted.output, dataset: 'jester', root: flags.root });
       clips = verified.clips;
@@ -133,7 +135,8 @@ function renderComparison(models: readonly DemoModel[], clips: number, root: str
   lines.push(`${''.padEnd(label)}  ${names.map((n) => n.padStart(col)).join('  ')}`);
   lines.push(`${'top-1'.padEnd(label)}  ${models.map((m) => pct(m.top1).padStart(col)).join('  ')}`);
   lines.push(
-    `${`top-1, clips ${DEFAULT_CALIBRATION_CLIPS + 1}–${clips} *`.padEnd(label)}  ${models.map((m) => pct(m.heldOut.top1).padStart(col)).join('  ')}`,
+    `${`top-1, clips ${DEFAULT_CALIBRATION_CLIPS + 1}–${clips} *`.padEnd(label)}  ` +
+      `${models.map((m) => pct(m.heldOut.top1).padStart(col)).join('  ')}`,
   );
   lines.push(`${'top-5'.padEnd(label)}  ${models.map((m) => pct(m.top5).padStart(col)).join('  ')}`);
   lines.push(`${'ONNX MB'.padEnd(label)}  ${models.map((m) => (m.bytes / 1e6).toFixed(1).padStart(col)).join('  ')}`);

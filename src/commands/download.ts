@@ -102,7 +102,9 @@ export default class Download extends TsmCommand {
       }
       if (!this.jsonEnabled())
         this.log(
-          `${result.alreadyPresent ? 'already present' : 'downloaded'} ${result.path} (${result.bytes} bytes, sha256 ${result.sha256.slice(0, 16)}…${result.resumed ? ', resumed' : ''}${recorded ? ', checksum recorded in the zoo' : ''})`,
+          `${result.alreadyPresent ? 'already present' : 'downloaded'} ${result.path} (${result.bytes} bytes, sha256 ` +
+            `${result.sha256.slice(0, 16)}…${result.resumed ? ', resumed' : ''}` +
+            `${recorded ? ', checksum recorded in the zoo' : ''})`,
         );
       return { ...result, id: entry.id, recordedSha256: recorded };
     }

@@ -52,27 +52,37 @@ export default class Inspect extends TsmCommand {
   }
 }
 
+/** The shift as inspect says it: `shift blockres (official) 1/8 on 10 blocks`, or none. */
+function shiftText(a: ArchSpecSummary): string {
+  if (a.shiftPlace === 'none') return 'no temporal shift';
+  const layout = a.shiftLayout ? ` (${a.shiftLayout})` : '';
+  return `shift ${a.shiftPlace}${layout} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks`;
+}
+
 function renderSummary(s: InspectResult): string {
   const lines: string[] = [];
   lines.push(`file        ${s.file}`);
   lines.push(
-    `format      ${s.format}${s.protocol !== undefined ? ` (pickle protocol ${s.protocol})` : ''}, ${s.byteOrder}-endian`,
+    `format      ` +
+      `${s.format}${s.protocol !== undefined ? ` (pickle protocol ${s.protocol})` : ''}, ${s.byteOrder}-endian`,
   );
   if (s.format === 'safetensors')
     lines.push(`metadata    ${Object.keys(s.metadata).length ? '' : '(no __metadata__)'}`.trimEnd());
   if (s.sysInfo) lines.push(`sys_info    ${JSON.stringify(s.sysInfo)}`);
   lines.push(`weights     ${s.stateDictKey ? `under '${s.stateDictKey}'` : 'bare state dict'}`);
   lines.push(`key layout  ${s.keyLayout.name} (${s.keyLayout.describes})`);
-  if (s.configName)
-    lines.push(
-      `config      ${s.configName.from === 'folder' ? `from the folder name ${s.configName.name} (the file name carries none)` : 'from the file name'}`,
-    );
+  if (s.configName) {
+    const from =
+      s.configName.from === 'folder'
+        ? `the folder name ${s.configName.name} (the file name carries none)`
+        : 'the file name';
+    lines.push(`config      from ${from}`);
+  }
   for (const [k, v] of Object.entries(s.metadata)) lines.push(`${k.padEnd(11)} ${JSON.stringify(v)}`);
   if (s.otherEntries.length) lines.push(`also        ${s.otherEntries.join(', ')} (not read)`);
   lines.push(`tensors     ${s.tensorCount} (${(s.tensorBytes / 1e6).toFixed(2)} MB)`);
-  lines.push(
-    `parameters  ${s.parameterCount.toLocaleString('en-US')}${s.parameterCountExcludes.length ? ` (excluding ${s.parameterCountExcludes.join(', ')})` : ''}`,
-  );
+  const excluding = s.parameterCountExcludes.length ? ` (excluding ${s.parameterCountExcludes.join(', ')})` : '';
+  lines.push(`parameters  ${s.parameterCount.toLocaleString('en-US')}${excluding}`);
   lines.push(
     `dtypes      ${Object.entries(s.dtypes)
       .map(([d, n]) => `${d}×${n}`)
@@ -81,10 +91,7 @@ function renderSummary(s: InspectResult): string {
   if (s.arch) {
     const a = s.arch;
     const width = a.widthMultiplier && a.widthMultiplier !== 1 ? ` ×${a.widthMultiplier}` : '';
-    const shape =
-      a.kind === 'image'
-        ? 'one-frame image classifier'
-        : `${a.segments} segments, ${a.shiftPlace === 'none' ? 'no temporal shift' : `shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv} on ${a.shiftedBlocks} blocks`}`;
+    const shape = a.kind === 'image' ? 'one-frame image classifier' : `${a.segments} segments, ${shiftText(a)}`;
     lines.push(
       `detected    ${[`${a.name}${width}`, shape, ...archFeatureNames(a), `${a.numClasses} classes`].join(', ')}`,
     );

@@ -4,7 +4,8 @@ import { type PredictResult, predict } from '../predict/predict.js';
 
 export default class Predict extends TsmCommand {
   static override description =
-    "Classify one clip — a video file, an animated GIF/WebP or a folder of frames — with a model (.onnx, a checkpoint, or a zoo id), sampled and preprocessed by the model's protocol";
+    'Classify one clip — a video file, an animated GIF/WebP or a folder of frames — with a model (.onnx, a ' +
+    "checkpoint, or a zoo id), sampled and preprocessed by the model's protocol";
   static override examples = [
     '<%= config.bin %> predict tsm-mobilenetv2-jester-mini clip.mp4',
     '<%= config.bin %> predict model.onnx fixtures/jester-mini/20bn-jester-v1/100001 --top 3 --json',
@@ -27,7 +28,8 @@ export default class Predict extends TsmCommand {
     }),
     ffmpeg: Flags.string({
       description:
-        'ffmpeg to decode videos with (default: TSM_FFMPEG, else the first ffmpeg on PATH, else the one installed with tsm)',
+        'ffmpeg to decode videos with (default: TSM_FFMPEG, else the first ffmpeg on PATH, else ' +
+        'the one installed with tsm)',
     }),
     threads: Flags.integer({ description: 'onnxruntime intra-op threads', default: 2, min: 1 }),
   };
@@ -49,7 +51,8 @@ export default class Predict extends TsmCommand {
           ? `streamed every ${r.protocol.streaming?.stride}th frame`
           : `${r.protocol.segments} segments (frames ${r.sampled.join(', ')})`;
       this.log(
-        `${r.input} (${r.source}, ${r.frames} frames) → ${r.model}, ${how}, ${r.protocol.scaleShortSide} → ${r.protocol.cropSize}`,
+        `${r.input} (${r.source}, ${r.frames} frames) → ${r.model}, ${how}, ${r.protocol.scaleShortSide} ` +
+          `→ ${r.protocol.cropSize}`,
       );
       if (r.protocol.kind === 'stream') this.log(`last gesture reported: ${r.lastGesture ?? 'none'}`);
       const w = Math.max(...r.top.map((p) => p.label.length));

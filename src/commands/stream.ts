@@ -67,13 +67,16 @@ export default class Stream extends TsmCommand {
     if (!this.jsonEnabled()) {
       for (const w of result.warnings) this.warn(w);
       this.log(
-        `stride ${result.stride}, window ${result.smoothing.window}, stable ${result.smoothing.stableFrames}, ${result.fps} fps (${PROTOCOL_SOURCE[result.protocolSource]})`,
+        `stride ${result.stride}, window ${result.smoothing.window}, stable ${result.smoothing.stableFrames}, ` +
+          `${result.fps} fps (${PROTOCOL_SOURCE[result.protocolSource]})`,
       );
       for (const e of result.events)
         this.log(`${e.timeSeconds.toFixed(2).padStart(7)} s  frame ${String(e.frame).padStart(4)}  ${e.label}`);
       const { inference, perFrame, firstFrame } = result.latencyMs;
       this.log(
-        `${result.frames} frames; inference p50 ${inference.p50.toFixed(2)} ms, p99 ${inference.p99.toFixed(2)} ms; per frame with decoding p50 ${perFrame.p50.toFixed(2)} ms, p99 ${perFrame.p99.toFixed(2)} ms (the first frame, with JIT warm-up: ${firstFrame.toFixed(1)} ms)`,
+        `${result.frames} frames; inference p50 ${inference.p50.toFixed(2)} ms, p99 ${inference.p99.toFixed(2)} ms; ` +
+          `per frame with decoding p50 ${perFrame.p50.toFixed(2)} ms, p99 ${perFrame.p99.toFixed(2)} ms (the first ` +
+          `frame, with JIT warm-up: ${firstFrame.toFixed(1)} ms)`,
       );
     }
     return result;

@@ -50,7 +50,8 @@ export default class Verify extends TsmCommand {
     categories: Flags.string({ description: 'category file (default: <root>/category.txt)' }),
     template: Flags.string({
       description:
-        "frame file name template (default per dataset, jester '{:05d}.jpg'; Flow models: the dataset's flow template, e.g. 'flow_{}_{:05d}.jpg')",
+        "frame file name template (default per dataset, jester '{:05d}.jpg'; Flow models: the dataset's flow " +
+        "template, e.g. 'flow_{}_{:05d}.jpg')",
     }),
     segments: Flags.integer({ description: 'segments; must match the model', min: 1 }),
     crops: Flags.string({
@@ -60,7 +61,8 @@ export default class Verify extends TsmCommand {
     }),
     'flip-labels': Flags.boolean({
       description:
-        'with --crops 10: read flipped views with mirrored classes swapped (Left ↔ Right, Clockwise ↔ Counterclockwise, from the category names), recorded in the protocol',
+        'with --crops 10: read flipped views with mirrored classes swapped (Left ↔ Right, Clockwise ↔ ' +
+        'Counterclockwise, from the category names), recorded in the protocol',
     }),
     dense: Flags.boolean({ description: 'dense sampling: 10 clips of stride 64/T', exclusive: ['twice'] }),
     twice: Flags.boolean({
@@ -79,7 +81,8 @@ export default class Verify extends TsmCommand {
     threads: Flags.integer({ description: 'onnxruntime intra-op threads', default: 2, min: 1 }),
     loader: Flags.string({
       description:
-        'where clips are decoded and preprocessed: a worker thread overlapping inference, the main thread between batches, or auto (the worker only when --threads leaves a core free)',
+        'where clips are decoded and preprocessed: a worker thread overlapping inference, the main thread between ' +
+        'batches, or auto (the worker only when --threads leaves a core free)',
       options: ['auto', 'worker', 'main'],
       default: 'auto',
     }),
@@ -90,7 +93,8 @@ export default class Verify extends TsmCommand {
     }),
     videos: Flags.boolean({
       description:
-        "the list's ids are video files relative to --root (mp4, webm, …), decoded by ffmpeg with the same sampling; their own frame counts replace the list's",
+        "the list's ids are video files relative to --root (mp4, webm, …), decoded by ffmpeg with the same sampling; " +
+        "their own frame counts replace the list's",
     }),
     ffmpeg: Flags.string({
       description:
@@ -98,13 +102,15 @@ export default class Verify extends TsmCommand {
     }),
     shard: Flags.string({
       description:
-        'score one shard of the list: I/N (clip k goes to shard k mod N), or auto: I from a Slurm job array or a Kubernetes Indexed Job, N from TSM_SHARD_COUNT (or a Slurm array that is exactly 0..N-1); write it with -o',
+        'score one shard of the list: I/N (clip k goes to shard k mod N), or auto: I from a Slurm job array or a ' +
+        'Kubernetes Indexed Job, N from TSM_SHARD_COUNT (or a Slurm array that is exactly 0..N-1); write it with -o',
       dependsOn: ['output'],
     }),
     output: Flags.string({
       char: 'o',
       description:
-        'with --shard: the part file to write (skipped when it already holds this shard of this run); merge parts with tsm verify merge',
+        'with --shard: the part file to write (skipped when it already holds this shard of this run); merge ' +
+        'parts with tsm verify merge',
       dependsOn: ['shard'],
     }),
     reference: Flags.string({
@@ -182,7 +188,8 @@ export default class Verify extends TsmCommand {
     if (existing) {
       if (!this.jsonEnabled())
         this.log(
-          `${output}: shard ${shard.index}/${shard.count} of this run is already there (${existing.result.clips} clips); skipped`,
+          `${output}: shard ${shard.index}/${shard.count} of this run is already there ` +
+            `(${existing.result.clips} clips); skipped`,
         );
       return { part: output, shard, skipped: true, clips: existing.result.clips };
     }
@@ -190,7 +197,8 @@ export default class Verify extends TsmCommand {
     writePart(output, { kind: PART_KIND, version: 1, ...identity, shard, result });
     if (!this.jsonEnabled())
       this.log(
-        `shard ${shard.index}/${shard.count}: ${result.clips} clips → ${output} (merge all parts with tsm verify merge)`,
+        `shard ${shard.index}/${shard.count}: ${result.clips} clips → ${output} (merge all ` +
+          `parts with tsm verify merge)`,
       );
     return { part: output, shard, skipped: false, clips: result.clips };
   }

@@ -31,7 +31,8 @@ export interface ConvertOptions {
   readonly streaming?: Partial<StreamingProtocol>;
 }
 
-/** What exportOnnxModel takes beyond ConvertOptions: the activation precision (int8 goes through quantizeCheckpoint). */
+/** What exportOnnxModel takes beyond ConvertOptions: the activation precision (int8 goes through quantizeCheckpoint).
+ * */
 export interface ExportOptions extends Omit<ConvertOptions, 'output'> {
   readonly precision?: GraphPrecision;
   /** extra `tsm.*` metadata entries (e.g. how an int8 model was calibrated) */
@@ -107,7 +108,9 @@ function defaultLabels(
   const n = spec.head.classes;
   return {
     labels: Array.from({ length: n }, (_, i) => `class_${i}`),
-    warning: `no labels in the checkpoint or known for its name: classes are named class_0 … class_${n - 1}; pass --labels category.txt (one label a line) to name them`,
+    warning:
+      `no labels in the checkpoint or known for its name: classes are named class_0 … class_${n - 1}; pass ` +
+      `--labels category.txt (one label a line) to name them`,
   };
 }
 

@@ -54,7 +54,8 @@ export interface QuantizationSummary {
     readonly list: string;
     readonly clips: number;
     readonly activationPoints: number;
-    /** top-1 of the float model on the calibration clips (online: of the logits summed over a clip's frames), as a sanity figure */
+    /** top-1 of the float model on the calibration clips (online: of the logits summed over a clip's frames), as a
+     * sanity figure */
     readonly floatTop1OnCalibrationClips: number;
     readonly seconds: number;
   };

@@ -1,6 +1,7 @@
 /**
  * The datasets' official annotation files → `category.txt` and `*_videofolder.txt`, as the upstream tools write them
- * (docs/upstream-tsm-family.md §4: gen_label_jester / sthv1 / sthv2 / kinetics): category order, label sanitising, `<id> <frames>
+ * (docs/upstream-tsm-family.md §4: gen_label_jester / sthv1 / sthv2 / kinetics): category order, label sanitising,
+ * `<id> <frames>
  * <label>` lines joined by '\n' without a trailing newline, frame counts by counting each clip's folder. Where the
  * upstream scripts crash (a missing folder) tsm skips the clip and reports it instead. Plain functions over the files'
  * texts and a folder counter, so each dataset is testable without a file system.
@@ -106,7 +107,8 @@ function unknownLabel(file: string, line: number, label: string): TsmError {
   });
 }
 
-/** Jester (the embedded_TSM fork's gen_label_jester) and Something-Something v1: `id;label` lines, categories sorted. */
+/** Jester (the embedded_TSM fork's gen_label_jester) and Something-Something v1: `id;label` lines, categories sorted.
+ * */
 export function semicolonLists(
   dataset: 'jester' | 'something',
   texts: { labels: string; splits: Record<string, string | undefined> },
@@ -131,7 +133,8 @@ export function semicolonLists(
   return { categories, lists, extra: [] };
 }
 
-/** Something-Something v2: a JSON label map in index order; templates with '[' and ']' removed; test entries label 0. */
+/** Something-Something v2: a JSON label map in index order; templates with '[' and ']' removed; test entries label 0.
+ * */
 export function somethingV2Lists(
   texts: { labels: string; splits: Record<string, string | undefined> },
   count: FolderCounter,

@@ -40,7 +40,8 @@ export function chooseLoaderThread(
 
 export interface ClipLoader {
   readonly thread: LoaderThread;
-  /** clip k goes to input[k·slot, (k+1)·slot); `input` must span its whole ArrayBuffer, and is unusable until this resolves */
+  /** clip k goes to input[k·slot, (k+1)·slot); `input` must span its whole ArrayBuffer, and is unusable until this
+   * resolves */
   load(jobs: readonly ClipJob[], input: Float32Array, slot: number): Promise<BatchLoad>;
   close(): Promise<void>;
 }
@@ -134,7 +135,8 @@ export function workerLoader(): ClipLoader | undefined {
           new TsmError(
             'bug',
             'E_WORKER',
-            `a batch buffer must span its ArrayBuffer (offset ${input.byteOffset}, ${input.byteLength} of ${input.buffer.byteLength} bytes)`,
+            `a batch buffer must span its ArrayBuffer (offset ${input.byteOffset}, ${input.byteLength} of ` +
+              `${input.buffer.byteLength} bytes)`,
           ),
         );
       }
@@ -196,7 +198,8 @@ function startWorker(): SharedWorker {
       new TsmError(
         'bug',
         'E_WORKER',
-        `the clip-loading worker thread exited (code ${code})${waiting.size ? ` with ${waiting.size} batch(es) pending` : ''}`,
+        `the clip-loading worker thread exited (code ` +
+          `${code})${waiting.size ? ` with ${waiting.size} batch(es) pending` : ''}`,
       ),
     );
   });

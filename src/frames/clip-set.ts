@@ -55,7 +55,8 @@ function datasetConfig(options: ClipSetOptions): DatasetConfig {
   return { ...base, imageTemplate: options.imageTemplate ?? base.imageTemplate };
 }
 
-/** A Flow model reads the dataset's flow layout: its frames folder, template and list (docs/upstream-tsm-family.md §5). */
+/** A Flow model reads the dataset's flow layout: its frames folder, template and list (docs/upstream-tsm-family.md
+ * §5). */
 export interface FlowInput {
   readonly layout: FlowLayoutConfig;
   readonly newLength: number;
@@ -79,7 +80,9 @@ function flowInput(options: ClipSetOptions, base: DatasetConfig, warnings: strin
       'E_NO_FLOW_LAYOUT',
       `${options.model} is a Flow model but upstream defines no flow frames for ${base.name}`,
       {
-        hint: "pass --template (e.g. 'flow_{}_{:05d}.jpg' for flow_x_00001.jpg / flow_y_00001.jpg in each clip folder) and --list",
+        hint:
+          "pass --template (e.g. 'flow_{}_{:05d}.jpg' for flow_x_00001.jpg / flow_y_00001.jpg in each clip " +
+          'folder) and --list',
         details: { dataset: base.name },
       },
     );
@@ -91,7 +94,8 @@ function flowInput(options: ClipSetOptions, base: DatasetConfig, warnings: strin
   };
   if (base.flow?.undocumented && !options.imageTemplate) {
     warnings.push(
-      `upstream documents no ${base.name} flow layout; reading ${flowFrameExample(layout)} and ${layout.list} (pass --template and --list for another)`,
+      `upstream documents no ${base.name} flow layout; reading ${flowFrameExample(layout)} and ${layout.list} (pass ` +
+        `--template and --list for another)`,
     );
   }
   return {
@@ -149,7 +153,8 @@ export function readClipSet(options: ClipSetOptions, flowModel: boolean, warning
     throw new TsmError(
       'input',
       'E_NO_CLIPS',
-      `${listPath}: no usable clips (${allClips.length + bad.length} list line(s) read${bad.length ? `, ${bad.length} bad; first: line ${bad[0].line}: ${bad[0].reason}` : ''})`,
+      `${listPath}: no usable clips (${allClips.length + bad.length} list ` +
+        `line(s) read${bad.length ? `, ${bad.length} bad; first: line ${bad[0].line}: ${bad[0].reason}` : ''})`,
       {
         details: { list: listPath, linesRead: allClips.length + bad.length, badLines: bad.length },
       },
@@ -180,10 +185,12 @@ export function noClipReadError(
   return new TsmError(
     'input',
     'E_NO_CLIPS_READ',
-    `none of the ${listed} clip(s) of ${listPath} could be read from ${where}${first ? ` (first: clip ${first.clip}: ${first.reason})` : ''}`,
+    `none of the ${listed} clip(s) of ${listPath} could be ` +
+      `read from ${where}${first ? ` (first: clip ${first.clip}: ${first.reason})` : ''}`,
     {
       hint: others.length
-        ? `${root} holds ${others.map((d) => `${d.framesDir}/ (--dataset ${d.name})`).join(', ')}; --dataset ${config.name} reads ${config.framesDir}/ with frames named like ${formatFrameName(config.imageTemplate, 1)}`
+        ? `${root} holds ${others.map((d) => `${d.framesDir}/ (--dataset ${d.name})`).join(', ')}; --dataset ` +
+          `${config.name} reads ${config.framesDir}/ with frames named like ${formatFrameName(config.imageTemplate, 1)}`
         : `check --root, --dataset and --template (frames named like ${formatFrameName(config.imageTemplate, 1)})`,
       details: {
         list: listPath,

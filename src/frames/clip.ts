@@ -114,7 +114,8 @@ export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<
       throw new TsmError(
         'input',
         'E_FRAME_SIZE',
-        `clip ${job.id}: frame ${index} is ${frame.fullWidth}×${frame.fullHeight} after scaling, others ${first.fullWidth}×${first.fullHeight}`,
+        `clip ${job.id}: frame ${index} is ${frame.fullWidth}×${frame.fullHeight} after scaling, others ` +
+          `${first.fullWidth}×${first.fullHeight}`,
       );
     }
   }

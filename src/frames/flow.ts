@@ -1,5 +1,6 @@
 /**
- * Optical-flow clips in TSM's layouts (docs/upstream-tsm-family.md §3, §5): per segment start, `newLength` consecutive (x, y) flow
+ * Optical-flow clips in TSM's layouts (docs/upstream-tsm-family.md §3, §5): per segment start, `newLength` consecutive
+ * (x, y) flow
  * images as grey planes x1 y1 … x5 y5, normalised (v/255 − 0.5)/0.226; a mirrored crop also inverts the x images
  * (255 − v), as GroupOverSample does for every even-indexed 'L' image.
  *
@@ -33,7 +34,8 @@ export function flowStorage(template: string): FlowStorage {
   throw new TsmError(
     'usage',
     'E_BAD_FLAG',
-    `flow template '${template}' has ${fields} field(s); expected 'flow_{}_{:05d}.jpg' (axis, index), '{:06d}-{}_{:05d}.jpg' (id, axis, index) or a one-field template for x/y packed in one RGB image`,
+    `flow template '${template}' has ${fields} field(s); expected 'flow_{}_{:05d}.jpg' (axis, index), ` +
+      `'{:06d}-{}_{:05d}.jpg' (id, axis, index) or a one-field template for x/y packed in one RGB image`,
     {
       details: { flag: '--template', value: template },
     },
@@ -63,7 +65,8 @@ export function flowFramePaths(root: string, layout: FlowLayoutConfig, id: strin
     throw new TsmError(
       'input',
       'E_FLOW_ID',
-      `clip id '${id}' is not a number, which the '${layout.template}' layout needs (folders are named by the zero-padded id)`,
+      `clip id '${id}' is not a number, which the '${layout.template}' layout needs (folders are ` +
+        `named by the zero-padded id)`,
       { details: { clip: id } },
     );
   const folder = String(numeric).padStart(6, '0');

@@ -309,7 +309,8 @@ export function rescaleSizeLikeMmcv(
     throw new TsmError(
       'usage',
       'E_BAD_SCALE',
-      `Resize scale ${JSON.stringify(scale)} turns a ${width}×${height} frame into ${size.width}×${size.height}, which is not a size in 1…65535 pixels a side`,
+      `Resize scale ${JSON.stringify(scale)} turns a ${width}×${height} frame into ${size.width}×${size.height}, ` +
+        `which is not a size in 1…65535 pixels a side`,
       { details: { scale, width, height, result: [size.width, size.height] } },
     );
   }

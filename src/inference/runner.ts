@@ -66,7 +66,8 @@ export function readModelInfo(bytes: Uint8Array, source: string): ModelInfo {
     throw new TsmError(
       'unsupported',
       'E_MODEL_SHAPE',
-      `${source}: expected an input [N, T, C, S, S] (or [N, C, S, S]) with C = 3 (RGB) or 10 (Flow), static T and S, and an output [N, classes]`,
+      `${source}: expected an input [N, T, C, S, S] (or [N, C, S, S]) with C = 3 (RGB) or 10 (Flow), static T and S, ` +
+        `and an output [N, classes]`,
       {
         details: { file: source, input: input?.name, rank: inDims.length },
       },

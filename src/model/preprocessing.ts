@@ -12,7 +12,8 @@ import { type ArchSpec, FLOW_NEW_LENGTH } from './spec.js';
 export const IMAGENET_MEAN = Object.freeze([0.485, 0.456, 0.406]);
 export const IMAGENET_STD = Object.freeze([0.229, 0.224, 0.225]);
 
-/** Flow input (TSM models.py for ResNet and MobileNetV2): mean 0.5, std = the mean of ImageNet's stds, on every channel. */
+/** Flow input (TSM models.py for ResNet and MobileNetV2): mean 0.5, std = the mean of ImageNet's stds, on every
+ * channel. */
 export const FLOW_MEAN = 0.5;
 export const FLOW_STD = (IMAGENET_STD[0] + IMAGENET_STD[1] + IMAGENET_STD[2]) / 3;
 
@@ -27,7 +28,8 @@ export interface Preprocessing {
   readonly inputRange: readonly [number, number];
   readonly scaleShortSide: number;
   readonly cropSize: number;
-  /** RGB: 3 colour channels; flow-xy: per segment 5 grey (x, y) flow image pairs, x1 y1 … x5 y5 (docs/upstream-tsm-family.md §3) */
+  /** RGB: 3 colour channels; flow-xy: per segment 5 grey (x, y) flow image pairs, x1 y1 … x5 y5
+   * (docs/upstream-tsm-family.md §3) */
   readonly channelOrder: 'RGB' | 'flow-xy';
   readonly layout: 'NTCHW' | 'NCHW';
   readonly segments: number;
@@ -112,7 +114,10 @@ export function resolveScaleShortSide(
   return {
     scaleShortSide: value,
     from: 'model',
-    warning: `${model} declares scaleShortSide ${value} for its ${cropSize} crop${why}, but upstream's test transform scales to ${rule} (${cropSize}·256 // 224); scaling to ${value} as the model declares — convert it again for upstream's ${rule}`,
+    warning:
+      `${model} declares scaleShortSide ${value} for its ${cropSize} crop${why}, but upstream's test ` +
+      `transform scales to ${rule} (${cropSize}·256 // 224); scaling to ${value} as the model declares — convert it ` +
+      `again for upstream's ${rule}`,
   };
 }
 

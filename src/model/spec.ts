@@ -18,7 +18,8 @@ export interface ConvBn {
   readonly groups: number;
 }
 
-/** Where a ResNet block's temporal shift sits: none, residual branch only (`blockres`), or the whole block (`block`). */
+/** Where a ResNet block's temporal shift sits: none, residual branch only (`blockres`), or the whole block (`block`).
+ * */
 export type ResNetShift = 'none' | 'residual' | 'block';
 
 export interface ResNetBlock {
@@ -31,7 +32,8 @@ export interface ResNetBlock {
 }
 
 /**
- * An embedded-Gaussian non-local block (docs/upstream-tsm-family.md §1) on [N, C, T, H, W]: θ, φ, g are 1×1×1 convs C→C/2 (φ and g
+ * An embedded-Gaussian non-local block (docs/upstream-tsm-family.md §1) on [N, C, T, H, W]: θ, φ, g are 1×1×1 convs
+ * C→C/2 (φ and g
  * max-pooled 1×2×2), softmax(θᵀφ) over the pooled positions weighs g, W (conv C/2→C + BatchNorm3d) maps back, plus x.
  * The 1×1×1 convs are written as ConvBn with kernel 1, applied frame by frame.
  */
@@ -100,7 +102,8 @@ export interface HeadSpec {
   readonly classes: number;
 }
 
-/** RGB: 3 channels a frame; Flow: 5 stacked (x, y) flow image pairs, 10 channels a segment (docs/upstream-tsm-family.md §3). */
+/** RGB: 3 channels a frame; Flow: 5 stacked (x, y) flow image pairs, 10 channels a segment
+ * (docs/upstream-tsm-family.md §3). */
 export type Modality = 'RGB' | 'Flow';
 
 /** Flow segments stack new_length = 5 (x, y) pairs: upstream's fixed choice for Flow (main.py, test_models.py). */

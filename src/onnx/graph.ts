@@ -133,7 +133,8 @@ export class GraphContext {
     return this.names.node(key).replace(/\.weight$/, '');
   }
 
-  /** An activation point: observed (calibrate), or QuantizeLinear → DequantizeLinear with its calibrated range (int8). */
+  /** An activation point: observed (calibrate), or QuantizeLinear → DequantizeLinear with its calibrated range (int8).
+   * */
   activation(x: string): string {
     const { precision, g } = this;
     if (this.floatingPoint || this.quantized.has(x)) return x;

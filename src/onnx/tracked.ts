@@ -50,9 +50,12 @@ export class TrackedStateDict {
       throw new TsmError(
         'unsupported',
         'E_UNUSED_TENSORS',
-        `${left.length} tensor(s) in the checkpoint have no place in the detected architecture: ${left.slice(0, 12).join(', ')}${left.length > 12 ? ', …' : ''}`,
+        `${left.length} tensor(s) in the checkpoint have no place in the detected architecture: ` +
+          `${left.slice(0, 12).join(', ')}${left.length > 12 ? ', …' : ''}`,
         {
-          hint: 'the checkpoint has layers tsm does not know (non-local blocks? a different head?); nothing was written',
+          hint:
+            'the checkpoint has layers tsm does not know (non-local blocks? a different ' +
+            'head?); nothing was written',
           details: { keys: left },
         },
       );

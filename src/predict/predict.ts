@@ -98,9 +98,12 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
     throw new TsmError(
       'usage',
       'E_FLOW_INPUT',
-      `${name} is a Flow model (${info.channels} channels a segment: stacked x/y optical-flow images); predict reads RGB frames and videos`,
+      `${name} is a Flow model (${info.channels} channels a segment: stacked x/y optical-flow images); predict ` +
+        `reads RGB frames and videos`,
       {
-        hint: 'score flow frames with tsm verify (--dataset ucf101 | something | somethingv2 | kinetics, or --template for your layout)',
+        hint:
+          'score flow frames with tsm verify (--dataset ucf101 | something | somethingv2 | kinetics, or ' +
+          '--template for your layout)',
         details: { model: name, channels: info.channels },
       },
     );

@@ -208,7 +208,8 @@ export function makeResolvers(reader: VettingReader) {
         throw new TsmError(
           'unsafe',
           'E_UNSAFE_GLOBAL',
-          `${reader.source}: refused global '${qualified}' at byte ${reader.opcodeOffset}: not on the checkpoint allowlist`,
+          `${reader.source}: refused global '${qualified}' at byte ${reader.opcodeOffset}: not on ` +
+            `the checkpoint allowlist`,
           {
             hint: 'tsm only loads tensors and plain containers; this file asks Python to import and call other code',
             details: { file: reader.source, offset: reader.opcodeOffset, global: qualified },

@@ -26,7 +26,8 @@ export interface Checkpoint {
    * what a name means is the key layout's business (src/arch/layouts).
    */
   readonly stateDict: ReadonlyMap<string, Tensor>;
-  /** Top-level entries that are neither weights nor scalars (e.g. `optimizer`), named so nothing is silently dropped. */
+  /** Top-level entries that are neither weights nor scalars (e.g. `optimizer`), named so nothing is silently dropped.
+   * */
   readonly otherEntries: readonly string[];
 }
 
@@ -129,7 +130,8 @@ function findWeights(
   throw new TsmError(
     'unsupported',
     'E_NO_STATE_DICT',
-    `${file}: no state dict found at the top level or under ${WEIGHT_KEYS.map((k) => `'${k}'`).join(', ')}; top-level keys: ${[...value.keys()].map(String).join(', ')}`,
+    `${file}: no state dict found at the top level or under ${WEIGHT_KEYS.map((k) => `'${k}'`).join(', ')}; ` +
+      `top-level keys: ${[...value.keys()].map(String).join(', ')}`,
     {
       details: { file, keys: [...value.keys()].map(String) },
     },
@@ -145,7 +147,8 @@ function toTensor(ref: TensorRef, name: string, file: string, resolve: StorageRe
     throw new TsmError(
       'input',
       'E_CORRUPT',
-      `${file}: tensor '${name}' (shape [${ref.shape.join(', ')}], offset ${ref.offset}) reaches element ${extent} of storage '${storage.key}', which has ${available}`,
+      `${file}: tensor '${name}' (shape [${ref.shape.join(', ')}], offset ${ref.offset}) reaches element ${extent} ` +
+        `of storage '${storage.key}', which has ${available}`,
       {
         details: { file, key: name, expected: extent, found: available },
       },

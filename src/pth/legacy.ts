@@ -16,7 +16,8 @@ import { DTYPES } from './dtypes.js';
 import { type Storage, swapBytes } from './tensor.js';
 import { PickleStream, type StorageRef, type UnpickleResult } from './unpickle.js';
 
-const LEGACY_MAGIC = Uint8Array.from([0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]); // 0x1950a86a20f9469cfc6c LE
+// 0x1950a86a20f9469cfc6c, little-endian
+const LEGACY_MAGIC = Uint8Array.from([0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]);
 const LEGACY_PROTOCOL_VERSION = 1001;
 
 /** PROTO, then LONG1 of 10 bytes holding the legacy magic number. */
@@ -176,7 +177,8 @@ function legacyStorageResolver(source: string, roots: ReadonlyMap<string, Storag
       throw new TsmError(
         'input',
         'E_CORRUPT',
-        `${source}: storage view of '${ref.key}' [${ref.view.offset}, +${ref.view.numel}) exceeds its ${root.numel} elements`,
+        `${source}: storage view of '${ref.key}' [${ref.view.offset}, +${ref.view.numel}) exceeds ` +
+          `its ${root.numel} elements`,
         { details: { file: source, key: ref.key } },
       );
     }
@@ -192,7 +194,8 @@ function truncated(source: string, key: string, offset: number, need: number, ha
   return new TsmError(
     'input',
     'E_TRUNCATED',
-    `${source}: truncated: storage '${key}' needs ${need} bytes from byte ${offset}, but the file ends ${have ? `${have} bytes later` : 'there'}`,
+    `${source}: truncated: storage '${key}' needs ${need} bytes from byte ${offset}, ` +
+      `but the file ends ${have ? `${have} bytes later` : 'there'}`,
     {
       details: { file: source, key, offset, expected: need, found: have },
     },

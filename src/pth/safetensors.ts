@@ -104,7 +104,8 @@ function readHeader(bytes: Uint8Array, source: string): { header: Record<string,
   if (Array.isArray(header))
     throw badHeader(
       source,
-      `header is a JSON array, not an object (bytes 8–${8 + n}): safetensors maps each tensor name to {dtype, shape, data_offsets}`,
+      `header is a JSON array, not an object (bytes 8–${8 + n}): safetensors maps each tensor name to ` +
+        `{dtype, shape, data_offsets}`,
     );
   if (!header || typeof header !== 'object') throw badHeader(source, 'header is not a JSON object');
   return { header: header as Record<string, unknown>, headerBytes: n };

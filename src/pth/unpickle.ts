@@ -103,7 +103,8 @@ export class PickleStream {
       return new TsmError(
         'input',
         'E_TRUNCATED',
-        `${this.source}: truncated: the pickle opcode at byte ${offset} needs ${more ?? 'more'} byte(s) past the end of the data (${size} bytes)`,
+        `${this.source}: truncated: the pickle opcode at byte ${offset} needs ${more ?? 'more'} byte(s) past the end ` +
+          `of the data (${size} bytes)`,
         {
           details: { ...details, size, missingBytes: more ? Number(more) : undefined },
           cause: err,

@@ -70,7 +70,8 @@ function zipStorageResolver(
       throw new TsmError(
         'input',
         'E_TRUNCATED',
-        `${source}: storage '${ref.key}' declares ${ref.numel} ${ref.dtype} elements (${need} bytes) but its record holds ${data.length}`,
+        `${source}: storage '${ref.key}' declares ${ref.numel} ${ref.dtype} elements (${need} bytes) but its ` +
+          `record holds ${data.length}`,
         {
           details: { file: source, key: ref.key, expected: need, found: data.length },
         },

@@ -217,7 +217,8 @@ export const DEFAULT_MAX_INFLATED_BYTES = 4 * 1024 ** 3;
 
 /**
  * An entry's bytes: a view into `bytes` when stored, inflated through jszip when deflated; either way CRC-checked.
- * Other methods (bzip2, LZMA, zstd…) and encrypted entries are refused by name: torch's reader (miniz) refuses them too.
+ * Other methods (bzip2, LZMA, zstd…) and encrypted entries are refused by name: torch's reader (miniz) refuses them
+ * too.
  */
 export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, source: string, budget: InflateBudget): Uint8Array {
   const details = { file: source, entry: entry.name, offset: entry.dataOffset };
@@ -243,9 +244,12 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, source: string,
     throw new TsmError(
       'unsupported',
       'E_ZIP_COMPRESSED',
-      `${source}: entry '${entry.name}' is compressed with method ${entry.method}; tsm reads stored (0) and deflated (8) entries, as torch does`,
+      `${source}: entry '${entry.name}' is compressed with method ${entry.method}; tsm reads stored (0) and deflated ` +
+        `(8) entries, as torch does`,
       {
-        hint: 're-save the checkpoint with torch.save, or unzip it and zip it again with `zip -0` (stored) or plain deflate',
+        hint:
+          're-save the checkpoint with torch.save, or unzip it and zip it again with `zip -0` ' +
+          '(stored) or plain deflate',
         details: { ...details, method: entry.method },
       },
     );
@@ -256,7 +260,8 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, source: string,
     throw new TsmError(
       'input',
       'E_CRC',
-      `${source}: zip entry '${entry.name}' fails its CRC-32 check (stored ${entry.crc32.toString(16)}, computed ${computed.toString(16)}); the file is corrupt`,
+      `${source}: zip entry '${entry.name}' fails its CRC-32 check (stored ${entry.crc32.toString(16)}, computed ` +
+        `${computed.toString(16)}); the file is corrupt`,
       { details },
     );
   }
@@ -269,7 +274,8 @@ function inflateEntry(bytes: Uint8Array, entry: ZipEntry, source: string, budget
     throw new TsmError(
       'input',
       'E_BAD_DEFLATE',
-      `${source}: deflated entry '${entry.name}' (${entry.compressedSize} bytes at byte ${entry.dataOffset}) ${message}`,
+      `${source}: deflated entry '${entry.name}' (${entry.compressedSize} bytes at byte ` +
+        `${entry.dataOffset}) ${message}`,
       { details: { ...details, compressedSize: entry.compressedSize, size: entry.size } },
     );
   };
@@ -279,9 +285,12 @@ function inflateEntry(bytes: Uint8Array, entry: ZipEntry, source: string, budget
     throw new TsmError(
       'input',
       'E_INFLATE_LIMIT',
-      `${source}: deflated entry '${entry.name}' declares ${entry.size} bytes, past the ${budget.limit}-byte limit on what one checkpoint may inflate to (${budget.limit - budget.remaining} used so far)`,
+      `${source}: deflated entry '${entry.name}' declares ${entry.size} bytes, past the ${budget.limit}-byte limit ` +
+        `on what one checkpoint may inflate to (${budget.limit - budget.remaining} used so far)`,
       {
-        hint: 'a real checkpoint this large: unzip it and save it again with torch.save (stored entries are read in place)',
+        hint:
+          'a real checkpoint this large: unzip it and save it again with torch.save (stored ' +
+          'entries are read in place)',
         details: { ...details, size: entry.size, limit: budget.limit },
       },
     );
@@ -304,7 +313,8 @@ function inflateEntry(bytes: Uint8Array, entry: ZipEntry, source: string, budget
   const reason = worker._pako?.msg;
   if (written !== entry.size)
     bad(
-      `inflates to ${written} bytes, not the ${entry.size} it declares${reason ? ` (${reason})` : ' (the stream ends early)'}`,
+      `inflates to ${written} bytes, not the ` +
+        `${entry.size} it declares${reason ? ` (${reason})` : ' (the stream ends early)'}`,
     );
   budget.remaining -= entry.size;
   return out;

@@ -43,7 +43,8 @@ export class GestureSmoother {
   }
 }
 
-/** A clip's stream as one result: the gesture reported last (-1 for none) and the logits of the last window averaged. */
+/** A clip's stream as one result: the gesture reported last (-1 for none) and the logits of the last window averaged.
+ * */
 export class ClipTracker {
   private readonly smoother: GestureSmoother;
   private readonly recent: Float32Array[] = [];

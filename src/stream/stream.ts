@@ -1,4 +1,5 @@
-/** `tsm stream`: frames of a folder (or an animated GIF/WebP) through an online model, one at a time, with smoothing. */
+/** `tsm stream`: frames of a folder (or an animated GIF/WebP) through an online model, one at a time, with smoothing.
+ * */
 import { statSync } from 'node:fs';
 import { TsmError } from '../errors.js';
 import { openFrameSource } from '../frames/source.js';

@@ -1,4 +1,5 @@
-/** Accuracy metrics as TSM's test_models.py reports them: top-1/top-5 over clips, per-class from the confusion matrix. */
+/** Accuracy metrics as TSM's test_models.py reports them: top-1/top-5 over clips, per-class from the confusion matrix.
+ * */
 import { topK } from '../inference/scores.js';
 
 export { topK };

@@ -95,7 +95,9 @@ export async function verifyStreamed(options: StreamedVerifyOptions): Promise<St
         unreadable.push({
           clip: record.id,
           line: record.line,
-          reason: `none of its ${record.frames} frames could be read under ${join(options.root, options.config.framesDir, record.id)}`,
+          reason:
+            `none of its ${record.frames} frames could be read under ` +
+            `${join(options.root, options.config.framesDir, record.id)}`,
         });
       } else {
         const scores = tracker.windowMean(model.classes);

@@ -1,4 +1,5 @@
-/** Parity with a PyTorch reference evaluation (tools/reference/eval_*.py): the same prediction, scores within a bound. */
+/** Parity with a PyTorch reference evaluation (tools/reference/eval_*.py): the same prediction, scores within a bound.
+ * */
 import { TsmError } from '../errors.js';
 import { readInputText } from '../io.js';
 import type { ClipPrediction } from './scoring.js';

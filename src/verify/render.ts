@@ -5,15 +5,30 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(2)} %`;
 }
 
+/** What the crops and frames were beyond their count: mirrored classes read swapped, Flow frames. */
+function cropNotes(r: VerifyResult): string {
+  const { flipLabelMap, flow } = r.protocol;
+  const flip = flipLabelMap ? ` (flipped views read with ${flipLabelMap.length} mirrored class pair(s) swapped)` : '';
+  const frames = flow
+    ? `, flow: ${flow.newLength} x/y pairs a segment from ${flow.framesDir}/<id>/${flow.template}`
+    : '';
+  return flip + frames;
+}
+
 export function renderVerify(r: VerifyResult, report?: Record<string, string>): string {
   const st = r.protocol.streaming;
   const how = st
-    ? `streamed frame by frame at stride ${st.stride} (window ${st.window}, stable ${st.stableFrames}${st.declaredByModel ? '' : '; the model declares no protocol'}), counted by the last reported gesture`
-    : `${r.protocol.segments} segments, ${r.protocol.sampling} sampling, ${r.protocol.crops} crop(s)${r.protocol.flipLabelMap ? ` (flipped views read with ${r.protocol.flipLabelMap.length} mirrored class pair(s) swapped)` : ''}${r.protocol.flow ? `, flow: ${r.protocol.flow.newLength} x/y pairs a segment from ${r.protocol.flow.framesDir}/<id>/${r.protocol.flow.template}` : ''}`;
+    ? `streamed frame by frame at stride ${st.stride} (window ${st.window}, stable ` +
+      `${st.stableFrames}${st.declaredByModel ? '' : '; the model declares no protocol'}), counted by ` +
+      `the last reported gesture`
+    : `${r.protocol.segments} segments, ${r.protocol.sampling} sampling, ${r.protocol.crops} crop(s)${cropNotes(r)}`;
   const lines = [
-    `${r.model} on ${r.dataset} (${r.root}): ${r.clips} clips, ${how}, scale ${r.protocol.scaleShortSide} → ${r.protocol.cropSize}`,
+    `${r.model} on ${r.dataset} (${r.root}): ${r.clips} clips, ${how}, scale ${r.protocol.scaleShortSide} ` +
+      `→ ${r.protocol.cropSize}`,
     `top-1 ${pct(r.top1)}   top-5 ${pct(r.top5)}   mean class accuracy ${pct(r.meanClassAccuracy)}`,
-    `${r.clipsPerSecond.toFixed(1)} clips/s steady state; set-up (model, session) ${r.timing.setupSeconds.toFixed(2)} s, first batch ${r.timing.firstBatchSeconds.toFixed(2)} s; ${r.timing.overallClipsPerSecond.toFixed(1)} clips/s overall`,
+    `${r.clipsPerSecond.toFixed(1)} clips/s steady state; set-up (model, session) ` +
+      `${r.timing.setupSeconds.toFixed(2)} s, first batch ${r.timing.firstBatchSeconds.toFixed(2)} s; ` +
+      `${r.timing.overallClipsPerSecond.toFixed(1)} clips/s overall`,
   ];
   const present = r.perClass.filter((c) => c.clips > 0);
   const width = Math.max(...present.map((c) => c.label.length));
@@ -32,7 +47,9 @@ export function renderVerify(r: VerifyResult, report?: Record<string, string>): 
     const p = r.parity;
     lines.push(
       '',
-      `parity with ${p.reference}: same prediction on ${p.samePrediction}/${p.clips} clips (${pct(p.samePredictionFraction)}), max |Δscore| ${p.maxAbsScoreDelta.toExponential(2)}, reference top-1 ${pct(p.referenceTop1)}`,
+      `parity with ${p.reference}: same prediction on ${p.samePrediction}/${p.clips} clips ` +
+        `(${pct(p.samePredictionFraction)}), max |Δscore| ${p.maxAbsScoreDelta.toExponential(2)}, reference ` +
+        `top-1 ${pct(p.referenceTop1)}`,
     );
   }
   if (report) lines.push('', `report: ${Object.values(report).join(', ')}`);

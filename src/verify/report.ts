@@ -1,4 +1,5 @@
-/** Verify outputs a person or a spreadsheet reads: predictions CSV, per-class CSV, confusion CSV/JSON and a PNG heat-map. */
+/** Verify outputs a person or a spreadsheet reads: predictions CSV, per-class CSV, confusion CSV/JSON and a PNG
+ * heat-map. */
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomically } from '../onnx/write.js';
@@ -61,22 +62,31 @@ export async function confusionPng(r: VerifyResult): Promise<Buffer> {
       const shade = Math.round(255 - f * 200);
       const fill = ti === pi ? `rgb(${shade},${255 - Math.round(f * 80)},${shade})` : `rgb(255,${shade},${shade})`;
       cells.push(
-        `<rect x="${margin + x * cell}" y="${top + y * cell}" width="${cell - 1}" height="${cell - 1}" fill="${fill}"/>`,
+        `<rect x="${margin + x * cell}" y="${top + y * cell}" width="${cell - 1}" ` +
+          `height="${cell - 1}" fill="${fill}"/>`,
       );
       if (v)
         cells.push(
-          `<text x="${margin + x * cell + cell / 2}" y="${top + y * cell + cell / 2 + 4}" font-size="11" text-anchor="middle" fill="#000">${v}</text>`,
+          `<text x="${margin + x * cell + cell / 2}" y="${top + y * cell + cell / 2 + 4}" font-size="11" ` +
+            `text-anchor="middle" fill="#000">${v}</text>`,
         );
     });
     cells.push(
-      `<text x="${margin - 6}" y="${top + y * cell + cell / 2 + 4}" font-size="12" text-anchor="end">${escapeXml(r.labels[ti])}</text>`,
+      `<text x="${margin - 6}" y="${top + y * cell + cell / 2 + 4}" font-size="12" ` +
+        `text-anchor="end">${escapeXml(r.labels[ti])}</text>`,
     );
     cells.push(
-      `<text transform="translate(${margin + y * cell + cell / 2 + 4},${top + size + 6}) rotate(60)" font-size="12">${escapeXml(r.labels[ti])}</text>`,
+      `<text transform="translate(${margin + y * cell + cell / 2 + 4},${top + size + 6}) rotate(60)" ` +
+        `font-size="12">${escapeXml(r.labels[ti])}</text>`,
     );
   });
-  const title = `${escapeXml(r.model.split('/').pop() ?? r.model)} — top-1 ${(r.top1 * 100).toFixed(1)} %, ${r.clips} clips (rows: true class, columns: prediction)`;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, sans-serif"><rect width="100%" height="100%" fill="#fff"/><text x="10" y="24" font-size="13">${title}</text>${cells.join('')}</svg>`;
+  const title =
+    `${escapeXml(r.model.split('/').pop() ?? r.model)} — top-1 ${(r.top1 * 100).toFixed(1)} %, ` +
+    `${r.clips} clips (rows: true class, columns: prediction)`;
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, ` +
+    `sans-serif"><rect width="100%" height="100%" fill="#fff"/><text x="10" y="24" ` +
+    `font-size="13">${title}</text>${cells.join('')}</svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 

@@ -42,7 +42,9 @@ export function viewScoring(
   if (mirrored.length && !options.flipLabels) {
     const [i, j] = mirrored[0];
     warnings.push(
-      `--crops 10 scores horizontally flipped views, which turn ${categories[i]} into ${categories[j]} (${mirrored.length} such class pair(s) in this category list); pass --flip-labels to read flipped views with those classes swapped`,
+      `--crops 10 scores horizontally flipped views, which turn ${categories[i]} into ${categories[j]} ` +
+        `(${mirrored.length} such class pair(s) in this category list); pass --flip-labels to read flipped views ` +
+        `with those classes swapped`,
     );
   }
   const perm = flipMap ? flipPermutation(K, flipMap) : undefined;

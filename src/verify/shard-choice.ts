@@ -45,7 +45,8 @@ function autoShard(env: NodeJS.ProcessEnv): Shard {
     throw new TsmError(
       'usage',
       'E_SHARD',
-      '--shard auto found neither a Slurm job array (SLURM_ARRAY_TASK_ID) nor a Kubernetes Indexed Job (JOB_COMPLETION_INDEX)',
+      '--shard auto found neither a Slurm job array (SLURM_ARRAY_TASK_ID) nor a Kubernetes Indexed ' +
+        'Job (JOB_COMPLETION_INDEX)',
       { hint: 'outside an engine, give --shard I/N' },
     );
   }
@@ -72,9 +73,12 @@ function autoShard(env: NodeJS.ProcessEnv): Shard {
     throw new TsmError(
       'usage',
       'E_SHARD',
-      `--shard auto: the Slurm array seen (${listed}) is not 0..N-1, so it does not say how many shards the run has (a resubmitted task, sbatch --array=I, is an array of one)`,
+      `--shard auto: the Slurm array seen (${listed}) is not 0..N-1, so it does not say how many shards the run has ` +
+        `(a resubmitted task, sbatch --array=I, is an array of one)`,
       {
-        hint: 'set TSM_SHARD_COUNT=N (deploy/slurm/verify.sbatch records N in the parts folder on the first run), or give --shard I/N',
+        hint:
+          'set TSM_SHARD_COUNT=N (deploy/slurm/verify.sbatch records N in the parts folder on the first ' +
+          'run), or give --shard I/N',
         details: { env: seen },
       },
     );

@@ -149,9 +149,11 @@ export function mergeParts(
   for (const { file, part } of parts) {
     const differs = [
       part.model.sha256 !== first.model.sha256 &&
-        `model ${part.model.path} (sha256 ${part.model.sha256.slice(0, 12)}…) vs ${first.model.path} (${first.model.sha256.slice(0, 12)}…)`,
+        `model ${part.model.path} (sha256 ${part.model.sha256.slice(0, 12)}…) vs ${first.model.path} ` +
+          `(${first.model.sha256.slice(0, 12)}…)`,
       part.list.sha256 !== first.list.sha256 &&
-        `list ${part.list.path} (sha256 ${part.list.sha256.slice(0, 12)}…) vs ${first.list.path} (${first.list.sha256.slice(0, 12)}…)`,
+        `list ${part.list.path} (sha256 ${part.list.sha256.slice(0, 12)}…) vs ${first.list.path} ` +
+          `(${first.list.sha256.slice(0, 12)}…)`,
       part.categories.sha256 !== first.categories.sha256 && 'category list',
       JSON.stringify(part.request) !== JSON.stringify(first.request) &&
         `protocol ${JSON.stringify(part.request)} vs ${JSON.stringify(first.request)}`,
@@ -184,7 +186,8 @@ export function mergeParts(
     throw new TsmError(
       'input',
       'E_MISSING_PARTS',
-      `${missing.length} of ${count} shard(s) missing: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`,
+      `${missing.length} of ${count} shard(s) missing: ` +
+        `${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`,
       { hint: 're-run the verify job: shards already done are skipped', details: { missing, count } },
     );
   }
@@ -271,7 +274,8 @@ export function missingShardsError(dir: string, runs: readonly ShardStatus[]): T
   if (!incomplete.length) return undefined;
   const each = incomplete.map(
     (r) =>
-      `${r.model} on ${r.list}: ${r.missing.length} of ${r.count} (${r.missing.slice(0, 30).join(', ')}${r.missing.length > 30 ? ', …' : ''})`,
+      `${r.model} on ${r.list}: ${r.missing.length} of ${r.count} ` +
+      `(${r.missing.slice(0, 30).join(', ')}${r.missing.length > 30 ? ', …' : ''})`,
   );
   return new TsmError('input', 'E_SHARDS_MISSING', `${dir}: shards missing: ${each.join('; ')}`, {
     hint: 're-run (or resubmit) the missing shards: shards already done are skipped',

@@ -211,7 +211,8 @@ function nothingRead(options: VerifyOptions, inputs: ClipSet, unreadable: readon
   return new TsmError(
     'input',
     'E_NO_CLIPS_READ',
-    `none of the ${clips.length} video(s) of ${listPath} could be decoded (first: clip ${first?.clip}: ${first?.reason})`,
+    `none of the ${clips.length} video(s) of ${listPath} could be decoded (first: clip ` +
+      `${first?.clip}: ${first?.reason})`,
     { details: { list: listPath } },
   );
 }
@@ -234,7 +235,9 @@ async function verifyOnline(
     throw new TsmError(
       'usage',
       'E_ONLINE_PROTOCOL',
-      `${options.model} is an online model: it is verified by streaming each clip's frames; --crops, --dense, --twice, --full-res, --segments, --videos and --shard do not apply (stream a video with tsm stream --video or tsm predict)`,
+      `${options.model} is an online model: it is verified by streaming each clip's frames; --crops, --dense, ` +
+        `--twice, --full-res, --segments, --videos and --shard do not apply (stream a video with tsm ` +
+        `stream --video or tsm predict)`,
     );
   }
   const { config, categories, listPath, clips } = inputs;

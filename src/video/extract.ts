@@ -1,5 +1,6 @@
 /**
- * `tsm prepare frames`: videos → JPEG frame folders with the upstream tools' ffmpeg settings (docs/upstream-tsm-family.md §4):
+ * `tsm prepare frames`: videos → JPEG frame folders with the upstream tools' ffmpeg settings
+ * (docs/upstream-tsm-family.md §4):
  * Kinetics `scale=-1:331` into `img_%05d.jpg`, Something v2 `scale=-1:256` into `%06d.jpg`, `-q:v 0`, native frame
  * rate, numbered from 1, one single-threaded ffmpeg per video. Runs a pool of workers; a clip folder counts as done
  * only once a marker written after a successful decode is there, so a killed run never leaves a half folder that looks
@@ -263,7 +264,8 @@ function report(plan: ExtractionPlan, tally: Tally, started: number): ExtractRes
   const { info } = plan;
   const warnings = [...tally.keptFromOthers].map(
     ([who, n]) =>
-      `${n} folder(s) already done were kept as ${who} made them, not ffmpeg ${info.version} (${info.path}) as this run; delete them to decode them again`,
+      `${n} folder(s) already done were kept as ${who} made them, not ffmpeg ${info.version} (${info.path}) as this ` +
+      `run; delete them to decode them again`,
   );
   return {
     videos: plan.videos.length,

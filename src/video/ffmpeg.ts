@@ -1,7 +1,8 @@
 /**
  * Videos through ffmpeg: the user's (--ffmpeg PATH, TSM_FFMPEG), else the first `ffmpeg` on PATH (as upstream's
  * vid2img tools run it: a current ffmpeg's frames are what theirs are), else the binary that comes with `npm ci`
- * (@ffmpeg-installer, docs/upstream-tsm-family.md §0b: a 2018 build whose JPEGs and decoded frames differ from a current ffmpeg's).
+ * (@ffmpeg-installer, docs/upstream-tsm-family.md §0b: a 2018 build whose JPEGs and decoded frames differ from a
+ * current ffmpeg's).
  * Frames are piped as raw RGB into memory: no temporary JPEGs.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -9,6 +10,12 @@ import { accessSync, chmodSync, constants, existsSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { TsmError } from '../errors.js';
+
+/** The lines of ffmpeg's stderr that describe the streams, not a failure. */
+const FFMPEG_BANNER = new RegExp(
+  '^\\s*(Input|Metadata|Duration|Stream|At least one output|Output|Press|frame=|encoder|handler_name|major_brand|' +
+    'minor_version|compatible_brands|creation_time|Side data|\\w+\\s*:)',
+);
 
 export interface DecodedVideo {
   readonly width: number;
@@ -25,7 +32,8 @@ export interface FfmpegChoice {
   readonly source: 'flag' | 'env' | 'path' | 'bundled';
 }
 
-/** A chosen ffmpeg with the version it reports (`ffmpeg -version`: "ffmpeg version 5.1.6-0+deb12u1 …" → "5.1.6-0+deb12u1"). */
+/** A chosen ffmpeg with the version it reports (`ffmpeg -version`: "ffmpeg version 5.1.6-0+deb12u1 …" →
+ * "5.1.6-0+deb12u1"). */
 export interface FfmpegInfo extends FfmpegChoice {
   readonly version: string;
 }
@@ -58,7 +66,8 @@ function bundledFfmpeg(): string {
     throw new TsmError(
       'usage',
       'E_NO_FFMPEG',
-      `no ffmpeg: none on PATH, and the bundled @ffmpeg-installer/ffmpeg has no binary for ${process.platform}-${process.arch} (${String(err)})`,
+      `no ffmpeg: none on PATH, and the bundled @ffmpeg-installer/ffmpeg has no binary for ` +
+        `${process.platform}-${process.arch} (${String(err)})`,
       {
         hint: 'install ffmpeg (apt-get install ffmpeg), or pass --ffmpeg PATH or set TSM_FFMPEG',
       },
@@ -127,7 +136,8 @@ export function ffmpegInfo(explicit?: string, env: NodeJS.ProcessEnv = process.e
       throw new TsmError(
         'usage',
         'E_NO_FFMPEG',
-        `${choice.path} (${choice.source}) is not ffmpeg: \`-version\` printed ${JSON.stringify(banner.split('\n')[0].slice(0, 80))}`,
+        `${choice.path} (${choice.source}) is not ffmpeg: \`-version\` printed ` +
+          `${JSON.stringify(banner.split('\n')[0].slice(0, 80))}`,
         { details: { file: choice.path } },
       );
     version = m[1];
@@ -166,12 +176,7 @@ export async function decodeVideo(path: string, options: { ffmpeg?: string } = {
     stderr
       .trim()
       .split('\n')
-      .filter(
-        (l) =>
-          !/^\s*(Input|Metadata|Duration|Stream|At least one output|Output|Press|frame=|encoder|handler_name|major_brand|minor_version|compatible_brands|creation_time|Side data|\w+\s*:)/.test(
-            l,
-          ),
-      )
+      .filter((l) => !FFMPEG_BANNER.test(l))
       .pop()
       ?.trim();
   if (!m)

@@ -58,11 +58,13 @@ function sourceOnlyError(entry: ZooEntry, zoo: string): TsmError {
   const convert = `tsm convert ${checkpoint}`;
   const hint = entry.source.urls.length
     ? `${download}, then ${convert}`
-    : `no download address is known: place ${entry.source.fileName} in ${DEFAULT_CHECKPOINT_DIR}/ by hand, then ${convert}`;
+    : `no download address is known: place ${entry.source.fileName} in ${DEFAULT_CHECKPOINT_DIR}/ ` +
+      `by hand, then ${convert}`;
   return new TsmError(
     'usage',
     'E_ZOO_SOURCE_ONLY',
-    `${entry.id}@${entry.version} is ${entry.status}: the zoo lists its checkpoint (${entry.source.fileName}), not a converted model`,
+    `${entry.id}@${entry.version} is ${entry.status}: the zoo lists its checkpoint ` +
+      `(${entry.source.fileName}), not a converted model`,
     {
       hint,
       details: {

@@ -13,7 +13,8 @@ export type * from './types.js';
 
 export interface ModelQuery {
   readonly id?: string;
-  /** an npm-style range: exact `1.2.3`, `^1`, `~1.2.0`, `1.x`, `>=1.1 <2`, `1.0 - 1.2`, `*`, …; the highest matching version wins */
+  /** an npm-style range: exact `1.2.3`, `^1`, `~1.2.0`, `1.x`, `>=1.1 <2`, `1.0 - 1.2`, `*`, …; the highest matching
+   * version wins */
   readonly version?: string;
   readonly task?: ZooTask;
   readonly dataset?: string;
@@ -176,7 +177,8 @@ export function parseZooDocument(value: unknown, source = 'zoo.json'): Zoo {
   return doc as Zoo;
 }
 
-/** Fetches and parses zoo.json from a URL (in Node, any URL fetch takes: http(s), or a `file:` URL is refused by fetch). */
+/** Fetches and parses zoo.json from a URL (in Node, any URL fetch takes: http(s), or a `file:` URL is refused by
+ * fetch). */
 export async function fetchZoo(url: string | URL, init?: RequestInit): Promise<Zoo> {
   const response = await fetch(url, init);
   if (!response.ok)
@@ -261,7 +263,8 @@ export async function checkArtifact(entry: ZooEntry, bytes: Uint8Array, from = '
     throw new TsmError(
       'network',
       'E_CHECKSUM',
-      `${from}: ${bytes.byteLength} bytes with sha256 ${sha}, but ${entry.id}@${entry.version} records ${a.bytes} bytes with sha256 ${a.sha256}`,
+      `${from}: ${bytes.byteLength} bytes with sha256 ${sha}, but ${entry.id}@${entry.version} records ${a.bytes} ` +
+        `bytes with sha256 ${a.sha256}`,
       {
         details: { id: entry.id, version: entry.version, expected: a.sha256, found: sha, url: from },
       },

@@ -30,10 +30,10 @@ function validate(): ValidateFunction {
 export function schemaErrors(value: unknown): string[] {
   const v = validate();
   if (v(value)) return [];
-  return (v.errors ?? []).map(
-    (e) =>
-      `${e.instancePath || '/'}: ${e.message ?? 'invalid'}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`,
-  );
+  return (v.errors ?? []).map((e) => {
+    const allowed = e.params && 'allowedValues' in e.params ? (e.params.allowedValues as unknown[]) : undefined;
+    return `${e.instancePath || '/'}: ${e.message ?? 'invalid'}${allowed ? ` (${allowed.join(', ')})` : ''}`;
+  });
 }
 
 /** Parses and schema-checks a zoo document; duplicates (id, version) are an error too. */
@@ -51,7 +51,8 @@ export function parseZoo(text: string, source = 'zoo.json'): Zoo {
     throw new TsmError(
       'input',
       'E_ZOO_SCHEMA',
-      `${source}: does not match zoo.schema.json: ${errors.slice(0, 5).join('; ')}${errors.length > 5 ? ` (+${errors.length - 5} more)` : ''}`,
+      `${source}: does not match zoo.schema.json: ` +
+        `${errors.slice(0, 5).join('; ')}${errors.length > 5 ? ` (+${errors.length - 5} more)` : ''}`,
       {
         details: { file: source, errors },
       },
@@ -143,7 +144,9 @@ export function validateZooFile(path = 'zoo.json'): {
       if (dtype !== (a.computeDtype ?? 'float32'))
         issues.push({
           model: name,
-          problem: `artifact ${a.path} computes in ${dtype ?? '? (not an ONNX model)'}, zoo.json says ${a.computeDtype ?? 'nothing (float32)'}`,
+          problem:
+            `artifact ${a.path} computes in ${dtype ?? '? (not an ONNX model)'}, zoo.json says ` +
+            `${a.computeDtype ?? 'nothing (float32)'}`,
         });
     }
     if (m.card && !existsSync(join(dirname(path), m.card)))

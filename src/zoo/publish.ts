@@ -38,11 +38,13 @@ export interface PublishOptions {
   readonly notes?: string;
   readonly reference?: string;
   readonly segments?: number;
-  /** publish a streaming export (tsm convert --online); it is verified by streaming each clip (src/stream/verify-online.ts) */
+  /** publish a streaming export (tsm convert --online); it is verified by streaming each clip
+   * (src/stream/verify-online.ts) */
   readonly online?: boolean;
   /** publish the int8 export (tsm convert --int8), calibrated on these clips */
   readonly int8?: CalibrationOptions;
-  /** where the zoo/ folder will be served: the artifact records `<baseUrl>/<id>/<version>/model.onnx` beside its path */
+  /** where the zoo/ folder will be served: the artifact records `<baseUrl>/<id>/<version>/model.onnx` beside its path
+   * */
   readonly baseUrl?: string;
   /** which split of the dataset the verification ran on, as the entry records it (default `val`) */
   readonly split?: string;
@@ -125,7 +127,8 @@ async function exportForZoo(options: PublishOptions): Promise<{ exported: Export
   const int8 = options.int8 ? await exportInt8Model({ ...convertOptions, calibration: options.int8 }) : undefined;
   const calibration = int8?.quantization.calibration;
   const int8Note = calibration
-    ? `int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated (${calibration.method}) on ${calibration.clips} clips of ${calibration.root}.`
+    ? `int8 (QDQ: uint8 activations, per-channel int8 weights), calibrated (${calibration.method}) on ` +
+      `${calibration.clips} clips of ${calibration.root}.`
     : undefined;
   return {
     exported: int8 ?? exportOnnxModel(convertOptions),

@@ -53,7 +53,8 @@ export interface ZooArtifact {
   readonly sha256: string;
   readonly bytes: number;
   readonly opset: number;
-  /** what the graph computes in (the model's tsm.compute_dtype); float32 when absent (entries before it was recorded) */
+  /** what the graph computes in (the model's tsm.compute_dtype); float32 when absent (entries before it was recorded)
+   * */
   readonly computeDtype?: ComputeDtype;
   readonly inputs: readonly ZooIo[];
   readonly outputs: readonly ZooIo[];

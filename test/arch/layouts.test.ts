@@ -76,19 +76,23 @@ describe('key layouts: each recognises its keys and renames them to the canonica
     for (const l of KEY_LAYOUTS) expect(l.describes.length).toBeGreaterThan(20);
   });
 
-  it('the reference checkpoints read in their layout: the fork as embedded (all 17 blocks shifted), the rest as mit', () => {
-    const variants = ensureVariants();
-    for (const id of ['mbv2_embedded', 'mbv2_official', 'r50_block', 'imagenet_mbv2']) {
-      const v = variants[id];
-      const ckpt = readCheckpointFile(join(VARIANTS_DIR, v.file));
-      const { spec, stateDict } = detectArch(ckpt.stateDict, { fileName: v.file });
-      expect(stateDict.facts.layout, id).toBe(id === 'mbv2_embedded' ? 'embedded' : 'mit');
-      if (id === 'mbv2_embedded')
-        expect(spec.shift).toMatchObject({
-          layout: 'embedded',
-          shiftedBlocks: expect.arrayContaining(['base_model.features.1']),
-        });
-      if (id === 'mbv2_embedded') expect(spec.shift.shiftedBlocks).toHaveLength(17);
-    }
-  });
+  it(
+    'the reference checkpoints read in their layout: the fork as embedded (all 17 blocks ' +
+      'shifted), the rest as mit',
+    () => {
+      const variants = ensureVariants();
+      for (const id of ['mbv2_embedded', 'mbv2_official', 'r50_block', 'imagenet_mbv2']) {
+        const v = variants[id];
+        const ckpt = readCheckpointFile(join(VARIANTS_DIR, v.file));
+        const { spec, stateDict } = detectArch(ckpt.stateDict, { fileName: v.file });
+        expect(stateDict.facts.layout, id).toBe(id === 'mbv2_embedded' ? 'embedded' : 'mit');
+        if (id === 'mbv2_embedded')
+          expect(spec.shift).toMatchObject({
+            layout: 'embedded',
+            shiftedBlocks: expect.arrayContaining(['base_model.features.1']),
+          });
+        if (id === 'mbv2_embedded') expect(spec.shift.shiftedBlocks).toHaveLength(17);
+      }
+    },
+  );
 });

@@ -184,7 +184,11 @@ describe('tsm convert', () => {
     const r = runCli(['convert', file, '-o', join(tmp, 'seg16.onnx'), '--segments', '16', '--shift-div', '4']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
-      /^tsm: warning: file name says segment8 \(trained on 8 segments\) but --segments 16; building for 16, where its accuracy was not measured$/m,
+      new RegExp(
+        '^tsm: warning: file name says segment8 \\(trained on 8 segments\\) but --segments 16; building for 16, ' +
+          'where its accuracy was not measured$',
+        'm',
+      ),
     );
     expect(r.stderr).toMatch(/^tsm: warning: file name says shift8 .* but --shift-div 4; .*$/m);
     const json = runCli(['convert', file, '-o', join(tmp, 'seg16.onnx'), '--segments', '16', '--json']);
@@ -219,7 +223,8 @@ describe('tsm convert', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(
       new RegExp(
-        `^${join(dir, 'model.onnx').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}  \\(no -o: next to the checkpoint\\)  [\\d.]+ MB  sha256 [0-9a-f]{16}…$`,
+        `^${join(dir, 'model.onnx').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}  \\(no -o: next to the checkpoint\\)  ` +
+          `[\\d.]+ MB  sha256 [0-9a-f]{16}…$`,
       ),
     );
     expect(
@@ -250,7 +255,8 @@ describe('tsm convert', () => {
     expect(r.json().labels.slice(0, 2)).toEqual(['class_0', 'class_1']);
     const about = r.json().warnings.filter((w: string) => /--labels/.test(w));
     expect(about).toEqual([
-      'no labels in the checkpoint or known for its name: classes are named class_0 … class_26; pass --labels category.txt (one label a line) to name them',
+      'no labels in the checkpoint or known for its name: classes are named class_0 … class_26; pass --labels ' +
+        'category.txt (one label a line) to name them',
     ]);
     const text = runCli([
       'convert',
@@ -296,7 +302,10 @@ describe('tsm convert', () => {
     ]);
     expect(tpool.status, tpool.stderr).toBe(0);
     expect(tpool.stdout.split('\n')[1]).toMatch(
-      /^ {2}TSM-resnet50: 8 segments, shift blockres 1\/8 on \d+ blocks, temporal pooling \(layers 2–4 on 4 segments\), 27 classes/,
+      new RegExp(
+        '^ {2}TSM-resnet50: 8 segments, shift blockres 1\\/8 on \\d+ blocks, temporal pooling \\(layers 2–4 on ' +
+          '4 segments\\), 27 classes',
+      ),
     );
     const nl = runCli([
       'convert',
@@ -308,7 +317,10 @@ describe('tsm convert', () => {
     ]);
     expect(nl.status, nl.stderr).toBe(0);
     expect(nl.stdout.split('\n')[1]).toMatch(
-      /^ {2}TSM-resnet50: 8 segments, shift blockres 1\/8 on \d+ blocks, non-local blocks after layer2\.\{0,2\} and layer3\.\{0,2,4\}, 27 classes/,
+      new RegExp(
+        '^ {2}TSM-resnet50: 8 segments, shift blockres 1\\/8 on \\d+ blocks, non-local blocks after layer2\\.\\{0' +
+          ',2\\} and layer3\\.\\{0,2,4\\}, 27 classes',
+      ),
     );
     const plain = runCli([
       'convert',
@@ -321,73 +333,92 @@ describe('tsm convert', () => {
     expect(plain.stdout.split('\n')[1]).not.toMatch(/temporal pooling|non-local/);
   });
 
-  describe("a run saved as upstream main.py saves it: <store_name>/ckpt.best.pth.tar, the folder's name the config", () => {
-    const RUN = 'TSM_kinetics_RGB_resnet18_shift8_blockres_avg_segment16_e50';
-    const v = variants.r18_t16;
-    const inRun = (folder: string) => {
-      const dir = join(testTempDir('tsm-run-'), folder);
-      mkdirSync(dir);
-      copyFileSync(join(VARIANTS_DIR, v.file), join(dir, 'ckpt.best.pth.tar'));
-      return join(dir, 'ckpt.best.pth.tar');
-    };
+  describe(
+    "a run saved as upstream main.py saves it: <store_name>/ckpt.best.pth.tar, the folder's name the " + 'config',
+    () => {
+      const RUN = 'TSM_kinetics_RGB_resnet18_shift8_blockres_avg_segment16_e50';
+      const v = variants.r18_t16;
+      const inRun = (folder: string) => {
+        const dir = join(testTempDir('tsm-run-'), folder);
+        mkdirSync(dir);
+        copyFileSync(join(VARIANTS_DIR, v.file), join(dir, 'ckpt.best.pth.tar'));
+        return join(dir, 'ckpt.best.pth.tar');
+      };
 
-    it("a T=16 run exports 16 segments with PyTorch's logits, and inspect and --json say the config came from the folder", async () => {
-      const ckpt = inRun(RUN);
-      const output = join(ckpt, '..', 'model.onnx');
-      const r = runCli(['convert', ckpt, '-o', output, '--size', String(v.size), '--json']);
-      expect(r.status, r.stderr).toBe(0);
-      const res = r.json();
-      expect(res.arch).toMatchObject({ name: 'TSM-resnet18', segments: 16, shiftDiv: 8, shiftPlace: 'blockres' });
-      expect(res.inputs).toEqual([{ name: 'video', shape: ['N', 16, 3, v.size, v.size] }]);
-      expect(res.configName).toEqual({ from: 'folder', name: RUN });
-      expect(res.warnings.filter((w: string) => !w.includes('--labels'))).toEqual([]); // no "assuming 8"
-      const ort = await import('onnxruntime-node');
-      const session = await ort.InferenceSession.create(output);
-      const clip = readF32(join(VARIANTS_DIR, 'r18_t16/input.f32'));
-      const logits = (await session.run({ video: new ort.Tensor('float32', clip, v.inputShape) })).logits
-        .data as Float32Array;
-      const reference = readF32(join(VARIANTS_DIR, 'r18_t16/logits.f32'));
-      expect(maxAbsDiff(logits, reference)).toBeLessThanOrEqual(1e-4);
-      // the clip played backwards moves PyTorch's logits: the match above sees the order of all 16 segments
-      expect(maxAbsDiff(readF32(join(VARIANTS_DIR, 'r18_t16/reversed.f32')), reference)).toBeGreaterThan(1e-2);
-      await session.release();
+      it(
+        "a T=16 run exports 16 segments with PyTorch's logits, and inspect and --json say the config came from the " +
+          'folder',
+        async () => {
+          const ckpt = inRun(RUN);
+          const output = join(ckpt, '..', 'model.onnx');
+          const r = runCli(['convert', ckpt, '-o', output, '--size', String(v.size), '--json']);
+          expect(r.status, r.stderr).toBe(0);
+          const res = r.json();
+          expect(res.arch).toMatchObject({ name: 'TSM-resnet18', segments: 16, shiftDiv: 8, shiftPlace: 'blockres' });
+          expect(res.inputs).toEqual([{ name: 'video', shape: ['N', 16, 3, v.size, v.size] }]);
+          expect(res.configName).toEqual({ from: 'folder', name: RUN });
+          expect(res.warnings.filter((w: string) => !w.includes('--labels'))).toEqual([]); // no "assuming 8"
+          const ort = await import('onnxruntime-node');
+          const session = await ort.InferenceSession.create(output);
+          const clip = readF32(join(VARIANTS_DIR, 'r18_t16/input.f32'));
+          const logits = (await session.run({ video: new ort.Tensor('float32', clip, v.inputShape) })).logits
+            .data as Float32Array;
+          const reference = readF32(join(VARIANTS_DIR, 'r18_t16/logits.f32'));
+          expect(maxAbsDiff(logits, reference)).toBeLessThanOrEqual(1e-4);
+          // the clip played backwards moves PyTorch's logits: the match above sees the order of all 16 segments
+          expect(maxAbsDiff(readF32(join(VARIANTS_DIR, 'r18_t16/reversed.f32')), reference)).toBeGreaterThan(1e-2);
+          await session.release();
 
-      const text = runCli(['convert', ckpt, '-o', output, '--size', String(v.size)]);
-      expect(text.stdout).toContain(`  config from the folder name ${RUN} (the file name carries none)`);
-      const inspect = runCli(['inspect', ckpt, '--json']).json();
-      expect(inspect).toMatchObject({ configName: { from: 'folder', name: RUN }, arch: { segments: 16 } });
-      expect(runCli(['inspect', ckpt]).stdout).toMatch(
-        new RegExp(`^config {6}from the folder name ${RUN} \\(the file name carries none\\)$`, 'm'),
+          const text = runCli(['convert', ckpt, '-o', output, '--size', String(v.size)]);
+          expect(text.stdout).toContain(`  config from the folder name ${RUN} (the file name carries none)`);
+          const inspect = runCli(['inspect', ckpt, '--json']).json();
+          expect(inspect).toMatchObject({ configName: { from: 'folder', name: RUN }, arch: { segments: 16 } });
+          expect(runCli(['inspect', ckpt]).stdout).toMatch(
+            new RegExp(`^config {6}from the folder name ${RUN} \\(the file name carries none\\)$`, 'm'),
+          );
+          // inside the run folder, as `cd <store_name> && tsm inspect ckpt.best.pth.tar`
+          expect(
+            runCli(['inspect', 'ckpt.best.pth.tar', '--json'], { cwd: join(ckpt, '..') }).json().configName,
+          ).toEqual({
+            from: 'folder',
+            name: RUN,
+          });
+          const named = runCli(['inspect', join(VARIANTS_DIR, v.file), '--json']).json();
+          expect(named.configName).toEqual({ from: 'file', name: v.file.split('/').pop() });
+        },
       );
-      // inside the run folder, as `cd <store_name> && tsm inspect ckpt.best.pth.tar`
-      expect(runCli(['inspect', 'ckpt.best.pth.tar', '--json'], { cwd: join(ckpt, '..') }).json().configName).toEqual({
-        from: 'folder',
-        name: RUN,
+
+      it('a folder name that contradicts the weights is reported as a file name would be', () => {
+        const arch = runCli([
+          'convert',
+          inRun(RUN.replace('resnet18', 'resnet50')),
+          '--size',
+          String(v.size),
+          '--json',
+        ]);
+        expect(arch.status, arch.stderr).toBe(0);
+        expect(arch.json().warnings).toContain(
+          'folder name says resnet50 but the weights are a resnet18; using resnet18',
+        );
+        const place = runCli(['convert', inRun(RUN.replace('blockres', 'block')), '--size', String(v.size), '--json']);
+        expect(place.json().warnings).toContain(
+          "folder name says shift place 'block' but the weights show 'blockres'; following the weights",
+        );
+        const flow = runCli(['convert', inRun(RUN.replace('_RGB_', '_Flow_')), '--size', String(v.size), '--json']);
+        expect(flow.status).toBe(5);
+        expect(flow.json().error).toMatchObject({ code: 'E_MODALITY_CONFLICT', nameModality: 'Flow' });
+        expect(flow.json().error.message).toMatch(
+          new RegExp(
+            "^the folder name says _Flow_ but 'base_model\\.conv1\\.weight' takes 3 input channels \\(RGB\\); r" +
+              'ename the folder',
+          ),
+        );
+        const segments = runCli(['convert', inRun(RUN), '--size', String(v.size), '--segments', '8', '--json']);
+        expect(segments.json().warnings).toContain(
+          'folder name says segment16 (trained on 16 segments) but --segments 8; building for 8, where its ' +
+            'accuracy was not measured',
+        );
       });
-      const named = runCli(['inspect', join(VARIANTS_DIR, v.file), '--json']).json();
-      expect(named.configName).toEqual({ from: 'file', name: v.file.split('/').pop() });
-    });
-
-    it('a folder name that contradicts the weights is reported as a file name would be', () => {
-      const arch = runCli(['convert', inRun(RUN.replace('resnet18', 'resnet50')), '--size', String(v.size), '--json']);
-      expect(arch.status, arch.stderr).toBe(0);
-      expect(arch.json().warnings).toContain(
-        'folder name says resnet50 but the weights are a resnet18; using resnet18',
-      );
-      const place = runCli(['convert', inRun(RUN.replace('blockres', 'block')), '--size', String(v.size), '--json']);
-      expect(place.json().warnings).toContain(
-        "folder name says shift place 'block' but the weights show 'blockres'; following the weights",
-      );
-      const flow = runCli(['convert', inRun(RUN.replace('_RGB_', '_Flow_')), '--size', String(v.size), '--json']);
-      expect(flow.status).toBe(5);
-      expect(flow.json().error).toMatchObject({ code: 'E_MODALITY_CONFLICT', nameModality: 'Flow' });
-      expect(flow.json().error.message).toMatch(
-        /^the folder name says _Flow_ but 'base_model\.conv1\.weight' takes 3 input channels \(RGB\); rename the folder/,
-      );
-      const segments = runCli(['convert', inRun(RUN), '--size', String(v.size), '--segments', '8', '--json']);
-      expect(segments.json().warnings).toContain(
-        'folder name says segment16 (trained on 16 segments) but --segments 8; building for 8, where its accuracy was not measured',
-      );
-    });
-  });
+    },
+  );
 });

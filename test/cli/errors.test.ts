@@ -120,7 +120,10 @@ const oclifCases: Array<{
     what: 'a value outside the options, close to one',
     args: ['verify', MODEL, '--dataset', 'kinetic'],
     code: 'E_BAD_FLAG_VALUE',
-    line: /^tsm: verify: --dataset 'kinetic' is not accepted; one of jester, something, somethingv2, kinetics, ucf101, hmdb51; did you mean kinetics\?$/,
+    line: new RegExp(
+      "^tsm: verify: --dataset 'kinetic' is not accepted; one of jester, something, somethingv2, kinetics, ucf1" +
+        '01, hmdb51; did you mean kinetics\\?$',
+    ),
     details: { value: 'kinetic', suggestion: 'kinetics' },
   },
   {
@@ -166,7 +169,10 @@ describe('an empty work set is a failure that says what was looked for and where
     expect(r.status).toBe(3);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
-      /^tsm: none of the 80 clip\(s\) of fixtures\/jester-mini\/val_videofolder.txt could be read from fixtures\/jester-mini\/images\/<id>\/img_00001.jpg/,
+      new RegExp(
+        '^tsm: none of the 80 clip\\(s\\) of fixtures\\/jester-mini\\/val_videofolder.txt could be read from fixt' +
+          'ures\\/jester-mini\\/images\\/<id>\\/img_00001.jpg',
+      ),
     );
     expect(r.stderr).toMatch(/hint: fixtures\/jester-mini holds 20bn-jester-v1\/ \(--dataset jester\)/);
   });

@@ -40,31 +40,35 @@ const sha = (path: string) => createHash('sha256').update(readFileSync(path)).di
 const temps = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
 
 describe('killed mid-work, tsm leaves no half-written output', () => {
-  it('convert: killed inside the write (after chunk 3, and after the sync before the rename), the output is absent; the next run replaces the dead temp file', async () => {
-    const dir = tempDir('tsm-kill-');
-    const ckpt = join(VARIANTS_DIR, variants.r18.file);
-    const full = join(dir, 'full.onnx');
-    expect(runCli(['convert', ckpt, '-o', full]).status).toBe(0);
-    const whole = sha(full);
-    const wholeSize = statSync(full).size;
-    for (const point of ['convert-write:chunk:3', 'convert-write:synced']) {
-      const out = join(dir, 'k.onnx');
-      const r = await killAtPoint(['convert', ckpt, '-o', out], point);
-      expect(r.reached, `${point} not reached: ${r.stderr}`).toBe(true);
-      expect(existsSync(out), point).toBe(false);
-      // the kill landed during the write: its temp file is there, partial (or whole but never renamed)
-      const left = temps(dir);
-      expect(left, point).toHaveLength(1);
-      const size = statSync(join(dir, left[0])).size;
-      if (point.includes('chunk')) expect(size).toBeLessThan(wholeSize);
-      else expect(size).toBe(wholeSize);
-      // the next convert of the same output removes the dead process's temp file and writes the whole model
-      expect(runCli(['convert', ckpt, '-o', out]).status).toBe(0);
-      expect(sha(out)).toBe(whole);
-      expect(temps(dir), point).toEqual([]);
-      rmSync(out);
-    }
-  });
+  it(
+    'convert: killed inside the write (after chunk 3, and after the sync before the rename), the output is absent; ' +
+      'the next run replaces the dead temp file',
+    async () => {
+      const dir = tempDir('tsm-kill-');
+      const ckpt = join(VARIANTS_DIR, variants.r18.file);
+      const full = join(dir, 'full.onnx');
+      expect(runCli(['convert', ckpt, '-o', full]).status).toBe(0);
+      const whole = sha(full);
+      const wholeSize = statSync(full).size;
+      for (const point of ['convert-write:chunk:3', 'convert-write:synced']) {
+        const out = join(dir, 'k.onnx');
+        const r = await killAtPoint(['convert', ckpt, '-o', out], point);
+        expect(r.reached, `${point} not reached: ${r.stderr}`).toBe(true);
+        expect(existsSync(out), point).toBe(false);
+        // the kill landed during the write: its temp file is there, partial (or whole but never renamed)
+        const left = temps(dir);
+        expect(left, point).toHaveLength(1);
+        const size = statSync(join(dir, left[0])).size;
+        if (point.includes('chunk')) expect(size).toBeLessThan(wholeSize);
+        else expect(size).toBe(wholeSize);
+        // the next convert of the same output removes the dead process's temp file and writes the whole model
+        expect(runCli(['convert', ckpt, '-o', out]).status).toBe(0);
+        expect(sha(out)).toBe(whole);
+        expect(temps(dir), point).toEqual([]);
+        rmSync(out);
+      }
+    },
+  );
 
   it('download: killed mid-file leaves only the .part, and the next run resumes it', async () => {
     const payload = Buffer.alloc(2_000_000, 7);
@@ -112,36 +116,40 @@ describe('killed mid-work, tsm leaves no half-written output', () => {
     }
   });
 
-  it('publish: killed after staging, and between the folder rename and the index write, zoo.json keeps every entry and the next publish completes', async () => {
-    const dir = tempDir('tsm-kill-zoo-');
-    const zoo = join(dir, 'zoo.json');
-    writeFileSync(zoo, JSON.stringify({ schemaVersion: 1, models: [] }));
-    const ckpt = join(VARIANTS_DIR, variants.mbv2_width05.file);
-    const publish = (version: string) => ['zoo', 'publish', ckpt, '--id', 'k', '--version', version, '--zoo', zoo];
-    expect(runCli(publish('1.0.0')).status).toBe(0);
-    const versions = () => loadZoo(zoo).models.map((m) => m.version);
+  it(
+    'publish: killed after staging, and between the folder rename and the index write, zoo.json keeps every entry ' +
+      'and the next publish completes',
+    async () => {
+      const dir = tempDir('tsm-kill-zoo-');
+      const zoo = join(dir, 'zoo.json');
+      writeFileSync(zoo, JSON.stringify({ schemaVersion: 1, models: [] }));
+      const ckpt = join(VARIANTS_DIR, variants.mbv2_width05.file);
+      const publish = (version: string) => ['zoo', 'publish', ckpt, '--id', 'k', '--version', version, '--zoo', zoo];
+      expect(runCli(publish('1.0.0')).status).toBe(0);
+      const versions = () => loadZoo(zoo).models.map((m) => m.version);
 
-    // 1: everything staged, the lock not yet taken
-    const staged = await killAtPoint(publish('1.0.1'), 'publish:staged');
-    expect(staged.reached, staged.stderr).toBe(true);
-    expect(versions()).toEqual(['1.0.0']);
-    expect(existsSync(join(dir, 'zoo/k/1.0.1'))).toBe(false);
-    expect(readdirSync(join(dir, 'zoo/k')).filter((f) => f.includes('.staging-'))).toHaveLength(1);
+      // 1: everything staged, the lock not yet taken
+      const staged = await killAtPoint(publish('1.0.1'), 'publish:staged');
+      expect(staged.reached, staged.stderr).toBe(true);
+      expect(versions()).toEqual(['1.0.0']);
+      expect(existsSync(join(dir, 'zoo/k/1.0.1'))).toBe(false);
+      expect(readdirSync(join(dir, 'zoo/k')).filter((f) => f.includes('.staging-'))).toHaveLength(1);
 
-    // 2: the version folder renamed into place under the lock, the index not yet written
-    const renamed = await killAtPoint(publish('1.0.2'), 'publish:renamed');
-    expect(renamed.reached, renamed.stderr).toBe(true);
-    expect(versions()).toEqual(['1.0.0']); // still parses, still whole
-    expect(existsSync(join(dir, 'zoo/k/1.0.2/model.onnx'))).toBe(true); // an orphan the index does not name
+      // 2: the version folder renamed into place under the lock, the index not yet written
+      const renamed = await killAtPoint(publish('1.0.2'), 'publish:renamed');
+      expect(renamed.reached, renamed.stderr).toBe(true);
+      expect(versions()).toEqual(['1.0.0']); // still parses, still whole
+      expect(existsSync(join(dir, 'zoo/k/1.0.2/model.onnx'))).toBe(true); // an orphan the index does not name
 
-    // the next publishes take over the dead lock, remove the dead staging folder and the orphan, and complete
-    for (const v of ['1.0.1', '1.0.2']) {
-      const r = await runCliAsync([...publish(v), '--json']);
-      expect(r.status, r.stderr).toBe(0);
-    }
-    expect(versions()).toEqual(['1.0.0', '1.0.1', '1.0.2']);
-    for (const v of versions()) expect(existsSync(join(dir, 'zoo/k', v, 'model.onnx'))).toBe(true);
-    expect(readdirSync(join(dir, 'zoo/k')).sort()).toEqual(['1.0.0', '1.0.1', '1.0.2']);
-    expect(readdirSync(dir).sort()).toEqual(['zoo', 'zoo.json']); // no lock, no temp file
-  });
+      // the next publishes take over the dead lock, remove the dead staging folder and the orphan, and complete
+      for (const v of ['1.0.1', '1.0.2']) {
+        const r = await runCliAsync([...publish(v), '--json']);
+        expect(r.status, r.stderr).toBe(0);
+      }
+      expect(versions()).toEqual(['1.0.0', '1.0.1', '1.0.2']);
+      for (const v of versions()) expect(existsSync(join(dir, 'zoo/k', v, 'model.onnx'))).toBe(true);
+      expect(readdirSync(join(dir, 'zoo/k')).sort()).toEqual(['1.0.0', '1.0.1', '1.0.2']);
+      expect(readdirSync(dir).sort()).toEqual(['zoo', 'zoo.json']); // no lock, no temp file
+    },
+  );
 });

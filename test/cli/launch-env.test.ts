@@ -6,12 +6,14 @@ import { launchEnv } from '../../tools/launch-env.mjs';
 import { ROOT } from '../helpers/cli.js';
 
 /**
- * `tsm` started as an executable (bin/run.js through its shebang), or by `npm start`, runs with glibc's huge-page malloc tunable, keeps
+ * `tsm` started as an executable (bin/run.js through its shebang), or by `npm start`, runs with glibc's huge-page
+ * malloc tunable, keeps
  * the user's own tunables after it (so theirs win), and the test runner and benchmarks compute the same environment.
  */
 const BIN = join(ROOT, 'bin/run.js');
 // NODE_OPTIONS --import runs before the CLI: it reports the environment the process was really started with
-const REPORT = `--import=data:text/javascript,${encodeURIComponent('process.stderr.write(`GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}\\n`)')}`;
+const REPORT_SCRIPT = 'process.stderr.write(`GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}\\n`)';
+const REPORT = `--import=data:text/javascript,${encodeURIComponent(REPORT_SCRIPT)}`;
 
 function startedEnv(env: Record<string, string | undefined>, command: [string, ...string[]] = [BIN]): string {
   const [file, ...args] = command;

@@ -36,23 +36,27 @@ afterAll(() => {
 });
 
 describe('telemetry', () => {
-  it('a tsm run that creates an onnxruntime session, outside any CI, leaves no telemetry file in HOME or the temp folder', () => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env))
-      if (v !== undefined && !SILENCERS.includes(k) && k !== 'XDG_CACHE_HOME') env[k] = v;
-    env.HOME = home;
-    env.TMPDIR = temp;
-    const model = join(
-      ROOT,
-      'fixtures/models',
-      readdirSync(join(ROOT, 'fixtures/models')).find((f) => f.includes('_shift8_'))!,
-    );
-    const r = runCli(['verify', model, '--root', join(ROOT, 'fixtures/jester-mini'), '--max-num', '1', '--json'], {
-      exactEnv: env,
-    });
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.json().clips).toBe(1); // a session was created and ran
-    expect(readdirSync(home, { recursive: true }), 'HOME').toEqual([]);
-    expect(readdirSync(temp, { recursive: true }), 'temp folder').toEqual([]);
-  });
+  it(
+    'a tsm run that creates an onnxruntime session, outside any CI, leaves no telemetry file ' +
+      'in HOME or the temp folder',
+    () => {
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(process.env))
+        if (v !== undefined && !SILENCERS.includes(k) && k !== 'XDG_CACHE_HOME') env[k] = v;
+      env.HOME = home;
+      env.TMPDIR = temp;
+      const model = join(
+        ROOT,
+        'fixtures/models',
+        readdirSync(join(ROOT, 'fixtures/models')).find((f) => f.includes('_shift8_'))!,
+      );
+      const r = runCli(['verify', model, '--root', join(ROOT, 'fixtures/jester-mini'), '--max-num', '1', '--json'], {
+        exactEnv: env,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.json().clips).toBe(1); // a session was created and ran
+      expect(readdirSync(home, { recursive: true }), 'HOME').toEqual([]);
+      expect(readdirSync(temp, { recursive: true }), 'temp folder').toEqual([]);
+    },
+  );
 });

@@ -6,27 +6,31 @@ import { ROOT, runCli } from '../helpers/cli.js';
 const zoo = JSON.parse(readFileSync(join(ROOT, 'zoo.json'), 'utf8'));
 
 describe('zoo views for people', () => {
-  it('zoo show prints a summary (title, status, arch, metrics with protocol, artifacts with size and sha256, source); --json is the raw entry', () => {
-    const id = 'tsm-mobilenetv2-jester-mini';
-    const entry = zoo.models.find((m: { id: string }) => m.id === id);
-    const text = runCli(['zoo', 'show', id]);
-    expect(text.status, text.stderr).toBe(0);
-    const lines = text.stdout.trim().split('\n');
-    expect(lines[0]).toBe(`${id}@${entry.version} — ${entry.title}`);
-    expect(lines.length).toBeLessThan(25);
-    const row = (key: string) => lines.find((l) => l.trimStart().startsWith(`${key} `)) ?? '';
-    expect(row('status')).toMatch(/published$/);
-    expect(row('arch')).toContain(
-      'TSM-mobilenetv2 ×0.5: 8 segments, shift blockres (official) 1/8 on 10 blocks, 27 classes',
-    );
-    expect(row('verified')).toContain(`top-1 ${(entry.verification.top1 * 100).toFixed(2)} %`);
-    expect(row('verified')).toContain('8 segments, uniform, 1 crop(s)');
-    expect(row('artifact')).toContain(entry.artifacts[0].sha256);
-    expect(row('artifact')).toMatch(/2\.9 MB/);
-    expect(row('source')).toContain(entry.source.fileName);
-    const json = runCli(['zoo', 'show', id, '--json']);
-    expect(json.json()).toEqual(entry);
-  });
+  it(
+    'zoo show prints a summary (title, status, arch, metrics with protocol, artifacts with size and sha256, ' +
+      'source); --json is the raw entry',
+    () => {
+      const id = 'tsm-mobilenetv2-jester-mini';
+      const entry = zoo.models.find((m: { id: string }) => m.id === id);
+      const text = runCli(['zoo', 'show', id]);
+      expect(text.status, text.stderr).toBe(0);
+      const lines = text.stdout.trim().split('\n');
+      expect(lines[0]).toBe(`${id}@${entry.version} — ${entry.title}`);
+      expect(lines.length).toBeLessThan(25);
+      const row = (key: string) => lines.find((l) => l.trimStart().startsWith(`${key} `)) ?? '';
+      expect(row('status')).toMatch(/published$/);
+      expect(row('arch')).toContain(
+        'TSM-mobilenetv2 ×0.5: 8 segments, shift blockres (official) 1/8 on 10 blocks, 27 classes',
+      );
+      expect(row('verified')).toContain(`top-1 ${(entry.verification.top1 * 100).toFixed(2)} %`);
+      expect(row('verified')).toContain('8 segments, uniform, 1 crop(s)');
+      expect(row('artifact')).toContain(entry.artifacts[0].sha256);
+      expect(row('artifact')).toMatch(/2\.9 MB/);
+      expect(row('source')).toContain(entry.source.fileName);
+      const json = runCli(['zoo', 'show', id, '--json']);
+      expect(json.json()).toEqual(entry);
+    },
+  );
 
   it("zoo show names the family features and says a Flow entry's normalisation once, not ten times", () => {
     const text = runCli(['zoo', 'show', 'tsm-resnet50-kinetics-8f-flow']).stdout;
@@ -78,7 +82,8 @@ describe('zoo views for people', () => {
     const r = runCli(['zoo', 'fetch', 'tsm-resnet50-kinetics-8f']);
     expect(r.status).toBe(2);
     expect(r.stderr.split('\n')[0]).toBe(
-      `tsm: tsm-resnet50-kinetics-8f@1.0.0 is source-only: the zoo lists its checkpoint (${entry.source.fileName}), not a converted model`,
+      `tsm: tsm-resnet50-kinetics-8f@1.0.0 is source-only: the zoo lists its checkpoint ` +
+        `(${entry.source.fileName}), not a converted model`,
     );
     expect(r.stderr).toContain(
       `hint: tsm download tsm-resnet50-kinetics-8f, then tsm convert pretrained/${entry.source.fileName}`,
@@ -93,7 +98,8 @@ describe('zoo views for people', () => {
     // no address known: the checkpoint has to be placed by hand
     const manual = runCli(['zoo', 'fetch', 'tsm-resnet50-jester']);
     expect(manual.stderr).toContain(
-      'hint: no download address is known: place TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth in pretrained/ by hand, then tsm convert pretrained/TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth',
+      'hint: no download address is known: place TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth in ' +
+        'pretrained/ by hand, then tsm convert pretrained/TSM_jester_RGB_resnet50_shift8_blockres_avg_segment8_e2.pth',
     );
   });
 });

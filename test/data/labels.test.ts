@@ -117,31 +117,39 @@ describe('tsm prepare labels', () => {
     expect(read(root, 'test_videofolder.txt')).toBe('7 5 0');
   });
 
-  it('kinetics: label-map order, names sanitised (quotes, parentheses, spaces), youtube_id_timestart folders, missing ones listed', () => {
-    expect(sanitizeKineticsLabel(' "passing American football (in game)" ')).toBe('passing_American_football_in_game');
-    expect(sanitizeKineticsLabel("dribbling basketball's")).toBe('dribbling_basketballs');
-    const root = testTempDir('tsm-labels-');
-    lay(
-      root,
-      {
-        'kinetics_label_map.txt':
-          'abseiling\n"passing American football (in game)"\nskiing (not slalom or crosscountry)\nskiing crosscountry\n',
-        'labels/kinetics_val.csv':
-          'label,youtube_id,time_start,time_end,split\n"passing American football (in game)",abc123,10,20,val\nabseiling,xyz,5,15,val\nskiing crosscountry,qqq,0,10,val\n',
-      },
-      { 'images/passing_American_football_in_game/abc123_10': 5, 'images/abseiling/xyz_5': 3 },
-    );
-    const r = runCli(['prepare', 'labels', 'kinetics', '--root', root, '--json']);
-    expect(r.status, r.stderr).toBe(0);
-    expect(read(root, 'category.txt')).toBe(
-      'abseiling\npassing_American_football_in_game\nskiing_not_slalom_or_crosscountry\nskiing_crosscountry',
-    );
-    expect(read(root, 'val_videofolder.txt')).toBe(
-      'passing_American_football_in_game/abc123_10 5 1\nabseiling/xyz_5 3 0',
-    );
-    expect(read(root, 'missing_val_videofolder.txt')).toBe('skiing_crosscountry/qqq_0');
-    expect(r.json().lists[0]).toMatchObject({ entries: 3, written: 2, missing: 1 });
-  });
+  it(
+    'kinetics: label-map order, names sanitised (quotes, parentheses, spaces), youtube_id_timestart ' +
+      'folders, missing ones listed',
+    () => {
+      expect(sanitizeKineticsLabel(' "passing American football (in game)" ')).toBe(
+        'passing_American_football_in_game',
+      );
+      expect(sanitizeKineticsLabel("dribbling basketball's")).toBe('dribbling_basketballs');
+      const root = testTempDir('tsm-labels-');
+      lay(
+        root,
+        {
+          'kinetics_label_map.txt':
+            'abseiling\n"passing American football (in game)"\nskiing (not slalom or ' +
+            'crosscountry)\nskiing crosscountry\n',
+          'labels/kinetics_val.csv':
+            'label,youtube_id,time_start,time_end,split\n"passing American football (in ' +
+            'game)",abc123,10,20,val\nabseiling,xyz,5,15,val\nskiing crosscountry,qqq,0,10,val\n',
+        },
+        { 'images/passing_American_football_in_game/abc123_10': 5, 'images/abseiling/xyz_5': 3 },
+      );
+      const r = runCli(['prepare', 'labels', 'kinetics', '--root', root, '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(read(root, 'category.txt')).toBe(
+        'abseiling\npassing_American_football_in_game\nskiing_not_slalom_or_crosscountry\nskiing_crosscountry',
+      );
+      expect(read(root, 'val_videofolder.txt')).toBe(
+        'passing_American_football_in_game/abc123_10 5 1\nabseiling/xyz_5 3 0',
+      );
+      expect(read(root, 'missing_val_videofolder.txt')).toBe('skiing_crosscountry/qqq_0');
+      expect(r.json().lists[0]).toMatchObject({ entries: 3, written: 2, missing: 1 });
+    },
+  );
 
   it('refuses to write lists of nothing, and names the annotation files it looked for', () => {
     const root = testTempDir('tsm-labels-');

@@ -42,7 +42,8 @@ function schemaProblem(doc: unknown): string | undefined {
  */
 function typeProblems(docs: readonly unknown[]): string[] {
   const file = join(ROOT, 'test/deploy/__manifest__.ts'); // never written: served to the compiler from memory
-  const text = `import type { IJob } from 'kubernetes-models/batch/v1/Job';\n${docs.map((d, i) => `export const job${i}: IJob = ${JSON.stringify(d, null, 1)};\n`).join('')}`;
+  const jobs = docs.map((d, i) => `export const job${i}: IJob = ${JSON.stringify(d, null, 1)};\n`).join('');
+  const text = `import type { IJob } from 'kubernetes-models/batch/v1/Job';\n${jobs}`;
   const options: ts.CompilerOptions = {
     strict: true,
     noEmit: true,
@@ -78,36 +79,40 @@ describe('deploy/kubernetes/verify-job.yaml', () => {
     expect(typeProblems(docs)).toEqual([]);
   });
 
-  it('the checks bite: a count typed as a number, a misspelled field, a mode in the wrong case, a Job with no pod template', () => {
-    const broken = (edit: (d: Doc) => void) => {
-      const copy = structuredClone(verifyJob);
-      edit(copy);
-      return copy;
-    };
-    // YAML reads `value: 16` as a number; the API wants a string
-    const unquoted = readManifest(
-      readFileSync(MANIFEST, 'utf8').replace(/(name: TSM_SHARD_COUNT\s+value: )"(\d+)"/, '$1$2'),
-    )[0];
-    expect(schemaProblem(unquoted)).toMatch(/env\/0\/value must be string/);
-    expect(schemaProblem(broken((d) => delete d.spec.template))).toMatch(
-      /data\/spec must have required property template/,
-    );
-    expect(schemaProblem(broken((d) => (d.spec.completionMode = 'Sharded')))).toMatch(
-      /completionMode must be equal to one of the allowed values/,
-    );
-    // open objects: the schema lets these through, the type check does not
-    const misspelled = broken((d) => {
-      d.spec.completion = d.spec.completions;
-      delete d.spec.completions;
-    });
-    expect(schemaProblem(misspelled)).toBeUndefined();
-    expect(typeProblems([misspelled])).toEqual([
-      `Object literal may only specify known properties, and '"completion"' does not exist in type 'IJobSpec'.`,
-    ]);
-    expect(typeProblems([broken((d) => (d.spec.completionMode = 'indexed'))])).toEqual([
-      expect.stringMatching(/'"indexed"' is not assignable .* Did you mean '"Indexed"'/),
-    ]);
-  });
+  it(
+    'the checks bite: a count typed as a number, a misspelled field, a mode in the wrong case, a ' +
+      'Job with no pod template',
+    () => {
+      const broken = (edit: (d: Doc) => void) => {
+        const copy = structuredClone(verifyJob);
+        edit(copy);
+        return copy;
+      };
+      // YAML reads `value: 16` as a number; the API wants a string
+      const unquoted = readManifest(
+        readFileSync(MANIFEST, 'utf8').replace(/(name: TSM_SHARD_COUNT\s+value: )"(\d+)"/, '$1$2'),
+      )[0];
+      expect(schemaProblem(unquoted)).toMatch(/env\/0\/value must be string/);
+      expect(schemaProblem(broken((d) => delete d.spec.template))).toMatch(
+        /data\/spec must have required property template/,
+      );
+      expect(schemaProblem(broken((d) => (d.spec.completionMode = 'Sharded')))).toMatch(
+        /completionMode must be equal to one of the allowed values/,
+      );
+      // open objects: the schema lets these through, the type check does not
+      const misspelled = broken((d) => {
+        d.spec.completion = d.spec.completions;
+        delete d.spec.completions;
+      });
+      expect(schemaProblem(misspelled)).toBeUndefined();
+      expect(typeProblems([misspelled])).toEqual([
+        `Object literal may only specify known properties, and '"completion"' does not exist in type 'IJobSpec'.`,
+      ]);
+      expect(typeProblems([broken((d) => (d.spec.completionMode = 'indexed'))])).toEqual([
+        expect.stringMatching(/'"indexed"' is not assignable .* Did you mean '"Indexed"'/),
+      ]);
+    },
+  );
 
   it('an Indexed Job whose completions reach tsm as the shard count: every index is one shard of that many', () => {
     expect(verifyJob.spec.completionMode).toBe('Indexed');
@@ -175,7 +180,9 @@ describe("the merge Job's command, run on a parts folder", () => {
     expect(script.indexOf('tsm verify status /data/parts')).toBeLessThan(
       script.indexOf('tsm verify merge /data/parts'),
     );
-    const shell = `exec 2>&1\nnpx() { ${npx}; }\nsleep() { echo "would wait $1 s"; exit 99; }\n${script.replaceAll('/data/', `${data}/`)}`;
+    const shell =
+      `exec 2>&1\nnpx() { ${npx}; }\nsleep() { echo "would wait $1 s"; exit 99; ` +
+      `}\n${script.replaceAll('/data/', `${data}/`)}`;
     const r = spawnSync('/bin/sh', ['-c', shell], { encoding: 'utf8', cwd: ROOT });
     return { status: r.status, output: r.stdout };
   }

@@ -49,33 +49,36 @@ describe('the WebAssembly SIMD preprocessing kernels', () => {
     [1920, 1080, 455, 256, 3],
   ];
   for (const [w, h, outW, outH, channels] of cases) {
-    it(`resize ${w}×${h} (${channels} bytes a pixel) → ${outW}×${outH} equals the JavaScript resize byte for byte`, () => {
-      const src = bytes(w * h * channels, w * 7 + h);
-      const full = resizeBilinearLikePillow(src, w, h, outW, outH, undefined, channels);
-      const windows = [
-        { left: 0, top: 0, width: outW, height: outH },
-        {
-          left: Math.floor(outW / 3),
-          top: Math.floor(outH / 5),
-          width: Math.ceil(outW / 2),
-          height: Math.ceil(outH / 2),
-        },
-        { left: outW - 7, top: outH - 5, width: 7, height: 5 },
-      ];
-      for (const win of windows) {
-        const ours = kernels!.resizeWindow(src, w, channels, fixedTaps(w, outW), fixedTaps(h, outH), win);
-        expect(ours.length).toBe(win.width * win.height * 4);
-        let differing = 0;
-        for (let y = 0; y < win.height; y++) {
-          for (let x = 0; x < win.width; x++) {
-            for (let c = 0; c < 3; c++)
-              if (ours[(y * win.width + x) * 4 + c] !== full[((y + win.top) * outW + x + win.left) * 3 + c])
-                differing++;
+    it(
+      `resize ${w}×${h} (${channels} bytes a pixel) → ${outW}×${outH} equals the ` + `JavaScript resize byte for byte`,
+      () => {
+        const src = bytes(w * h * channels, w * 7 + h);
+        const full = resizeBilinearLikePillow(src, w, h, outW, outH, undefined, channels);
+        const windows = [
+          { left: 0, top: 0, width: outW, height: outH },
+          {
+            left: Math.floor(outW / 3),
+            top: Math.floor(outH / 5),
+            width: Math.ceil(outW / 2),
+            height: Math.ceil(outH / 2),
+          },
+          { left: outW - 7, top: outH - 5, width: 7, height: 5 },
+        ];
+        for (const win of windows) {
+          const ours = kernels!.resizeWindow(src, w, channels, fixedTaps(w, outW), fixedTaps(h, outH), win);
+          expect(ours.length).toBe(win.width * win.height * 4);
+          let differing = 0;
+          for (let y = 0; y < win.height; y++) {
+            for (let x = 0; x < win.width; x++) {
+              for (let c = 0; c < 3; c++)
+                if (ours[(y * win.width + x) * 4 + c] !== full[((y + win.top) * outW + x + win.left) * 3 + c])
+                  differing++;
+            }
           }
+          expect(differing, `window ${JSON.stringify(win)}`).toBe(0);
         }
-        expect(differing, `window ${JSON.stringify(win)}`).toBe(0);
-      }
-    });
+      },
+    );
   }
 
   it('normalise crops (plain and mirrored) exactly as the JavaScript does', () => {
@@ -117,25 +120,30 @@ describe('the WebAssembly SIMD preprocessing kernels', () => {
     [33, 17, 64, 60, 4, true],
   ];
   for (const [w, h, scale, size, channels, flip] of oneCrop) {
-    it(`scale ${w}×${h} (${channels} bytes a pixel) to ${scale}, crop ${size}${flip ? ' mirrored' : ''} and normalise in one call, as the two steps do`, () => {
-      const src = bytes(w * h * channels, w * 3 + h + size);
-      const request = { scale, cropSize: size, crops: 1 as const };
-      const deferred = scaleDecodedSource(src, w, h, request, channels);
-      expect('deferred' in deferred).toBe(true);
-      const scaled = scaleDecodedFrame(src, w, h, request, channels);
-      const rgb = { ...scaled, data: new Uint8Array(scaled.width * scaled.height * 3), channels: 3 as const }; // the JavaScript loop
-      for (let i = 0; i < scaled.width * scaled.height; i++)
-        for (let c = 0; c < 3; c++) rgb.data[i * 3 + c] = scaled.data[i * scaled.channels + c];
-      const box = { ...cropBoxes(scaled.fullWidth, scaled.fullHeight, size, 1)[0], flip };
-      const plane = 3 * size * size;
-      const a = new Float32Array(plane + 8).fill(7);
-      const b = new Float32Array(plane + 8).fill(7);
-      writeNormalizedCrop(deferred, box, a, 4);
-      writeNormalizedCrop(rgb, box, b, 4);
-      expect(Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer))).toBe(0);
-      expect([a[3], a[plane + 4]]).toEqual([7, 7]);
-      expect(new Set(a.subarray(4, 4 + plane)).size).toBeGreaterThan(100); // not a constant image
-    });
+    it(
+      `scale ${w}×${h} (${channels} bytes a pixel) to ${scale}, crop ${size}${flip ? ' mirrored' : ''} and ` +
+        `normalise in one call, as the two steps do`,
+      () => {
+        const src = bytes(w * h * channels, w * 3 + h + size);
+        const request = { scale, cropSize: size, crops: 1 as const };
+        const deferred = scaleDecodedSource(src, w, h, request, channels);
+        expect('deferred' in deferred).toBe(true);
+        const scaled = scaleDecodedFrame(src, w, h, request, channels);
+        // the JavaScript loop
+        const rgb = { ...scaled, data: new Uint8Array(scaled.width * scaled.height * 3), channels: 3 as const };
+        for (let i = 0; i < scaled.width * scaled.height; i++)
+          for (let c = 0; c < 3; c++) rgb.data[i * 3 + c] = scaled.data[i * scaled.channels + c];
+        const box = { ...cropBoxes(scaled.fullWidth, scaled.fullHeight, size, 1)[0], flip };
+        const plane = 3 * size * size;
+        const a = new Float32Array(plane + 8).fill(7);
+        const b = new Float32Array(plane + 8).fill(7);
+        writeNormalizedCrop(deferred, box, a, 4);
+        writeNormalizedCrop(rgb, box, b, 4);
+        expect(Buffer.compare(Buffer.from(a.buffer), Buffer.from(b.buffer))).toBe(0);
+        expect([a[3], a[plane + 4]]).toEqual([7, 7]);
+        expect(new Set(a.subarray(4, 4 + plane)).size).toBeGreaterThan(100); // not a constant image
+      },
+    );
   }
 });
 

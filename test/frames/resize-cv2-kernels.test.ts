@@ -45,16 +45,20 @@ describe('the WebAssembly SIMD OpenCV-exact resize', () => {
     );
   });
 
-  it("gives the JavaScript resize's bytes on a Jester frame scaled to short side 256, a 224² window, and an unchanged size", () => {
-    const src = Uint8Array.from({ length: 176 * 100 * 4 }, (_, i) => (i * 37) & 255);
-    for (const [dw, dh, window] of [
-      [451, 256, undefined],
-      [451, 256, { left: 113, top: 16, width: 224, height: 224 }],
-      [176, 100, { left: 3, top: 5, width: 101, height: 50 }],
-    ] as const) {
-      const ours = kernel!.resizeWindow(src, 176, 100, 4, dw, dh, window);
-      const js = resizeLinearLikeOpenCV(src, 176, 100, 4, dw, dh, { window, outputChannels: 3 });
-      expect(Buffer.compare(firstChannels(ours, 3), js)).toBe(0);
-    }
-  });
+  it(
+    "gives the JavaScript resize's bytes on a Jester frame scaled to short side 256, a 224² window, and an " +
+      'unchanged size',
+    () => {
+      const src = Uint8Array.from({ length: 176 * 100 * 4 }, (_, i) => (i * 37) & 255);
+      for (const [dw, dh, window] of [
+        [451, 256, undefined],
+        [451, 256, { left: 113, top: 16, width: 224, height: 224 }],
+        [176, 100, { left: 3, top: 5, width: 101, height: 50 }],
+      ] as const) {
+        const ours = kernel!.resizeWindow(src, 176, 100, 4, dw, dh, window);
+        const js = resizeLinearLikeOpenCV(src, 176, 100, 4, dw, dh, { window, outputChannels: 3 });
+        expect(Buffer.compare(firstChannels(ours, 3), js)).toBe(0);
+      }
+    },
+  );
 });

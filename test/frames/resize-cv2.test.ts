@@ -103,7 +103,8 @@ const firstChannels = (pixels: Uint8Array, channels: number) => {
   return out;
 };
 
-/** Every case of the job against cv2 (the JavaScript resize, and the WASM kernel for 3 and 4 channels); failures name the case, its sizes and how many bytes differ by how much. */
+/** Every case of the job against cv2 (the JavaScript resize, and the WASM kernel for 3 and 4 channels); failures name
+ * the case, its sizes and how many bytes differ by how much. */
 function expectIdenticalToCv2(job: Job): Image[] {
   const { images, resized } = runCv2(job);
   const failures: string[] = [];
@@ -252,25 +253,28 @@ describe.runIf(haveCv2)('resizeLinearLikeOpenCV equals cv2.resize(…, INTER_LIN
     });
   });
 
-  it('RGBA with junk alpha: all four channels equal cv2 on the four, and outputChannels 3 equals cv2 on the RGB', () => {
-    const rgba = randomImage(176, 100, 4, 77);
-    const rgb: Image = {
-      data: Uint8Array.from({ length: 176 * 100 * 3 }, (_, i) => rgba.data[Math.floor(i / 3) * 4 + (i % 3)]),
-      w: 176,
-      h: 100,
-      c: 3,
-    };
-    const {
-      resized: [four, three],
-    } = runCv2({
-      raw: [rgba, rgb],
-      cases: [0, 1].map((image) => ({ image, target: { size: [451, 256] }, label: '' })),
-    });
-    expect(Buffer.compare(resizeLinearLikeOpenCV(rgba.data, 176, 100, 4, 451, 256), four.data)).toBe(0);
-    expect(
-      Buffer.compare(resizeLinearLikeOpenCV(rgba.data, 176, 100, 4, 451, 256, { outputChannels: 3 }), three.data),
-    ).toBe(0);
-  });
+  it(
+    'RGBA with junk alpha: all four channels equal cv2 on the four, and ' + 'outputChannels 3 equals cv2 on the RGB',
+    () => {
+      const rgba = randomImage(176, 100, 4, 77);
+      const rgb: Image = {
+        data: Uint8Array.from({ length: 176 * 100 * 3 }, (_, i) => rgba.data[Math.floor(i / 3) * 4 + (i % 3)]),
+        w: 176,
+        h: 100,
+        c: 3,
+      };
+      const {
+        resized: [four, three],
+      } = runCv2({
+        raw: [rgba, rgb],
+        cases: [0, 1].map((image) => ({ image, target: { size: [451, 256] }, label: '' })),
+      });
+      expect(Buffer.compare(resizeLinearLikeOpenCV(rgba.data, 176, 100, 4, 451, 256), four.data)).toBe(0);
+      expect(
+        Buffer.compare(resizeLinearLikeOpenCV(rgba.data, 176, 100, 4, 451, 256, { outputChannels: 3 }), three.data),
+      ).toBe(0);
+    },
+  );
 });
 
 describe('a window of the resize', () => {
@@ -368,7 +372,8 @@ describe.runIf(haveCv2)('the JPEG decoder tsm uses (src/frames/decode.ts)', () =
     const list = join(dir, 'decode-all.json');
     writeFileSync(list, JSON.stringify(jpegs));
     const script =
-      'import cv2, hashlib, json, sys\nfor p in json.load(open(sys.argv[1])):\n    print(hashlib.sha256(cv2.cvtColor(cv2.imread(p, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB).tobytes()).hexdigest())';
+      'import cv2, hashlib, json, sys\nfor p in json.load(open(sys.argv[1])):\n    ' +
+      'print(hashlib.sha256(cv2.cvtColor(cv2.imread(p, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB).tobytes()).hexdigest())';
     const python = promisify(execFile)(PYTHON, ['-c', script, list], { encoding: 'utf8', maxBuffer: 1 << 24 });
     const ours: string[] = [];
     for (const jpeg of jpegs) {

@@ -29,7 +29,8 @@ export function startSlurm(dir: string, cpus = 2): SlurmCluster {
   if (!existsSync('/etc/munge/munge.key')) {
     execFileSync('/bin/sh', [
       '-c',
-      'dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 2>/dev/null && chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key',
+      'dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 2>/dev/null && chown munge:munge ' +
+        '/etc/munge/munge.key && chmod 400 /etc/munge/munge.key',
     ]);
   }
   if (spawnSync('pgrep', ['-x', 'munged']).status !== 0) {

@@ -18,32 +18,39 @@ describe('non-local and Flow checkpoints', () => {
     expect(r.json().arch).toMatchObject({ name: 'TSM-resnet50', nonLocal: true, modality: 'Flow' });
     const text = runCli(['inspect', join(VARIANTS_DIR, variants.nl_r50.file)]).stdout;
     expect(text).toMatch(
-      /^detected {4}TSM-resnet50, 8 segments, shift blockres 1\/8 on 16 blocks, non-local blocks after layer2\.\{0,2\} and layer3\.\{0,2,4\}, 27 classes$/m,
+      new RegExp(
+        '^detected {4}TSM-resnet50, 8 segments, shift blockres 1\\/8 on 16 blocks, non-local blocks after layer2' +
+          '\\.\\{0,2\\} and layer3\\.\\{0,2,4\\}, 27 classes$',
+        'm',
+      ),
     );
   });
 
-  it('a Flow model records its input and preprocessing: [N, T, 10, S, S], mean 0.5 and std 0.226 on every channel', () => {
-    const dir = testTempDir('tsm-flow-');
-    const r = runCli([
-      'convert',
-      join(VARIANTS_DIR, variants.flow_mbv2.file),
-      '--size',
-      '112',
-      '-o',
-      join(dir, 'f.onnx'),
-      '--json',
-    ]);
-    expect(r.status, r.stderr).toBe(0);
-    const res = r.json();
-    expect(res.inputs[0]).toEqual({ name: 'video', shape: ['N', 8, 10, 112, 112] });
-    expect(res.preprocessing).toMatchObject({
-      modality: 'Flow',
-      channelOrder: 'flow-xy',
-      newLength: 5,
-      mean: new Array(10).fill(0.5),
-    });
-    for (const s of res.preprocessing.std) expect(s).toBeCloseTo(0.226, 12);
-  });
+  it(
+    'a Flow model records its input and preprocessing: [N, T, 10, S, S], mean 0.5 and ' + 'std 0.226 on every channel',
+    () => {
+      const dir = testTempDir('tsm-flow-');
+      const r = runCli([
+        'convert',
+        join(VARIANTS_DIR, variants.flow_mbv2.file),
+        '--size',
+        '112',
+        '-o',
+        join(dir, 'f.onnx'),
+        '--json',
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      const res = r.json();
+      expect(res.inputs[0]).toEqual({ name: 'video', shape: ['N', 8, 10, 112, 112] });
+      expect(res.preprocessing).toMatchObject({
+        modality: 'Flow',
+        channelOrder: 'flow-xy',
+        newLength: 5,
+        mean: new Array(10).fill(0.5),
+      });
+      for (const s of res.preprocessing.std) expect(s).toBeCloseTo(0.226, 12);
+    },
+  );
 
   it('refuses int8 and fp16 compute for non-local blocks, naming them', () => {
     const dir = testTempDir('tsm-nl-');

@@ -166,38 +166,45 @@ describe('tsm convert --int8 on the bundled model', () => {
     expect(JSON.parse(meta['tsm.quantization']!).calibration.clips).toBe(20);
   });
 
-  it('onnxruntime runs every convolution and residual add in int8 (QLinearConv, QLinearAdd), none in float', async () => {
-    const float = convertCheckpoint({ input: join(MODELS, tsmFile), output: join(tmp, 'bundled.onnx') });
-    const ops = await optimizedOps(output);
-    expect(ops['com.microsoft:QLinearConv']).toBe(float.opHistogram.Conv);
-    expect(ops['com.microsoft:QLinearAdd']).toBe(float.opHistogram.Add);
-    expect(Object.keys(ops).filter((k) => k.endsWith(':Conv'))).toEqual([]);
-    expect(ops[':QuantizeLinear']).toBe(1); // the input; everything after stays uint8 until the pooled features
-  });
+  it(
+    'onnxruntime runs every convolution and residual add in int8 (QLinearConv, ' + 'QLinearAdd), none in float',
+    async () => {
+      const float = convertCheckpoint({ input: join(MODELS, tsmFile), output: join(tmp, 'bundled.onnx') });
+      const ops = await optimizedOps(output);
+      expect(ops['com.microsoft:QLinearConv']).toBe(float.opHistogram.Conv);
+      expect(ops['com.microsoft:QLinearAdd']).toBe(float.opHistogram.Add);
+      expect(Object.keys(ops).filter((k) => k.endsWith(':Conv'))).toEqual([]);
+      expect(ops[':QuantizeLinear']).toBe(1); // the input; everything after stays uint8 until the pooled features
+    },
+  );
 
-  it('on the 60 clips it was not calibrated on: the PyTorch reference prediction on ≥ 95 % and top-1 within 2.5 points of float', async () => {
-    const reference = join(MODELS, 'reference', tsmFile.replace(/\.pth$/, '.json'));
-    // calibrated on list lines 1–20: score lines 21–80 only
-    const heldOut = join(tmp, 'held-out.txt');
-    writeFileSync(
-      heldOut,
-      `${readFileSync(join(MINI, 'val_videofolder.txt'), 'utf8').trim().split('\n').slice(20).join('\n')}\n`,
-    );
-    const r = await verifyModel({ model: output, dataset: 'jester', root: MINI, list: heldOut, reference });
-    expect(r.clips).toBe(60);
-    expect(r.parity!.clips).toBe(60); // every scored clip was compared with the reference
-    expect(r.parity!.samePredictionFraction).toBeGreaterThanOrEqual(0.95);
-    // the reference's top-1 on the same 60 clips
-    const refClips: Array<{ id: string; label: number; prediction: number }> = JSON.parse(
-      readFileSync(reference, 'utf8'),
-    ).clips;
-    const scored = new Set(r.predictions.map((p) => p.id));
-    const same60 = refClips.filter((c) => scored.has(c.id));
-    expect(same60).toHaveLength(60);
-    const refTop1 = same60.filter((c) => c.prediction === c.label).length / 60;
-    expect(Math.abs(r.top1 - refTop1)).toBeLessThanOrEqual(0.025);
-    expect(r.parity!.maxAbsScoreDelta).toBeGreaterThan(1e-3); // rounding is real
-  });
+  it(
+    'on the 60 clips it was not calibrated on: the PyTorch reference prediction on ≥ 95 % and top-1 ' +
+      'within 2.5 points of float',
+    async () => {
+      const reference = join(MODELS, 'reference', tsmFile.replace(/\.pth$/, '.json'));
+      // calibrated on list lines 1–20: score lines 21–80 only
+      const heldOut = join(tmp, 'held-out.txt');
+      writeFileSync(
+        heldOut,
+        `${readFileSync(join(MINI, 'val_videofolder.txt'), 'utf8').trim().split('\n').slice(20).join('\n')}\n`,
+      );
+      const r = await verifyModel({ model: output, dataset: 'jester', root: MINI, list: heldOut, reference });
+      expect(r.clips).toBe(60);
+      expect(r.parity!.clips).toBe(60); // every scored clip was compared with the reference
+      expect(r.parity!.samePredictionFraction).toBeGreaterThanOrEqual(0.95);
+      // the reference's top-1 on the same 60 clips
+      const refClips: Array<{ id: string; label: number; prediction: number }> = JSON.parse(
+        readFileSync(reference, 'utf8'),
+      ).clips;
+      const scored = new Set(r.predictions.map((p) => p.id));
+      const same60 = refClips.filter((c) => scored.has(c.id));
+      expect(same60).toHaveLength(60);
+      const refTop1 = same60.filter((c) => c.prediction === c.label).length / 60;
+      expect(Math.abs(r.top1 - refTop1)).toBeLessThanOrEqual(0.025);
+      expect(r.parity!.maxAbsScoreDelta).toBeGreaterThan(1e-3); // rounding is real
+    },
+  );
 
   it('refuses what it cannot do, with usage errors', () => {
     const ckpt = join(MODELS, tsmFile);

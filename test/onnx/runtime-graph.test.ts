@@ -31,7 +31,8 @@ function bareConv(): Uint8Array {
 const nchwc = Boolean((await optimizedOps(bareConv()))['com.microsoft.nchwc:Conv']);
 if (!nchwc)
   process.stderr.write(
-    `\n[skipped] NCHWc fusion checks: onnxruntime offers no NCHWc convolution on this CPU (${arch()}, ${cpus()[0]?.model ?? 'unknown'}); the parity checks still run\n`,
+    `\n[skipped] NCHWc fusion checks: onnxruntime offers no NCHWc convolution on this CPU (${arch()}, ` +
+      `${cpus()[0]?.model ?? 'unknown'}); the parity checks still run\n`,
   );
 
 describe('the exported graphs compute what PyTorch computes, whatever onnxruntime rewrites', () => {

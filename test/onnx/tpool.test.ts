@@ -18,7 +18,11 @@ describe('temporal pooling', () => {
     expect(r.json().arch).toMatchObject({ name: 'TSM-resnet50', segments: 8, temporalPool: true, shiftedBlocks: 16 });
     const text = runCli(['inspect', join(VARIANTS_DIR, v.file)]);
     expect(text.stdout).toMatch(
-      /^detected {4}TSM-resnet50, 8 segments, shift blockres 1\/8 on 16 blocks, temporal pooling \(layers 2–4 on 4 segments\), 27 classes$/m,
+      new RegExp(
+        '^detected {4}TSM-resnet50, 8 segments, shift blockres 1\\/8 on 16 blocks, temporal pooling \\(layers 2–4' +
+          ' on 4 segments\\), 27 classes$',
+        'm',
+      ),
     );
   });
 

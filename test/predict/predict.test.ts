@@ -79,21 +79,25 @@ describe('tsm predict', () => {
     expect(res.top[0].score).toBeGreaterThan(res.top[1].score);
   });
 
-  it('a video and the frames it was made from give the same top class; H.264 at crf 10 moves the logits a little', async () => {
-    let worst = 0;
-    for (const id of CLIPS) {
-      const fromVideo = await predict({ model: MODEL, input: join(dir, `${id}.mp4`), top: 27 });
-      const fromFrames = await predict({ model: MODEL, input: join(MINI, '20bn-jester-v1', id), top: 27 });
-      expect(fromVideo.top[0].label, id).toBe(fromFrames.top[0].label);
-      const byLabel = new Map(fromFrames.top.map((p) => [p.label, p.logit]));
-      for (const p of fromVideo.top) worst = Math.max(worst, Math.abs(p.logit - byLabel.get(p.label)!));
-    }
-    process.stderr.write(
-      `predict: mp4 (H.264, crf 10) vs its JPEG frames on ${CLIPS.length} clips: same top class, max |Δlogit| ${worst.toFixed(3)}\n`,
-    );
-    expect(worst).toBeGreaterThan(0); // re-encoding is not free …
-    expect(worst).toBeLessThan(2); // … but small against logits of O(10)
-  });
+  it(
+    'a video and the frames it was made from give the same top class; H.264 at crf 10 ' + 'moves the logits a little',
+    async () => {
+      let worst = 0;
+      for (const id of CLIPS) {
+        const fromVideo = await predict({ model: MODEL, input: join(dir, `${id}.mp4`), top: 27 });
+        const fromFrames = await predict({ model: MODEL, input: join(MINI, '20bn-jester-v1', id), top: 27 });
+        expect(fromVideo.top[0].label, id).toBe(fromFrames.top[0].label);
+        const byLabel = new Map(fromFrames.top.map((p) => [p.label, p.logit]));
+        for (const p of fromVideo.top) worst = Math.max(worst, Math.abs(p.logit - byLabel.get(p.label)!));
+      }
+      process.stderr.write(
+        `predict: mp4 (H.264, crf 10) vs its JPEG frames on ${CLIPS.length} clips: same top class, max ` +
+          `|Δlogit| ${worst.toFixed(3)}\n`,
+      );
+      expect(worst).toBeGreaterThan(0); // re-encoding is not free …
+      expect(worst).toBeLessThan(2); // … but small against logits of O(10)
+    },
+  );
 
   it('webm, a checkpoint and an .onnx file work as inputs and models too', () => {
     const webm = runCli([

@@ -133,7 +133,10 @@ describe('broken or hostile deflate data is a typed input error', () => {
     const err = thrown(() => readCheckpoint(patched(bytes, pkl.name, 'size', 100), { source: 'd.pth' }));
     expect(err).toMatchObject({ code: 'E_BAD_DEFLATE', family: 'input', details: { entry: pkl.name, size: 100 } });
     expect(err.message).toMatch(
-      /d\.pth: deflated entry 'dtypes_zip\/data\.pkl' \(781 bytes at byte \d+\) inflates past the 100 bytes it declares/,
+      new RegExp(
+        "d\\.pth: deflated entry 'dtypes_zip\\/data\\.pkl' \\(781 bytes at byte \\d+\\) inflates past the 100 b" +
+          'ytes it declares',
+      ),
     );
   });
 

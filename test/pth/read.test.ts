@@ -50,16 +50,20 @@ describe('readCheckpoint matches torch.load bit for bit', () => {
     expect(readCheckpointFile(join(PTH, 'dtypes_bigendian.pth')).byteOrder).toBe('big');
   });
 
-  it("keeps names as stored (module. included: prefixes are the key layout's business), finds state_dict and names the other entries", () => {
-    const ckpt = readCheckpointFile(join(PTH, 'train_checkpoint_legacy.pth.tar'));
-    expect(ckpt.stateDictKey).toBe('state_dict');
-    expect(ckpt.stateDict.has('module.new_fc.weight')).toBe(true);
-    expect(ckpt.stateDict.has('new_fc.weight')).toBe(false);
-    expect(ckpt.metadata).toMatchObject({ epoch: 25, arch: 'resnet50', best_prec1: 91.5 });
-    expect(ckpt.otherEntries).toEqual(['optimizer']);
-    expect(ckpt.sysInfo).toMatchObject({ little_endian: true, protocol_version: 1001 });
-    expect(ckpt.protocol).toBe(2);
-  });
+  it(
+    "keeps names as stored (module. included: prefixes are the key layout's business), finds state_dict and names " +
+      'the other entries',
+    () => {
+      const ckpt = readCheckpointFile(join(PTH, 'train_checkpoint_legacy.pth.tar'));
+      expect(ckpt.stateDictKey).toBe('state_dict');
+      expect(ckpt.stateDict.has('module.new_fc.weight')).toBe(true);
+      expect(ckpt.stateDict.has('new_fc.weight')).toBe(false);
+      expect(ckpt.metadata).toMatchObject({ epoch: 25, arch: 'resnet50', best_prec1: 91.5 });
+      expect(ckpt.otherEntries).toEqual(['optimizer']);
+      expect(ckpt.sysInfo).toMatchObject({ little_endian: true, protocol_version: 1001 });
+      expect(ckpt.protocol).toBe(2);
+    },
+  );
 
   it('shares one storage between views and materialises strided ones', () => {
     const ckpt = readCheckpointFile(join(PTH, 'dtypes_legacy.pth'));

@@ -55,16 +55,20 @@ describe('torch 2.11 dtypes', () => {
     readFileSync(join(T2, 'dtypes.json'), 'utf8'),
   );
 
-  it('every tensor of dtypes.pth has the dtype, shape and bytes torch wrote (dtypes.json: sha256 of its contiguous little-endian bytes)', () => {
-    const ckpt = readCheckpointFile(join(T2, 'dtypes.pth'));
-    expect([...ckpt.stateDict.keys()].sort()).toEqual(Object.keys(expected).sort());
-    for (const [name, e] of Object.entries(expected)) {
-      const t = ckpt.stateDict.get(name)!;
-      expect(t.dtype, name).toBe(e.dtype.replace(/^torch\./, ''));
-      expect(t.shape, name).toEqual(e.shape);
-      expect(sha(tensorBytes(t)), name).toBe(e.sha256);
-    }
-  });
+  it(
+    'every tensor of dtypes.pth has the dtype, shape and bytes torch wrote (dtypes.json: sha256 of its ' +
+      'contiguous little-endian bytes)',
+    () => {
+      const ckpt = readCheckpointFile(join(T2, 'dtypes.pth'));
+      expect([...ckpt.stateDict.keys()].sort()).toEqual(Object.keys(expected).sort());
+      for (const [name, e] of Object.entries(expected)) {
+        const t = ckpt.stateDict.get(name)!;
+        expect(t.dtype, name).toBe(e.dtype.replace(/^torch\./, ''));
+        expect(t.shape, name).toEqual(e.shape);
+        expect(sha(tensorBytes(t)), name).toBe(e.sha256);
+      }
+    },
+  );
 
   it('inspect lists them; none is called unsafe', () => {
     const r = runCli(['inspect', join(T2, 'dtypes.pth'), '--json']);
@@ -79,13 +83,16 @@ describe('torch 2.11 dtypes', () => {
     });
   });
 
-  it('float8 decodes as the OCP FP8 formats define (e4m3fn: no infinities, max 448; e5m2: the top byte of an fp16)', () => {
-    expect([0x38, 0xb8, 0x7e, 0x01, 0x08, 0x00].map(float8E4M3FnToFloat)).toEqual([1, -1, 448, 2 ** -9, 2 ** -6, 0]);
-    expect(float8E4M3FnToFloat(0x7f)).toBeNaN();
-    expect(float8E4M3FnToFloat(0x78)).toBe(256); // exponent 15 is a number, not infinity
-    expect([0x3c, 0x7b, 0x01].map((b) => halfToFloat(b << 8))).toEqual([1, 57344, 2 ** -16]);
-    expect(halfToFloat(0x7c << 8)).toBe(Infinity);
-  });
+  it(
+    'float8 decodes as the OCP FP8 formats define (e4m3fn: no infinities, max 448; e5m2: ' + 'the top byte of an fp16)',
+    () => {
+      expect([0x38, 0xb8, 0x7e, 0x01, 0x08, 0x00].map(float8E4M3FnToFloat)).toEqual([1, -1, 448, 2 ** -9, 2 ** -6, 0]);
+      expect(float8E4M3FnToFloat(0x7f)).toBeNaN();
+      expect(float8E4M3FnToFloat(0x78)).toBe(256); // exponent 15 is a number, not infinity
+      expect([0x3c, 0x7b, 0x01].map((b) => halfToFloat(b << 8))).toEqual([1, 57344, 2 ** -16]);
+      expect(halfToFloat(0x7c << 8)).toBe(Infinity);
+    },
+  );
 
   it('a tensor the graph cannot use is unsupported (exit 5) by name and dtype, never unsafe', () => {
     const v = ensureVariants().tsn_mbv2;
@@ -117,98 +124,108 @@ describe('torch 2.11 dtypes', () => {
 });
 
 describe('safetensors', () => {
-  it('state_dict.safetensors holds the same tensors as the torch 2.11 checkpoint, byte for byte, and converts to the same initializers', async () => {
-    const st = readCheckpointFile(join(T2, 'state_dict.safetensors'));
-    const pth = readCheckpointFile(join(T2, 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e1.pth'));
-    expect(st.format).toBe('safetensors');
-    expect(new Set(st.stateDict.keys())).toEqual(new Set(pth.stateDict.keys()));
-    for (const [k, t] of pth.stateDict) expect(sha(tensorBytes(st.stateDict.get(k)!)), k).toBe(sha(tensorBytes(t)));
-    // zero-copy: a safetensors tensor is a view of the file's bytes
-    const bytes = readFileSync(join(T2, 'state_dict.safetensors'));
-    const viewed = readCheckpoint(bytes, { source: 'state_dict.safetensors' });
-    expect(tensorBytes(viewed.stateDict.get('module.base_model.features.0.0.weight')!).buffer).toBe(bytes.buffer);
+  it(
+    'state_dict.safetensors holds the same tensors as the torch 2.11 checkpoint, byte for byte, and converts ' +
+      'to the same initializers',
+    async () => {
+      const st = readCheckpointFile(join(T2, 'state_dict.safetensors'));
+      const pth = readCheckpointFile(join(T2, 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e1.pth'));
+      expect(st.format).toBe('safetensors');
+      expect(new Set(st.stateDict.keys())).toEqual(new Set(pth.stateDict.keys()));
+      for (const [k, t] of pth.stateDict) expect(sha(tensorBytes(st.stateDict.get(k)!)), k).toBe(sha(tensorBytes(t)));
+      // zero-copy: a safetensors tensor is a view of the file's bytes
+      const bytes = readFileSync(join(T2, 'state_dict.safetensors'));
+      const viewed = readCheckpoint(bytes, { source: 'state_dict.safetensors' });
+      expect(tensorBytes(viewed.stateDict.get('module.base_model.features.0.0.weight')!).buffer).toBe(bytes.buffer);
 
-    const a = convertCheckpoint({
-      input: join(T2, 'state_dict.safetensors'),
-      output: join(out, 'st.onnx'),
-      overrides: { segments: 8 },
-    });
-    const b = convertCheckpoint({
-      input: join(T2, 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e1.pth'),
-      output: join(out, 'pth.onnx'),
-    });
-    expect(a.arch).toEqual(b.arch);
-    expect(initializers(a.output)).toEqual(initializers(b.output));
-    // and torch 2.11's own logits for x.npy (this checkpoint, trained one epoch, barely reacts to its input — its
-    // logits are ±0.15 — so the time-sensitive parity is the calibrated variant's below)
-    const x = readNpy(join(T2, 'x.npy'));
-    const y = readNpy(join(T2, 'y.npy'));
-    expect(maxAbsDiff(await logitsOf(a.output, x.data, x.shape), y.data)).toBeLessThanOrEqual(1e-4);
-  });
+      const a = convertCheckpoint({
+        input: join(T2, 'state_dict.safetensors'),
+        output: join(out, 'st.onnx'),
+        overrides: { segments: 8 },
+      });
+      const b = convertCheckpoint({
+        input: join(T2, 'TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e1.pth'),
+        output: join(out, 'pth.onnx'),
+      });
+      expect(a.arch).toEqual(b.arch);
+      expect(initializers(a.output)).toEqual(initializers(b.output));
+      // and torch 2.11's own logits for x.npy (this checkpoint, trained one epoch, barely reacts to its input — its
+      // logits are ±0.15 — so the time-sensitive parity is the calibrated variant's below)
+      const x = readNpy(join(T2, 'x.npy'));
+      const y = readNpy(join(T2, 'y.npy'));
+      expect(maxAbsDiff(await logitsOf(a.output, x.data, x.shape), y.data)).toBeLessThanOrEqual(1e-4);
+    },
+  );
 
-  it('a calibrated TSM checkpoint as safetensors (TSM file name, with or without module.) converts with PyTorch parity and its __metadata__ kept', async () => {
-    const v = ensureVariants().mbv2_official;
-    const src = join(VARIANTS_DIR, v.file);
-    for (const strip of [false, true]) {
-      const file = join(
-        out,
-        strip ? 'plain' : 'module',
-        v.file
-          .split('/')
-          .pop()!
-          .replace(/\.pth$/, '.safetensors'),
-      );
-      require('node:fs').mkdirSync(join(file, '..'), { recursive: true });
-      execFileSync(
-        PYTHON,
-        [
-          join(ROOT, 'tools/reference/to_safetensors.py'),
-          src,
-          file,
-          ...(strip ? ['--strip-module'] : []),
-          '--meta',
-          'format=pt',
-          'epoch=25',
-        ],
-        { stdio: 'ignore' },
-      );
-      const r = runCli(['convert', file, '-o', join(out, `mbv2-${strip}.onnx`), '--json']);
-      expect(r.status, r.stderr).toBe(0);
-      const res = r.json();
-      expect(res.warnings).toEqual([]); // the file name supplies segments and shift, as for .pth
-      expect(res.source.format).toBe('safetensors');
-      const clip = readF32(join(VARIANTS_DIR, 'mbv2_official', 'input.f32'));
-      const logits = await logitsOf(res.output, clip, v.inputShape);
-      expect(maxAbsDiff(logits, readF32(join(VARIANTS_DIR, 'mbv2_official', 'logits.f32')))).toBeLessThanOrEqual(1e-4);
-      // playing the clip backwards moves PyTorch's logits: the check above sees time order
-      expect(
-        maxAbsDiff(
-          readF32(join(VARIANTS_DIR, 'mbv2_official', 'reversed.f32')),
-          readF32(join(VARIANTS_DIR, 'mbv2_official', 'logits.f32')),
+  it(
+    'a calibrated TSM checkpoint as safetensors (TSM file name, with or without module.) converts with PyTorch ' +
+      'parity and its __metadata__ kept',
+    async () => {
+      const v = ensureVariants().mbv2_official;
+      const src = join(VARIANTS_DIR, v.file);
+      for (const strip of [false, true]) {
+        const file = join(
+          out,
+          strip ? 'plain' : 'module',
+          v.file
+            .split('/')
+            .pop()!
+            .replace(/\.pth$/, '.safetensors'),
+        );
+        require('node:fs').mkdirSync(join(file, '..'), { recursive: true });
+        execFileSync(
+          PYTHON,
+          [
+            join(ROOT, 'tools/reference/to_safetensors.py'),
+            src,
+            file,
+            ...(strip ? ['--strip-module'] : []),
+            '--meta',
+            'format=pt',
+            'epoch=25',
+          ],
+          { stdio: 'ignore' },
+        );
+        const r = runCli(['convert', file, '-o', join(out, `mbv2-${strip}.onnx`), '--json']);
+        expect(r.status, r.stderr).toBe(0);
+        const res = r.json();
+        expect(res.warnings).toEqual([]); // the file name supplies segments and shift, as for .pth
+        expect(res.source.format).toBe('safetensors');
+        const clip = readF32(join(VARIANTS_DIR, 'mbv2_official', 'input.f32'));
+        const logits = await logitsOf(res.output, clip, v.inputShape);
+        expect(maxAbsDiff(logits, readF32(join(VARIANTS_DIR, 'mbv2_official', 'logits.f32')))).toBeLessThanOrEqual(
+          1e-4,
+        );
+        // playing the clip backwards moves PyTorch's logits: the check above sees time order
+        expect(
+          maxAbsDiff(
+            readF32(join(VARIANTS_DIR, 'mbv2_official', 'reversed.f32')),
+            readF32(join(VARIANTS_DIR, 'mbv2_official', 'logits.f32')),
+          ),
+        ).toBeGreaterThan(1e-2);
+        expect(initializers(res.output)).toEqual(
+          initializers(convertCheckpoint({ input: src, output: join(out, 'mbv2-pth.onnx') }).output),
+        );
+        const meta = Object.fromEntries(
+          onnxProto.onnx.ModelProto.decode(readFileSync(res.output)).metadataProps!.map((p) => [p.key, p.value]),
+        );
+        expect(JSON.parse(meta['tsm.checkpoint_metadata']!)).toEqual({ format: 'pt', epoch: '25' });
+      }
+      const inspect = runCli([
+        'inspect',
+        join(
+          out,
+          'plain',
+          v.file
+            .split('/')
+            .pop()!
+            .replace(/\.pth$/, '.safetensors'),
         ),
-      ).toBeGreaterThan(1e-2);
-      expect(initializers(res.output)).toEqual(
-        initializers(convertCheckpoint({ input: src, output: join(out, 'mbv2-pth.onnx') }).output),
-      );
-      const meta = Object.fromEntries(
-        onnxProto.onnx.ModelProto.decode(readFileSync(res.output)).metadataProps!.map((p) => [p.key, p.value]),
-      );
-      expect(JSON.parse(meta['tsm.checkpoint_metadata']!)).toEqual({ format: 'pt', epoch: '25' });
-    }
-    const inspect = runCli([
-      'inspect',
-      join(
-        out,
-        'plain',
-        v.file
-          .split('/')
-          .pop()!
-          .replace(/\.pth$/, '.safetensors'),
-      ),
-      '--json',
-    ]).json();
-    expect(inspect).toMatchObject({ format: 'safetensors', metadata: { format: 'pt', epoch: '25' } });
-  });
+        '--json',
+      ]).json();
+      expect(inspect).toMatchObject({ format: 'safetensors', metadata: { format: 'pt', epoch: '25' } });
+    },
+  );
 
   it('verify and zoo publish take a .safetensors checkpoint', () => {
     const v = ensureVariants().mbv2_width05;

@@ -93,47 +93,56 @@ const lastGesture = (frames: ArrayLike<number>[], window: number, stableFrames: 
 describe('the trained online model against a PyTorch streaming reference', () => {
   const ref = streamReference(float.streaming!.stride);
 
-  it('float: per-frame logits within 1e-4 of PyTorch on 60 clips, forwards and (8 clips) backwards; playing backwards moves PyTorch by > 1e-2', async () => {
-    expect(ref).toHaveLength(60);
-    let worst = 0;
-    let reversalMoves = 0;
-    for (const clip of ref) {
-      const got = await streamClip(join(ROOT, float.artifacts[0].path!), clip);
-      expect(got).toHaveLength(clip.logits.length);
-      for (const [f, l] of got.entries())
-        for (const [k, x] of l.entries()) worst = Math.max(worst, Math.abs(x - clip.logits[f][k]));
-      if (clip.reversed) {
-        const back = await streamClip(join(ROOT, float.artifacts[0].path!), clip, true);
-        for (const [f, l] of back.entries())
-          for (const [k, x] of l.entries()) worst = Math.max(worst, Math.abs(x - clip.reversed![f][k]));
-        // the same frame, seen after its past vs after its future
-        const n = clip.frames.length;
-        for (let f = 0; f < n; f++)
-          for (let k = 0; k < 27; k++)
-            reversalMoves = Math.max(reversalMoves, Math.abs(clip.logits[f][k] - clip.reversed[n - 1 - f][k]));
+  it(
+    'float: per-frame logits within 1e-4 of PyTorch on 60 clips, forwards and (8 clips) backwards; playing ' +
+      'backwards moves PyTorch by > 1e-2',
+    async () => {
+      expect(ref).toHaveLength(60);
+      let worst = 0;
+      let reversalMoves = 0;
+      for (const clip of ref) {
+        const got = await streamClip(join(ROOT, float.artifacts[0].path!), clip);
+        expect(got).toHaveLength(clip.logits.length);
+        for (const [f, l] of got.entries())
+          for (const [k, x] of l.entries()) worst = Math.max(worst, Math.abs(x - clip.logits[f][k]));
+        if (clip.reversed) {
+          const back = await streamClip(join(ROOT, float.artifacts[0].path!), clip, true);
+          for (const [f, l] of back.entries())
+            for (const [k, x] of l.entries()) worst = Math.max(worst, Math.abs(x - clip.reversed![f][k]));
+          // the same frame, seen after its past vs after its future
+          const n = clip.frames.length;
+          for (let f = 0; f < n; f++)
+            for (let k = 0; k < 27; k++)
+              reversalMoves = Math.max(reversalMoves, Math.abs(clip.logits[f][k] - clip.reversed[n - 1 - f][k]));
+        }
       }
-    }
-    expect(worst).toBeLessThanOrEqual(1e-4);
-    expect(reversalMoves).toBeGreaterThan(1e-2);
-  });
+      expect(worst).toBeLessThanOrEqual(1e-4);
+      expect(reversalMoves).toBeGreaterThan(1e-2);
+    },
+  );
 
-  it('int8 (calibrated on clips 1–20): on clips 21–80, the top class of PyTorch on most frames and the same last gesture on most clips', async () => {
-    const { window, stableFrames } = int8.streaming!;
-    let frames = 0;
-    let sameFrame = 0;
-    let sameLast = 0;
-    for (const clip of ref) {
-      const got = await streamClip(join(ROOT, int8.artifacts[0].path!), clip);
-      got.forEach((l, f) => {
-        frames++;
-        if (argmax(l) === argmax(clip.logits[f])) sameFrame++;
-      });
-      if (lastGesture(got, window, stableFrames) === lastGesture(clip.logits, window, stableFrames)) sameLast++;
-    }
-    process.stderr.write(
-      `online int8 vs PyTorch on 60 held-out clips: top class on ${sameFrame}/${frames} frames, last gesture on ${sameLast}/60 clips\n`,
-    );
-    expect(sameFrame / frames).toBeGreaterThanOrEqual(0.93); // measured 527/542
-    expect(sameLast / 60).toBeGreaterThanOrEqual(0.95); // measured 60/60
-  });
+  it(
+    'int8 (calibrated on clips 1–20): on clips 21–80, the top class of PyTorch on most frames and the same ' +
+      'last gesture on most clips',
+    async () => {
+      const { window, stableFrames } = int8.streaming!;
+      let frames = 0;
+      let sameFrame = 0;
+      let sameLast = 0;
+      for (const clip of ref) {
+        const got = await streamClip(join(ROOT, int8.artifacts[0].path!), clip);
+        got.forEach((l, f) => {
+          frames++;
+          if (argmax(l) === argmax(clip.logits[f])) sameFrame++;
+        });
+        if (lastGesture(got, window, stableFrames) === lastGesture(clip.logits, window, stableFrames)) sameLast++;
+      }
+      process.stderr.write(
+        `online int8 vs PyTorch on 60 held-out clips: top class on ${sameFrame}/${frames} frames, last gesture ` +
+          `on ${sameLast}/60 clips\n`,
+      );
+      expect(sameFrame / frames).toBeGreaterThanOrEqual(0.93); // measured 527/542
+      expect(sameLast / 60).toBeGreaterThanOrEqual(0.95); // measured 60/60
+    },
+  );
 });

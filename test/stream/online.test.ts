@@ -65,96 +65,110 @@ describe('online export (tsm convert --online) against a PyTorch streaming refer
     await model.close();
   });
 
-  it('an official-layout TSM checkpoint exports online too: its 10 wrapped blocks become buffers, and it streams like PyTorch', async () => {
-    const v = ensureVariants().mbv2_official;
-    const output = join(out, 'official-online.onnx');
-    const r = runCli(['convert', join(VARIANTS_DIR, v.file), '--online', '-o', output, '--json']);
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.json().inputs.map((i: { name: string }) => i.name)).toEqual([
-      'frame',
-      ...Array.from({ length: 10 }, (_, i) => `shift_buffer_${i}`),
-    ]);
-    // the same weights streamed by PyTorch with the one-directional shift, over two mini clips
-    const refPath = join(out, 'official-stream.json');
-    execFileSync(
-      PYTHON,
-      [
-        join(ROOT, 'tools/reference/stream_online.py'),
-        join(VARIANTS_DIR, v.file),
-        join(ROOT, 'fixtures/jester-mini'),
-        refPath,
-        '--to',
-        '2',
-        '--reversed',
-        '0',
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    const ref: Array<{ id: string; frames: number[]; logits: number[][] }> = JSON.parse(
-      readFileSync(refPath, 'utf8'),
-    ).clips;
-    const model = await openOnlineModel(output);
-    const input = new Float32Array(3 * 224 * 224);
-    let worst = 0;
-    let compared = 0;
-    for (const clip of ref) {
-      model.reset();
-      for (const [f, index] of clip.frames.entries()) {
-        const frame = await loadScaledFrame(
-          join(ROOT, 'fixtures/jester-mini/20bn-jester-v1', clip.id, `${String(index).padStart(5, '0')}.jpg`),
-          { scale: 256, cropSize: 224, crops: 1 },
-        );
-        writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, 224, 1)[0], input, 0);
-        worst = Math.max(worst, maxAbsDiff(await model.step(input), clip.logits[f]));
-        compared++;
+  it(
+    'an official-layout TSM checkpoint exports online too: its 10 wrapped blocks become buffers, ' +
+      'and it streams like PyTorch',
+    async () => {
+      const v = ensureVariants().mbv2_official;
+      const output = join(out, 'official-online.onnx');
+      const r = runCli(['convert', join(VARIANTS_DIR, v.file), '--online', '-o', output, '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.json().inputs.map((i: { name: string }) => i.name)).toEqual([
+        'frame',
+        ...Array.from({ length: 10 }, (_, i) => `shift_buffer_${i}`),
+      ]);
+      // the same weights streamed by PyTorch with the one-directional shift, over two mini clips
+      const refPath = join(out, 'official-stream.json');
+      execFileSync(
+        PYTHON,
+        [
+          join(ROOT, 'tools/reference/stream_online.py'),
+          join(VARIANTS_DIR, v.file),
+          join(ROOT, 'fixtures/jester-mini'),
+          refPath,
+          '--to',
+          '2',
+          '--reversed',
+          '0',
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+      const ref: Array<{ id: string; frames: number[]; logits: number[][] }> = JSON.parse(
+        readFileSync(refPath, 'utf8'),
+      ).clips;
+      const model = await openOnlineModel(output);
+      const input = new Float32Array(3 * 224 * 224);
+      let worst = 0;
+      let compared = 0;
+      for (const clip of ref) {
+        model.reset();
+        for (const [f, index] of clip.frames.entries()) {
+          const frame = await loadScaledFrame(
+            join(ROOT, 'fixtures/jester-mini/20bn-jester-v1', clip.id, `${String(index).padStart(5, '0')}.jpg`),
+            { scale: 256, cropSize: 224, crops: 1 },
+          );
+          writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, 224, 1)[0], input, 0);
+          worst = Math.max(worst, maxAbsDiff(await model.step(input), clip.logits[f]));
+          compared++;
+        }
       }
-    }
-    await model.close();
-    expect(compared).toBeGreaterThanOrEqual(16);
-    expect(worst).toBeLessThanOrEqual(1e-4);
-  });
+      await model.close();
+      expect(compared).toBeGreaterThanOrEqual(16);
+      expect(worst).toBeLessThanOrEqual(1e-4);
+    },
+  );
 
-  it('tsm stream reports events at the frames it fed, timestamps from the frame rate, and latencies in order; a non-online model is refused', () => {
-    const model = join(out, 'stream.onnx');
-    convertCheckpoint({
-      input: join(ONLINE_DIR, 'mobilenetv2_jester_online.pth.tar'),
-      output: model,
-      overrides: { online: true },
-    });
-    const r = runCli(['stream', model, '--frames', join(ROOT, 'fixtures/jester-mini/20bn-jester-v1/100001'), '--json']);
-    expect(r.status, r.stderr).toBe(0);
-    const res = r.json();
-    // fed as the export declares (tsm.streaming, Jester: every 4th of the clip's 39 frames)
-    expect(res).toMatchObject({ stride: 4, fps: 12, protocolSource: 'model' });
-    expect(res.frames).toBe(Math.ceil(39 / 4));
-    expect(res.events.length).toBeGreaterThanOrEqual(1);
-    let previous = -1;
-    for (const e of res.events) {
-      expect(e.frame % res.stride).toBe(0); // only frames that were fed
-      expect(e.frame).toBeGreaterThan(previous);
-      expect(e.frame).toBeLessThan(39);
-      expect(e.timeSeconds).toBeCloseTo(e.frame / res.fps, 9);
-      expect(e.label).toBe(JESTER_LABELS[e.index]); // 'jester' in the file name: Jester's labels
-      previous = e.frame;
-    }
-    const { inference, perFrame } = res.latencyMs;
-    expect(inference.p50).toBeLessThanOrEqual(inference.p99);
-    expect(perFrame.p50).toBeLessThanOrEqual(perFrame.p99);
-    expect(perFrame.p50).toBeGreaterThanOrEqual(inference.p50); // a frame's time includes its inference
-    const offline = convertCheckpoint({
-      input: join(VARIANTS_DIR, ensureVariants().tsn_mbv2.file),
-      output: join(out, 'offline.onnx'),
-    }).output;
-    const bad = runCli([
-      'stream',
-      offline,
-      '--frames',
-      join(ROOT, 'fixtures/jester-mini/20bn-jester-v1/100001'),
-      '--json',
-    ]);
-    expect(bad.status).toBe(2);
-    expect(bad.json().error.code).toBe('E_NOT_ONLINE');
-  });
+  it(
+    'tsm stream reports events at the frames it fed, timestamps from the frame rate, and latencies in order; a ' +
+      'non-online model is refused',
+    () => {
+      const model = join(out, 'stream.onnx');
+      convertCheckpoint({
+        input: join(ONLINE_DIR, 'mobilenetv2_jester_online.pth.tar'),
+        output: model,
+        overrides: { online: true },
+      });
+      const r = runCli([
+        'stream',
+        model,
+        '--frames',
+        join(ROOT, 'fixtures/jester-mini/20bn-jester-v1/100001'),
+        '--json',
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      const res = r.json();
+      // fed as the export declares (tsm.streaming, Jester: every 4th of the clip's 39 frames)
+      expect(res).toMatchObject({ stride: 4, fps: 12, protocolSource: 'model' });
+      expect(res.frames).toBe(Math.ceil(39 / 4));
+      expect(res.events.length).toBeGreaterThanOrEqual(1);
+      let previous = -1;
+      for (const e of res.events) {
+        expect(e.frame % res.stride).toBe(0); // only frames that were fed
+        expect(e.frame).toBeGreaterThan(previous);
+        expect(e.frame).toBeLessThan(39);
+        expect(e.timeSeconds).toBeCloseTo(e.frame / res.fps, 9);
+        expect(e.label).toBe(JESTER_LABELS[e.index]); // 'jester' in the file name: Jester's labels
+        previous = e.frame;
+      }
+      const { inference, perFrame } = res.latencyMs;
+      expect(inference.p50).toBeLessThanOrEqual(inference.p99);
+      expect(perFrame.p50).toBeLessThanOrEqual(perFrame.p99);
+      expect(perFrame.p50).toBeGreaterThanOrEqual(inference.p50); // a frame's time includes its inference
+      const offline = convertCheckpoint({
+        input: join(VARIANTS_DIR, ensureVariants().tsn_mbv2.file),
+        output: join(out, 'offline.onnx'),
+      }).output;
+      const bad = runCli([
+        'stream',
+        offline,
+        '--frames',
+        join(ROOT, 'fixtures/jester-mini/20bn-jester-v1/100001'),
+        '--json',
+      ]);
+      expect(bad.status).toBe(2);
+      expect(bad.json().error.code).toBe('E_NOT_ONLINE');
+    },
+  );
 });
 
 describe('online int8 (tsm convert --online --int8): calibrated by streaming clips frame by frame', () => {

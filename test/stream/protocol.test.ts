@@ -39,17 +39,24 @@ describe('the streaming protocol a model declares', () => {
     expect(every.frames).toBeGreaterThan(s.frames * 3);
   });
 
-  it('verify streams every mini clip with the declared protocol: ≥ 75 % right last gestures, the figure the zoo records', () => {
-    const r = runCli(['verify', model, '--root', 'fixtures/jester-mini', '--json']);
-    expect(r.status, r.stderr).toBe(0);
-    const v = r.json();
-    expect(v.clips).toBe(80);
-    expect(v.protocol).toMatchObject({ sampling: 'stream', streaming: { ...entry.streaming, declaredByModel: true } });
-    expect(v.top1).toBeGreaterThanOrEqual(0.75);
-    expect(v.top1).toBe(entry.verification!.top1);
-    const card = readFileSync(join(ROOT, entry.card!), 'utf8');
-    expect(card).toContain(`streamed at stride ${entry.streaming!.stride}`);
-  });
+  it(
+    'verify streams every mini clip with the declared protocol: ≥ 75 % right last gestures, ' +
+      'the figure the zoo records',
+    () => {
+      const r = runCli(['verify', model, '--root', 'fixtures/jester-mini', '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      const v = r.json();
+      expect(v.clips).toBe(80);
+      expect(v.protocol).toMatchObject({
+        sampling: 'stream',
+        streaming: { ...entry.streaming, declaredByModel: true },
+      });
+      expect(v.top1).toBeGreaterThanOrEqual(0.75);
+      expect(v.top1).toBe(entry.verification!.top1);
+      const card = readFileSync(join(ROOT, entry.card!), 'utf8');
+      expect(card).toContain(`streamed at stride ${entry.streaming!.stride}`);
+    },
+  );
 
   it('flags that only mean something for clip sampling are refused for an online model', () => {
     const r = runCli(['verify', model, '--root', 'fixtures/jester-mini', '--crops', '3', '--json']);

@@ -9,7 +9,8 @@ import { ensureVariants, PYTHON, ROOT, VARIANTS_DIR } from '../helpers/reference
 import { fileTempDir } from '../helpers/tmp.js';
 
 /**
- * Flow models on flow frames (docs/upstream-tsm-family.md §3, §5): a generated set in the three upstream layouts, scored by tsm verify
+ * Flow models on flow frames (docs/upstream-tsm-family.md §3, §5): a generated set in the three upstream layouts,
+ * scored by tsm verify
  * and by a PyTorch + Pillow reference evaluation written from the facts (tools/reference/eval_tsm.py), clip by clip.
  * The set has clips shorter than T + new_length − 1 (stacked indices clamp), colour-encoded flow JPEGs (Pillow's
  * RGB → L) and, for Something-V1, list counts that the loader halves.
@@ -96,23 +97,27 @@ describe('verify on flow frames, against a PyTorch reference evaluation', () => 
     });
   }
 
-  it('flow_{}_{:05d}.jpg with 10 crops: within 1e-4 of the reference, and > 1e-2 from one that does not invert x in mirrored crops', async () => {
-    const layout = LAYOUTS[0];
-    const r = await verifyModel({
-      model,
-      dataset: layout.dataset,
-      root: join(out, layout.set),
-      crops: 10,
-      reference: reference(layout, 10),
-    });
-    expect(r.protocol.viewsPerClip).toBe(10);
-    expect(r.parity!.clips).toBe(4);
-    expect(r.parity!.samePrediction).toBe(4);
-    expect(r.parity!.maxAbsScoreDelta).toBeLessThanOrEqual(1e-4);
-    const withoutInversion = compareWithReference(reference(layout, 10, ['--no-invert']), r.predictions);
-    expect(withoutInversion.clips).toBe(4);
-    expect(withoutInversion.maxAbsScoreDelta).toBeGreaterThan(1e-2);
-  });
+  it(
+    'flow_{}_{:05d}.jpg with 10 crops: within 1e-4 of the reference, and > 1e-2 from one that does not ' +
+      'invert x in mirrored crops',
+    async () => {
+      const layout = LAYOUTS[0];
+      const r = await verifyModel({
+        model,
+        dataset: layout.dataset,
+        root: join(out, layout.set),
+        crops: 10,
+        reference: reference(layout, 10),
+      });
+      expect(r.protocol.viewsPerClip).toBe(10);
+      expect(r.parity!.clips).toBe(4);
+      expect(r.parity!.samePrediction).toBe(4);
+      expect(r.parity!.maxAbsScoreDelta).toBeLessThanOrEqual(1e-4);
+      const withoutInversion = compareWithReference(reference(layout, 10, ['--no-invert']), r.predictions);
+      expect(withoutInversion.clips).toBe(4);
+      expect(withoutInversion.maxAbsScoreDelta).toBeGreaterThan(1e-2);
+    },
+  );
 
   it('predict and verify --videos, which read RGB frames and videos, refuse a Flow model by name', () => {
     const r = runCli(['predict', model, join(ROOT, 'fixtures/jester-mini/20bn-jester-v1/100001'), '--json']);
@@ -140,7 +145,8 @@ describe('verify on flow frames, against a PyTorch reference evaluation', () => 
       join(out, 'ucf/val_videofolder_flow.txt'),
       '--json',
     ]);
-    // jester's frames folder is not where this set keeps its flow: nothing is read, and the message says where it looked
+    // jester's frames folder is not where this set keeps its flow: nothing is read, and the message says where it
+    // looked
     expect(given.status).toBe(3);
     expect(given.json().error.message).toContain(join(out, 'ucf', '20bn-jester-v1/<id>/flow_x_00001.jpg'));
     const kinetics = runCli(['verify', model, '--dataset', 'kinetics', '--root', join(out, 'ucf'), '--json']);
@@ -240,7 +246,8 @@ describe('int8 and fp16 compute of a Flow model, against PyTorch on clips they w
     };
   }
 
-  it("the reference predicts varied classes on the scored clips, and tsm's float32 export matches it within 1e-4", async () => {
+  it("the reference predicts varied classes on the scored clips, and tsm's float32 export matches it within " +
+    '1e-4', async () => {
     expect(ref.clips).toHaveLength(SCORED);
     const counts = new Map<number, number>();
     for (const c of ref.clips) counts.set(c.prediction, (counts.get(c.prediction) ?? 0) + 1);
@@ -257,7 +264,8 @@ describe('int8 and fp16 compute of a Flow model, against PyTorch on clips they w
   // 0.40–0.49, max 2.9–3.6; fp16 compute 23–24 of 24, mean 0.013–0.018, max 0.09–0.11; for logits whose spread is 4.
   // The bounds leave two clips and ~35 % of slack. Calibrating on the first clip only (agreement 12 of 24, mean 2.0,
   // max 26) and per-tensor weight scales (max 5.3) fail here; both passed the 4-clip test this replaces.
-  it("int8, calibrated on the 16 other clips: PyTorch's top-1 on ≥ 18 of 24 clips, mean |Δlogit| ≤ 0.65, max ≤ 5", async () => {
+  it("int8, calibrated on the 16 other clips: PyTorch's top-1 on ≥ 18 of 24 clips, mean |Δlogit| ≤ 0.65, max ≤ " +
+    '5', async () => {
     const int8 = runCli([
       'convert',
       fitted,

@@ -34,7 +34,10 @@ describe('resolveScaleShortSide', () => {
   });
   it('another value: the model wins, and the warning says whether it is the old rounding', () => {
     expect(resolveScaleShortSide({ cropSize: 320, scaleShortSide: 366 }, 320, 'm').warning).toMatch(
-      /m declares scaleShortSide 366 for its 320 crop \(rounded, as older tsm versions wrote it\), but upstream's test transform scales to 365/,
+      new RegExp(
+        'm declares scaleShortSide 366 for its 320 crop \\(rounded, as older tsm versions wrote it\\), but upstre' +
+          "am's test transform scales to 365",
+      ),
     );
     const other = resolveScaleShortSide({ scaleShortSide: 400 }, 320, 'm');
     expect(other.scaleShortSide).toBe(400);

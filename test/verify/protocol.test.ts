@@ -28,17 +28,20 @@ describe('frame sampling (TSNDataSet._get_test_indices)', () => {
 });
 
 describe('Flow sampling (new_length 5): values printed by the upstream formulas in Python', () => {
-  it('ticks over n − 5 + 1 frames, truncated toward zero as Python int() does, and stacks clamp at the last frame', () => {
-    expect(sampleClips(6, 8, 'uniform', 5)).toEqual([[1, 1, 1, 1, 2, 2, 2, 2]]);
-    // fewer frames than new_length: negative ticks truncate to 0 (floor would give frame 0)
-    expect(sampleClips(3, 8, 'uniform', 5)).toEqual([[1, 1, 1, 1, 1, 1, 1, 1]]);
-    expect(sampleClips(40, 8, 'twice', 5)).toEqual([
-      [3, 7, 12, 16, 21, 25, 30, 34],
-      [1, 5, 10, 14, 19, 23, 28, 32],
-    ]);
-    expect(stackedIndices(4, 5, 6)).toEqual([4, 5, 6, 6, 6]);
-    expect(stackedIndices(1, 5, 3)).toEqual([1, 2, 3, 3, 3]);
-  });
+  it(
+    'ticks over n − 5 + 1 frames, truncated toward zero as Python int() does, and ' + 'stacks clamp at the last frame',
+    () => {
+      expect(sampleClips(6, 8, 'uniform', 5)).toEqual([[1, 1, 1, 1, 2, 2, 2, 2]]);
+      // fewer frames than new_length: negative ticks truncate to 0 (floor would give frame 0)
+      expect(sampleClips(3, 8, 'uniform', 5)).toEqual([[1, 1, 1, 1, 1, 1, 1, 1]]);
+      expect(sampleClips(40, 8, 'twice', 5)).toEqual([
+        [3, 7, 12, 16, 21, 25, 30, 34],
+        [1, 5, 10, 14, 19, 23, 28, 32],
+      ]);
+      expect(stackedIndices(4, 5, 6)).toEqual([4, 5, 6, 6, 6]);
+      expect(stackedIndices(1, 5, 3)).toEqual([1, 2, 3, 3, 3]);
+    },
+  );
 
   it('flow templates format like str.format with several fields', () => {
     expect(formatTemplate('{:06d}-{}_{:05d}.jpg', [12, 'x', 3])).toBe('000012-x_00003.jpg');

@@ -52,8 +52,10 @@ function save(name: string, bytes: Uint8Array): string {
   return path;
 }
 
-const OLD_WARNING =
-  /declares scaleShortSide 183 for its 160 crop \(rounded, as older tsm versions wrote it\), but upstream's test transform scales to 182/;
+const OLD_WARNING = new RegExp(
+  "declares scaleShortSide 183 for its 160 crop \\(rounded, as older tsm versions wrote it\\), but upstream's " +
+    'test transform scales to 182',
+);
 
 describe('convert writes upstream scale_size = input_size * 256 // 224', () => {
   for (const [size, scale] of Object.entries(UPSTREAM).map(([s, v]) => [Number(s), v])) {
@@ -86,25 +88,32 @@ describe('verify reads the scale from the model', () => {
   const run = (metadata: Record<string, string>, fed: Float32Array[] = []) =>
     verifyModel({ model: 'm.onnx', dataset: 'jester', root: MINI, maxNum: 1, runner: recordingRunner(metadata, fed) });
 
-  it("a model's own upstream value is used without a warning; a foreign model without tsm.preprocessing gets the rule", async () => {
-    for (const metadata of [preprocessing(182), {}]) {
-      const r = await run(metadata);
-      expect(r.protocol.scaleShortSide).toBe(182);
-      expect(r.warnings.filter((w) => /scaleShortSide/.test(w))).toEqual([]);
-    }
-  });
+  it(
+    "a model's own upstream value is used without a warning; a foreign model without tsm.preprocessing gets the " +
+      'rule',
+    async () => {
+      for (const metadata of [preprocessing(182), {}]) {
+        const r = await run(metadata);
+        expect(r.protocol.scaleShortSide).toBe(182);
+        expect(r.warnings.filter((w) => /scaleShortSide/.test(w))).toEqual([]);
+      }
+    },
+  );
 
-  it("an older tsm's rounded 183 at 160 is what the model declares: used, with a warning that names upstream's 182", async () => {
-    const fed183: Float32Array[] = [];
-    const fed182: Float32Array[] = [];
-    const r = await run(preprocessing(183), fed183);
-    await run(preprocessing(182), fed182);
-    expect(r.protocol.scaleShortSide).toBe(183);
-    expect(r.warnings).toEqual([expect.stringMatching(OLD_WARNING)]);
-    // and the frames really were scaled differently
-    expect(fed183[0].length).toBe(fed182[0].length);
-    expect(fed183[0].some((v, i) => v !== fed182[0][i])).toBe(true);
-  });
+  it(
+    "an older tsm's rounded 183 at 160 is what the model declares: used, with a warning that names upstream's " + '182',
+    async () => {
+      const fed183: Float32Array[] = [];
+      const fed182: Float32Array[] = [];
+      const r = await run(preprocessing(183), fed183);
+      await run(preprocessing(182), fed182);
+      expect(r.protocol.scaleShortSide).toBe(183);
+      expect(r.warnings).toEqual([expect.stringMatching(OLD_WARNING)]);
+      // and the frames really were scaled differently
+      expect(fed183[0].length).toBe(fed182[0].length);
+      expect(fed183[0].some((v, i) => v !== fed182[0][i])).toBe(true);
+    },
+  );
 
   it('a declaration that cannot be right is an input error naming the model and value', async () => {
     for (const [metadata, message] of [
@@ -128,21 +137,25 @@ describe('verify reads the scale from the model', () => {
 });
 
 describe('predict, stream and verify of an online model read the scale from the model', () => {
-  it('predict (clip model): 182 from a 160 export, 183 with a warning from an old one, 182 without tsm.preprocessing', async () => {
-    const exported = exportOnnxModel({ input: CKPT, overrides: { size: 160 } }).onnx;
-    const now = await predict({ model: save('clip160.onnx', exported), input: CLIP });
-    const old = await predict({ model: save('clip160-old.onnx', withScale(exported, 183)), input: CLIP });
-    const foreign = await predict({
-      model: save('clip160-foreign.onnx', withScale(exported, 'no preprocessing')),
-      input: CLIP,
-    });
-    expect([now, old, foreign].map((r) => r.protocol.scaleShortSide)).toEqual([182, 183, 182]);
-    expect(now.warnings).toEqual([]);
-    expect(old.warnings).toEqual([expect.stringMatching(OLD_WARNING)]);
-    expect(foreign.warnings).toEqual([]);
-    expect(foreign.top).toEqual(now.top);
-    expect(old.top[0].logit).not.toBe(now.top[0].logit); // 183 really was used
-  });
+  it(
+    'predict (clip model): 182 from a 160 export, 183 with a warning from an old one, 182 ' +
+      'without tsm.preprocessing',
+    async () => {
+      const exported = exportOnnxModel({ input: CKPT, overrides: { size: 160 } }).onnx;
+      const now = await predict({ model: save('clip160.onnx', exported), input: CLIP });
+      const old = await predict({ model: save('clip160-old.onnx', withScale(exported, 183)), input: CLIP });
+      const foreign = await predict({
+        model: save('clip160-foreign.onnx', withScale(exported, 'no preprocessing')),
+        input: CLIP,
+      });
+      expect([now, old, foreign].map((r) => r.protocol.scaleShortSide)).toEqual([182, 183, 182]);
+      expect(now.warnings).toEqual([]);
+      expect(old.warnings).toEqual([expect.stringMatching(OLD_WARNING)]);
+      expect(foreign.warnings).toEqual([]);
+      expect(foreign.top).toEqual(now.top);
+      expect(old.top[0].logit).not.toBe(now.top[0].logit); // 183 really was used
+    },
+  );
 
   it('predict and stream (online model), and verify of the online model: the same', async () => {
     const exported = exportOnnxModel({ input: ONLINE_CKPT, overrides: { online: true, size: 160 } }).onnx;

@@ -155,25 +155,29 @@ describe('sharded verify and merge', () => {
     expect([empty.status, empty.json().error.code]).toEqual([3, 'E_NO_PARTS']);
   });
 
-  it('a shard killed mid-run leaves no part file; its re-run completes the set, and a shard already done is skipped', async () => {
-    const parts = testTempDir('tsm-shards-kill-');
-    for (const i of [0, 2]) copyFileSync(join(dir, 'parts-3', `part-${i}.json`), join(parts, `part-${i}.json`));
-    const out = join(parts, 'part-1.json');
-    const { reached } = await killAtPoint(
-      ['verify', MODEL, '--root', MINI, '--shard', '1/3', '-o', out],
-      'verify:batch:2',
-    );
-    expect(reached).toBe(true);
-    expect(existsSync(out)).toBe(false);
-    expect(readdirSync(parts).sort()).toEqual(['part-0.json', 'part-2.json']); // no part, no temp file
-    const again = runCli(['verify', MODEL, '--root', MINI, '--shard', '1/3', '-o', out, '--json']);
-    expect(again.json()).toMatchObject({ skipped: false });
-    const skip = runCli(['verify', MODEL, '--root', MINI, '--shard', '1/3', '-o', out, '--json']);
-    expect(skip.json()).toMatchObject({ skipped: true });
-    const merged = runCli(['verify', 'merge', parts, '--json']);
-    expect(merged.status, merged.stderr).toBe(0);
-    expect(withoutTiming(merged.json())).toEqual(withoutTiming(whole));
-  });
+  it(
+    'a shard killed mid-run leaves no part file; its re-run completes the set, and a ' +
+      'shard already done is skipped',
+    async () => {
+      const parts = testTempDir('tsm-shards-kill-');
+      for (const i of [0, 2]) copyFileSync(join(dir, 'parts-3', `part-${i}.json`), join(parts, `part-${i}.json`));
+      const out = join(parts, 'part-1.json');
+      const { reached } = await killAtPoint(
+        ['verify', MODEL, '--root', MINI, '--shard', '1/3', '-o', out],
+        'verify:batch:2',
+      );
+      expect(reached).toBe(true);
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(parts).sort()).toEqual(['part-0.json', 'part-2.json']); // no part, no temp file
+      const again = runCli(['verify', MODEL, '--root', MINI, '--shard', '1/3', '-o', out, '--json']);
+      expect(again.json()).toMatchObject({ skipped: false });
+      const skip = runCli(['verify', MODEL, '--root', MINI, '--shard', '1/3', '-o', out, '--json']);
+      expect(skip.json()).toMatchObject({ skipped: true });
+      const merged = runCli(['verify', 'merge', parts, '--json']);
+      expect(merged.status, merged.stderr).toBe(0);
+      expect(withoutTiming(merged.json())).toEqual(withoutTiming(whole));
+    },
+  );
 
   it('--shard auto reads a Slurm job array or a Kubernetes Indexed Job', () => {
     const array = (id: number, min: number, max: number, count: number, extra: Record<string, string> = {}) => ({
@@ -185,10 +189,12 @@ describe('sharded verify and merge', () => {
     });
     // a full array 0..N-1 states the count
     expect(parseShard('auto', array(5, 0, 7, 8))).toEqual({ index: 5, count: 8 });
-    // a resubmitted task (sbatch --array=3) is an array of one: it states no count, so it is refused, naming what it saw
+    // a resubmitted task (sbatch --array=3) is an array of one: it states no count, so it is refused, naming what it
+    // saw
     const resubmitted = () => parseShard('auto', array(3, 3, 3, 1));
     expect(resubmitted).toThrow(
-      '--shard auto: the Slurm array seen (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_MIN=3, SLURM_ARRAY_TASK_MAX=3, SLURM_ARRAY_TASK_COUNT=1) is not 0..N-1',
+      '--shard auto: the Slurm array seen (SLURM_ARRAY_TASK_ID=3, SLURM_ARRAY_TASK_MIN=3, SLURM_ARRAY_TASK_MAX=3, ' +
+        'SLURM_ARRAY_TASK_COUNT=1) is not 0..N-1',
     );
     expect(resubmitted).toThrow(
       expect.objectContaining({ code: 'E_SHARD', family: 'usage', hint: expect.stringMatching(/TSM_SHARD_COUNT/) }),
@@ -249,51 +255,65 @@ describe('deploy/slurm/verify.sbatch: where the shard count comes from', () => {
     SLURM_ARRAY_TASK_COUNT: String(count),
   });
 
-  it('a first full array records N; a resubmitted task takes N from the record, the shard 0 of an array of one too', () => {
-    const parts = join(testTempDir('tsm-sbatch-'), 'parts');
-    const first = run(parts, task(5, 0, 15, 16));
-    expect(first.status, first.stderr).toBe(0);
-    expect(first.stdout).toBe(
-      `TSM_SHARD_COUNT=16 verify model.onnx --root data --shard auto --threads 2 -o ${parts}/part-00005.json --crops 3\n`,
-    );
-    expect(first.stderr).toContain('shard 5 of 16 (the count from the array 0-15)');
-    expect(first.record).toBe('16\n');
-    const again = run(parts, task(3, 3, 3, 1));
-    expect(again.stdout).toBe(
-      `TSM_SHARD_COUNT=16 verify model.onnx --root data --shard auto --threads 2 -o ${parts}/part-00003.json --crops 3\n`,
-    );
-    expect(again.stderr).toContain(`shard 3 of 16 (the count from ${parts}/shard-count)`);
-    // --array=0 looks like a full array of one: the record says otherwise
-    expect(run(parts, task(0, 0, 0, 1)).stdout).toMatch(/^TSM_SHARD_COUNT=16 .* -o \S+\/part-00000\.json /);
-    expect(readdirSync(parts)).toEqual(['shard-count']); // no temp file left
-  });
+  it(
+    'a first full array records N; a resubmitted task takes N from the record, the shard ' + '0 of an array of one too',
+    () => {
+      const parts = join(testTempDir('tsm-sbatch-'), 'parts');
+      const first = run(parts, task(5, 0, 15, 16));
+      expect(first.status, first.stderr).toBe(0);
+      expect(first.stdout).toBe(
+        `TSM_SHARD_COUNT=16 verify model.onnx --root data --shard auto --threads 2 -o ` +
+          `${parts}/part-00005.json --crops 3\n`,
+      );
+      expect(first.stderr).toContain('shard 5 of 16 (the count from the array 0-15)');
+      expect(first.record).toBe('16\n');
+      const again = run(parts, task(3, 3, 3, 1));
+      expect(again.stdout).toBe(
+        `TSM_SHARD_COUNT=16 verify model.onnx --root data --shard auto --threads 2 -o ` +
+          `${parts}/part-00003.json --crops 3\n`,
+      );
+      expect(again.stderr).toContain(`shard 3 of 16 (the count from ${parts}/shard-count)`);
+      // --array=0 looks like a full array of one: the record says otherwise
+      expect(run(parts, task(0, 0, 0, 1)).stdout).toMatch(/^TSM_SHARD_COUNT=16 .* -o \S+\/part-00000\.json /);
+      expect(readdirSync(parts)).toEqual(['shard-count']); // no temp file left
+    },
+  );
 
-  it('TSM_SHARD_COUNT states N (and is recorded); one that disagrees with the record, or a broken record, is refused', () => {
-    const parts = join(testTempDir('tsm-sbatch-'), 'parts');
-    const some = run(parts, { ...task(2, 0, 7, 8), TSM_SHARD_COUNT: '16' });
-    expect(some.stdout).toMatch(/^TSM_SHARD_COUNT=16 .* -o \S+\/part-00002\.json /);
-    expect(some.record).toBe('16\n');
-    const other = run(parts, { ...task(2, 2, 2, 1), TSM_SHARD_COUNT: '8' });
-    expect(other.status).toBe(2);
-    expect(other.stdout).toBe(''); // tsm not started
-    expect(other.stderr).toContain(
-      `TSM_SHARD_COUNT=8, but ${parts}/shard-count says this run has 16 shards; a run with another count needs its own parts folder`,
-    );
-    writeFileSync(join(parts, 'shard-count'), 'sixteen\n');
-    const broken = run(parts, task(2, 2, 2, 1));
-    expect([broken.status, broken.stdout]).toEqual([2, '']);
-    expect(broken.stderr).toContain(`${parts}/shard-count holds 'sixteen', not a shard count`);
-  });
+  it(
+    'TSM_SHARD_COUNT states N (and is recorded); one that disagrees with the record, or a ' +
+      'broken record, is refused',
+    () => {
+      const parts = join(testTempDir('tsm-sbatch-'), 'parts');
+      const some = run(parts, { ...task(2, 0, 7, 8), TSM_SHARD_COUNT: '16' });
+      expect(some.stdout).toMatch(/^TSM_SHARD_COUNT=16 .* -o \S+\/part-00002\.json /);
+      expect(some.record).toBe('16\n');
+      const other = run(parts, { ...task(2, 2, 2, 1), TSM_SHARD_COUNT: '8' });
+      expect(other.status).toBe(2);
+      expect(other.stdout).toBe(''); // tsm not started
+      expect(other.stderr).toContain(
+        `TSM_SHARD_COUNT=8, but ${parts}/shard-count says this run has 16 shards; a run with another count ` +
+          `needs its own parts folder`,
+      );
+      writeFileSync(join(parts, 'shard-count'), 'sixteen\n');
+      const broken = run(parts, task(2, 2, 2, 1));
+      expect([broken.status, broken.stdout]).toEqual([2, '']);
+      expect(broken.stderr).toContain(`${parts}/shard-count holds 'sixteen', not a shard count`);
+    },
+  );
 
-  it('a partial array with no count anywhere records nothing and leaves the refusal to tsm; outside an array it stops', () => {
-    const parts = join(testTempDir('tsm-sbatch-'), 'parts');
-    const partial = run(parts, task(3, 3, 3, 1));
-    expect(partial.stdout).toMatch(/^TSM_SHARD_COUNT=\(unset\) verify .* --shard auto /);
-    expect(partial.record).toBeUndefined();
-    const outside = run(parts, {});
-    expect([outside.status, outside.stdout]).toEqual([2, '']);
-    expect(outside.stderr).toContain('not a task of a Slurm job array (no SLURM_ARRAY_TASK_ID)');
-  });
+  it(
+    'a partial array with no count anywhere records nothing and leaves the refusal to tsm; ' +
+      'outside an array it stops',
+    () => {
+      const parts = join(testTempDir('tsm-sbatch-'), 'parts');
+      const partial = run(parts, task(3, 3, 3, 1));
+      expect(partial.stdout).toMatch(/^TSM_SHARD_COUNT=\(unset\) verify .* --shard auto /);
+      expect(partial.record).toBeUndefined();
+      const outside = run(parts, {});
+      expect([outside.status, outside.stdout]).toEqual([2, '']);
+      expect(outside.stderr).toContain('not a task of a Slurm job array (no SLURM_ARRAY_TASK_ID)');
+    },
+  );
 });
 
 const haveSlurm = requireTool('Slurm (slurm-wlm, munge)', slurmInstalled(), 'apt-get install -y slurm-wlm munge');
@@ -348,7 +368,8 @@ describe.runIf(haveSlurm)('on a real Slurm cluster (one node on this machine)', 
     return merged.json();
   };
 
-  it('sbatch --array=0-3 --wait deploy/slurm/verify.sbatch, then merge: the unsharded result; the count is recorded', () => {
+  it('sbatch --array=0-3 --wait deploy/slurm/verify.sbatch, then merge: the unsharded ' +
+    'result; the count is recorded', () => {
     const parts = join(work, 'parts'); // the next test redoes a shard of a copy of these
     const full = sbatch('0-3', parts);
     expect(full.status, full.output).toBe(0);
@@ -364,7 +385,8 @@ describe.runIf(haveSlurm)('on a real Slurm cluster (one node on this machine)', 
     expect(withoutTiming(merge(parts))).toEqual(unshardedHere());
   }, 300_000);
 
-  it('a resubmitted task (sbatch --array=2, an array of one to Slurm) scores exactly shard 2 of 4; --array=0 is shard 0 of 4', () => {
+  it('a resubmitted task (sbatch --array=2, an array of one to Slurm) scores exactly shard 2 of 4; ' +
+    '--array=0 is shard 0 of 4', () => {
     const parts = join(work, 'parts-resubmitted');
     cpSync(join(work, 'parts'), parts, { recursive: true });
     const before = Object.fromEntries(readdirSync(parts).map((f) => [f, readFileSync(join(parts, f))]));
@@ -388,13 +410,18 @@ describe.runIf(haveSlurm)('on a real Slurm cluster (one node on this machine)', 
     expect(readFileSync(join(parts, 'part-00000.json')).equals(before['part-00000.json'])).toBe(true);
   }, 300_000);
 
-  it('a resubmitted task with no recorded count is refused by tsm, naming the array variables Slurm set, and writes nothing', () => {
-    const parts = join(work, 'parts-unrecorded');
-    const r = sbatch('1', parts);
-    expect(r.status, r.output).not.toBe(0);
-    expect(r.output).toContain(
-      '--shard auto: the Slurm array seen (SLURM_ARRAY_TASK_ID=1, SLURM_ARRAY_TASK_MIN=1, SLURM_ARRAY_TASK_MAX=1, SLURM_ARRAY_TASK_COUNT=1) is not 0..N-1',
-    );
-    expect(readdirSync(parts)).toEqual([]);
-  });
+  it(
+    'a resubmitted task with no recorded count is refused by tsm, naming the array variables ' +
+      'Slurm set, and writes nothing',
+    () => {
+      const parts = join(work, 'parts-unrecorded');
+      const r = sbatch('1', parts);
+      expect(r.status, r.output).not.toBe(0);
+      expect(r.output).toContain(
+        '--shard auto: the Slurm array seen (SLURM_ARRAY_TASK_ID=1, SLURM_ARRAY_TASK_MIN=1, SLURM_ARRAY_TASK_MAX=1, ' +
+          'SLURM_ARRAY_TASK_COUNT=1) is not 0..N-1',
+      );
+      expect(readdirSync(parts)).toEqual([]);
+    },
+  );
 });

@@ -56,7 +56,8 @@ function brightnessRunner(segments: number, size: number, calls: number[]): Runn
 beforeAll(async () => {
   await writeClip('10', 20, 30);
   await writeClip('11', 24, 220);
-  await writeClip('12', 18, (i) => 150 + 4 * i, [5, 9]); // every frame its own grey; two missing: replaced by frame 1, reported
+  // every frame its own grey; two missing: replaced by frame 1, reported
+  await writeClip('12', 18, (i) => 150 + 4 * i, [5, 9]);
   await writeClip('13', 16, 200, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]); // nothing readable
   writeFileSync(join(root, 'category.txt'), `${labels.join('\n')}\n`);
   writeFileSync(join(root, 'val_videofolder.txt'), '10 20 0\n11 24 1\n12 18 1\nbroken line\n13 16 1\n14 10 7\n');

@@ -7,7 +7,8 @@ import { chooseFfmpeg, ffmpegInfo, findOnPath } from '../../src/video/ffmpeg.js'
 import { requireTool } from '../helpers/requirements.js';
 import { testTempDir } from '../helpers/tmp.js';
 
-/** Which ffmpeg tsm runs: --ffmpeg, TSM_FFMPEG, the first on PATH (as upstream's vid2img tools), else the bundled 2018 build. */
+/** Which ffmpeg tsm runs: --ffmpeg, TSM_FFMPEG, the first on PATH (as upstream's vid2img tools), else the bundled 2018
+ * build. */
 const SYSTEM = findOnPath('ffmpeg');
 const haveSystemFfmpeg = requireTool(
   "an ffmpeg on PATH (Debian's ffmpeg)",

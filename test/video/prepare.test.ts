@@ -73,7 +73,8 @@ describe('from videos to a verified score', () => {
     for (const [id, n] of rows)
       expect(readdirSync(join(frames, id)).filter((f) => f.endsWith('.jpg')).length, id).toBe(Number(n));
     expect(runCli(['prepare', 'labels', 'jester', '--root', root]).status).toBe(0);
-    expect(readFileSync(join(root, 'val_videofolder.txt'), 'utf8')).toBe(rows.map((r) => r.join(' ')).join('\n')); // the counts the mini list has
+    // the counts the mini list has
+    expect(readFileSync(join(root, 'val_videofolder.txt'), 'utf8')).toBe(rows.map((r) => r.join(' ')).join('\n'));
 
     const model = 'zoo/tsm-mobilenetv2-jester-mini/1.0.0/model.onnx';
     const onFrames = runCli(['verify', model, '--root', root, '--predictions', join(root, 'frames.csv'), '--json']);

@@ -116,7 +116,8 @@ describe.runIf(haveSystemFfmpeg)('tsm prepare frames with the ffmpeg on PATH', (
     expect(again.json().warnings).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^2 folder\\(s\\) already done were kept as ffmpeg ${info.version.replace(/[.+]/g, '\\$&')} \\(${SYSTEM}\\) made them, not ffmpeg N-`,
+          `^2 folder\\(s\\) already done were kept as ffmpeg ${info.version.replace(/[.+]/g, '\\$&')} ` +
+            `\\(${SYSTEM}\\) made them, not ffmpeg N-`,
         ),
       ),
     ]);

@@ -70,7 +70,8 @@ describe.runIf(haveChromium)('web demo in Chromium with a fake camera', () => {
         timeout: 60_000,
       });
       expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
-      // frames are scaled as the entry declares (scaleShortSideOfEntry: 256 for its 224 crop, upstream's 224·256 // 224)
+      // frames are scaled as the entry declares (scaleShortSideOfEntry: 256 for its 224 crop, upstream's 224·256 //
+      // 224)
       expect(await page.evaluate(() => document.body.dataset.scaleShortSide)).toBe('256');
       // The page shows the clip's gesture (the label lives in #gesture and in body[data-gesture])…
       await page.waitForFunction(

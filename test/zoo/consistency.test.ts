@@ -30,7 +30,8 @@ const BUNDLED = new Map([
   ['mobilenetv2_jester_online_mini.pth.tar', 'fixtures/models/online/mobilenetv2_jester_online_mini.pth.tar'],
 ]);
 
-/** A checkpoint with the entry's layout: the bundled file itself, or a reference variant of the same backbone and shift. */
+/** A checkpoint with the entry's layout: the bundled file itself, or a reference variant of the same backbone and
+ * shift. */
 function checkpointFor(entry: ZooEntry): string {
   const bundled = BUNDLED.get(entry.source.fileName);
   if (bundled) return join(ROOT, bundled);
@@ -110,25 +111,29 @@ describe('zoo.json agrees with the converter', () => {
     });
   }
 
-  it('published entries: artifacts match their checksums, verification is recorded, and the ONNX says what the entry says', () => {
-    const report = validateZooFile(join(ROOT, 'zoo.json'));
-    expect(report.issues).toEqual([]);
-    for (const entry of zoo.models.filter((m) => m.status === 'published')) {
-      expect(entry.verification, entry.id).not.toBeNull();
-      const artifact = entry.artifacts.find((a) => a.path);
-      expect(artifact, entry.id).toBeDefined();
-      const model = onnxProto.onnx.ModelProto.decode(readFileSync(join(ROOT, artifact!.path!)));
-      const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
-      expect(JSON.parse(meta['tsm.arch']), entry.id).toMatchObject(entry.arch);
-      expect(JSON.parse(meta['tsm.labels']), entry.id).toEqual(entry.labels);
-      if (entry.arch.kind === 'online') {
-        expect(entry.streaming, entry.id).toBeDefined();
-        expect(JSON.parse(meta['tsm.streaming']), entry.id).toEqual(entry.streaming);
-        expect(entry.verification?.protocol.sampling).toBe('stream');
-        expect(entry.verification?.protocol.streaming).toMatchObject({ ...entry.streaming, declaredByModel: true });
+  it(
+    'published entries: artifacts match their checksums, verification is recorded, and the ONNX ' +
+      'says what the entry says',
+    () => {
+      const report = validateZooFile(join(ROOT, 'zoo.json'));
+      expect(report.issues).toEqual([]);
+      for (const entry of zoo.models.filter((m) => m.status === 'published')) {
+        expect(entry.verification, entry.id).not.toBeNull();
+        const artifact = entry.artifacts.find((a) => a.path);
+        expect(artifact, entry.id).toBeDefined();
+        const model = onnxProto.onnx.ModelProto.decode(readFileSync(join(ROOT, artifact!.path!)));
+        const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
+        expect(JSON.parse(meta['tsm.arch']), entry.id).toMatchObject(entry.arch);
+        expect(JSON.parse(meta['tsm.labels']), entry.id).toEqual(entry.labels);
+        if (entry.arch.kind === 'online') {
+          expect(entry.streaming, entry.id).toBeDefined();
+          expect(JSON.parse(meta['tsm.streaming']), entry.id).toEqual(entry.streaming);
+          expect(entry.verification?.protocol.sampling).toBe('stream');
+          expect(entry.verification?.protocol.streaming).toMatchObject({ ...entry.streaming, declaredByModel: true });
+        }
       }
-    }
-  });
+    },
+  );
 
   it('models trained on the synthetic mini set say so everywhere: never the real dataset id', () => {
     for (const entry of zoo.models) {

@@ -180,67 +180,71 @@ describe('tsm zoo publish / validate', () => {
     expect(split.json().entry.verification).toMatchObject({ dataset: 'jester', split: 'val (mini, synthetic)' });
   });
 
-  it('--int8 publishes the calibrated int8 export, says so in the entry, and its recorded top-1 is what verify gets again', () => {
-    const bundled = join(ROOT, 'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth');
-    const r = runCli([
-      'zoo',
-      'publish',
-      bundled,
-      '--id',
-      'mini-int8',
-      '--version',
-      '1.0.0',
-      '--dataset',
-      'jester',
-      '--root',
-      'fixtures/jester-mini',
-      '--dataset-label',
-      'jester-mini',
-      '--int8',
-      '--calibration',
-      'fixtures/jester-mini',
-      '--zoo',
-      zooPath,
-      '--json',
-    ]);
-    expect(r.status, r.stderr + r.stdout).toBe(0);
-    const { entry: e } = r.json();
-    expect(e.notes).toMatch(/^int8 \(QDQ.*calibrated \(minmax\) on 20 clips of jester-mini/);
-    const model = join(dir, e.artifacts[0].path);
-    const meta = onnxProto.onnx.ModelProto.decode(readFileSync(model)).metadataProps!.find(
-      (p) => p.key === 'tsm.weights_dtype',
-    );
-    expect(meta?.value).toBe('int8');
-    expect(e.artifacts[0].computeDtype).toBe('int8');
-    const again = runCli(['verify', model, '--root', 'fixtures/jester-mini', '--json']).json();
-    expect(again.top1).toBe(e.verification.top1);
-    // and the repository's own int8 entry still verifies to what it records
-    const shipped = resolveModel(loadZoo(join(ROOT, 'zoo.json')), { id: 'tsm-mobilenetv2-jester-mini-int8' });
-    const shippedRun = runCli([
-      'verify',
-      join(ROOT, shipped.artifacts[0].path!),
-      '--root',
-      'fixtures/jester-mini',
-      '--json',
-    ]).json();
-    // (made on another machine: int8 kernels differ between CPUs, e.g. VNNI or not, so one clip may flip)
-    expect(Math.abs(shippedRun.top1 - shipped.verification!.top1) * shippedRun.clips).toBeLessThanOrEqual(1);
-    expect(
-      runCli([
+  it(
+    '--int8 publishes the calibrated int8 export, says so in the entry, and its recorded top-1 ' +
+      'is what verify gets again',
+    () => {
+      const bundled = join(ROOT, 'fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth');
+      const r = runCli([
         'zoo',
         'publish',
         bundled,
         '--id',
-        'x',
+        'mini-int8',
         '--version',
         '1.0.0',
+        '--dataset',
+        'jester',
+        '--root',
+        'fixtures/jester-mini',
+        '--dataset-label',
+        'jester-mini',
         '--int8',
+        '--calibration',
+        'fixtures/jester-mini',
         '--zoo',
         zooPath,
         '--json',
-      ]).json().error.code,
-    ).toBe('E_BAD_FLAG');
-  });
+      ]);
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+      const { entry: e } = r.json();
+      expect(e.notes).toMatch(/^int8 \(QDQ.*calibrated \(minmax\) on 20 clips of jester-mini/);
+      const model = join(dir, e.artifacts[0].path);
+      const meta = onnxProto.onnx.ModelProto.decode(readFileSync(model)).metadataProps!.find(
+        (p) => p.key === 'tsm.weights_dtype',
+      );
+      expect(meta?.value).toBe('int8');
+      expect(e.artifacts[0].computeDtype).toBe('int8');
+      const again = runCli(['verify', model, '--root', 'fixtures/jester-mini', '--json']).json();
+      expect(again.top1).toBe(e.verification.top1);
+      // and the repository's own int8 entry still verifies to what it records
+      const shipped = resolveModel(loadZoo(join(ROOT, 'zoo.json')), { id: 'tsm-mobilenetv2-jester-mini-int8' });
+      const shippedRun = runCli([
+        'verify',
+        join(ROOT, shipped.artifacts[0].path!),
+        '--root',
+        'fixtures/jester-mini',
+        '--json',
+      ]).json();
+      // (made on another machine: int8 kernels differ between CPUs, e.g. VNNI or not, so one clip may flip)
+      expect(Math.abs(shippedRun.top1 - shipped.verification!.top1) * shippedRun.clips).toBeLessThanOrEqual(1);
+      expect(
+        runCli([
+          'zoo',
+          'publish',
+          bundled,
+          '--id',
+          'x',
+          '--version',
+          '1.0.0',
+          '--int8',
+          '--zoo',
+          zooPath,
+          '--json',
+        ]).json().error.code,
+      ).toBe('E_BAD_FLAG');
+    },
+  );
 
   it('validate catches a tampered artifact', () => {
     const copy = testTempDir('tsm-zoo-tamper-');

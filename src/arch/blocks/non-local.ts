@@ -1,5 +1,6 @@
 /**
- * The non-local block (docs/upstream-tsm-family.md §1): where its weights are, what it computes as a graph, what it costs.
+ * The non-local block (docs/upstream-tsm-family.md §1): where its weights are, what it computes as a graph, what it
+ * costs.
  * `make_non_local` wraps ResNet-50's layer2.{0,2} and layer3.{0,2,4} in NL3DWrapper, so a wrapped block's weights
  * move under `<block>.block.` and the non-local block's under `<block>.nl.`: `g.0`, `theta`, `phi.0` (1×1×1 Conv3d
  * C→C/2 with bias; `.0` because a max-pool follows), `W.0` (C/2→C) and `W.1` (BatchNorm3d). Only that layout is
@@ -22,7 +23,9 @@ export const NON_LOCAL_DEPTH = 50;
 
 const unsupported = (message: string, details: Record<string, unknown>) =>
   new TsmError('unsupported', 'E_UNSUPPORTED_FEATURE', message, {
-    hint: 'supported non-local layout: ResNet-50 with blocks after layer2.{0,2} and layer3.{0,2,4} (docs/upstream-tsm-family.md §1), embedded Gaussian, sub-sampled',
+    hint:
+      'supported non-local layout: ResNet-50 with blocks after layer2.{0,2} and layer3.{0,2,4} ' +
+      '(docs/upstream-tsm-family.md §1), embedded Gaussian, sub-sampled',
     details: { features: ['non-local'], ...details },
   });
 
@@ -49,7 +52,8 @@ export function expectNonLocalWrapper(sd: StateDict, name: string): void {
     const odd = sd.modelName(keys.find((k) => k.startsWith(`${name}.nl.`)) ?? keys[0]);
     const block = sd.modelName(name);
     throw unsupported(
-      `non-local (key '${odd}') in a layout TSM's NL3DWrapper does not make: expected ${block}.block.* and ${block}.nl.{g.0,theta,phi.0,W.0,W.1}.*`,
+      `non-local (key '${odd}') in a layout TSM's NL3DWrapper does not make: expected ${block}.block.* and ` +
+        `${block}.nl.{g.0,theta,phi.0,W.0,W.1}.*`,
       { block, keys: keys.slice(0, 8).map((k) => sd.modelName(k)) },
     );
   }
@@ -68,7 +72,8 @@ export function readNonLocal(sd: StateDict, name: string, channels: number): Non
   const inter = shapeOf(sd, `${nl}.theta.weight`)[0];
   if (inter !== Math.max(1, Math.floor(channels / 2))) {
     throw unsupported(
-      `non-local block '${named}' has ${inter} inner channels for ${channels}; TSM's use C/2 = ${Math.floor(channels / 2)}`,
+      `non-local block '${named}' has ${inter} inner channels for ${channels}; TSM's use C/2 = ` +
+        `${Math.floor(channels / 2)}`,
       { block: named, expected: channels >> 1, found: inter },
     );
   }
@@ -112,7 +117,8 @@ export function refuseNonLocalPrecision(precision: GraphPrecision): void {
   throw new TsmError(
     'unsupported',
     'E_NONLOCAL_PRECISION',
-    `non-local blocks are exported in float32 only; ${precision.mode} is not built for them (their unscaled attention logits leave fp16's range, and int8 attention was not checked against PyTorch)`,
+    `non-local blocks are exported in float32 only; ${precision.mode} is not built for them (their unscaled ` +
+      `attention logits leave fp16's range, and int8 attention was not checked against PyTorch)`,
     {
       hint: 'export without --int8/--fp16-compute (--fp16 weight storage works)',
       details: { mode: precision.mode },
@@ -162,7 +168,8 @@ export function nonLocalBlock(ctx: GraphContext, f: Feature, nl: NonLocalSpec): 
   return { ...f, x: g.op('Add', [z.x, f.x], {}, `${name}.out`) };
 }
 
-/** Multiply-accumulates of the attention (both MatMuls) on a stage of `frames` frames of h × h; its convs count as convs. */
+/** Multiply-accumulates of the attention (both MatMuls) on a stage of `frames` frames of h × h; its convs count as
+ * convs. */
 export function attentionMacs(nl: NonLocalSpec, frames: number, h: number): number {
   const positions = frames * h * h;
   const pooled = frames * Math.floor(h / 2) ** 2;

@@ -1,5 +1,6 @@
 /**
- * TSM's temporal pooling in front of layer2 (docs/upstream-tsm-family.md §2): max over time with kernel 3, stride 2, padding 1
+ * TSM's temporal pooling in front of layer2 (docs/upstream-tsm-family.md §2): max over time with kernel 3, stride 2,
+ * padding 1
  * (padding never wins, as max_pool3d's −inf), so T frames become T/2. Its mark in the weights: layer2's blocks move
  * under `layer2.net.` (TemporalPool wraps the stage). In the graph, a 2-D MaxPool over [N, C, T, H·W].
  */
@@ -22,7 +23,8 @@ export function temporalPoolBlock(backbone: ResNetBackbone): string | undefined 
   return backbone.temporalPool ? backbone.blocks[backbone.stageBlocks[0]]?.name : undefined;
 }
 
-/** Temporal pooling is built in float32 only: its max over time was not checked quantised or in fp16 against PyTorch. */
+/** Temporal pooling is built in float32 only: its max over time was not checked quantised or in fp16 against PyTorch.
+ * */
 export function refuseTemporalPoolPrecision(precision: GraphPrecision): void {
   throw new TsmError(
     'unsupported',

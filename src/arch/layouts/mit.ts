@@ -31,7 +31,8 @@ export function mitStateDict(
 export const MIT_LAYOUT: KeyLayout = {
   name: 'mit',
   describes:
-    "the MIT TSM code: TSN's base_model.* and new_fc.*, with or without DataParallel's module., or a bare torchvision ResNet / MobileNetV2 state dict",
+    "the MIT TSM code: TSN's base_model.* and new_fc.*, with or without DataParallel's module., or a bare " +
+    'torchvision ResNet / MobileNetV2 state dict',
   // the fallback: whatever no more specific layout claims is read as torchvision names, and the architecture
   // modules then say whether they can place it
   matches: () => true,

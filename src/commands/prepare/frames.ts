@@ -7,7 +7,8 @@ import { type ExtractResult, extractFrames, type FrameLayout } from '../../video
 
 export default class PrepareFrames extends TsmCommand {
   static override description =
-    'Extract JPEG frames from videos with the upstream settings (Kinetics scale=-1:331 img_%05d.jpg, Something v2 scale=-1:256 %06d.jpg, -q:v 0, native rate), in parallel and resumable';
+    'Extract JPEG frames from videos with the upstream settings (Kinetics scale=-1:331 img_%05d.jpg, Something v2 ' +
+    'scale=-1:256 %06d.jpg, -q:v 0, native rate), in parallel and resumable';
   static override examples = [
     '<%= config.bin %> prepare frames videos/kinetics --out dataset/kinetics/images --dataset kinetics',
     '<%= config.bin %> prepare frames videos/ --out frames/ --dataset jester --workers 4 --json',
@@ -67,7 +68,10 @@ export default class PrepareFrames extends TsmCommand {
     if (!this.jsonEnabled()) {
       for (const w of r.warnings) this.warn(w);
       this.log(
-        `${r.videos} videos → ${flags.out}: ${r.extracted} extracted (${r.frames} frames, ${(r.frames / Math.max(r.seconds, 1e-9)).toFixed(0)} frames/s), ${r.skipped} already done${r.redone ? `, ${r.redone} interrupted ones redone` : ''}; ${r.settings.filter ?? 'native size'}, ${r.settings.template}; ffmpeg ${r.ffmpeg.version} (${r.ffmpeg.path}, from ${r.ffmpeg.source})`,
+        `${r.videos} videos → ${flags.out}: ${r.extracted} extracted (${r.frames} frames, ` +
+          `${(r.frames / Math.max(r.seconds, 1e-9)).toFixed(0)} frames/s), ${r.skipped} already ` +
+          `done${r.redone ? `, ${r.redone} interrupted ones redone` : ''}; ${r.settings.filter ?? 'native size'}, ` +
+          `${r.settings.template}; ffmpeg ${r.ffmpeg.version} (${r.ffmpeg.path}, from ${r.ffmpeg.source})`,
       );
     }
     return r;

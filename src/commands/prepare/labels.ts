@@ -27,7 +27,8 @@ export interface PrepareLabelsResult {
 
 export default class PrepareLabels extends TsmCommand {
   static override description =
-    "Write category.txt and the *_videofolder.txt lists from a dataset's official annotation files, as the upstream gen_label tools do";
+    "Write category.txt and the *_videofolder.txt lists from a dataset's official annotation files, as the upstream " +
+    'gen_label tools do';
   static override examples = [
     '<%= config.bin %> prepare labels jester --root dataset/jester',
     '<%= config.bin %> prepare labels kinetics --root dataset/kinetics --frames images256 --json',
@@ -86,7 +87,8 @@ export default class PrepareLabels extends TsmCommand {
       throw new TsmError(
         'input',
         'E_NO_CLIPS',
-        `none of the ${looked} clip(s) of the annotation files has a frames folder under ${join(flags.root, framesDir)}`,
+        `none of the ${looked} clip(s) of the annotation files has a frames folder under ` +
+          `${join(flags.root, framesDir)}`,
         {
           hint: 'extract frames first (e.g. tsm prepare frames), or point --frames at the folder that holds them',
           details: { root: flags.root, framesDir },
@@ -122,9 +124,14 @@ export default class PrepareLabels extends TsmCommand {
     if (!this.jsonEnabled()) {
       this.log(`${dataset}: ${out.categories.length} categories → ${files[0]}`);
       for (const l of result.lists) {
-        this.log(
-          `${l.file}: ${l.written} of ${l.entries} clips${l.missing ? `; ${l.missing} without a frames folder (skipped), e.g. ${l.firstMissing.join(', ')}` : ''}${l.short ? `; ${l.short} with fewer than 3 frames, which TSM's reader drops, e.g. ${l.firstShort.map((s) => `${s.id} (${s.frames})`).join(', ')}` : ''}`,
-        );
+        const missing = l.missing
+          ? `; ${l.missing} without a frames folder (skipped), e.g. ${l.firstMissing.join(', ')}`
+          : '';
+        const shortOnes = l.firstShort.map((s) => `${s.id} (${s.frames})`).join(', ');
+        const short = l.short
+          ? `; ${l.short} with fewer than 3 frames, which TSM's reader drops, e.g. ${shortOnes}`
+          : '';
+        this.log(`${l.file}: ${l.written} of ${l.entries} clips${missing}${short}`);
       }
     }
     return result;

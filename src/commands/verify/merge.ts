@@ -8,7 +8,8 @@ import type { VerifyCommandResult } from '../verify.js';
 
 export default class VerifyMerge extends TsmCommand {
   static override description =
-    'Merge the part files of a sharded verify run into the result of one unsharded run (refuses parts of other runs, and missing or duplicated shards)';
+    'Merge the part files of a sharded verify run into the result of one unsharded run (refuses parts of other runs, ' +
+    'and missing or duplicated shards)';
   static override examples = [
     '<%= config.bin %> verify merge parts/ --report report/',
     '<%= config.bin %> verify merge parts/part-*.json --json',

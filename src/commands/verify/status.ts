@@ -4,7 +4,8 @@ import { missingShardsError, type ShardStatus, shardStatus } from '../../verify/
 
 export default class VerifyStatus extends TsmCommand {
   static override description =
-    'Which shards of a sharded verify run are done, for each run whose parts are in a folder; exits 3 (E_SHARDS_MISSING, with this status) while any is missing';
+    'Which shards of a sharded verify run are done, for each run whose parts are in a folder; exits 3 ' +
+    '(E_SHARDS_MISSING, with this status) while any is missing';
   static override args = { dir: Args.string({ description: 'folder of part files', required: true }) };
 
   async run(): Promise<{ runs: readonly ShardStatus[] }> {
@@ -12,9 +13,9 @@ export default class VerifyStatus extends TsmCommand {
     const runs = shardStatus(args.dir);
     if (!this.jsonEnabled()) {
       for (const r of runs) {
-        this.log(
-          `${r.model} on ${r.list}: ${r.done.length}/${r.count} shards done${r.complete ? ' — complete, ready for tsm verify merge' : `; missing ${r.missing.slice(0, 30).join(', ')}${r.missing.length > 30 ? ', …' : ''}`}`,
-        );
+        const missing = `${r.missing.slice(0, 30).join(', ')}${r.missing.length > 30 ? ', …' : ''}`;
+        const state = r.complete ? ' — complete, ready for tsm verify merge' : `; missing ${missing}`;
+        this.log(`${r.model} on ${r.list}: ${r.done.length}/${r.count} shards done${state}`);
       }
     }
     const missing = missingShardsError(args.dir, runs);

@@ -5,12 +5,17 @@ import { type CachedArtifact, defaultCacheDir, fetchModel } from '../../zoo/cach
 
 export type ZooFetchResult = Omit<CachedArtifact, 'entry'> & { readonly id: string; readonly version: string };
 
+/** Where a fetched artifact came from, as the summary line says it (a download names its URL). */
+const WHERE: Record<string, string> = { local: 'next to the zoo index', cache: 'from the cache' };
+
 export default class ZooFetch extends TsmCommand {
   static override description =
-    'Resolve a zoo model to a local ONNX file: its artifact next to zoo.json, or downloaded once into the cache from where the zoo says it is served; size and sha256 checked either way';
+    'Resolve a zoo model to a local ONNX file: its artifact next to zoo.json, or downloaded once into the cache from ' +
+    'where the zoo says it is served; size and sha256 checked either way';
   static override examples = [
     '<%= config.bin %> zoo fetch tsm-mobilenetv2-jester-mini',
-    '<%= config.bin %> zoo fetch tsm-mobilenetv2-jester-online-mini@^1.1.0 --zoo https://example.org/tsm/zoo.json --json',
+    '<%= config.bin %> zoo fetch tsm-mobilenetv2-jester-online-mini@^1.1.0 --zoo ' +
+      'https://example.org/tsm/zoo.json --json',
   ];
   static override args = { id: Args.string({ description: 'model id, optionally @version-range', required: true }) };
   static override flags = {
@@ -33,7 +38,8 @@ export default class ZooFetch extends TsmCommand {
     const { entry, ...rest } = r;
     if (!this.jsonEnabled())
       this.log(
-        `${r.path}  (${entry.id}@${entry.version}, ${r.bytes} bytes, sha256 ${r.sha256.slice(0, 16)}… checked; ${r.from === 'local' ? 'next to the zoo index' : r.from === 'cache' ? 'from the cache' : `downloaded from ${r.url}`})`,
+        `${r.path}  (${entry.id}@${entry.version}, ${r.bytes} bytes, sha256 ${r.sha256.slice(0, 16)}… ` +
+          `checked; ${WHERE[r.from] ?? `downloaded from ${r.url}`})`,
       );
     return { id: entry.id, version: entry.version, ...rest };
   }

@@ -43,7 +43,9 @@ export default class ZooList extends TsmCommand {
         'E_ZOO_NO_MATCH',
         `${flags.zoo}: none of its ${zoo.models.length} entries matches ${filters || 'the query'}`,
         {
-          hint: `datasets in the zoo: ${datasets.join(', ')}${flags.all ? '' : '; --all lists unpublished entries too'}`,
+          hint:
+            `datasets in the zoo: ` +
+            `${datasets.join(', ')}${flags.all ? '' : '; --all lists unpublished entries too'}`,
           details: {
             zoo: flags.zoo,
             entries: zoo.models.length,

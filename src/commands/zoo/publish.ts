@@ -9,7 +9,8 @@ export default class ZooPublish extends TsmCommand {
   static override description =
     'Convert, verify and publish a checkpoint as a new version in zoo.json (never overwrites a version)';
   static override examples = [
-    '<%= config.bin %> zoo publish fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth --id tsm-mobilenetv2-jester-mini --version 1.0.0 --dataset jester --root fixtures/jester-mini',
+    '<%= config.bin %> zoo publish fixtures/models/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e14.pth ' +
+      '--id tsm-mobilenetv2-jester-mini --version 1.0.0 --dataset jester --root fixtures/jester-mini',
     '<%= config.bin %> zoo publish model.pth --id my-model --bump patch',
   ];
   static override args = { file: Args.string({ description: 'checkpoint', required: true }) };
@@ -50,7 +51,8 @@ export default class ZooPublish extends TsmCommand {
     }),
     'base-url': Flags.string({
       description:
-        'where the zoo/ folder will be served (a release page, a bucket): the artifact records <URL>/<id>/<version>/model.onnx beside its path, for `tsm zoo fetch` and the tsm/zoo client',
+        'where the zoo/ folder will be served (a release page, a bucket): the artifact records ' +
+        '<URL>/<id>/<version>/model.onnx beside its path, for `tsm zoo fetch` and the tsm/zoo client',
     }),
     zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
   };
@@ -89,9 +91,10 @@ export default class ZooPublish extends TsmCommand {
     }).finally(() => bar.stop());
     if (!this.jsonEnabled()) {
       const v = result.entry.verification;
-      this.log(
-        `published ${result.entry.id}@${result.entry.version} → ${result.folder}${v ? ` (top-1 ${(v.top1 * 100).toFixed(2)} % on ${v.clips} clips)` : ' (not verified: give --dataset and --root)'}`,
-      );
+      const how = v
+        ? ` (top-1 ${(v.top1 * 100).toFixed(2)} % on ${v.clips} clips)`
+        : ' (not verified: give --dataset and --root)';
+      this.log(`published ${result.entry.id}@${result.entry.version} → ${result.folder}${how}`);
     }
     return result;
   }

@@ -38,50 +38,62 @@ export function renderEntry(e: ZooEntry): string {
   const shift =
     a.shiftPlace === 'none'
       ? 'no temporal shift'
-      : `shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} 1/${a.shiftDiv}${a.shiftedBlocks !== undefined ? ` on ${a.shiftedBlocks} blocks` : ''}`;
+      : `shift ${a.shiftPlace}${a.shiftLayout ? ` (${a.shiftLayout})` : ''} ` +
+        `1/${a.shiftDiv}${a.shiftedBlocks !== undefined ? ` on ${a.shiftedBlocks} blocks` : ''}`;
   const extras = [a.nonLocal && 'non-local', a.temporalPool && 'temporal pool', a.modality === 'Flow' && 'Flow input']
     .filter(Boolean)
     .join(', ');
   const same = (xs: readonly number[]) => xs.every((x) => x === xs[0]);
   const normalisation =
     p.channelOrder === 'flow-xy' && same(p.mean) && same(p.std)
-      ? `${p.newLength ?? 5} x/y flow pairs a segment (${p.mean.length} channels), mean ${p.mean[0]}, std ${p.std[0]} on every channel`
+      ? `${p.newLength ?? 5} x/y flow pairs a segment (${p.mean.length} channels), mean ${p.mean[0]}, std ` +
+        `${p.std[0]} on every channel`
       : `mean [${p.mean.join(', ')}], std [${p.std.join(', ')}]`;
   rows.push([
     'arch',
-    `${a.name}${width}: ${a.kind === 'online' || a.kind === 'image' ? 'one frame' : `${a.segments} segments`}, ${shift}, ${a.numClasses} classes, ${a.inputSize} px${extras ? `, ${extras}` : ''}`,
+    `${a.name}${width}: ${a.kind === 'online' || a.kind === 'image' ? 'one frame' : `${a.segments} segments`}, ` +
+      `${shift}, ${a.numClasses} classes, ${a.inputSize} px${extras ? `, ${extras}` : ''}`,
   ]);
   rows.push([
     'preprocess',
-    `${a.kind === 'online' || a.kind === 'image' ? 'each frame' : `${p.segments} segments (${p.sampling})`}: short side → ${p.scaleShortSide}, centre ${p.cropSize}², ${normalisation}, ${p.layout}`,
+    `${a.kind === 'online' || a.kind === 'image' ? 'each frame' : `${p.segments} segments (${p.sampling})`}: short ` +
+      `side → ${p.scaleShortSide}, centre ${p.cropSize}², ${normalisation}, ${p.layout}`,
   ]);
   if (e.streaming)
     rows.push([
       'streaming',
-      `every ${e.streaming.stride}th frame of ${e.streaming.fps} fps, logits over ${e.streaming.window} frames, reported after ${e.streaming.stableFrames} in a row`,
+      `every ${e.streaming.stride}th frame of ${e.streaming.fps} fps, logits over ${e.streaming.window} frames, ` +
+        `reported after ${e.streaming.stableFrames} in a row`,
     ]);
   const v = e.verification;
   if (v) {
     const how = v.protocol.streaming
       ? `streamed at stride ${v.protocol.streaming.stride}, last reported gesture`
-      : `${v.protocol.segments} segments, ${v.protocol.sampling}, ${v.protocol.crops} crop(s)${v.protocol.flipLabelMap ? ', flip label map' : ''}`;
+      : `${v.protocol.segments} segments, ${v.protocol.sampling}, ${v.protocol.crops} ` +
+        `crop(s)${v.protocol.flipLabelMap ? ', flip label map' : ''}`;
     rows.push([
       'verified',
-      `top-1 ${pct(v.top1)}, top-5 ${pct(v.top5)}, mean class ${pct(v.meanClassAccuracy)} on ${v.clips} clips of ${v.dataset} ${v.split} (${how}); tsm ${v.toolVersion}, ${v.date}`,
+      `top-1 ${pct(v.top1)}, top-5 ${pct(v.top5)}, mean class ${pct(v.meanClassAccuracy)} on ${v.clips} clips of ` +
+        `${v.dataset} ${v.split} (${how}); tsm ${v.toolVersion}, ${v.date}`,
     ]);
     if (v.parity)
       rows.push([
         'parity',
-        `same prediction as ${v.parity.reference} on ${pct(v.parity.samePredictionFraction)} of clips, max |Δlogit| ${v.parity.maxAbsLogitDelta.toExponential(2)}`,
+        `same prediction as ${v.parity.reference} on ${pct(v.parity.samePredictionFraction)} of clips, max |Δlogit| ` +
+          `${v.parity.maxAbsLogitDelta.toExponential(2)}`,
       ]);
   } else {
     rows.push(['verified', 'no']);
   }
-  if (e.reported)
-    rows.push([
-      'reported',
-      `top-1 ${pct(e.reported.top1)}${e.reported.top5 !== undefined ? `, top-5 ${pct(e.reported.top5)}` : ''}${e.reported.protocol ? ` (${e.reported.protocol})` : ''}${e.reported.source ? `, ${e.reported.source}` : ''}`,
-    ]);
+  if (e.reported) {
+    const { top1, top5, protocol, source } = e.reported;
+    const parts = [
+      `top-1 ${pct(top1)}`,
+      top5 !== undefined ? `, top-5 ${pct(top5)}` : '',
+      protocol ? ` (${protocol})` : '',
+    ];
+    rows.push(['reported', `${parts.join('')}${source ? `, ${source}` : ''}`]);
+  }
   for (const art of e.artifacts) {
     rows.push(['artifact', `${art.path ?? art.url}  ${mb(art.bytes)}  opset ${art.opset}  sha256 ${art.sha256}`]);
     if (art.path && art.url) rows.push(['  served at', art.url]);

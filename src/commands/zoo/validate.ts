@@ -20,7 +20,8 @@ export default class ZooValidate extends TsmCommand {
       throw new TsmError(
         'input',
         'E_ZOO_INVALID',
-        `${flags.zoo}: ${result.issues.length} problem(s): ${result.issues.map((i) => `${i.model}: ${i.problem}`).join('; ')}`,
+        `${flags.zoo}: ${result.issues.length} problem(s): ` +
+          `${result.issues.map((i) => `${i.model}: ${i.problem}`).join('; ')}`,
         { details: { issues: result.issues } },
       );
     }

@@ -14,7 +14,7 @@ import { delimiter, join } from 'node:path';
 import { quantizeCheckpoint } from '../dist/convert/quantize.js';
 import { convertCheckpoint, countMacs, detectArch, readCheckpointFile } from '../dist/index.js';
 import { GraphBuilder } from '../dist/onnx/builder.js';
-import { runJson, timeOnnx, timeOnnxRuns } from './common.mjs';
+import { runJson, timeOnnx, timeOnnxPaired, timeOnnxRuns } from './common.mjs';
 import { userEnv } from './launch.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -200,6 +200,41 @@ function eagerPython() {
   return { python: chosen.executable, torch: chosen.torch, torchvisionStandIn: standIn, env: runEnv, note: why };
 }
 
+/**
+ * --opset 10 against the default (13) in onnxruntime-node: the two differ only in how Clip (ReLU6) and Pad (the
+ * shift) take their constants, and onnxruntime fuses Conv + Clip either way, so opset 10 must not be slower. Each
+ * pair runs both graphs back to back (timeOnnxPaired), so a drift of this shared machine hits both sides of a ratio.
+ */
+async function opset10VsDefault(models, pairs = 7) {
+  const out = [];
+  for (const m of models) {
+    const ckpt = join(gen, m.id, m.file);
+    const [ten, thirteen] = [10, 13].map(
+      (opset) =>
+        convertCheckpoint({
+          input: ckpt,
+          output: join(gen, `${m.id}_${m.size}_tsm_opset${opset}.onnx`),
+          opset,
+          overrides: { size: m.size },
+        }).output,
+    );
+    for (const batch of m.batches) {
+      const p = await timeOnnxPaired(ten, thirteen, [batch, 8, 3, m.size, m.size], pairs, THREADS);
+      out.push({
+        model: m.id,
+        size: m.size,
+        batch,
+        opset10Ms: p.aMs / batch,
+        opset13Ms: p.bMs / batch,
+        ratio: p.ratio,
+        ratioMin: p.ratioMin,
+        ratioMax: p.ratioMax,
+      });
+    }
+  }
+  return out;
+}
+
 const eager = eagerPython();
 const rows = [];
 for (const m of MODELS) {
@@ -293,6 +328,7 @@ const result = {
   },
   peak,
   rows,
+  opset10: await opset10VsDefault(MODELS.filter((m) => m.size === 224 && m.id !== 'nl_r50')),
 };
 if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
 else {
@@ -336,4 +372,14 @@ else {
           `${times(x.vsEager, 5)}  ${`${x.tsmGflops.toFixed(1)}${ofPeak}`.padEnd(19)}  | ${int8}`,
       );
     }
+  console.log(
+    '--opset 10 (OpenCV DNN) vs the default 13, paired: model  size  batch  opset 10 ms/clip  opset 13 ms/clip  ' +
+      "ratio 10/13 (pairs' range)",
+  );
+  for (const o of result.opset10)
+    console.log(
+      `${o.model.padEnd(14)} ${String(o.size).padStart(5)} ${String(o.batch).padStart(6)}  ` +
+        `${o.opset10Ms.toFixed(1).padStart(16)}  ${o.opset13Ms.toFixed(1).padStart(16)}  ` +
+        `${o.ratio.toFixed(3)} (${o.ratioMin.toFixed(3)}–${o.ratioMax.toFixed(3)})`,
+    );
 }

@@ -73,6 +73,7 @@ export const ERROR_CODES = Object.freeze([
   'E_NO_VIDEOS',
   'E_ONLINE_ARCH',
   'E_ONLINE_PROTOCOL',
+  'E_OPSET_FORM',
   'E_PAD_CONV',
   'E_REFERENCE',
   'E_REPEATED_FLAG',

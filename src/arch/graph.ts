@@ -7,13 +7,16 @@ import { TsmError } from '../errors.js';
 import type { ArchSpec } from '../model/spec.js';
 import type { SerializedModel } from '../onnx/builder.js';
 import { type Feature, GraphContext, type GraphPrecision, type ShiftBuffer } from '../onnx/graph.js';
+import { checkOpset, requireOpsetFor, SUPPORTED_OPSETS } from '../onnx/opset.js';
 import { headAndConsensus } from './blocks/head.js';
 import { moduleOf } from './registry.js';
 import type { StateDict } from './tensors.js';
 
 export type { GraphPrecision, ShiftBuffer };
+export { SUPPORTED_OPSETS };
 
 export interface BuildOptions {
+  /** SUPPORTED_OPSETS (src/onnx/opset.ts); default 13 (10 for OpenCV DNN: Clip and Pad with attributes) */
   readonly opset?: number;
   readonly softmax?: boolean;
   /** store conv and head weights as fp16 (half the file); a Cast makes them fp32 again, folded at session start */
@@ -42,8 +45,6 @@ export interface BuiltGraph {
   /** calibrate mode: the extra outputs, in activation-point order */
   readonly calibrationOutputs: readonly string[];
 }
-
-export const SUPPORTED_OPSETS = Object.freeze({ min: 11, max: 17, default: 13 });
 
 function buildGraph(ctx: GraphContext, options: BuildOptions): BuiltGraph {
   const { spec, g } = ctx;
@@ -93,7 +94,7 @@ function buildGraph(ctx: GraphContext, options: BuildOptions): BuiltGraph {
     outputs.push({ name: 'probabilities', shape: ['N', K] });
   }
   ctx.sd.assertAllUsed();
-  const opset = options.opset ?? SUPPORTED_OPSETS.default;
+  const { opset } = ctx.ops;
   const metadata = online
     ? { ...options.metadata, 'tsm.online_buffers': JSON.stringify(ctx.buffers) }
     : options.metadata;
@@ -120,29 +121,17 @@ function buildGraph(ctx: GraphContext, options: BuildOptions): BuiltGraph {
 
 export function buildTsnGraph(spec: ArchSpec, stateDict: StateDict, options: BuildOptions): BuiltGraph {
   const opset = options.opset ?? SUPPORTED_OPSETS.default;
-  if (!Number.isInteger(opset) || opset < SUPPORTED_OPSETS.min || opset > SUPPORTED_OPSETS.max) {
-    throw new TsmError(
-      'usage',
-      'E_BAD_FLAG',
-      `--opset ${opset} is not supported; use ${SUPPORTED_OPSETS.min}–${SUPPORTED_OPSETS.max}`,
-      { details: { expected: SUPPORTED_OPSETS, found: opset } },
-    );
-  }
+  checkOpset(opset);
   if (options.precision?.mode === 'fp16' && spec.kind === 'online') {
     throw new TsmError('unsupported', 'E_UNSUPPORTED', 'fp16 compute is not available for online (streaming) exports', {
       hint: 'use --fp16 alone (fp16 weights, fp32 compute)',
     });
   }
   if (options.precision && options.precision.mode !== 'float' && options.precision.mode !== 'fp16') {
-    if (opset < 13)
-      throw new TsmError(
-        'usage',
-        'E_BAD_FLAG',
-        `int8 needs opset 13 or later (per-channel DequantizeLinear); got --opset ${opset}`,
-        { details: { expected: '>= 13', found: opset } },
-      );
+    requireOpsetFor('int8', opset);
     if (options.fp16Weights) throw new TsmError('usage', 'E_BAD_FLAG', '--fp16 and --int8 exclude each other');
   }
   const names = { node: stateDict.nodeName, model: stateDict.modelName };
-  return buildGraph(new GraphContext(spec, stateDict.map, options.fp16Weights, options.precision, names), options);
+  const { fp16Weights, precision } = options;
+  return buildGraph(new GraphContext(spec, stateDict.map, { fp16Weights, precision, opset, names }), options);
 }

@@ -65,7 +65,7 @@ export function resnetSplitBackbone(ctx: GraphContext, f: Feature, b: ResNetBack
   for (const block of b.blocks) {
     const name = ctx.label(block.name);
     const shifted = addTemporalShift(
-      ctx.g,
+      ctx,
       { x: x.s, channels: x.k, height: x.h, width: x.w, segments: ctx.segmentsNow, div: 2 },
       `${name}.shift`,
     );

@@ -16,6 +16,7 @@ export default class Convert extends TsmCommand {
     '<%= config.bin %> convert pretrained/TSM_jester_RGB_mobilenetv2_shift8_blockres_avg_segment8_e25.pth',
     '<%= config.bin %> convert model.pth -o model.onnx --segments 8 --shift-div 8 --labels category.txt --json',
     '<%= config.bin %> convert model.pth --int8 --calibration dataset/jester --calibration-clips 100',
+    '<%= config.bin %> convert model.pth --opset 10 -o model.opencv.onnx',
   ];
   static override args = {
     file: Args.string({ description: 'checkpoint (.pth, .pth.tar, .pt) or .safetensors', required: true }),
@@ -45,7 +46,10 @@ export default class Convert extends TsmCommand {
     'num-classes': Flags.integer({ description: 'expected number of classes; an error if the head disagrees', min: 1 }),
     labels: Flags.string({ description: 'category.txt: one label a line, index = line number' }),
     size: Flags.integer({ description: 'input crop size', default: 224, min: 32 }),
-    opset: Flags.integer({ description: 'ONNX opset (11–17)', default: 13 }),
+    opset: Flags.integer({
+      description: 'ONNX opset (10–17; 10 for OpenCV DNN, which reads Clip and Pad only with attributes)',
+      default: 13,
+    }),
     softmax: Flags.boolean({ description: 'add a `probabilities` output (softmax of the logits)' }),
     fp16: Flags.boolean({
       description: 'store weights as fp16 (half the file; computed in fp32 after a Cast the runtime folds at load)',

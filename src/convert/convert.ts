@@ -1,7 +1,7 @@
 /** The convert pipeline: file → Checkpoint → ArchSpec → ONNX bytes → file, each stage a plain function. */
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer } from '../arch/graph.js';
+import { buildTsnGraph, type GraphPrecision, type IoSpec, type ShiftBuffer, SUPPORTED_OPSETS } from '../arch/graph.js';
 import { type ArchOverrides, detectArch } from '../arch/registry.js';
 import { summarizeArch } from '../arch/summary.js';
 import { JESTER_LABELS } from '../data/jester.js';
@@ -153,7 +153,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
     format: ckpt.format,
     ...(named?.from === 'folder' ? { folder: named.name } : {}),
   };
-  const opset = options.opset ?? 13;
+  const opset = options.opset ?? SUPPORTED_OPSETS.default;
   const precision = options.precision ?? (options.fp16Compute ? { mode: 'fp16' as const } : undefined);
   const computeDtype: ComputeDtype =
     precision?.mode === 'int8' ? 'int8' : precision?.mode === 'fp16' ? 'float16' : 'float32';

@@ -9,6 +9,7 @@ import type { ArchSpec, ConvBn } from '../model/spec.js';
 import { type Tensor, toFloat16Bits } from '../pth/tensor.js';
 import { GraphBuilder } from './builder.js';
 import { type FoldedConv, foldConvBn } from './fold.js';
+import { type OpsetForms, opsetForms, SUPPORTED_OPSETS } from './opset.js';
 import {
   type ActivationQuant,
   type ActivationRange,
@@ -86,6 +87,16 @@ export interface GraphNames {
   readonly model: (name: string) => string;
 }
 
+export interface GraphContextOptions {
+  /** store weights as fp16 (+ Cast) while computing in fp32 */
+  readonly fp16Weights?: boolean;
+  readonly precision?: GraphPrecision;
+  /** the opset the graph is written in (default SUPPORTED_OPSETS.default) */
+  readonly opset?: number;
+  /** how the spec's names appear in the graph (arch/tensors.ts StateDict provides them) */
+  readonly names?: GraphNames;
+}
+
 /** The symbolic name of the frame axis, N·T, inside the graph. */
 export const FRAMES_DIM = 'frames';
 
@@ -105,18 +116,24 @@ export class GraphContext {
    */
   private readonly quantized = new Map<string, QuantizedEdge | undefined>();
 
-  /**
-   * `stateDict`: the weights under the names the spec uses; `nodeName`: the name a tensor or module of it gets in the
-   * graph (the model's own name without its wrapper, so nodes can be traced back to the checkpoint)
-   */
+  /** the node forms of the graph's opset (Clip, Pad) */
+  readonly ops: OpsetForms;
+  readonly precision: GraphPrecision;
+  /** how the spec's names appear in the graph and in messages */
+  readonly names: GraphNames;
+  private readonly fp16Weights: boolean;
+
+  /** `stateDict`: the weights under the names the spec uses */
   constructor(
     readonly spec: ArchSpec,
     stateDict: ReadonlyMap<string, Tensor>,
-    private readonly fp16Weights = false,
-    readonly precision: GraphPrecision = { mode: 'float' },
-    readonly names: GraphNames = { node: (name) => name, model: (name) => name },
+    options: GraphContextOptions = {},
   ) {
-    this.sd = new TrackedStateDict(stateDict, names.model);
+    this.names = options.names ?? { node: (name) => name, model: (name) => name };
+    this.sd = new TrackedStateDict(stateDict, this.names.model);
+    this.fp16Weights = options.fp16Weights ?? false;
+    this.precision = options.precision ?? { mode: 'float' };
+    this.ops = opsetForms(options.opset ?? SUPPORTED_OPSETS.default);
     this.segmentsNow = spec.segments;
   }
 
@@ -269,13 +286,20 @@ export class GraphContext {
     };
   }
 
-  private clipBounds?: [string, string];
+  private relu6Inputs?: readonly [string, string];
+  /** ReLU6 as Clip to [0, 6]; where the opset wants the bounds as inputs, one pair of constants serves every Clip. */
   relu6(x: string): string {
-    this.clipBounds ??= [
-      this.constant('relu6_min', [], Float32Array.of(0)),
-      this.constant('relu6_max', [], Float32Array.of(6)),
-    ];
-    return this.g.op('Clip', [x, ...this.clipBounds]);
+    return this.ops.clip(this.g, x, {
+      min: 0,
+      max: 6,
+      inputs: () => {
+        this.relu6Inputs ??= [
+          this.constant('relu6_min', [], Float32Array.of(0)),
+          this.constant('relu6_max', [], Float32Array.of(6)),
+        ];
+        return this.relu6Inputs;
+      },
+    });
   }
 }
 

@@ -38,6 +38,8 @@ export interface PublishOptions {
   readonly notes?: string;
   readonly reference?: string;
   readonly segments?: number;
+  /** ONNX opset of the artifact (default 13; 10 for OpenCV DNN), recorded as the artifact's `opset` */
+  readonly opset?: number;
   /** publish a streaming export (tsm convert --online); it is verified by streaming each clip
    * (src/stream/verify-online.ts) */
   readonly online?: boolean;
@@ -123,7 +125,11 @@ function checkOptions(options: PublishOptions): void {
 
 /** The model to publish: the float export, or the int8 one calibrated as asked (and said so in the notes). */
 async function exportForZoo(options: PublishOptions): Promise<{ exported: ExportedModel; notes: string }> {
-  const convertOptions = { input: options.file, overrides: { segments: options.segments, online: options.online } };
+  const convertOptions = {
+    input: options.file,
+    opset: options.opset,
+    overrides: { segments: options.segments, online: options.online },
+  };
   const int8 = options.int8 ? await exportInt8Model({ ...convertOptions, calibration: options.int8 }) : undefined;
   const calibration = int8?.quantization.calibration;
   const int8Note = calibration

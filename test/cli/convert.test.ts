@@ -98,14 +98,14 @@ describe('tsm convert', () => {
     expect(badLabels.json().error).toMatchObject({ code: 'E_LABELS_MISMATCH', expected: 27, found: 2 });
   });
 
-  it('every opset from 11 to 17 loads in onnxruntime and computes the same logits', async () => {
+  it('every opset from 10 to 17 loads in onnxruntime and computes the same logits', async () => {
     const ort = await import('onnxruntime-node');
     const { convertCheckpoint } = await import('../../src/convert/convert.js');
     const { readF32, maxAbsDiff } = await import('../helpers/reference.js');
     const v = variants.mbv2_width05;
     const clip = readF32(join(VARIANTS_DIR, 'mbv2_width05/input.f32'));
     const ref = readF32(join(VARIANTS_DIR, 'mbv2_width05/logits.f32'));
-    for (let opset = 11; opset <= 17; opset++) {
+    for (let opset = 10; opset <= 17; opset++) {
       const r = convertCheckpoint({
         input: join(VARIANTS_DIR, v.file),
         output: join(tmp, `opset${opset}.onnx`),

@@ -6,6 +6,7 @@
  */
 import type { GraphBuilder } from '../../onnx/builder.js';
 import { type Feature, type GraphContext, tensorChannels } from '../../onnx/graph.js';
+import type { OpsetForms } from '../../onnx/opset.js';
 
 export interface ShiftInput {
   readonly x: string;
@@ -20,7 +21,13 @@ export interface ShiftInput {
   readonly padValue?: string;
 }
 
-export function addTemporalShift(g: GraphBuilder, s: ShiftInput, name: string): string {
+/** Where a shift is written: a builder and its opset's node forms (a GraphContext is one). */
+export interface ShiftTarget {
+  readonly g: GraphBuilder;
+  readonly ops: OpsetForms;
+}
+
+export function addTemporalShift({ g, ops }: ShiftTarget, s: ShiftInput, name: string): string {
   const fold = Math.floor((s.realChannels ?? s.channels) / s.div);
   if (fold === 0) return s.x;
   const T = s.segments;
@@ -40,12 +47,7 @@ export function addTemporalShift(g: GraphBuilder, s: ShiftInput, name: string): 
     );
   // pads for [N, T, C, HW]: all begins, then all ends
   const padT = (x: string, before: number, after: number, label: string) =>
-    g.op(
-      'Pad',
-      [x, g.int64s(`${name}_${label}_pads`, [0, before, 0, 0, 0, after, 0, 0]), ...(s.padValue ? [s.padValue] : [])],
-      { mode: 'constant' },
-      `${name}_${label}`,
-    );
+    ops.pad(g, x, [0, before, 0, 0, 0, after, 0, 0], `${name}_${label}`, s.padValue);
   const future = padT(slice([1, 0], [T, fold], [1, 2], 'future'), 0, 1, 'future_pad');
   const past = padT(slice([0, fold], [T - 1, 2 * fold], [1, 2], 'past'), 1, 0, 'past_pad');
   const parts = [future, past];
@@ -67,7 +69,7 @@ export function shiftFeature(ctx: GraphContext, f: Feature, name: string): Featu
   const x = ctx.moveData(f.x, label, (input, padValue) =>
     ctx.declareFrames(
       addTemporalShift(
-        ctx.g,
+        ctx,
         {
           x: input,
           channels: width,

@@ -37,6 +37,11 @@ export default class ZooPublish extends TsmCommand {
     license: Flags.string({ description: 'license of the weights', default: 'unknown' }),
     notes: Flags.string({ description: 'notes recorded in the entry and the card' }),
     segments: Flags.integer({ description: 'segments (default: from the file name)', min: 1 }),
+    opset: Flags.integer({
+      description:
+        'ONNX opset of the artifact (10–17; 10 for OpenCV DNN, which reads Clip and Pad only with attributes)',
+      default: 13,
+    }),
     online: Flags.boolean({ description: 'publish the streaming export (tsm convert --online)' }),
     int8: Flags.boolean({
       description: 'publish the int8 export (tsm convert --int8), calibrated on --calibration clips',
@@ -83,6 +88,7 @@ export default class ZooPublish extends TsmCommand {
       license: flags.license,
       notes: flags.notes,
       segments: flags.segments,
+      opset: flags.opset,
       online: flags.online,
       int8: flags.calibration
         ? { root: flags.calibration, dataset: flags.dataset, clips: flags['calibration-clips'] }

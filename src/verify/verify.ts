@@ -184,7 +184,16 @@ async function verifyClips(
       resize: resize === 'pillow' ? 'Pillow-exact bilinear' : 'sharp (libvips) linear',
       viewsPerClip,
       ...(scoring.flipLabelMap ? { flipLabelMap: scoring.flipLabelMap } : {}),
-      ...(flow ? { flow: { ...flow.layout, storage: flow.storage, newLength: flow.newLength } } : {}),
+      ...(flow
+        ? {
+            flow: {
+              template: flow.layout.template,
+              framesDir: flow.layout.framesDir,
+              storage: flow.storage,
+              newLength: flow.newLength,
+            },
+          }
+        : {}),
     },
     warnings,
     ...computeMetrics(

@@ -76,6 +76,8 @@ export interface MmaVariant {
   inputShape: number[];
   /** [views, K] */
   logitsShape: number[];
+  /** where the test clip's frames came from: a video (absolute path) or a rawframe folder (relative to the repository,
+   * line `listLine` of fixtures/jester-mini/val_videofolder.txt), and the SampleFrames indices taken */
   source: { kind: 'video' | 'rawframes'; path: string; startIndex: number; totalFrames: number; frameIndices: number[]; template?: string; label?: number; listLine?: number };
   sha256: string;
   bytes: number;

@@ -8,8 +8,9 @@ logits.f32 (per-view logits [views, K]), reversed.f32 (per-view logits of the in
 (what the test step returns after average_clips, [K]), logits_fp64.f32 (the float64 run's logits of the first view,
 rounded to float32) and fp64_delta (max |fp32 - fp64| over them, as text), without_nl.f32 (non-local blocks made
 the identity) and use_scale_flipped.f32 (embedded_gaussian run with use_scale negated) where they apply, and
-OUT_DIR/variants.json indexing all of it (see test/helpers/mma-reference.ts for its fields). Without VARIANT
-arguments it runs as two single-threaded processes side by side (MMA_JOBS=1: one process).
+OUT_DIR/variants.json indexing all of it (see test/helpers/mma-reference.ts for its fields). It runs as two
+single-threaded processes side by side (the non-local variants and the rest) when it has variants of both
+(MMA_JOBS=1: one process).
 
 How the weights are made to mean something (shared/MMACTION2-FACTS.md §7):
 - He-scaled random convolutions, BN affine 1 ± 0.1 / ± 0.1, except the BN that ends each residual branch, whose gamma

@@ -630,7 +630,7 @@ class Evaluator {
       case 'neg': {
         const operand = this.build(node.operand);
         if (typeof operand.value !== 'number' && typeof operand.value !== 'boolean') {
-          this.fail('E_CONFIG_TYPE', 'input', node.at, `unary minus of ${describe(operand.value)}: Python accepts it only on numbers`);
+          this.fail('E_CONFIG_TYPE', 'input', node.at, `unary minus of ${describeValue(operand.value)}: Python accepts it only on numbers`);
         }
         // -True is -1 and -0 is 0 (ints); only a float has a negative zero
         const value = operand.float ? -(operand.value as number) : 0 - Number(operand.value);
@@ -658,7 +658,7 @@ class Evaluator {
     if (isPyTuple(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) {
       return [`(${v.map((x) => (typeof x === 'string' ? `'${x}'` : String(x))).join(', ')}${v.length === 1 ? ',' : ''})`, 'tuple'];
     }
-    this.fail('E_CONFIG_NOT_DATA', 'unsupported', node.at, `a dict key that is ${describe(v)}: tsm reads string, number and tuple keys`, { construct: 'key' });
+    this.fail('E_CONFIG_NOT_DATA', 'unsupported', node.at, `a dict key that is ${describeValue(v)}: tsm reads string, number and tuple keys`, { construct: 'key' });
   }
 
   private dict(node: Extract<Node, { k: 'dict' }>): Built {
@@ -700,9 +700,9 @@ class Evaluator {
   private spreadSource(node: Node, at: number, form: string): Built {
     const built = this.build(node);
     if (Array.isArray(built.value) && form === 'dict(…)') {
-      this.fail('E_CONFIG_NOT_DATA', 'unsupported', at, `dict() of ${describe(built.value)} (pairs) is not supported; tsm reads dict(k=v), dict({…}) and dict(**a_dict)`, { construct: 'dict-of-pairs' });
+      this.fail('E_CONFIG_NOT_DATA', 'unsupported', at, `dict() of ${describeValue(built.value)} (pairs) is not supported; tsm reads dict(k=v), dict({…}) and dict(**a_dict)`, { construct: 'dict-of-pairs' });
     }
-    if (!isPyDict(built.value)) this.fail('E_CONFIG_TYPE', 'input', at, `${form} needs a dict, found ${describe(built.value)}`);
+    if (!isPyDict(built.value)) this.fail('E_CONFIG_TYPE', 'input', at, `${form} needs a dict, found ${describeValue(built.value)}`);
     return built;
   }
 
@@ -770,7 +770,7 @@ function maxDepth(items: readonly Built[]): number {
 }
 
 /** A value's kind as an error message names it. */
-export function describe(value: PyValue | undefined): string {
+export function describeValue(value: PyValue | undefined): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'None';
   if (typeof value === 'boolean') return value ? 'True' : 'False';

@@ -384,7 +384,7 @@ class Parser {
       this.tokens.next();
       this.tokens.next();
     }
-    const node = this.expression();
+    const node = this.expressionList();
     const end = this.tokens.peek();
     if (end.kind === 'op' && end.text === '=') {
       if (target !== undefined) this.notData(end.offset, 'chained-assignment', `a chained assignment '${target} = … = …'`);
@@ -395,7 +395,6 @@ class Parser {
     if (end.kind === 'op' && end.text.length >= 2 && end.text.endsWith('=') && !['==', '<=', '>=', '!='].includes(end.text)) {
       this.notData(end.offset, 'augmented-assignment', `an augmented assignment '${end.text}'`);
     }
-    if (end.kind === 'op' && end.text === ',' && target === undefined) this.notData(node.at, 'unpacking', 'a tuple without brackets or an unpacking assignment');
     this.expectEnd(end, 'the end of the statement');
     this.tokens.next();
     return [target, node];
@@ -426,6 +425,24 @@ class Parser {
     }
     const found = token.kind === 'newline' ? 'the end of the line' : token.kind === 'eof' ? 'the end of the text' : `'${token.text}'`;
     this.syntax(token.offset, `expected ${expected}, found ${found}`);
+  }
+
+  /** `x = 1, 2` and `x = 1,` are tuples without brackets, as in Python. */
+  private expressionList(): Node {
+    const first = this.expression();
+    if (!this.isOp(this.tokens.peek(), ',')) return first;
+    const items = [first];
+    while (this.isOp(this.tokens.peek(), ',')) {
+      this.tokens.next();
+      const next = this.tokens.peek();
+      if (next.kind === 'newline' || next.kind === 'eof' || this.isOp(next, ';') || this.isOp(next, '=')) break;
+      items.push(this.expression());
+    }
+    return { k: 'tuple', items, at: first.at };
+  }
+
+  private isOp(token: Token, text: string): boolean {
+    return token.kind === 'op' && token.text === text;
   }
 
   private enter(offset: number): void {

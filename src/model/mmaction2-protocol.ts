@@ -27,7 +27,8 @@ export interface MmActionTestProtocol {
   };
   /** the first frame's index: 0 for videos, 1 for frame folders (`img_00001.jpg`) unless the config says otherwise */
   readonly startIndex?: number;
-  /** Resize: the short side to `shortSide` (scale (-1, S)), or a fixed (width, height); cv2 INTER_LINEAR, no antialias */
+  /** Resize: the short side to `shortSide` (scale (-1, S)), or a fixed (width, height); cv2 INTER_LINEAR, no
+   * antialias */
   readonly resize: { readonly shortSide: number } | { readonly width: number; readonly height: number };
   /** Center/Three/TenCrop of `size`×`size` (Three/Ten in MMAction2's order, Ten each followed by its flip) */
   readonly crop: { readonly kind: MmActionCropKind; readonly size: number };
@@ -39,7 +40,8 @@ export interface MmActionTestProtocol {
 }
 
 /** The one-view protocol MMAction2's TSM configs share where a file carries no config: 8 segments, short side 256,
- * CenterCrop 224 (the 0.x Kinetics-400 protocol; 1.x's published R50 figures use TenCrop, set by the config), 'prob'. */
+ * CenterCrop 224 (the 0.x Kinetics-400 protocol; 1.x's published R50 figures use TenCrop, set by the config),
+ * 'prob'. */
 export const MMACTION2_DEFAULT_PROTOCOL: MmActionTestProtocol = {
   release: '1.x',
   sampling: { clipLen: 1, frameInterval: 1, numClips: 8, twiceSample: false },

@@ -68,9 +68,19 @@ export interface MmaVariant {
   shiftPlace: 'blockres' | 'block' | null;
   temporalPool: boolean;
   nonLocal: number[][] | null;
-  nonLocalCfg: { mode: 'embedded_gaussian' | 'dot_product' | 'gaussian'; use_scale: boolean; sub_sample: boolean } | null;
+  nonLocalCfg: {
+    mode: 'embedded_gaussian' | 'dot_product' | 'gaussian';
+    use_scale: boolean;
+    sub_sample: boolean;
+  } | null;
   averageClips: 'prob' | 'score';
-  pipeline: { num_clips: number; twice_sample?: boolean; resize: number; crop: 'CenterCrop' | 'ThreeCrop' | 'TenCrop'; crop_size: number };
+  pipeline: {
+    num_clips: number;
+    twice_sample?: boolean;
+    resize: number;
+    crop: 'CenterCrop' | 'ThreeCrop' | 'TenCrop';
+    crop_size: number;
+  };
   views: number;
   /** [views, T, 3, S, S] */
   inputShape: number[];
@@ -78,7 +88,16 @@ export interface MmaVariant {
   logitsShape: number[];
   /** where the test clip's frames came from: a video (absolute path) or a rawframe folder (relative to the repository,
    * line `listLine` of fixtures/jester-mini/val_videofolder.txt), and the SampleFrames indices taken */
-  source: { kind: 'video' | 'rawframes'; path: string; startIndex: number; totalFrames: number; frameIndices: number[]; template?: string; label?: number; listLine?: number };
+  source: {
+    kind: 'video' | 'rawframes';
+    path: string;
+    startIndex: number;
+    totalFrames: number;
+    frameIndices: number[];
+    template?: string;
+    label?: number;
+    listLine?: number;
+  };
   sha256: string;
   bytes: number;
   figures: MmaFigures;
@@ -89,7 +108,10 @@ export interface MmaVariant {
 function sourcesDigest(): string {
   const h = createHash('sha256');
   const files = (readdirSync(MMA_SOURCES, { recursive: true }) as string[]).filter((f) => f.endsWith('.py')).sort();
-  for (const f of files) h.update(f).update('\0').update(readFileSync(join(MMA_SOURCES, f)));
+  for (const f of files)
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(MMA_SOURCES, f)));
   return h.digest('hex');
 }
 
@@ -106,7 +128,9 @@ export function ensureMmaVariants(): Record<string, MmaVariant> {
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     try {
-      execFileSync(PYTHON, [join(MMA_SOURCES, 'make_mma_variants.py'), tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+      execFileSync(PYTHON, [join(MMA_SOURCES, 'make_mma_variants.py'), tmp], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
       writeFileSync(join(tmp, '.sources'), digest);
       rmSync(MMA_DIR, { recursive: true, force: true });
       renameSync(tmp, MMA_DIR);

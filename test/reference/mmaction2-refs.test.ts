@@ -3,7 +3,16 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureMmaVariants, MMA_DIR, MMA_INSTALL, MMA_SOURCES, mmaConfigText, mmaPath, mmaRequirementsMet, type MmaVariant } from '../helpers/mma-reference.js';
+import {
+  ensureMmaVariants,
+  MMA_DIR,
+  MMA_INSTALL,
+  MMA_SOURCES,
+  type MmaVariant,
+  mmaConfigText,
+  mmaPath,
+  mmaRequirementsMet,
+} from '../helpers/mma-reference.js';
 import { maxAbsDiff, PYTHON, readF32 } from '../helpers/reference.js';
 import { requireTool } from '../helpers/requirements.js';
 
@@ -42,12 +51,46 @@ const FP64_LIMIT = 3e-5;
 const MOVES = 0.05;
 const BLOCKS: Record<number, number[]> = { 50: [3, 4, 6, 3], 101: [3, 4, 23, 3] };
 const NL_BLOCKS = ['layer2.0', 'layer2.2', 'layer3.0', 'layer3.2', 'layer3.4'];
-const NL_SUFFIXES = ['g.0.conv.weight', 'g.0.conv.bias', 'conv_out.conv.weight', 'conv_out.bn.weight', 'conv_out.bn.bias',
-  'conv_out.bn.running_mean', 'conv_out.bn.running_var', 'conv_out.bn.num_batches_tracked', 'theta.conv.weight',
-  'theta.conv.bias', 'phi.0.conv.weight', 'phi.0.conv.bias'];
-const MBV2_SHIFTED = ['layer2.1', 'layer3.1', 'layer3.2', 'layer4.1', 'layer4.2', 'layer4.3', 'layer5.1', 'layer5.2', 'layer6.1', 'layer6.2'];
+const NL_SUFFIXES = [
+  'g.0.conv.weight',
+  'g.0.conv.bias',
+  'conv_out.conv.weight',
+  'conv_out.bn.weight',
+  'conv_out.bn.bias',
+  'conv_out.bn.running_mean',
+  'conv_out.bn.running_var',
+  'conv_out.bn.num_batches_tracked',
+  'theta.conv.weight',
+  'theta.conv.bias',
+  'phi.0.conv.weight',
+  'phi.0.conv.bias',
+];
+const MBV2_SHIFTED = [
+  'layer2.1',
+  'layer3.1',
+  'layer3.2',
+  'layer4.1',
+  'layer4.2',
+  'layer4.3',
+  'layer5.1',
+  'layer5.2',
+  'layer6.1',
+  'layer6.2',
+];
 const META_1X = ['epoch', 'iter', 'cfg', 'seed', 'experiment_name', 'time', 'mmengine_version', 'dataset_meta'];
-const META_0X = ['mmaction_version', 'config', 'env_info', 'seed', 'config_name', 'work_dir', 'hook_msgs', 'epoch', 'iter', 'mmcv_version', 'time'];
+const META_0X = [
+  'mmaction_version',
+  'config',
+  'env_info',
+  'seed',
+  'config_name',
+  'work_dir',
+  'hook_msgs',
+  'epoch',
+  'iter',
+  'mmcv_version',
+  'time',
+];
 
 /** Parameters (weights and biases, no BN statistics) of MMAction2's ResNet without its head, from the layer shapes. */
 function resnetBackboneParams(depth: number): number {
@@ -107,7 +150,11 @@ function sampleFrames(total: number, clips: number, twice: boolean, start: numbe
   return offsets.map((o) => (o % total) + start);
 }
 
-const ok = requireTool("Debian's python3-torch and python3-opencv, and opencv-doc's sample videos", mmaRequirementsMet(), MMA_INSTALL);
+const ok = requireTool(
+  "Debian's python3-torch and python3-opencv, and opencv-doc's sample videos",
+  mmaRequirementsMet(),
+  MMA_INSTALL,
+);
 
 describe.runIf(ok)('MMAction2 reference checkpoints (tools/reference/mmaction2)', () => {
   const variants = ok ? ensureMmaVariants() : {};
@@ -119,41 +166,65 @@ describe.runIf(ok)('MMAction2 reference checkpoints (tools/reference/mmaction2)'
   });
 
   it('cover every kind of issue 27, both formats with and without meta, both key sets and every container', () => {
-    const kinds = new Set(entries.map(([, v]) => [v.kind, v.depth ?? '', v.shiftPlace ?? '', v.temporalPool ? 'tpool' : '',
-      v.nonLocalCfg ? `${v.nonLocalCfg.mode}${v.nonLocalCfg.use_scale ? '+scale' : ''}` : '', v.head].filter((x) => x !== '').join(' ')));
-    expect([...kinds].sort()).toEqual([
-      'MobileNetV2TSM TSMHead',
-      'ResNet 50 TSNHead',
-      'ResNetTSM 101 blockres TSMHead',
-      'ResNetTSM 50 block TSMHead',
-      'ResNetTSM 50 blockres TSMHead',
-      'ResNetTSM 50 blockres dot_product TSMHead',
-      'ResNetTSM 50 blockres embedded_gaussian TSMHead',
-      'ResNetTSM 50 blockres embedded_gaussian+scale TSMHead',
-      'ResNetTSM 50 blockres gaussian TSMHead',
-      'ResNetTSM 50 blockres tpool TSMHead',
-    ].sort());
+    const kinds = new Set(
+      entries.map(([, v]) =>
+        [
+          v.kind,
+          v.depth ?? '',
+          v.shiftPlace ?? '',
+          v.temporalPool ? 'tpool' : '',
+          v.nonLocalCfg ? `${v.nonLocalCfg.mode}${v.nonLocalCfg.use_scale ? '+scale' : ''}` : '',
+          v.head,
+        ]
+          .filter((x) => x !== '')
+          .join(' '),
+      ),
+    );
+    expect([...kinds].sort()).toEqual(
+      [
+        'MobileNetV2TSM TSMHead',
+        'ResNet 50 TSNHead',
+        'ResNetTSM 101 blockres TSMHead',
+        'ResNetTSM 50 block TSMHead',
+        'ResNetTSM 50 blockres TSMHead',
+        'ResNetTSM 50 blockres dot_product TSMHead',
+        'ResNetTSM 50 blockres embedded_gaussian TSMHead',
+        'ResNetTSM 50 blockres embedded_gaussian+scale TSMHead',
+        'ResNetTSM 50 blockres gaussian TSMHead',
+        'ResNetTSM 50 blockres tpool TSMHead',
+      ].sort(),
+    );
     const combos = new Set(entries.map(([, v]) => `${v.format} ${v.meta ? 'meta' : 'no-meta'}`));
     expect([...combos].sort()).toEqual(['legacy meta', 'legacy no-meta', 'zip meta', 'zip no-meta']);
     expect(new Set(entries.filter(([, v]) => v.meta).map(([, v]) => v.keySet))).toEqual(new Set(['1.x', '0.x']));
-    expect(new Set(entries.map(([, v]) => v.container))).toEqual(new Set(['published-1.x', 'unpublished-1.x', 'published-0.x', 'state-dict-only', 'bare']));
+    expect(new Set(entries.map(([, v]) => v.container))).toEqual(
+      new Set(['published-1.x', 'unpublished-1.x', 'published-0.x', 'state-dict-only', 'bare']),
+    );
     expect(new Set(entries.map(([, v]) => v.pipeline.crop))).toEqual(new Set(['CenterCrop', 'ThreeCrop', 'TenCrop']));
     expect(entries.some(([, v]) => v.pipeline.twice_sample)).toBe(true);
     expect(new Set(entries.map(([, v]) => v.source.kind))).toEqual(new Set(['video', 'rawframes']));
   });
 
-  it('reproduce the facts sheet key and parameter counts (r50tsm 320 / 24.33M, r50tsm_nl 380 / 31.68M, mbv2tsm 314 / 2.736M, r50tsn 320)', () => {
-    const byKind = (pred: (v: MmaVariant) => boolean) => files[entries.find(([, v]) => pred(v) && v.classes === 400)![0]];
-    const r50 = byKind((v) => v.kind === 'ResNetTSM' && v.depth === 50 && v.shiftPlace === 'blockres' && !v.nonLocalCfg && !v.temporalPool);
-    const nl = byKind((v) => v.nonLocalCfg?.mode === 'embedded_gaussian' && !v.nonLocalCfg.use_scale);
-    const mbv2 = byKind((v) => v.kind === 'MobileNetV2TSM');
-    const tsn = byKind((v) => v.kind === 'ResNet');
-    expect([r50.keys.length, nl.keys.length, mbv2.keys.length, tsn.keys.length]).toEqual([320, 380, 314, 320]);
-    expect(Math.round(r50.params / 1e4) / 100).toBe(24.33);
-    expect(Math.round(nl.params / 1e4) / 100).toBe(31.68);
-    expect(Math.round(mbv2.params / 1e3) / 1000).toBe(2.736);
-    expect(tsn.params).toBe(r50.params);
-  });
+  it(
+    'reproduce the facts sheet key and parameter counts (r50tsm 320 / 24.33M, r50tsm_nl 380 / 31.68M, ' +
+      'mbv2tsm 314 / 2.736M, r50tsn 320)',
+    () => {
+      const byKind = (pred: (v: MmaVariant) => boolean) =>
+        files[entries.find(([, v]) => pred(v) && v.classes === 400)![0]];
+      const r50 = byKind(
+        (v) =>
+          v.kind === 'ResNetTSM' && v.depth === 50 && v.shiftPlace === 'blockres' && !v.nonLocalCfg && !v.temporalPool,
+      );
+      const nl = byKind((v) => v.nonLocalCfg?.mode === 'embedded_gaussian' && !v.nonLocalCfg.use_scale);
+      const mbv2 = byKind((v) => v.kind === 'MobileNetV2TSM');
+      const tsn = byKind((v) => v.kind === 'ResNet');
+      expect([r50.keys.length, nl.keys.length, mbv2.keys.length, tsn.keys.length]).toEqual([320, 380, 314, 320]);
+      expect(Math.round(r50.params / 1e4) / 100).toBe(24.33);
+      expect(Math.round(nl.params / 1e4) / 100).toBe(31.68);
+      expect(Math.round(mbv2.params / 1e3) / 1000).toBe(2.736);
+      expect(tsn.params).toBe(r50.params);
+    },
+  );
 
   describe.each(entries)('%s', (id, v) => {
     const report = () => files[id];
@@ -165,7 +236,10 @@ describe.runIf(ok)('MMAction2 reference checkpoints (tools/reference/mmaction2)'
       expect(r.keys.length).toBe(keys);
       expect(r.params).toBe(params);
       expect(r.keys.every((k) => k.startsWith('backbone.') || k.startsWith('cls_head.'))).toBe(true);
-      expect(r.keys.filter((k) => k.startsWith('cls_head.'))).toEqual(['cls_head.fc_cls.weight', 'cls_head.fc_cls.bias']);
+      expect(r.keys.filter((k) => k.startsWith('cls_head.'))).toEqual([
+        'cls_head.fc_cls.weight',
+        'cls_head.fc_cls.bias',
+      ]);
       expect(r.shapes['cls_head.fc_cls.weight']).toEqual([v.classes, v.kind === 'MobileNetV2TSM' ? 1280 : 2048]);
       // ConvModule naming (conv / bn), never torchvision's (bn1, downsample.0/1, conv1.weight)
       expect(r.keys.filter((k) => /\.bn\d\.|downsample\.\d\.|\.conv\d\.weight$/.test(k))).toEqual([]);
@@ -182,14 +256,20 @@ describe.runIf(ok)('MMAction2 reference checkpoints (tools/reference/mmaction2)'
         if (v.shiftPlace === 'blockres') {
           // every block, or every second one when layer3 has >= 23 blocks (R101), in every stage
           const every = v.depth === 101 ? 2 : 1;
-          const want = blocks.filter((b) => Number(b.split('.')[1]) % every === 0).map(nl).sort();
+          const want = blocks
+            .filter((b) => Number(b.split('.')[1]) % every === 0)
+            .map(nl)
+            .sort();
           expect(shifted(/^backbone\.(.+)\.conv1\.conv\.net\.weight$/).sort()).toEqual(want);
           if (every === 2) expect(r.keys).toContain('backbone.layer3.1.conv1.conv.weight');
         } else {
           expect(shifted(/^backbone\.(.+)\.net\.conv1\.conv\.weight$/).sort()).toEqual(blocks.map(nl).sort());
           expect(r.keys.some((k) => k.includes('conv.net'))).toBe(false);
         }
-        if (v.temporalPool) expect(r.keys.filter((k) => k.startsWith('backbone.layer2.')).every((k) => k.startsWith('backbone.layer2.net.'))).toBe(true);
+        if (v.temporalPool)
+          expect(
+            r.keys.filter((k) => k.startsWith('backbone.layer2.')).every((k) => k.startsWith('backbone.layer2.net.')),
+          ).toBe(true);
         else expect(r.keys.some((k) => k.includes('layer2.net.'))).toBe(false);
       }
       if (v.nonLocalCfg) {
@@ -201,9 +281,12 @@ describe.runIf(ok)('MMAction2 reference checkpoints (tools/reference/mmaction2)'
           expect(r.shapes[`${prefix}g.0.conv.weight`]).toEqual([c / 2, c, 1, 1, 1]);
           expect(r.shapes[`${prefix}conv_out.conv.weight`]).toEqual([c, c / 2, 1, 1, 1]);
           expect(r.shapes[`${prefix}conv_out.bn.running_var`]).toEqual([c]);
-          if (v.nonLocalCfg.mode !== 'gaussian') expect(r.shapes[`${prefix}phi.0.conv.weight`]).toEqual([c / 2, c, 1, 1, 1]);
+          if (v.nonLocalCfg.mode !== 'gaussian')
+            expect(r.shapes[`${prefix}phi.0.conv.weight`]).toEqual([c / 2, c, 1, 1, 1]);
         }
-        expect(r.keys.some((k) => k.includes('non_local_block') && !NL_BLOCKS.some((b) => k.startsWith(`backbone.${b}.`)))).toBe(false);
+        expect(
+          r.keys.some((k) => k.includes('non_local_block') && !NL_BLOCKS.some((b) => k.startsWith(`backbone.${b}.`))),
+        ).toBe(false);
       } else {
         expect(r.keys.some((k) => k.includes('non_local'))).toBe(false);
       }
@@ -287,9 +370,13 @@ describe.runIf(ok)('MMAction2 reference checkpoints (tools/reference/mmaction2)'
       // the clip was sampled as SampleFrames does, from a video (start 0) or rawframes (start 1)
       const src = v.source;
       expect(src.startIndex).toBe(src.kind === 'video' ? 0 : 1);
-      expect(src.frameIndices).toEqual(sampleFrames(src.totalFrames, v.pipeline.num_clips, !!v.pipeline.twice_sample, src.startIndex));
+      expect(src.frameIndices).toEqual(
+        sampleFrames(src.totalFrames, v.pipeline.num_clips, !!v.pipeline.twice_sample, src.startIndex),
+      );
       const crops = { CenterCrop: 1, ThreeCrop: 3, TenCrop: 10 }[v.pipeline.crop];
-      expect(v.views).toBe(crops * (v.pipeline.twice_sample ? 2 : 1) * (v.head === 'TSNHead' ? 1 : v.pipeline.num_clips / v.segments));
+      expect(v.views).toBe(
+        crops * (v.pipeline.twice_sample ? 2 : 1) * (v.head === 'TSNHead' ? 1 : v.pipeline.num_clips / v.segments),
+      );
     });
 
     it('is read back by torch 1.13 and pickled as MMAction2 saves it', () => {
@@ -319,10 +406,19 @@ describe.runIf(ok)('MMAction2 reference checkpoints (tools/reference/mmaction2)'
       } else if (v.container === 'unpublished-1.x') {
         expect(r.weightsOnly.ok).toBe(false);
         expect(r.weightsOnly.error).toMatch(/mmengine\.logging\.history_buffer\.HistoryBuffer/);
-        expect(nonTorch).toEqual(expect.arrayContaining(['mmengine.logging.history_buffer.HistoryBuffer', 'numpy.core.multiarray._reconstruct', 'numpy.ndarray', 'numpy.dtype']));
+        expect(nonTorch).toEqual(
+          expect.arrayContaining([
+            'mmengine.logging.history_buffer.HistoryBuffer',
+            'numpy.core.multiarray._reconstruct',
+            'numpy.ndarray',
+            'numpy.dtype',
+          ]),
+        );
         expect(g('mmengine.logging.history_buffer', 'HistoryBuffer')).toBe(true);
         expect(r.messageHub!.keys).toEqual(['log_scalars', 'runtime_info', 'resumed_keys']);
-        expect(new Set(Object.values(r.messageHub!.logScalars))).toEqual(new Set(['mmengine.logging.history_buffer.HistoryBuffer']));
+        expect(new Set(Object.values(r.messageHub!.logScalars))).toEqual(
+          new Set(['mmengine.logging.history_buffer.HistoryBuffer']),
+        );
         expect(r.optimizerStates).toBe(r.keys.filter((key) => !/running_|num_batches/.test(key)).length);
         expect(r.paramSchedulers).toBe(2);
       } else {
@@ -333,9 +429,16 @@ describe.runIf(ok)('MMAction2 reference checkpoints (tools/reference/mmaction2)'
       }
 
       expect(r.hasMetadata).toBe(true);
-      expect(r.metadataModules).toEqual(v.keySet === '1.x' ? ['backbone', 'cls_head', 'data_preprocessor'] : ['backbone', 'cls_head']);
-      const top = { 'published-1.x': ['meta', 'state_dict'], 'published-0.x': ['meta', 'state_dict'], 'state-dict-only': ['state_dict'], bare: null,
-        'unpublished-1.x': ['meta', 'state_dict', 'message_hub', 'optimizer', 'param_schedulers'] }[v.container];
+      expect(r.metadataModules).toEqual(
+        v.keySet === '1.x' ? ['backbone', 'cls_head', 'data_preprocessor'] : ['backbone', 'cls_head'],
+      );
+      const top = {
+        'published-1.x': ['meta', 'state_dict'],
+        'published-0.x': ['meta', 'state_dict'],
+        'state-dict-only': ['state_dict'],
+        bare: null,
+        'unpublished-1.x': ['meta', 'state_dict', 'message_hub', 'optimizer', 'param_schedulers'],
+      }[v.container];
       expect(r.topKeys).toEqual(top);
 
       if (v.meta) {
@@ -345,7 +448,11 @@ describe.runIf(ok)('MMAction2 reference checkpoints (tools/reference/mmaction2)'
         const text = mmaConfigText(v);
         expect(r.configSha256).toBe(createHash('sha256').update(text).digest('hex'));
         expect(v.config).toBe(v.settingsFrom);
-        expect(text).toContain(v.keySet === '1.x' ? `crop_size=${v.size}, type='${v.pipeline.crop}'` : `type='${v.pipeline.crop}', crop_size=${v.size}`);
+        expect(text).toContain(
+          v.keySet === '1.x'
+            ? `crop_size=${v.size}, type='${v.pipeline.crop}'`
+            : `type='${v.pipeline.crop}', crop_size=${v.size}`,
+        );
         if (v.keySet === '1.x') expect(r.datasetMeta).toEqual({});
         else expect(text).toMatch(/^gpu_ids = range\(0, 8\)$/m);
       }
@@ -358,7 +465,8 @@ describe.runIf(ok)('MMAction2 reference checkpoints (tools/reference/mmaction2)'
         const [, stem, date, sha8] = published!;
         expect(v.sha256.startsWith(sha8)).toBe(true);
         expect(stem).toBe(basename(v.config!, '.py'));
-        if (v.format === 'zip') expect(r.zipFolders).toEqual([v.container === 'published-1.x' ? stem : `${stem}_${date}`]);
+        if (v.format === 'zip')
+          expect(r.zipFolders).toEqual([v.container === 'published-1.x' ? stem : `${stem}_${date}`]);
       } else {
         expect(published).toBeNull();
         if (v.format === 'zip') expect(r.zipFolders).toEqual([name.replace(/\.pth$/, '')]);

@@ -127,7 +127,8 @@ export function readHead(
     r.warn(
       'W_CONFIG_MISMATCH',
       fromHead.from,
-      `'${fromHead.value}' but ${fromTestCfg.from} is '${fromTestCfg.value}'; tsm follows the ${release === '0.x' ? '0.x test_cfg' : 'head (1.x)'}`,
+      `'${fromHead.value}' but ${fromTestCfg.from} is '${fromTestCfg.value}'; ` +
+        `tsm follows the ${release === '0.x' ? '0.x test_cfg' : 'head (1.x)'}`,
     );
   }
   return {

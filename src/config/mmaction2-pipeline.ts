@@ -147,7 +147,8 @@ export function readNormalization(
         r.warn(
           'W_CONFIG_MISMATCH',
           other.from,
-          `[${other.value.join(', ')}] but ${found[0].from} is [${found[0].value.join(', ')}]; tsm follows ${found[0].from}`,
+          `[${other.value.join(', ')}] but ${found[0].from} is [${found[0].value.join(', ')}]; ` +
+            `tsm follows ${found[0].from}`,
         );
     }
     return found[0];

@@ -133,6 +133,7 @@ export interface MmActionSettings {
 export interface MmActionSettingsOptions {
   /** names the config in errors, e.g. `model.pth meta.cfg` (default `config`) */
   readonly source?: string;
-  /** the release the file says it is (a `meta.cfg` key is 1.x, `meta.config` 0.x); the config's own evidence is checked against it */
+  /** the release the file says it is (a `meta.cfg` key is 1.x, `meta.config` 0.x); the config's own evidence is
+   * checked against it */
   readonly release?: MmActionRelease;
 }

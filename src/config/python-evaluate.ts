@@ -107,7 +107,24 @@ export class Evaluator {
         return this.dict(node);
       case 'call':
         return this.call(node);
+      case 'range':
+        return this.range(node);
     }
+  }
+
+  /** range(stop), range(start, stop[, step]) of integers: the list of its values, as data. */
+  private range(node: Extract<Node, { k: 'range' }>): Built {
+    const args = node.args.map((a) => this.build(a));
+    if (args.length < 1 || args.length > 3 || args.some((a) => !Number.isInteger(a.value) || a.float))
+      this.fail('E_CONFIG_TYPE', 'input', node.at, 'range() takes one to three integers');
+    const [start, stop, step] = (
+      args.length === 1 ? [0, args[0].value, 1] : [args[0].value, args[1].value, args[2]?.value ?? 1]
+    ) as number[];
+    if (step === 0) this.fail('E_CONFIG_TYPE', 'input', node.at, 'range() step must not be zero');
+    const count = Math.max(0, Math.ceil((stop - start) / step));
+    if (1 + count > this.maxSize) this.tokens.limit(node.at, `a range of ${count} values`);
+    const values = Array.from({ length: count }, (_, i) => start + i * step);
+    return { value: Object.freeze(values), size: 1 + count, depth: 1 };
   }
 
   private key(node: Node): [string, KeyKind] {
@@ -184,7 +201,8 @@ export class Evaluator {
         'E_CONFIG_NOT_DATA',
         'unsupported',
         at,
-        `dict() of ${describeValue(built.value)} (pairs) is not supported; tsm reads dict(k=v), dict({…}) and dict(**a_dict)`,
+        `dict() of ${describeValue(built.value)} (pairs) is not supported; ` +
+          'tsm reads dict(k=v), dict({…}) and dict(**a_dict)',
         { construct: 'dict-of-pairs' },
       );
     }
@@ -225,7 +243,8 @@ export class DictBuilder {
         'E_CONFIG_NOT_DATA',
         'unsupported',
         at,
-        `the dict has both the string key '${key}' and the ${(kind === 'str' ? before : kind) === 'num' ? 'number' : 'tuple'} key ${key}, which tsm cannot keep apart`,
+        `the dict has both the string key '${key}' and the ` +
+          `${(kind === 'str' ? before : kind) === 'num' ? 'number' : 'tuple'} key ${key}, which tsm cannot keep apart`,
         { construct: 'key-collision', key },
       );
     }

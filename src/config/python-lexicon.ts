@@ -137,8 +137,16 @@ export const CLOSING: ReadonlyMap<string, string> = new Map([
 ]);
 
 export const NAME = /[\p{XID_Start}_][\p{XID_Continue}]*/uy;
-export const NUMBER =
-  /0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:\d(?:_?\d)*)?\.\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.?(?:[eE][+-]?\d(?:_?\d)*)?/y;
+export const NUMBER = new RegExp(
+  [
+    '0[xX](?:_?[0-9a-fA-F])+',
+    '0[oO](?:_?[0-7])+',
+    '0[bB](?:_?[01])+',
+    '(?:\\d(?:_?\\d)*)?\\.\\d(?:_?\\d)*(?:[eE][+-]?\\d(?:_?\\d)*)?',
+    '\\d(?:_?\\d)*\\.?(?:[eE][+-]?\\d(?:_?\\d)*)?',
+  ].join('|'),
+  'y',
+);
 export const STRING_PREFIX = /^(?:[rRuU]|[bB][rR]?|[rR][bB]|[fFtT][rR]?|[rR][fFtT])$/;
 export const SIMPLE_ESCAPES: ReadonlyMap<string, string> = new Map(
   Object.entries({

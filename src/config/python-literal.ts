@@ -8,6 +8,8 @@
  *   atom       := string+ | number | True | False | None | NAME (assigned earlier) | '(' ')' | '(' expr ')'
  *               | '(' expr ',' [expr (',' expr)* [',']] ')' | '[' [expr (',' expr)* [',']] ']'
  *               | '{' [entry (',' entry)* [',']] '}' | 'dict' '(' [expr ','] [arg (',' arg)* [',']] ')'
+ *               | 'range' '(' int [',' int [',' int]] ')'      (read as the list of its values: mmcv 1.x prints
+ *                                                              `gpu_ids = range(0, 8)` into every 0.x config)
  *   entry      := key ':' expr | '**' expr             key: a string, a number or a tuple of them
  *   arg        := NAME '=' expr | '**' expr            (a positional dict first: pretty_text writes `dict({1: 2})`)
  *

@@ -13,7 +13,8 @@ export type Node =
   | { readonly k: 'neg'; readonly operand: Node; readonly at: number }
   | { readonly k: 'list' | 'tuple'; readonly items: readonly Node[]; readonly at: number }
   | { readonly k: 'dict'; readonly entries: readonly DictEntry[]; readonly at: number }
-  | { readonly k: 'call'; readonly positional?: Node; readonly args: readonly CallArg[]; readonly at: number };
+  | { readonly k: 'call'; readonly positional?: Node; readonly args: readonly CallArg[]; readonly at: number }
+  | { readonly k: 'range'; readonly args: readonly Node[]; readonly at: number };
 
 export type DictEntry = { readonly key: Node; readonly value: Node } | { readonly spread: Node; readonly at: number };
 export type CallArg =
@@ -39,7 +40,8 @@ export class Parser {
     this.tokens.fail('input', 'E_CONFIG_SYNTAX', offset, message);
   }
 
-  /** The next statement: `[name, node]` for an assignment, `[undefined, node]` for a bare expression, undefined at the end. */
+  /** The next statement: `[name, node]` for an assignment, `[undefined, node]` for a bare expression, undefined at
+   * the end. */
   statement(): [string | undefined, Node] | undefined {
     let token = this.tokens.peek();
     while (token.kind === 'newline' || (token.kind === 'op' && token.text === ';')) {
@@ -57,8 +59,12 @@ export class Parser {
     const following = this.tokens.peek(1);
     if (token.kind === 'name' && !KEYWORDS.has(token.text) && following.kind === 'op' && following.text === '=') {
       target = token.text;
-      if (target === 'dict')
-        this.notData(token.offset, 'rebinding-dict', "assigning to 'dict' (it would change what dict(...) means)");
+      if (target === 'dict' || target === 'range')
+        this.notData(
+          token.offset,
+          `rebinding-${target}`,
+          `assigning to '${target}' (it would change what ${target}(...) means)`,
+        );
       this.tokens.next();
       this.tokens.next();
     }
@@ -203,6 +209,14 @@ export class Parser {
     if (id === 'dict' && next.kind === 'op' && next.text === '(') {
       this.tokens.next();
       return this.dictCall(token);
+    }
+    // mmcv 1.x's pretty_text prints a range as its repr (`gpu_ids = range(0, 8)` in every 0.x checkpoint's config)
+    if (id === 'range' && next.kind === 'op' && next.text === '(') {
+      this.tokens.next();
+      this.enter(token.offset);
+      const { items } = this.items(')', () => this.expression());
+      this.depth--;
+      return { k: 'range', args: items, at: token.offset };
     }
     return { k: 'name', id, at: token.offset };
   }

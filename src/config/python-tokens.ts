@@ -48,7 +48,8 @@ export class Tokenizer {
     throw new TsmError(family, code, `${this.source} line ${line}:${column}: ${message}`, {
       hint:
         family === 'unsupported'
-          ? 'tsm reads configs as data without running them: dicts, dict(k=v), lists, tuples, strings, numbers, True/False/None and names assigned earlier'
+          ? 'tsm reads configs as data without running them: dicts, dict(k=v), lists, tuples, strings, numbers, ' +
+            'True/False/None and names assigned earlier'
           : undefined,
       details: { source: this.source, line, column, ...extra },
     });

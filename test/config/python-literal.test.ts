@@ -968,3 +968,18 @@ function expectNoWayToRunCode(source: string): void {
     }
   }
 }
+
+describe('parsePythonConfig: range() as mmcv 1.x prints it (gpu_ids = range(0, 8) in 0.x checkpoint configs)', () => {
+  it('reads as the list of its values; only integers; range cannot be rebound', () => {
+    expect(parsePythonConfig('gpu_ids = range(0, 8)\nb = range(3)\nc = range(10, 0, -4)')).toEqual({
+      gpu_ids: [0, 1, 2, 3, 4, 5, 6, 7],
+      b: [0, 1, 2],
+      c: [10, 6, 2],
+    });
+    expect(() => parsePythonConfig("x = range('a')")).toThrow(/range\(\) takes one to three integers/);
+    expect(() => parsePythonConfig('x = range(0, 1, 0)')).toThrow(/step must not be zero/);
+    expect(() => parsePythonConfig('range = 1')).toThrow(/assigning to 'range'/);
+    expect(() => parsePythonConfig('x = range(0, 10 ** 9)')).toThrow(TsmError);
+    expect(() => parsePythonConfig('x = range(0, 100000000)', { maxSize: 1000 })).toThrow(/a range of/);
+  });
+});

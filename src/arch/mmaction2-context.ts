@@ -126,11 +126,13 @@ function protocolFrom(
       kind: pick(p?.crop?.kind.value, 'the crop', d.crop.kind),
       size: pick(p?.crop?.size?.value[0], 'crop_size', d.crop.size),
     },
-    mean: mean?.length === 3 ? [mean[0], mean[1], mean[2]] : (silent.push('mean'), d.mean),
-    std: std?.length === 3 ? [std[0], std[1], std[2]] : (silent.push('std'), d.std),
-    averageClips: averaging
-      ? ((averaging.value ?? 'none') as MmActionAveraging)
-      : (silent.push('average_clips'), 'prob'),
+    mean: pick(mean?.length === 3 ? [mean[0], mean[1], mean[2]] : undefined, 'mean', d.mean),
+    std: pick(std?.length === 3 ? [std[0], std[1], std[2]] : undefined, 'std', d.std),
+    averageClips: pick(
+      averaging ? ((averaging.value ?? 'none') as MmActionAveraging) : undefined,
+      'average_clips',
+      d.averageClips,
+    ),
   };
   if (silent.length) {
     warnings.push(

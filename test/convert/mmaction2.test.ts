@@ -57,7 +57,8 @@ function protocolOf(model: string): MmActionTestProtocol | undefined {
 
 function kindOf(v: MmaVariant): string {
   const nl = v.nonLocalCfg ? ` nl-${v.nonLocalCfg.mode}${v.nonLocalCfg.use_scale ? '+scale' : ''}` : '';
-  return `${v.kind}${v.depth ? `-${v.depth}` : ''}${v.shiftPlace ? ` ${v.shiftPlace}` : ''}${v.temporalPool ? ' tpool' : ''}${nl} ${v.head}`;
+  const place = v.shiftPlace ? ` ${v.shiftPlace}` : '';
+  return `${v.kind}${v.depth ? `-${v.depth}` : ''}${place}${v.temporalPool ? ' tpool' : ''}${nl} ${v.head}`;
 }
 
 describe.runIf(ok)('MMAction2 checkpoints convert with PyTorch parity (max |Δlogit| ≤ 1e-4, per view)', () => {
@@ -66,7 +67,8 @@ describe.runIf(ok)('MMAction2 checkpoints convert with PyTorch parity (max |Δlo
       console.log(['kind | container | format | meta | max |Δ| | reversed max |Δ|', ...table].join('\n'));
   });
   for (const [id, v] of Object.entries(variants)) {
-    it(`${id}: ${kindOf(v)}, ${v.container} ${v.format}${v.meta ? ` with ${v.configText}` : ' without meta'}`, async () => {
+    const carried = v.meta ? ` with ${v.configText}` : ' without meta';
+    it(`${id}: ${kindOf(v)}, ${v.container} ${v.format}${carried}`, async () => {
       const allowGlobals = v.container === 'unpublished-1.x' ? [HISTORY_BUFFER] : undefined;
       const result = convertCheckpoint({
         input: mmaPath(v),

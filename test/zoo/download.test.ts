@@ -104,7 +104,7 @@ describe('downloadFile against a local server', () => {
     expect(existsSync(join(d, 'model.pth.part'))).toBe(false);
   });
 
-  it("the publisher's sha256 prefix (MMAction2's -<sha8> names) is checked when the whole digest is not known", async () => {
+  it("the publisher's sha256 prefix (MMAction2's -<sha8> names) is checked when the digest is unknown", async () => {
     const d = dir();
     const good = await downloadFile(
       { fileName: 'a.pth', urls: [`${base}/ok/a.pth`], sha256: null, sha256Prefix: sha.slice(0, 8) },

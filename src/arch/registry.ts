@@ -5,11 +5,14 @@
  * fold). Disagreements are reported, never ignored.
  */
 import { TsmError } from '../errors.js';
+import type { MmActionTestProtocol } from '../model/mmaction2-protocol.js';
 import type { ArchSpec, ArchSpecSummary, Backbone, Modality, ShiftPlace } from '../model/spec.js';
+import type { MetadataValue } from '../pth/checkpoint.js';
 import type { Tensor } from '../pth/tensor.js';
 import { findHead } from './blocks/head.js';
 import { detectModality } from './features.js';
 import { canonicalize, KEY_LAYOUTS } from './layouts/index.js';
+import { readMmActionContext } from './mmaction2-context.js';
 import { MOBILENET_V2 } from './mobilenetv2.js';
 import type { ArchitectureModule, BackboneReading } from './module.js';
 import { findTsmName, type NamedConfig, type TsmFileName } from './naming.js';
@@ -49,6 +52,8 @@ export interface ArchDetection {
   readonly named?: NamedConfig;
   /** things that disagree or were guessed; printed by convert/inspect */
   readonly warnings: readonly string[];
+  /** MMAction2 files: where the settings came from, and the test protocol the config describes */
+  readonly mmaction2?: { readonly said: string; readonly protocol: MmActionTestProtocol };
 }
 
 const IMAGENET_CLASSES = 1000;
@@ -73,6 +78,8 @@ function unknownBackbone(sd: StateDict): TsmError {
 interface NameContext {
   readonly config?: TsmFileName;
   readonly said: string;
+  /** only segments and the shift fold are known (an MMAction2 file name without a config) */
+  readonly partial?: boolean;
 }
 
 /** The backbone the weights hold, read by the first module that recognises it, checked against --arch. */
@@ -110,7 +117,7 @@ function crossCheckName(
   features: Partial<ArchSpecSummary>,
 ): string[] {
   const { config: parsed, said } = name;
-  if (!parsed) return [];
+  if (!parsed || name.partial) return [];
   const warnings: string[] = [];
   if (parsed.arch !== detected)
     warnings.push(`${said} says ${parsed.arch} but the weights are a ${detected}; using ${detected}`);
@@ -214,18 +221,28 @@ function onlineReading(
 /** `tensors`: the checkpoint's weights as the file names them (Checkpoint.stateDict). */
 export function detectArch(
   tensors: ReadonlyMap<string, Tensor>,
-  options: { fileName?: string; overrides?: ArchOverrides } = {},
+  options: { fileName?: string; overrides?: ArchOverrides; meta?: Record<string, MetadataValue> } = {},
 ): ArchDetection {
   const overrides = options.overrides ?? {};
-  const sd = canonicalize(tensors);
-  const named = options.fileName ? findTsmName(options.fileName) : undefined;
-  // messages say which name spoke: the file's own, or the folder upstream saved the run in
-  const name: NameContext = { config: named?.config, said: named?.from === 'folder' ? 'folder name' : 'file name' };
+  const canonical = canonicalize(tensors);
+  const mma =
+    canonical.facts.layout === 'mmaction2' ? readMmActionContext(options.meta, options.fileName ?? '') : undefined;
+  const sd = mma?.nonLocal ? canonical.withFacts({ nonLocal: mma.nonLocal }) : canonical;
+  const named = options.fileName && !mma ? findTsmName(options.fileName) : undefined;
+  // messages say which name spoke: the file's own, the folder upstream saved the run in, or an MMAction2 config
+  const name: NameContext = mma
+    ? { config: mma.name, said: mma.said, partial: mma.partial }
+    : { config: named?.config, said: named?.from === 'folder' ? 'folder name' : 'file name' };
   const { module, modality, inputChannels, reading: weights, detected } = readWeights(sd, name, overrides);
   const features = module.summary(weights.backbone);
   const bareBackbone = !sd.facts.wrapped && weights.place === 'none';
   const settings = temporalSettings(name, overrides, weights, bareBackbone, features.temporalPool === true);
-  const warnings = [...crossCheckName(name, detected, weights, features), ...weights.warnings, ...settings.warnings];
+  const warnings = [
+    ...(mma?.warnings ?? []),
+    ...crossCheckName(name, detected, weights, features),
+    ...weights.warnings,
+    ...settings.warnings,
+  ];
   const reading = overrides.online ? onlineReading(sd, module, weights, modality, detected) : weights;
   if (reading !== weights && reading.place !== weights.place) warnings.push(...reading.warnings);
   const head = findHead(sd, reading.backbone.featureChannels, overrides.numClasses);
@@ -256,5 +273,6 @@ export function detectArch(
     modality,
     inputChannels,
   };
-  return { spec, stateDict: sd, fileName: name.config, named, warnings };
+  const mmaction2 = mma ? { said: mma.said, protocol: mma.protocol } : undefined;
+  return { spec, stateDict: sd, fileName: named?.config, named, warnings, ...(mmaction2 ? { mmaction2 } : {}) };
 }

@@ -221,7 +221,7 @@ function resnetMacs(b: ResNetBackbone, segments: number, inputSize: number): { m
     h = y;
     const nl = block.nonLocal;
     if (nl) {
-      for (const c of [nl.theta, nl.phi, nl.g, nl.w]) conv(c, h);
+      for (const c of [nl.theta, nl.phi, nl.g, nl.w]) if (c) conv(c, h);
       macs += attentionMacs(nl, frames, h);
     }
   }

@@ -4,6 +4,7 @@
  * the key of the model's own state_dict, a training wrapper's `module.` left out), so the user finds it in the file.
  */
 import { TsmError } from '../errors.js';
+import type { NonLocalMode } from '../model/spec.js';
 import type { Tensor } from '../pth/tensor.js';
 
 /** What a key layout hands on besides the renamed tensors. */
@@ -16,6 +17,9 @@ export interface LayoutFacts {
   readonly wrapper?: string;
   /** a MobileNetV2 shift layout the key names imply (the embedded fork wraps every block) */
   readonly mobileNetShift?: 'official' | 'embedded';
+  /** what the weights cannot say about non-local blocks: their pairwise function (an MMAction2 config's
+   * `non_local_cfg`, else its file name; default MIT's embedded Gaussian without scaling) */
+  readonly nonLocal?: { readonly mode: NonLocalMode; readonly useScale: boolean; readonly from: string };
 }
 
 export class StateDict {
@@ -36,6 +40,11 @@ export class StateDict {
     facts: LayoutFacts = { layout: 'canonical', wrapped: false },
   ): StateDict {
     return new StateDict(tensors, new Map(), (p) => p, facts);
+  }
+
+  /** The same tensors with more facts (settings read beside the weights, e.g. from a checkpoint's config). */
+  withFacts(extra: Partial<LayoutFacts>): StateDict {
+    return new StateDict(this.tensors, this.modelNames, this.modelPrefix, { ...this.facts, ...extra });
   }
 
   get size(): number {

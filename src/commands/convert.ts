@@ -45,6 +45,12 @@ export default class Convert extends TsmCommand {
     }),
     'num-classes': Flags.integer({ description: 'expected number of classes; an error if the head disagrees', min: 1 }),
     labels: Flags.string({ description: 'category.txt: one label a line, index = line number' }),
+    'allow-global': Flags.string({
+      description:
+        "a pickle global read as data outside the weights (repeatable; torch's add_safe_globals), e.g. " +
+        'mmengine.logging.history_buffer.HistoryBuffer in an MMAction2 work-dir checkpoint',
+      multiple: true,
+    }),
     size: Flags.integer({ description: 'input crop size', default: 224, min: 32 }),
     opset: Flags.integer({
       description: 'ONNX opset (10–17; 10 for OpenCV DNN, which reads Clip and Pad only with attributes)',
@@ -117,6 +123,7 @@ export default class Convert extends TsmCommand {
       input: args.file,
       output: flags.output,
       labelsFile: flags.labels,
+      allowGlobals: flags['allow-global'],
       opset: flags.opset,
       softmax: flags.softmax,
       fp16Weights: flags.fp16,

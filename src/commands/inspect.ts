@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { keyLayoutOf } from '../arch/layouts/index.js';
 import { findTsmName } from '../arch/naming.js';
 import { detectArch } from '../arch/registry.js';
@@ -6,6 +6,7 @@ import { summarizeArch } from '../arch/summary.js';
 import { archFeatureNames } from '../cli/arch-text.js';
 import { TsmCommand } from '../cli/base-command.js';
 import { isTsmError } from '../errors.js';
+import type { MmActionTestProtocol } from '../model/mmaction2-protocol.js';
 import type { ArchSpecSummary } from '../model/spec.js';
 import { readCheckpointFile } from '../pth/read.js';
 import { type CheckpointSummary, summarizeCheckpoint } from '../pth/summary.js';
@@ -19,6 +20,9 @@ export interface InspectResult extends CheckpointSummary {
   readonly archError?: { readonly code: string; readonly message: string };
   /** the TSM name segments and shift fold are read from: the file's own, or its run folder's */
   readonly configName?: { readonly from: 'file' | 'folder'; readonly name: string };
+  /** MMAction2 files: where their settings came from (`meta.cfg`, `meta.config`, the file name) and the test
+   * protocol convert writes as `tsm.mmaction2` */
+  readonly mmaction2?: { readonly said: string; readonly protocol: MmActionTestProtocol };
 }
 
 export default class Inspect extends TsmCommand {
@@ -29,20 +33,31 @@ export default class Inspect extends TsmCommand {
     '<%= config.bin %> inspect model.pth --json',
   ];
   static override args = { file: Args.string({ description: 'checkpoint file', required: true }) };
+  static override flags = {
+    'allow-global': Flags.string({
+      description: "a pickle global read as data outside the weights (repeatable; torch's add_safe_globals)",
+      multiple: true,
+    }),
+  };
 
   async run(): Promise<InspectResult> {
-    const { args } = await this.parse(Inspect);
-    const ckpt = readCheckpointFile(args.file);
-    const named = findTsmName(args.file);
+    const { args, flags } = await this.parse(Inspect);
+    const ckpt = readCheckpointFile(args.file, { allowGlobals: flags['allow-global'] });
     const layout = keyLayoutOf(ckpt.stateDict);
+    const named = layout.name === 'mmaction2' ? undefined : findTsmName(args.file);
     let result: InspectResult = {
       ...summarizeCheckpoint(ckpt),
       keyLayout: { name: layout.name, describes: layout.describes },
       ...(named ? { configName: { from: named.from, name: named.name } } : {}),
     };
     try {
-      const detected = detectArch(ckpt.stateDict, { fileName: args.file });
-      result = { ...result, arch: summarizeArch(detected.spec), archWarnings: detected.warnings };
+      const detected = detectArch(ckpt.stateDict, { fileName: args.file, meta: ckpt.meta });
+      result = {
+        ...result,
+        arch: summarizeArch(detected.spec),
+        archWarnings: detected.warnings,
+        ...(detected.mmaction2 ? { mmaction2: detected.mmaction2 } : {}),
+      };
     } catch (err) {
       if (!isTsmError(err) || err.kind === 'bug') throw err;
       result = { ...result, archError: { code: err.code, message: err.message } };
@@ -77,6 +92,16 @@ function renderSummary(s: InspectResult): string {
         ? `the folder name ${s.configName.name} (the file name carries none)`
         : 'the file name';
     lines.push(`config      from ${from}`);
+  }
+  if (s.mmaction2) {
+    const p = s.mmaction2.protocol;
+    const resize =
+      'shortSide' in p.resize ? `short side ${p.resize.shortSide}` : `${p.resize.width}×${p.resize.height}`;
+    lines.push(`config      MMAction2 ${p.release}, from ${s.mmaction2.said}`);
+    lines.push(
+      `protocol    ${p.sampling.numClips} clips${p.sampling.twiceSample ? ' (twice)' : ''}, ${resize}, ` +
+        `${p.crop.kind} crop ${p.crop.size}, '${p.averageClips}' averaging (written as tsm.mmaction2)`,
+    );
   }
   for (const [k, v] of Object.entries(s.metadata)) lines.push(`${k.padEnd(11)} ${JSON.stringify(v)}`);
   if (s.otherEntries.length) lines.push(`also        ${s.otherEntries.join(', ')} (not read)`);

@@ -7,6 +7,7 @@ import { summarizeArch } from '../arch/summary.js';
 import { JESTER_LABELS } from '../data/jester.js';
 import { TsmError } from '../errors.js';
 import { readInputBytes, readInputText } from '../io.js';
+import { MMACTION2_PROTOCOL_KEY, type MmActionTestProtocol } from '../model/mmaction2-protocol.js';
 import { type Preprocessing, preprocessingFor } from '../model/preprocessing.js';
 import type { ArchSpec, ArchSpecSummary, ComputeDtype } from '../model/spec.js';
 import { JESTER_STREAMING, type StreamingProtocol } from '../model/streaming.js';
@@ -29,6 +30,8 @@ export interface ConvertOptions {
   readonly fp16Compute?: boolean;
   /** online exports: how the model is to be fed (default: Jester's, src/model/streaming.ts) */
   readonly streaming?: Partial<StreamingProtocol>;
+  /** pickle globals read as data outside the weights (`--allow-global`, torch's add_safe_globals) */
+  readonly allowGlobals?: readonly string[];
 }
 
 /** What exportOnnxModel takes beyond ConvertOptions: the activation precision (int8 goes through quantizeCheckpoint).
@@ -68,6 +71,8 @@ export interface ConvertResult {
   };
   /** the TSM name the config (segments, shift fold, …) was read from, and whether it is the file's or its folder's */
   readonly configName?: { readonly from: 'file' | 'folder'; readonly name: string };
+  /** MMAction2 files: where their settings came from and the test protocol written as `tsm.mmaction2` */
+  readonly mmaction2?: { readonly said: string; readonly protocol: MmActionTestProtocol };
 }
 
 export type { ArchSpecSummary, ComputeDtype, Preprocessing };
@@ -134,9 +139,13 @@ export function exportOnnxModel(options: ExportOptions): ExportedModel {
 /** The export with the model as chunks, which a writer streams without joining them. */
 function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & { readonly model: SerializedModel } {
   const fileBytes = readInputBytes(options.input, 'checkpoint');
-  const ckpt = readCheckpoint(fileBytes, { source: options.input });
+  const ckpt = readCheckpoint(fileBytes, { source: options.input, allowGlobals: options.allowGlobals });
   const sourceSha = createHash('sha256').update(fileBytes).digest('hex');
-  const detected = detectArch(ckpt.stateDict, { fileName: options.input, overrides: options.overrides });
+  const detected = detectArch(ckpt.stateDict, {
+    fileName: options.input,
+    overrides: options.overrides,
+    meta: ckpt.meta,
+  });
   const { spec, fileName } = detected;
   const labelled = options.labelsFile
     ? { labels: readLabels(options.labelsFile, spec.head.classes) }
@@ -181,6 +190,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
         precision?.mode === 'int8' ? 'int8' : options.fp16Weights || precision?.mode === 'fp16' ? 'float16' : 'float32',
       'tsm.compute_dtype': computeDtype,
       ...(streaming ? { 'tsm.streaming': JSON.stringify(streaming) } : {}),
+      ...(detected.mmaction2 ? { [MMACTION2_PROTOCOL_KEY]: JSON.stringify(detected.mmaction2.protocol) } : {}),
       ...options.extraMetadata,
     },
   });
@@ -203,6 +213,7 @@ function exportOnnxParts(options: ExportOptions): Omit<ExportedModel, 'onnx'> & 
     warnings,
     source,
     ...(named ? { configName: { from: named.from, name: named.name } } : {}),
+    ...(detected.mmaction2 ? { mmaction2: detected.mmaction2 } : {}),
   };
 }
 

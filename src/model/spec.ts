@@ -37,12 +37,24 @@ export interface ResNetBlock {
  * max-pooled 1×2×2), softmax(θᵀφ) over the pooled positions weighs g, W (conv C/2→C + BatchNorm3d) maps back, plus x.
  * The 1×1×1 convs are written as ConvBn with kernel 1, applied frame by frame.
  */
+/**
+ * The pairwise function (mmcv NonLocal3d, docs/upstream-mmaction2.md §4): softmax(θᵀφ) (`embedded_gaussian`, the
+ * MIT code's only one; divided by √(C/2) first when `scale`), θᵀφ / M over the M keys (`dot_product`), or softmax(xᵀx')
+ * on the block's input itself, x' max-pooled (`gaussian`: no θ, φ convs).
+ */
+export type NonLocalMode = 'embedded_gaussian' | 'dot_product' | 'gaussian';
+
 export interface NonLocalSpec {
   readonly name: string;
   readonly channels: number;
   readonly interChannels: number;
-  readonly theta: ConvBn;
-  readonly phi: ConvBn;
+  /** absent: embedded_gaussian without scale (the MIT code's) */
+  readonly mode?: NonLocalMode;
+  /** embedded_gaussian: logits divided by √interChannels (mmcv's use_scale) */
+  readonly scale?: boolean;
+  /** absent in gaussian mode: queries and keys are the input itself */
+  readonly theta?: ConvBn;
+  readonly phi?: ConvBn;
   readonly g: ConvBn;
   /** W with its BatchNorm3d */
   readonly w: ConvBn;

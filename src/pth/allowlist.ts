@@ -5,6 +5,7 @@
  * references, cached per file. Anything else is refused with its `module.name` and the byte offset of the opcode.
  */
 import { type ErrorCode, TsmError } from '../errors.js';
+import { allowedClass, dataGlobals } from './data-globals.js';
 import { type DType, STORAGE_CLASSES, TORCH_DTYPE_NAMES } from './dtypes.js';
 import type { VettingReader } from './vetting-reader.js';
 
@@ -192,14 +193,21 @@ function persistentResolver(fail: Fail) {
   };
 }
 
+/** What a pickle may name beyond the checkpoint allowlist. */
+export interface PickleOptions {
+  /** `module.Name` globals read as data objects outside the state dict (`--allow-global`, torch's add_safe_globals) */
+  readonly allowGlobals?: readonly string[];
+}
+
 /** Builds the resolvers pickleparser asks. A fresh instance per file so that storage refs are cached per file. */
-export function makeResolvers(reader: VettingReader) {
+export function makeResolvers(reader: VettingReader, options: PickleOptions = {}) {
   const fail: Fail = (message, code = 'E_CORRUPT') => {
     throw new TsmError('input', code, `${reader.source}: ${message} (pickle opcode at byte ${reader.opcodeOffset})`, {
       details: { file: reader.source, offset: reader.opcodeOffset },
     });
   };
-  const globals = allowedGlobals(fail);
+  const globals = new Map([...allowedGlobals(fail), ...dataGlobals((m) => fail(m))]);
+  for (const name of options.allowGlobals ?? []) if (!globals.has(name)) globals.set(name, allowedClass(name));
   const nameResolver = {
     resolve(module: string, name: string) {
       const qualified = `${module}.${name}`;
@@ -209,9 +217,13 @@ export function makeResolvers(reader: VettingReader) {
           'unsafe',
           'E_UNSAFE_GLOBAL',
           `${reader.source}: refused global '${qualified}' at byte ${reader.opcodeOffset}: not on ` +
-            `the checkpoint allowlist`,
+            `the checkpoint allowlist (--allow-global ${qualified} reads it as data outside the weights, if you ` +
+            'trust the file)',
           {
-            hint: 'tsm only loads tensors and plain containers; this file asks Python to import and call other code',
+            hint:
+              'tsm only loads tensors, plain containers and numpy data; this file asks Python to import and call ' +
+              "other code. --allow-global is for plain data classes such as mmengine's HistoryBuffer in a work-dir " +
+              'checkpoint: what it names is recorded as data, never imported or run',
             details: { file: reader.source, offset: reader.opcodeOffset, global: qualified },
           },
         );

@@ -3,6 +3,7 @@
  * top-level value and a way to resolve storages → state dict, metadata and the entries left over.
  */
 import { TsmError } from '../errors.js';
+import { dataGlobalOf } from './data-globals.js';
 import { DTYPES, type DType } from './dtypes.js';
 import { type Storage, type Tensor, viewExtent } from './tensor.js';
 import type { StorageRef, TensorRef } from './unpickle.js';
@@ -29,6 +30,8 @@ export interface Checkpoint {
   /** Top-level entries that are neither weights nor scalars (e.g. `optimizer`), named so nothing is silently dropped.
    * */
   readonly otherEntries: readonly string[];
+  /** The scalars of a top-level `meta` dict (mmengine/mmcv: `cfg`, `config`, `mmaction_version`, …), if any. */
+  readonly meta?: Record<string, MetadataValue>;
 }
 
 const WEIGHT_KEYS = ['state_dict', 'model', 'net', 'model_state_dict'] as const;
@@ -89,8 +92,11 @@ export function assembleCheckpoint(input: AssembleInput): Checkpoint {
   }
   const { weights, stateDictKey } = findWeights(value, file);
   const stateDict = new Map<string, Tensor>();
-  for (const [name, v] of weights)
+  for (const [name, v] of weights) {
     if (isTensorRef(v)) stateDict.set(name, toTensor(v, name, file, input.resolveStorage));
+    else refuseDataInWeights(file, name, v);
+  }
+  const metaEntry = stateDictKey ? value.get('meta') : undefined;
   const metadata = stateDictKey ? scalarsOf(value) : {};
   const otherEntries: string[] = [];
   if (stateDictKey) {
@@ -114,7 +120,21 @@ export function assembleCheckpoint(input: AssembleInput): Checkpoint {
     stateDictKey,
     stateDict,
     otherEntries,
+    ...(metaEntry instanceof Map ? { meta: scalarsOf(metaEntry) } : {}),
   };
+}
+
+/** numpy data and --allow-global objects are read only beside the weights: in the state dict they are refused. */
+function refuseDataInWeights(file: string, name: string, v: unknown): void {
+  const global = dataGlobalOf(v);
+  if (!global) return;
+  throw new TsmError(
+    'unsafe',
+    'E_UNSAFE_GLOBAL',
+    `${file}: the state dict entry '${name}' is a ${global} object; tsm reads numpy and --allow-global data only ` +
+      'outside the weights',
+    { details: { file, key: name, global } },
+  );
 }
 
 /** The top-level dict itself when it is a state dict, else the first of WEIGHT_KEYS that holds one. */

@@ -14,7 +14,7 @@ import {
 } from './checkpoint.js';
 import { DTYPES } from './dtypes.js';
 import { type Storage, swapBytes } from './tensor.js';
-import { PickleStream, type StorageRef, type UnpickleResult } from './unpickle.js';
+import { type PickleOptions, PickleStream, type StorageRef, type UnpickleResult } from './unpickle.js';
 
 // 0x1950a86a20f9469cfc6c, little-endian
 const LEGACY_MAGIC = Uint8Array.from([0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]);
@@ -31,8 +31,8 @@ export function looksLikeLegacy(bytes: Uint8Array): boolean {
   );
 }
 
-export function readLegacyCheckpoint(bytes: Uint8Array, source: string): Checkpoint {
-  const { sysInfo, main, keys, recordsAt } = readLegacyPickles(bytes, source);
+export function readLegacyCheckpoint(bytes: Uint8Array, source: string, options: PickleOptions = {}): Checkpoint {
+  const { sysInfo, main, keys, recordsAt } = readLegacyPickles(bytes, source, options);
   const little = sysInfo.little_endian !== false;
   const roots = readStorageRecords(bytes, source, keys, rootRefsByKey(main.value), recordsAt, little);
   return assembleCheckpoint({
@@ -54,7 +54,7 @@ interface LegacyPickles {
   readonly recordsAt: number;
 }
 
-function readLegacyPickles(bytes: Uint8Array, source: string): LegacyPickles {
+function readLegacyPickles(bytes: Uint8Array, source: string, options: PickleOptions): LegacyPickles {
   // The magic number's LONG1 holds 10 bytes, more than pickleparser reads: check it here and skip its pickle.
   if (bytes.length < 15)
     throw new TsmError(
@@ -67,7 +67,7 @@ function readLegacyPickles(bytes: Uint8Array, source: string): LegacyPickles {
     throw new TsmError('input', 'E_CORRUPT', `${source}: legacy magic number pickle is malformed`, {
       details: { file: source, offset: 14 },
     });
-  const stream = new PickleStream(bytes, source, 15);
+  const stream = new PickleStream(bytes, source, 15, options);
   const version = stream.next().value;
   if (version !== LEGACY_PROTOCOL_VERSION) {
     throw new TsmError(

@@ -19,6 +19,8 @@ export interface ReadOptions {
   source?: string;
   /** cap on what a zip checkpoint's deflated entries may inflate to, all together (default 4 GiB) */
   maxInflatedBytes?: number;
+  /** globals read as data outside the state dict (`--allow-global`, torch's add_safe_globals) */
+  allowGlobals?: readonly string[];
 }
 
 export function readCheckpointFile(path: string, options: ReadOptions = {}): Checkpoint {
@@ -38,9 +40,9 @@ export function readCheckpoint(bytes: Uint8Array, options: ReadOptions = {}): Ch
   const format = detectFormat(bytes);
   switch (format) {
     case 'zip':
-      return readZipCheckpoint(bytes, source, options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES);
+      return readZipCheckpoint(bytes, source, options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES, options);
     case 'legacy':
-      return readLegacyCheckpoint(bytes, source);
+      return readLegacyCheckpoint(bytes, source, options);
     case 'tar':
       return readTar(bytes, source);
     case 'safetensors':

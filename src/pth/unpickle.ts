@@ -8,12 +8,12 @@
  */
 import pickleparser from 'pickleparser';
 import { TsmError } from '../errors.js';
-import { makeResolvers, type StorageRef, type TensorRef } from './allowlist.js';
-import { ALLOWED_OPCODES, VettingReader } from './vetting-reader.js';
+import { makeResolvers, type PickleOptions, type StorageRef, type TensorRef } from './allowlist.js';
+import { ALLOWED_OPCODES, NEWOBJ, VettingReader } from './vetting-reader.js';
 
 const { Parser } = pickleparser;
 
-export type { StorageRef, TensorRef };
+export type { PickleOptions, StorageRef, TensorRef };
 
 export interface UnpickleResult {
   readonly value: unknown;
@@ -27,6 +27,7 @@ export interface UnpickleOptions {
   source: string;
   /** start offset of the pickle inside `bytes` */
   start?: number;
+  allowGlobals?: readonly string[];
 }
 
 /** A reader over one buffer that can parse several consecutive pickles (the legacy format's stream). */
@@ -39,10 +40,13 @@ export class PickleStream {
     readonly bytes: Uint8Array,
     readonly source: string,
     start = 0,
+    options: PickleOptions = {},
   ) {
-    this.reader = new VettingReader(bytes, source);
+    // NEWOBJ builds objects: let through only when the user allowed globals, and then it can construct only those
+    // (every other global resolves to an arrow function or a frozen marker, which cannot be constructed)
+    this.reader = new VettingReader(bytes, source, { newObj: (options.allowGlobals?.length ?? 0) > 0 });
     if (start) this.reader.seek(start);
-    const { nameResolver, persistentResolver } = makeResolvers(this.reader);
+    const { nameResolver, persistentResolver } = makeResolvers(this.reader, options);
     this.parser = new Parser({
       nameResolver,
       persistentResolver,
@@ -112,6 +116,14 @@ export class PickleStream {
       );
     }
     const op = ALLOWED_OPCODES.get(this.reader.opcode) ?? `0x${this.reader.opcode.toString(16)}`;
+    if (this.reader.opcode === NEWOBJ && err instanceof TypeError) {
+      return new TsmError(
+        'unsafe',
+        'E_UNSAFE_OPCODE',
+        `${this.source}: pickle opcode NEWOBJ at byte ${offset} constructs something --allow-global did not name`,
+        { details: { ...details, opcode: 'NEWOBJ' }, cause: err },
+      );
+    }
     return new TsmError(
       'input',
       'E_CORRUPT',
@@ -123,5 +135,5 @@ export class PickleStream {
 
 /** Parses one pickle from `bytes` (a zip's data.pkl). */
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleResult {
-  return new PickleStream(bytes, options.source, options.start ?? 0).next();
+  return new PickleStream(bytes, options.source, options.start ?? 0, options).next();
 }

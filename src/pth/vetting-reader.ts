@@ -63,6 +63,9 @@ export const ALLOWED_OPCODES: ReadonlyMap<number, string> = new Map([
   [0x62, 'BUILD'],
 ]);
 
+/** NEWOBJ (`cls.__new__(cls, *args)`): refused unless --allow-global named the classes it may build. */
+export const NEWOBJ = 0x81;
+
 /** Opcodes refused by name (everything else unknown is refused as "unknown opcode"). */
 const REFUSED_OPCODES: ReadonlyMap<number, string> = new Map([
   [0x69, 'INST'],
@@ -91,6 +94,7 @@ export class VettingReader extends BufferReader {
   constructor(
     buffer: Uint8Array,
     readonly source: string,
+    private readonly allow: { readonly newObj?: boolean } = {},
   ) {
     super(buffer);
   }
@@ -105,7 +109,7 @@ export class VettingReader extends BufferReader {
     this.opcodeOffset = this.position;
     const op = super.byte();
     this.opcode = op;
-    if (!ALLOWED_OPCODES.has(op)) {
+    if (!ALLOWED_OPCODES.has(op) && !(op === NEWOBJ && this.allow.newObj)) {
       const name = REFUSED_OPCODES.get(op);
       throw new TsmError(
         'unsafe',

@@ -6,10 +6,15 @@ import { TsmError } from '../errors.js';
 import { assembleCheckpoint, type Checkpoint, type StorageResolver } from './checkpoint.js';
 import { DTYPES } from './dtypes.js';
 import { type Storage, swapBytes } from './tensor.js';
-import { type StorageRef, unpickle } from './unpickle.js';
+import { type PickleOptions, type StorageRef, unpickle } from './unpickle.js';
 import { type InflateBudget, readZipDirectory, readZipEntry, type ZipEntry } from './zip.js';
 
-export function readZipCheckpoint(bytes: Uint8Array, source: string, maxInflated: number): Checkpoint {
+export function readZipCheckpoint(
+  bytes: Uint8Array,
+  source: string,
+  maxInflated: number,
+  options: PickleOptions = {},
+): Checkpoint {
   const entries = readZipDirectory(bytes, source);
   const pkl = entries.find((e) => e.name === 'data.pkl' || e.name.endsWith('/data.pkl'));
   if (!pkl)
@@ -34,7 +39,7 @@ export function readZipCheckpoint(bytes: Uint8Array, source: string, maxInflated
     );
   }
   const byteOrder = byteOrderText;
-  const { value, protocol } = unpickle(entryBytes(pkl), { source: `${source}:${pkl.name}` });
+  const { value, protocol } = unpickle(entryBytes(pkl), { source: `${source}:${pkl.name}`, ...options });
   const record = (ref: StorageRef) => {
     const name = `${prefix}data/${ref.key}`;
     const entry = byName.get(name);

@@ -14,6 +14,9 @@ export interface DownloadTarget {
   readonly fileName: string;
   readonly urls: readonly string[];
   readonly sha256: string | null;
+  /** the start of the sha256 a publisher put in the file name (MMAction2's `…-<sha256[:8]>.pth`), checked when the
+   * whole digest is not known yet */
+  readonly sha256Prefix?: string;
 }
 
 export interface DownloadOptions {
@@ -202,6 +205,17 @@ export async function downloadFile(target: DownloadTarget, options: DownloadOpti
         const { resumed } = await attempt(url, part, options.timeoutMs ?? 60_000, options.onProgress);
         resumedAny ||= resumed;
         const sha = await sha256OfFile(part);
+        const prefix = target.sha256 ? undefined : target.sha256Prefix;
+        if (prefix && !sha.startsWith(prefix)) {
+          rmSync(part, { force: true });
+          throw new TsmError(
+            'network',
+            'E_CHECKSUM',
+            `${target.fileName}: sha256 ${sha} does not start with ${prefix}, the prefix its publisher put in the ` +
+              'file name; nothing was kept',
+            { details: { file: target.fileName, expected: prefix, found: sha, url } },
+          );
+        }
         if (target.sha256 && sha !== target.sha256) {
           rmSync(part, { force: true });
           throw new TsmError(

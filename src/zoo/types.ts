@@ -38,6 +38,8 @@ export interface ZooSource {
   readonly fileName: string;
   readonly urls: readonly string[];
   readonly sha256: string | null;
+  /** the sha256's first hex digits as the publisher's file name gives them (MMAction2: 8), checked on download */
+  readonly sha256Prefix?: string;
   readonly bytes: number | null;
   readonly format: 'legacy' | 'zip' | 'tar' | 'safetensors' | null;
   readonly origin?: string;

@@ -9,6 +9,7 @@ import { isTsmError } from '../../src/errors.js';
 import { readCheckpointFile } from '../../src/pth/read.js';
 import { loadZoo, validateZooFile, type ZooEntry } from '../../src/zoo/index.js';
 import { ROOT } from '../helpers/cli.js';
+import { ensureMmaVariants, mmaPath } from '../helpers/mma-reference.js';
 import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
 
 /**
@@ -17,6 +18,7 @@ import { ensureVariants, VARIANTS_DIR } from '../helpers/reference.js';
  * downloaded here), and every published entry must carry what it claims.
  */
 const zoo = loadZoo(join(ROOT, 'zoo.json'));
+const MMACTION2 = 'open-mmlab/mmaction2';
 const variants = ensureVariants();
 const BUNDLED = new Map([
   [
@@ -33,6 +35,7 @@ const BUNDLED = new Map([
 /** A checkpoint with the entry's layout: the bundled file itself, or a reference variant of the same backbone and
  * shift. */
 function checkpointFor(entry: ZooEntry): string {
+  if (entry.source.origin === MMACTION2) return mmaCheckpointFor(entry);
   const bundled = BUNDLED.get(entry.source.fileName);
   if (bundled) return join(ROOT, bundled);
   const a = entry.arch;
@@ -52,6 +55,25 @@ function checkpointFor(entry: ZooEntry): string {
   throw new Error(`no reference checkpoint for ${entry.id} (${a.name})`);
 }
 
+/**
+ * MMAction2 entries: an MMAction2 reference variant of the same kind (tools/reference/mmaction2). Its config decides
+ * where it has one; the plain R50 and MobileNetV2 files have none, so the entry's file name (`1x1x16`) decides.
+ */
+function mmaCheckpointFor(entry: ZooEntry): string {
+  const v = ensureMmaVariants();
+  const a = entry.arch;
+  const pick = (id: string) => mmaPath(v[id]);
+  if (a.kind === 'tsn') return pick('tsn_r50');
+  if (a.backbone === 'mobilenetv2') return pick('tsm_mbv2_state_dict_only');
+  if (a.backbone === 'resnet101') return pick('tsm_r101_sthv2');
+  if (a.nonLocal) {
+    if (entry.id.includes('dot-product')) return pick('tsm_r50_nl_dot_product');
+    if (entry.id.includes('nl-gaussian')) return pick('tsm_r50_nl_gaussian');
+    return pick(entry.id.includes('-0x-') ? 'tsm_r50_nl_embedded_gaussian_0x' : 'tsm_r50_nl_embedded_gaussian');
+  }
+  return pick('tsm_r50_bare');
+}
+
 function detectFor(entry: ZooEntry) {
   const ckpt = readCheckpointFile(checkpointFor(entry));
   const named = parseTsmFileName(entry.source.fileName);
@@ -60,6 +82,7 @@ function detectFor(entry: ZooEntry) {
   return detectArch(ckpt.stateDict, {
     fileName: entry.source.fileName,
     overrides: { segments, online: entry.arch.kind === 'online' },
+    meta: ckpt.meta,
   });
 }
 

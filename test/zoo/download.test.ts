@@ -104,6 +104,23 @@ describe('downloadFile against a local server', () => {
     expect(existsSync(join(d, 'model.pth.part'))).toBe(false);
   });
 
+  it("the publisher's sha256 prefix (MMAction2's -<sha8> names) is checked when the digest is unknown", async () => {
+    const d = dir();
+    const good = await downloadFile(
+      { fileName: 'a.pth', urls: [`${base}/ok/a.pth`], sha256: null, sha256Prefix: sha.slice(0, 8) },
+      { dir: d, backoffMs: 1 },
+    );
+    expect(good.sha256).toBe(sha);
+    const wrong = (sha[0] === '0' ? '1' : '0') + sha.slice(1, 8);
+    const err = await downloadFile(
+      { fileName: 'b.pth', urls: [`${base}/ok/b.pth`], sha256: null, sha256Prefix: wrong },
+      { dir: d, backoffMs: 1 },
+    ).catch((e) => e);
+    expect(err).toMatchObject({ code: 'E_CHECKSUM', exitCode: 8, details: { expected: wrong, found: sha } });
+    expect(existsSync(join(d, 'b.pth'))).toBe(false);
+    expect(existsSync(join(d, 'b.pth.part'))).toBe(false);
+  });
+
   it('a 404 is final; the mirror is tried first', async () => {
     await expect(
       downloadFile(

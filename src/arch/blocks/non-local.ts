@@ -13,7 +13,7 @@
  * Reshape, Transpose, MatMul, Softmax, Add.
  */
 import { TsmError } from '../../errors.js';
-import type { ConvBn, NonLocalSpec } from '../../model/spec.js';
+import type { ConvBn, NonLocalMode, NonLocalSpec } from '../../model/spec.js';
 import type { Feature, GraphContext, GraphPrecision } from '../../onnx/graph.js';
 import { expectBatchNorm, expectShape, hasPrefix, type StateDict, shapeOf } from '../tensors.js';
 
@@ -37,9 +37,11 @@ export function hasNonLocal(sd: StateDict, name: string): boolean {
 function pointwise(sd: StateDict, prefix: string, inChannels: number, outChannels: number, bn?: string): ConvBn {
   const weight = `${prefix}.weight`;
   expectShape(sd, weight, [outChannels, inChannels, 1, 1, 1]);
-  expectShape(sd, `${prefix}.bias`, [outChannels]);
+  // mmcv's ConvModule has no conv bias before its norm (conv_out); the MIT code's W.0 has one
+  const bias = bn && !sd.has(`${prefix}.bias`) ? undefined : `${prefix}.bias`;
+  if (bias) expectShape(sd, bias, [outChannels]);
   if (bn) expectBatchNorm(sd, bn, outChannels);
-  return { weight, bias: `${prefix}.bias`, bn, inChannels, outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 };
+  return { weight, bias, bn, inChannels, outChannels, kernel: 1, stride: 1, padding: 0, groups: 1 };
 }
 
 /** Refuses non-local keys that are not TSM's NL3DWrapper layout, before the block's own convs are looked for. */
@@ -48,7 +50,7 @@ export function expectNonLocalWrapper(sd: StateDict, name: string): void {
   const wrapped =
     keys.some((k) => k.startsWith(`${name}.block.`)) &&
     !keys.some((k) => !k.startsWith(`${name}.block.`) && !k.startsWith(`${name}.nl.`));
-  if (!wrapped || !sd.has(`${name}.nl.theta.weight`)) {
+  if (!wrapped || !(sd.has(`${name}.nl.theta.weight`) || sd.has(`${name}.nl.g.0.weight`))) {
     const odd = sd.modelName(keys.find((k) => k.startsWith(`${name}.nl.`)) ?? keys[0]);
     const block = sd.modelName(name);
     throw unsupported(
@@ -69,7 +71,7 @@ export function readNonLocal(sd: StateDict, name: string, channels: number): Non
       { block: named },
     );
   }
-  const inter = shapeOf(sd, `${nl}.theta.weight`)[0];
+  const inter = shapeOf(sd, `${nl}.g.0.weight`)[0];
   if (inter !== Math.max(1, Math.floor(channels / 2))) {
     throw unsupported(
       `non-local block '${named}' has ${inter} inner channels for ${channels}; TSM's use C/2 = ` +
@@ -77,16 +79,44 @@ export function readNonLocal(sd: StateDict, name: string, channels: number): Non
       { block: named, expected: channels >> 1, found: inter },
     );
   }
+  const mode = nonLocalMode(sd, nl);
+  const embedded = mode !== 'gaussian';
   return {
     name: nl,
     channels,
     interChannels: inter,
-    theta: pointwise(sd, `${nl}.theta`, channels, inter),
-    phi: pointwise(sd, `${nl}.phi.0`, channels, inter),
+    ...(mode !== 'embedded_gaussian' ? { mode } : {}),
+    ...(mode === 'embedded_gaussian' && sd.facts.nonLocal?.useScale ? { scale: true } : {}),
+    ...(embedded ? { theta: pointwise(sd, `${nl}.theta`, channels, inter) } : {}),
+    ...(embedded ? { phi: pointwise(sd, `${nl}.phi.0`, channels, inter) } : {}),
     g: pointwise(sd, `${nl}.g.0`, channels, inter),
     w: pointwise(sd, `${nl}.W.0`, inter, channels, `${nl}.W.1`),
     subSample: true,
   };
+}
+
+/** The pairwise function: gaussian where the weights have no θ (they cannot hide it), else what the facts say. */
+function nonLocalMode(sd: StateDict, nl: string): NonLocalMode {
+  const said = sd.facts.nonLocal;
+  const hasTheta = sd.has(`${nl}.theta.weight`);
+  if (!hasTheta) {
+    if (said && said.mode !== 'gaussian') {
+      throw unsupported(
+        `non-local block '${sd.modelName(nl)}' has no theta/phi convs, so it is gaussian, but ${said.from} says ` +
+          `mode '${said.mode}'`,
+        { block: sd.modelName(nl), expected: said.mode, found: 'gaussian' },
+      );
+    }
+    return 'gaussian';
+  }
+  if (said?.mode === 'gaussian') {
+    throw unsupported(
+      `non-local block '${sd.modelName(nl)}' has theta/phi convs, but ${said.from} says mode 'gaussian', ` +
+        'which has none',
+      { block: sd.modelName(nl), expected: 'gaussian' },
+    );
+  }
+  return said?.mode ?? 'embedded_gaussian';
 }
 
 /** Refuses non-local blocks anywhere but upstream's five places, or on another depth than ResNet-50. */
@@ -138,23 +168,23 @@ export function nonLocalBlock(ctx: GraphContext, f: Feature, nl: NonLocalSpec): 
     h: Math.floor(x.h / 2),
     w: Math.floor(x.w / 2),
   });
-  /** [N·T, Ci, h, w] → [N, T, Ci, h·w] → (perm) → [N, a, b] */
+  /** [N·T, c, h, w] → [N, T, c, h·w] → (perm) → [N, a, b] */
   const perClip = (x: Feature, label: string, perm: number[], dims: number[]) => {
-    const grouped = g.op('Reshape', [x.x, shape(`${label}_ntc`, [-1, T, Ci, x.h * x.w])], {}, `${name}.${label}.ntc`);
+    const grouped = g.op('Reshape', [x.x, shape(`${label}_ntc`, [-1, T, x.c, x.h * x.w])], {}, `${name}.${label}.ntc`);
     const moved = g.op('Transpose', [grouped], { perm }, `${name}.${label}.perm`);
     return g.op('Reshape', [moved, shape(label, dims)], {}, `${name}.${label}.clip`);
   };
-  const theta = ctx.conv(f, nl.theta, 'none');
-  const phi = pool(ctx.conv(f, nl.phi, 'none'), 'phi');
+  // gaussian mode: queries and keys are the block's input itself (C channels), the keys max-pooled
+  const theta = nl.theta ? ctx.conv(f, nl.theta, 'none') : f;
+  const phi = pool(nl.phi ? ctx.conv(f, nl.phi, 'none') : f, 'phi');
   const gx = pool(ctx.conv(f, nl.g, 'none'), 'g');
   const L = T * f.h * f.w;
   const M = T * phi.h * phi.w;
-  const queries = perClip(theta, 'theta', [0, 1, 3, 2], [-1, L, Ci]); // [N, L, Ci]
-  const keys = perClip(phi, 'phi', [0, 2, 1, 3], [-1, Ci, M]); // [N, Ci, M]
+  const queries = perClip(theta, 'theta', [0, 1, 3, 2], [-1, L, theta.c]); // [N, L, Ci]
+  const keys = perClip(phi, 'phi', [0, 2, 1, 3], [-1, phi.c, M]); // [N, Ci, M]
   const values = perClip(gx, 'g', [0, 1, 3, 2], [-1, M, Ci]); // [N, M, Ci]
   const affinity = g.op('MatMul', [queries, keys], {}, `${name}.affinity`);
-  // axis 2 is the last axis: the same softmax in opset 11's flattened form and in 13's per-axis form
-  const weights = g.op('Softmax', [affinity], { axis: 2 }, `${name}.softmax`);
+  const weights = pairwiseWeights(ctx, nl, affinity, M, name);
   const attended = g.op('MatMul', [weights, values], {}, `${name}.attended`); // [N, L, Ci]
   const perFrame = g.op('Reshape', [attended, shape('y_nthwc', [-1, T, f.h * f.w, Ci])], {}, `${name}.y.nthwc`);
   const channelsFirst = g.op('Transpose', [perFrame], { perm: [0, 1, 3, 2] }, `${name}.y.perm`);
@@ -168,10 +198,22 @@ export function nonLocalBlock(ctx: GraphContext, f: Feature, nl: NonLocalSpec): 
   return { ...f, x: g.op('Add', [z.x, f.x], {}, `${name}.out`) };
 }
 
+/** What weighs g: softmax over the keys (÷√Ci first with use_scale), or dot_product's ÷M without softmax. */
+function pairwiseWeights(ctx: GraphContext, nl: NonLocalSpec, affinity: string, keys: number, name: string): string {
+  const { g } = ctx;
+  const times = (x: string, factor: number, label: string) =>
+    g.op('Mul', [x, ctx.constant(`${name}.${label}`, [], new Float32Array([factor]))], {}, `${name}.${label}.mul`);
+  if (nl.mode === 'dot_product') return times(affinity, 1 / keys, 'per_key');
+  const logits = nl.scale ? times(affinity, 1 / Math.sqrt(nl.interChannels), 'scale') : affinity;
+  // axis 2 is the last axis: the same softmax in opset 11's flattened form and in 13's per-axis form
+  return g.op('Softmax', [logits], { axis: 2 }, `${name}.softmax`);
+}
+
 /** Multiply-accumulates of the attention (both MatMuls) on a stage of `frames` frames of h × h; its convs count as
  * convs. */
 export function attentionMacs(nl: NonLocalSpec, frames: number, h: number): number {
   const positions = frames * h * h;
   const pooled = frames * Math.floor(h / 2) ** 2;
-  return 2 * positions * pooled * nl.interChannels;
+  const queryChannels = nl.theta ? nl.interChannels : nl.channels;
+  return positions * pooled * (queryChannels + nl.interChannels);
 }

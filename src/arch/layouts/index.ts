@@ -4,10 +4,11 @@ import type { StateDict } from '../tensors.js';
 import { EMBEDDED_LAYOUT } from './embedded.js';
 import type { KeyLayout } from './layout.js';
 import { MIT_LAYOUT } from './mit.js';
+import { MMACTION2_LAYOUT } from './mmaction2.js';
 
 export type { KeyLayout };
 
-export const KEY_LAYOUTS: readonly KeyLayout[] = Object.freeze([EMBEDDED_LAYOUT, MIT_LAYOUT]);
+export const KEY_LAYOUTS: readonly KeyLayout[] = Object.freeze([MMACTION2_LAYOUT, EMBEDDED_LAYOUT, MIT_LAYOUT]);
 
 /** The layout a file's keys are in: the first that claims them. */
 export function keyLayoutOf(stored: ReadonlyMap<string, Tensor>): KeyLayout {

@@ -1,9 +1,10 @@
 /**
- * `tsm verify`: runs a model over a video-folder dataset with the TSM test protocol and scores it. The dataset and
- * list are read in inputs.ts, clips run through the batch engine (src/inference/batches.ts: the next batches load on
- * a worker thread while the current one runs, where a core is free for it, or on this thread between runs; the
- * session does not spin between runs, so its idle threads leave the cores to the loader), views become clip scores
- * in scoring.ts; an online model is streamed instead (online.ts). bench:verify measures what each of these is worth.
+ * `tsm verify`: runs a model over a video-folder dataset with a test protocol (protocols/: TSM's or MMAction2's,
+ * chosen by protocols/choose.ts) and scores it. The dataset and list are read in clip-set.ts, clips run through the
+ * batch engine (src/inference/batches.ts: the next batches load on a worker thread while the current one runs, where a
+ * core is free for it, or on this thread between runs; the session does not spin between runs, so its idle threads
+ * leave the cores to the loader), the protocol turns views into clip scores; an online model is streamed instead
+ * (online.ts). bench:verify measures what each of these is worth.
  */
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';

@@ -191,8 +191,8 @@ async function verifyOnline(
       'usage',
       'E_ONLINE_PROTOCOL',
       `${options.model} is an online model: it is verified by streaming each clip's frames; --crops, --dense, ` +
-        `--twice, --full-res, --segments, --videos, --shard and --protocol mmaction2 do not apply (stream a video with tsm ` +
-        `stream --video or tsm predict)`,
+        `--twice, --full-res, --segments, --videos, --shard and --protocol mmaction2 do not apply (stream a video ` +
+        `with tsm stream --video or tsm predict)`,
     );
   }
   const { config, categories, listPath, clips } = inputs;

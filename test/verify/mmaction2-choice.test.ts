@@ -98,7 +98,7 @@ describe('the protocol a model gets', () => {
     expect(r.warnings.join('\n')).toContain('carries no tsm.mmaction2');
   });
 
-  it('flags override the model: --crop ten, --num-clips 16, --twice, --average score, --start-index, --short-side', async () => {
+  it('flags override the model: --crop, --num-clips, --twice, --average, --start-index, --short-side', async () => {
     const runner = fakeRunner(withProtocol(PROTOCOL));
     const ten = await run(runner, { mmaction2: { crop: 'ten', numClips: 16, twiceSample: true, average: 'score' } });
     expect(ten.protocol.viewsPerClip).toBe(40); // 10 crops × 32 frames / 8 segments
@@ -138,7 +138,7 @@ describe('bad values are typed errors that name the flag or the field', () => {
     const plain = await failure(run(fakeRunner({}), { mmaction2: { average: 'score' } }));
     expect(plain.message).toContain(`has no ${MMACTION2_PROTOCOL_KEY} metadata`);
   });
-  it('metadata that is not JSON, a field out of the contract, averageClips none, a crop size off the model', async () => {
+  it('metadata not JSON, a field out of the contract, averageClips none, a crop size off the model', async () => {
     const notJson = await failure(run(fakeRunner(withProtocol('{oops'))));
     expect([notJson.code, notJson.message]).toEqual(['E_MMA_PROTOCOL', expect.stringContaining('not JSON')]);
     const badKind = await failure(run(fakeRunner(withProtocol({ ...PROTOCOL, crop: { kind: 'five', size: 56 } }))));

@@ -237,7 +237,8 @@ describe.runIf(haveTorch && haveFfmpeg)("--protocol mmaction2 on a video list (M
       `\nmmaction2 protocol parity (crop × averaging × source: clips, same top-1, max |Δscore|)\n${figures
         .map(
           (f) =>
-            `${f.crop} ${f.average} ${f.source}: ${f.clips} clips, ${f.sameTop1} same, ${f.maxAbsDelta.toExponential(2)}`,
+            `${f.crop} ${f.average} ${f.source}: ${f.clips} clips, ${f.sameTop1} same top-1, ` +
+            f.maxAbsDelta.toExponential(2),
         )
         .join('\n')}\n`,
     );

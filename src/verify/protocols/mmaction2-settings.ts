@@ -113,15 +113,16 @@ export function resolveMmActionSettings(
   if (perCrop % T !== 0) {
     const numClips = from('num-clips', overrides.numClips, 'sampling.numClips');
     throw usage(
-      `${numClips} takes ${perCrop} frame(s) a crop (num_clips × clip_len${protocol.sampling.twiceSample ? ' × 2' : ''}), ` +
-        `not a multiple of the model's ${T} segments`,
+      `${numClips} takes ${perCrop} frame(s) a crop (num_clips × clip_len` +
+        `${protocol.sampling.twiceSample ? ' × 2' : ''}), not a multiple of the model's ${T} segments`,
       { segments: T, framesPerCrop: perCrop },
       `pass --num-clips ${T} (or a multiple of it)`,
     );
   }
   if (protocol.crop.size !== info.size) {
     throw usage(
-      `${from('crop', undefined, 'crop.size')} is ${protocol.crop.size} but ${model}'s input is ${info.size}×${info.size}`,
+      `${from('crop', undefined, 'crop.size')} is ${protocol.crop.size} but ${model}'s input is ` +
+        `${info.size}×${info.size}`,
       { expected: protocol.crop.size, found: info.size },
       `convert the checkpoint with --size ${protocol.crop.size}`,
     );

@@ -96,8 +96,9 @@ export function mmactionProtocol(options: VerifyOptions, info: ModelInfo, inputs
     warnings:
       settings.source === 'defaults'
         ? [
-            `${options.model} carries no tsm.mmaction2 protocol: MMAction2's defaults are used (${protocol.sampling.numClips} ` +
-              `clips, ${resizeText}, ${protocol.crop.kind} crop ${protocol.crop.size}, '${averageClips}' averaging)`,
+            `${options.model} carries no tsm.mmaction2 protocol: MMAction2's defaults are used ` +
+              `(${protocol.sampling.numClips} clips, ${resizeText}, ${protocol.crop.kind} crop ` +
+              `${protocol.crop.size}, '${averageClips}' averaging)`,
           ]
         : [],
     report: {

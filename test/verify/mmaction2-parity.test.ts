@@ -188,7 +188,8 @@ function makeVideos(dir: string): string {
     lines.push(`${video} ${label}`);
   }
   // 720×528 footage: a down-scale, and a frame count other than the list's
-  ffmpeg(['-i', SAMPLE_VIDEO, '-frames:v', '30', '-c:v', 'png', '-pix_fmt', 'rgb24', join(dir, 'videos/megamind.mkv')]);
+  const megamind = join(dir, 'videos/megamind.mkv');
+  ffmpeg(['-i', SAMPLE_VIDEO, '-an', '-frames:v', '30', '-c:v', 'png', '-pix_fmt', 'rgb24', megamind]);
   lines.push('videos/megamind.mkv 3');
   writeFileSync(join(dir, 'videos.txt'), `${lines.join('\n')}\n`);
   writeFileSync(join(dir, 'category.txt'), execFileSync('cat', [join(MINI, 'category.txt')]));

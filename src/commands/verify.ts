@@ -8,7 +8,7 @@ import { renderVerify } from '../verify/render.js';
 import { predictionsCsv, writeReport } from '../verify/report.js';
 import { parseShard, type Shard } from '../verify/shard-choice.js';
 import { PART_KIND, partHolding, runIdentity, writePart } from '../verify/shards.js';
-import { type VerifyOptions, type VerifyResult, verifyModel } from '../verify/verify.js';
+import { type MmActionOverrides, type VerifyOptions, type VerifyResult, verifyModel } from '../verify/verify.js';
 
 export interface ShardRunResult {
   readonly part: string;
@@ -25,7 +25,8 @@ export type VerifyCommandResult = Omit<VerifyResult, 'predictions'> & {
 
 export default class Verify extends TsmCommand {
   static override description =
-    'Score a model (.onnx, or a checkpoint converted on the fly) on a video-folder dataset with the TSM test protocol';
+    'Score a model (.onnx, or a checkpoint converted on the fly) on a video-folder dataset with the TSM or the ' +
+    'MMAction2 test protocol';
   static override examples = [
     '<%= config.bin %> verify model.onnx --dataset jester --root dataset/jester',
     '<%= config.bin %> verify model.onnx --root fixtures/jester-mini --crops 3 --twice --report out/ --json',
@@ -66,8 +67,39 @@ export default class Verify extends TsmCommand {
     }),
     dense: Flags.boolean({ description: 'dense sampling: 10 clips of stride 64/T', exclusive: ['twice'] }),
     twice: Flags.boolean({
-      description: 'twice sampling: the uniform clip plus one at segment starts',
+      description:
+        'twice sampling: the uniform clip plus one at segment starts (--protocol mmaction2: twice_sample; ' +
+        "--no-twice turns off the model's)",
       exclusive: ['dense'],
+      allowNo: true,
+    }),
+    protocol: Flags.string({
+      description:
+        "test protocol: tsm (TSM's test_models.py) or mmaction2 (MMAction2's test loop: SampleFrames, OpenCV " +
+        "resize, Center/Three/TenCrop, 'prob' or 'score' averaging); default mmaction2 for a model with " +
+        'tsm.mmaction2 metadata, else tsm',
+      options: ['tsm', 'mmaction2'],
+    }),
+    'num-clips': Flags.integer({
+      description: "--protocol mmaction2: SampleFrames' num_clips (default: the model's; a multiple of its segments)",
+      min: 1,
+    }),
+    crop: Flags.string({
+      description:
+        "--protocol mmaction2: CenterCrop, ThreeCrop or TenCrop at the model's input size (default: the model's)",
+      options: ['center', 'three', 'ten'],
+    }),
+    average: Flags.string({
+      description: '--protocol mmaction2: average_clips, softmax per view then mean (prob) or raw scores (score)',
+      options: ['prob', 'score'],
+    }),
+    'short-side': Flags.integer({
+      description: "--protocol mmaction2: Resize the short side to this (default: the model's, e.g. 256)",
+      min: 1,
+    }),
+    'start-index': Flags.integer({
+      description: "--protocol mmaction2: index of a clip's first frame (default 0 for --videos, 1 for frame folders)",
+      min: 0,
     }),
     'full-res': Flags.boolean({
       description: 'crop = scale = the model input size (export the model with --size 256)',
@@ -142,6 +174,8 @@ export default class Verify extends TsmCommand {
       shard,
       videos: flags.videos,
       ffmpeg: flags.ffmpeg,
+      protocol: flags.protocol as 'tsm' | 'mmaction2' | undefined,
+      mmaction2: mmactionOverrides(flags),
     };
     if (shard && flags.output) return this.runShard(options, shard, flags.output, flags);
     const result = await this.verify(options);
@@ -204,6 +238,26 @@ export default class Verify extends TsmCommand {
   }
 }
 
+/** The MMAction2 protocol's flags as given (undefined where not given: the model's settings stand). */
+function mmactionOverrides(flags: {
+  'num-clips'?: number;
+  crop?: string;
+  average?: string;
+  'short-side'?: number;
+  'start-index'?: number;
+  twice?: boolean;
+}): MmActionOverrides {
+  const given = {
+    numClips: flags['num-clips'],
+    crop: flags.crop as MmActionOverrides['crop'],
+    average: flags.average as MmActionOverrides['average'],
+    shortSide: flags['short-side'],
+    startIndex: flags['start-index'],
+    twiceSample: flags.twice,
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+}
+
 /** The part files' `request`: what each flag that decides the computation was given (key, flag). */
 const SHARD_REQUEST_FLAGS = [
   ['dataset', 'dataset'],
@@ -217,4 +271,10 @@ const SHARD_REQUEST_FLAGS = [
   ['maxNum', 'max-num'],
   ['flipLabels', 'flip-labels'],
   ['videos', 'videos'],
+  ['protocol', 'protocol'],
+  ['numClips', 'num-clips'],
+  ['crop', 'crop'],
+  ['average', 'average'],
+  ['shortSide', 'short-side'],
+  ['startIndex', 'start-index'],
 ] as const;

@@ -165,6 +165,42 @@ export function parseClipList(text: string, classes: number): ClipList {
   return { clips, bad };
 }
 
+/**
+ * Parses a list of video files: MMAction2's `<path> <label>` lines (VideoDataset's format) or tsm's
+ * `<path> <num_frames> <label>` (the count is not used: a video's frames are counted as it is decoded). A line whose
+ * second-to-last field is an integer is read as tsm's; paths may hold spaces. `frames` is 0 for MMAction2's lines.
+ */
+export function parseVideoList(text: string, classes: number): ClipList {
+  const clips: ClipRecord[] = [];
+  const bad: BadLine[] = [];
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = i + 1;
+    const parts = raw.trim().split(/\s+/).filter(Boolean);
+    if (!parts.length) continue;
+    if (parts.length < 2) {
+      bad.push({
+        line,
+        text: raw,
+        reason: "expected '<path> <label>' (or '<path> <num_frames> <label>'), found 1 field",
+      });
+      continue;
+    }
+    const label = Number(parts[parts.length - 1]);
+    const counted = parts.length >= 3 && /^\d+$/.test(parts[parts.length - 2]);
+    const id = parts.slice(0, counted ? -2 : -1).join(' ');
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      bad.push({ line, text: raw, reason: `label '${parts[parts.length - 1]}' is not in 0..${classes - 1}` });
+      continue;
+    }
+    clips.push({ id, frames: counted ? Number(parts[parts.length - 2]) : 0, label, line });
+  }
+  return { clips, bad };
+}
+
+export function readVideoList(path: string, classes: number): ClipList {
+  return parseVideoList(readText(path, 'video list'), classes);
+}
+
 export function readClipList(path: string, classes: number): ClipList {
   return parseClipList(readText(path, 'clip list'), classes);
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { asTsmError, type ErrorCode, type ErrorFamily, TsmError } from '../errors.js';
 import { type ClipJob, loadClipViews, type MissingFrame } from './clip.js';
+import { loadMmActionViews } from './mmaction2-clip.js';
 
 export interface ClipLoadResult {
   /** false when the clip cannot be read (its slot of the buffer is then garbage) */
@@ -55,7 +56,8 @@ export async function loadBatch(
   // concurrently: a video clip waits on its ffmpeg process
   return Promise.all(
     jobs.map(async (job, k) => {
-      const r = await loadClipViews(job, input.subarray(k * slot, (k + 1) * slot));
+      const into = input.subarray(k * slot, (k + 1) * slot);
+      const r = job.mmaction2 ? await loadMmActionViews(job, job.mmaction2, into) : await loadClipViews(job, into);
       return { ok: r.views !== null, missing: r.missing, reason: r.reason };
     }),
   );

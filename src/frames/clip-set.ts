@@ -14,6 +14,7 @@ import {
   formatFrameName,
   readCategories,
   readClipList,
+  readVideoList,
 } from '../data/dataset.js';
 import { TsmError } from '../errors.js';
 import { FLOW_NEW_LENGTH } from '../model/spec.js';
@@ -129,7 +130,8 @@ export function readClipSet(options: ClipSetOptions, flowModel: boolean, warning
     : base;
   const categories = readCategories(options.categories ?? join(options.root, config.categories));
   const listPath = options.list ?? join(options.root, config.list);
-  const read = readClipList(listPath, categories.length);
+  // video files: MMAction2's `path label` lines as well as tsm's `path frames label`
+  const read = (options.videos ? readVideoList : readClipList)(listPath, categories.length);
   const bad = read.bad;
   // the padded-pair flow layout counts x and y files: upstream halves the listed count
   const allClips = flow

@@ -7,6 +7,7 @@ import { type DatasetConfig, type FlowLayoutConfig, framePath } from '../data/da
 import { TsmError } from '../errors.js';
 import { type DecodedVideo, decodeVideo } from '../video/ffmpeg.js';
 import { flowFramePaths, loadFlowFrame, writeNormalizedFlowCrop } from './flow.js';
+import type { MmActionClipSpec } from './mmaction2-geometry.js';
 import { type SamplingMode, sampleClips, stackedIndices } from './sampling.js';
 import {
   type CropCount,
@@ -34,6 +35,8 @@ export interface ClipJob {
   readonly video?: { readonly path: string; readonly ffmpeg?: string };
   /** a Flow model's input: `newLength` stacked (x, y) flow frames a segment, read from this layout */
   readonly flow?: { readonly layout: FlowLayoutConfig; readonly newLength: number };
+  /** MMAction2's test pipeline instead of TSM's (src/frames/mmaction2-clip.ts); `size` is then the crop */
+  readonly mmaction2?: MmActionClipSpec;
 }
 
 export interface MissingFrame {

@@ -15,13 +15,30 @@ function cropNotes(r: VerifyResult): string {
   return flip + frames;
 }
 
-export function renderVerify(r: VerifyResult, report?: Record<string, string>): string {
+/** How the clips were turned into scores, in a few words. */
+function protocolText(r: VerifyResult): string {
   const st = r.protocol.streaming;
-  const how = st
-    ? `streamed frame by frame at stride ${st.stride} (window ${st.window}, stable ` +
+  if (st)
+    return (
+      `streamed frame by frame at stride ${st.stride} (window ${st.window}, stable ` +
       `${st.stableFrames}${st.declaredByModel ? '' : '; the model declares no protocol'}), counted by ` +
       `the last reported gesture`
-    : `${r.protocol.segments} segments, ${r.protocol.sampling} sampling, ${r.protocol.crops} crop(s)${cropNotes(r)}`;
+    );
+  const m = r.protocol.mmaction2;
+  if (m) {
+    const s = m.sampling;
+    return (
+      `MMAction2 protocol (${m.source === 'model' ? "the model's" : 'defaults'}): ${r.protocol.segments} segments, ` +
+      `SampleFrames ${s.clipLen}×${s.frameInterval}×${s.numClips}${s.twiceSample ? ' twice' : ''} from index ` +
+      `${m.startIndex}, ${m.crop.kind} crop, '${m.averageClips}' averaging, ${r.protocol.viewsPerClip} views a clip, ` +
+      r.protocol.resize
+    );
+  }
+  return `${r.protocol.segments} segments, ${r.protocol.sampling} sampling, ${r.protocol.crops} crop(s)${cropNotes(r)}`;
+}
+
+export function renderVerify(r: VerifyResult, report?: Record<string, string>): string {
+  const how = protocolText(r);
   const lines = [
     `${r.model} on ${r.dataset} (${r.root}): ${r.clips} clips, ${how}, scale ${r.protocol.scaleShortSide} ` +
       `→ ${r.protocol.cropSize}`,

@@ -7,6 +7,7 @@ import type { FlowStorage } from '../frames/flow.js';
 import type { SamplingMode } from '../frames/sampling.js';
 import type { CropCount, ResizeMethod } from '../frames/transforms.js';
 import type { Runner } from '../inference/runner.js';
+import type { MmActionAveraging, MmActionCropKind, MmActionTestProtocol } from '../model/mmaction2-protocol.js';
 import type { StreamingProtocol } from '../model/streaming.js';
 import type { Metrics } from './metrics.js';
 import type { Parity } from './parity.js';
@@ -53,6 +54,29 @@ export interface VerifyOptions {
    * the worker only when the session's threads leave a core free (chooseLoaderThread)
    */
   readonly loaderThread?: 'worker' | 'main' | 'auto';
+  /**
+   * the test protocol: `tsm` (test_models.py) or `mmaction2` (MMAction2's test loop); default `mmaction2` for a
+   * model with `tsm.mmaction2` metadata, `tsm` otherwise
+   */
+  readonly protocol?: 'tsm' | 'mmaction2';
+  /** `mmaction2` protocol: overrides of the model's `tsm.mmaction2` settings */
+  readonly mmaction2?: MmActionOverrides;
+}
+
+/** What the flags change in a model's MMAction2 test protocol (docs/protocols.md). */
+export interface MmActionOverrides {
+  /** SampleFrames' num_clips (--num-clips) */
+  readonly numClips?: number;
+  /** twice_sample (--twice / --no-twice) */
+  readonly twiceSample?: boolean;
+  /** the crop op (--crop); its size is the model's input */
+  readonly crop?: MmActionCropKind;
+  /** average_clips (--average) */
+  readonly average?: Exclude<MmActionAveraging, 'none'>;
+  /** the first frame's index (--start-index; default 0 for videos, 1 for frame folders) */
+  readonly startIndex?: number;
+  /** Resize to this short side (--short-side) */
+  readonly shortSide?: number;
 }
 
 export interface VerifyResult extends Omit<Metrics, 'confusion'> {
@@ -61,6 +85,8 @@ export interface VerifyResult extends Omit<Metrics, 'confusion'> {
   readonly root: string;
   readonly labels: readonly string[];
   readonly protocol: {
+    /** which protocol ran (absent in results written before there were two: tsm's) */
+    readonly name?: 'tsm' | 'mmaction2';
     readonly segments: number;
     /** `stream`: an online model fed clip by clip, frame by frame (src/verify/online.ts) */
     readonly sampling: SamplingMode | 'stream';
@@ -71,6 +97,12 @@ export interface VerifyResult extends Omit<Metrics, 'confusion'> {
     readonly viewsPerClip: number;
     /** online models: how the clips were streamed and what counted */
     readonly streaming?: StreamingProtocol & { readonly declaredByModel: boolean };
+    /** the MMAction2 protocol's settings as this run used them, and whether they came from the model or defaults */
+    readonly mmaction2?: MmActionTestProtocol & {
+      readonly startIndex: number;
+      readonly averageClips: 'prob' | 'score';
+      readonly source: 'model' | 'defaults';
+    };
     /** class pairs whose scores were swapped for flipped views */
     readonly flipLabelMap?: ReadonlyArray<readonly [number, number]>;
     /** Flow models: which flow frames were read and how many a segment stacks */

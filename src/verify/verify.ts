@@ -1,28 +1,27 @@
 /**
- * `tsm verify`: runs a model over a video-folder dataset with the TSM test protocol and scores it. The dataset and
- * list are read in inputs.ts, clips run through the batch engine (src/inference/batches.ts: the next batches load on
- * a worker thread while the current one runs, where a core is free for it, or on this thread between runs; the
- * session does not spin between runs, so its idle threads leave the cores to the loader), views become clip scores
- * in scoring.ts; an online model is streamed instead (online.ts). bench:verify measures what each of these is worth.
+ * `tsm verify`: runs a model over a video-folder dataset with a test protocol (protocols/: TSM's or MMAction2's,
+ * chosen by protocols/choose.ts) and scores it. The dataset and list are read in clip-set.ts, clips run through the
+ * batch engine (src/inference/batches.ts: the next batches load on a worker thread while the current one runs, where a
+ * core is free for it, or on this thread between runs; the session does not spin between runs, so its idle threads
+ * leave the cores to the loader), the protocol turns views into clip scores; an online model is streamed instead
+ * (online.ts). bench:verify measures what each of these is worth.
  */
 import { availableParallelism } from 'node:os';
-import { extname, isAbsolute, join } from 'node:path';
+import { extname } from 'node:path';
 import { exportOnnxModel } from '../convert/convert.js';
-import type { ClipRecord } from '../data/dataset.js';
 import { TsmError } from '../errors.js';
-import { type ClipJob, viewsPerClip as countViews } from '../frames/clip.js';
 import { type ClipLoader, chooseLoaderThread, mainThreadLoader, workerLoader } from '../frames/clip-loader.js';
 import { type ClipSet, noClipReadError, readClipSet, type UnreadableClip } from '../frames/clip-set.js';
 import { runBatches } from '../inference/batches.js';
 import { createOrtRunner, DEFAULT_THREADS, type ModelInfo, type Runner, readModelInfo } from '../inference/runner.js';
 import { readInputBytes } from '../io.js';
-import { scaleShortSideOf } from '../model/preprocessing.js';
 import { FLOW_CHANNELS } from '../model/spec.js';
 import { testPoint } from '../test-points.js';
 import { computeMetrics } from './metrics.js';
 import { verifyStreamed } from './online.js';
 import { compareWithReference } from './parity.js';
-import { type ClipPrediction, viewScoring } from './scoring.js';
+import { chooseProtocol } from './protocols/choose.js';
+import type { ClipPrediction } from './scoring.js';
 import type { VerifyOptions, VerifyResult } from './types.js';
 
 export { compareWithReference } from './parity.js';
@@ -90,27 +89,6 @@ function checkModel(options: VerifyOptions, info: ModelInfo, categories: readonl
   }
 }
 
-/** A list id that names a video file: as given when absolute, else under the dataset root. */
-const videoPath = (root: string, id: string) => (isAbsolute(id) ? id : join(root, id));
-
-/** The test protocol for a clip model: its input's segments and size, the flags' crops and sampling, the scale. */
-function clipProtocol(options: VerifyOptions, info: ModelInfo, warnings: string[]) {
-  const crops = options.crops ?? 1;
-  const sampling = options.sampling ?? 'uniform';
-  // --full-res: upstream's input_size = scale_size, a crop of the whole scaled frame
-  const declared = options.fullRes ? undefined : scaleShortSideOf(info.metadata, info.size, options.model);
-  if (declared?.warning) warnings.push(declared.warning);
-  return {
-    segments: info.segments,
-    size: info.size,
-    crops,
-    sampling,
-    scale: declared ? declared.scaleShortSide : info.size,
-    resize: options.resize ?? 'pillow',
-    viewsPerClip: countViews({ segments: info.segments, sampling, crops }),
-  };
-}
-
 /** A clip model: every clip's views through the batch engine, scored as the protocol says. */
 async function verifyClips(
   options: VerifyOptions,
@@ -122,34 +100,20 @@ async function verifyClips(
 ): Promise<VerifyResult> {
   const ready = performance.now();
   const { info } = runner;
-  const { config, flow, categories, clips } = inputs;
+  const { config, categories, clips } = inputs;
   checkModel(options, info, categories);
-  const { segments: T, size: S, crops, sampling, scale, resize, viewsPerClip } = clipProtocol(options, info, warnings);
-  const scoring = viewScoring(categories, { crops, viewsPerClip, flipLabels: options.flipLabels, scale, cropSize: S });
-  warnings.push(...scoring.warnings);
-  const jobOf = (record: ClipRecord): ClipJob => ({
-    root: options.root,
-    config,
-    id: record.id,
-    frames: record.frames,
-    segments: T,
-    size: S,
-    scale,
-    crops,
-    sampling,
-    resize,
-    ...(flow ? { flow: { layout: flow.layout, newLength: flow.newLength } } : {}),
-    ...(options.videos ? { video: { path: videoPath(options.root, record.id), ffmpeg: options.ffmpeg } } : {}),
-  });
+  const protocol = chooseProtocol(options, info, inputs);
+  warnings.push(...protocol.warnings);
+  const { viewsPerClip } = protocol;
   const predictions: ClipPrediction[] = [];
   const run = await runBatches(clips, {
     runner,
     loader,
     batch: options.batch ?? 4,
     viewsPerClip,
-    viewSize: T * info.channels * S * S,
-    jobOf,
-    onClip: (record, logits) => predictions.push(scoring.score(record, logits)),
+    viewSize: info.segments * info.channels * info.size * info.size,
+    jobOf: protocol.jobOf,
+    onClip: (record, logits) => predictions.push(protocol.score(record, logits)),
     onBatch: (b, done) => {
       testPoint(`verify:batch:${b}`);
       options.onProgress?.(done, clips.length);
@@ -175,26 +139,7 @@ async function verifyClips(
     dataset: config.name,
     root: options.root,
     labels: categories,
-    protocol: {
-      segments: T,
-      sampling,
-      crops,
-      scaleShortSide: scale,
-      cropSize: S,
-      resize: resize === 'pillow' ? 'Pillow-exact bilinear' : 'sharp (libvips) linear',
-      viewsPerClip,
-      ...(scoring.flipLabelMap ? { flipLabelMap: scoring.flipLabelMap } : {}),
-      ...(flow
-        ? {
-            flow: {
-              template: flow.layout.template,
-              framesDir: flow.layout.framesDir,
-              storage: flow.storage,
-              newLength: flow.newLength,
-            },
-          }
-        : {}),
-    },
+    protocol: protocol.report,
     warnings,
     ...computeMetrics(
       categories,
@@ -239,14 +184,15 @@ async function verifyOnline(
     options.fullRes ||
     options.segments !== undefined ||
     options.videos ||
-    options.shard
+    options.shard ||
+    options.protocol === 'mmaction2'
   ) {
     throw new TsmError(
       'usage',
       'E_ONLINE_PROTOCOL',
       `${options.model} is an online model: it is verified by streaming each clip's frames; --crops, --dense, ` +
-        `--twice, --full-res, --segments, --videos and --shard do not apply (stream a video with tsm ` +
-        `stream --video or tsm predict)`,
+        `--twice, --full-res, --segments, --videos, --shard and --protocol mmaction2 do not apply (stream a video ` +
+        `with tsm stream --video or tsm predict)`,
     );
   }
   const { config, categories, listPath, clips } = inputs;

@@ -22,6 +22,26 @@ const cases: Array<[string, string[], number, string]> = [
     'E_BAD_FLAG_VALUE',
   ],
   ['verify: --dense with --twice', ['verify', MODEL, '--dense', '--twice'], 2, 'E_FLAG_CONFLICT'],
+  ['verify: --crop not center, three or ten', ['verify', MODEL, '--crop', 'five'], 2, 'E_BAD_FLAG_VALUE'],
+  ['verify: --num-clips 0', ['verify', MODEL, '--num-clips', '0'], 2, 'E_BAD_FLAG_VALUE'],
+  [
+    "verify: an MMAction2 flag on a model without tsm.mmaction2 (TSM's protocol)",
+    ['verify', MODEL, '--root', 'fixtures/jester-mini', '--num-clips', '8'],
+    2,
+    'E_FLAG_CONFLICT',
+  ],
+  [
+    'verify: a TSM flag under --protocol mmaction2',
+    ['verify', MODEL, '--root', 'fixtures/jester-mini', '--protocol', 'mmaction2', '--crops', '3'],
+    2,
+    'E_FLAG_CONFLICT',
+  ],
+  [
+    'verify: --num-clips not a multiple of the segments',
+    ['verify', MODEL, '--root', 'fixtures/jester-mini', '--protocol', 'mmaction2', '--num-clips', '5'],
+    2,
+    'E_MMA_PROTOCOL',
+  ],
   ['verify: model is not ONNX', ['verify', 'README.md', '--root', 'fixtures/jester-mini'], 3, 'E_NOT_CHECKPOINT'],
   ['verify: model missing', ['verify', 'nope.onnx', '--root', 'fixtures/jester-mini'], 3, 'E_NOT_FOUND'],
   [

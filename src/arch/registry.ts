@@ -5,7 +5,7 @@
  * fold). Disagreements are reported, never ignored.
  */
 import { TsmError } from '../errors.js';
-import type { MmActionTestProtocol } from '../model/mmaction2-protocol.js';
+import type { MmActionHeadKind, MmActionTestProtocol } from '../model/mmaction2-protocol.js';
 import type { ArchSpec, ArchSpecSummary, Backbone, Modality, ShiftPlace } from '../model/spec.js';
 import type { MetadataValue } from '../pth/checkpoint.js';
 import type { Tensor } from '../pth/tensor.js';
@@ -273,6 +273,10 @@ export function detectArch(
     modality,
     inputChannels,
   };
-  const mmaction2 = mma ? { said: mma.said, protocol: mma.protocol } : undefined;
+  // the head decides how views average (verify/protocols/mmaction2-average.ts); a config names it, else TSN is a TSNHead
+  const headType = mma?.settings?.head.type?.value;
+  const mmaHead: MmActionHeadKind =
+    headType === 'TSNHead' || headType === 'TSMHead' ? headType : kind === 'tsn' ? 'TSNHead' : 'TSMHead';
+  const mmaction2 = mma ? { said: mma.said, protocol: { ...mma.protocol, head: mmaHead } } : undefined;
   return { spec, stateDict: sd, fileName: named?.config, named, warnings, ...(mmaction2 ? { mmaction2 } : {}) };
 }

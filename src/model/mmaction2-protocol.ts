@@ -37,7 +37,12 @@ export interface MmActionTestProtocol {
   readonly std: readonly [number, number, number];
   /** `average_clips`: softmax per view then mean ('prob'), mean of raw scores ('score'), or none */
   readonly averageClips: MmActionAveraging;
+  /** TSNHead averages the features of every view before its fc, so its 'prob' is the softmax of the views' mean
+   * logits; TSMHead scores each view (absent: TSMHead) */
+  readonly head?: MmActionHeadKind;
 }
+
+export type MmActionHeadKind = 'TSMHead' | 'TSNHead';
 
 /** The one-view protocol MMAction2's TSM configs share where a file carries no config: 8 segments, short side 256,
  * CenterCrop 224 (the 0.x Kinetics-400 protocol; 1.x's published R50 figures use TenCrop, set by the config),

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../src/convert/convert.js';
 import { MMACTION2_PROTOCOL_KEY, type MmActionTestProtocol } from '../../src/model/mmaction2-protocol.js';
+import { averageViews } from '../../src/verify/protocols/mmaction2-average.js';
 import {
   ensureMmaVariants,
   MMA_INSTALL,
@@ -108,6 +109,16 @@ describe.runIf(ok)('MMAction2 checkpoints convert with PyTorch parity (max |Δlo
 
       const protocol = protocolOf(result.output);
       expect(protocol?.release).toBe(v.meta ? v.keySet : protocol?.release);
+      // the clip's score as verify --protocol mmaction2 averages tsm's views: MMAction2's average_clips (scores.f32)
+      expect(protocol?.head).toBe(v.head);
+      const K = v.logitsShape[1];
+      const scores = Float32Array.from(averageViews(logits, v.views, K, v.averageClips, protocol?.head));
+      expect(maxAbsDiff(scores, readF32(mmaPath(v, 'scores.f32')))).toBeLessThanOrEqual(TOLERANCE);
+      if (v.head === 'TSNHead' && v.views > 1 && v.averageClips === 'prob') {
+        // TSNHead averages features before its fc: a per-view softmax would be off
+        const perView = Float32Array.from(averageViews(logits, v.views, K, 'prob', 'TSMHead'));
+        expect(maxAbsDiff(perView, readF32(mmaPath(v, 'scores.f32')))).toBeGreaterThan(1e-3);
+      }
       if (v.meta) {
         expect(protocol?.sampling.numClips).toBe(v.pipeline.num_clips);
         expect(protocol?.sampling.twiceSample).toBe(v.pipeline.twice_sample ?? false);

@@ -47,6 +47,7 @@ function badField(p: Record<string, unknown>): string | undefined {
     ['mean (3 numbers)', isTriple(p.mean, false)],
     ['std (3 numbers > 0)', isTriple(p.std, true)],
     ["averageClips ('prob', 'score' or 'none')", ['prob', 'score', 'none'].includes(p.averageClips as string)],
+    ["head ('TSMHead' or 'TSNHead')", p.head === undefined || ['TSMHead', 'TSNHead'].includes(p.head as string)],
   ];
   return checks.find(([, ok]) => !ok)?.[0];
 }

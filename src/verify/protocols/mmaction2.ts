@@ -1,7 +1,7 @@
 /**
  * MMAction2's test protocol (facts: MMACTION2-FACTS §5): the clip's views made by MMAction2's pipeline
- * (src/frames/mmaction2-clip.ts), each view's logits the exported model's, and `average_clips` over them: 'prob' a
- * softmax per view then the mean (BaseHead.average_clip), 'score' the mean of the raw scores. Top-1/top-5 come from
+ * (src/frames/mmaction2-clip.ts), each view's logits the exported model's, and `average_clips` over them: 'prob' and
+ * 'score' as the model's head averages them (mmaction2-average.ts). Top-1/top-5 come from
  * the averaged scores. The graph is the one tsm's own protocol runs; only the pixels and the averaging differ.
  */
 import type { ClipRecord } from '../../data/dataset.js';
@@ -13,6 +13,7 @@ import type { ModelInfo } from '../../inference/runner.js';
 import { topK } from '../../inference/scores.js';
 import type { ClipPrediction } from '../scoring.js';
 import type { VerifyOptions } from '../types.js';
+import { averageViews } from './mmaction2-average.js';
 import { resolveMmActionSettings } from './mmaction2-settings.js';
 import type { ClipProtocol } from './protocol.js';
 import { videoPath } from './video-path.js';
@@ -37,15 +38,6 @@ function refuseTsmFlags(options: VerifyOptions): void {
       },
     );
   }
-}
-
-/** Softmax of one row, in float64 (torch's float32 softmax differs by ~1e-7). */
-function softmaxInto(logits: Float32Array, row: number, K: number, out: number[], weight: number): void {
-  let max = -Infinity;
-  for (let k = 0; k < K; k++) max = Math.max(max, logits[row + k]);
-  let sum = 0;
-  for (let k = 0; k < K; k++) sum += Math.exp(logits[row + k] - max);
-  for (let k = 0; k < K; k++) out[k] += (Math.exp(logits[row + k] - max) / sum) * weight;
 }
 
 export function mmactionProtocol(options: VerifyOptions, info: ModelInfo, inputs: ClipSet): ClipProtocol {
@@ -78,11 +70,7 @@ export function mmactionProtocol(options: VerifyOptions, info: ModelInfo, inputs
     ...(videos ? { video: { path: videoPath(options.root, record.id), ffmpeg: options.ffmpeg } } : {}),
   });
   const score = (record: ClipRecord, logits: Float32Array): ClipPrediction => {
-    const scores = new Array<number>(K).fill(0);
-    for (let v = 0; v < viewsPerClip; v++) {
-      if (averageClips === 'prob') softmaxInto(logits, v * K, K, scores, 1 / viewsPerClip);
-      else for (let k = 0; k < K; k++) scores[k] += logits[v * K + k] / viewsPerClip;
-    }
+    const scores = averageViews(logits, viewsPerClip, K, averageClips, protocol.head);
     const top5 = topK(scores, Math.min(5, K));
     return { id: record.id, line: record.line, label: record.label, prediction: top5[0], top5, scores };
   };

@@ -1,4 +1,4 @@
-/** `classifier.stream()`: frames pushed one at a time, every stride-th stepped, gestures smoothed as `tsm stream` does. */
+/** `classifier.stream()`: frames pushed one at a time, every stride-th stepped, smoothed as `tsm stream` smooths. */
 import {
   cropBoxes,
   type FrameRequest,

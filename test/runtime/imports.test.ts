@@ -26,7 +26,11 @@ function importGraph(entry: string): { files: string[]; bare: Set<string> } {
   return { files: [...files].map((f) => relative(join(ROOT, 'dist'), f)), bare };
 }
 
-const packageName = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+const packageName = (spec: string) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
 const exportsOf = () => JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).exports['./runtime'];
 
 describe('tsm/runtime import graph (dist)', () => {
@@ -50,9 +54,9 @@ describe('tsm/runtime import graph (dist)', () => {
     expect([...bare].filter((s) => s.startsWith('node:') || builtins.has(packageName(s)))).toEqual([]);
     expect([...new Set([...bare].map(packageName))].sort()).toEqual(['onnx-proto', 'onnxruntime-web']);
     // the Node-only pieces stay out: file decoding, ffmpeg, sharp, the cache
-    expect(files.filter((f) => /frames\/(decode|source|transforms)|video\/|zoo\/(cache|download|index)/.test(f))).toEqual(
-      [],
-    );
+    expect(
+      files.filter((f) => /frames\/(decode|source|transforms)|video\/|zoo\/(cache|download|index)/.test(f)),
+    ).toEqual([]);
   });
 
   it('the walk sees what it should: the node build does reach node: modules and onnxruntime-node', () => {

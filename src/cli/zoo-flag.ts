@@ -3,5 +3,6 @@ import { Flags } from '@oclif/core';
 /** `--zoo` of the commands that read a zoo: with none, TSM_ZOO, else ./zoo.json, else the package's (zoo/locate.ts). */
 export const zooFlag = (what = 'zoo index') =>
   Flags.string({
-    description: `${what}: a path, a folder or an http(s)/file: URL (default: $TSM_ZOO, else ./zoo.json, else tsm's own)`,
+    description:
+      `${what}: a path, a folder or an http(s)/file: URL ` + "(default: $TSM_ZOO, else ./zoo.json, else tsm's own)",
   });

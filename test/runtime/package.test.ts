@@ -86,7 +86,7 @@ if (requireTool('npm', hasNpm, 'apt-get install npm')) {
       expect(r.top.map((p: { label: string }) => p.label)).toEqual(here.top.map((p) => p.label));
     });
 
-    it('a 5-line tsm/runtime script: the package zoo, then a copy served over HTTP (fetched into the cache)', async () => {
+    it('a 5-line tsm/runtime script: the package zoo, then a copy served over HTTP (cached)', async () => {
       const here = await predict({ model: ID, input: clip, top: 27, zoo: join(ROOT, 'zoo.json') });
       const own = JSON.parse(await inApp('node', ['classify.mjs', clip]));
       expect(own.zoo).toBe(join(app, 'node_modules/tsm/zoo.json'));

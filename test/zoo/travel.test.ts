@@ -85,7 +85,7 @@ describe('a zoo that travels', () => {
     expect(cli.json()).toMatchObject({ from: 'cache', zoo: { location: zoo, from: 'flag' } });
   });
 
-  it('a tampered artifact (same size, one byte changed): E_CHECKSUM naming the entry and URL, nothing cached', async () => {
+  it('a tampered artifact (same size, a byte changed): E_CHECKSUM naming entry and URL, nothing cached', async () => {
     const { zoo } = servedZoo('tampered', (b) => {
       b[b.length - 100] ^= 0xff;
       return b;

@@ -78,6 +78,7 @@ export const ERROR_CODES = Object.freeze([
   'E_ONLINE_ARCH',
   'E_ONLINE_PROTOCOL',
   'E_OPSET_FORM',
+  'E_OUT_NOT_EMPTY',
   'E_PAD_CONV',
   'E_REFERENCE',
   'E_REPEATED_FLAG',

@@ -5,8 +5,9 @@
  */
 import { TsmError } from '../errors.js';
 import type { DecodedPixels } from '../frames/pixels.js';
-import { fetchArtifact, fetchZoo, type ModelQuery, resolveModel } from '../zoo/client.js';
+import { fetchArtifact, fetchZoo, type ModelQuery, readUrl, resolveModel } from '../zoo/client.js';
 import { createClassifier, type RuntimeEnv } from './classifier.js';
+import { readHfFolder } from './hf.js';
 import type { Classifier, LoadOptions } from './types.js';
 
 export type * from './types.js';
@@ -65,8 +66,14 @@ export function zooUrlOf(zoo: string | URL | undefined, base: string | URL): URL
 export async function loadClassifier(options: LoadOptions): Promise<Classifier> {
   const base = (globalThis as { location?: { href: string } }).location?.href ?? PACKAGE_ZOO;
   const zooUrl = zooUrlOf(options.zoo, base);
+  // a folder without zoo.json may be a Hugging Face export (tsm zoo export --format hf)
+  const given = options.zoo === undefined ? '' : String(options.zoo);
+  if (given && !given.endsWith('.json')) {
+    const hf = (await readUrl(zooUrl).catch(() => undefined)) ? undefined : await readHfFolder(new URL('./', zooUrl));
+    if (hf) return createClassifier(BROWSER, hf, options);
+  }
   const zoo = await fetchZoo(zooUrl);
-  const entry = resolveModel(zoo, queryOf(options));
+  const entry = resolveModel(zoo, queryOf(options), zooUrl.href);
   const bytes = await fetchArtifact(entry, zooUrl);
   const name = `${entry.id}@${entry.version}`;
   return createClassifier(BROWSER, { bytes, name, entry, zoo: zooUrl.href }, options);

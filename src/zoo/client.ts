@@ -56,8 +56,8 @@ export function setLocalReader(reader: LocalReader): void {
   readLocal = reader;
 }
 
-/** A URL's bytes: a `file:` URL read from disk in Node, anything else fetched. Undefined for HTTP 404. */
-async function readUrl(url: URL, init?: RequestInit): Promise<Uint8Array | undefined> {
+/** A URL's bytes: a `file:` URL read from disk in Node, anything else fetched. Undefined when not found (404). */
+export async function readUrl(url: URL, init?: RequestInit): Promise<Uint8Array | undefined> {
   if (url.protocol === 'file:' && readLocal) {
     try {
       return await readLocal(url);

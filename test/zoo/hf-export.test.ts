@@ -89,7 +89,7 @@ describe('zoo export --format hf', () => {
     });
   });
 
-  it("loadClassifier({ zoo: DIR }) reads the folder: the zoo entry's logits, and a tampered file is refused", async () => {
+  it("loadClassifier({ zoo: DIR }) reads the folder: the zoo entry's logits; a tampered file refused", async () => {
     const clip = join(ROOT, 'fixtures/jester-mini/20bn-jester-v1/100002');
     const fromHf = await loadClassifier({ zoo: out });
     const fromZoo = await loadClassifier({ id: ID, zoo: join(ROOT, 'zoo.json') });

@@ -24,7 +24,7 @@ const { loadClassifier } = (await import(
 )) as typeof import('../../src/runtime/node.js');
 
 describe('zoo export --format hf', () => {
-  it('writes README.md, config.json, preprocessor_config.json and the ONNX files (the int8 sibling as quantized)', () => {
+  it('writes README.md, config.json, preprocessor_config.json and the ONNX files (int8 sibling: quantized)', () => {
     const r = runCli(['zoo', 'export', ID, '--format', 'hf', '--out', out, '--zoo', join(ROOT, 'zoo.json'), '--json']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ id: ID, version: entry.version, out });

@@ -2,9 +2,10 @@
  * The seam between verify logic and the native runtime: a Runner takes a batch of clips [n, T, C, S, S] and returns
  * logits [n, classes]. The onnxruntime-node implementation lives here; tests can pass any other.
  */
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { readInputBytes } from '../io.js';
 import { type ModelInfo, readModelInfo } from './model-info.js';
+import { onnxruntimeNode } from './ort-node.js';
 
 export { type ModelInfo, readModelInfo };
 
@@ -17,7 +18,7 @@ export interface Runner {
 export interface OrtRunnerOptions {
   readonly threads?: number;
   /** every output of each run (not of a warm-up run), e.g. to observe activations for calibration */
-  readonly onOutputs?: (outputs: Readonly<Record<string, ort.Tensor>>) => void;
+  readonly onOutputs?: (outputs: Readonly<Record<string, Ort.Tensor>>) => void;
   /** what readModelInfo found in these bytes, when the caller has it already (the protobuf is not decoded again) */
   readonly info?: ModelInfo;
   /** whether the runtime's threads spin waiting for work between runs (onnxruntime's default: yes) */
@@ -47,6 +48,7 @@ export const DEFAULT_THREADS = 2;
 export async function createOrtRunner(model: string | Uint8Array, options: OrtRunnerOptions = {}): Promise<Runner> {
   const { bytes, source } = modelSource(model);
   const info = options.info ?? readModelInfo(bytes, source);
+  const ort = await onnxruntimeNode();
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: options.threads ?? DEFAULT_THREADS,
     interOpNumThreads: 1,

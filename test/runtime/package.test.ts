@@ -6,7 +6,7 @@
  * its zoo.json + zoo/ served over HTTP on 127.0.0.1.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { predict } from '../../src/predict/predict.js';
@@ -99,6 +99,23 @@ if (requireTool('npm', hasNpm, 'apt-get install npm')) {
       for (const r of [own, remote]) {
         expect(r.top[0].label).toBe(here.top[0].label);
         for (const p of here.top) expect(Math.abs(r.logits[p.index] - p.logit)).toBeLessThanOrEqual(1e-4);
+      }
+    });
+
+    it('without onnxruntime-node: CLI and runtime say what to install (E_NO_ONNXRUNTIME)', async () => {
+      const link = join(app, 'node_modules/onnxruntime-node');
+      renameSync(link, `${link}.away`);
+      try {
+        const cli = spawnSync('npx', ['tsm', 'predict', ID, clip, '--json'], { cwd: app, encoding: 'utf8' });
+        expect(cli.status).toBe(2);
+        expect(JSON.parse(cli.stdout).error).toMatchObject({ code: 'E_NO_ONNXRUNTIME' });
+        expect(await inApp('npx', ['tsm', 'zoo', 'list'])).toContain(ID); // what needs no model still works
+        const script = spawnSync('node', ['classify.mjs', clip], { cwd: app, encoding: 'utf8' });
+        expect(script.status).not.toBe(0);
+        expect(script.stderr).toContain('E_NO_ONNXRUNTIME');
+        expect(script.stderr).toContain('npm install --ignore-scripts onnxruntime-node');
+      } finally {
+        renameSync(`${link}.away`, link);
       }
     });
   });

@@ -77,9 +77,10 @@ export { type StreamedVerifyOptions, type StreamedVerifyResult, verifyStreamed }
 export { type VerifyOptions, type VerifyResult, verifyModel } from './verify/verify.js';
 export { type ExtractOptions, type ExtractResult, extractFrames, FRAME_LAYOUTS, findVideos } from './video/extract.js';
 export { type DecodedVideo, decodeVideo, resolveFfmpeg } from './video/ffmpeg.js';
-export { type CachedArtifact, defaultCacheDir, type FetchOptions, fetchModel, openZoo } from './zoo/cache.js';
+export { type CachedArtifact, defaultCacheDir, type FetchOptions, fetchModel, openZoo, zooUrlOf } from './zoo/cache.js';
 export { renderModelCard } from './zoo/cards.js';
 export { type DownloadResult, type DownloadTarget, downloadFile } from './zoo/download.js';
+export { exportHf, type HfExportOptions, type HfExportResult } from './zoo/hf.js';
 export {
   artifactPath,
   findModels,
@@ -90,5 +91,6 @@ export {
   schemaErrors,
   validateZooFile,
 } from './zoo/index.js';
+export { describeZoo, locateZoo, PACKAGE_ZOO, type ZooLocation } from './zoo/locate.js';
 export { nextVersion, type PublishOptions, type PublishResult, publishModel } from './zoo/publish.js';
 export type * from './zoo/types.js';

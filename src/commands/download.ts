@@ -1,9 +1,11 @@
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
 import { progressBar } from '../cli/progress.js';
+import { zooFlag } from '../cli/zoo-flag.js';
 import { isTsmError, TsmError } from '../errors.js';
 import { DEFAULT_CHECKPOINT_DIR, type DownloadResult, downloadFile } from '../zoo/download.js';
 import { loadZoo, type ZooEntry } from '../zoo/index.js';
+import { locateZoo } from '../zoo/locate.js';
 import { updateZoo } from '../zoo/store.js';
 
 export interface DownloadCommandResult {
@@ -22,13 +24,14 @@ export default class Download extends TsmCommand {
     all: Flags.boolean({ description: 'every entry with a download address' }),
     dir: Flags.string({ description: 'where checkpoints go', default: DEFAULT_CHECKPOINT_DIR }),
     mirror: Flags.string({ description: 'base URL tried first: <mirror>/<file name>' }),
-    zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
+    zoo: zooFlag(),
     retries: Flags.integer({ description: 'retries per address', default: 4, min: 0 }),
   };
 
   async run(): Promise<DownloadCommandResult> {
     const { argv, flags } = await this.parse(Download);
-    const zoo = loadZoo(flags.zoo);
+    const where = locateZoo(flags.zoo);
+    const zoo = loadZoo(where.location);
     const ids = argv as string[];
     if (!ids.length && !flags.all) throw new TsmError('usage', 'E_USAGE', 'name one or more zoo ids, or --all');
     // a source-only entry without addresses was never released upstream (e.g. the tpool entry): no mirror has it either
@@ -41,14 +44,16 @@ export default class Download extends TsmCommand {
           return found[found.length - 1];
         });
     if (!entries.length)
-      throw new TsmError('usage', 'E_ZOO_NO_MATCH', `${flags.zoo}: no entry has a download address`, {
+      throw new TsmError('usage', 'E_ZOO_NO_MATCH', `${where.location}: no entry has a download address`, {
         hint: 'pass --mirror URL to fetch every entry from one place',
       });
     const downloads: Array<DownloadResult & { id: string; recordedSha256: boolean }> = [];
     const failures: Array<{ id: string; code: string; message: string; cause?: unknown }> = [];
     for (const entry of entries) {
       try {
-        downloads.push(await this.downloadOne(entry, flags));
+        downloads.push(
+          await this.downloadOne(entry, { ...flags, zoo: where.from === 'package' ? undefined : where.location }),
+        );
       } catch (err) {
         // One failed entry does not stop the others; each is reported, and the exit code says some failed.
         if (!isTsmError(err) || err.kind === 'bug' || entries.length === 1) throw err;
@@ -71,7 +76,8 @@ export default class Download extends TsmCommand {
 
   private async downloadOne(
     entry: ZooEntry,
-    flags: { dir: string; mirror?: string; retries: number; zoo: string },
+    /** zoo: the index to record a new checksum in (none for the package's own, which is not the user's to edit) */
+    flags: { dir: string; mirror?: string; retries: number; zoo?: string },
   ): Promise<DownloadResult & { id: string; recordedSha256: boolean }> {
     {
       const bar = progressBar(
@@ -85,7 +91,7 @@ export default class Download extends TsmCommand {
         onProgress: (received, total) => bar.update(received, total ?? received),
       }).finally(() => bar.stop());
       let recorded = false;
-      if (!entry.source.sha256) {
+      if (!entry.source.sha256 && flags.zoo) {
         // First download of a file whose checksum the zoo did not know: record it, so later downloads are checked.
         await updateZoo(flags.zoo, (z) => ({
           zoo: {

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../cli/base-command.js';
+import { zooFlag } from '../cli/zoo-flag.js';
 import { type PredictResult, predict } from '../predict/predict.js';
 
 export default class Predict extends TsmCommand {
@@ -22,10 +23,7 @@ export default class Predict extends TsmCommand {
   };
   static override flags = {
     top: Flags.integer({ description: 'how many classes to show', default: 5, min: 1 }),
-    zoo: Flags.string({
-      description: 'zoo index for a model given by id: a path or an http(s) URL',
-      default: 'zoo.json',
-    }),
+    zoo: zooFlag('zoo index for a model given by id'),
     ffmpeg: Flags.string({
       description:
         'ffmpeg to decode videos with (default: TSM_FFMPEG, else the first ffmpeg on PATH, else ' +

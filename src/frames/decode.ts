@@ -8,13 +8,9 @@ import { readFileSync } from 'node:fs';
 import jpegTurbo from '@cwasm/jpeg-turbo';
 import sharp from 'sharp';
 
-export interface DecodedPixels {
-  readonly data: Uint8Array | Uint8ClampedArray;
-  readonly width: number;
-  readonly height: number;
-  /** bytes a pixel: 3 (RGB) or 4 (RGBA, alpha to be ignored) */
-  readonly channels: 3 | 4;
-}
+import type { DecodedPixels } from './pixels.js';
+
+export type { DecodedPixels };
 
 const isJpeg = (b: Uint8Array) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff;
 
@@ -29,9 +25,9 @@ export function decodeJpeg(bytes: Uint8Array): DecodedPixels | undefined {
   }
 }
 
-export async function decodeFrame(path: string): Promise<DecodedPixels> {
-  // A frame is a few KB from the page cache: a synchronous read costs less than a hop to libuv's thread pool.
-  const bytes = readFileSync(path);
+/** Encoded image bytes → pixels: JPEGs through the WebAssembly libjpeg-turbo, anything else (or a JPEG it refuses)
+ * through sharp. */
+export async function decodeImage(bytes: Uint8Array): Promise<DecodedPixels> {
   const jpeg = decodeJpeg(bytes);
   if (jpeg) return jpeg;
   const { data, info } = await sharp(bytes, { failOn: 'error' })
@@ -40,4 +36,9 @@ export async function decodeFrame(path: string): Promise<DecodedPixels> {
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: 3 };
+}
+
+export async function decodeFrame(path: string): Promise<DecodedPixels> {
+  // A frame is a few KB from the page cache: a synchronous read costs less than a hop to libuv's thread pool.
+  return decodeImage(readFileSync(path));
 }

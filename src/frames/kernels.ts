@@ -117,10 +117,12 @@ export function preprocessKernels(): PreprocessKernels | undefined {
 }
 
 function instantiate(): PreprocessKernels | null {
-  if (process.env.TSM_NO_WASM_KERNELS) return null;
+  // browser-safe: no `process` or Buffer in a page
+  if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TSM_NO_WASM_KERNELS)
+    return null;
   let exports: Exports;
   try {
-    const module = new WebAssembly.Module(Buffer.from(PREPROCESS_WASM, 'base64'));
+    const module = new WebAssembly.Module(Uint8Array.from(atob(PREPROCESS_WASM), (c) => c.charCodeAt(0)));
     exports = new WebAssembly.Instance(module).exports as unknown as Exports;
   } catch {
     return null; // no WebAssembly SIMD here: the JavaScript path does the same work

@@ -2,10 +2,11 @@
  * Running an online (streaming) TSM export: one frame per step, the shift buffers fed back from each step's
  * outputs to the next step's inputs (zeros before the first frame), as TSM's online demo does.
  */
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { TsmError } from '../errors.js';
 import { type ScaleChoice, scaleShortSideOf } from '../model/preprocessing.js';
 import { parseStreamingProtocol, type StreamingProtocol } from '../model/streaming.js';
+import { onnxruntimeNode } from './ort-node.js';
 import { loadModel, type OrtRunnerOptions } from './runner.js';
 
 interface BufferSpec {
@@ -47,12 +48,13 @@ export async function openOnlineModel(
   const scale = scaleShortSideOf(info.metadata, info.size, path);
   // One intra-op thread by default: a second one lowers the median (1.9 vs 2.6 ms for MobileNetV2 ×0.5 at 224) but,
   // spinning between frames on 2 cores, it competes with frame decoding and V8's GC and doubles the p99 (7 vs 3.2 ms).
+  const ort = await onnxruntimeNode();
   const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: options.threads ?? DEFAULT_STREAM_THREADS,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
   });
-  let state = new Map<string, ort.Tensor>();
+  let state = new Map<string, Ort.Tensor>();
   const reset = () => {
     state = new Map(
       buffers.map((b) => [
@@ -80,13 +82,13 @@ export async function openOnlineModel(
     streaming: parseStreamingProtocol(info.metadata['tsm.streaming']),
     scale,
     async step(frame) {
-      const feeds: Record<string, ort.Tensor> = {
+      const feeds: Record<string, Ort.Tensor> = {
         [info.inputName]: new ort.Tensor('float32', frame, [1, 3, info.size, info.size]),
       };
       for (const [name, t] of state) feeds[name] = t;
       const out = await session.run(feeds);
       options.onOutputs?.(out);
-      for (const b of buffers) state.set(b.input, out[b.output] as ort.Tensor);
+      for (const b of buffers) state.set(b.input, out[b.output] as Ort.Tensor);
       return out.logits.data as Float32Array;
     },
     reset,

@@ -19,12 +19,13 @@ import { type StreamingProtocol, UNDECLARED_STREAMING } from '../model/streaming
 import { streamClip } from '../stream/loop.js';
 import { ClipTracker } from '../stream/smoother.js';
 import { fetchModel } from '../zoo/cache.js';
+import { locateZoo, type ZooLocation } from '../zoo/locate.js';
 
 export interface PredictOptions {
   readonly model: string;
   readonly input: string;
   readonly top?: number;
-  /** zoo index (path or URL) for a model given by id */
+  /** zoo index (path or URL) for a model given by id (default: zoo/locate.ts's choice) */
   readonly zoo?: string;
   readonly ffmpeg?: string;
   readonly threads?: number;
@@ -40,6 +41,8 @@ export interface Prediction {
 
 export interface PredictResult {
   readonly model: string;
+  /** for a model given by id: the zoo it came from, and why that one */
+  readonly zoo?: ZooLocation;
   readonly input: string;
   readonly source: FrameSource['kind'];
   readonly frames: number;
@@ -62,7 +65,10 @@ export interface PredictResult {
 const CHECKPOINT = /\.(pth|pt|tar|safetensors)$/i;
 
 /** The model as ONNX bytes, and what to call it. */
-async function resolveModelBytes(model: string, zoo = 'zoo.json'): Promise<{ bytes: Uint8Array; name: string }> {
+async function resolveModelBytes(
+  model: string,
+  zoo?: string,
+): Promise<{ bytes: Uint8Array; name: string; zoo?: ZooLocation }> {
   if (existsSync(model)) {
     if (extname(model).toLowerCase() === '.onnx') return { bytes: loadModel(model).bytes, name: model };
     if (CHECKPOINT.test(model)) return { bytes: exportOnnxModel({ input: model }).onnx, name: model };
@@ -76,8 +82,9 @@ async function resolveModelBytes(model: string, zoo = 'zoo.json'): Promise<{ byt
   if (/[/\\]/.test(model) || CHECKPOINT.test(model) || /\.onnx$/i.test(model))
     throw new TsmError('input', 'E_NOT_FOUND', `${model}: model not found`, { details: { file: model } });
   const [id, range] = model.split('@');
-  const fetched = await fetchModel({ id, version: range, published: false }, { zoo });
-  return { bytes: loadModel(fetched.path).bytes, name: `${fetched.entry.id}@${fetched.entry.version}` };
+  const where = locateZoo(zoo);
+  const fetched = await fetchModel({ id, version: range, published: false }, { zoo: where.location });
+  return { bytes: loadModel(fetched.path).bytes, name: `${fetched.entry.id}@${fetched.entry.version}`, zoo: where };
 }
 
 function ranked(logits: ArrayLike<number>, labels: readonly string[] | undefined, k: number): Prediction[] {
@@ -91,7 +98,7 @@ function ranked(logits: ArrayLike<number>, labels: readonly string[] | undefined
 }
 
 export async function predict(options: PredictOptions): Promise<PredictResult> {
-  const { bytes, name } = await resolveModelBytes(options.model, options.zoo);
+  const { bytes, name, zoo } = await resolveModelBytes(options.model, options.zoo);
   const info = loadModel(bytes).info;
   if (info.channels !== 3) {
     // a Flow model's input is optical flow (x/y image pairs), which no RGB frame or video gives
@@ -115,7 +122,14 @@ export async function predict(options: PredictOptions): Promise<PredictResult> {
   const warnings = choice.warning ? [choice.warning] : [];
   const request = { scale, cropSize: S, crops: 1 as const };
   const k = options.top ?? 5;
-  const common = { model: name, input: options.input, source: source.kind, frames: source.count, warnings };
+  const common = {
+    model: name,
+    ...(zoo ? { zoo } : {}),
+    input: options.input,
+    source: source.kind,
+    frames: source.count,
+    warnings,
+  };
   if (info.metadata['tsm.online_buffers'])
     return { ...common, ...(await predictStreamed(bytes, source, k, options.threads)) };
   const T = info.segments;

@@ -4,7 +4,13 @@
  * normalised, stepped through an online model with its shift buffers carried. What a caller keeps of each frame's
  * logits (a tracker, a sum, timings) it takes in `onFrame`.
  */
-import { type CropSource, cropBoxes, type FrameRequest, writeNormalizedCrop } from '../frames/transforms.js';
+import {
+  type CropSource,
+  cropBoxes,
+  type FrameRequest,
+  type Normalization,
+  writeNormalizedCrop,
+} from '../frames/pixels.js';
 import type { OnlineModel } from '../inference/online.js';
 
 /** A clip's frames: a frame source (video, animation, folder) or a dataset clip's frame files. */
@@ -27,11 +33,13 @@ export interface LoopOptions {
   readonly stride: number;
   /** a frame that cannot be read: skipped (a stream has no "frame 1" to fall back to), or the clip fails */
   readonly unreadable: 'skip' | 'fail';
+  /** the model's mean and std (default ImageNet's) */
+  readonly normalization?: Normalization;
 }
 
 /** Streams one clip from the model's current state (reset it first for a new clip); counts frames fed and skipped. */
 export async function streamClip(
-  model: OnlineModel,
+  model: Pick<OnlineModel, 'size' | 'scale' | 'step'>,
   feed: FrameFeed,
   options: LoopOptions,
   onFrame: (frame: SteppedFrame) => void,
@@ -52,7 +60,7 @@ export async function streamClip(
       t0 = performance.now();
       continue;
     }
-    writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0);
+    writeNormalizedCrop(frame, cropBoxes(frame.fullWidth, frame.fullHeight, S, 1)[0], input, 0, options.normalization);
     const t1 = performance.now();
     const logits = Float32Array.from(await model.step(input));
     const t2 = performance.now();

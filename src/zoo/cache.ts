@@ -1,15 +1,26 @@
 /**
- * Resolving a zoo entry to a local, checksum-checked ONNX file, the way torch.hub and timm resolve pretrained weights:
- * an artifact served at a URL is downloaded once into a cache (resumable, sha256-checked, renamed into place when
- * whole) and reused while its checksum holds; a local artifact next to a zoo.json is checked and used where it is.
+ * Resolving a zoo entry to a local, checked ONNX file, the way torch.hub and timm resolve pretrained weights. A zoo is
+ * a path, a `file:` URL or an http(s) URL; its artifacts' urls are relative to it (or absolute). An artifact on disk
+ * is checked (size, sha256) and used where it is; one served over http(s) is fetched whole, checked, and only then
+ * written into the cache (temp name, then rename), so the cache never holds a half-written or unverified file.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TsmError } from '../errors.js';
-import { artifactUrl, checkArtifact, fetchZoo, type ModelQuery, onnxArtifact, resolveModel } from './client.js';
-import { DEFAULT_CHECKPOINT_DIR, downloadFile } from './download.js';
+import {
+  artifactUrl,
+  checkArtifact,
+  fetchArtifact,
+  fetchZoo,
+  type ModelQuery,
+  onnxArtifact,
+  resolveModel,
+} from './client-node.js';
+import { DEFAULT_CHECKPOINT_DIR } from './download.js';
 import { loadZoo } from './index.js';
+import { PACKAGE_ZOO } from './locate.js';
 import type { Zoo, ZooEntry } from './types.js';
 
 /** `TSM_CACHE`, else `$XDG_CACHE_HOME/tsm`, else `~/.cache/tsm`. */
@@ -19,16 +30,18 @@ export function defaultCacheDir(): string {
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
-/** zoo.json from a path or an http(s) URL. */
+/** A zoo location as a URL: a path (a zoo.json, or a folder holding one) or a URL as given. */
+export function zooUrlOf(location: string): URL {
+  if (/^(https?|file):/i.test(location)) return new URL(location);
+  const path = resolve(location);
+  const isDir = existsSync(path) && statSync(path).isDirectory();
+  return pathToFileURL(isDir ? join(path, 'zoo.json') : path);
+}
+
+/** zoo.json from a path, a `file:` URL or an http(s) URL (a local one is schema-checked in full). */
 export async function openZoo(location: string): Promise<Zoo> {
-  if (!isUrl(location)) return loadZoo(location);
-  // the client's fetch (HTTP status, document shape); only a failure to connect at all is named here
-  return fetchZoo(location).catch((err) => {
-    if (err instanceof TsmError) throw err;
-    throw new TsmError('network', 'E_DOWNLOAD', `${location}: ${(err as Error).message}`, {
-      details: { url: location },
-    });
-  });
+  const url = zooUrlOf(location);
+  return url.protocol === 'file:' ? loadZoo(fileURLToPath(url)) : fetchZoo(url);
 }
 
 export interface CachedArtifact {
@@ -45,6 +58,8 @@ export interface FetchOptions {
   readonly zoo: string;
   readonly cacheDir?: string;
   readonly onProgress?: (received: number, total: number | undefined) => void;
+  /** how long an http(s) artifact may take (default 60 s) */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -53,7 +68,7 @@ export interface FetchOptions {
  */
 function sourceOnlyError(entry: ZooEntry, zoo: string): TsmError {
   const checkpoint = `${DEFAULT_CHECKPOINT_DIR}/${entry.source.fileName}`;
-  const zooFlag = zoo !== 'zoo.json' && !isUrl(zoo) ? ` --zoo ${zoo}` : '';
+  const zooFlag = zoo !== 'zoo.json' && zoo !== PACKAGE_ZOO && !isUrl(zoo) ? ` --zoo ${zoo}` : '';
   const download = `tsm download ${entry.id}${zooFlag}`;
   const convert = `tsm convert ${checkpoint}`;
   const hint = entry.source.urls.length
@@ -80,39 +95,42 @@ function sourceOnlyError(entry: ZooEntry, zoo: string): TsmError {
 
 /** The entry a query names, as a local file whose size and sha256 match the zoo. */
 export async function fetchModel(query: ModelQuery, options: FetchOptions): Promise<CachedArtifact> {
+  const zooUrl = zooUrlOf(options.zoo);
   const zoo = await openZoo(options.zoo);
-  const entry = resolveModel(zoo, query);
+  const entry = resolveModel(zoo, query, options.zoo);
   if (!entry.artifacts.some((a) => a.kind === 'onnx')) throw sourceOnlyError(entry, options.zoo);
   const artifact = onnxArtifact(entry);
-  if (!isUrl(options.zoo) && artifact.path) {
-    const local = resolve(dirname(options.zoo), artifact.path);
-    if (existsSync(local)) {
-      await checkArtifact(entry, readFileSync(local), local);
-      return { entry, path: local, sha256: artifact.sha256, bytes: artifact.bytes, from: 'local' };
-    }
+  const base = { entry, sha256: artifact.sha256, bytes: artifact.bytes };
+  // a zoo on disk published with --base-url keeps the artifact's path beside its served url: use the file when there
+  const beside = zooUrl.protocol === 'file:' && artifact.path ? new URL(artifact.path, zooUrl) : undefined;
+  if (beside && existsSync(beside)) {
+    await checkArtifact(entry, readFileSync(beside), fileURLToPath(beside));
+    return { ...base, path: fileURLToPath(beside), from: 'local' };
   }
-  const url =
-    isUrl(options.zoo) || artifact.url ? artifactUrl(entry, isUrl(options.zoo) ? options.zoo : 'file:///') : undefined;
-  if (!url || !isUrl(url)) {
-    throw new TsmError(
-      'usage',
-      'E_ZOO_NO_ARTIFACT',
-      `${entry.id}@${entry.version}: its artifact is neither next to ${options.zoo} nor served at a URL`,
-      { hint: 'publish with --base-url to record where artifacts are served' },
-    );
+  const url = new URL(artifactUrl(entry, zooUrl));
+  if (url.protocol === 'file:') {
+    await fetchArtifact(entry, zooUrl); // reads and checks it; a typed error naming the entry and the file otherwise
+    return { ...base, path: fileURLToPath(url), from: 'local' };
   }
   const dir = join(options.cacheDir ?? defaultCacheDir(), entry.id, entry.version);
-  const r = await downloadFile(
-    { fileName: `${artifact.sha256.slice(0, 16)}.onnx`, urls: [url], sha256: artifact.sha256 },
-    { dir, onProgress: options.onProgress },
-  );
-  await checkArtifact(entry, readFileSync(r.path), r.path);
-  return {
-    entry,
-    path: r.path,
-    sha256: r.sha256,
-    bytes: r.bytes,
-    from: r.alreadyPresent ? 'cache' : 'downloaded',
-    url,
-  };
+  const path = join(dir, `${artifact.sha256.slice(0, 16)}.onnx`);
+  if (existsSync(path)) {
+    const ok = await checkArtifact(entry, readFileSync(path), path).then(
+      () => true,
+      () => false,
+    );
+    if (ok) return { ...base, path, from: 'cache', url: url.href };
+    rmSync(path, { force: true }); // changed in the cache since: fetched again
+  }
+  const bytes = await fetchArtifact(entry, zooUrl, { signal: AbortSignal.timeout(options.timeoutMs ?? 60_000) });
+  options.onProgress?.(bytes.byteLength, bytes.byteLength);
+  mkdirSync(dir, { recursive: true });
+  const temp = join(dir, `.${artifact.sha256.slice(0, 16)}.onnx.tmp-${process.pid}`);
+  try {
+    writeFileSync(temp, bytes);
+    renameSync(temp, path);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  return { ...base, path, from: 'downloaded', url: url.href };
 }

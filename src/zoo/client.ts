@@ -1,15 +1,17 @@
 /**
  * The zoo client apps use (`tsm/zoo`): read zoo.json, pick a model, fetch its artifact with the checksum checked, and
  * prepare frames the way the entry says. It runs in Node and in a browser: it imports neither onnxruntime nor sharp
- * nor any `node:` module (fetch and WebCrypto are in both). The CLI's zoo code (src/zoo/index.ts) selects models
- * through these same functions.
+ * nor any `node:` module (fetch and WebCrypto are in both; Node's build, client-node.ts, adds reading `file:` URLs).
+ * The CLI's zoo code (src/zoo/index.ts) selects models through these same functions.
  */
 import { TsmError } from '../errors.js';
 import { resolveScaleShortSide, type ScaleChoice } from '../model/preprocessing.js';
 import type { ComputeDtype, Zoo, ZooArtifact, ZooEntry, ZooPreprocessing, ZooStreaming, ZooTask } from './types.js';
+import { compareVersions, versionSatisfies } from './versions.js';
 
 export { type ScaleChoice, scaleSizeFor } from '../model/preprocessing.js';
 export type * from './types.js';
+export { compareVersions, versionSatisfies } from './versions.js';
 
 export interface ModelQuery {
   readonly id?: string;
@@ -31,138 +33,6 @@ export function computeDtypeOf(entry: ZooEntry): ComputeDtype {
   return entry.artifacts.find((a) => a.kind === 'onnx')?.computeDtype ?? 'float32';
 }
 
-type Triple = readonly [number, number, number];
-
-function parseVersion(v: string): Triple | undefined {
-  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(v.trim());
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
-}
-
-export function compareVersions(a: string, b: string): number {
-  const x = parseVersion(a);
-  const y = parseVersion(b);
-  if (!x || !y) return a.localeCompare(b);
-  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
-}
-
-type Op = '<' | '<=' | '>' | '>=' | '=';
-/** One comparison a version must pass; `none` passes nothing (npm's `<0.0.0-0`). */
-type Comparator = { readonly op: Op; readonly v: Triple } | 'none';
-
-/** The numbers of a partial version (`1`, `1.2`, `1.x.x`, `*`): those before the first wildcard or missing part. */
-function partialVersion(text: string): number[] | undefined {
-  const m = /^[v=]*(\d+|[xX*])(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?$/.exec(text);
-  if (!m) return undefined;
-  const known: number[] = [];
-  for (const part of [m[1], m[2], m[3]]) {
-    if (part === undefined || !/^\d+$/.test(part)) break;
-    known.push(Number(part));
-  }
-  return known;
-}
-
-const floorOf = (k: readonly number[]): Triple => [k[0] ?? 0, k[1] ?? 0, k[2] ?? 0];
-/** The first version past a partial one: `1` → 2.0.0, `1.2` → 1.3.0 (for 1–2 known parts). */
-const pastOf = (k: readonly number[]): Triple => (k.length === 1 ? [k[0] + 1, 0, 0] : [k[0], k[1] + 1, 0]);
-
-/** A partial version as npm reads it bare (an X-range): `1.2` is >=1.2.0 <1.3.0, `*` anything. */
-function xRange(k: readonly number[]): Comparator[] {
-  if (k.length === 0) return [];
-  if (k.length === 3) return [{ op: '=', v: floorOf(k) }];
-  return [
-    { op: '>=', v: floorOf(k) },
-    { op: '<', v: pastOf(k) },
-  ];
-}
-
-/** One comparator token of npm's range grammar, desugared as npm desugars it (without pre-releases). */
-function comparatorsOf(token: string): Comparator[] | undefined {
-  const m = /^(<=|>=|<|>|=|\^|~>?|)(.*)$/.exec(token);
-  if (!m) return undefined;
-  const op = m[1];
-  const k = partialVersion(m[2]);
-  if (!k) return undefined;
-  const v = floorOf(k);
-  switch (op) {
-    case '':
-    case '=':
-      return xRange(k);
-    case '>=':
-      return k.length ? [{ op: '>=', v }] : [];
-    case '>':
-      return k.length === 0 ? ['none'] : k.length === 3 ? [{ op: '>', v }] : [{ op: '>=', v: pastOf(k) }];
-    case '<':
-      return k.length === 0 ? ['none'] : [{ op: '<', v }];
-    case '<=':
-      return k.length === 0 ? [] : k.length === 3 ? [{ op: '<=', v }] : [{ op: '<', v: pastOf(k) }];
-    case '^': {
-      if (k.length === 0) return [];
-      // the first non-zero part of those given may not change (all of them when every given part is 0)
-      const [major, minor, patch] = v;
-      const upper: Triple =
-        major > 0 || k.length === 1
-          ? [major + 1, 0, 0]
-          : minor > 0 || k.length === 2
-            ? [0, minor + 1, 0]
-            : [0, 0, patch + 1];
-      return [
-        { op: '>=', v },
-        { op: '<', v: upper },
-      ];
-    }
-    default: // ~ and ~>: the minor may not change when given, else the major
-      if (k.length === 0) return [];
-      return [
-        { op: '>=', v },
-        { op: '<', v: k.length === 1 ? [v[0] + 1, 0, 0] : [v[0], v[1] + 1, 0] },
-      ];
-  }
-}
-
-/** `A - B`: at least A's floor, at most B (all of B's partial range). */
-function hyphenRange(from: string, to: string): Comparator[] | undefined {
-  const a = partialVersion(from);
-  const b = partialVersion(to);
-  if (!a || !b) return undefined;
-  const lower: Comparator[] = a.length ? [{ op: '>=', v: floorOf(a) }] : [];
-  const upper: Comparator[] =
-    b.length === 0 ? [] : b.length === 3 ? [{ op: '<=', v: floorOf(b) }] : [{ op: '<', v: pastOf(b) }];
-  return [...lower, ...upper];
-}
-
-function passes(v: Triple, c: Comparator): boolean {
-  if (c === 'none') return false;
-  const d = v[0] - c.v[0] || v[1] - c.v[1] || v[2] - c.v[2];
-  return c.op === '=' ? d === 0 : c.op === '<' ? d < 0 : c.op === '<=' ? d <= 0 : c.op === '>' ? d > 0 : d >= 0;
-}
-
-/**
- * npm's semver range grammar (node-semver's), without pre-releases: `||` between sets, each set comparators that
- * must all hold — `1.2.3`, `=1.2.3`, `<`, `<=`, `>`, `>=`, `^`, `~` (or `~>`) on full or partial versions (`^1`,
- * `~1.2`, `1.x`, `*`), or a hyphen range `1.2 - 2`. A version that is not X.Y.Z matches nothing.
- */
-export function versionSatisfies(version: string, range: string): boolean {
-  const v = parseVersion(version);
-  const sets = range.split('||').map((set) => {
-    // npm joins an operator to its version ('>= 1.2' is '>=1.2') and reads 'A - B' as one hyphen range
-    const text = set.trim().replace(/(<=|>=|<|>|=|\^|~>?)\s+/g, '$1');
-    const hyphen = /^(\S+)\s+-\s+(\S+)$/.exec(text);
-    const parsed = hyphen
-      ? [hyphenRange(hyphen[1], hyphen[2])]
-      : text === ''
-        ? [[]]
-        : text.split(/\s+/).map(comparatorsOf);
-    if (parsed.some((c) => c === undefined)) {
-      throw new TsmError('usage', 'E_BAD_RANGE', `'${range}' is not a version range the zoo understands`, {
-        hint: 'npm-style ranges: 1.2.3, ^1, ^1.2.0, ~1.2, 1.x, >=1.1 <2, 1.0 - 1.2, * (|| between alternatives)',
-        details: { range },
-      });
-    }
-    return (parsed as Comparator[][]).flat();
-  });
-  return v !== undefined && sets.some((set) => set.every((c) => passes(v, c)));
-}
-
 /** A zoo document as an app receives it: checks the shape it relies on (the CLI validates the full schema). */
 export function parseZooDocument(value: unknown, source = 'zoo.json'): Zoo {
   const doc = value as Partial<Zoo> | null;
@@ -177,15 +47,60 @@ export function parseZooDocument(value: unknown, source = 'zoo.json'): Zoo {
   return doc as Zoo;
 }
 
-/** Fetches and parses zoo.json from a URL (in Node, any URL fetch takes: http(s), or a `file:` URL is refused by
- * fetch). */
-export async function fetchZoo(url: string | URL, init?: RequestInit): Promise<Zoo> {
+/** Reads a `file:` URL's bytes: set by the Node build of this client (client-node.ts), where fetch refuses `file:`. */
+type LocalReader = (url: URL) => Promise<Uint8Array>;
+let readLocal: LocalReader | undefined;
+
+/** Installs the `file:` reader (Node); browsers fetch `file:` URLs themselves when a page may. */
+export function setLocalReader(reader: LocalReader): void {
+  readLocal = reader;
+}
+
+/** A URL's bytes: a `file:` URL read from disk in Node, anything else fetched. Undefined when not found (404). */
+export async function readUrl(url: URL, init?: RequestInit): Promise<Uint8Array | undefined> {
+  if (url.protocol === 'file:' && readLocal) {
+    try {
+      return await readLocal(url);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
   const response = await fetch(url, init);
-  if (!response.ok)
-    throw new TsmError('network', 'E_HTTP', `${String(url)}: HTTP ${response.status}`, {
-      details: { url: String(url), status: response.status },
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trimEnd());
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** A zoo or an artifact that cannot be read: E_ARTIFACT_UNREACHABLE naming what and where. */
+function unreachable(what: string, url: URL, why: string, details: Record<string, unknown> = {}): TsmError {
+  return new TsmError('network', 'E_ARTIFACT_UNREACHABLE', `${what}: ${url.href} could not be read (${why})`, {
+    hint: 'check the URL (artifact urls are relative to their zoo.json), the network, or pass another --zoo',
+    details: { url: url.href, ...details },
+  });
+}
+
+const reason = (err: unknown) => {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  return e.cause?.code ?? e.cause?.message ?? e.message;
+};
+
+/** Fetches and parses zoo.json from a URL: http(s), or `file:` (read from disk in Node). */
+export async function fetchZoo(url: string | URL, init?: RequestInit): Promise<Zoo> {
+  const at = new URL(url);
+  const bytes = await readUrl(at, init).catch((err) => {
+    throw unreachable('zoo index', at, reason(err));
+  });
+  if (!bytes) throw unreachable('zoo index', at, 'not found');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new TsmError('input', 'E_ZOO_JSON', `${at.href}: not valid JSON (${(err as Error).message})`, {
+      details: { file: at.href },
     });
-  return parseZooDocument(await response.json(), String(url));
+  }
+  return parseZooDocument(doc, at.href);
 }
 
 /** All entries matching the query, by id, then newest version first. */
@@ -202,7 +117,7 @@ export function findModels(zoo: Zoo, query: ModelQuery = {}): ZooEntry[] {
 }
 
 /** The one model a query names (highest version; without an id, the best verified top-1); a typed error otherwise. */
-export function resolveModel(zoo: Zoo, query: ModelQuery): ZooEntry {
+export function resolveModel(zoo: Zoo, query: ModelQuery, source?: string): ZooEntry {
   const found = findModels(zoo, query);
   if (!found.length) {
     const known = [
@@ -212,8 +127,10 @@ export function resolveModel(zoo: Zoo, query: ModelQuery): ZooEntry {
           .map((m) => `${m.id}@${m.version}`),
       ),
     ];
-    throw new TsmError('usage', 'E_ZOO_NO_MATCH', `no model in the zoo matches ${JSON.stringify(query)}`, {
+    const where = source ? `the zoo ${source}` : 'the zoo';
+    throw new TsmError('usage', 'E_ZOO_NO_MATCH', `no model in ${where} matches ${JSON.stringify(query)}`, {
       hint: `available: ${known.join(', ') || 'none'}`,
+      details: { query, ...(source ? { zoo: source } : {}) },
     });
   }
   if (query.id) return found[0];
@@ -235,19 +152,19 @@ export function onnxArtifact(entry: ZooEntry): ZooArtifact {
 }
 
 /**
- * Where to fetch an entry's artifact: its `url` when the zoo records where it is served, else its `path` resolved
- * against the zoo's own address.
+ * Where an entry's artifact is: its `url` (relative to the zoo.json it is listed in, or absolute when published with
+ * --base-url), else its legacy `path`, resolved against the zoo's own address.
  */
 export function artifactUrl(entry: ZooEntry, zooUrl: string | URL): string {
   const a = onnxArtifact(entry);
-  if (a.url) return a.url;
-  if (!a.path)
+  const ref = a.url ?? a.path;
+  if (!ref)
     throw new TsmError(
       'usage',
       'E_ZOO_NO_ARTIFACT',
       `${entry.id}@${entry.version} records neither a url nor a path for its artifact`,
     );
-  return new URL(a.path, zooUrl).href;
+  return new URL(ref, zooUrl).href;
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -255,33 +172,44 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Checks bytes against the entry's artifact: size and sha256. Throws E_CHECKSUM (exit 8) naming both digests. */
+/**
+ * Checks bytes against the entry's artifact: its size (E_ARTIFACT_SIZE), then its sha256 (E_CHECKSUM, exit 8), each
+ * naming the entry, where the bytes came from, and both values.
+ */
 export async function checkArtifact(entry: ZooEntry, bytes: Uint8Array, from = 'artifact'): Promise<void> {
   const a = onnxArtifact(entry);
+  const name = `${entry.id}@${entry.version}`;
+  const details = { id: entry.id, version: entry.version, url: from };
+  if (bytes.byteLength !== a.bytes) {
+    throw new TsmError(
+      'network',
+      'E_ARTIFACT_SIZE',
+      `${from}: ${bytes.byteLength} bytes, but ${name} records ${a.bytes} bytes (truncated, or another file)`,
+      { details: { ...details, expected: a.bytes, found: bytes.byteLength } },
+    );
+  }
   const sha = await sha256Hex(bytes);
-  if (sha !== a.sha256 || bytes.byteLength !== a.bytes) {
+  if (sha !== a.sha256) {
     throw new TsmError(
       'network',
       'E_CHECKSUM',
-      `${from}: ${bytes.byteLength} bytes with sha256 ${sha}, but ${entry.id}@${entry.version} records ${a.bytes} ` +
-        `bytes with sha256 ${a.sha256}`,
-      {
-        details: { id: entry.id, version: entry.version, expected: a.sha256, found: sha, url: from },
-      },
+      `${from}: ${bytes.byteLength} bytes with sha256 ${sha}, but ${name} records sha256 ${a.sha256} (tampered or ` +
+        'corrupted)',
+      { details: { ...details, expected: a.sha256, found: sha } },
     );
   }
 }
 
-/** Fetches an entry's ONNX bytes and checks them; nothing unchecked is ever returned. */
+/** Fetches (or, in Node, reads) an entry's ONNX bytes and checks them; nothing unchecked is ever returned. */
 export async function fetchArtifact(entry: ZooEntry, zooUrl: string | URL, init?: RequestInit): Promise<Uint8Array> {
-  const url = artifactUrl(entry, zooUrl);
-  const response = await fetch(url, init);
-  if (!response.ok)
-    throw new TsmError('network', 'E_HTTP', `${url}: HTTP ${response.status}`, {
-      details: { url, status: response.status },
-    });
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  await checkArtifact(entry, bytes, url);
+  const url = new URL(artifactUrl(entry, zooUrl));
+  const details = { id: entry.id, version: entry.version };
+  const name = `${entry.id}@${entry.version}`;
+  const bytes = await readUrl(url, init).catch((err) => {
+    throw unreachable(`${name}'s artifact`, url, reason(err), details);
+  });
+  if (!bytes) throw unreachable(`${name}'s artifact`, url, 'not found', details);
+  await checkArtifact(entry, bytes, url.href);
   return bytes;
 }
 

@@ -7,7 +7,7 @@ import addFormatsModule from 'ajv-formats';
 import onnxProto from 'onnx-proto';
 import { TsmError } from '../errors.js';
 import { readInputText } from '../io.js';
-import type { Zoo, ZooEntry } from './types.js';
+import type { Zoo, ZooArtifact, ZooEntry } from './types.js';
 
 export type * from './types.js';
 
@@ -78,16 +78,22 @@ export function loadZoo(path = 'zoo.json'): Zoo {
 // Selection is the client's (src/zoo/client.ts), so apps and the CLI pick the same model for the same query.
 export { findModels, type ModelQuery, resolveModel } from './client.js';
 
+/** An artifact's file relative to zoo.json: its path, or its url when that is relative (undefined for a served one). */
+export function localArtifactRef(a: Pick<ZooArtifact, 'path' | 'url'>): string | undefined {
+  if (a.path) return a.path;
+  return a.url && !/^[a-z][a-z0-9+.-]*:/i.test(a.url) ? decodeURI(a.url.split(/[?#]/)[0]) : undefined;
+}
+
 /** Absolute path of an entry's ONNX artifact, given where zoo.json lives. */
 export function artifactPath(zooPath: string, entry: ZooEntry): string {
-  const a = entry.artifacts.find((x) => x.path);
-  if (!a?.path)
+  const ref = entry.artifacts.map(localArtifactRef).find(Boolean);
+  if (!ref)
     throw new TsmError(
       'usage',
       'E_ZOO_NO_ARTIFACT',
       `${entry.id}@${entry.version} has no local artifact (status ${entry.status})`,
     );
-  return resolve(dirname(zooPath), a.path);
+  return resolve(dirname(zooPath), ref);
 }
 
 export interface ValidationIssue {
@@ -124,28 +130,29 @@ export function validateZooFile(path = 'zoo.json'): {
     if (m.status === 'published' && (!m.artifacts.length || !m.verification))
       issues.push({ model: name, problem: 'published without artifacts or verification' });
     for (const a of m.artifacts) {
-      if (!a.path) continue;
-      const file = join(dirname(path), a.path);
+      const ref = localArtifactRef(a);
+      if (!ref) continue;
+      const file = join(dirname(path), ref);
       if (!existsSync(file)) {
-        issues.push({ model: name, problem: `artifact ${a.path} is missing` });
+        issues.push({ model: name, problem: `artifact ${ref} is missing` });
         continue;
       }
       const bytes = readFileSync(file);
       checked++;
       const sha = createHash('sha256').update(bytes).digest('hex');
       if (sha !== a.sha256)
-        issues.push({ model: name, problem: `artifact ${a.path} has sha256 ${sha}, zoo.json says ${a.sha256}` });
+        issues.push({ model: name, problem: `artifact ${ref} has sha256 ${sha}, zoo.json says ${a.sha256}` });
       if (bytes.byteLength !== a.bytes)
         issues.push({
           model: name,
-          problem: `artifact ${a.path} has ${bytes.byteLength} bytes, zoo.json says ${a.bytes}`,
+          problem: `artifact ${ref} has ${bytes.byteLength} bytes, zoo.json says ${a.bytes}`,
         });
       const dtype = computeDtypeIn(bytes);
       if (dtype !== (a.computeDtype ?? 'float32'))
         issues.push({
           model: name,
           problem:
-            `artifact ${a.path} computes in ${dtype ?? '? (not an ONNX model)'}, zoo.json says ` +
+            `artifact ${ref} computes in ${dtype ?? '? (not an ONNX model)'}, zoo.json says ` +
             `${a.computeDtype ?? 'nothing (float32)'}`,
         });
     }

@@ -207,10 +207,13 @@ function zooEntry(options: PublishOptions, parts: EntryParts): ZooEntry {
     artifacts: [
       {
         kind: 'onnx',
-        path: parts.artifactPath,
+        // relative to zoo.json, so the zoo travels; absolute (with the file's path beside it) when served elsewhere
         ...(options.baseUrl
-          ? { url: `${options.baseUrl.replace(/\/+$/, '')}/${options.id}/${version}/model.onnx` }
-          : {}),
+          ? {
+              path: parts.artifactPath,
+              url: `${options.baseUrl.replace(/\/+$/, '')}/${options.id}/${version}/model.onnx`,
+            }
+          : { url: parts.artifactPath }),
         sha256: createHash('sha256').update(exported.onnx).digest('hex'),
         bytes: exported.onnx.byteLength,
         opset: exported.opset,

@@ -44,7 +44,8 @@ describe('zoo views for people', () => {
   it('zoo list --all keeps every column aligned however long the names are', () => {
     const r = runCli(['zoo', 'list', '--all']);
     expect(r.status, r.stderr).toBe(0);
-    const lines = r.stdout.trimEnd().split('\n');
+    const [zooLine, ...lines] = r.stdout.trimEnd().split('\n');
+    expect(zooLine).toBe('zoo: zoo.json (working folder)');
     expect(lines).toHaveLength(zoo.models.length + 1);
     const header = lines[0];
     for (const column of ['status', 'arch', 'dataset', 'top-1']) {

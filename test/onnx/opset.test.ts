@@ -183,7 +183,7 @@ describe('--opset 10', () => {
     expect(published.status, published.stderr + published.stdout).toBe(0);
     const artifact = published.json().entry.artifacts[0];
     expect(artifact.opset).toBe(10);
-    expect(decode(readFileSync(join(dir, artifact.path))).opsetImport!.map((o) => Number(o.version))).toEqual([10]);
+    expect(decode(readFileSync(join(dir, artifact.url))).opsetImport!.map((o) => Number(o.version))).toEqual([10]);
   });
 
   it(

@@ -101,12 +101,12 @@ describe('the trained online model against a PyTorch streaming reference', () =>
       let worst = 0;
       let reversalMoves = 0;
       for (const clip of ref) {
-        const got = await streamClip(join(ROOT, float.artifacts[0].path!), clip);
+        const got = await streamClip(join(ROOT, float.artifacts[0].url!), clip);
         expect(got).toHaveLength(clip.logits.length);
         for (const [f, l] of got.entries())
           for (const [k, x] of l.entries()) worst = Math.max(worst, Math.abs(x - clip.logits[f][k]));
         if (clip.reversed) {
-          const back = await streamClip(join(ROOT, float.artifacts[0].path!), clip, true);
+          const back = await streamClip(join(ROOT, float.artifacts[0].url!), clip, true);
           for (const [f, l] of back.entries())
             for (const [k, x] of l.entries()) worst = Math.max(worst, Math.abs(x - clip.reversed![f][k]));
           // the same frame, seen after its past vs after its future
@@ -130,7 +130,7 @@ describe('the trained online model against a PyTorch streaming reference', () =>
       let sameFrame = 0;
       let sameLast = 0;
       for (const clip of ref) {
-        const got = await streamClip(join(ROOT, int8.artifacts[0].path!), clip);
+        const got = await streamClip(join(ROOT, int8.artifacts[0].url!), clip);
         got.forEach((l, f) => {
           frames++;
           if (argmax(l) === argmax(clip.logits[f])) sameFrame++;

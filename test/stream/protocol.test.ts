@@ -7,7 +7,7 @@ import { ROOT, runCli } from '../helpers/cli.js';
 /** Online models declare how they are fed (tsm.streaming); stream and verify use it without flags. */
 const zoo = loadZoo(join(ROOT, 'zoo.json'));
 const entry = resolveModel(zoo, { id: 'tsm-mobilenetv2-jester-online-mini' });
-const model = join(ROOT, entry.artifacts[0].path!);
+const model = join(ROOT, entry.artifacts[0].url!);
 
 describe('the streaming protocol a model declares', () => {
   it('tsm stream with no flags feeds the bundled online model as declared and names the gesture of clip 100001', () => {

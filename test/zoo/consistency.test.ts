@@ -142,9 +142,9 @@ describe('zoo.json agrees with the converter', () => {
       expect(report.issues).toEqual([]);
       for (const entry of zoo.models.filter((m) => m.status === 'published')) {
         expect(entry.verification, entry.id).not.toBeNull();
-        const artifact = entry.artifacts.find((a) => a.path);
+        const artifact = entry.artifacts.find((a) => a.url);
         expect(artifact, entry.id).toBeDefined();
-        const model = onnxProto.onnx.ModelProto.decode(readFileSync(join(ROOT, artifact!.path!)));
+        const model = onnxProto.onnx.ModelProto.decode(readFileSync(join(ROOT, artifact!.url!)));
         const meta = Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]));
         expect(JSON.parse(meta['tsm.arch']), entry.id).toMatchObject(entry.arch);
         expect(JSON.parse(meta['tsm.labels']), entry.id).toEqual(entry.labels);

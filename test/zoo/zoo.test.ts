@@ -209,7 +209,7 @@ describe('tsm zoo publish / validate', () => {
       expect(r.status, r.stderr + r.stdout).toBe(0);
       const { entry: e } = r.json();
       expect(e.notes).toMatch(/^int8 \(QDQ.*calibrated \(minmax\) on 20 clips of jester-mini/);
-      const model = join(dir, e.artifacts[0].path);
+      const model = join(dir, e.artifacts[0].url);
       const meta = onnxProto.onnx.ModelProto.decode(readFileSync(model)).metadataProps!.find(
         (p) => p.key === 'tsm.weights_dtype',
       );
@@ -221,7 +221,7 @@ describe('tsm zoo publish / validate', () => {
       const shipped = resolveModel(loadZoo(join(ROOT, 'zoo.json')), { id: 'tsm-mobilenetv2-jester-mini-int8' });
       const shippedRun = runCli([
         'verify',
-        join(ROOT, shipped.artifacts[0].path!),
+        join(ROOT, shipped.artifacts[0].url!),
         '--root',
         'fixtures/jester-mini',
         '--json',
@@ -253,9 +253,9 @@ describe('tsm zoo publish / validate', () => {
     writeFileSync(join(copy, 'zoo.json'), JSON.stringify({ ...z, models: [m] }));
     const { mkdirSync } = require('node:fs');
     mkdirSync(join(copy, 'zoo/mini-test/1.0.0'), { recursive: true });
-    copyFileSync(join(dir, m.artifacts[0].path!), join(copy, m.artifacts[0].path!));
+    copyFileSync(join(dir, m.artifacts[0].url!), join(copy, m.artifacts[0].url!));
     copyFileSync(join(dir, m.card!), join(copy, m.card!));
-    writeFileSync(join(copy, m.artifacts[0].path!), 'tampered', { flag: 'a' });
+    writeFileSync(join(copy, m.artifacts[0].url!), 'tampered', { flag: 'a' });
     const r = runCli(['zoo', 'validate', '--zoo', join(copy, 'zoo.json'), '--json']);
     expect(r.status).toBe(3);
     expect(r.json().error.message).toMatch(/sha256/);
@@ -271,7 +271,7 @@ describe('tsm zoo publish / validate', () => {
       JSON.stringify({ ...z, models: [{ ...m, artifacts: [{ ...m.artifacts[0], computeDtype: 'int8' }] }] }),
     );
     require('node:fs').mkdirSync(join(copy, 'zoo/mini-test/1.0.0'), { recursive: true });
-    copyFileSync(join(dir, m.artifacts[0].path!), join(copy, m.artifacts[0].path!));
+    copyFileSync(join(dir, m.artifacts[0].url!), join(copy, m.artifacts[0].url!));
     copyFileSync(join(dir, m.card!), join(copy, m.card!));
     const r = runCli(['zoo', 'validate', '--zoo', join(copy, 'zoo.json'), '--json']);
     expect(r.status).toBe(3);

@@ -1,9 +1,15 @@
 import { Args, Flags } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
 import { progressBar } from '../../cli/progress.js';
+import { zooFlag } from '../../cli/zoo-flag.js';
 import { type CachedArtifact, defaultCacheDir, fetchModel } from '../../zoo/cache.js';
+import { locateZoo, type ZooLocation } from '../../zoo/locate.js';
 
-export type ZooFetchResult = Omit<CachedArtifact, 'entry'> & { readonly id: string; readonly version: string };
+export type ZooFetchResult = Omit<CachedArtifact, 'entry'> & {
+  readonly id: string;
+  readonly version: string;
+  readonly zoo: ZooLocation;
+};
 
 /** Where a fetched artifact came from, as the summary line says it (a download names its URL). */
 const WHERE: Record<string, string> = { local: 'next to the zoo index', cache: 'from the cache' };
@@ -19,7 +25,7 @@ export default class ZooFetch extends TsmCommand {
   ];
   static override args = { id: Args.string({ description: 'model id, optionally @version-range', required: true }) };
   static override flags = {
-    zoo: Flags.string({ description: 'zoo index: a path or an http(s) URL', default: 'zoo.json' }),
+    zoo: zooFlag(),
     cache: Flags.string({ description: 'cache folder (default: $TSM_CACHE, else ~/.cache/tsm)' }),
   };
 
@@ -27,10 +33,11 @@ export default class ZooFetch extends TsmCommand {
     const { args, flags } = await this.parse(ZooFetch);
     const [id, range] = args.id.split('@');
     const bar = progressBar(!this.jsonEnabled(), `${id} |{bar}| {percentage}% | {value}/{total} bytes`);
+    const zoo = locateZoo(flags.zoo);
     const r = await fetchModel(
       { id, version: range, published: false },
       {
-        zoo: flags.zoo,
+        zoo: zoo.location,
         cacheDir: flags.cache ?? defaultCacheDir(),
         onProgress: (got, total) => bar.update(got, total ?? got),
       },
@@ -41,6 +48,6 @@ export default class ZooFetch extends TsmCommand {
         `${r.path}  (${entry.id}@${entry.version}, ${r.bytes} bytes, sha256 ${r.sha256.slice(0, 16)}… ` +
           `checked; ${WHERE[r.from] ?? `downloaded from ${r.url}`})`,
       );
-    return { id: entry.id, version: entry.version, ...rest };
+    return { id: entry.id, version: entry.version, zoo, ...rest };
   }
 }

@@ -1,9 +1,13 @@
 import { Flags } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
+import { zooFlag } from '../../cli/zoo-flag.js';
 import { TsmError } from '../../errors.js';
 import { findModels, loadZoo, type ZooEntry } from '../../zoo/index.js';
+import { describeZoo, locateZoo, type ZooLocation } from '../../zoo/locate.js';
 
 export interface ZooListResult {
+  /** the zoo read, and why that one (--zoo, TSM_ZOO, the working folder, or tsm's own) */
+  readonly zoo: ZooLocation;
   readonly models: ReadonlyArray<
     Pick<ZooEntry, 'id' | 'version' | 'status' | 'task' | 'dataset'> & {
       arch: string;
@@ -16,7 +20,7 @@ export interface ZooListResult {
 export default class ZooList extends TsmCommand {
   static override description = 'List the models in zoo.json (published ones; --all for upstream sources too)';
   static override flags = {
-    zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }),
+    zoo: zooFlag(),
     all: Flags.boolean({ description: 'include source-only and unsupported entries' }),
     task: Flags.string({
       description: 'only this task',
@@ -27,7 +31,8 @@ export default class ZooList extends TsmCommand {
 
   async run(): Promise<ZooListResult> {
     const { flags } = await this.parse(ZooList);
-    const zoo = loadZoo(flags.zoo);
+    const where = locateZoo(flags.zoo);
+    const zoo = loadZoo(where.location);
     const found = findModels(zoo, { published: !flags.all, task: flags.task as never, dataset: flags.dataset });
     if (!found.length) {
       const filters = [
@@ -41,13 +46,13 @@ export default class ZooList extends TsmCommand {
       throw new TsmError(
         'usage',
         'E_ZOO_NO_MATCH',
-        `${flags.zoo}: none of its ${zoo.models.length} entries matches ${filters || 'the query'}`,
+        `${where.location}: none of its ${zoo.models.length} entries matches ${filters || 'the query'}`,
         {
           hint:
             `datasets in the zoo: ` +
             `${datasets.join(', ')}${flags.all ? '' : '; --all lists unpublished entries too'}`,
           details: {
-            zoo: flags.zoo,
+            zoo: where.location,
             entries: zoo.models.length,
             task: flags.task,
             dataset: flags.dataset,
@@ -67,6 +72,7 @@ export default class ZooList extends TsmCommand {
       reportedTop1: m.reported?.top1 ?? null,
     }));
     if (!this.jsonEnabled()) {
+      this.log(`zoo: ${describeZoo(where)}`);
       const acc = (m: (typeof models)[number]) =>
         m.top1 !== null
           ? `${(m.top1 * 100).toFixed(1)} % (verified)`
@@ -82,6 +88,6 @@ export default class ZooList extends TsmCommand {
       for (const r of rows)
         this.log(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  '));
     }
-    return { models };
+    return { zoo: where, models };
   }
 }

@@ -1,17 +1,20 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { TsmCommand } from '../../cli/base-command.js';
+import { zooFlag } from '../../cli/zoo-flag.js';
 import { loadZoo, resolveModel, type ZooEntry } from '../../zoo/index.js';
+import { locateZoo } from '../../zoo/locate.js';
 
 export default class ZooShow extends TsmCommand {
   static override description =
     'Show one zoo entry (ID or ID@RANGE; the highest matching version): a summary, or the raw entry with --json';
   static override args = { id: Args.string({ description: 'model id, optionally @version-range', required: true }) };
-  static override flags = { zoo: Flags.string({ description: 'zoo index', default: 'zoo.json' }) };
+  static override flags = { zoo: zooFlag() };
 
   async run(): Promise<ZooEntry> {
     const { args, flags } = await this.parse(ZooShow);
     const [id, range] = args.id.split('@');
-    const entry = resolveModel(loadZoo(flags.zoo), { id, version: range, published: false });
+    const zoo = locateZoo(flags.zoo).location;
+    const entry = resolveModel(loadZoo(zoo), { id, version: range, published: false }, zoo);
     if (!this.jsonEnabled()) this.log(renderEntry(entry));
     return entry;
   }

@@ -26,9 +26,24 @@ async function chooseExecutionProvider() {
   if (asked && asked !== 'wasm' && asked !== 'webgpu') throw new Error(`?ep=${asked}: expected wasm or webgpu`);
   const adapter = asked === 'wasm' ? null : await navigator.gpu?.requestAdapter();
   if (asked === 'webgpu' && !adapter) throw new Error('?ep=webgpu: this browser gives no WebGPU adapter');
-  if (!adapter) return { ep: 'wasm', adapter: null };
+  if (!adapter) return { ep: 'wasm', adapter: null, asked };
   const info = adapter.info ?? {};
-  return { ep: 'webgpu', adapter: { vendor: info.vendor ?? '', architecture: info.architecture ?? '' } };
+  const description = { vendor: info.vendor ?? '', architecture: info.architecture ?? '' };
+  return { ep: 'webgpu', adapter: description, f16: adapter.features.has('shader-f16'), asked };
+}
+
+/**
+ * A float16 model on WebGPU needs the adapter's `shader-f16` (SwiftShader has none): without it, wasm runs the
+ * model (onnxruntime's CPU kernels), or ?ep=webgpu fails saying so.
+ */
+function fitExecutionProvider(choice, entries) {
+  const f16 = entries.filter((e) => e && computeDtypeOf(e) === 'float16');
+  if (choice.ep !== 'webgpu' || choice.f16 || !f16.length) return choice;
+  const reason =
+    `${f16[0].id} computes in float16, and this WebGPU adapter (${choice.adapter.vendor}, ` +
+    `${choice.adapter.architecture}) has no shader-f16`;
+  if (choice.asked === 'webgpu') throw new Error(`?ep=webgpu: ${reason}; ?ep=wasm runs it on the CPU`);
+  return { ep: 'wasm', adapter: null, note: `${reason}: wasm runs it` };
 }
 
 /** The zoo entry the page runs for one role: `?<role>=ID`, else the best published float32 match; null for `none`. */
@@ -61,8 +76,11 @@ async function load(entry, ep) {
 
 function showTop(top) {
   $('top').innerHTML = top
-    .map((r) => `<tr><td>${r.label}</td><td>${(100 * r.score).toFixed(1)} %</td>` +
-      `<td><div class="bar" style="width:${Math.round(160 * r.score)}px"></div></td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${r.label}</td><td>${(100 * r.score).toFixed(1)} %</td>` +
+        `<td><div class="bar" style="width:${Math.round(160 * r.score)}px"></div></td></tr>`,
+    )
     .join('');
 }
 
@@ -121,32 +139,47 @@ async function runClip(clip, offline, online) {
   if (online) {
     const t0 = performance.now();
     const r = await online.classifier.classify(clip.frames, { top: 5 });
-    result.online = { model: online.classifier.name, logits: Array.from(r.logits), top: r.top, lastGesture: r.lastGesture, ms: performance.now() - t0 };
+    result.online = {
+      model: online.classifier.name,
+      logits: Array.from(r.logits),
+      top: r.top,
+      lastGesture: r.lastGesture,
+      ms: performance.now() - t0,
+    };
   }
   result.done = true;
   document.body.dataset.ready = 'true';
   $('status').textContent = 'running';
   // then the clip plays in a loop through the online model's stream
   if (online)
-    await streamFrames(online, (i) => clip.frames[i % clip.frames.length], clip.fps, (f) => showFrame($('frame'), f));
+    await streamFrames(
+      online,
+      (i) => clip.frames[i % clip.frames.length],
+      clip.fps,
+      (f) => showFrame($('frame'), f),
+    );
 }
 
 async function main() {
-  const { ep, adapter } = await chooseExecutionProvider();
-  result.ep = ep;
-  result.adapter = adapter;
-  $('ep').textContent = adapter ? `WebGPU (${adapter.vendor}, ${adapter.architecture})` : 'wasm';
+  const zoo = await fetchZoo(zooUrl);
+  const entries = { online: pickEntry(zoo, 'online', 'online'), offline: pickEntry(zoo, 'offline', 'tsm') };
+  const { ep, adapter, note } = fitExecutionProvider(await chooseExecutionProvider(), Object.values(entries));
+  Object.assign(result, { ep, adapter, ...(note ? { epNote: note } : {}) });
+  $('ep').textContent =
+    (adapter ? `WebGPU (${adapter.vendor}, ${adapter.architecture})` : 'wasm') + (note ? ` — ${note}` : '');
   document.body.dataset.ep = ep;
   ort.env.wasm.wasmPaths = new URL('../node_modules/onnxruntime-web/dist/', import.meta.url).href;
   ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency) : 1;
-  const zoo = await fetchZoo(zooUrl);
-  const online = await load(pickEntry(zoo, 'online', 'online'), ep);
-  const offline = await load(pickEntry(zoo, 'offline', 'tsm'), ep);
+  const online = await load(entries.online, ep);
+  const offline = await load(entries.offline, ep);
   const names = [offline, online].filter(Boolean).map((m) => `${m.classifier.name} (${m.entry.arch.name})`);
   const protocol = online && streamingOf(online.entry);
   $('model').textContent =
-    names.join(', ') + (protocol ? `; a frame every ${Math.round((1000 * protocol.stride) / protocol.fps)} ms, ` +
-      `window ${protocol.window}` : '');
+    names.join(', ') +
+    (protocol
+      ? `; a frame every ${Math.round((1000 * protocol.stride) / protocol.fps)} ms, ` + `window ${protocol.window}`
+      : '');
+  if (online) document.body.dataset.scaleShortSide = String(online.classifier.scaleShortSide);
   result.models = { offline: offline?.classifier.name ?? null, online: online?.classifier.name ?? null };
   $('picker').onchange = async (e) => {
     const file = e.target.files?.[0];

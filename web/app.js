@@ -107,19 +107,24 @@ async function streamFrames(online, nextFrame, fps, onFrame) {
   const stream = online.classifier.stream();
   const stride = streamingOf(online.entry)?.stride ?? 1;
   const stepTimes = [];
-  const started = performance.now();
+  const stepStarts = [];
   for (let pushed = 0; ; pushed++) {
     const t0 = performance.now();
     const frame = await nextFrame(pushed);
     if (!frame) return;
     const event = await stream.push(frame);
     if (pushed % stride === 0) {
+      // the model's rate and time a step over the last 10 steps
       stepTimes.push(performance.now() - t0);
-      if (stepTimes.length > 20) stepTimes.shift();
-      const rate = (pushed / stride + 1) / ((performance.now() - started) / 1000);
-      const perStep = stepTimes.reduce((a, b) => a + b, 0) / stepTimes.length;
-      $('fps').textContent = `${rate.toFixed(1)} model fps, ${perStep.toFixed(0)} ms a frame`;
+      stepStarts.push(t0);
+      if (stepTimes.length > 10) stepTimes.shift();
+      if (stepStarts.length > 10) stepStarts.shift();
+      const perStep = stepTimes.reduce((x, y) => x + y, 0) / stepTimes.length;
       result.stepMs = perStep;
+      if (stepStarts.length > 1) {
+        const rate = (stepStarts.length - 1) / ((stepStarts.at(-1) - stepStarts[0]) / 1000);
+        $('fps').textContent = `${rate.toFixed(1)} model fps, ${perStep.toFixed(0)} ms a frame`;
+      }
     }
     if (event) {
       $('gesture').textContent = event.label;

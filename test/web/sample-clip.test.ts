@@ -145,7 +145,8 @@ describe.runIf(haveChromium)('web demo in sample-clip mode (Chromium, no camera)
     const offline = maxDelta(r.offline?.logits ?? [], reference.offline);
     const online = maxDelta(r.online?.logits ?? [], reference.online);
     console.log(
-      `wasm: offline max |Δ| ${offline.toExponential(2)} (${r.offline?.ms.toFixed(0)} ms a clip), online ${online.toExponential(2)}`,
+      `wasm: offline max |Δ| ${offline.toExponential(2)} (${r.offline?.ms.toFixed(0)} ms a clip), ` +
+        `online ${online.toExponential(2)}`,
     );
     expect(offline).toBeLessThanOrEqual(1e-4);
     expect(online).toBeLessThanOrEqual(1e-4);
@@ -170,7 +171,7 @@ describe.runIf(haveChromium)('web demo in sample-clip mode (Chromium, no camera)
     expect(delta).toBeLessThanOrEqual(1e-3);
   }, 300_000);
 
-  it(`an --fp16-compute export: refused by name on WebGPU without shader-f16 (SwiftShader), run on wasm, top-1 equal`, async () => {
+  it('an --fp16-compute export: refused by name on WebGPU without shader-f16, run on wasm, top-1 equal', async () => {
     const reason = `${FP16_ID} computes in float16, and this WebGPU adapter (google, swiftshader) has no shader-f16`;
     const forced = await openDemo(page, `?ep=webgpu&zoo=/temp/zoo.json&offline=${FP16_ID}&online=none`);
     expect(forced.error).toBe(`?ep=webgpu: ${reason}; ?ep=wasm runs it on the CPU`);

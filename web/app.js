@@ -1,116 +1,215 @@
-// The live demo: reads zoo.json with tsm's zoo client, loads an online TSM model (tsm convert --online) with
-// onnxruntime-web (wasm) after checking its sha256, takes the webcam, and feeds frames the way the model declares
-// (its zoo entry's `streaming`: one frame every 1000·stride/fps ms, logits averaged over `window` frames), with the
-// shift buffers carried between frames; it shows the gesture and the frame rate.
-// Query parameters: ?model=<zoo id>&interval=<ms>&window=<frames>&zoo=<path> (interval and window override the entry)
-
-import {
-  computeDtypeOf,
-  fetchArtifact,
-  fetchZoo,
-  normalizeRgba,
-  resolveModel,
-  scaleShortSideOfEntry,
-  streamingOf,
-} from '../dist/zoo/client.js';
-import * as ort from '../node_modules/onnxruntime-web/dist/ort.min.mjs';
+// The browser demo on tsm/runtime: models from zoo.json (size and sha256 checked), frames sampled, scaled, cropped and
+// normalised by the runtime's verified WebAssembly kernels, onnxruntime-web on WebGPU when the browser gives an
+// adapter, else wasm. Input: the webcam when there is one, else a frame sequence or video (?clip=URL, the file
+// picker), else the bundled sample clip. A clip is classified whole by the offline model (top-5) and streamed through
+// the online model (stream(): its gesture and frame rate); the webcam streams.
+// Query parameters: ?ep=wasm|webgpu  ?clip=URL (a clip.json frame sequence, or a video)  ?offline=ID|none
+// ?online=ID|none  ?zoo=URL. The page's results are in window.__tsmResult (the tests read them).
+import * as ort from 'onnxruntime-web';
+import { loadClassifier } from '../dist/runtime/index.js';
+import { computeDtypeOf, fetchZoo, resolveModel, streamingOf } from '../dist/zoo/client.js';
+import { loadFrameSequence, loadVideo, openCamera, SAMPLE_CLIP, showFrame } from './sources.js';
 
 const params = new URLSearchParams(location.search);
 const zooUrl = new URL(params.get('zoo') ?? '../zoo.json', location.href);
 const $ = (id) => document.getElementById(id);
+const result = { done: false };
+window.__tsmResult = result;
 
-// Only float32 models: onnxruntime-web's wasm build runs the int8 (QDQ) export of the online model slower than its
-// float32 original (0.6× on 1 thread, as here; `npm run bench:precision` measures it), so int8 buys nothing here.
-const BROWSER_DTYPES = ['float32'];
+// onnxruntime-web's wasm build runs the int8 (QDQ) exports slower than their float32 originals (0.6× on 1 thread;
+// `npm run bench:precision` measures it), and WebGPU has no int8 kernels for them: the demo offers none.
+const REFUSED_DTYPES = ['int8'];
 
-async function pickModel() {
-  const zoo = await fetchZoo(zooUrl);
-  const wanted = params.get('model') ?? undefined;
-  const entry = resolveModel(zoo, { id: wanted, kind: 'online', computeDtypes: wanted ? undefined : BROWSER_DTYPES });
-  if (!BROWSER_DTYPES.includes(computeDtypeOf(entry))) {
-    throw new Error(
-      `${entry.id} computes in ${computeDtypeOf(entry)}, which this demo does not offer: onnxruntime-web runs it slower than float32 in the browser (npm run bench:precision); pick a float32 online model`,
-    );
-  }
-  const streaming = streamingOf(entry);
-  const interval = Number(params.get('interval') ?? (streaming ? (1000 * streaming.stride) / streaming.fps : 333));
-  const windowSize = Number(params.get('window') ?? streaming?.window ?? 4);
-  return { entry, bytes: await fetchArtifact(entry, zooUrl), interval, windowSize };
+/** WebGPU when the browser gives an adapter (or ?ep=webgpu insists), else wasm; and the adapter's description. */
+async function chooseExecutionProvider() {
+  const asked = params.get('ep');
+  if (asked && asked !== 'wasm' && asked !== 'webgpu') throw new Error(`?ep=${asked}: expected wasm or webgpu`);
+  const adapter = asked === 'wasm' ? null : await navigator.gpu?.requestAdapter();
+  if (asked === 'webgpu' && !adapter) throw new Error('?ep=webgpu: this browser gives no WebGPU adapter');
+  if (!adapter) return { ep: 'wasm', adapter: null, asked };
+  const info = adapter.info ?? {};
+  const description = { vendor: info.vendor ?? '', architecture: info.architecture ?? '' };
+  return { ep: 'webgpu', adapter: description, f16: adapter.features.has('shader-f16'), asked };
 }
 
-function frameTensor(video, canvas, preprocessing, scaleShortSide) {
-  const size = preprocessing.cropSize;
-  // scale the short side to the entry's scaleShortSide, take the centre crop (TSM's test transform)
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  const vw = video.videoWidth;
-  const vh = video.videoHeight;
-  const scale = scaleShortSide / Math.min(vw, vh);
-  const crop = size / scale;
-  ctx.drawImage(video, (vw - crop) / 2, (vh - crop) / 2, crop, crop, 0, 0, size, size);
-  return normalizeRgba(ctx.getImageData(0, 0, size, size).data, preprocessing);
+/**
+ * A float16 model on WebGPU needs the adapter's `shader-f16` (SwiftShader has none): without it, wasm runs the
+ * model (onnxruntime's CPU kernels), or ?ep=webgpu fails saying so.
+ */
+function fitExecutionProvider(choice, entries) {
+  const f16 = entries.filter((e) => e && computeDtypeOf(e) === 'float16');
+  if (choice.ep !== 'webgpu' || choice.f16 || !f16.length) return choice;
+  const reason =
+    `${f16[0].id} computes in float16, and this WebGPU adapter (${choice.adapter.vendor}, ` +
+    `${choice.adapter.architecture}) has no shader-f16`;
+  if (choice.asked === 'webgpu') throw new Error(`?ep=webgpu: ${reason}; ?ep=wasm runs it on the CPU`);
+  return { ep: 'wasm', adapter: null, note: `${reason}: wasm runs it` };
+}
+
+/** The zoo entry the page runs for one role: `?<role>=ID`, else the best published float32 match; null for `none`. */
+function pickEntry(zoo, role, kind) {
+  const wanted = params.get(role);
+  if (wanted === 'none') return null;
+  const entry = wanted
+    ? resolveModel(zoo, { id: wanted })
+    : resolveModel(zoo, { kind, task: 'gesture-recognition', computeDtypes: ['float32'] });
+  const dtype = computeDtypeOf(entry);
+  if (REFUSED_DTYPES.includes(dtype))
+    throw new Error(
+      `${entry.id} computes in ${dtype}, which this demo does not offer: onnxruntime-web runs it slower than float32 ` +
+        '(npm run bench:precision); pick a float32 model',
+    );
+  return entry;
+}
+
+async function load(entry, ep) {
+  if (!entry) return null;
+  const t0 = performance.now();
+  const classifier = await loadClassifier({
+    id: entry.id,
+    version: entry.version,
+    zoo: zooUrl,
+    executionProviders: [ep],
+  });
+  return { classifier, entry, loadMs: performance.now() - t0 };
+}
+
+function showTop(top) {
+  $('top').innerHTML = top
+    .map(
+      (r) =>
+        `<tr><td>${r.label}</td><td>${(100 * r.score).toFixed(1)} %</td>` +
+        `<td><div class="bar" style="width:${Math.round(160 * r.score)}px"></div></td></tr>`,
+    )
+    .join('');
+}
+
+/** The clip's frames: ?clip=, a file the user picked, or the sample clip. */
+async function loadClip(url) {
+  const href = new URL(url, location.href);
+  return href.pathname.endsWith('.json') ? loadFrameSequence(href) : loadVideo(href.href);
+}
+
+/** Classifies a whole clip with the offline model; its top-5 and logits go on the page. */
+async function classifyClip(offline, clip) {
+  const t0 = performance.now();
+  const r = await offline.classifier.classify(clip.frames, { top: 5 });
+  const ms = performance.now() - t0;
+  showTop(r.top);
+  $('offline').textContent =
+    `${offline.classifier.name}: ${r.top[0].label} (${clip.frames.length} frames, ` +
+    `${r.sampled.length} sampled, ${ms.toFixed(0)} ms)`;
+  return { model: offline.classifier.name, logits: Array.from(r.logits), top: r.top, sampled: r.sampled, ms };
+}
+
+/** Feeds frames to the online model's stream at the clip's frame rate; the gesture and the model's rate shown. */
+async function streamFrames(online, nextFrame, fps, onFrame) {
+  const stream = online.classifier.stream();
+  const stride = streamingOf(online.entry)?.stride ?? 1;
+  const stepTimes = [];
+  const stepStarts = [];
+  for (let pushed = 0; ; pushed++) {
+    const t0 = performance.now();
+    const frame = await nextFrame(pushed);
+    if (!frame) return;
+    const event = await stream.push(frame);
+    if (pushed % stride === 0) {
+      // the model's rate and time a step over the last 10 steps
+      stepTimes.push(performance.now() - t0);
+      stepStarts.push(t0);
+      if (stepTimes.length > 10) stepTimes.shift();
+      if (stepStarts.length > 10) stepStarts.shift();
+      const perStep = stepTimes.reduce((x, y) => x + y, 0) / stepTimes.length;
+      result.stepMs = perStep;
+      if (stepStarts.length > 1) {
+        const rate = (stepStarts.length - 1) / ((stepStarts.at(-1) - stepStarts[0]) / 1000);
+        $('fps').textContent = `${rate.toFixed(1)} model fps, ${perStep.toFixed(0)} ms a frame`;
+      }
+    }
+    if (event) {
+      $('gesture').textContent = event.label;
+      document.body.dataset.gesture = event.label;
+    }
+    await onFrame?.(frame);
+    await new Promise((r) => setTimeout(r, Math.max(0, 1000 / fps - (performance.now() - t0))));
+  }
+}
+
+async function runClip(clip, offline, online) {
+  $('source').textContent = `clip: ${clip.name} (${clip.frames.length} frames, ${clip.decoded})`;
+  $('camera').hidden = true;
+  $('frame').hidden = false;
+  await showFrame($('frame'), clip.frames[0]);
+  if (offline) result.offline = await classifyClip(offline, clip);
+  if (online) {
+    const t0 = performance.now();
+    const r = await online.classifier.classify(clip.frames, { top: 5 });
+    result.online = {
+      model: online.classifier.name,
+      logits: Array.from(r.logits),
+      top: r.top,
+      lastGesture: r.lastGesture,
+      ms: performance.now() - t0,
+    };
+  }
+  result.done = true;
+  document.body.dataset.ready = 'true';
+  $('status').textContent = 'running';
+  // then the clip plays in a loop through the online model's stream
+  if (online)
+    await streamFrames(
+      online,
+      (i) => clip.frames[i % clip.frames.length],
+      clip.fps,
+      (f) => showFrame($('frame'), f),
+    );
 }
 
 async function main() {
-  const { entry, bytes, interval, windowSize } = await pickModel();
-  $('model').textContent =
-    `${entry.id}@${entry.version} (${entry.arch.name}), a frame every ${Math.round(interval)} ms, window ${windowSize}`;
+  const zoo = await fetchZoo(zooUrl);
+  const entries = { online: pickEntry(zoo, 'online', 'online'), offline: pickEntry(zoo, 'offline', 'tsm') };
+  const { ep, adapter, note } = fitExecutionProvider(await chooseExecutionProvider(), Object.values(entries));
+  Object.assign(result, { ep, adapter, ...(note ? { epNote: note } : {}) });
+  $('ep').textContent =
+    (adapter ? `WebGPU (${adapter.vendor}, ${adapter.architecture})` : 'wasm') + (note ? ` — ${note}` : '');
+  document.body.dataset.ep = ep;
   ort.env.wasm.wasmPaths = new URL('../node_modules/onnxruntime-web/dist/', import.meta.url).href;
-  ort.env.wasm.numThreads = 1;
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  const artifact = entry.artifacts[0];
-  const size = entry.preprocessing.cropSize;
-  // the value verify scored the entry with: the entry's own, with a warning when it is not upstream's rule
-  const { scaleShortSide, warning } = scaleShortSideOfEntry(entry);
-  if (warning) console.warn(warning);
-  document.body.dataset.scaleShortSide = String(scaleShortSide);
-  const bufferInputs = artifact.inputs.filter((i) => i.name.startsWith('shift_buffer_'));
-  const zeros = () =>
-    Object.fromEntries(
-      bufferInputs.map((b) => {
-        const shape = b.shape.map((d) => (typeof d === 'number' ? d : 1));
-        return [b.name, new ort.Tensor('float32', new Float32Array(shape.reduce((a, c) => a * c, 1)), shape)];
-      }),
-    );
-  let buffers = zeros();
-  const video = $('camera');
-  video.srcObject = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
-  await video.play();
-  const canvas = $('crop');
-  const history = [];
-  let frames = 0;
-  const started = performance.now();
-  $('status').textContent = 'running';
-  document.body.dataset.ready = 'true';
-  for (;;) {
-    const t0 = performance.now();
-    const input = frameTensor(video, canvas, entry.preprocessing, scaleShortSide);
-    const out = await session.run({
-      [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, size, size]),
-      ...buffers,
-    });
-    buffers = Object.fromEntries(bufferInputs.map((b) => [b.name, out[`${b.name}_out`]]));
-    history.push(out.logits.data);
-    if (history.length > windowSize) history.shift();
-    const avg = history[0].map((_, k) => history.reduce((a, h) => a + h[k], 0) / history.length);
-    const order = [...avg.keys()].sort((a, b) => avg[b] - avg[a]);
-    const label = entry.labels?.[order[0]] ?? `class ${order[0]}`;
-    $('gesture').textContent = label;
-    document.body.dataset.gesture = label;
-    frames++;
-    $('fps').textContent =
-      `${(frames / ((performance.now() - started) / 1000)).toFixed(1)} model fps, ${(performance.now() - t0).toFixed(0)} ms a frame`;
-    $('top').innerHTML = order
-      .slice(0, 5)
-      .map(
-        (k) =>
-          `<tr><td>${entry.labels?.[k] ?? k}</td><td><div class="bar" style="width:${Math.max(2, 20 * (avg[k] - avg[order[4]]))}px"></div></td></tr>`,
-      )
-      .join('');
-    await new Promise((r) => setTimeout(r, Math.max(0, interval - (performance.now() - t0))));
+  ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency) : 1;
+  const online = await load(entries.online, ep);
+  const offline = await load(entries.offline, ep);
+  const names = [offline, online].filter(Boolean).map((m) => `${m.classifier.name} (${m.entry.arch.name})`);
+  const protocol = online && streamingOf(online.entry);
+  $('model').textContent =
+    names.join(', ') +
+    (protocol
+      ? `; a frame every ${Math.round((1000 * protocol.stride) / protocol.fps)} ms, ` + `window ${protocol.window}`
+      : '');
+  if (online) document.body.dataset.scaleShortSide = String(online.classifier.scaleShortSide);
+  result.models = { offline: offline?.classifier.name ?? null, online: online?.classifier.name ?? null };
+  $('picker').onchange = async (e) => {
+    const file = e.target.files?.[0];
+    if (!file || !offline) return;
+    const clip = await loadVideo(URL.createObjectURL(file), protocol?.fps ?? 12);
+    const r = await classifyClip(offline, { ...clip, name: file.name });
+    result.file = { name: file.name, frames: clip.frames.length, ...r };
+  };
+  const asked = params.get('clip');
+  const camera = asked ? undefined : await openCamera($('camera'));
+  if (!camera) {
+    const clip = await loadClip(asked ?? SAMPLE_CLIP);
+    result.source = asked ? 'clip' : 'sample';
+    return runClip({ ...clip, name: asked ?? 'the bundled sample (mini Jester, Swiping Left)' }, offline, online);
   }
+  result.source = 'camera';
+  $('source').textContent = 'webcam';
+  if (!online) throw new Error('the webcam needs an online model (?online=none was given)');
+  document.body.dataset.ready = 'true';
+  $('status').textContent = 'running';
+  await streamFrames(online, () => camera.grab(), protocol?.fps ?? 12);
 }
 
 main().catch((err) => {
   $('status').textContent = `error: ${err.message}`;
   document.body.dataset.error = err.message;
+  result.error = err.message;
 });

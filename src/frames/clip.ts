@@ -61,20 +61,26 @@ export function segmentChannels(job: Pick<ClipJob, 'flow'>): number {
   return job.flow ? 2 * job.flow.newLength : 3;
 }
 
+/** A job's video decoded (none for a frame folder), or why it could not be: such a clip is unreadable, but a missing
+ * ffmpeg stays an error, as no clip could be read. */
+export async function decodeJobVideo(job: ClipJob): Promise<{ decoded?: DecodedVideo } | { reason: string }> {
+  if (!job.video) return {};
+  try {
+    return { decoded: await decodeVideo(job.video.path, { ffmpeg: job.video.ffmpeg }) };
+  } catch (err) {
+    if ((err as TsmError).code === 'E_NO_FFMPEG') throw err;
+    return { reason: (err as Error).message };
+  }
+}
+
 /** Loads one clip's views into `into` (viewsPerClip × T × C × S × S floats; a new array when not given). */
 export async function loadClipViews(job: ClipJob, into?: Float32Array): Promise<ClipViews> {
   const { segments: T, size: S, flow } = job;
   const newLength = flow?.newLength ?? 1;
   const request = { scale: job.scale, resize: job.resize, cropSize: S, crops: job.crops };
-  let decoded: DecodedVideo | undefined;
-  if (job.video) {
-    try {
-      decoded = await decodeVideo(job.video.path, { ffmpeg: job.video.ffmpeg });
-    } catch (err) {
-      if ((err as TsmError).code === 'E_NO_FFMPEG') throw err;
-      return { views: null, missing: [], reason: (err as Error).message };
-    }
-  }
+  const video = await decodeJobVideo(job);
+  if ('reason' in video) return { views: null, missing: [], reason: video.reason };
+  const decoded = video.decoded;
   const numFrames = decoded ? decoded.frames.length : job.frames;
   // per sampled clip, per segment: the frame indices it reads (one for RGB, newLength stacked for flow)
   const groups = sampleClips(numFrames, T, job.sampling, newLength).map((starts) =>

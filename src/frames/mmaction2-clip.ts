@@ -7,8 +7,7 @@
  */
 import { framePath } from '../data/dataset.js';
 import { TsmError } from '../errors.js';
-import { type DecodedVideo, decodeVideo } from '../video/ffmpeg.js';
-import type { ClipJob, ClipViews, MissingFrame } from './clip.js';
+import { type ClipJob, type ClipViews, decodeJobVideo, type MissingFrame } from './clip.js';
 import { decodeFrame } from './decode.js';
 import {
   type MmActionClipSpec,
@@ -88,15 +87,9 @@ function writeCrop(
 /** Loads one clip's views (mmActionViewsPerClip × T × 3 × S × S floats) into `into`, or a new array. */
 export async function loadMmActionViews(job: ClipJob, spec: MmActionClipSpec, into?: Float32Array): Promise<ClipViews> {
   const { segments: T, size: S } = job;
-  let decoded: DecodedVideo | undefined;
-  if (job.video) {
-    try {
-      decoded = await decodeVideo(job.video.path, { ffmpeg: job.video.ffmpeg });
-    } catch (err) {
-      if ((err as TsmError).code === 'E_NO_FFMPEG') throw err;
-      return { views: null, missing: [], reason: (err as Error).message };
-    }
-  }
+  const video = await decodeJobVideo(job);
+  if ('reason' in video) return { views: null, missing: [], reason: video.reason };
+  const decoded = video.decoded;
   const total = decoded ? decoded.frames.length : job.frames;
   const indices = mmActionFrameIndices(total, spec.sampling, spec.startIndex);
   const pathOf = (index: number) =>

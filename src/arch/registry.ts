@@ -273,7 +273,7 @@ export function detectArch(
     modality,
     inputChannels,
   };
-  // the head decides how views average (verify/protocols/mmaction2-average.ts); a config names it, else TSN is a TSNHead
+  // the head decides how views average (verify/protocols/mmaction2-average.ts): the config's, else TSN means TSNHead
   const headType = mma?.settings?.head.type?.value;
   const mmaHead: MmActionHeadKind =
     headType === 'TSNHead' || headType === 'TSMHead' ? headType : kind === 'tsn' ? 'TSNHead' : 'TSMHead';

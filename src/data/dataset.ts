@@ -1,7 +1,6 @@
 /**
  * Video-folder datasets in the TSM layout (docs/upstream-tsm.md §3): frames under `<root>/<frames dir>/<video id>/`, a
- * list file
- * of `<id> <num_frames> <label>` lines, and `category.txt` (one class a line, index = line number).
+ * list file of `<id> <num_frames> <label>` lines, and `category.txt` (one class a line, index = line number).
  */
 import { join } from 'node:path';
 import { TsmError } from '../errors.js';

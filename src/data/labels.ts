@@ -1,10 +1,9 @@
 /**
  * The datasets' official annotation files → `category.txt` and `*_videofolder.txt`, as the upstream tools write them
  * (docs/upstream-tsm-family.md §4: gen_label_jester / sthv1 / sthv2 / kinetics): category order, label sanitising,
- * `<id> <frames>
- * <label>` lines joined by '\n' without a trailing newline, frame counts by counting each clip's folder. Where the
- * upstream scripts crash (a missing folder) tsm skips the clip and reports it instead. Plain functions over the files'
- * texts and a folder counter, so each dataset is testable without a file system.
+ * `<id> <frames> <label>` lines joined by '\n' without a trailing newline, frame counts by counting each clip's folder.
+ * Where the upstream scripts crash (a missing folder) tsm skips the clip and reports it instead. Plain functions over
+ * the files' texts and a folder counter, so each dataset is testable without a file system.
  */
 import { TsmError } from '../errors.js';
 

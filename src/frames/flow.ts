@@ -1,8 +1,7 @@
 /**
  * Optical-flow clips in TSM's layouts (docs/upstream-tsm-family.md §3, §5): per segment start, `newLength` consecutive
- * (x, y) flow
- * images as grey planes x1 y1 … x5 y5, normalised (v/255 − 0.5)/0.226; a mirrored crop also inverts the x images
- * (255 − v), as GroupOverSample does for every even-indexed 'L' image.
+ * (x, y) flow images as grey planes x1 y1 … x5 y5, normalised (v/255 − 0.5)/0.226; a mirrored crop also inverts the x
+ * images (255 − v), as GroupOverSample does for every even-indexed 'L' image.
  *
  * A flow frame is kept as an interleaved 3-channel image with x in red and y in green: Pillow resizes each band on
  * its own with the same coefficients, so one resize of the pair is bit-identical to resizing x and y apart.

@@ -33,9 +33,8 @@ export interface ResNetBlock {
 
 /**
  * An embedded-Gaussian non-local block (docs/upstream-tsm-family.md §1) on [N, C, T, H, W]: θ, φ, g are 1×1×1 convs
- * C→C/2 (φ and g
- * max-pooled 1×2×2), softmax(θᵀφ) over the pooled positions weighs g, W (conv C/2→C + BatchNorm3d) maps back, plus x.
- * The 1×1×1 convs are written as ConvBn with kernel 1, applied frame by frame.
+ * C→C/2 (φ and g max-pooled 1×2×2), softmax(θᵀφ) over the pooled positions weighs g, W (conv C/2→C + BatchNorm3d) maps
+ * back, plus x. The 1×1×1 convs are written as ConvBn with kernel 1, applied frame by frame.
  */
 /**
  * The pairwise function (mmcv NonLocal3d, docs/upstream-mmaction2.md §4): softmax(θᵀφ) (`embedded_gaussian`, the

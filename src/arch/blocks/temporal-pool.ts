@@ -1,8 +1,7 @@
 /**
  * TSM's temporal pooling in front of layer2 (docs/upstream-tsm-family.md §2): max over time with kernel 3, stride 2,
- * padding 1
- * (padding never wins, as max_pool3d's −inf), so T frames become T/2. Its mark in the weights: layer2's blocks move
- * under `layer2.net.` (TemporalPool wraps the stage). In the graph, a 2-D MaxPool over [N, C, T, H·W].
+ * padding 1 (padding never wins, as max_pool3d's −inf), so T frames become T/2. Its mark in the weights: layer2's
+ * blocks move under `layer2.net.` (TemporalPool wraps the stage). In the graph, a 2-D MaxPool over [N, C, T, H·W].
  */
 import { TsmError } from '../../errors.js';
 import type { ResNetBackbone } from '../../model/spec.js';

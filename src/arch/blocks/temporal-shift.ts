@@ -1,7 +1,6 @@
 /**
  * Temporal shift as Slice + Pad + Concat (docs/upstream-tsm.md §2): on x viewed as [N, T, C, H·W], channels [0, fold)
- * take
- * frame t+1 (zero at the last frame), channels [fold, 2·fold) take frame t−1 (zero at the first), the rest pass.
+ * take frame t+1 (zero at the last frame), channels [fold, 2·fold) take frame t−1 (zero at the first), the rest pass.
  * No ScatterND, no index tensors: the zero frame is a constant Pad of one step along T.
  */
 import type { GraphBuilder } from '../../onnx/builder.js';

@@ -1,8 +1,7 @@
 /**
  * The embedded_TSM fork (docs/upstream-tsm.md §2): its MobileNetV2 wraps the whole `conv` of every inverted-residual
- * block in
- * the temporal shift, so a block's layers sit at `features.N.conv.net.M`. Otherwise the MIT code's names. Canonical
- * form: `features.N.conv.M`, with the shift marked where the MIT code marks it, on the block's first layer
+ * block in the temporal shift, so a block's layers sit at `features.N.conv.net.M`. Otherwise the MIT code's names.
+ * Canonical form: `features.N.conv.M`, with the shift marked where the MIT code marks it, on the block's first layer
  * (`features.N.conv.0.net.weight`): shifting the block's input is shifting that layer's input.
  */
 

@@ -11,6 +11,7 @@ import {
   MMACTION2_PROTOCOL_KEY,
   type MmActionTestProtocol,
 } from '../../model/mmaction2-protocol.js';
+import { scaleSizeFor } from '../../model/preprocessing.js';
 import type { MmActionOverrides } from '../types.js';
 
 export interface MmActionSettings {
@@ -91,7 +92,7 @@ export function resolveMmActionSettings(
   // without the model's own settings, the defaults follow its input size: crop S, short side S·256/224
   const base = declared ?? {
     ...MMACTION2_DEFAULT_PROTOCOL,
-    resize: { shortSide: Math.floor((info.size * 256) / 224) },
+    resize: { shortSide: scaleSizeFor(info.size) },
     crop: { ...MMACTION2_DEFAULT_PROTOCOL.crop, size: info.size },
   };
   const from = (flag: string, given: unknown, field: string) =>
